@@ -1,0 +1,104 @@
+package l4smp.bench.scenario;
+
+import l4smp.bench.report.SingleWriterLatencyRecorder;
+import l4smp.emulator.Machine;
+import l4smp.emulator.MachineConfig;
+import l4smp.kernel.Kernel;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a scenario builds its run from: the machine, its options, the run's operation budget,
+ * the kernel (booted on first use), latency recorders, and scenario-specific results.
+ *
+ * <p>Setup methods ({@link #kernel()}, {@link #recorder}) are called on the setup thread before
+ * the machine runs. {@link #timeUp()} may be read by any thread. Results are added by user
+ * threads while the machine runs (synchronised, rare) and read after it stopped.
+ */
+public final class ScenarioContext {
+
+    private final Machine machine;
+    private final ScenarioOptions options;
+    private final long ops;
+    private final List<SingleWriterLatencyRecorder> recorders = new ArrayList<>();
+    private final Map<String, Object> results = Collections.synchronizedMap(new LinkedHashMap<>());
+    private Kernel kernel;
+    private volatile boolean timeUp;
+
+    public ScenarioContext(Machine machine, ScenarioOptions options, long ops) {
+        this.machine = machine;
+        this.options = options;
+        this.ops = ops;
+    }
+
+    public Machine machine() {
+        return machine;
+    }
+
+    public MachineConfig config() {
+        return machine.config();
+    }
+
+    public ScenarioOptions options() {
+        return options;
+    }
+
+    /** The operations the run should perform ({@code --ops}); with {@code --seconds}, an upper bound. */
+    public long ops() {
+        return ops;
+    }
+
+    /** The L4 kernel on this machine, booted on the first call. Setup only. */
+    public Kernel kernel() {
+        if (kernel == null) {
+            kernel = Kernel.boot(machine);
+        }
+        return kernel;
+    }
+
+    /** The kernel if the scenario booted one, else {@code null}. */
+    public Kernel kernelIfBooted() {
+        return kernel;
+    }
+
+    /** A new latency recorder for one writer. Setup only. */
+    public SingleWriterLatencyRecorder recorder(String name) {
+        SingleWriterLatencyRecorder r = new SingleWriterLatencyRecorder(name);
+        recorders.add(r);
+        return r;
+    }
+
+    public List<SingleWriterLatencyRecorder> recorders() {
+        return Collections.unmodifiableList(recorders);
+    }
+
+    /** Whether the run's host-time budget ({@code --seconds}) is spent. Any thread. */
+    public boolean timeUp() {
+        return timeUp;
+    }
+
+    /** Marks the time budget spent (the runner's timer). Any thread. */
+    public void setTimeUp() {
+        timeUp = true;
+    }
+
+    /** Whether a thread that has done {@code done} operations should stop. Any thread. */
+    public boolean shouldStop(long done) {
+        return done >= ops || timeUp;
+    }
+
+    /** Adds a scenario-specific result (shown in the report and the JSON). Any thread. */
+    public void putResult(String key, Object value) {
+        results.put(key, value);
+    }
+
+    public Map<String, Object> results() {
+        synchronized (results) {
+            return new LinkedHashMap<>(results);
+        }
+    }
+}

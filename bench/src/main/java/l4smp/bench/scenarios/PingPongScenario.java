@@ -1,0 +1,73 @@
+package l4smp.bench.scenarios;
+
+import l4smp.bench.report.SingleWriterLatencyRecorder;
+import l4smp.bench.scenario.Scenario;
+import l4smp.bench.scenario.ScenarioContext;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.ThreadSpec;
+import l4smp.kernel.api.L4;
+import l4smp.kernel.ipc.IpcError;
+import l4smp.kernel.ipc.MsgTag;
+import l4smp.kernel.thread.ThreadId;
+
+/**
+ * Two L4 threads on one CPU: a client calls, a server answers with reply-and-wait. Each
+ * operation is one call/reply round trip, measured from before the client's call to after it
+ * returns, in the client CPU's simulated cycles and in host nanoseconds.
+ */
+public final class PingPongScenario implements Scenario {
+
+    /** The label of a ping; the server answers with it plus one. */
+    static final int PING = 0x50;
+
+    @Override
+    public String name() {
+        return "pingpong";
+    }
+
+    @Override
+    public String description() {
+        return "client calls server on one CPU (call / reply-and-wait), one round trip per op";
+    }
+
+    @Override
+    public void setup(ScenarioContext context) {
+        Kernel kernel = context.kernel();
+        SingleWriterLatencyRecorder recorder = context.recorder("round-trip");
+        ThreadId server = kernel.createThread(ThreadSpec.daemon("server", 0, PingPongScenario::serve));
+        kernel.createThread(ThreadSpec.of("client", 0, () -> {
+            long done = 0;
+            while (!context.shouldStop(done)) {
+                L4.setMr(1, done);
+                long c0 = L4.clock();
+                long n0 = System.nanoTime();
+                int tag = L4.call(server, MsgTag.make(PING, 1));
+                long n1 = System.nanoTime();
+                long c1 = L4.clock();
+                if (MsgTag.isError(tag)) {
+                    throw new IllegalStateException("call to the server failed: " + IpcError.describe(L4.errorCode()));
+                }
+                if (L4.mr(1) != done + 1 || MsgTag.label(tag) != PING + 1) {
+                    throw new IllegalStateException("wrong reply " + L4.mr(1) + " " + MsgTag.toString(tag)
+                            + " to ping " + done);
+                }
+                recorder.record(c1 - c0, n1 - n0);
+                done++;
+            }
+        }));
+    }
+
+    /** The server: answers every ping with its word plus one. */
+    static void serve() {
+        int tag = L4.waitAny();
+        while (true) {
+            ThreadId client = L4.from();
+            if (MsgTag.isError(tag)) {
+                tag = L4.waitAny();
+                continue;
+            }
+            L4.setMr(1, L4.mr(1) + 1);
+            tag = L4.replyWait(client, MsgTag.make(MsgTag.label(tag) + 1, 1));
+        }
+    }
+}

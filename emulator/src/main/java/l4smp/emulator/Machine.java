@@ -1,0 +1,463 @@
+package l4smp.emulator;
+
+import l4smp.emulator.cpu.BackoffIdleStrategy;
+import l4smp.emulator.cpu.Cpu;
+import l4smp.emulator.cpu.CpuPinning;
+import l4smp.emulator.cpu.Dispatcher;
+import l4smp.emulator.stats.CounterNames;
+import l4smp.emulator.stats.SingleWriterCounters;
+import l4smp.emulator.trace.EventLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+
+/**
+ * A simulated SMP machine: {@code cpus} CPUs with their local APICs, a cost model, the counters
+ * and the trace, executed in parallel (a host thread per CPU) or deterministically (one host
+ * thread stepping every CPU's continuation with a seeded {@link ScheduleStrategy}).
+ *
+ * <p>Lifecycle: construct; {@link Cpu#install install} a dispatcher on every CPU and register
+ * extra counters ({@link #counterNames()}); {@link #run()} starts the CPUs and returns when the
+ * machine stops: by {@link #requestStop}, by a failure ({@link #fail}), or when it is quiescent
+ * (every CPU idle with no interrupt and no timer pending) and the {@link QuiescenceHandler}
+ * decides so. A machine runs once.
+ *
+ * <p>Thread contract: setup methods on one thread before {@code run}; {@link #requestStop},
+ * {@link #fail}, {@link #runningOpaque()} and the {@code ...Acquire} readers from any thread.
+ */
+public final class Machine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
+
+    public static final String C_IPI_SENT = "ipi.sent";
+    public static final String C_IPI_TAKEN = "ipi.taken";
+    public static final String C_LINT_WAITS = "ipi.lint_slot_waits";
+    public static final String C_SLACK_WAITS = "cpu.slack_waits";
+    public static final String C_IDLE_PARKS = "cpu.idle_parks";
+    public static final String C_SPIN_ITERATIONS = "cpu.spin_iterations";
+    public static final String C_IDLE_CYCLES = "cpu.idle_cycles";
+
+    /** Decides what a quiescent machine means (all done, or a deadlock to report). */
+    @FunctionalInterface
+    public interface QuiescenceHandler {
+        /**
+         * Called when every CPU idles with no interrupt and no timer pending. Runs on the
+         * watchdog (parallel) or the stepper (deterministic) while no CPU runs. The handler
+         * stops the machine ({@link #requestStop} or {@link #fail}); if it does not, the
+         * machine stops as completed.
+         */
+        void onQuiescent(Machine machine);
+    }
+
+    private final MachineConfig config;
+    private final Cpu[] cpus;
+    private final CounterNames counterNames = new CounterNames();
+    private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final DeterministicRandom random;
+    private SingleWriterCounters[] counters;
+    private EventLog[] logs;
+    private QuiescenceHandler quiescenceHandler = m -> m.requestStop("quiescent");
+    private volatile boolean running;
+    private volatile boolean started;
+    private volatile String stopReason;
+    private volatile String failure;
+    private volatile Throwable failureCause;
+    private long hostStartNanos;
+    private long hostEndNanos;
+
+    public Machine(MachineConfig config) {
+        this.config = config;
+        this.random = new DeterministicRandom(config.seed());
+        for (String name : List.of(C_IPI_SENT, C_IPI_TAKEN, C_LINT_WAITS, C_SLACK_WAITS, C_IDLE_PARKS,
+                C_SPIN_ITERATIONS, C_IDLE_CYCLES)) {
+            counterNames.register(name);
+        }
+        this.cpus = new Cpu[config.cpus()];
+        for (int i = 0; i < cpus.length; i++) {
+            cpus[i] = new Cpu(i, this);
+        }
+    }
+
+    /** Installs a dispatcher on every CPU. Setup only. */
+    public void installAll(Function<Cpu, Dispatcher> factory) {
+        for (Cpu cpu : cpus) {
+            cpu.install(factory.apply(cpu));
+        }
+    }
+
+    /** Sets what a quiescent machine means. Setup only. */
+    public void setQuiescenceHandler(QuiescenceHandler handler) {
+        this.quiescenceHandler = handler;
+    }
+
+    public MachineConfig config() {
+        return config;
+    }
+
+    public int cpuCount() {
+        return cpus.length;
+    }
+
+    public Cpu cpu(int index) {
+        return cpus[index];
+    }
+
+    /** The counter names: register more before {@link #run()}. */
+    public CounterNames counterNames() {
+        return counterNames;
+    }
+
+    // =========================================================================================
+    // Running
+    // =========================================================================================
+
+    /**
+     * Starts the CPUs and returns when the machine has stopped. In deterministic mode the
+     * calling thread is the stepper. Returns the outcome.
+     */
+    public RunOutcome run() {
+        start();
+        if (config.deterministic()) {
+            runDeterministic();
+        } else {
+            runParallel();
+        }
+        hostEndNanos = System.nanoTime();
+        return outcome();
+    }
+
+    private void start() {
+        if (started) {
+            throw new IllegalStateException("a machine runs once");
+        }
+        started = true;
+        counterNames.freeze();
+        counters = new SingleWriterCounters[cpus.length];
+        logs = new EventLog[config.deterministic() ? 1 : cpus.length];
+        for (int i = 0; i < logs.length; i++) {
+            logs[i] = new EventLog(config.captureTrace(), config.maxTraceEvents());
+        }
+        for (int i = 0; i < cpus.length; i++) {
+            counters[i] = new SingleWriterCounters(counterNames);
+            EventLog log = config.deterministic() ? logs[0] : logs[i];
+            cpus[i].prepare(counters[i], log, BackoffIdleStrategy.defaults());
+        }
+        running = true;
+        hostStartNanos = System.nanoTime();
+    }
+
+    private void runParallel() {
+        int[] cores = config.pinning() ? CpuPinning.allowedHostCores() : new int[0];
+        List<Thread> threads = new ArrayList<>(cpus.length);
+        for (Cpu cpu : cpus) {
+            Thread t = Thread.ofPlatform().name("l4smp-cpu-" + cpu.index()).daemon(true).unstarted(() -> {
+                if (config.pinning()) {
+                    String problem = CpuPinning.pinCurrentThread(cpu.index(), cores);
+                    if (problem != null) {
+                        warn("CPU " + cpu.index() + " is not pinned: " + problem + "; the run goes on unpinned");
+                    }
+                }
+                cpu.runOnHostThread();
+            });
+            threads.add(t);
+        }
+        threads.forEach(Thread::start);
+        Watchdog watchdog = new Watchdog(this);
+        try {
+            while (!stopped.await(20, TimeUnit.MILLISECONDS)) {
+                watchdog.check();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            requestStop("interrupted");
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (t.isAlive()) {
+                warn(t.getName() + " did not stop within 5 s (a user thread that never calls L4?); left behind as a daemon");
+            }
+        }
+    }
+
+    private void runDeterministic() {
+        Cpu previous = Cpu.current();
+        try {
+            while (running) {
+                Cpu next = pickDeterministic();
+                if (next == null) {
+                    quiescent();
+                    break;
+                }
+                Cpu.setCurrent(next);
+                next.continuation().run();
+            }
+        } finally {
+            Cpu.setCurrent(previous);
+            running = false;
+            stopped.countDown();
+        }
+    }
+
+    /**
+     * The deterministic stepper's choice: among the CPUs that can run (running ones; idle ones
+     * with an interrupt pending or a timer event), by the configured strategy. {@code null} when
+     * none can. Stepper thread only.
+     */
+    private Cpu pickDeterministic() {
+        long min = Long.MAX_VALUE;
+        int ties = 0;
+        long[] effective = scratchEffective();
+        for (int i = 0; i < cpus.length; i++) {
+            long eff = deterministicEffectiveClock(cpus[i]);
+            effective[i] = eff;
+            if (eff < min) {
+                min = eff;
+                ties = 1;
+            } else if (eff == min && eff != Long.MAX_VALUE) {
+                ties++;
+            }
+        }
+        if (min == Long.MAX_VALUE) {
+            return null;
+        }
+        if (config.strategy() == ScheduleStrategy.LOWEST_CLOCK) {
+            int choice = ties == 1 ? 0 : random.nextInt(ties);
+            for (int i = 0; i < cpus.length; i++) {
+                if (effective[i] == min && choice-- == 0) {
+                    return cpus[i];
+                }
+            }
+        } else {
+            long limit = config.slackCycles() == MachineConfig.UNBOUNDED_SLACK
+                    ? Long.MAX_VALUE - 1 : Math.min(Long.MAX_VALUE - 1, min + config.slackCycles());
+            int eligible = 0;
+            for (int i = 0; i < cpus.length; i++) {
+                if (effective[i] <= limit) {
+                    eligible++;
+                }
+            }
+            int choice = random.nextInt(eligible);
+            for (int i = 0; i < cpus.length; i++) {
+                if (effective[i] <= limit && choice-- == 0) {
+                    return cpus[i];
+                }
+            }
+        }
+        throw new AssertionError("no CPU chosen");
+    }
+
+    private long[] scratch;
+
+    private long[] scratchEffective() {
+        if (scratch == null) {
+            scratch = new long[cpus.length];
+        }
+        return scratch;
+    }
+
+    private static long deterministicEffectiveClock(Cpu cpu) {
+        int st = cpu.stateAcquire();
+        if (st == Cpu.RUNNING) {
+            return cpu.clockAcquire();
+        }
+        if (st == Cpu.IDLE || st == Cpu.PARKED) {
+            if (cpu.interruptPendingVolatile()) {
+                return Math.max(cpu.clockAcquire(), Math.min(cpu.apic().earliestPendingArrivalAcquire(),
+                        Long.MAX_VALUE - 1));
+            }
+            return cpu.nextEventAcquire();
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /**
+     * The lowest effective clock of the CPUs other than {@code self}: a running CPU counts with
+     * its clock, an idle one with the arrival of its pending interrupt or its next timer event,
+     * a stopped one not at all. {@code Long.MAX_VALUE} if none counts. Any thread.
+     */
+    public long minEffectiveClockExcluding(Cpu self) {
+        long min = Long.MAX_VALUE;
+        for (Cpu cpu : cpus) {
+            if (cpu != self) {
+                long eff = effectiveClock(cpu);
+                if (eff < min) {
+                    min = eff;
+                }
+            }
+        }
+        return min;
+    }
+
+    private static long effectiveClock(Cpu cpu) {
+        int st = cpu.stateAcquire();
+        if (st == Cpu.RUNNING) {
+            return cpu.clockAcquire();
+        }
+        if (st == Cpu.IDLE || st == Cpu.PARKED) {
+            long next = cpu.nextEventAcquire();
+            if (cpu.interruptPendingVolatile()) {
+                long arrival = cpu.apic().earliestPendingArrivalAcquire();
+                if (arrival != Long.MAX_VALUE) {
+                    next = Math.min(next, Math.max(cpu.clockAcquire(), arrival));
+                }
+            }
+            return next;
+        }
+        return Long.MAX_VALUE;
+    }
+
+    /** Whether every CPU idles with no interrupt and no timer pending (a snapshot). Any thread. */
+    boolean looksQuiescent() {
+        for (Cpu cpu : cpus) {
+            int st = cpu.stateAcquire();
+            if (st == Cpu.STOPPED) {
+                continue;
+            }
+            if (st == Cpu.RUNNING || cpu.interruptPendingVolatile()
+                    || cpu.nextEventAcquire() != Dispatcher.NO_EVENT || cpu.waitReasonOpaque() != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void quiescent() {
+        if (!running) {
+            return;
+        }
+        try {
+            quiescenceHandler.onQuiescent(this);
+        } catch (RuntimeException e) {
+            fail("the quiescence handler failed: " + e, e);
+        }
+        if (running) {
+            requestStop("quiescent");
+        }
+    }
+
+    /** Whether the machine runs. Any thread; a CPU's duty cycle checks it every cycle. */
+    public boolean runningOpaque() {
+        return running;
+    }
+
+    /** Stops the machine: every CPU ends its duty cycle. Idempotent. Any thread. */
+    public void requestStop(String reason) {
+        if (stopReason == null) {
+            stopReason = reason;
+        }
+        running = false;
+        for (Cpu cpu : cpus) {
+            Thread t = cpu.hostThread();
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+        stopped.countDown();
+    }
+
+    /** Stops the machine as failed, with a report (logged once). Any thread. */
+    public void fail(String report, Throwable cause) {
+        synchronized (this) {
+            if (failure == null) {
+                failure = report;
+                failureCause = cause;
+                LOG.error("{}", report, cause);
+            }
+        }
+        requestStop("failed");
+    }
+
+    /** Called by a CPU whose duty cycle threw. */
+    public void cpuFailed(Cpu cpu, Throwable t) {
+        fail("CPU " + cpu.index() + " failed: " + t, t);
+    }
+
+    /** Records a warning (logged, and kept for the run's report). Any thread. */
+    public void warn(String warning) {
+        warnings.add(warning);
+        LOG.warn("{}", warning);
+    }
+
+    /** One line per CPU with its state. Any thread (racy snapshot). */
+    public String describeCpus() {
+        StringBuilder sb = new StringBuilder("CPUs: ");
+        for (Cpu cpu : cpus) {
+            sb.append(cpu.describe()).append(' ');
+        }
+        return sb.toString().trim();
+    }
+
+    // =========================================================================================
+    // Results
+    // =========================================================================================
+
+    /** The outcome of the run (after {@link #run()}). */
+    public RunOutcome outcome() {
+        return new RunOutcome(failure == null, stopReason, failure, failureCause, List.copyOf(warnings),
+                (hostEndNanos == 0 ? System.nanoTime() : hostEndNanos) - hostStartNanos);
+    }
+
+    /** The per-CPU counters (after start). */
+    public SingleWriterCounters counters(int cpu) {
+        return counters[cpu];
+    }
+
+    /** The sum of a counter over every CPU. Any thread; exact after the machine stopped. */
+    public long counterTotal(String name) {
+        int index = counterNames.indexOf(name);
+        long sum = 0;
+        for (SingleWriterCounters c : counters) {
+            sum += c.valueOpaque(index);
+        }
+        return sum;
+    }
+
+    /**
+     * The event logs: one shared log in deterministic mode (in execution order), one per CPU in
+     * parallel mode. Read after the machine stopped.
+     */
+    public List<EventLog> eventLogs() {
+        return List.of(logs);
+    }
+
+    /** A hash of the whole trace (every CPU's, in CPU order). Read after the machine stopped. */
+    public long traceHash() {
+        long h = 17;
+        for (EventLog log : logs) {
+            h = h * 31 + log.hash();
+        }
+        return h;
+    }
+
+    /** The highest simulated clock of any CPU. Any thread. */
+    public long maxClockAcquire() {
+        long max = 0;
+        for (Cpu cpu : cpus) {
+            max = Math.max(max, cpu.clockAcquire());
+        }
+        return max;
+    }
+
+    /** The seeded random source of the deterministic stepper (stepper thread only). */
+    public DeterministicRandom random() {
+        return random;
+    }
+
+    /** The outcome of a run. */
+    public record RunOutcome(boolean ok, String stopReason, String failure, Throwable failureCause,
+                             List<String> warnings, long hostNanos) {
+    }
+}

@@ -1,0 +1,98 @@
+package l4smp.emulator;
+
+import l4smp.emulator.cost.CostModel;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The options a {@link Machine} is built from, validated on construction: a bad value fails
+ * with a message that names the option.
+ *
+ * @param cpus             number of simulated CPUs, 1 to {@value #MAX_CPUS}
+ * @param costModel        the cycle costs (a preset)
+ * @param pinning          pin CPU i to host core i mod H (parallel mode); a refusal is a warning
+ * @param slackCycles      how far a CPU may run ahead of the slowest running one, in cycles
+ *                         (0 = lock-step; {@link #UNBOUNDED_SLACK} = free-running)
+ * @param mode             parallel or deterministic
+ * @param seed             the seed of the deterministic stepper (ignored in parallel mode)
+ * @param strategy         the deterministic stepper's choice of the next CPU
+ * @param captureTrace     keep the events of the trace, not only its hash
+ * @param maxTraceEvents   the most events captured
+ * @param stuckTimeout     host time after which a CPU that makes no progress is reported stuck
+ *                         (parallel mode), and the run is stopped
+ * @param maxSpinIterations iterations of one spin-wait after which it is reported stuck
+ *                         (deterministic mode, where host time means nothing)
+ */
+public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long slackCycles,
+                            ExecutionMode mode, long seed, ScheduleStrategy strategy,
+                            boolean captureTrace, int maxTraceEvents, Duration stuckTimeout,
+                            long maxSpinIterations) {
+
+    public static final int MAX_CPUS = 64;
+    public static final long UNBOUNDED_SLACK = Long.MAX_VALUE;
+
+    public MachineConfig {
+        Objects.requireNonNull(costModel, "costModel");
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(strategy, "strategy");
+        Objects.requireNonNull(stuckTimeout, "stuckTimeout");
+        if (cpus < 1 || cpus > MAX_CPUS) {
+            throw new IllegalArgumentException("cpus must be 1.." + MAX_CPUS + ", got " + cpus);
+        }
+        if (slackCycles < 0) {
+            throw new IllegalArgumentException("slack must be >= 0 cycles, got " + slackCycles);
+        }
+        if (maxTraceEvents < 0) {
+            throw new IllegalArgumentException("maxTraceEvents must be >= 0, got " + maxTraceEvents);
+        }
+        if (stuckTimeout.isNegative() || stuckTimeout.isZero()) {
+            throw new IllegalArgumentException("stuckTimeout must be positive, got " + stuckTimeout);
+        }
+        if (maxSpinIterations < 1) {
+            throw new IllegalArgumentException("maxSpinIterations must be >= 1, got " + maxSpinIterations);
+        }
+    }
+
+    /** A builder with the defaults: 2 CPUs, PIII_450, pinning on, unbounded slack, parallel. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public boolean deterministic() {
+        return mode == ExecutionMode.DETERMINISTIC;
+    }
+
+    /** Fluent construction with defaults; {@link #build()} validates. */
+    public static final class Builder {
+        private int cpus = 2;
+        private CostModel costModel = CostModel.PIII_450;
+        private boolean pinning = true;
+        private long slackCycles = UNBOUNDED_SLACK;
+        private ExecutionMode mode = ExecutionMode.PARALLEL;
+        private long seed;
+        private ScheduleStrategy strategy = ScheduleStrategy.LOWEST_CLOCK;
+        private boolean captureTrace;
+        private int maxTraceEvents = 1_000_000;
+        private Duration stuckTimeout = Duration.ofSeconds(20);
+        private long maxSpinIterations = 50_000_000L;
+
+        public Builder cpus(int cpus) { this.cpus = cpus; return this; }
+        public Builder costModel(CostModel costModel) { this.costModel = costModel; return this; }
+        public Builder pinning(boolean pinning) { this.pinning = pinning; return this; }
+        public Builder slackCycles(long slackCycles) { this.slackCycles = slackCycles; return this; }
+        public Builder mode(ExecutionMode mode) { this.mode = mode; return this; }
+        /** Deterministic mode with this seed. */
+        public Builder deterministic(long seed) { this.mode = ExecutionMode.DETERMINISTIC; this.seed = seed; return this; }
+        public Builder strategy(ScheduleStrategy strategy) { this.strategy = strategy; return this; }
+        public Builder captureTrace(boolean captureTrace) { this.captureTrace = captureTrace; return this; }
+        public Builder maxTraceEvents(int maxTraceEvents) { this.maxTraceEvents = maxTraceEvents; return this; }
+        public Builder stuckTimeout(Duration stuckTimeout) { this.stuckTimeout = stuckTimeout; return this; }
+        public Builder maxSpinIterations(long maxSpinIterations) { this.maxSpinIterations = maxSpinIterations; return this; }
+
+        public MachineConfig build() {
+            return new MachineConfig(cpus, costModel, pinning, slackCycles, mode, seed, strategy,
+                    captureTrace, maxTraceEvents, stuckTimeout, maxSpinIterations);
+        }
+    }
+}

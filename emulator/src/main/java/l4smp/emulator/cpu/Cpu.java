@@ -1,0 +1,649 @@
+package l4smp.emulator.cpu;
+
+import jdk.internal.vm.Continuation;
+import jdk.internal.vm.ContinuationScope;
+import l4smp.emulator.Machine;
+import l4smp.emulator.apic.LocalApic;
+import l4smp.emulator.apic.LocalApic.IpiSlot;
+import l4smp.emulator.cost.CostModel;
+import l4smp.emulator.stats.SingleWriterCounters;
+import l4smp.emulator.trace.EventKind;
+import l4smp.emulator.trace.EventLog;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A simulated processor: a duty cycle that takes interrupts and runs its {@link Dispatcher}, a
+ * simulated cycle clock, an interrupt flag, a local APIC, and the waiting primitives that kernel
+ * code uses instead of blocking its host thread.
+ *
+ * <h2>Duty cycle</h2>
+ * <pre>
+ *   while (machine runs) {
+ *       work  = takeInterrupts();          // IPIs whose simulated arrival has come
+ *       work += dispatcher.doWork(cpu);    // run a thread until it traps, handle the trap
+ *       if (work == 0) idle();             // until an interrupt or the next timer event
+ *   }
+ * </pre>
+ * In parallel mode the cycle runs on the CPU's own host thread and {@link #idle} backs off
+ * (spin, yield, park). In deterministic mode it runs as a continuation of scope {@link #CPU_SCOPE}
+ * and every interleaving point ({@link #interleave()}, each spin-wait iteration, idling) yields
+ * to the machine's stepper, which picks the CPU to continue.
+ *
+ * <h2>Simulated time</h2>
+ * The owner advances its clock for everything it executes ({@link #advance}). An IPI carries its
+ * sender's clock; the target takes it when its own clock has reached the arrival time
+ * ({@code sent + delivery}), or at once, with its clock set to the arrival, when it was idle:
+ * the target's clock becomes {@code max(own, sent + delivery)}. In parallel mode a CPU that runs
+ * more than {@code slack} cycles ahead of the slowest running CPU waits (host time) until it
+ * is within the bound again; idle CPUs count with their next timer event, or not at all.
+ *
+ * <h2>Thread contract</h2>
+ * Methods are owner-CPU-only unless their name carries a memory-ordering suffix
+ * ({@code ...Acquire}, {@code ...Opaque}, {@code ...Volatile}) or their Javadoc says "any thread".
+ */
+public final class Cpu extends CpuPad2 {
+
+    /** The continuation scope of CPU dispatcher loops (deterministic mode). */
+    public static final ContinuationScope CPU_SCOPE = new ContinuationScope("CPU");
+
+    /** Run states, as published in {@link #stateAcquire()}. */
+    public static final int RUNNING = 0;
+    public static final int IDLE = 1;
+    public static final int PARKED = 2;
+    public static final int STOPPED = 3;
+
+    private static final VarHandle CLOCK;
+    private static final VarHandle STATE;
+    private static final VarHandle NEXT_EVENT;
+    private static final VarHandle PROGRESS;
+    private static final VarHandle WAIT_REASON;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            CLOCK = lookup.findVarHandle(CpuOwnerPublished.class, "clock", long.class);
+            STATE = lookup.findVarHandle(CpuOwnerPublished.class, "state", int.class);
+            NEXT_EVENT = lookup.findVarHandle(CpuOwnerPublished.class, "nextEvent", long.class);
+            PROGRESS = lookup.findVarHandle(CpuOwnerPublished.class, "progress", long.class);
+            WAIT_REASON = lookup.findVarHandle(Cpu.class, "waitReason", String.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final ThreadLocal<Cpu[]> CURRENT = ThreadLocal.withInitial(() -> new Cpu[1]);
+
+    // ---- immutable after construction ------------------------------------------------------
+    private final int index;
+    private final Machine machine;
+    private final CostModel cost;
+    private final LocalApic apic;
+    private final InterruptLine interruptLine = new InterruptLine();
+    private final boolean deterministic;
+    private final long slack;
+    private final long maxSpinIterations;
+    private final long stuckNanos;
+
+    // ---- set at start, owner only afterwards ------------------------------------------------
+    private Dispatcher dispatcher;
+    private IdleStrategy idleStrategy;
+    private SingleWriterCounters counters;
+    private EventLog log;
+    private Thread hostThread;
+    private Continuation continuation;
+    private int cIpiSent;
+    private int cIpiTaken;
+    private int cLintWaits;
+    private int cSlackWaits;
+    private int cParks;
+    private int cSpinIterations;
+    private int cIdleCycles;
+
+    // ---- owner only --------------------------------------------------------------------------
+    private long slackHorizon = Long.MAX_VALUE;
+    private long deferredUntil;
+    private int interruptDepth;
+    @SuppressWarnings("unused") // accessed through WAIT_REASON; read by the watchdog
+    private String waitReason;
+    private long waitStartNanos;
+
+    /** Creates CPU {@code index} of {@code machine}. Setup only (the machine does this). */
+    public Cpu(int index, Machine machine) {
+        this.index = index;
+        this.machine = machine;
+        this.cost = machine.config().costModel();
+        this.apic = new LocalApic(index, cost.ipiDeliveryCycles());
+        this.deterministic = machine.config().deterministic();
+        this.slack = machine.config().slackCycles();
+        this.maxSpinIterations = machine.config().maxSpinIterations();
+        this.stuckNanos = machine.config().stuckTimeout().toNanos();
+        NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
+    }
+
+    // =========================================================================================
+    // Setup
+    // =========================================================================================
+
+    /** Installs the dispatcher. Setup only, before the machine starts. */
+    public void install(Dispatcher dispatcher) {
+        if (this.dispatcher != null) {
+            throw new IllegalStateException("CPU " + index + " already has a dispatcher");
+        }
+        this.dispatcher = dispatcher;
+    }
+
+    /** Called by the machine at start, on the starting thread, before the CPU runs. */
+    public void prepare(SingleWriterCounters counters, EventLog log, IdleStrategy idleStrategy) {
+        if (dispatcher == null) {
+            throw new IllegalStateException("CPU " + index + " has no dispatcher installed");
+        }
+        this.counters = counters;
+        this.log = log;
+        this.idleStrategy = idleStrategy;
+        var names = counters.names();
+        cIpiSent = names.indexOf(Machine.C_IPI_SENT);
+        cIpiTaken = names.indexOf(Machine.C_IPI_TAKEN);
+        cLintWaits = names.indexOf(Machine.C_LINT_WAITS);
+        cSlackWaits = names.indexOf(Machine.C_SLACK_WAITS);
+        cParks = names.indexOf(Machine.C_IDLE_PARKS);
+        cSpinIterations = names.indexOf(Machine.C_SPIN_ITERATIONS);
+        cIdleCycles = names.indexOf(Machine.C_IDLE_CYCLES);
+        if (deterministic) {
+            slackHorizon = Long.MAX_VALUE; // the stepper enforces the slack at each pick
+            continuation = new Continuation(CPU_SCOPE, this::dutyCycle);
+        } else {
+            slackHorizon = slack == Long.MAX_VALUE ? Long.MAX_VALUE : slack;
+        }
+    }
+
+    /** The body of the CPU's host thread (parallel mode). */
+    public void runOnHostThread() {
+        hostThread = Thread.currentThread();
+        interruptLine.setOwner(hostThread);
+        CURRENT.get()[0] = this;
+        dutyCycle();
+    }
+
+    /** The host thread of this CPU (parallel mode), or {@code null}. */
+    public Thread hostThread() {
+        return hostThread;
+    }
+
+    /** The CPU's dispatcher-loop continuation (deterministic mode). Stepper only. */
+    public Continuation continuation() {
+        return continuation;
+    }
+
+    /** Makes {@code cpu} the current CPU of the calling host thread (the deterministic stepper). */
+    public static void setCurrent(Cpu cpu) {
+        CURRENT.get()[0] = cpu;
+    }
+
+    /** The CPU the calling code runs on, or {@code null} outside any CPU. */
+    public static Cpu current() {
+        return CURRENT.get()[0];
+    }
+
+    // =========================================================================================
+    // The duty cycle
+    // =========================================================================================
+
+    private void dutyCycle() {
+        STATE.setVolatile(this, RUNNING);
+        try {
+            dispatcher.onStart(this);
+            while (machine.runningOpaque()) {
+                int work = takeInterrupts(false);
+                work += dispatcher.doWork(this);
+                PROGRESS.setOpaque(this, (long) PROGRESS.getOpaque(this) + 1);
+                if (work == 0) {
+                    idle();
+                }
+            }
+        } catch (MachineStoppedException stopped) {
+            // the machine stopped while this CPU waited: nothing to report
+        } catch (Throwable failure) {
+            machine.cpuFailed(this, failure);
+        } finally {
+            STATE.setVolatile(this, STOPPED);
+            try {
+                dispatcher.onStop(this);
+            } catch (RuntimeException e) {
+                machine.cpuFailed(this, e);
+            }
+        }
+    }
+
+    /**
+     * Idles until an interrupt is pending or the next timer event is due, then takes the
+     * interrupts (with the clock set to their arrival) or advances the clock to the event.
+     */
+    private void idle() {
+        long next = dispatcher.nextEvent(this);
+        NEXT_EVENT.setRelease(this, next);
+        long idleFrom = clock;
+        log.record(index, EventKind.IDLE, clock, next == Dispatcher.NO_EVENT ? -1 : next, 0);
+        // Volatile: the store of IDLE must not be reordered with the load of the interrupt flag
+        // below (the other half of the handshake is in raiseInterrupt).
+        STATE.setVolatile(this, IDLE);
+        if (deterministic) {
+            Continuation.yield(CPU_SCOPE);
+            // The stepper resumes an idle CPU only when an interrupt is pending or its timer
+            // event is the earliest thing left to simulate.
+            if (!interruptLine.raisedVolatile() && next != Dispatcher.NO_EVENT) {
+                jumpTo(next);
+            }
+        } else {
+            idleParallel(next);
+        }
+        takeInterrupts(true);
+        NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
+        STATE.setVolatile(this, RUNNING);
+        counters.add(cIdleCycles, clock - idleFrom);
+        log.record(index, EventKind.WAKE, clock, 0, 0);
+    }
+
+    private void idleParallel(long next) {
+        idleStrategy.reset();
+        long bound = next == Dispatcher.NO_EVENT ? Long.MAX_VALUE : 100_000L;
+        while (machine.runningOpaque()) {
+            if (interruptLine.raisedVolatile()) {
+                return;
+            }
+            if (next != Dispatcher.NO_EVENT && machine.minEffectiveClockExcluding(this) >= next) {
+                jumpTo(next); // nothing running is earlier than our timer: it is due
+                return;
+            }
+            if (idleStrategy.mayPark()) {
+                STATE.setVolatile(this, PARKED);
+                counters.increment(cParks);
+                // The park handshake with the senders of IPIs lives in InterruptLine.
+                boolean raised = interruptLine.parkUnlessRaised(idleStrategy.parkNanos(bound));
+                STATE.setVolatile(this, IDLE);
+                if (raised) {
+                    return;
+                }
+            } else {
+                idleStrategy.idle(bound);
+            }
+        }
+    }
+
+    private void jumpTo(long time) {
+        if (time > clock) {
+            log.record(index, EventKind.TIMER, time, clock, 0);
+            CLOCK.setRelease(this, time);
+        }
+    }
+
+    // =========================================================================================
+    // Interrupts
+    // =========================================================================================
+
+    /**
+     * Takes the IPIs whose simulated arrival has come: for each, the dispatcher's handler runs
+     * and the EOI is sent. With {@code idle}, the CPU had nothing to do, so it takes the next
+     * IPI at once and its clock jumps to the arrival. Returns the number taken. Owner only.
+     *
+     * <p>Fast path: one opaque load of the interrupt flag.
+     */
+    public int takeInterrupts(boolean idle) {
+        if (!interruptLine.raisedOpaque()) {
+            return 0;
+        }
+        if (!idle && clock < deferredUntil) {
+            return 0; // the head IPI has not arrived yet in simulated time
+        }
+        return takeInterruptsSlowPath(idle);
+    }
+
+    /** Whether an interrupt is pending and due (an L4 call checks this to trap). Owner only. */
+    public boolean interruptDue() {
+        return interruptLine.raisedOpaque() && clock >= deferredUntil;
+    }
+
+    private int takeInterruptsSlowPath(boolean idle) {
+        // Volatile clear before draining: the clear is ordered before the inbox poll below, so
+        // an IPI posted after the poll finds the flag cleared and raises it again (no lost IPI).
+        interruptLine.clearVolatile();
+        deferredUntil = 0;
+        int taken = 0;
+        IpiSlot slot;
+        while ((slot = apic.peek()) != null) {
+            long arrival = slot.arrivalTime();
+            if (arrival > clock) {
+                if (!idle || taken > 0) {
+                    // Not arrived yet: keep it pending until the clock gets there.
+                    deferredUntil = arrival;
+                    interruptLine.reraiseVolatile();
+                    break;
+                }
+                CLOCK.setRelease(this, arrival);
+            }
+            apic.poll();
+            taken++;
+            counters.increment(cIpiTaken);
+            log.record(index, EventKind.IPI_TAKE, clock, slot.sourceCpu(), slot.vector());
+            interruptDepth++;
+            try {
+                dispatcher.onInterrupt(this, slot);
+            } finally {
+                interruptDepth--;
+            }
+            if (!slot.isFree()) {
+                log.record(index, EventKind.IPI_EOI, clock, slot.sourceCpu(), slot.vector());
+                slot.eoi();
+            }
+        }
+        return taken;
+    }
+
+    /** How deeply interrupt handlers are nested on this CPU now (0 outside handlers). Owner only. */
+    public int interruptDepth() {
+        return interruptDepth;
+    }
+
+    /**
+     * Sends an IPI with {@code vector} to every CPU in {@code destinationMask} (bit i = CPU i).
+     * Charges the ICR write; each target gets its own LINT slot. When a target's two slots are
+     * both occupied, this CPU waits for an EOI, taking its own interrupts meanwhile (so two
+     * CPUs that flood each other never deadlock). Owner only.
+     */
+    public void sendIpi(long destinationMask, int vector) {
+        if (vector < 0 || vector > 255) {
+            throw new IllegalArgumentException("IPI vector must be 0..255, got " + vector);
+        }
+        long valid = machine.cpuCount() == 64 ? -1L : (1L << machine.cpuCount()) - 1;
+        if ((destinationMask & ~valid) != 0) {
+            throw new IllegalArgumentException("IPI destination mask 0x" + Long.toHexString(destinationMask)
+                    + " names CPUs beyond " + (machine.cpuCount() - 1));
+        }
+        long sentAt = clock;
+        advance(cost.ipiIcrWriteCycles());
+        long mask = destinationMask;
+        while (mask != 0) {
+            int target = Long.numberOfTrailingZeros(mask);
+            mask &= mask - 1;
+            deliver(machine.cpu(target), vector, sentAt);
+        }
+    }
+
+    private void deliver(Cpu target, int vector, long sentAt) {
+        LocalApic targetApic = target.apic;
+        IpiSlot slot = targetApic.tryClaimSlot();
+        if (slot == null) {
+            slot = waitForLintSlotSlowPath(target);
+        }
+        targetApic.post(slot, vector, index, sentAt);
+        counters.increment(cIpiSent);
+        log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
+        target.raiseInterrupt();
+        interleave();
+    }
+
+    private IpiSlot waitForLintSlotSlowPath(Cpu target) {
+        counters.increment(cLintWaits);
+        log.record(index, EventKind.LINT_WAIT, clock, target.index, 0);
+        LocalApic targetApic = target.apic;
+        SpinCondition slotFree = targetApic::hasFreeSlotAcquire;
+        while (true) {
+            spinWaitUntil(slotFree, "a free LINT slot of CPU " + target.index, true);
+            IpiSlot slot = targetApic.tryClaimSlot();
+            if (slot != null) {
+                return slot;
+            }
+        }
+    }
+
+    /** Raises this CPU's interrupt flag and wakes it if it parks. Any thread (the sender). */
+    private void raiseInterrupt() {
+        interruptLine.raise();
+    }
+
+    /** Whether the interrupt flag is raised. Any thread. */
+    public boolean interruptPendingVolatile() {
+        return interruptLine.raisedVolatile();
+    }
+
+    // =========================================================================================
+    // Simulated time
+    // =========================================================================================
+
+    /** The simulated clock, in cycles. Owner only. */
+    public long clock() {
+        return clock;
+    }
+
+    /** The simulated clock, in cycles. Any thread. */
+    public long clockAcquire() {
+        return (long) CLOCK.getAcquire(this);
+    }
+
+    /**
+     * Charges {@code cycles} to this CPU's clock. In parallel mode, waits (host time) while the
+     * clock is more than the slack ahead of the slowest running CPU. Owner only.
+     */
+    public void advance(long cycles) {
+        long now = clock + cycles;
+        // Release: a CPU that reads our clock (acquire) also sees what we did before this point.
+        CLOCK.setRelease(this, now);
+        if (now > slackHorizon) {
+            slackSlowPath();
+        }
+    }
+
+    private void slackSlowPath() {
+        long min = machine.minEffectiveClockExcluding(this);
+        if (min == Long.MAX_VALUE || clock - min <= slack) {
+            // Within the bound; re-check when we could leave it (or after 'slack' more cycles
+            // when every other CPU idles without a timer: one may wake up behind us).
+            slackHorizon = min == Long.MAX_VALUE ? clock + Math.max(slack, 1024) : min + slack;
+            return;
+        }
+        counters.increment(cSlackWaits);
+        String previous = (String) WAIT_REASON.getOpaque(this);
+        WAIT_REASON.setOpaque(this, "slack: more than " + slack + " cycles ahead");
+        idleStrategy.reset();
+        long start = System.nanoTime();
+        while (true) {
+            if (!machine.runningOpaque()) {
+                throw new MachineStoppedException("machine stopped");
+            }
+            min = machine.minEffectiveClockExcluding(this);
+            if (min == Long.MAX_VALUE || clock - min <= slack) {
+                break;
+            }
+            if (System.nanoTime() - start > stuckNanos) {
+                throw new CpuStuckException("CPU " + index + " waited " + machine.config().stuckTimeout()
+                        + " for the slowest CPU to come within the slack (" + slack + " cycles); "
+                        + machine.describeCpus());
+            }
+            idleStrategy.idle(100_000L);
+        }
+        slackHorizon = min == Long.MAX_VALUE ? clock + Math.max(slack, 1024) : min + slack;
+        WAIT_REASON.setOpaque(this, previous);
+    }
+
+    /** The clock this CPU counts with in the slack bound: its clock, its next event, or none. Any thread. */
+    public long effectiveClockAcquire() {
+        int st = (int) STATE.getAcquire(this);
+        return switch (st) {
+            case RUNNING -> (long) CLOCK.getAcquire(this);
+            case IDLE, PARKED -> (long) NEXT_EVENT.getAcquire(this);
+            default -> Long.MAX_VALUE;
+        };
+    }
+
+    /** The run state ({@link #RUNNING}, {@link #IDLE}, {@link #PARKED}, {@link #STOPPED}). Any thread. */
+    public int stateAcquire() {
+        return (int) STATE.getAcquire(this);
+    }
+
+    /** The published next timer event, or {@link Dispatcher#NO_EVENT}. Any thread. */
+    public long nextEventAcquire() {
+        return (long) NEXT_EVENT.getAcquire(this);
+    }
+
+    /** Duty cycles completed (for the watchdog). Any thread. */
+    public long progressOpaque() {
+        return (long) PROGRESS.getOpaque(this);
+    }
+
+    /** What the CPU waits for in a spin-wait now, or {@code null}. Any thread. */
+    public String waitReasonOpaque() {
+        return (String) WAIT_REASON.getOpaque(this);
+    }
+
+    /** Host nanoTime when the current spin-wait began (meaningful while waitReason is set). Any thread (racy snapshot). */
+    public long waitStartNanosOpaque() {
+        return waitStartNanos;
+    }
+
+    // =========================================================================================
+    // Interleaving and waiting (both modes)
+    // =========================================================================================
+
+    /**
+     * An interleaving point: in deterministic mode the stepper may switch to another CPU here;
+     * in parallel mode a no-op. Call it at every access to state that another CPU may touch.
+     * Owner only.
+     */
+    public void interleave() {
+        if (deterministic) {
+            Continuation.yield(CPU_SCOPE);
+        }
+    }
+
+    /** Whether this CPU runs under the deterministic stepper. */
+    public boolean deterministic() {
+        return deterministic;
+    }
+
+    /**
+     * Waits until {@code condition} holds, without blocking the host thread for long: each
+     * iteration charges a spin iteration (or catches the clock up with the slowest other CPU:
+     * the condition is made true by a CPU that is at least that far in simulated time) and then
+     * yields to the stepper (deterministic mode) or backs off (parallel mode: spin, yield, park
+     * for at most 50 us). With {@code interruptible}, the CPU takes its interrupts between
+     * iterations ("interrupts enabled"). A wait longer than the machine's stuck bound throws
+     * {@link CpuStuckException} naming {@code reason} and every CPU's state. Owner only.
+     */
+    public void spinWaitUntil(SpinCondition condition, String reason, boolean interruptible) {
+        if (condition.isSatisfied()) {
+            return;
+        }
+        spinWaitSlowPath(condition, reason, interruptible);
+    }
+
+    /** {@link #spinWaitUntil(SpinCondition, String, boolean)} with interrupts disabled. */
+    public void spinWaitUntil(SpinCondition condition, String reason) {
+        spinWaitUntil(condition, reason, false);
+    }
+
+    private void spinWaitSlowPath(SpinCondition condition, String reason, boolean interruptible) {
+        String previous = (String) WAIT_REASON.getOpaque(this);
+        waitStartNanos = System.nanoTime();
+        WAIT_REASON.setOpaque(this, reason);
+        long iterations = 0;
+        if (!deterministic) {
+            idleStrategy.reset();
+        }
+        try {
+            while (!condition.isSatisfied()) {
+                iterations++;
+                long min = machine.minEffectiveClockExcluding(this);
+                long step = cost.spinIterationCycles();
+                if (min != Long.MAX_VALUE && min > clock + step) {
+                    step = min - clock;
+                }
+                advance(step);
+                if (interruptible) {
+                    takeInterrupts(false);
+                }
+                if (deterministic) {
+                    if (iterations > maxSpinIterations) {
+                        throw new CpuStuckException("CPU " + index + " spun " + iterations
+                                + " iterations waiting for " + reason + "; " + machine.describeCpus());
+                    }
+                    Continuation.yield(CPU_SCOPE);
+                } else {
+                    if (!machine.runningOpaque()) {
+                        throw new MachineStoppedException("machine stopped");
+                    }
+                    if ((iterations & 0xFF) == 0 && System.nanoTime() - waitStartNanos > stuckNanos) {
+                        throw new CpuStuckException("CPU " + index + " waited "
+                                + machine.config().stuckTimeout() + " for " + reason + "; "
+                                + machine.describeCpus());
+                    }
+                    idleStrategy.idle(50_000L);
+                }
+            }
+        } finally {
+            counters.add(cSpinIterations, iterations);
+            WAIT_REASON.setOpaque(this, previous);
+        }
+    }
+
+    // =========================================================================================
+    // Accessors
+    // =========================================================================================
+
+    public int index() {
+        return index;
+    }
+
+    public Machine machine() {
+        return machine;
+    }
+
+    public CostModel cost() {
+        return cost;
+    }
+
+    public LocalApic apic() {
+        return apic;
+    }
+
+    /** The interrupt flag and its parking handshake. */
+    public InterruptLine interruptLine() {
+        return interruptLine;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    /** This CPU's counters. Written by the owner only. */
+    public SingleWriterCounters counters() {
+        return counters;
+    }
+
+    /** The trace this CPU records into. Owner only. */
+    public EventLog log() {
+        return log;
+    }
+
+    /** A one-line description of the CPU's state for reports. Any thread (racy snapshot). */
+    public String describe() {
+        String st = switch (stateAcquire()) {
+            case RUNNING -> "running";
+            case IDLE -> "idle";
+            case PARKED -> "parked";
+            default -> "stopped";
+        };
+        String wait = waitReasonOpaque();
+        return "cpu" + index + "{" + st + ", clock " + clockAcquire()
+                + (wait != null ? ", waiting for " + wait : "")
+                + ", lint slots in use " + apic.occupiedSlotsAcquire()
+                + (interruptPendingVolatile() ? ", interrupt pending" : "")
+                + (dispatcher != null ? ", " + dispatcher : "") + "}";
+    }
+
+    @Override
+    public String toString() {
+        return "cpu" + index;
+    }
+}

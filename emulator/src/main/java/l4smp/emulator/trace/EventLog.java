@@ -1,0 +1,101 @@
+package l4smp.emulator.trace;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A log of simulated events: every IPI, trap and switch with its CPU and simulated time.
+ *
+ * <p>Single writer. In parallel mode each CPU owns one log; in deterministic mode all CPUs share
+ * one (they all run on the stepping host thread), so its order is the exact order of execution.
+ *
+ * <p>The log always keeps a 64-bit rolling hash of every event (FNV-1a over the event's five
+ * fields), cheap enough for every run; with {@code capture} it also keeps the events
+ * themselves, up to a bound (the hash still covers all of them). Two runs with equal hashes and
+ * equal event counts had identical traces, up to the (negligible) chance of a hash collision;
+ * tests that need certainty compare captured events.
+ */
+public final class EventLog {
+
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+    private static final long FNV_PRIME = 0x100000001b3L;
+    private static final int FIELDS = 5;
+
+    private final boolean capture;
+    private final int maxEvents;
+    private long[] events;
+    private int size;
+    private long count;
+    private long hash = FNV_OFFSET;
+
+    /**
+     * @param capture   keep the events, not only the hash
+     * @param maxEvents the most events kept when capturing (later ones are hashed and counted)
+     */
+    public EventLog(boolean capture, int maxEvents) {
+        if (maxEvents < 0) {
+            throw new IllegalArgumentException("maxEvents must be >= 0: " + maxEvents);
+        }
+        this.capture = capture;
+        this.maxEvents = maxEvents;
+        this.events = capture ? new long[Math.min(maxEvents, 4096) * FIELDS] : new long[0];
+    }
+
+    /** Records one event. Writer only. */
+    public void record(int cpu, int kind, long time, long a, long b) {
+        long h = hash;
+        h = (h ^ cpu) * FNV_PRIME;
+        h = (h ^ kind) * FNV_PRIME;
+        h = (h ^ time) * FNV_PRIME;
+        h = (h ^ a) * FNV_PRIME;
+        h = (h ^ b) * FNV_PRIME;
+        hash = h;
+        count++;
+        if (capture && size < maxEvents) {
+            if ((size + 1) * FIELDS > events.length) {
+                growSlowPath();
+            }
+            int i = size * FIELDS;
+            events[i] = cpu;
+            events[i + 1] = kind;
+            events[i + 2] = time;
+            events[i + 3] = a;
+            events[i + 4] = b;
+            size++;
+        }
+    }
+
+    private void growSlowPath() {
+        long[] bigger = new long[Math.min(Math.max(events.length * 2, 64 * FIELDS), maxEvents * FIELDS)];
+        System.arraycopy(events, 0, bigger, 0, size * FIELDS);
+        events = bigger;
+    }
+
+    /** The rolling hash of all events recorded so far. Read after the machine stopped. */
+    public long hash() {
+        return hash;
+    }
+
+    /** The number of events recorded (captured or not). Read after the machine stopped. */
+    public long count() {
+        return count;
+    }
+
+    /** The captured events, in order. Read after the machine stopped. */
+    public List<Event> events() {
+        List<Event> list = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            int j = i * FIELDS;
+            list.add(new Event((int) events[j], (int) events[j + 1], events[j + 2], events[j + 3], events[j + 4]));
+        }
+        return list;
+    }
+
+    /** One captured event. */
+    public record Event(int cpu, int kind, long time, long a, long b) {
+        @Override
+        public String toString() {
+            return "cpu" + cpu + " @" + time + " " + EventKind.name(kind) + " " + a + " " + b;
+        }
+    }
+}

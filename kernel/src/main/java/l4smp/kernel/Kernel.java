@@ -1,0 +1,220 @@
+package l4smp.kernel;
+
+import l4smp.emulator.Machine;
+import l4smp.emulator.cpu.CpuStuckException;
+import l4smp.emulator.cpu.MachineStoppedException;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The L4 kernel on a {@link Machine}: the thread table and one {@link KernelCpu} per CPU.
+ *
+ * <p>{@link #boot} installs the kernel on every CPU; {@link #createThread} creates user threads
+ * before the machine runs. The run ends when every non-daemon thread has ended; a machine that
+ * goes quiet while non-daemon threads still wait is a deadlock, reported with every thread's
+ * state.
+ *
+ * <p>Thread contract: setup methods on the setup thread; {@link #lookup} from any CPU (the table
+ * and the TCBs' {@code myself} fields are read with acquire loads); the rest from the CPU that
+ * owns the thread in question.
+ */
+public final class Kernel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
+
+    public static final String C_TRAPS = "kernel.traps";
+    public static final String C_SWITCHES = "kernel.thread_switches";
+    public static final String C_IPC_LOCAL = "ipc.local";
+    public static final String C_IPC_ERRORS = "ipc.errors";
+    public static final String C_IPC_XCPU_REFUSED = "ipc.xcpu_refused";
+    public static final String C_THREAD_FAILURES = "thread.failures";
+    public static final String C_SPURIOUS_IRQ = "irq.unhandled";
+
+    /** The most threads one kernel holds (thread numbers 1..MAX_THREADS-1). */
+    public static final int MAX_THREADS = 1 << 16;
+
+    private final Machine machine;
+    private final KernelCpu[] cpus;
+    private final AtomicReferenceArray<Tcb> table = new AtomicReferenceArray<>(MAX_THREADS);
+    private final AtomicInteger nextNumber = new AtomicInteger(1);
+    private final AtomicInteger liveNonDaemon = new AtomicInteger();
+    private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    private final Set<ThreadId> warned = ConcurrentHashMap.newKeySet();
+
+    private Kernel(Machine machine) {
+        this.machine = machine;
+        for (String c : List.of(C_TRAPS, C_SWITCHES, C_IPC_LOCAL, C_IPC_ERRORS, C_IPC_XCPU_REFUSED,
+                C_THREAD_FAILURES, C_SPURIOUS_IRQ)) {
+            machine.counterNames().register(c);
+        }
+        this.cpus = new KernelCpu[machine.cpuCount()];
+        for (int i = 0; i < cpus.length; i++) {
+            cpus[i] = new KernelCpu(this, machine.cpu(i));
+            machine.cpu(i).install(cpus[i]);
+        }
+        machine.setQuiescenceHandler(this::onQuiescent);
+    }
+
+    /** Installs the kernel on every CPU of {@code machine}. Setup only. */
+    public static Kernel boot(Machine machine) {
+        return new Kernel(machine);
+    }
+
+    public Machine machine() {
+        return machine;
+    }
+
+    /** Creates a user thread on its CPU (before the machine runs). Returns its id. */
+    public ThreadId createThread(ThreadSpec spec) {
+        if (machine.runningOpaque()) {
+            throw new IllegalStateException("threads are created before the machine runs (thread " + spec.name() + ")");
+        }
+        if (spec.cpu() < 0 || spec.cpu() >= cpus.length) {
+            throw new IllegalArgumentException("thread " + spec.name() + ": cpu must be 0.." + (cpus.length - 1)
+                    + ", got " + spec.cpu());
+        }
+        int number = nextNumber.getAndIncrement();
+        if (number >= MAX_THREADS) {
+            throw new IllegalStateException("too many threads (at most " + (MAX_THREADS - 1) + ")");
+        }
+        ThreadId id = ThreadId.of(number, 1);
+        Tcb[] holder = new Tcb[1];
+        UserProgram program = spec.program();
+        Runnable body = () -> {
+            try {
+                program.run();
+            } catch (MachineStoppedException | CpuStuckException e) {
+                throw e; // the CPU's business, not the thread's
+            } catch (Throwable e) {
+                holder[0].failure = e;
+            }
+        };
+        Tcb tcb = new Tcb(id, spec.name(), spec.cpu(), spec.priority(), spec.daemon(), body);
+        holder[0] = tcb;
+        table.setRelease(number, tcb);
+        if (!spec.daemon()) {
+            liveNonDaemon.incrementAndGet();
+        }
+        cpus[spec.cpu()].admit(tcb);
+        return id;
+    }
+
+    /**
+     * The TCB of {@code id} if that thread exists: the TCB's {@code myself} matches the id
+     * (thesis 8.3.2: a stale version or a free TCB does not). Any CPU.
+     */
+    public Tcb lookup(ThreadId id) {
+        if (id == null || id.isNil() || id.isAny()) {
+            return null;
+        }
+        int number = id.number();
+        if (number >= MAX_THREADS) {
+            return null;
+        }
+        Tcb t = table.getAcquire(number);
+        if (t == null || !id.equals(t.myselfAcquire())) {
+            return null;
+        }
+        return t;
+    }
+
+    /** The kernel on CPU {@code index}. */
+    public KernelCpu kernelCpu(int index) {
+        return cpus[index];
+    }
+
+    /** A thread's program returned or threw. Owner CPU of {@code t}. */
+    void threadEnded(KernelCpu kcpu, Tcb t) {
+        t.state = ThreadState.DEAD;
+        t.setMyselfRelease(null);
+        kcpu.readyList().remove(t);
+        kcpu.wakeups().remove(t);
+        boolean threw = t.failure != null;
+        kcpu.cpu().log().record(kcpu.index(), Syscall.EV_THREAD_END, kcpu.cpu().clock(), t.id.number(), threw ? 1 : 0);
+        if (threw) {
+            kcpu.cpu().counters().increment(kcpu.cpu().counters().names().indexOf(C_THREAD_FAILURES));
+            String report = "user thread " + t + " on CPU " + kcpu.index() + " threw " + t.failure
+                    + "; the thread is stopped, the machine runs on";
+            failures.add(report);
+            LOG.error("{}", report, t.failure);
+        }
+        kcpu.ipcPartnerGone(t, threadsOn(kcpu.index()));
+        if (!t.daemon && liveNonDaemon.decrementAndGet() == 0) {
+            machine.requestStop("all threads finished");
+        }
+    }
+
+    private List<Tcb> threadsOn(int cpu) {
+        List<Tcb> list = new ArrayList<>();
+        int n = Math.min(nextNumber.get(), MAX_THREADS);
+        for (int i = 1; i < n; i++) {
+            Tcb t = table.getAcquire(i);
+            if (t != null && t.state != ThreadState.DEAD && t.cpuAcquire() == cpu) {
+                list.add(t);
+            }
+        }
+        return list;
+    }
+
+    /** Whether this is the first warning about {@code t} (so each thread warns once). */
+    public boolean firstWarning(Tcb t) {
+        return warned.add(t.id);
+    }
+
+    /** Reports of user threads that threw. */
+    public List<String> failures() {
+        synchronized (failures) {
+            return List.copyOf(failures);
+        }
+    }
+
+    /** Non-daemon threads that have not ended. */
+    public int liveNonDaemonThreads() {
+        return liveNonDaemon.get();
+    }
+
+    private void onQuiescent(Machine m) {
+        if (liveNonDaemon.get() == 0) {
+            m.requestStop("all threads finished");
+            return;
+        }
+        m.fail("deadlock: every CPU is idle with nothing pending, but " + liveNonDaemon.get()
+                + " non-daemon thread(s) have not ended; threads: " + describeThreads(), null);
+    }
+
+    /** Every live thread with its CPU, state and partner (for deadlock reports). */
+    public String describeThreads() {
+        StringBuilder sb = new StringBuilder();
+        int n = Math.min(nextNumber.get(), MAX_THREADS);
+        for (int i = 1; i < n; i++) {
+            Tcb t = table.getAcquire(i);
+            if (t == null || t.state == ThreadState.DEAD) {
+                continue;
+            }
+            sb.append(t).append(" on CPU ").append(t.cpuAcquire()).append(": ").append(t.state);
+            if (t.state == ThreadState.WAITING) {
+                sb.append(" (receive from ").append(t.receiveFrom.isAny() ? "any" : describe(t.receiveFrom)).append(')');
+            } else if (t.state == ThreadState.POLLING) {
+                sb.append(" (send to ").append(t.partner).append(')');
+            }
+            sb.append(t.daemon ? " [daemon]" : "").append("; ");
+        }
+        return sb.toString();
+    }
+
+    private String describe(ThreadId id) {
+        Tcb t = lookup(id);
+        return t != null ? t.toString() : id + " (gone)";
+    }
+}

@@ -1,0 +1,36 @@
+package l4smp.kernel;
+
+import l4smp.emulator.trace.EventKind;
+
+/** Trap numbers (why a user thread entered the kernel) and the kernel's trace event kinds. */
+public final class Syscall {
+    /** The IPC system call (all flavours: the send and receive specifiers select them). */
+    public static final int IPC = 1;
+    /** ThreadSwitch. */
+    public static final int THREAD_SWITCH = 2;
+    /** Not a system call: the thread saw a due interrupt at an L4 call and let the kernel take it. */
+    public static final int PREEMPT = 3;
+
+    /** Trace: a trap; a = thread number, b = trap number. */
+    public static final int EV_TRAP = EventKind.KERNEL_BASE + 1;
+    /** Trace: a thread switch; a = from (thread number or -1), b = to. */
+    public static final int EV_SWITCH = EventKind.KERNEL_BASE + 2;
+    /** Trace: an IPC completed for a receiver; a = receiver, b = sender. */
+    public static final int EV_IPC = EventKind.KERNEL_BASE + 3;
+    /** Trace: an IPC failed; a = thread, b = error word. */
+    public static final int EV_IPC_ERROR = EventKind.KERNEL_BASE + 4;
+    /** Trace: a thread ended; a = thread, b = 1 if it threw. */
+    public static final int EV_THREAD_END = EventKind.KERNEL_BASE + 5;
+
+    private Syscall() {
+    }
+
+    public static String name(int trap) {
+        return switch (trap) {
+            case IPC -> "ipc";
+            case THREAD_SWITCH -> "thread-switch";
+            case PREEMPT -> "preempt";
+            default -> "trap" + trap;
+        };
+    }
+}

@@ -1,0 +1,34 @@
+package l4smp.kernel;
+
+import java.util.Objects;
+
+/**
+ * What a new user thread is made of.
+ *
+ * @param name     for reports and traces
+ * @param cpu      the CPU (index 0..n-1) it starts on
+ * @param priority 0..255 (higher runs first)
+ * @param daemon   a daemon thread (a server) does not keep the run alive: the run ends when every
+ *                 non-daemon thread has ended
+ * @param program  its body
+ */
+public record ThreadSpec(String name, int cpu, int priority, boolean daemon, UserProgram program) {
+
+    public static final int DEFAULT_PRIORITY = 100;
+
+    public ThreadSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(program, "program");
+        if (priority < 0 || priority > 255) {
+            throw new IllegalArgumentException("thread priority must be 0..255, got " + priority + " for " + name);
+        }
+    }
+
+    public static ThreadSpec of(String name, int cpu, UserProgram program) {
+        return new ThreadSpec(name, cpu, DEFAULT_PRIORITY, false, program);
+    }
+
+    public static ThreadSpec daemon(String name, int cpu, UserProgram program) {
+        return new ThreadSpec(name, cpu, DEFAULT_PRIORITY, true, program);
+    }
+}

@@ -1,0 +1,227 @@
+package l4smp.kernel.api;
+
+import l4smp.emulator.cpu.Cpu;
+import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelTraps;
+import l4smp.kernel.Syscall;
+import l4smp.kernel.ipc.MsgTag;
+import l4smp.kernel.ipc.Timeout;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadId;
+
+/**
+ * The user-level API of l4smp, in the style of the L4 X.2 convenience interface: static methods
+ * called from inside an L4 thread's program.
+ *
+ * <p>Every call is a preemption point: when an interrupt is due on the thread's CPU, the thread
+ * traps into the kernel (which takes the interrupt) before the call proceeds. System calls
+ * ({@link #ipc}, {@link #threadSwitch}) trap always: the arguments go to the thread's UTCB and
+ * "registers", and the user continuation yields to the CPU's dispatcher, which runs the kernel
+ * path.
+ *
+ * <p>Arguments that cannot be encoded in the X.2 registers (a negative timeout, a message
+ * register index out of 1..63, more than 63 words) are refused before the trap with an
+ * {@link IllegalArgumentException} that names the problem; errors the kernel detects (a stale
+ * thread id, a timeout) come back as IPC error codes ({@link #errorCode()}).
+ *
+ * <p>Thread contract: from an L4 thread only (else {@link IllegalStateException}).
+ */
+public final class L4 {
+
+    private L4() {
+    }
+
+    private static KernelCpu kernelCpu() {
+        Cpu cpu = Cpu.current();
+        if (cpu == null || !(cpu.dispatcher() instanceof KernelCpu k)) {
+            throw new IllegalStateException("L4 called outside an L4 thread");
+        }
+        return k;
+    }
+
+    private static Tcb self() {
+        Tcb t = kernelCpu().current();
+        if (t == null) {
+            throw new IllegalStateException("L4 called outside an L4 thread");
+        }
+        return t;
+    }
+
+    /** Traps to the kernel if an interrupt is due (every L4 call does this). */
+    private static void preemptionPoint(KernelCpu k, Tcb self) {
+        if (k.cpu().interruptDue()) {
+            KernelTraps.trap(self, Syscall.PREEMPT);
+        }
+    }
+
+    // ---- identity and machine -------------------------------------------------------------
+
+    /** The calling thread's id. */
+    public static ThreadId myself() {
+        return self().id;
+    }
+
+    /**
+     * The calling thread's processor number as the UTCB publishes it (section 7.2): 1..k, where
+     * k is the highest processor number. Read-only.
+     */
+    public static int processorNumber() {
+        return kernelCpu().index() + 1;
+    }
+
+    /** The simulated cycle counter of the calling thread's CPU (the time-stamp counter). */
+    public static long clock() {
+        return kernelCpu().cpu().clock();
+    }
+
+    /** Simulated cycles of {@code micros} microseconds on this machine's clock. */
+    public static long micros(double micros) {
+        if (!(micros >= 0)) {
+            throw new IllegalArgumentException("a duration must be >= 0 microseconds, got " + micros);
+        }
+        return kernelCpu().cpu().cost().microsToCycles(micros);
+    }
+
+    /** Executes {@code cycles} cycles of computation (charged to the CPU's clock). */
+    public static void compute(long cycles) {
+        if (cycles < 0) {
+            throw new IllegalArgumentException("compute cycles must be >= 0, got " + cycles);
+        }
+        KernelCpu k = kernelCpu();
+        Tcb self = k.current();
+        k.cpu().advance(cycles);
+        preemptionPoint(k, self);
+    }
+
+    // ---- message registers ------------------------------------------------------------------
+
+    /** Message register {@code i} (1..63); MR0 is the tag of the last IPC. */
+    public static long mr(int i) {
+        checkMr(i, 0);
+        Tcb self = self();
+        return self.mr[i];
+    }
+
+    /** Sets message register {@code i} (1..63). */
+    public static void setMr(int i, long value) {
+        checkMr(i, 1);
+        self().mr[i] = value;
+    }
+
+    private static void checkMr(int i, int lowest) {
+        if (i < lowest || i >= MsgTag.MESSAGE_REGISTERS) {
+            throw new IllegalArgumentException("message register index must be " + lowest + ".."
+                    + (MsgTag.MESSAGE_REGISTERS - 1) + ", got " + i);
+        }
+    }
+
+    /** The sender of the last received message. */
+    public static ThreadId from() {
+        return self().resultFrom;
+    }
+
+    /** The UTCB error-code word of the last IPC ({@code code << 1 | phase}; 0 = none). */
+    public static int errorCode() {
+        return self().errorCode;
+    }
+
+    // ---- IPC ---------------------------------------------------------------------------------
+
+    /**
+     * The IPC system call: a send phase to {@code to} (unless nil), then a receive phase from
+     * {@code from} (nil: none; {@link ThreadId#ANY}: open; else closed), atomically. The message
+     * is {@code tag} plus MR1..MR{u}. Returns the result tag; on failure its E flag is set and
+     * {@link #errorCode()} says what happened.
+     */
+    public static int ipc(ThreadId to, ThreadId from, int tag, long sendTimeout, long receiveTimeout) {
+        if (to == null || from == null) {
+            throw new IllegalArgumentException("IPC partner ids must not be null (use ThreadId.NIL)");
+        }
+        if (!Timeout.isValid(sendTimeout) || !Timeout.isValid(receiveTimeout)) {
+            throw new IllegalArgumentException("IPC timeouts must be >= 0 cycles (or Timeout.NEVER), got send "
+                    + sendTimeout + ", receive " + receiveTimeout);
+        }
+        if (to.isAny()) {
+            throw new IllegalArgumentException("cannot send to anythread");
+        }
+        if (MsgTag.untyped(tag) + MsgTag.typed(tag) > MsgTag.MESSAGE_REGISTERS - 1) {
+            throw new IllegalArgumentException("message of " + MsgTag.untyped(tag) + " untyped and "
+                    + MsgTag.typed(tag) + " typed words does not fit the " + (MsgTag.MESSAGE_REGISTERS - 1)
+                    + " message registers");
+        }
+        Tcb self = self();
+        self.sysTo = to;
+        self.sysFrom = from;
+        self.sysTag = tag;
+        self.sysSendTimeout = sendTimeout;
+        self.sysReceiveTimeout = receiveTimeout;
+        self.mr[0] = tag;
+        KernelTraps.trap(self, Syscall.IPC);
+        return self.resultTag;
+    }
+
+    /** Sends to {@code to}, waiting for it forever. */
+    public static int send(ThreadId to, int tag) {
+        return ipc(to, ThreadId.NIL, tag, Timeout.NEVER, Timeout.ZERO);
+    }
+
+    /** Sends to {@code to}, waiting at most {@code timeout} cycles for it to receive. */
+    public static int send(ThreadId to, int tag, long timeout) {
+        return ipc(to, ThreadId.NIL, tag, timeout, Timeout.ZERO);
+    }
+
+    /** Receives from {@code from} ({@link ThreadId#ANY} for an open receive), waiting forever. */
+    public static int receive(ThreadId from) {
+        return ipc(ThreadId.NIL, from, 0, Timeout.ZERO, Timeout.NEVER);
+    }
+
+    /** Receives from {@code from}, waiting at most {@code timeout} cycles. */
+    public static int receive(ThreadId from, long timeout) {
+        return ipc(ThreadId.NIL, from, 0, Timeout.ZERO, timeout);
+    }
+
+    /** Open receive: from any thread, waiting forever. */
+    public static int waitAny() {
+        return receive(ThreadId.ANY);
+    }
+
+    /** Call: sends to {@code to} and receives its reply, atomically (8.3.1), waiting forever. */
+    public static int call(ThreadId to, int tag) {
+        return ipc(to, to, tag, Timeout.NEVER, Timeout.NEVER);
+    }
+
+    /** Call with explicit timeouts. */
+    public static int call(ThreadId to, int tag, long sendTimeout, long receiveTimeout) {
+        return ipc(to, to, tag, sendTimeout, receiveTimeout);
+    }
+
+    /**
+     * Reply and wait: replies to {@code to} with send timeout zero (a client that no longer
+     * listens loses the reply, 8.3.1) and then receives from any thread, waiting forever.
+     */
+    public static int replyWait(ThreadId to, int tag) {
+        return ipc(to, ThreadId.ANY, tag, Timeout.ZERO, Timeout.NEVER);
+    }
+
+    /** Reply and wait with an explicit receive timeout. */
+    public static int replyWait(ThreadId to, int tag, long receiveTimeout) {
+        return ipc(to, ThreadId.ANY, tag, Timeout.ZERO, receiveTimeout);
+    }
+
+    // ---- scheduling ---------------------------------------------------------------------------
+
+    /**
+     * ThreadSwitch: gives the CPU to {@code to} (donating the rest of the timeslice) if it is
+     * ready on this CPU; nil, or a thread on another CPU, lets the dispatcher choose (section 7).
+     */
+    public static void threadSwitch(ThreadId to) {
+        Tcb self = self();
+        self.sysTo = to == null ? ThreadId.NIL : to;
+        KernelTraps.trap(self, Syscall.THREAD_SWITCH);
+    }
+
+    /** ThreadSwitch to the dispatcher's choice. */
+    public static void yieldCpu() {
+        threadSwitch(ThreadId.NIL);
+    }
+}

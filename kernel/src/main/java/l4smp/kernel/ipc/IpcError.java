@@ -1,0 +1,63 @@
+package l4smp.kernel.ipc;
+
+/**
+ * The IPC error codes of L4 X.2, as the kernel writes them into the UTCB's error-code word:
+ * {@code code << 1 | phase}, phase 0 = send, 1 = receive.
+ */
+public final class IpcError {
+
+    public static final int NONE = 0;
+    /** The send or receive timeout expired before the partner was ready. */
+    public static final int TIMEOUT = 1;
+    /** The partner does not exist (invalid or stale thread id, or it died). */
+    public static final int NO_PARTNER = 2;
+    /** Another thread canceled the IPC (exchange-registers). */
+    public static final int CANCELED = 3;
+    /** The message did not fit the receiver's buffers, or the message was malformed. */
+    public static final int MESSAGE_OVERFLOW = 4;
+    /** The transfer timeout expired in the invoker's address space. */
+    public static final int XFER_TIMEOUT_INVOKER = 5;
+    /** The transfer timeout expired in the partner's address space. */
+    public static final int XFER_TIMEOUT_PARTNER = 6;
+    /**
+     * Aborted: by another thread (exchange-registers), or, per the thesis's design decision 4
+     * (section 7.2), a cross-processor IPC the sender asked to abort; the partner's processor
+     * number is returned with it.
+     */
+    public static final int ABORTED = 7;
+
+    public static final int PHASE_SEND = 0;
+    public static final int PHASE_RECEIVE = 1;
+
+    private IpcError() {
+    }
+
+    public static int word(int code, int phase) {
+        return code << 1 | phase;
+    }
+
+    public static int code(int word) {
+        return (word >>> 1) & 0x7;
+    }
+
+    public static int phase(int word) {
+        return word & 1;
+    }
+
+    public static String describe(int word) {
+        if (word == 0) {
+            return "no error";
+        }
+        String what = switch (code(word)) {
+            case TIMEOUT -> "timeout";
+            case NO_PARTNER -> "non-existing partner";
+            case CANCELED -> "canceled";
+            case MESSAGE_OVERFLOW -> "message overflow";
+            case XFER_TIMEOUT_INVOKER -> "transfer timeout in invoker's space";
+            case XFER_TIMEOUT_PARTNER -> "transfer timeout in partner's space";
+            case ABORTED -> "aborted";
+            default -> "error " + code(word);
+        };
+        return what + " in the " + (phase(word) == PHASE_SEND ? "send" : "receive") + " phase";
+    }
+}

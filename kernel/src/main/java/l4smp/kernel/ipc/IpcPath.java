@@ -1,0 +1,287 @@
+package l4smp.kernel.ipc;
+
+import l4smp.emulator.stats.SingleWriterCounters;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.KernelCpu;
+import l4smp.kernel.Syscall;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The IPC system call on one CPU: the uniprocessor send, receive and transmit paths of thesis
+ * section 8.3.2, for partners on the same CPU.
+ *
+ * <h2>The paths (8.3.2)</h2>
+ * <pre>
+ *   send:    check the target (myself == dest), partner = B;
+ *            if B waits for us (open, or closed on us): transmit, B becomes ready;
+ *            else: send timeout 0 -> timeout error; otherwise enqueue ourselves in B's send
+ *                  queue, state polling (inactively), wakeup queue with the send timeout,
+ *                  switch to B. B's receive path resumes us.
+ *   receive: find the sender (closed: the named thread, if it polls to us; open: the head of
+ *            our send queue); if found: dequeue it (send queue, wakeup queue), transmit, and
+ *            continue the sender with its own receive phase (a call waits for the reply);
+ *            else: receive timeout 0 -> timeout error; otherwise state waiting, wakeup queue
+ *            with the receive timeout.
+ * </pre>
+ * The kernel runs on the CPU's duty cycle, not on a per-thread kernel stack, so a blocked
+ * thread's remaining phases are its TCB's system-call fields: whoever completes its send phase
+ * (the receiver's path) runs its receive phase next, as the sender's own stack would.
+ * Which of the two copies the message is symmetric on one CPU (8.3.2, transmit path).
+ *
+ * <p>Owner CPU only. Allocation-free.
+ */
+public final class IpcPath {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IpcPath.class);
+
+    private final Kernel kernel;
+    private final KernelCpu kcpu;
+    private SingleWriterCounters counters;
+    private int cIpc;
+    private int cErrors;
+    private int cXcpuRefused;
+
+    public IpcPath(Kernel kernel, KernelCpu kcpu) {
+        this.kernel = kernel;
+        this.kcpu = kcpu;
+    }
+
+    /** Binds the counters (at CPU start). */
+    public void onStart(SingleWriterCounters counters) {
+        this.counters = counters;
+        cIpc = counters.names().indexOf(Kernel.C_IPC_LOCAL);
+        cErrors = counters.names().indexOf(Kernel.C_IPC_ERRORS);
+        cXcpuRefused = counters.names().indexOf(Kernel.C_IPC_XCPU_REFUSED);
+    }
+
+    /** The IPC system call of {@code t} (the invoker, just trapped). */
+    public void ipc(Tcb t) {
+        t.errorCode = 0;
+        t.resultTag = 0;
+        t.resultFrom = ThreadId.NIL;
+        if (MsgTag.typed(t.sysTag) != 0) {
+            // Typed items (strings, map and grant items) arrive with the local-kernel issue.
+            fail(t, IpcError.MESSAGE_OVERFLOW, IpcError.PHASE_SEND);
+            warnOnce(t, "typed message items are not supported by this kernel yet: IPC of " + t
+                    + " failed with message overflow");
+            continueInvoker(t);
+            return;
+        }
+        if (!t.sysTo.isNil()) {
+            if (!sendPhase(t)) {
+                continueInvoker(t);
+                return;
+            }
+        }
+        if (t.state == ThreadState.READY) {
+            receivePhase(t);
+        }
+        continueInvoker(t);
+    }
+
+    /**
+     * The send phase of {@code t}. Returns true when it completed (the message is delivered)
+     * and false when it failed or {@code t} now polls.
+     */
+    private boolean sendPhase(Tcb t) {
+        Tcb dest = kernel.lookup(t.sysTo);
+        if (dest == null || dest == t) {
+            fail(t, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
+            return false;
+        }
+        if (dest.cpuAcquire() != kcpu.index()) {
+            refuseCrossCpu(t, dest, IpcError.PHASE_SEND);
+            return false;
+        }
+        t.partner = dest;
+        if (dest.state == ThreadState.WAITING && (dest.receiveFrom.isAny() || dest.receiveFrom.equals(t.id))) {
+            transmit(t, dest);
+            return true;
+        }
+        if (t.sysSendTimeout == Timeout.ZERO) {
+            fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
+            return false;
+        }
+        t.state = ThreadState.POLLING;
+        enqueueSender(dest, t);
+        if (t.sysSendTimeout != Timeout.NEVER) {
+            kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysSendTimeout);
+        }
+        return false;
+    }
+
+    /**
+     * The receive phase of {@code t}: completes at once with a polling sender, or leaves
+     * {@code t} waiting. {@code t} is READY on entry.
+     */
+    private void receivePhase(Tcb t) {
+        ThreadId from = t.sysFrom;
+        if (from.isNil()) {
+            return; // send only: done
+        }
+        Tcb sender;
+        if (from.isAny()) {
+            sender = t.sendQueueHead;
+        } else {
+            Tcb s = kernel.lookup(from);
+            if (s == null) {
+                fail(t, IpcError.NO_PARTNER, IpcError.PHASE_RECEIVE);
+                return;
+            }
+            if (s.cpuAcquire() != kcpu.index()) {
+                refuseCrossCpu(t, s, IpcError.PHASE_RECEIVE);
+                return;
+            }
+            sender = s.state == ThreadState.POLLING && s.partner == t ? s : null;
+        }
+        if (sender != null) {
+            dequeueSender(t, sender);
+            kcpu.wakeups().remove(sender);
+            sender.state = ThreadState.READY;
+            transmit(sender, t);
+            // The sender's send phase is complete: run its receive phase, as its own kernel
+            // stack would (a call now waits for the reply).
+            receivePhase(sender);
+            if (sender.state == ThreadState.READY) {
+                kcpu.readyList().enqueueTail(sender);
+            }
+            return;
+        }
+        if (t.sysReceiveTimeout == Timeout.ZERO) {
+            fail(t, IpcError.TIMEOUT, IpcError.PHASE_RECEIVE);
+            return;
+        }
+        t.state = ThreadState.WAITING;
+        t.receiveFrom = from;
+        if (t.sysReceiveTimeout != Timeout.NEVER) {
+            kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysReceiveTimeout);
+        }
+    }
+
+    /**
+     * Transmits the message of {@code from} to {@code to} (untyped words: the message
+     * registers), and completes the receive of {@code to}. {@code to} was waiting for it, or is
+     * the invoker of a receive that found {@code from} polling.
+     */
+    private void transmit(Tcb from, Tcb to) {
+        int tag = from.sysTag;
+        int u = MsgTag.untyped(tag);
+        System.arraycopy(from.mr, 1, to.mr, 1, u);
+        to.resultTag = tag & ~(0xF << 12);
+        to.mr[0] = to.resultTag;
+        to.resultFrom = from.id;
+        to.errorCode = 0;
+        to.receiveFrom = ThreadId.NIL;
+        to.partner = from;
+        if (to.state == ThreadState.WAITING) {
+            kcpu.wakeups().remove(to);
+            kcpu.makeReady(to);
+        }
+        counters.increment(cIpc);
+        kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC, kcpu.cpu().clock(), to.id.number(), from.id.number());
+    }
+
+    /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */
+    public void timeoutExpired(Tcb t) {
+        if (t.state == ThreadState.POLLING) {
+            Tcb dest = t.partner;
+            if (dest != null && t.inSendQueue) {
+                dequeueSender(dest, t);
+            }
+            fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
+            kcpu.makeReady(t);
+        } else if (t.state == ThreadState.WAITING) {
+            fail(t, IpcError.TIMEOUT, IpcError.PHASE_RECEIVE);
+            kcpu.makeReady(t);
+        }
+    }
+
+    /**
+     * {@code dead} is gone: every thread of this CPU that polls to send to it, or waits in a
+     * closed receive from it, fails with "non-existing partner".
+     */
+    public void partnerGone(Tcb dead, Iterable<Tcb> threadsOfThisCpu) {
+        while (dead.sendQueueHead != null) {
+            Tcb s = dead.sendQueueHead;
+            dequeueSender(dead, s);
+            kcpu.wakeups().remove(s);
+            fail(s, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
+            kcpu.makeReady(s);
+        }
+        for (Tcb t : threadsOfThisCpu) {
+            if (t.state == ThreadState.WAITING && t.receiveFrom.equals(dead.id)) {
+                kcpu.wakeups().remove(t);
+                fail(t, IpcError.NO_PARTNER, IpcError.PHASE_RECEIVE);
+                kcpu.makeReady(t);
+            }
+        }
+    }
+
+    private void continueInvoker(Tcb t) {
+        if (t.state == ThreadState.READY) {
+            kcpu.readyList().enqueueHead(t);
+            kcpu.setSwitchHint(t);
+        } else if (t.partner != null && t.partner.state == ThreadState.READY && t.partner.cpuPlain() == kcpu.index()) {
+            kcpu.setSwitchHint(t.partner); // switchTo(B), 8.3.2
+        }
+    }
+
+    private void fail(Tcb t, int code, int phase) {
+        t.errorCode = IpcError.word(code, phase);
+        t.resultTag = MsgTag.ERROR_FLAG;
+        t.mr[0] = t.resultTag;
+        t.receiveFrom = ThreadId.NIL;
+        t.state = ThreadState.READY;
+        counters.increment(cErrors);
+        kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC_ERROR, kcpu.cpu().clock(), t.id.number(), t.errorCode);
+    }
+
+    private void refuseCrossCpu(Tcb t, Tcb partner, int phase) {
+        counters.increment(cXcpuRefused);
+        fail(t, IpcError.ABORTED, phase);
+        warnOnce(t, "cross-processor IPC is not supported by this kernel yet: " + t + " on CPU " + kcpu.index()
+                + " -> " + partner + " on CPU " + partner.cpuAcquire() + " aborted with error 7 ("
+                + IpcError.describe(t.errorCode) + ")");
+    }
+
+    private void warnOnce(Tcb t, String message) {
+        if (kernel.firstWarning(t)) {
+            LOG.warn("{}", message);
+        }
+    }
+
+    private static void enqueueSender(Tcb receiver, Tcb sender) {
+        sender.sendNext = null;
+        sender.sendPrev = receiver.sendQueueTail;
+        if (receiver.sendQueueTail == null) {
+            receiver.sendQueueHead = sender;
+        } else {
+            receiver.sendQueueTail.sendNext = sender;
+        }
+        receiver.sendQueueTail = sender;
+        sender.inSendQueue = true;
+    }
+
+    private static void dequeueSender(Tcb receiver, Tcb sender) {
+        if (!sender.inSendQueue) {
+            return;
+        }
+        if (sender.sendPrev == null) {
+            receiver.sendQueueHead = sender.sendNext;
+        } else {
+            sender.sendPrev.sendNext = sender.sendNext;
+        }
+        if (sender.sendNext == null) {
+            receiver.sendQueueTail = sender.sendPrev;
+        } else {
+            sender.sendNext.sendPrev = sender.sendPrev;
+        }
+        sender.sendNext = null;
+        sender.sendPrev = null;
+        sender.inSendQueue = false;
+    }
+}

@@ -1,0 +1,134 @@
+package l4smp.kernel.thread;
+
+import jdk.internal.vm.Continuation;
+import jdk.internal.vm.ContinuationScope;
+import l4smp.kernel.ipc.MsgTag;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A thread control block.
+ *
+ * <p>Thread contract (implementation decision 3): every field is owned by the thread's current
+ * CPU and touched there only, with plain accesses, except the "global" fields that other CPUs
+ * read: {@code myself} and {@code cpu}, read through {@link #myselfAcquire()} and
+ * {@link #cpuAcquire()} and written with release stores.
+ *
+ * <p>The UTCB (message registers, error code, processor number) is part of the TCB here; user
+ * code reaches it through the {@code L4} facade only.
+ */
+public final class Tcb {
+
+    /** The continuation scope of user threads, nested inside the CPU scope. */
+    public static final ContinuationScope USER_SCOPE = new ContinuationScope("USER");
+
+    private static final VarHandle MYSELF;
+    private static final VarHandle CPU;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MYSELF = lookup.findVarHandle(Tcb.class, "myself", ThreadId.class);
+            CPU = lookup.findVarHandle(Tcb.class, "cpu", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    // ---- global (read across CPUs) ---------------------------------------------------------
+    @SuppressWarnings("unused") private ThreadId myself;
+    @SuppressWarnings("unused") private int cpu;
+
+    // ---- identity (immutable) ----------------------------------------------------------------
+    public final ThreadId id;
+    public final String name;
+    public final boolean daemon;
+
+    // ---- local: scheduling -------------------------------------------------------------------
+    public ThreadState state = ThreadState.READY;
+    public int priority;
+    /** Ready-list links (the scheduler's intrusive doubly-linked list). */
+    public Tcb readyNext;
+    public Tcb readyPrev;
+    public boolean inReadyList;
+    /** Wakeup-queue position (the CPU's binary heap), -1 when not queued. */
+    public int wakeupIndex = -1;
+    public long wakeupTime;
+
+    // ---- local: IPC --------------------------------------------------------------------------
+    /** The thread this one sends to (polling) or receives from (closed receive). */
+    public Tcb partner;
+    /** The receive specifier of the current receive phase: NIL (none), ANY, or a thread. */
+    public ThreadId receiveFrom = ThreadId.NIL;
+    /** This thread's send queue: threads polling to send to it (intrusive FIFO). */
+    public Tcb sendQueueHead;
+    public Tcb sendQueueTail;
+    /** Links in the send queue of the thread it polls to send to. */
+    public Tcb sendNext;
+    public Tcb sendPrev;
+    public boolean inSendQueue;
+
+    // ---- local: the system call in progress (the "registers" of the trap) ------------------
+    public int trap;
+    public ThreadId sysTo = ThreadId.NIL;
+    public ThreadId sysFrom = ThreadId.NIL;
+    public int sysTag;
+    public long sysSendTimeout;
+    public long sysReceiveTimeout;
+
+    // ---- UTCB --------------------------------------------------------------------------------
+    /** Message registers MR0..MR63; MR0 mirrors the tag. */
+    public final long[] mr = new long[MsgTag.MESSAGE_REGISTERS];
+    /** The result tag of the last IPC (with the E flag on error). */
+    public int resultTag;
+    /** The sender of the last received message. */
+    public ThreadId resultFrom = ThreadId.NIL;
+    /** The UTCB error-code word of the last IPC. */
+    public int errorCode;
+
+    // ---- execution ---------------------------------------------------------------------------
+    public final Continuation continuation;
+    /** What the program threw, if it did. */
+    public Throwable failure;
+
+    public Tcb(ThreadId id, String name, int cpu, int priority, boolean daemon, Runnable body) {
+        this.id = id;
+        this.name = name;
+        this.daemon = daemon;
+        this.priority = priority;
+        this.continuation = new Continuation(USER_SCOPE, body);
+        setCpuRelease(cpu);
+        setMyselfRelease(id);
+    }
+
+    /** The id this TCB currently belongs to, or {@code null} once the thread is gone. Any CPU. */
+    public ThreadId myselfAcquire() {
+        return (ThreadId) MYSELF.getAcquire(this);
+    }
+
+    /** Publishes the owner id (null = the TCB is free). Owner CPU. */
+    public void setMyselfRelease(ThreadId id) {
+        MYSELF.setRelease(this, id);
+    }
+
+    /** The thread's current CPU. Any CPU. */
+    public int cpuAcquire() {
+        return (int) CPU.getAcquire(this);
+    }
+
+    /** The thread's current CPU. Owner CPU only. */
+    public int cpuPlain() {
+        return (int) CPU.get(this);
+    }
+
+    /** Moves the thread's home. Owner CPU (migration, a later issue). */
+    public void setCpuRelease(int cpu) {
+        CPU.setRelease(this, cpu);
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + id + ")";
+    }
+}

@@ -1,0 +1,13 @@
+package l4smp.kernel.thread;
+
+/** The states of an L4 thread (thesis 8.3.2 names them so). */
+public enum ThreadState {
+    /** Runnable: in its CPU's ready list or running. */
+    READY,
+    /** Waiting in its receive phase for a sender (open or closed). */
+    WAITING,
+    /** Waiting in its send phase for the receiver to get ready ("polling", inactively). */
+    POLLING,
+    /** Terminated (its program returned or threw) or deleted. */
+    DEAD
+}
