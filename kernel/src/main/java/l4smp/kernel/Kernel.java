@@ -40,11 +40,15 @@ public final class Kernel {
     public static final String C_IPC_XCPU_REFUSED = "ipc.xcpu_refused";
     public static final String C_THREAD_FAILURES = "thread.failures";
     public static final String C_SPURIOUS_IRQ = "irq.unhandled";
+    public static final String C_TICKS = "kernel.timer_ticks";
+    public static final String C_TIMESLICE_ENDS = "sched.timeslice_ends";
 
     /** The most threads one kernel holds (thread numbers 1..MAX_THREADS-1). */
     public static final int MAX_THREADS = 1 << 16;
 
     private final Machine machine;
+    private final KernelConfig config;
+    private final l4smp.kernel.api.KernelInfoPage kip;
     private final KernelCpu[] cpus;
     private final AtomicReferenceArray<Tcb> table = new AtomicReferenceArray<>(MAX_THREADS);
     private final AtomicInteger nextNumber = new AtomicInteger(1);
@@ -52,41 +56,70 @@ public final class Kernel {
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private final Set<ThreadId> warned = ConcurrentHashMap.newKeySet();
 
-    private Kernel(Machine machine) {
+    private Kernel(Machine machine, KernelConfig config) {
         this.machine = machine;
+        this.config = config;
         for (String c : List.of(C_TRAPS, C_SWITCHES, C_IPC_LOCAL, C_IPC_ERRORS, C_IPC_XCPU_REFUSED,
-                C_THREAD_FAILURES, C_SPURIOUS_IRQ)) {
+                C_THREAD_FAILURES, C_SPURIOUS_IRQ, C_TICKS, C_TIMESLICE_ENDS)) {
             machine.counterNames().register(c);
         }
         this.cpus = new KernelCpu[machine.cpuCount()];
         for (int i = 0; i < cpus.length; i++) {
-            cpus[i] = new KernelCpu(this, machine.cpu(i));
+            cpus[i] = new KernelCpu(this, machine.cpu(i), config);
             machine.cpu(i).install(cpus[i]);
         }
         machine.setQuiescenceHandler(this::onQuiescent);
+        this.kip = new l4smp.kernel.api.KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000);
     }
 
     /** Installs the kernel on every CPU of {@code machine}. Setup only. */
     public static Kernel boot(Machine machine) {
-        return new Kernel(machine);
+        return new Kernel(machine, KernelConfig.DEFAULT);
+    }
+
+    /** Installs the kernel with {@code config} on every CPU of {@code machine}. Setup only. */
+    public static Kernel boot(Machine machine, KernelConfig config) {
+        return new Kernel(machine, config);
+    }
+
+    public KernelConfig config() {
+        return config;
     }
 
     public Machine machine() {
         return machine;
     }
 
-    /** Creates a user thread on its CPU (before the machine runs). Returns its id. */
+    /**
+     * Creates a user thread on its CPU before the machine runs (at run time, threads create
+     * threads with {@code L4.createThread}). Returns its id.
+     */
     public ThreadId createThread(ThreadSpec spec) {
         if (machine.runningOpaque()) {
-            throw new IllegalStateException("threads are created before the machine runs (thread " + spec.name() + ")");
+            throw new IllegalStateException("threads are created before the machine runs (thread " + spec.name()
+                    + "); a running thread uses L4.createThread");
         }
         if (spec.cpu() < 0 || spec.cpu() >= cpus.length) {
             throw new IllegalArgumentException("thread " + spec.name() + ": cpu must be 0.." + (cpus.length - 1)
                     + ", got " + spec.cpu());
         }
+        Tcb tcb = newTcb(spec, spec.cpu());
+        if (tcb == null) {
+            throw new IllegalStateException("too many threads (at most " + (MAX_THREADS - 1) + ")");
+        }
+        cpus[spec.cpu()].admit(tcb);
+        return tcb.id;
+    }
+
+    /**
+     * Makes the TCB of a new thread homed on {@code cpu} and enters it in the thread table;
+     * {@code null} when the table is full. The caller admits it to the CPU's ready list (on that
+     * CPU, or at setup).
+     */
+    Tcb newTcb(ThreadSpec spec, int cpu) {
         int number = nextNumber.getAndIncrement();
         if (number >= MAX_THREADS) {
-            throw new IllegalStateException("too many threads (at most " + (MAX_THREADS - 1) + ")");
+            return null;
         }
         ThreadId id = ThreadId.of(number, 1);
         Tcb[] holder = new Tcb[1];
@@ -100,14 +133,19 @@ public final class Kernel {
                 holder[0].failure = e;
             }
         };
-        Tcb tcb = new Tcb(id, spec.name(), spec.cpu(), spec.priority(), spec.daemon(), body);
+        Tcb tcb = new Tcb(id, spec.name(), cpu, spec.priority(), spec.daemon(), body);
         holder[0] = tcb;
-        table.setRelease(number, tcb);
         if (!spec.daemon()) {
             liveNonDaemon.incrementAndGet();
         }
-        cpus[spec.cpu()].admit(tcb);
-        return id;
+        // Release: the TCB is complete before another CPU can find it in the table.
+        table.setRelease(number, tcb);
+        return tcb;
+    }
+
+    /** The kernel info page (highest processor number at 0xB8). */
+    public l4smp.kernel.api.KernelInfoPage kernelInfoPage() {
+        return kip;
     }
 
     /**
@@ -134,8 +172,11 @@ public final class Kernel {
         return cpus[index];
     }
 
-    /** A thread's program returned or threw. Owner CPU of {@code t}. */
+    /** A thread's program returned or threw, or the thread was deleted. Owner CPU of {@code t}. */
     void threadEnded(KernelCpu kcpu, Tcb t) {
+        if (t.state == ThreadState.DEAD) {
+            return;
+        }
         t.state = ThreadState.DEAD;
         t.setMyselfRelease(null);
         kcpu.readyList().remove(t);
@@ -149,7 +190,7 @@ public final class Kernel {
             failures.add(report);
             LOG.error("{}", report, t.failure);
         }
-        kcpu.ipcPartnerGone(t, threadsOn(kcpu.index()));
+        kcpu.ipcThreadGone(t, threadsOn(kcpu.index()));
         if (!t.daemon && liveNonDaemon.decrementAndGet() == 0) {
             machine.requestStop("all threads finished");
         }

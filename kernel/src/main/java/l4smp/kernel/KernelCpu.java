@@ -28,8 +28,15 @@ public final class KernelCpu implements Dispatcher {
     private final ReadyList ready = new ReadyList();
     private final WakeupQueue wakeups = new WakeupQueue();
     private final IpcPath ipc;
+    private final ThreadControlPath threadControl;
     private final int entryCycles;
     private final int exitCycles;
+    private final long tickCycles;
+    private final long timesliceCycles;
+    private long nextTick;
+    /** When the running thread must trap at its next L4 call: the next tick or timeout. */
+    private long deadline = Long.MAX_VALUE;
+    private boolean wasIdle = true;
     private Tcb current;
     private Tcb lastRun;
     private Tcb switchHint;
@@ -37,14 +44,20 @@ public final class KernelCpu implements Dispatcher {
     private int cTraps;
     private int cSwitches;
     private int cSpurious;
+    private int cTicks;
+    private int cTimesliceEnds;
 
-    KernelCpu(Kernel kernel, Cpu cpu) {
+    KernelCpu(Kernel kernel, Cpu cpu, KernelConfig config) {
         this.kernel = kernel;
         this.cpu = cpu;
         this.index = cpu.index();
         this.ipc = new IpcPath(kernel, this);
+        this.threadControl = new ThreadControlPath(kernel, this);
         this.entryCycles = cpu.cost().kernelEntryCycles();
         this.exitCycles = cpu.cost().kernelExitCycles();
+        this.tickCycles = Math.max(1, cpu.cost().microsToCycles(config.tickMicros()));
+        this.timesliceCycles = tickCycles * config.timesliceTicks();
+        this.nextTick = tickCycles;
     }
 
     @Override
@@ -54,6 +67,8 @@ public final class KernelCpu implements Dispatcher {
         cTraps = names.indexOf(Kernel.C_TRAPS);
         cSwitches = names.indexOf(Kernel.C_SWITCHES);
         cSpurious = names.indexOf(Kernel.C_SPURIOUS_IRQ);
+        cTicks = names.indexOf(Kernel.C_TICKS);
+        cTimesliceEnds = names.indexOf(Kernel.C_TIMESLICE_ENDS);
         ipc.onStart(counters);
     }
 
@@ -62,7 +77,16 @@ public final class KernelCpu implements Dispatcher {
         fireTimeouts();
         Tcb next = pickNext();
         if (next == null) {
+            wasIdle = true;
             return 0;
+        }
+        if (wasIdle) {
+            // Tickless idle: the periodic tick resumes, in phase, when a thread runs again.
+            wasIdle = false;
+            long now = cpu.clock();
+            if (nextTick <= now) {
+                nextTick = (now / tickCycles + 1) * tickCycles;
+            }
         }
         run(next);
         return 1;
@@ -72,7 +96,7 @@ public final class KernelCpu implements Dispatcher {
         Tcb hint = switchHint;
         if (hint != null) {
             switchHint = null;
-            if (hint.state == ThreadState.READY && hint.cpuPlain() == index
+            if (hint.state == ThreadState.READY && !hint.halted && hint.cpuPlain() == index
                     && hint.priority >= ready.highestNonEmpty()) {
                 ready.remove(hint);
                 return hint;
@@ -88,7 +112,11 @@ public final class KernelCpu implements Dispatcher {
             lastRun = t;
         }
         current = t;
+        if (t.remainingTimeslice <= 0) {
+            t.remainingTimeslice = t.timeslice > 0 ? t.timeslice : timesliceCycles;
+        }
         cpu.advance(exitCycles);
+        deadline = Math.min(nextTick, wakeups.earliest());
         t.continuation.run();
         current = null;
         if (t.continuation.isDone()) {
@@ -106,17 +134,65 @@ public final class KernelCpu implements Dispatcher {
                 ready.enqueueHead(t);
                 switchHint = t;
             }
+            case Syscall.TIMER -> timerInterrupt(t);
+            case Syscall.THREAD_CONTROL -> threadControl.threadControl(t);
+            case Syscall.EXCHANGE_REGISTERS -> threadControl.exchangeRegisters(t);
             default -> throw new IllegalStateException("thread " + t + " trapped with unknown trap " + t.trap);
         }
     }
 
     private void threadSwitch(Tcb t) {
-        ready.enqueueTail(t);
         Tcb to = kernel.lookup(t.sysTo);
         // Section 7: a thread on another CPU acts as nil (the dispatcher's choice).
         if (to != null && to != t && to.cpuAcquire() == index && to.state == ThreadState.READY) {
+            // Donate the rest of our timeslice: the target runs on it; we start a fresh one later.
+            to.remainingTimeslice = Math.max(t.remainingTimeslice, 1);
             switchHint = to;
         }
+        t.remainingTimeslice = 0;
+        ready.enqueueTail(t);
+    }
+
+    /**
+     * The timer interrupt taken at an L4 call of {@code t}: count the elapsed ticks against its
+     * timeslice (round robin at the end of it), fire due timeouts (which may make a thread of
+     * higher priority ready: it preempts {@code t}).
+     */
+    private void timerInterrupt(Tcb t) {
+        long now = cpu.clock();
+        if (now >= nextTick) {
+            long ticks = (now - nextTick) / tickCycles + 1;
+            nextTick += ticks * tickCycles;
+            t.remainingTimeslice -= ticks * tickCycles;
+            counters.add(cTicks, ticks);
+            cpu.log().record(index, Syscall.EV_TICK, now, t.id.number(), t.remainingTimeslice);
+        }
+        fireTimeouts();
+        if (t.remainingTimeslice <= 0) {
+            counters.increment(cTimesliceEnds);
+            ready.enqueueTail(t);
+        } else {
+            ready.enqueueHead(t);
+            switchHint = t;
+        }
+    }
+
+    /**
+     * The preemption check of every L4 call: traps the running thread {@code self} when an
+     * interrupt is due, or when the timer ticks or a timeout of this CPU expires. Runs inside the
+     * user continuation.
+     */
+    public void preemptionPoint(Tcb self) {
+        if (cpu.interruptDue()) {
+            KernelTraps.trap(self, Syscall.PREEMPT);
+        } else if (cpu.clock() >= deadline) {
+            KernelTraps.trap(self, Syscall.TIMER);
+        }
+    }
+
+    /** The cycle at which the running thread must next trap (tick or timeout). */
+    public long deadline() {
+        return deadline;
     }
 
     private void fireTimeouts() {
@@ -142,6 +218,11 @@ public final class KernelCpu implements Dispatcher {
     }
 
     // ---- used by the kernel paths (owner CPU only) --------------------------------------------
+
+    /** The kernel this CPU belongs to. */
+    public Kernel kernel() {
+        return kernel;
+    }
 
     /** The CPU. */
     public Cpu cpu() {
@@ -176,13 +257,23 @@ public final class KernelCpu implements Dispatcher {
         ready.enqueueTail(t);
     }
 
-    /** Fails the IPCs of this CPU's threads that wait for {@code dead}. */
-    void ipcPartnerGone(Tcb dead, Iterable<Tcb> threadsOfThisCpu) {
-        ipc.partnerGone(dead, threadsOfThisCpu);
+    /**
+     * {@code dead} is gone: takes it out of the send queue it polls in, and fails the IPCs of
+     * this CPU's threads that wait for it.
+     */
+    void ipcThreadGone(Tcb dead, Iterable<Tcb> threadsOfThisCpu) {
+        ipc.threadGone(dead, threadsOfThisCpu);
     }
 
-    /** Admits a new thread (setup). */
+    /** The IPC path of this CPU. */
+    public IpcPath ipcPath() {
+        return ipc;
+    }
+
+    /** Admits a new thread (setup, or a thread-control call on this CPU). */
     void admit(Tcb t) {
+        t.timeslice = timesliceCycles;
+        t.remainingTimeslice = timesliceCycles;
         t.state = ThreadState.READY;
         ready.enqueueTail(t);
     }

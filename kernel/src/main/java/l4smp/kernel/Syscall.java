@@ -10,6 +10,12 @@ public final class Syscall {
     public static final int THREAD_SWITCH = 2;
     /** Not a system call: the thread saw a due interrupt at an L4 call and let the kernel take it. */
     public static final int PREEMPT = 3;
+    /** ThreadControl: create or delete a thread. */
+    public static final int THREAD_CONTROL = 5;
+    /** ExchangeRegisters. */
+    public static final int EXCHANGE_REGISTERS = 6;
+    /** Not a system call: the timer ticked, or a timeout of this CPU expired, while the thread ran. */
+    public static final int TIMER = 4;
 
     /** Trace: a trap; a = thread number, b = trap number. */
     public static final int EV_TRAP = EventKind.KERNEL_BASE + 1;
@@ -21,6 +27,8 @@ public final class Syscall {
     public static final int EV_IPC_ERROR = EventKind.KERNEL_BASE + 4;
     /** Trace: a thread ended; a = thread, b = 1 if it threw. */
     public static final int EV_THREAD_END = EventKind.KERNEL_BASE + 5;
+    /** Trace: a timer tick; a = running thread, b = its remaining timeslice. */
+    public static final int EV_TICK = EventKind.KERNEL_BASE + 6;
 
     private Syscall() {
     }
@@ -30,6 +38,9 @@ public final class Syscall {
             case IPC -> "ipc";
             case THREAD_SWITCH -> "thread-switch";
             case PREEMPT -> "preempt";
+            case TIMER -> "timer";
+            case THREAD_CONTROL -> "thread-control";
+            case EXCHANGE_REGISTERS -> "exchange-registers";
             default -> "trap" + trap;
         };
     }

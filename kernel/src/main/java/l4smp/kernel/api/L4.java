@@ -4,6 +4,7 @@ import l4smp.emulator.cpu.Cpu;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.KernelTraps;
 import l4smp.kernel.Syscall;
+import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
 import l4smp.kernel.thread.Tcb;
@@ -47,12 +48,8 @@ public final class L4 {
         return t;
     }
 
-    /** Traps to the kernel if an interrupt is due (every L4 call does this). */
-    private static void preemptionPoint(KernelCpu k, Tcb self) {
-        if (k.cpu().interruptDue()) {
-            KernelTraps.trap(self, Syscall.PREEMPT);
-        }
-    }
+    /** Quantum of {@link #compute}: a long computation checks for interrupts this often. */
+    private static final long COMPUTE_QUANTUM = 1000;
 
     // ---- identity and machine -------------------------------------------------------------
 
@@ -71,7 +68,9 @@ public final class L4 {
 
     /** The simulated cycle counter of the calling thread's CPU (the time-stamp counter). */
     public static long clock() {
-        return kernelCpu().cpu().clock();
+        KernelCpu k = kernelCpu();
+        k.preemptionPoint(k.current());
+        return k.cpu().clock();
     }
 
     /** Simulated cycles of {@code micros} microseconds on this machine's clock. */
@@ -89,8 +88,19 @@ public final class L4 {
         }
         KernelCpu k = kernelCpu();
         Tcb self = k.current();
-        k.cpu().advance(cycles);
-        preemptionPoint(k, self);
+        Cpu cpu = k.cpu();
+        k.preemptionPoint(self);
+        while (cycles > 0) {
+            // Stop at the next tick or timeout, and at least every quantum, so that an interrupt
+            // or a timer event is taken near its simulated time (and, in deterministic mode, so
+            // the other CPUs interleave with a long computation).
+            long room = k.deadline() - cpu.clock();
+            long step = Math.min(cycles, Math.min(COMPUTE_QUANTUM, Math.max(room, 1)));
+            cpu.advance(step);
+            cycles -= step;
+            k.preemptionPoint(self);
+            cpu.interleave();
+        }
     }
 
     // ---- message registers ------------------------------------------------------------------
@@ -98,14 +108,19 @@ public final class L4 {
     /** Message register {@code i} (1..63); MR0 is the tag of the last IPC. */
     public static long mr(int i) {
         checkMr(i, 0);
-        Tcb self = self();
+        KernelCpu k = kernelCpu();
+        Tcb self = k.current();
+        k.preemptionPoint(self);
         return self.mr[i];
     }
 
     /** Sets message register {@code i} (1..63). */
     public static void setMr(int i, long value) {
         checkMr(i, 1);
-        self().mr[i] = value;
+        KernelCpu k = kernelCpu();
+        Tcb self = k.current();
+        k.preemptionPoint(self);
+        self.mr[i] = value;
     }
 
     private static void checkMr(int i, int lowest) {
@@ -206,6 +221,81 @@ public final class L4 {
     /** Reply and wait with an explicit receive timeout. */
     public static int replyWait(ThreadId to, int tag, long receiveTimeout) {
         return ipc(to, ThreadId.ANY, tag, Timeout.ZERO, receiveTimeout);
+    }
+
+    // ---- threads and the kernel interface ------------------------------------------------------
+
+    /**
+     * ThreadControl (create): a new thread on the caller's processor (thesis 7.2) running
+     * {@code program}. Returns its id, or {@link ThreadId#NIL} with {@link #errorCode()} set
+     * (8: out of memory, the thread table is full).
+     */
+    public static ThreadId createThread(String name, int priority, boolean daemon, l4smp.kernel.UserProgram program) {
+        ThreadSpec spec = new ThreadSpec(name, processorNumber() - 1, priority, daemon, program);
+        Tcb self = self();
+        self.sysArgument = spec;
+        KernelTraps.trap(self, Syscall.THREAD_CONTROL);
+        return (ThreadId) self.sysResult;
+    }
+
+    /**
+     * ThreadControl (delete): ends {@code thread} (which must be on the caller's processor);
+     * its partners' IPCs fail with "non-existing partner". Returns false with
+     * {@link #errorCode()} 2 (unavailable thread) when it does not exist or is elsewhere.
+     */
+    public static boolean deleteThread(ThreadId thread) {
+        if (thread == null) {
+            throw new IllegalArgumentException("thread id must not be null");
+        }
+        Tcb self = self();
+        self.sysArgument = null;
+        self.sysTo = thread;
+        KernelTraps.trap(self, Syscall.THREAD_CONTROL);
+        return !((ThreadId) self.sysResult).isNil();
+    }
+
+    /** ExchangeRegisters (see {@link ExchangeRegisters} for the control bits). */
+    public static ExchangeRegisters.Result exchangeRegisters(ThreadId dest, int control, long sp, long ip,
+                                                             long flags, long userHandle, ThreadId pager) {
+        if (dest == null) {
+            throw new IllegalArgumentException("exchange-registers: destination id must not be null");
+        }
+        if ((control & ~ExchangeRegisters.ALL) != 0) {
+            throw new IllegalArgumentException("exchange-registers: unknown control bits 0x"
+                    + Integer.toHexString(control & ~ExchangeRegisters.ALL));
+        }
+        Tcb self = self();
+        self.sysArgument = new ExchangeRegisters.Request(dest, control, sp, ip, flags, userHandle,
+                pager == null ? ThreadId.NIL : pager);
+        KernelTraps.trap(self, Syscall.EXCHANGE_REGISTERS);
+        return (ExchangeRegisters.Result) self.sysResult;
+    }
+
+    /** ExchangeRegisters that only reads the target's registers. */
+    public static ExchangeRegisters.Result readRegisters(ThreadId dest) {
+        return exchangeRegisters(dest, 0, 0, 0, 0, 0, ThreadId.NIL);
+    }
+
+    /** The kernel info page. */
+    public static KernelInfoPage kernelInfo() {
+        return kernelCpu().kernel().kernelInfoPage();
+    }
+
+    /** Reads the UTCB word at {@code offset} (see {@link Utcb}). */
+    public static long utcbRead(int offset) {
+        Tcb self = self();
+        return switch (offset) {
+            case Utcb.USER_HANDLE_OFFSET -> self.userHandle;
+            case Utcb.PROCESSOR_NUMBER_OFFSET -> processorNumber();
+            case Utcb.ERROR_CODE_OFFSET -> self.errorCode;
+            default -> throw new IllegalArgumentException("no UTCB field at offset " + offset);
+        };
+    }
+
+    /** Writes the UTCB word at {@code offset}; read-only fields refuse with a clear error. */
+    public static void utcbWrite(int offset, long value) {
+        Utcb.checkWritable(offset);
+        self().userHandle = value;
     }
 
     // ---- scheduling ---------------------------------------------------------------------------

@@ -201,10 +201,14 @@ public final class IpcPath {
     }
 
     /**
-     * {@code dead} is gone: every thread of this CPU that polls to send to it, or waits in a
-     * closed receive from it, fails with "non-existing partner".
+     * {@code dead} is gone: it leaves the send queue it polls in; every thread of this CPU that
+     * polls to send to it, or waits in a closed receive from it, fails with "non-existing
+     * partner".
      */
-    public void partnerGone(Tcb dead, Iterable<Tcb> threadsOfThisCpu) {
+    public void threadGone(Tcb dead, Iterable<Tcb> threadsOfThisCpu) {
+        if (dead.inSendQueue && dead.partner != null) {
+            dequeueSender(dead.partner, dead);
+        }
         while (dead.sendQueueHead != null) {
             Tcb s = dead.sendQueueHead;
             dequeueSender(dead, s);
@@ -219,6 +223,29 @@ public final class IpcPath {
                 kcpu.makeReady(t);
             }
         }
+    }
+
+    /**
+     * Cancels the IPC of {@code t} in the phase {@code phase} if it is in it (exchange-registers,
+     * X.2: error code 3, "canceled"). Returns whether an IPC was canceled.
+     */
+    public boolean cancel(Tcb t, int phase) {
+        if (phase == IpcError.PHASE_SEND && t.state == ThreadState.POLLING) {
+            if (t.inSendQueue && t.partner != null) {
+                dequeueSender(t.partner, t);
+            }
+            kcpu.wakeups().remove(t);
+            fail(t, IpcError.CANCELED, IpcError.PHASE_SEND);
+            kcpu.makeReady(t);
+            return true;
+        }
+        if (phase == IpcError.PHASE_RECEIVE && t.state == ThreadState.WAITING) {
+            kcpu.wakeups().remove(t);
+            fail(t, IpcError.CANCELED, IpcError.PHASE_RECEIVE);
+            kcpu.makeReady(t);
+            return true;
+        }
+        return false;
     }
 
     private void continueInvoker(Tcb t) {

@@ -97,10 +97,10 @@ public final class ReadyList {
             }
             Tcb t = heads[p];
             remove(t);
-            if (t.state == ThreadState.READY) {
+            if (t.state == ThreadState.READY && !t.halted) {
                 return t;
             }
-            // lazily removed: it blocked (or died) while listed
+            // lazily removed: it blocked, died or was halted while listed
         }
     }
 

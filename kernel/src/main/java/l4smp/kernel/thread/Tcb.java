@@ -48,6 +48,9 @@ public final class Tcb {
     // ---- local: scheduling -------------------------------------------------------------------
     public ThreadState state = ThreadState.READY;
     public int priority;
+    /** The total timeslice and what is left of it, in cycles. */
+    public long timeslice;
+    public long remainingTimeslice;
     /** Ready-list links (the scheduler's intrusive doubly-linked list). */
     public Tcb readyNext;
     public Tcb readyPrev;
@@ -86,6 +89,21 @@ public final class Tcb {
     public ThreadId resultFrom = ThreadId.NIL;
     /** The UTCB error-code word of the last IPC. */
     public int errorCode;
+
+    // ---- registers exchange-registers reads and writes ------------------------------------
+    /** Instruction and stack pointer, flags: opaque to the Java program, kept for the API. */
+    public long ip;
+    public long sp;
+    public long flags;
+    /** The user-defined handle (UTCB). */
+    public long userHandle;
+    /** The thread's pager. */
+    public ThreadId pager = ThreadId.NIL;
+    /** Halted by exchange-registers: not scheduled until resumed. */
+    public boolean halted;
+    /** The argument and result of a thread-control or exchange-registers call in progress. */
+    public Object sysArgument;
+    public Object sysResult;
 
     // ---- execution ---------------------------------------------------------------------------
     public final Continuation continuation;

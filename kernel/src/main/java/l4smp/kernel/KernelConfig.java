@@ -1,0 +1,25 @@
+package l4smp.kernel;
+
+/**
+ * The kernel's tunables.
+ *
+ * @param tickMicros      the period of the timer tick, in simulated microseconds. While a thread
+ *                        runs, each tick is a timer interrupt (kernel entry and exit) that
+ *                        charges the thread's timeslice and fires due timeouts (thesis 8.3.4).
+ *                        An idle CPU programs its timer for its next timeout only ("tickless").
+ * @param timesliceTicks  a thread's timeslice, in ticks
+ */
+public record KernelConfig(double tickMicros, int timesliceTicks) {
+
+    /** 1 ms ticks, 10-tick timeslices (the L4 defaults). */
+    public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10);
+
+    public KernelConfig {
+        if (!(tickMicros > 0)) {
+            throw new IllegalArgumentException("tick period must be > 0 microseconds, got " + tickMicros);
+        }
+        if (timesliceTicks < 1) {
+            throw new IllegalArgumentException("timeslice must be >= 1 tick, got " + timesliceTicks);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package l4smp.kernel;
+
+import l4smp.kernel.api.ExchangeRegisters;
+import l4smp.kernel.ipc.IpcError;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ThreadControl and ExchangeRegisters system calls on one CPU (L4 X.2; thesis 7.1/7.2:
+ * threads are created on the creator's current processor). Owner CPU only.
+ */
+final class ThreadControlPath {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ThreadControlPath.class);
+
+    /** X.2 ThreadControl error: the thread does not exist (or is not reachable from here). */
+    static final int UNAVAILABLE_THREAD = 2;
+    /** X.2 ThreadControl error: out of memory (the thread table is full). */
+    static final int OUT_OF_MEMORY = 8;
+
+    private final Kernel kernel;
+    private final KernelCpu kcpu;
+
+    ThreadControlPath(Kernel kernel, KernelCpu kcpu) {
+        this.kernel = kernel;
+        this.kcpu = kcpu;
+    }
+
+    /** Creates ({@code sysArgument} a {@link ThreadSpec}) or deletes ({@code sysTo}) a thread. */
+    void threadControl(Tcb t) {
+        t.errorCode = 0;
+        if (t.sysArgument instanceof ThreadSpec spec) {
+            Tcb created = kernel.newTcb(spec, kcpu.index());
+            if (created == null) {
+                t.errorCode = OUT_OF_MEMORY;
+                t.sysResult = ThreadId.NIL;
+            } else {
+                kcpu.admit(created);
+                t.sysResult = created.id;
+            }
+        } else {
+            Tcb victim = kernel.lookup(t.sysTo);
+            if (victim == null) {
+                t.errorCode = UNAVAILABLE_THREAD;
+                t.sysResult = ThreadId.NIL;
+            } else if (victim.cpuAcquire() != kcpu.index()) {
+                t.errorCode = UNAVAILABLE_THREAD;
+                t.sysResult = ThreadId.NIL;
+                if (kernel.firstWarning(t)) {
+                    LOG.warn("{} on CPU {} cannot delete {} on CPU {}: deleting a thread on another processor "
+                            + "needs the cross-processor kernel path", t, kcpu.index(), victim, victim.cpuAcquire());
+                }
+            } else {
+                t.sysResult = victim.id;
+                kernel.threadEnded(kcpu, victim);
+                if (victim == t) {
+                    return; // deleted itself: never resumed
+                }
+            }
+        }
+        t.sysArgument = null;
+        continueCaller(t);
+    }
+
+    /** ExchangeRegisters of {@code sysArgument} (a {@link ExchangeRegisters.Request}). */
+    void exchangeRegisters(Tcb t) {
+        ExchangeRegisters.Request r = (ExchangeRegisters.Request) t.sysArgument;
+        t.sysArgument = null;
+        Tcb d = kernel.lookup(r.dest());
+        if (d == null || d.cpuAcquire() != kcpu.index()) {
+            if (d != null && kernel.firstWarning(t)) {
+                LOG.warn("{} on CPU {}: exchange-registers of {} on CPU {} needs the cross-processor kernel path "
+                        + "(thesis 8.4.3)", t, kcpu.index(), d, d.cpuAcquire());
+            }
+            t.errorCode = UNAVAILABLE_THREAD;
+            t.sysResult = new ExchangeRegisters.Result(ThreadId.NIL, UNAVAILABLE_THREAD, 0, 0, 0, 0,
+                    ThreadId.NIL, false, "unavailable");
+            continueCaller(t);
+            return;
+        }
+        ExchangeRegisters.Result before = new ExchangeRegisters.Result(d.id, 0, d.sp, d.ip, d.flags,
+                d.userHandle, d.pager, d.halted, d.state.name());
+        int c = r.control();
+        if ((c & ExchangeRegisters.CANCEL_SEND) != 0) {
+            kcpu.ipcPath().cancel(d, IpcError.PHASE_SEND);
+        }
+        if ((c & ExchangeRegisters.CANCEL_RECEIVE) != 0) {
+            kcpu.ipcPath().cancel(d, IpcError.PHASE_RECEIVE);
+        }
+        if ((c & ExchangeRegisters.SET_SP) != 0) {
+            d.sp = r.sp();
+        }
+        if ((c & ExchangeRegisters.SET_IP) != 0) {
+            d.ip = r.ip();
+        }
+        if ((c & ExchangeRegisters.SET_FLAGS) != 0) {
+            d.flags = r.flags();
+        }
+        if ((c & ExchangeRegisters.SET_USER_HANDLE) != 0) {
+            d.userHandle = r.userHandle();
+        }
+        if ((c & ExchangeRegisters.SET_PAGER) != 0) {
+            d.pager = r.pager();
+        }
+        if ((c & ExchangeRegisters.HALT) != 0) {
+            d.halted = true;
+        } else if ((c & ExchangeRegisters.RESUME) != 0 && d.halted) {
+            d.halted = false;
+            if (d.state == ThreadState.READY && d != t) {
+                kcpu.readyList().enqueueTail(d);
+            }
+        }
+        t.errorCode = 0;
+        t.sysResult = before;
+        if (d == t && d.halted) {
+            return; // halted itself: stays off the CPU until resumed
+        }
+        continueCaller(t);
+    }
+
+    private void continueCaller(Tcb t) {
+        kcpu.readyList().enqueueHead(t);
+        kcpu.setSwitchHint(t);
+    }
+}

@@ -1,0 +1,54 @@
+package l4smp.kernel.api;
+
+/**
+ * The kernel info page as user code reads it: words at byte offsets, as in L4 X.2. The SMP
+ * kernel publishes the highest processor number k (processors are numbered 1..k; 0 means
+ * invalid) in the 8-bit field at relative address {@value #PROCESSORS_OFFSET} (thesis 7.1/7.2);
+ * the higher 24 bits of that word are reserved and read as zero. Immutable.
+ */
+public final class KernelInfoPage {
+
+    /** "L4" and the kernel's magic, as X.2's first word. */
+    public static final int MAGIC_OFFSET = 0x00;
+    /** The API version word. */
+    public static final int API_VERSION_OFFSET = 0x04;
+    /** The processor clock in kHz (X.2's ProcessorDesc carries it; here one word for all). */
+    public static final int CLOCK_KHZ_OFFSET = 0xA0;
+    /** Highest processor number, 8 bits (thesis 7.1: "the 8-bit word at relative address 0xB8"). */
+    public static final int PROCESSORS_OFFSET = 0xB8;
+
+    /** 'L4' 0xE6 'K' */
+    public static final int MAGIC = 0x4BE6344C;
+    /** X.2 API version 0x84, subversion 0x05 (X.2 revision 5 / "Version 4"). */
+    public static final int API_VERSION = 0x84 << 24 | 0x05 << 16;
+
+    private final int highestProcessor;
+    private final int clockKhz;
+
+    public KernelInfoPage(int highestProcessor, int clockKhz) {
+        if (highestProcessor < 1 || highestProcessor > 255) {
+            throw new IllegalArgumentException("highest processor number must be 1..255, got " + highestProcessor);
+        }
+        this.highestProcessor = highestProcessor;
+        this.clockKhz = clockKhz;
+    }
+
+    /** The 32-bit word at byte {@code offset} (word-aligned); unknown offsets read as zero. */
+    public int word(int offset) {
+        if (offset < 0 || offset >= 4096 || (offset & 3) != 0) {
+            throw new IllegalArgumentException("kernel info page offsets are word-aligned in 0..4092, got " + offset);
+        }
+        return switch (offset) {
+            case MAGIC_OFFSET -> MAGIC;
+            case API_VERSION_OFFSET -> API_VERSION;
+            case CLOCK_KHZ_OFFSET -> clockKhz;
+            case PROCESSORS_OFFSET -> highestProcessor & 0xFF;
+            default -> 0;
+        };
+    }
+
+    /** The highest processor number k (processors are 1..k). */
+    public int highestProcessorNumber() {
+        return word(PROCESSORS_OFFSET) & 0xFF;
+    }
+}
