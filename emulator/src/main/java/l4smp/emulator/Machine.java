@@ -1,5 +1,6 @@
 package l4smp.emulator;
 
+import l4smp.emulator.apic.IoApic;
 import l4smp.emulator.cpu.BackoffIdleStrategy;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.CpuPinning;
@@ -58,6 +59,7 @@ public final class Machine {
 
     private final MachineConfig config;
     private final Cpu[] cpus;
+    private final IoApic ioApic;
     private final CounterNames counterNames = new CounterNames();
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -84,6 +86,12 @@ public final class Machine {
         for (int i = 0; i < cpus.length; i++) {
             cpus[i] = new Cpu(i, this);
         }
+        this.ioApic = new IoApic(this);
+    }
+
+    /** The IO-APIC that routes device interrupt lines to the CPUs. */
+    public IoApic ioApic() {
+        return ioApic;
     }
 
     /** Installs a dispatcher on every CPU. Setup only. */

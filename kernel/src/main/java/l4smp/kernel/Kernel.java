@@ -3,6 +3,8 @@ package l4smp.kernel;
 import l4smp.emulator.Machine;
 import l4smp.emulator.cpu.CpuStuckException;
 import l4smp.emulator.cpu.MachineStoppedException;
+import l4smp.kernel.irq.Device;
+import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
@@ -42,6 +44,11 @@ public final class Kernel {
     public static final String C_SPURIOUS_IRQ = "irq.unhandled";
     public static final String C_TICKS = "kernel.timer_ticks";
     public static final String C_TIMESLICE_ENDS = "sched.timeslice_ends";
+    public static final String C_IRQ_DELIVERED = "irq.delivered";
+    public static final String C_IRQ_QUEUED = "irq.queued_while_in_service";
+    public static final String C_IRQ_FORWARDED = "irq.forwarded";
+    public static final String C_FPU_SWITCHES = "fpu.switches";
+    public static final String C_FPU_SAVES_AVOIDED = "fpu.saves_avoided";
 
     /** The most threads one kernel holds (thread numbers 1..MAX_THREADS-1). */
     public static final int MAX_THREADS = 1 << 16;
@@ -51,16 +58,18 @@ public final class Kernel {
     private final l4smp.kernel.api.KernelInfoPage kip;
     private final KernelCpu[] cpus;
     private final AtomicReferenceArray<Tcb> table = new AtomicReferenceArray<>(MAX_THREADS);
-    private final AtomicInteger nextNumber = new AtomicInteger(1);
+    private final AtomicInteger nextNumber = new AtomicInteger(InterruptThreads.FIRST_USER_THREAD);
     private final AtomicInteger liveNonDaemon = new AtomicInteger();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     private final Set<ThreadId> warned = ConcurrentHashMap.newKeySet();
+    private final boolean[] lowestPriorityLines = new boolean[InterruptThreads.LINES];
 
     private Kernel(Machine machine, KernelConfig config) {
         this.machine = machine;
         this.config = config;
         for (String c : List.of(C_TRAPS, C_SWITCHES, C_IPC_LOCAL, C_IPC_ERRORS, C_IPC_XCPU_REFUSED,
-                C_THREAD_FAILURES, C_SPURIOUS_IRQ, C_TICKS, C_TIMESLICE_ENDS)) {
+                C_THREAD_FAILURES, C_SPURIOUS_IRQ, C_TICKS, C_TIMESLICE_ENDS, C_IRQ_DELIVERED, C_IRQ_QUEUED,
+                C_IRQ_FORWARDED, C_FPU_SWITCHES, C_FPU_SAVES_AVOIDED)) {
             machine.counterNames().register(c);
         }
         this.cpus = new KernelCpu[machine.cpuCount()];
@@ -69,6 +78,14 @@ public final class Kernel {
             machine.cpu(i).install(cpus[i]);
         }
         machine.setQuiescenceHandler(this::onQuiescent);
+        for (int line = 0; line < InterruptThreads.LINES; line++) {
+            Tcb irq = new Tcb(InterruptThreads.id(line), "irq" + line, 0, 255, true, () -> {
+                throw new IllegalStateException("an interrupt thread never runs");
+            });
+            irq.hardwareLine = line;
+            irq.state = ThreadState.WAITING;
+            table.setRelease(line, irq);
+        }
         this.kip = new l4smp.kernel.api.KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000);
     }
 
@@ -143,6 +160,33 @@ public final class Kernel {
         return tcb;
     }
 
+    /**
+     * Adds a device that raises its IO-APIC line periodically (its timeline runs on CPU 0).
+     * Setup only.
+     */
+    public void addDevice(Device device) {
+        if (machine.runningOpaque()) {
+            throw new IllegalStateException("devices are added before the machine runs");
+        }
+        InterruptThreads.id(device.line()); // validates the line
+        cpus[0].addDevice(device);
+    }
+
+    /**
+     * Routes interrupt line {@code line} to CPU {@code cpu}, or to the lowest-priority CPU with
+     * {@link l4smp.emulator.apic.IoApic#LOWEST_PRIORITY}. Attaching a handler routes a line to
+     * the handler's CPU unless it was set to lowest priority. Setup only.
+     */
+    public void routeInterrupt(int line, int cpu) {
+        machine.ioApic().route(line, cpu);
+        lowestPriorityLines[line] = cpu == l4smp.emulator.apic.IoApic.LOWEST_PRIORITY;
+    }
+
+    /** Whether {@code line} is routed by lowest priority (set at setup). */
+    boolean routedByLowestPriority(int line) {
+        return lowestPriorityLines[line];
+    }
+
     /** The kernel info page (highest processor number at 0xB8). */
     public l4smp.kernel.api.KernelInfoPage kernelInfoPage() {
         return kip;
@@ -191,6 +235,7 @@ public final class Kernel {
             LOG.error("{}", report, t.failure);
         }
         kcpu.ipcThreadGone(t, threadsOn(kcpu.index()));
+        kcpu.fpuThreadGone(t);
         if (!t.daemon && liveNonDaemon.decrementAndGet() == 0) {
             machine.requestStop("all threads finished");
         }
@@ -199,7 +244,7 @@ public final class Kernel {
     private List<Tcb> threadsOn(int cpu) {
         List<Tcb> list = new ArrayList<>();
         int n = Math.min(nextNumber.get(), MAX_THREADS);
-        for (int i = 1; i < n; i++) {
+        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = table.getAcquire(i);
             if (t != null && t.state != ThreadState.DEAD && t.cpuAcquire() == cpu) {
                 list.add(t);
@@ -238,7 +283,7 @@ public final class Kernel {
     public String describeThreads() {
         StringBuilder sb = new StringBuilder();
         int n = Math.min(nextNumber.get(), MAX_THREADS);
-        for (int i = 1; i < n; i++) {
+        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = table.getAcquire(i);
             if (t == null || t.state == ThreadState.DEAD) {
                 continue;

@@ -8,15 +8,22 @@ package l4smp.kernel;
  *                        charges the thread's timeslice and fires due timeouts (thesis 8.3.4).
  *                        An idle CPU programs its timer for its next timeout only ("tickless").
  * @param timesliceTicks  a thread's timeslice, in ticks
+ * @param fpuSwitchCycles cycles of saving one thread's FPU state and restoring another's when a
+ *                        thread uses the FPU that another thread owns (thesis 2.4: lazy FPU
+ *                        switching). An estimate, not a measurement of the thesis: FXSAVE and
+ *                        FXRSTOR move 512 bytes (16 lines of 32 bytes) each way.
  */
-public record KernelConfig(double tickMicros, int timesliceTicks) {
+public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles) {
 
-    /** 1 ms ticks, 10-tick timeslices (the L4 defaults). */
-    public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10);
+    /** 1 ms ticks, 10-tick timeslices (the L4 defaults); 300-cycle FPU switch (estimate). */
+    public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300);
 
     public KernelConfig {
         if (!(tickMicros > 0)) {
             throw new IllegalArgumentException("tick period must be > 0 microseconds, got " + tickMicros);
+        }
+        if (fpuSwitchCycles < 0) {
+            throw new IllegalArgumentException("FPU switch cost must be >= 0 cycles, got " + fpuSwitchCycles);
         }
         if (timesliceTicks < 1) {
             throw new IllegalArgumentException("timeslice must be >= 1 tick, got " + timesliceTicks);

@@ -1,6 +1,8 @@
 package l4smp.kernel;
 
 import l4smp.emulator.apic.Interrupt;
+import l4smp.emulator.apic.IoApic;
+import l4smp.kernel.irq.InterruptThreads;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.Dispatcher;
 import l4smp.emulator.stats.SingleWriterCounters;
@@ -37,6 +39,9 @@ public final class KernelCpu implements Dispatcher {
     /** When the running thread must trap at its next L4 call: the next tick or timeout. */
     private long deadline = Long.MAX_VALUE;
     private boolean wasIdle = true;
+    private final java.util.List<l4smp.kernel.irq.Device> devices = new java.util.ArrayList<>();
+    private final int fpuSwitchCycles;
+    private Tcb fpuOwner;
     private Tcb current;
     private Tcb lastRun;
     private Tcb switchHint;
@@ -46,6 +51,9 @@ public final class KernelCpu implements Dispatcher {
     private int cSpurious;
     private int cTicks;
     private int cTimesliceEnds;
+    private int cIrqForwarded;
+    private int cFpuSwitches;
+    private int cFpuSavesAvoided;
 
     KernelCpu(Kernel kernel, Cpu cpu, KernelConfig config) {
         this.kernel = kernel;
@@ -58,6 +66,7 @@ public final class KernelCpu implements Dispatcher {
         this.tickCycles = Math.max(1, cpu.cost().microsToCycles(config.tickMicros()));
         this.timesliceCycles = tickCycles * config.timesliceTicks();
         this.nextTick = tickCycles;
+        this.fpuSwitchCycles = config.fpuSwitchCycles();
     }
 
     @Override
@@ -69,15 +78,22 @@ public final class KernelCpu implements Dispatcher {
         cSpurious = names.indexOf(Kernel.C_SPURIOUS_IRQ);
         cTicks = names.indexOf(Kernel.C_TICKS);
         cTimesliceEnds = names.indexOf(Kernel.C_TIMESLICE_ENDS);
+        cIrqForwarded = names.indexOf(Kernel.C_IRQ_FORWARDED);
+        cFpuSwitches = names.indexOf(Kernel.C_FPU_SWITCHES);
+        cFpuSavesAvoided = names.indexOf(Kernel.C_FPU_SAVES_AVOIDED);
         ipc.onStart(counters);
     }
 
     @Override
     public int doWork(Cpu cpu) {
         fireTimeouts();
+        if (!devices.isEmpty()) {
+            fireDevices();
+        }
         Tcb next = pickNext();
         if (next == null) {
             wasIdle = true;
+            cpu.apic().setTaskPriorityOpaque(-1);
             return 0;
         }
         if (wasIdle) {
@@ -107,6 +123,12 @@ public final class KernelCpu implements Dispatcher {
 
     private void run(Tcb t) {
         if (t != lastRun) {
+            if (t == fpuOwner && lastRun != null) {
+                // Back to the FPU's owner after another thread ran: an eager kernel would have
+                // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).
+                counters.increment(cFpuSavesAvoided);
+            }
+            cpu.apic().setTaskPriorityOpaque(t.priority);
             counters.increment(cSwitches);
             cpu.log().record(index, Syscall.EV_SWITCH, cpu.clock(), lastRun == null ? -1 : lastRun.id.number(), t.id.number());
             lastRun = t;
@@ -116,7 +138,7 @@ public final class KernelCpu implements Dispatcher {
             t.remainingTimeslice = t.timeslice > 0 ? t.timeslice : timesliceCycles;
         }
         cpu.advance(exitCycles);
-        deadline = Math.min(nextTick, wakeups.earliest());
+        deadline = Math.min(Math.min(nextTick, wakeups.earliest()), nextDeviceEvent());
         t.continuation.run();
         current = null;
         if (t.continuation.isDone()) {
@@ -168,6 +190,9 @@ public final class KernelCpu implements Dispatcher {
             cpu.log().record(index, Syscall.EV_TICK, now, t.id.number(), t.remainingTimeslice);
         }
         fireTimeouts();
+        if (!devices.isEmpty()) {
+            fireDevices();
+        }
         if (t.remainingTimeslice <= 0) {
             counters.increment(cTimesliceEnds);
             ready.enqueueTail(t);
@@ -206,15 +231,94 @@ public final class KernelCpu implements Dispatcher {
 
     @Override
     public void onInterrupt(Cpu cpu, Interrupt interrupt) {
+        int vector = interrupt.vector();
+        int line = vector - IoApic.VECTOR_BASE;
+        if (line >= 0 && line < InterruptThreads.LINES) {
+            deviceInterrupt(line, interrupt);
+            return;
+        }
         // The kernel's IPI vectors (XCPU mailboxes, TLB shootdown) arrive with later issues;
         // an IPI nobody handles is counted and acknowledged, never silently lost.
         counters.increment(cSpurious);
     }
 
+    /**
+     * A device interrupt (thesis 2.4): delivered as an IPC from the line's interrupt thread to
+     * its handler; forwarded by IPI when the IO-APIC routed it to another CPU than the
+     * handler's (lowest-priority routing); counted as unhandled when no handler is attached.
+     */
+    private void deviceInterrupt(int line, Interrupt interrupt) {
+        Tcb irq = kernel.lookup(InterruptThreads.id(line));
+        Tcb handler = irq == null ? null : kernel.lookup(irq.pager);
+        if (handler == null) {
+            counters.increment(cSpurious);
+            return;
+        }
+        int home = irq.cpuAcquire();
+        if (home != index) {
+            interrupt.eoi(); // acknowledge the IO-APIC first: keep our LINT slots free (3.3.1)
+            counters.increment(cIrqForwarded);
+            cpu.sendIpi(1L << home, interrupt.vector());
+            return;
+        }
+        ipc.deliverInterrupt(irq, handler);
+    }
+
+    /** Raises the lines of the devices whose time has come (CPU 0 keeps the device timeline). */
+    private void fireDevices() {
+        long now = cpu.clock();
+        for (int i = 0; i < devices.size(); i++) {
+            l4smp.kernel.irq.Device d = devices.get(i);
+            while (d.next() <= now) {
+                d.fired();
+                cpu.machine().ioApic().raise(d.line(), cpu);
+            }
+        }
+    }
+
+    private long nextDeviceEvent() {
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < devices.size(); i++) {
+            min = Math.min(min, devices.get(i).next());
+        }
+        return min;
+    }
+
+    /** Adds a device to this CPU's device timeline (setup; CPU 0). */
+    void addDevice(l4smp.kernel.irq.Device device) {
+        devices.add(device);
+    }
+
     @Override
     public long nextEvent(Cpu cpu) {
-        long e = wakeups.earliest();
+        long e = Math.min(wakeups.earliest(), nextDeviceEvent());
         return e == Long.MAX_VALUE ? NO_EVENT : e;
+    }
+
+    /**
+     * The FPU fault of {@code self} (running inside its continuation): when another thread
+     * owns this CPU's FPU, its state is saved and {@code self}'s restored (lazy FPU switching,
+     * thesis 2.4); otherwise nothing happens.
+     */
+    public void useFpu(Tcb self) {
+        self.fpuUsed = true;
+        if (fpuOwner != self) {
+            // The FPU is "secured" (TS set) for everyone but its owner: the access faults into
+            // the kernel, which switches the state and returns.
+            cpu.advance(entryCycles + exitCycles);
+            if (fpuOwner != null) {
+                counters.increment(cFpuSwitches);
+                cpu.advance(fpuSwitchCycles);
+            }
+            fpuOwner = self;
+        }
+    }
+
+    /** Forgets a gone thread's FPU state. */
+    void fpuThreadGone(Tcb t) {
+        if (fpuOwner == t) {
+            fpuOwner = null;
+        }
     }
 
     // ---- used by the kernel paths (owner CPU only) --------------------------------------------

@@ -29,9 +29,31 @@ final class ThreadControlPath {
         this.kcpu = kcpu;
     }
 
-    /** Creates ({@code sysArgument} a {@link ThreadSpec}) or deletes ({@code sysTo}) a thread. */
+    /**
+     * Creates ({@code sysArgument} a {@link ThreadSpec}), deletes ({@code sysTo}) a thread, or
+     * attaches the caller as an interrupt handler ({@link ThreadControlRequests.Attach}: X.2 sets the
+     * interrupt thread's pager to the handler).
+     */
     void threadControl(Tcb t) {
         t.errorCode = 0;
+        if (t.sysArgument instanceof ThreadControlRequests.Attach attach) {
+            Tcb irq = kernel.lookup(l4smp.kernel.irq.InterruptThreads.id(attach.line()));
+            Tcb oldHandler = kernel.lookup(irq.pager);
+            if (oldHandler != null && oldHandler != t) {
+                t.errorCode = 1; // X.2: no privilege (the line has another handler)
+                t.sysResult = ThreadId.NIL;
+            } else {
+                irq.pager = t.id;
+                irq.setCpuRelease(kcpu.index());
+                if (!kernel.routedByLowestPriority(attach.line())) {
+                    kcpu.cpu().machine().ioApic().route(attach.line(), kcpu.index());
+                }
+                t.sysResult = irq.id;
+            }
+            t.sysArgument = null;
+            continueCaller(t);
+            return;
+        }
         if (t.sysArgument instanceof ThreadSpec spec) {
             Tcb created = kernel.newTcb(spec, kcpu.index());
             if (created == null) {

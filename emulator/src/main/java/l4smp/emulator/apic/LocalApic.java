@@ -103,18 +103,51 @@ public final class LocalApic {
      * The caller then raises the owner's interrupt flag.
      */
     public void post(IpiSlot slot, int vector, int sourceCpu, long sentAt) {
+        post(slot, vector, sourceCpu, sentAt, deliveryCycles);
+    }
+
+    /**
+     * Fills a claimed slot and posts it with an explicit delivery latency (device interrupts
+     * from the IO-APIC travel as shorter bus messages than IPIs). Sender only.
+     */
+    public void post(IpiSlot slot, int vector, int sourceCpu, long sentAt, int latencyCycles) {
         if (slot.apic != this || slot.stateOpaque() != CLAIMED) {
             throw new IllegalStateException("post of a slot not claimed on APIC " + cpu);
         }
         slot.vector = vector;
         slot.source = sourceCpu;
         slot.sentAt = sentAt;
-        slot.arrival = sentAt + deliveryCycles;
+        slot.arrival = sentAt + latencyCycles;
         slot.setStateRelease(PENDING);
         // offer() is a release store of the element: the payload above is visible to the poller.
         if (!inbox.offer(slot)) {
             throw new IllegalStateException("APIC " + cpu + " inbox refused a slot: more than "
                     + LINT_SLOTS + " IPIs in flight (invariant broken)");
+        }
+    }
+
+    private volatile int taskPriority = -1;
+
+    /**
+     * Publishes the owner's task priority (the priority of what it runs; -1 when idle), which
+     * the IO-APIC's lowest-priority routing compares. Owner.
+     */
+    public void setTaskPriorityOpaque(int priority) {
+        TASK_PRIORITY.setOpaque(this, priority);
+    }
+
+    /** The published task priority. Any thread. */
+    public int taskPriorityOpaque() {
+        return (int) TASK_PRIORITY.getOpaque(this);
+    }
+
+    private static final VarHandle TASK_PRIORITY;
+
+    static {
+        try {
+            TASK_PRIORITY = MethodHandles.lookup().findVarHandle(LocalApic.class, "taskPriority", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 

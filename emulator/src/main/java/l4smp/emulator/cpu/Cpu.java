@@ -384,6 +384,22 @@ public final class Cpu extends CpuPad2 {
         interleave();
     }
 
+    /**
+     * Posts a device interrupt (from the IO-APIC) with {@code vector} to {@code target},
+     * stamped with this CPU's clock (the device timeline runs here) and arriving
+     * {@code latencyCycles} later. Charges nothing to this CPU: the device raised it. Owner only.
+     */
+    public void postDeviceInterrupt(Cpu target, int vector, int latencyCycles) {
+        IpiSlot slot = target.apic.tryClaimSlot();
+        if (slot == null) {
+            slot = waitForLintSlotSlowPath(target);
+        }
+        target.apic.post(slot, vector, -1, clock, latencyCycles);
+        log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
+        target.raiseInterrupt();
+        interleave();
+    }
+
     private IpiSlot waitForLintSlotSlowPath(Cpu target) {
         counters.increment(cLintWaits);
         log.record(index, EventKind.LINT_WAIT, clock, target.index, 0);

@@ -195,6 +195,16 @@ public final class L4 {
         return ipc(ThreadId.NIL, from, 0, Timeout.ZERO, timeout);
     }
 
+    /**
+     * Sleeps {@code cycles} simulated cycles: a receive from oneself, which nobody can satisfy,
+     * with that timeout (as X.2's L4_Sleep). Returns false if something else ended the wait
+     * early (an exchange-registers cancel).
+     */
+    public static boolean sleep(long cycles) {
+        int tag = ipc(ThreadId.NIL, myself(), 0, Timeout.ZERO, cycles);
+        return MsgTag.isError(tag) && l4smp.kernel.ipc.IpcError.code(errorCode()) == l4smp.kernel.ipc.IpcError.TIMEOUT;
+    }
+
     /** Open receive: from any thread, waiting forever. */
     public static int waitAny() {
         return receive(ThreadId.ANY);
@@ -274,6 +284,33 @@ public final class L4 {
     /** ExchangeRegisters that only reads the target's registers. */
     public static ExchangeRegisters.Result readRegisters(ThreadId dest) {
         return exchangeRegisters(dest, 0, 0, 0, 0, 0, ThreadId.NIL);
+    }
+
+    /**
+     * Attaches the calling thread as the handler of interrupt line {@code line}: interrupts
+     * arrive as IPC from {@code InterruptThreads.id(line)} (label 0xFFF0, no words); the
+     * handler acknowledges each with an empty send to that id, e.g. by
+     * {@code replyWait(irqId, 0)}. Returns the interrupt thread's id, or {@link ThreadId#NIL}
+     * with {@link #errorCode()} 1 when another thread handles the line.
+     */
+    public static ThreadId attachInterrupt(int line) {
+        ThreadId irq = l4smp.kernel.irq.InterruptThreads.id(line); // validates the line
+        Tcb self = self();
+        self.sysArgument = new l4smp.kernel.ThreadControlRequests.Attach(line);
+        KernelTraps.trap(self, Syscall.THREAD_CONTROL);
+        ThreadId result = (ThreadId) self.sysResult;
+        return result.isNil() ? ThreadId.NIL : irq;
+    }
+
+    /**
+     * Executes {@code cycles} cycles of floating-point work: the first FPU use after another
+     * thread used this CPU's FPU traps and switches the FPU state (lazy FPU, thesis 2.4).
+     */
+    public static void fpuCompute(long cycles) {
+        KernelCpu k = kernelCpu();
+        Tcb self = k.current();
+        k.useFpu(self);
+        compute(cycles);
     }
 
     /** The kernel info page. */

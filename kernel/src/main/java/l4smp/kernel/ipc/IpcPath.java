@@ -4,6 +4,7 @@ import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.Syscall;
+import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
@@ -44,6 +45,8 @@ public final class IpcPath {
     private int cIpc;
     private int cErrors;
     private int cXcpuRefused;
+    private int cIrqDelivered;
+    private int cIrqQueued;
 
     public IpcPath(Kernel kernel, KernelCpu kcpu) {
         this.kernel = kernel;
@@ -56,6 +59,8 @@ public final class IpcPath {
         cIpc = counters.names().indexOf(Kernel.C_IPC_LOCAL);
         cErrors = counters.names().indexOf(Kernel.C_IPC_ERRORS);
         cXcpuRefused = counters.names().indexOf(Kernel.C_IPC_XCPU_REFUSED);
+        cIrqDelivered = counters.names().indexOf(Kernel.C_IRQ_DELIVERED);
+        cIrqQueued = counters.names().indexOf(Kernel.C_IRQ_QUEUED);
     }
 
     /** The IPC system call of {@code t} (the invoker, just trapped). */
@@ -96,6 +101,9 @@ public final class IpcPath {
         if (dest.cpuAcquire() != kcpu.index()) {
             refuseCrossCpu(t, dest, IpcError.PHASE_SEND);
             return false;
+        }
+        if (dest.hardwareLine >= 0) {
+            return acknowledgeInterrupt(t, dest);
         }
         t.partner = dest;
         if (dest.state == ThreadState.WAITING && (dest.receiveFrom.isAny() || dest.receiveFrom.equals(t.id))) {
@@ -143,6 +151,10 @@ public final class IpcPath {
             kcpu.wakeups().remove(sender);
             sender.state = ThreadState.READY;
             transmit(sender, t);
+            if (sender.hardwareLine >= 0) {
+                sender.state = ThreadState.WAITING; // an interrupt thread only ever "sends"
+                return;
+            }
             // The sender's send phase is complete: run its receive phase, as its own kernel
             // stack would (a call now waits for the reply).
             receivePhase(sender);
@@ -183,6 +195,52 @@ public final class IpcPath {
         }
         counters.increment(cIpc);
         kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC, kcpu.cpu().clock(), to.id.number(), from.id.number());
+    }
+
+    /**
+     * Delivers an interrupt of {@code irq}'s line to {@code handler} (both on this CPU) as an
+     * IPC from the interrupt thread (thesis 2.4): at once if the handler waits for it, else by
+     * queueing the interrupt thread in the handler's send queue like a polling sender. While
+     * an interrupt is delivered and not acknowledged, further ones are counted and delivered
+     * one per acknowledgement: none is lost.
+     */
+    public void deliverInterrupt(Tcb irq, Tcb handler) {
+        if (irq.irqInService) {
+            irq.irqPending++;
+            counters.increment(cIrqQueued);
+            return;
+        }
+        irq.irqInService = true;
+        irq.sysTag = MsgTag.make(InterruptThreads.LABEL, 0);
+        counters.increment(cIrqDelivered);
+        if (handler.state == ThreadState.WAITING
+                && (handler.receiveFrom.isAny() || handler.receiveFrom.equals(irq.id))) {
+            transmit(irq, handler);
+            irq.state = ThreadState.WAITING;
+        } else {
+            irq.state = ThreadState.POLLING;
+            irq.partner = handler;
+            if (!irq.inSendQueue) {
+                enqueueSender(handler, irq);
+            }
+        }
+    }
+
+    /**
+     * The handler {@code t} acknowledges the interrupt of {@code irq} (an empty send to the
+     * interrupt thread): the line is re-enabled, and a queued interrupt is delivered next.
+     */
+    private boolean acknowledgeInterrupt(Tcb t, Tcb irq) {
+        if (!t.id.equals(irq.pager)) {
+            fail(t, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
+            return false;
+        }
+        irq.irqInService = false;
+        if (irq.irqPending > 0) {
+            irq.irqPending--;
+            deliverInterrupt(irq, t);
+        }
+        return true;
     }
 
     /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */

@@ -105,6 +105,18 @@ public final class Tcb {
     public Object sysArgument;
     public Object sysResult;
 
+    // ---- hardware (interrupt) threads --------------------------------------------------------
+    /** The interrupt line this TCB stands for, or -1 for a user thread. */
+    public int hardwareLine = -1;
+    /** An interrupt of this line was delivered and not yet acknowledged by the handler. */
+    public boolean irqInService;
+    /** Interrupts raised while in service, delivered one by one after each acknowledgement. */
+    public long irqPending;
+
+    // ---- FPU ------------------------------------------------------------------------------------
+    /** The thread has FPU state (it used the FPU at least once). */
+    public boolean fpuUsed;
+
     // ---- execution ---------------------------------------------------------------------------
     public final Continuation continuation;
     /** What the program threw, if it did. */

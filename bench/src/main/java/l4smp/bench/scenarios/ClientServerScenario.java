@@ -1,0 +1,94 @@
+package l4smp.bench.scenarios;
+
+import l4smp.bench.report.SingleWriterLatencyRecorder;
+import l4smp.bench.scenario.OptionSpec;
+import l4smp.bench.scenario.Scenario;
+import l4smp.bench.scenario.ScenarioContext;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.ThreadSpec;
+import l4smp.kernel.api.L4;
+import l4smp.kernel.ipc.IpcError;
+import l4smp.kernel.ipc.MsgTag;
+import l4smp.kernel.thread.ThreadId;
+
+import java.util.List;
+
+/**
+ * N clients call one server, which answers with reply-and-wait (send timeout zero: a client
+ * that stopped listening loses its reply, thesis 8.3.1). Each client's call is one operation;
+ * the server computes {@code --work} cycles per request. All threads share CPU 0 here; the
+ * cross-processor kernel spreads clients over CPUs.
+ */
+public final class ClientServerScenario implements Scenario {
+
+    @Override
+    public String name() {
+        return "client-server";
+    }
+
+    @Override
+    public String description() {
+        return "N clients call one server (reply-and-wait with send timeout zero)";
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        return List.of(
+                OptionSpec.longOption("clients", 4, 1, 10_000, "number of client threads"),
+                OptionSpec.longOption("work", 0, 0, 100_000_000, "server compute cycles per request"),
+                OptionSpec.longOption("words", 2, 0, 63, "untyped words per request and reply"));
+    }
+
+    @Override
+    public void setup(ScenarioContext context) {
+        Kernel kernel = context.kernel();
+        int clients = context.options().getInt("clients");
+        long work = context.options().getLong("work");
+        int words = context.options().getInt("words");
+        ThreadId server = kernel.createThread(ThreadSpec.daemon("server", 0, () -> {
+            int tag = L4.waitAny();
+            while (true) {
+                if (MsgTag.isError(tag)) {
+                    tag = L4.waitAny();
+                    continue;
+                }
+                ThreadId client = L4.from();
+                if (work > 0) {
+                    L4.compute(work);
+                }
+                for (int i = 1; i <= words; i++) {
+                    L4.setMr(i, L4.mr(i) + 1);
+                }
+                tag = L4.replyWait(client, MsgTag.make(MsgTag.label(tag), words));
+            }
+        }));
+        for (int c = 0; c < clients; c++) {
+            long share = context.ops() / clients + (c < context.ops() % clients ? 1 : 0);
+            SingleWriterLatencyRecorder recorder = context.recorder("client" + c);
+            int label = c;
+            kernel.createThread(ThreadSpec.of("client" + c, 0, () -> {
+                long done = 0;
+                while (done < share && !context.timeUp()) {
+                    for (int i = 1; i <= words; i++) {
+                        L4.setMr(i, done * 64 + i);
+                    }
+                    long c0 = L4.clock();
+                    long n0 = System.nanoTime();
+                    int tag = L4.call(server, MsgTag.make(label, words));
+                    long n1 = System.nanoTime();
+                    long c1 = L4.clock();
+                    if (MsgTag.isError(tag)) {
+                        throw new IllegalStateException("call failed: " + IpcError.describe(L4.errorCode()));
+                    }
+                    for (int i = 1; i <= words; i++) {
+                        if (L4.mr(i) != done * 64 + i + 1) {
+                            throw new IllegalStateException("client" + label + " got a wrong reply word " + i);
+                        }
+                    }
+                    recorder.record(c1 - c0, n1 - n0);
+                    done++;
+                }
+            }));
+        }
+    }
+}
