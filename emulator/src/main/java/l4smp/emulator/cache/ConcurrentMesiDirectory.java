@@ -1,0 +1,198 @@
+package l4smp.emulator.cache;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The global MESI directory: every CPU's state of every line the machine has touched, shared by
+ * all CPU threads and lock-free.
+ *
+ * <h2>Algorithm</h2>
+ * <pre>
+ * One 64-bit state word per line holds the states of all CPUs:
+ *
+ *   word == 0                      INVALID everywhere
+ *   bit 63 set   (word &lt; 0)        EXCLUSIVE owner: bits 0..5 = owner CPU,
+ *                                    bit 62 = dirty (1: M, 0: E), all other bits 0
+ *   bit 63 clear (word &gt; 0)        SHARED: bits 0..62 = mask of the CPUs holding it S
+ *
+ * Words live in chunks of one 4 KB frame's lines (long[4096 / lineBytes]); the chunk table has
+ * one slot per physical frame and a chunk is created on the first touch of its frame
+ * (compareAndExchange, the loser takes the winner's chunk). After that, no operation on a
+ * line of that frame allocates.
+ *
+ * A CPU changes a line only by compare-and-set of the whole word, computed from the word it
+ * read with acquire semantics; on failure it re-reads and recomputes (the CPU whose CAS failed
+ * lost a race to a CPU whose transition happened first: exactly the bus arbitration order of
+ * the snooping protocol). Every transition is a single CAS, so the directory is linearizable
+ * per line and lock-free (a CAS fails only because another succeeded).
+ *
+ * Which CPU may make which change (the requester is always the thread of the CPU named):
+ *   - a CPU adds itself (read: I-&gt;E or joins S and downgrades an E/M owner to S;
+ *     write: takes M, removing every other CPU);
+ *   - a CPU upgrades itself (E-&gt;M silently, S-&gt;M invalidating the other sharers);
+ *   - a CPU removes only itself when it evicts the line from its L2.
+ * Other CPUs' private caches (tags, LRU) are owner-only plain data and are never touched by a
+ * remote CPU: an invalidated copy stays as a stale tag in its owner's cache until the owner
+ * next looks at it and finds the directory no longer lists it (an "invalidated-copy miss").
+ * </pre>
+ *
+ * <h2>Invariants</h2>
+ * <ol>
+ * <li>At most one CPU holds a line in M or E, and then no CPU holds it in S (by encoding: an
+ *     exclusive word has no sharer mask).</li>
+ * <li>A shared word lists only CPUs below the CPU count; an exclusive word names one.</li>
+ * <li>If the directory lists CPU c for a line, the line's tag is in c's L2 (only c adds c, at
+ *     the time it installs the tag, and c removes itself before it drops the tag). The reverse
+ *     does not hold: a tag may be stale (see above).</li>
+ * <li>The directory is the truth about coherence state; the caches only say where a CPU
+ *     would find a copy (L1 or L2) and their LRU order.</li>
+ * </ol>
+ *
+ * <p>The encoding leaves 63 bits for the sharer mask, so the directory supports at most
+ * {@value #MAX_CPUS} CPUs: a single word cannot hold all 2^64 sharer sets of 64 CPUs plus
+ * their 128 exclusive states, and a multi-word state could not be changed with one CAS.
+ *
+ * <p><b>Thread contract.</b> Thread-safe. Methods ending {@code Acquire} read with acquire
+ * semantics; {@code cas...} has volatile semantics. The encoding helpers are pure functions.
+ */
+public final class ConcurrentMesiDirectory {
+
+    /** Most CPUs the encoding can name (bits 0..62 of a shared word). */
+    public static final int MAX_CPUS = 63;
+
+    static final long EXCLUSIVE_BIT = 1L << 63;
+    static final long DIRTY_BIT = 1L << 62;
+    static final long OWNER_MASK = 0x3FL;
+    static final long INVALID = 0L;
+
+    static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle CHUNKS = MethodHandles.arrayElementVarHandle(long[][].class);
+
+    private final long[][] chunks;
+    private final int linesPerChunkShift;
+    private final int linesPerChunkMask;
+    private final int lineShift;
+
+    /**
+     * @param frames    physical frames (4 KB) of the machine
+     * @param lineBytes the line size (power of two, at most 4096)
+     */
+    public ConcurrentMesiDirectory(int frames, int lineBytes) {
+        if (frames <= 0 || lineBytes <= 0 || Integer.bitCount(lineBytes) != 1 || lineBytes > 4096) {
+            throw new IllegalArgumentException("bad directory geometry: " + frames + " frames, " + lineBytes + " B lines");
+        }
+        this.chunks = new long[frames][];
+        this.lineShift = Integer.numberOfTrailingZeros(lineBytes);
+        this.linesPerChunkShift = 12 - lineShift;
+        this.linesPerChunkMask = (1 << linesPerChunkShift) - 1;
+    }
+
+    /** log2 of the line size. */
+    public int lineShift() { return lineShift; }
+
+    // ------------------------------------------------------------------ encoding (pure)
+
+    /** The exclusive word for {@code cpu}: M if {@code dirty}, else E. */
+    static long exclusive(int cpu, boolean dirty) {
+        return EXCLUSIVE_BIT | (dirty ? DIRTY_BIT : 0L) | cpu;
+    }
+
+    static boolean isExclusive(long word) { return word < 0; }
+
+    /** Whether an exclusive word is dirty; meaningless for a shared word (bit 62 is CPU 62). */
+    static boolean isDirty(long word) { return (word & DIRTY_BIT) != 0; }
+
+    /** Whether the word is M (exclusive and dirty); safe on any word. */
+    static boolean isModified(long word) {
+        return (word & (EXCLUSIVE_BIT | DIRTY_BIT)) == (EXCLUSIVE_BIT | DIRTY_BIT);
+    }
+
+    static int owner(long word) { return (int) (word & OWNER_MASK); }
+
+    /** Whether {@code cpu} holds a valid copy (S, E or M) in this word. */
+    static boolean holds(long word, int cpu) {
+        return word < 0 ? (int) (word & OWNER_MASK) == cpu : ((word >>> cpu) & 1L) != 0;
+    }
+
+    /** The state of {@code cpu} in this word. */
+    static LineState stateIn(long word, int cpu) {
+        if (word < 0) {
+            if ((int) (word & OWNER_MASK) != cpu) {
+                return LineState.INVALID;
+            }
+            return (word & DIRTY_BIT) != 0 ? LineState.MODIFIED : LineState.EXCLUSIVE;
+        }
+        return ((word >>> cpu) & 1L) != 0 ? LineState.SHARED : LineState.INVALID;
+    }
+
+    /** Human-readable word, for reports. */
+    public static String describe(long word) {
+        if (word == 0) {
+            return "I";
+        }
+        if (word < 0) {
+            return ((word & DIRTY_BIT) != 0 ? "M" : "E") + "(cpu " + (word & OWNER_MASK) + ")";
+        }
+        return "S(mask 0x" + Long.toHexString(word) + ")";
+    }
+
+    // ------------------------------------------------------------------ storage
+
+    /** The chunk of {@code line}, created on the first touch of its frame. */
+    long[] chunkFor(long line) {
+        int index = (int) (line >>> linesPerChunkShift);
+        // Acquire: pairs with the CAS (release) that published the zeroed chunk.
+        long[] chunk = (long[]) CHUNKS.getAcquire(chunks, index);
+        if (chunk != null) {
+            return chunk;
+        }
+        long[] fresh = new long[1 << linesPerChunkShift];
+        // CAS publishes the chunk (volatile: release); the loser adopts the winner's.
+        long[] witness = (long[]) CHUNKS.compareAndExchange(chunks, index, (long[]) null, fresh);
+        return witness == null ? fresh : witness;
+    }
+
+    /** The chunk of {@code line}, or null if its frame was never touched. */
+    long[] chunkOrNullAcquire(long line) {
+        // Acquire: pairs with the CAS that published the chunk.
+        return (long[]) CHUNKS.getAcquire(chunks, (int) (line >>> linesPerChunkShift));
+    }
+
+    int indexInChunk(long line) {
+        return (int) (line & linesPerChunkMask);
+    }
+
+    /** The state word of {@code line}, read with acquire semantics. */
+    public long stateAcquire(long line) {
+        long[] chunk = chunkOrNullAcquire(line);
+        // Acquire: a CPU that sees a transition also sees what its CPU did before the CAS.
+        return chunk == null ? INVALID : (long) WORDS.getAcquire(chunk, indexInChunk(line));
+    }
+
+    /** {@code cpu}'s state of {@code line}. */
+    public LineState stateAcquire(long line, int cpu) {
+        return stateIn(stateAcquire(line), cpu);
+    }
+
+    /** Compare-and-set of a line's word (volatile semantics). */
+    public boolean casState(long line, long expect, long update) {
+        return WORDS.compareAndSet(chunkFor(line), indexInChunk(line), expect, update);
+    }
+
+    /** Number of chunk slots (one per physical frame). */
+    int chunkCount() { return chunks.length; }
+
+    /** Lines per chunk. */
+    int linesPerChunk() { return 1 << linesPerChunkShift; }
+
+    /** The chunk at a chunk index, or null; acquire. */
+    long[] chunkAtAcquire(int chunkIndex) {
+        return (long[]) CHUNKS.getAcquire(chunks, chunkIndex);
+    }
+
+    /** The line number of an entry of a chunk. */
+    long lineOf(int chunkIndex, int indexInChunk) {
+        return ((long) chunkIndex << linesPerChunkShift) | indexInChunk;
+    }
+}

@@ -1,0 +1,624 @@
+package l4smp.emulator.cache;
+
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.DIRTY_BIT;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.WORDS;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.exclusive;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.holds;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.isModified;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.owner;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import l4smp.emulator.cost.CostModel;
+import l4smp.emulator.memory.PhysicalMemory;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The accounting layer: every simulated CPU's L1 and L2 caches, the global MESI directory, and
+ * the per-CPU counters; it classifies each memory access and returns the cycles to charge.
+ *
+ * <h2>How a CPU uses it</h2>
+ * <pre>
+ *   // a load of a (translated) physical address, on CPU cpu's own thread:
+ *   clock += memory.access(cpu, pa, AccessKind.READ);
+ *   int v = phys.intPlain(pa);                       // (or intAcquire, as the program needs)
+ *   // a store: data first, then the access (its CAS publishes the store with the transition)
+ *   phys.setIntPlain(pa, v);
+ *   clock += memory.access(cpu, pa, AccessKind.WRITE);
+ *   // xchg / lock cmpxchg / lock xadd:
+ *   int old = phys.getAndSetInt(pa, 1);
+ *   clock += memory.access(cpu, pa, AccessKind.LOCKED_RMW);
+ * </pre>
+ * The caches hold tags only; the data are in {@link PhysicalMemory} (always coherent, as the
+ * hardware guarantees) and the layer decides what the access <em>costs</em> and counts what
+ * it did. Costs come from {@link CostModel#memory()}.
+ *
+ * <h2>Classification and cost</h2>
+ * Each access counts one data source ({@link MemoryEvent#L1_HITS}, {@link MemoryEvent#L2_HITS},
+ * {@link MemoryEvent#MEMORY_FILLS}) and at most one transition. Its cost is the transition's
+ * figure if it caused one (Table 2), else its level's figure (Table 1), plus a write-back if its
+ * L2 fill evicted a modified line, plus a bus lock for {@link AccessKind#LOCKED_RMW}. See
+ * {@link AccessOutcome} for the transitions. The L2 is inclusive of the L1 (evicting from L2
+ * drops the L1 copy); LRU in both; the L2's LRU order sees only L1 misses.
+ *
+ * <h2>Fractional cycles</h2>
+ * Costs are fixed point in centicycles (1/100 cycle, exact for the thesis's two-decimal
+ * figures). Each CPU keeps a remainder: {@code access} adds the access's centicycles to it,
+ * returns the whole cycles and keeps the rest, so the sum of returned cycles never differs from
+ * the exact sum by a cycle or more, and averages over n accesses are exact to 1/n cycle.
+ * {@link MemoryEvent#CENTICYCLES} keeps the exact total.
+ *
+ * <h2>Threads</h2>
+ * {@link #access} and the other methods marked "owner CPU only" must be called by the thread
+ * that runs that CPU (or, in deterministic mode, by the one thread stepping all CPUs): each
+ * CPU's caches, LRU, remainder and counters are plain single-writer data. The directory is
+ * shared and lock-free ({@link ConcurrentMesiDirectory}). Counters are written by their owner
+ * with opaque stores and read by anyone with opaque loads ({@code ...Opaque} methods): exact
+ * once the machine is quiescent, a recent snapshot while it runs. Hot paths allocate nothing
+ * and throw nothing (an address outside physical memory is a caller bug and throws
+ * {@link IndexOutOfBoundsException}).
+ *
+ * <h2>Ordering of data and accounting</h2>
+ * A transition's CAS (volatile) publishes everything its CPU wrote before it; a CPU's
+ * {@code access} reads the line's word with acquire. So store the data <em>before</em> the
+ * {@code access(WRITE)}, and load it <em>after</em> the {@code access(READ)}: a read whose
+ * access found the line modified by another CPU (M&rarr;S) then sees that CPU's data.
+ */
+public final class MemorySystem {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MemorySystem.class);
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    /** Padding (longs) before and after each CPU's counter block: 128 bytes, two host lines. */
+    private static final int PAD = 16;
+    private static final int EVENTS = MemoryEvent.values().length;
+    /** Owner-only slots after the counters (plain). */
+    private static final int SLOT_CARRY = PAD + EVENTS;
+    private static final int SLOT_LAST_OUTCOME = SLOT_CARRY + 1;
+    private static final int SLOT_LAST_INVALIDATIONS = SLOT_CARRY + 2;
+    private static final int COUNTER_BLOCK = SLOT_CARRY + 3 + PAD;
+
+    private static final int C_READS = PAD + MemoryEvent.READS.ordinal();
+    private static final int C_WRITES = PAD + MemoryEvent.WRITES.ordinal();
+    private static final int C_LOCKED = PAD + MemoryEvent.LOCKED_RMWS.ordinal();
+    private static final int C_L1 = PAD + MemoryEvent.L1_HITS.ordinal();
+    private static final int C_L2 = PAD + MemoryEvent.L2_HITS.ordinal();
+    private static final int C_MEM = PAD + MemoryEvent.MEMORY_FILLS.ordinal();
+    private static final int C_SILENT = PAD + MemoryEvent.SILENT_E_TO_M.ordinal();
+    private static final int C_INV = PAD + MemoryEvent.INVALIDATIONS_SENT.ordinal();
+    private static final int C_STALE = PAD + MemoryEvent.INVALIDATED_COPY_MISSES.ordinal();
+    private static final int C_COH = PAD + MemoryEvent.COHERENCE_MISSES.ordinal();
+    private static final int C_SNOOP_WB = PAD + MemoryEvent.SNOOP_WRITEBACKS.ordinal();
+    private static final int C_EVICT_WB = PAD + MemoryEvent.EVICTION_WRITEBACKS.ordinal();
+    private static final int C_L1_EVICT = PAD + MemoryEvent.L1_EVICTIONS.ordinal();
+    private static final int C_L2_EVICT = PAD + MemoryEvent.L2_EVICTIONS.ordinal();
+    private static final int C_BUS_LOCKS = PAD + MemoryEvent.BUS_LOCKS.ordinal();
+    private static final int C_RETRIES = PAD + MemoryEvent.DIRECTORY_CAS_RETRIES.ordinal();
+    private static final int C_CENTI = PAD + MemoryEvent.CENTICYCLES.ordinal();
+    /** Counter of each outcome's transition, or -1 for the levels. */
+    private static final int[] TRANSITION_COUNTER = new int[AccessOutcome.values().length];
+
+    static {
+        for (AccessOutcome o : AccessOutcome.values()) {
+            TRANSITION_COUNTER[o.ordinal()] = o.isCoherenceTransition()
+                    ? PAD + MemoryEvent.valueOf(o.name()).ordinal() : -1;
+        }
+    }
+
+    private static final int ATTR_BLOCK = PAD + 2 * ConcurrentAttributionRegistry.MAX_TAGS + PAD;
+
+    /** One CPU's private state. Owner CPU only. */
+    private static final class CpuState {
+        final SingleWriterSetAssociativeCache l1;
+        final SingleWriterSetAssociativeCache l2;
+        /** Padded counters (opaque stores by the owner) plus owner-only slots. */
+        final long[] counters = new long[COUNTER_BLOCK];
+        /** Padded: [PAD + 2*tag] coherence misses, [PAD + 2*tag + 1] invalidations sent. */
+        final long[] attribution = new long[ATTR_BLOCK];
+
+        CpuState(CostModel.MemoryHierarchy h) {
+            this.l1 = new SingleWriterSetAssociativeCache(h.l1Sets(), h.l1Ways());
+            this.l2 = new SingleWriterSetAssociativeCache(h.l2Sets(), h.l2Ways());
+        }
+    }
+
+    private final CostModel cost;
+    private final CostModel.MemoryHierarchy hierarchy;
+    private final PhysicalMemory physicalMemory;
+    private final ConcurrentMesiDirectory directory;
+    private final ConcurrentAttributionRegistry attribution;
+    private final CpuState[] cpus;
+    private final int lineShift;
+    /** Centicycles of each outcome, by ordinal. */
+    private final int[] outcomeCenti;
+    private final int l1HitCenti;
+
+    /** A memory system with its own attribution registry. */
+    public MemorySystem(CostModel cost, int cpus, PhysicalMemory physicalMemory) {
+        this(cost, cpus, physicalMemory, new ConcurrentAttributionRegistry());
+    }
+
+    public MemorySystem(CostModel cost, int cpus, PhysicalMemory physicalMemory,
+                        ConcurrentAttributionRegistry attribution) {
+        if (cpus <= 0 || cpus > ConcurrentMesiDirectory.MAX_CPUS) {
+            throw new IllegalArgumentException("cpus must be in [1, " + ConcurrentMesiDirectory.MAX_CPUS + "]: " + cpus);
+        }
+        this.cost = cost;
+        this.hierarchy = cost.memory();
+        this.physicalMemory = physicalMemory;
+        this.attribution = attribution;
+        this.directory = new ConcurrentMesiDirectory(physicalMemory.frameCount(), hierarchy.lineBytes());
+        this.lineShift = hierarchy.lineShift();
+        this.cpus = new CpuState[cpus];
+        for (int i = 0; i < cpus; i++) {
+            this.cpus[i] = new CpuState(hierarchy);
+        }
+        this.outcomeCenti = new int[AccessOutcome.values().length];
+        outcomeCenti[AccessOutcome.L1_HIT.ordinal()] = hierarchy.l1HitCenti();
+        outcomeCenti[AccessOutcome.L2_HIT.ordinal()] = hierarchy.l2HitCenti();
+        outcomeCenti[AccessOutcome.MEMORY.ordinal()] = hierarchy.memoryCenti();
+        outcomeCenti[AccessOutcome.E_TO_S.ordinal()] = hierarchy.eToSCenti();
+        outcomeCenti[AccessOutcome.E_TO_M.ordinal()] = hierarchy.eToMCenti();
+        outcomeCenti[AccessOutcome.M_TO_S.ordinal()] = hierarchy.mToSCenti();
+        outcomeCenti[AccessOutcome.M_TO_M.ordinal()] = hierarchy.mToMCenti();
+        outcomeCenti[AccessOutcome.S_TO_M.ordinal()] = hierarchy.sToMCenti();
+        outcomeCenti[AccessOutcome.S_TO_S.ordinal()] = hierarchy.sharedFillCenti();
+        this.l1HitCenti = hierarchy.l1HitCenti();
+        LOG.debug("memory system: {} CPUs, {} ({} B lines, L1 {} KB/{}-way, L2 {} KB/{}-way), {} MB physical",
+                cpus, cost.name(), hierarchy.lineBytes(), hierarchy.l1Bytes() / 1024, hierarchy.l1Ways(),
+                hierarchy.l2Bytes() / 1024, hierarchy.l2Ways(), physicalMemory.sizeBytes() >> 20);
+    }
+
+    // =================================================================== the hot path
+
+    /**
+     * Charges one access of CPU {@code cpu} to the line of {@code physAddr}: classifies it,
+     * changes the directory and the CPU's caches, counts it.
+     *
+     * <p><b>Owner CPU only.</b> No allocation except on the first touch of a 4 KB frame.
+     *
+     * @return whole simulated cycles to add to the CPU's clock (the fraction is carried)
+     */
+    public int access(int cpu, long physAddr, AccessKind kind) {
+        final CpuState s = cpus[cpu];
+        final long line = physAddr >>> lineShift;
+        final long[] chunk = directory.chunkFor(line);
+        final int index = directory.indexInChunk(line);
+        final int l1slot = s.l1.find(line);
+        if (l1slot >= 0 && kind != AccessKind.LOCKED_RMW) {
+            // Acquire: pairs with the CAS of the CPU that last changed this line, so what it
+            // stored before that transition is visible after this access.
+            final long word = (long) WORDS.getAcquire(chunk, index);
+            if (holds(word, cpu) && (kind == AccessKind.READ || isModified(word))) {
+                // L1 hit: a valid copy, and for a write already M. No bus cycle.
+                s.l1.touch(l1slot);
+                final long[] c = s.counters;
+                increment(c, kind == AccessKind.READ ? C_READS : C_WRITES);
+                increment(c, C_L1);
+                c[SLOT_LAST_OUTCOME] = AccessOutcome.L1_HIT.ordinal();
+                c[SLOT_LAST_INVALIDATIONS] = 0;
+                return charge(c, l1HitCenti);
+            }
+        }
+        return accessSlow(s, cpu, physAddr, line, chunk, index, kind, l1slot);
+    }
+
+    private int accessSlow(CpuState s, int cpu, long physAddr, long line, long[] chunk, int index,
+                           AccessKind kind, int l1slot) {
+        final long[] c = s.counters;
+        final boolean write = kind != AccessKind.READ;
+        increment(c, kind == AccessKind.READ ? C_READS : kind == AccessKind.WRITE ? C_WRITES : C_LOCKED);
+
+        int extraCenti = 0;
+        int l2slot = s.l2.find(line);
+        final boolean tagPresent = l2slot >= 0;
+        if (!tagPresent) {
+            // Make room in L2 first; the directory then lists this CPU only while the tag is there.
+            l2slot = s.l2.victimSlot(line);
+            long victim = s.l2.tagAt(l2slot);
+            if (victim != SingleWriterSetAssociativeCache.EMPTY) {
+                extraCenti += evict(s, cpu, victim);
+            }
+            s.l2.fill(l2slot, line);
+        }
+
+        AccessOutcome outcome;
+        boolean mine;
+        boolean silentUpgrade;
+        int invalidations;
+        while (true) {
+            // Acquire: pairs with the CAS of the last transition of this line.
+            final long word = (long) WORDS.getAcquire(chunk, index);
+            mine = holds(word, cpu);
+            silentUpgrade = false;
+            invalidations = 0;
+            final long update;
+            if (mine) {
+                outcome = l1slot >= 0 ? AccessOutcome.L1_HIT : AccessOutcome.L2_HIT;
+                if (!write || isModified(word)) {
+                    break;                                   // valid copy; a write finds it M
+                }
+                update = exclusive(cpu, true);
+                if (word < 0) {
+                    silentUpgrade = true;                    // own E -> M, no bus cycle
+                } else {
+                    outcome = AccessOutcome.S_TO_M;          // own S -> M, invalidate the others
+                    invalidations = Long.bitCount(word) - 1;
+                }
+            } else if (!write) {
+                if (word == 0) {
+                    update = exclusive(cpu, false);
+                    outcome = AccessOutcome.MEMORY;
+                } else if (word < 0) {
+                    update = (1L << owner(word)) | (1L << cpu);
+                    outcome = (word & DIRTY_BIT) != 0 ? AccessOutcome.M_TO_S : AccessOutcome.E_TO_S;
+                } else {
+                    update = word | (1L << cpu);
+                    outcome = AccessOutcome.S_TO_S;
+                }
+            } else {
+                update = exclusive(cpu, true);
+                if (word == 0) {
+                    outcome = AccessOutcome.MEMORY;
+                } else if (word < 0) {
+                    invalidations = 1;
+                    outcome = (word & DIRTY_BIT) != 0 ? AccessOutcome.M_TO_M : AccessOutcome.E_TO_M;
+                } else {
+                    invalidations = Long.bitCount(word);
+                    outcome = AccessOutcome.S_TO_M;
+                }
+            }
+            // CAS (volatile): this transition is the line's next one in the global order, and
+            // publishes this CPU's earlier stores to whoever next reads the word with acquire.
+            if (WORDS.compareAndSet(chunk, index, word, update)) {
+                break;
+            }
+            increment(c, C_RETRIES);                         // lost the race: re-read, recompute
+        }
+
+        // The caches: the line is now (or still) valid here; fill L1, keep LRU.
+        if (l1slot >= 0) {
+            s.l1.touch(l1slot);
+        } else {
+            if (tagPresent) {
+                s.l2.touch(l2slot);
+            }
+            int v = s.l1.victimSlot(line);
+            if (s.l1.tagAt(v) != SingleWriterSetAssociativeCache.EMPTY) {
+                increment(c, C_L1_EVICT);
+            }
+            s.l1.fill(v, line);
+        }
+
+        // Count.
+        final boolean stale = tagPresent && !mine;
+        increment(c, mine ? (l1slot >= 0 ? C_L1 : C_L2) : C_MEM);
+        final int transitionCounter = TRANSITION_COUNTER[outcome.ordinal()];
+        if (transitionCounter >= 0) {
+            increment(c, transitionCounter);
+        }
+        if (silentUpgrade) {
+            increment(c, C_SILENT);
+        }
+        if (invalidations != 0) {
+            add(c, C_INV, invalidations);
+        }
+        if (outcome == AccessOutcome.M_TO_S || outcome == AccessOutcome.M_TO_M) {
+            increment(c, C_SNOOP_WB);
+        }
+        if (stale) {
+            increment(c, C_STALE);
+        }
+        int centi = outcomeCenti[outcome.ordinal()] + extraCenti;
+        if (kind == AccessKind.LOCKED_RMW) {
+            increment(c, C_BUS_LOCKS);
+            centi += hierarchy.busLockCenti();
+        }
+        if (stale || transitionCounter >= 0) {
+            increment(c, C_COH);
+            final int tag = attribution.tagOfAcquire(physAddr);
+            final long[] a = s.attribution;
+            add(a, PAD + 2 * tag, 1);
+            if (invalidations != 0) {
+                add(a, PAD + 2 * tag + 1, invalidations);
+            }
+        }
+        c[SLOT_LAST_OUTCOME] = outcome.ordinal();
+        c[SLOT_LAST_INVALIDATIONS] = invalidations;
+        return charge(c, centi);
+    }
+
+    /**
+     * Drops {@code victim} from this CPU's caches and from the directory. Owner CPU only.
+     *
+     * @return extra centicycles (a write-back of a modified line)
+     */
+    private int evict(CpuState s, int cpu, long victim) {
+        s.l1.remove(victim);                                 // inclusive L2: back-invalidate L1
+        final long[] chunk = directory.chunkFor(victim);
+        final int index = directory.indexInChunk(victim);
+        final long[] c = s.counters;
+        while (true) {
+            // Acquire: pairs with the last transition's CAS.
+            final long word = (long) WORDS.getAcquire(chunk, index);
+            if (!holds(word, cpu)) {
+                return 0;                                    // a stale copy: already invalidated
+            }
+            final long update = word < 0 ? ConcurrentMesiDirectory.INVALID : word & ~(1L << cpu);
+            // CAS (volatile): removes only this CPU; the data (in physical memory) stay valid.
+            if (WORDS.compareAndSet(chunk, index, word, update)) {
+                increment(c, C_L2_EVICT);
+                if (word < 0 && (word & DIRTY_BIT) != 0) {
+                    increment(c, C_EVICT_WB);
+                    return hierarchy.evictionWritebackCenti();
+                }
+                return 0;
+            }
+            increment(c, C_RETRIES);
+        }
+    }
+
+    /** Adds centicycles to the CPU's exact total and remainder; returns whole cycles. */
+    private static int charge(long[] c, int centi) {
+        add(c, C_CENTI, centi);
+        final long carry = c[SLOT_CARRY] + centi;
+        final long whole = carry / 100;
+        c[SLOT_CARRY] = carry - whole * 100;
+        return (int) whole;
+    }
+
+    private static void increment(long[] c, int slot) {
+        // Opaque store by the single writer: readers on other threads get an untorn recent value.
+        LONGS.setOpaque(c, slot, c[slot] + 1);
+    }
+
+    private static void add(long[] c, int slot, long delta) {
+        // Opaque store by the single writer (see increment).
+        LONGS.setOpaque(c, slot, c[slot] + delta);
+    }
+
+    // =================================================================== owner-side helpers
+
+    /**
+     * Counts an event of another part of the CPU (the MMU's TLB and walk counters).
+     * <b>Owner CPU only.</b>
+     */
+    public void incrementCounter(int cpu, MemoryEvent event) {
+        increment(cpus[cpu].counters, PAD + event.ordinal());
+    }
+
+    /**
+     * Charges extra centicycles (e.g. a page walk's own work) through the CPU's remainder.
+     * <b>Owner CPU only.</b>
+     *
+     * @return whole cycles to add to the CPU's clock
+     */
+    public int chargeCentiCycles(int cpu, int centi) {
+        if (centi < 0) {
+            throw new IllegalArgumentException("negative charge " + centi);
+        }
+        return charge(cpus[cpu].counters, centi);
+    }
+
+    /**
+     * Writes back and invalidates this CPU's whole cache ({@code wbinvd}). <b>Owner CPU only.</b>
+     *
+     * @return whole cycles of the write-backs
+     */
+    public int flushCaches(int cpu) {
+        CpuState s = cpus[cpu];
+        int centi = 0;
+        for (int slot = 0; slot < s.l2.capacity(); slot++) {
+            long tag = s.l2.tagAt(slot);
+            if (tag != SingleWriterSetAssociativeCache.EMPTY) {
+                centi += evict(s, cpu, tag);
+                s.l2.clear(slot);
+            }
+        }
+        for (int slot = 0; slot < s.l1.capacity(); slot++) {
+            s.l1.clear(slot);
+        }
+        return charge(s.counters, centi);
+    }
+
+    /** How this CPU's most recent access was served. <b>Owner CPU only</b> (or quiescent). */
+    public AccessOutcome lastOutcomePlain(int cpu) {
+        return AccessOutcome.ofOrdinal((int) cpus[cpu].counters[SLOT_LAST_OUTCOME]);
+    }
+
+    /** Copies the most recent access invalidated. <b>Owner CPU only</b> (or quiescent). */
+    public int lastInvalidationsPlain(int cpu) {
+        return (int) cpus[cpu].counters[SLOT_LAST_INVALIDATIONS];
+    }
+
+    // =================================================================== any thread
+
+    /** {@code cpu}'s MESI state of the line of {@code physAddr}, per the directory. Any thread. */
+    public LineState stateAcquire(int cpu, long physAddr) {
+        return directory.stateAcquire(physAddr >>> lineShift, cpu);
+    }
+
+    /** The raw directory word of the line of {@code physAddr} (see {@link ConcurrentMesiDirectory}). */
+    public long directoryWordAcquire(long physAddr) {
+        return directory.stateAcquire(physAddr >>> lineShift);
+    }
+
+    /** One counter of one CPU; any thread (a recent value while that CPU runs). */
+    public long countOpaque(int cpu, MemoryEvent event) {
+        return (long) LONGS.getOpaque(cpus[cpu].counters, PAD + event.ordinal());
+    }
+
+    /** One counter summed over all CPUs; any thread. */
+    public long totalOpaque(MemoryEvent event) {
+        long sum = 0;
+        for (int i = 0; i < cpus.length; i++) {
+            sum += countOpaque(i, event);
+        }
+        return sum;
+    }
+
+    /** All counters of one CPU, indexed by {@link MemoryEvent#ordinal()}; any thread. */
+    public long[] snapshotOpaque(int cpu) {
+        long[] out = new long[EVENTS];
+        for (int e = 0; e < EVENTS; e++) {
+            out[e] = (long) LONGS.getOpaque(cpus[cpu].counters, PAD + e);
+        }
+        return out;
+    }
+
+    /** All counters summed over the CPUs, indexed by {@link MemoryEvent#ordinal()}; any thread. */
+    public long[] totalsOpaque() {
+        long[] out = new long[EVENTS];
+        for (int i = 0; i < cpus.length; i++) {
+            long[] one = snapshotOpaque(i);
+            for (int e = 0; e < EVENTS; e++) {
+                out[e] += one[e];
+            }
+        }
+        return out;
+    }
+
+    /** The totals as a readable map (reports); any thread. */
+    public Map<MemoryEvent, Long> totalsMapOpaque() {
+        long[] t = totalsOpaque();
+        Map<MemoryEvent, Long> m = new EnumMap<>(MemoryEvent.class);
+        for (MemoryEvent e : MemoryEvent.values()) {
+            m.put(e, t[e.ordinal()]);
+        }
+        return m;
+    }
+
+    /** Simulated cycles this layer charged to {@code cpu}, exact (fractional); any thread. */
+    public double chargedCyclesOpaque(int cpu) {
+        return countOpaque(cpu, MemoryEvent.CENTICYCLES) / 100.0;
+    }
+
+    /** Coherence misses of {@code cpu} on addresses owned by tag {@code tagId}; any thread. */
+    public long attributedCoherenceMissesOpaque(int cpu, int tagId) {
+        return (long) LONGS.getOpaque(cpus[cpu].attribution, PAD + 2 * tagId);
+    }
+
+    /** Copies invalidated by {@code cpu}'s accesses to addresses owned by {@code tagId}; any thread. */
+    public long attributedInvalidationsOpaque(int cpu, int tagId) {
+        return (long) LONGS.getOpaque(cpus[cpu].attribution, PAD + 2 * tagId + 1);
+    }
+
+    /**
+     * Per tag name, summed over CPUs: {coherence misses, invalidations sent}; tags with no
+     * traffic are left out. Any thread.
+     */
+    public Map<String, long[]> attributionReportOpaque() {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        List<String> names = attribution.tagNamesAcquire();
+        for (int tag = 0; tag < names.size(); tag++) {
+            long misses = 0;
+            long inv = 0;
+            for (int i = 0; i < cpus.length; i++) {
+                misses += attributedCoherenceMissesOpaque(i, tag);
+                inv += attributedInvalidationsOpaque(i, tag);
+            }
+            if (misses != 0 || inv != 0) {
+                out.put(names.get(tag), new long[] {misses, inv});
+            }
+        }
+        return out;
+    }
+
+    // =================================================================== invariants
+
+    /**
+     * Checks the MESI invariants: every directory word well formed (at most one M/E owner, and
+     * then no sharers; sharers only among existing CPUs); every CPU the directory lists holds
+     * the line's tag in its L2; every L1 tag is in L2 (inclusion). Tags the directory no longer
+     * lists are counted as stale copies (invalidated by another CPU, noticed lazily), which is
+     * allowed.
+     *
+     * <p>Reads every CPU's private caches: call only while the machine is quiescent (all CPU
+     * threads stopped or parked at a barrier, or from the one thread of deterministic mode).
+     */
+    public InvariantReport checkInvariants() {
+        List<String> violations = new ArrayList<>();
+        long held = 0;
+        final int n = cpus.length;
+        for (int ci = 0; ci < directory.chunkCount(); ci++) {
+            long[] chunk = directory.chunkAtAcquire(ci);
+            if (chunk == null) {
+                continue;
+            }
+            for (int i = 0; i < chunk.length; i++) {
+                // Acquire: the checker runs after the CPUs stopped; pairs with their last CAS.
+                long word = (long) WORDS.getAcquire(chunk, i);
+                if (word == 0) {
+                    continue;
+                }
+                held++;
+                long line = directory.lineOf(ci, i);
+                String where = "line 0x" + Long.toHexString(line << lineShift) + " "
+                        + ConcurrentMesiDirectory.describe(word) + ": ";
+                if (word < 0) {
+                    long extra = word & ~(ConcurrentMesiDirectory.EXCLUSIVE_BIT | DIRTY_BIT
+                            | ConcurrentMesiDirectory.OWNER_MASK);
+                    int owner = owner(word);
+                    if (extra != 0) {
+                        violations.add(where + "exclusive word also lists sharers (M/E with S copies)");
+                    }
+                    if (owner >= n) {
+                        violations.add(where + "owner CPU " + owner + " does not exist");
+                    } else if (cpus[owner].l2.find(line) < 0) {
+                        violations.add(where + "owner CPU " + owner + " does not hold the line in its caches");
+                    }
+                } else {
+                    if (n < 63 && (word >>> n) != 0) {
+                        violations.add(where + "sharers beyond the " + n + " CPUs");
+                    }
+                    for (int cpu = 0; cpu < n; cpu++) {
+                        if (((word >>> cpu) & 1) != 0 && cpus[cpu].l2.find(line) < 0) {
+                            violations.add(where + "sharer CPU " + cpu + " does not hold the line in its caches");
+                        }
+                    }
+                }
+            }
+        }
+        long stale = 0;
+        for (int cpu = 0; cpu < n; cpu++) {
+            CpuState s = cpus[cpu];
+            for (int slot = 0; slot < s.l1.capacity(); slot++) {
+                long tag = s.l1.tagAt(slot);
+                if (tag != SingleWriterSetAssociativeCache.EMPTY && s.l2.find(tag) < 0) {
+                    violations.add("CPU " + cpu + ": line 0x" + Long.toHexString(tag << lineShift)
+                            + " in L1 but not in the inclusive L2");
+                }
+            }
+            for (int slot = 0; slot < s.l2.capacity(); slot++) {
+                long tag = s.l2.tagAt(slot);
+                if (tag != SingleWriterSetAssociativeCache.EMPTY && !holds(directory.stateAcquire(tag), cpu)) {
+                    stale++;
+                }
+            }
+        }
+        return new InvariantReport(violations, held, stale);
+    }
+
+    // =================================================================== accessors
+
+    public CostModel costModel() { return cost; }
+
+    public int cpuCount() { return cpus.length; }
+
+    public int lineBytes() { return hierarchy.lineBytes(); }
+
+    public PhysicalMemory physicalMemory() { return physicalMemory; }
+
+    public ConcurrentAttributionRegistry attribution() { return attribution; }
+
+    public ConcurrentMesiDirectory directory() { return directory; }
+}

@@ -1,0 +1,91 @@
+package l4smp.emulator.cache;
+
+import java.util.Arrays;
+
+/**
+ * The tags and LRU order of one cache level of one CPU: set-associative, true LRU.
+ *
+ * <p>Holds line numbers only; the data live in physical memory and the coherence state in the
+ * {@link ConcurrentMesiDirectory}. <b>Thread contract: owner CPU only</b> (plain fields; the
+ * invariant checker reads it only while the machine is quiescent).
+ */
+final class SingleWriterSetAssociativeCache {
+
+    static final long EMPTY = -1L;
+
+    private final long[] tags;
+    private final long[] stamps;
+    private final int ways;
+    private final int setMask;
+    private long clock;
+
+    SingleWriterSetAssociativeCache(int sets, int ways) {
+        if (sets <= 0 || Integer.bitCount(sets) != 1 || ways <= 0) {
+            throw new IllegalArgumentException("bad cache geometry " + sets + " sets x " + ways + " ways");
+        }
+        this.ways = ways;
+        this.setMask = sets - 1;
+        this.tags = new long[sets * ways];
+        this.stamps = new long[sets * ways];
+        Arrays.fill(tags, EMPTY);
+    }
+
+    /** The slot holding {@code line}, or -1. */
+    int find(long line) {
+        final long[] t = tags;
+        int base = (int) (line & setMask) * ways;
+        for (int i = base, end = base + ways; i < end; i++) {
+            if (t[i] == line) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Marks the slot most recently used. */
+    void touch(int slot) {
+        stamps[slot] = ++clock;
+    }
+
+    /** The slot to fill for {@code line}: an empty way, else the least recently used one. */
+    int victimSlot(long line) {
+        int base = (int) (line & setMask) * ways;
+        int victim = base;
+        long oldest = Long.MAX_VALUE;
+        for (int i = base, end = base + ways; i < end; i++) {
+            if (tags[i] == EMPTY) {
+                return i;
+            }
+            if (stamps[i] < oldest) {
+                oldest = stamps[i];
+                victim = i;
+            }
+        }
+        return victim;
+    }
+
+    long tagAt(int slot) { return tags[slot]; }
+
+    /** Puts {@code line} in {@code slot} as the most recently used. */
+    void fill(int slot, long line) {
+        tags[slot] = line;
+        stamps[slot] = ++clock;
+    }
+
+    void clear(int slot) {
+        tags[slot] = EMPTY;
+        stamps[slot] = 0;
+    }
+
+    /** Drops {@code line} if present; whether it was. */
+    boolean remove(long line) {
+        int slot = find(line);
+        if (slot < 0) {
+            return false;
+        }
+        clear(slot);
+        return true;
+    }
+
+    int capacity() { return tags.length; }
+}
