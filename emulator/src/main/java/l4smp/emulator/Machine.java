@@ -1,6 +1,11 @@
 package l4smp.emulator;
 
 import l4smp.emulator.apic.IoApic;
+import l4smp.emulator.cache.ConcurrentAttributionRegistry;
+import l4smp.emulator.cache.KernelRegion;
+import l4smp.emulator.cache.MemorySystem;
+import l4smp.emulator.memory.Mmu;
+import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.emulator.cpu.BackoffIdleStrategy;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.CpuPinning;
@@ -60,6 +65,13 @@ public final class Machine {
     private final MachineConfig config;
     private final Cpu[] cpus;
     private final IoApic ioApic;
+    private final PhysicalMemory physicalMemory;
+    private final MemorySystem memorySystem;
+    private final Mmu mmu;
+    private final KernelRegion kernelRegion;
+
+    /** The most physical memory reserved for kernel data. */
+    public static final long KERNEL_REGION_BYTES = 16L << 20;
     private final CounterNames counterNames = new CounterNames();
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -82,11 +94,65 @@ public final class Machine {
                 C_SPIN_ITERATIONS, C_IDLE_CYCLES)) {
             counterNames.register(name);
         }
+        this.physicalMemory = new PhysicalMemory(config.memoryBytes());
+        if (config.accounting()) {
+            this.memorySystem = new MemorySystem(config.costModel(), config.cpus(), physicalMemory);
+            this.mmu = new Mmu(memorySystem);
+        } else {
+            this.memorySystem = null;
+            this.mmu = null;
+        }
+        long kernelBytes = Math.min(KERNEL_REGION_BYTES, config.memoryBytes() / 4);
+        long kernelBase = config.memoryBytes() - kernelBytes;
+        this.kernelRegion = memorySystem != null
+                ? KernelRegion.of(memorySystem, kernelBase, kernelBytes)
+                : new KernelRegion(new ConcurrentAttributionRegistry(), kernelBase, kernelBytes,
+                config.costModel().lineBytes());
         this.cpus = new Cpu[config.cpus()];
         for (int i = 0; i < cpus.length; i++) {
             cpus[i] = new Cpu(i, this);
         }
         this.ioApic = new IoApic(this);
+    }
+
+    /** The simulated physical memory (real data). */
+    public PhysicalMemory physicalMemory() {
+        return physicalMemory;
+    }
+
+    /** The MESI/TLB accounting layer, or {@code null} when accounting is off. */
+    public MemorySystem memorySystem() {
+        return memorySystem;
+    }
+
+    /** The MMUs (per-CPU TLBs and the page walker), or {@code null} when accounting is off. */
+    public Mmu mmu() {
+        return mmu;
+    }
+
+    /**
+     * The kernel's region of physical memory (the top of it, at most 16 MiB): TCB lines, ready
+     * lists, mailboxes and spinlocks are allocated here, with an attribution tag each.
+     */
+    public KernelRegion kernelRegion() {
+        return kernelRegion;
+    }
+
+    /**
+     * Every counter of CPU {@code cpu} by name: the machine's and the kernel's, then the
+     * accounting layer's ({@code mem.*}). Any thread; exact after the machine stopped.
+     */
+    public java.util.Map<String, Long> counterSnapshot(int cpu) {
+        java.util.Map<String, Long> map = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < counterNames.size(); i++) {
+            map.put(counterNames.name(i), counters == null ? 0L : counters[cpu].valueOpaque(i));
+        }
+        if (memorySystem != null) {
+            for (l4smp.emulator.cache.MemoryEvent e : l4smp.emulator.cache.MemoryEvent.values()) {
+                map.put("mem." + e.name().toLowerCase(java.util.Locale.ROOT), memorySystem.countOpaque(cpu, e));
+            }
+        }
+        return map;
     }
 
     /** The IO-APIC that routes device interrupt lines to the CPUs. */

@@ -23,11 +23,15 @@ import java.util.Objects;
  *                         (parallel mode), and the run is stopped
  * @param maxSpinIterations iterations of one spin-wait after which it is reported stuck
  *                         (deterministic mode, where host time means nothing)
+ * @param memoryBytes      simulated physical memory (frames are allocated when first touched)
+ * @param accounting       charge memory accesses through the MESI/TLB accounting layer (the
+ *                         layer holds at most {@value l4smp.emulator.cache.ConcurrentMesiDirectory#MAX_CPUS}
+ *                         CPUs); off, accesses cost nothing and only the data moves
  */
 public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long slackCycles,
                             ExecutionMode mode, long seed, ScheduleStrategy strategy,
                             boolean captureTrace, int maxTraceEvents, Duration stuckTimeout,
-                            long maxSpinIterations) {
+                            long maxSpinIterations, long memoryBytes, boolean accounting) {
 
     public static final int MAX_CPUS = 64;
     public static final long UNBOUNDED_SLACK = Long.MAX_VALUE;
@@ -48,6 +52,15 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         }
         if (stuckTimeout.isNegative() || stuckTimeout.isZero()) {
             throw new IllegalArgumentException("stuckTimeout must be positive, got " + stuckTimeout);
+        }
+        if (memoryBytes < 4 * 4096 || memoryBytes % 4096 != 0) {
+            throw new IllegalArgumentException("memory must be a multiple of 4 KiB and at least 16 KiB, got "
+                    + memoryBytes + " bytes");
+        }
+        if (accounting && cpus > l4smp.emulator.cache.ConcurrentMesiDirectory.MAX_CPUS) {
+            throw new IllegalArgumentException("the MESI accounting layer holds at most "
+                    + l4smp.emulator.cache.ConcurrentMesiDirectory.MAX_CPUS + " CPUs; " + cpus
+                    + " CPUs need accounting switched off");
         }
         if (maxSpinIterations < 1) {
             throw new IllegalArgumentException("maxSpinIterations must be >= 1, got " + maxSpinIterations);
@@ -76,6 +89,8 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         private int maxTraceEvents = 1_000_000;
         private Duration stuckTimeout = Duration.ofSeconds(20);
         private long maxSpinIterations = 50_000_000L;
+        private long memoryBytes = 64L << 20;
+        private Boolean accounting;
 
         public Builder cpus(int cpus) { this.cpus = cpus; return this; }
         public Builder costModel(CostModel costModel) { this.costModel = costModel; return this; }
@@ -89,10 +104,15 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         public Builder maxTraceEvents(int maxTraceEvents) { this.maxTraceEvents = maxTraceEvents; return this; }
         public Builder stuckTimeout(Duration stuckTimeout) { this.stuckTimeout = stuckTimeout; return this; }
         public Builder maxSpinIterations(long maxSpinIterations) { this.maxSpinIterations = maxSpinIterations; return this; }
+        public Builder memoryBytes(long memoryBytes) { this.memoryBytes = memoryBytes; return this; }
+        /** Accounting on or off; by default on up to 63 CPUs and off for 64. */
+        public Builder accounting(boolean accounting) { this.accounting = accounting; return this; }
 
         public MachineConfig build() {
+            boolean acct = accounting != null ? accounting
+                    : cpus <= l4smp.emulator.cache.ConcurrentMesiDirectory.MAX_CPUS;
             return new MachineConfig(cpus, costModel, pinning, slackCycles, mode, seed, strategy,
-                    captureTrace, maxTraceEvents, stuckTimeout, maxSpinIterations);
+                    captureTrace, maxTraceEvents, stuckTimeout, maxSpinIterations, memoryBytes, acct);
         }
     }
 }

@@ -3,7 +3,10 @@ package l4smp.kernel;
 import l4smp.emulator.Machine;
 import l4smp.emulator.cpu.CpuStuckException;
 import l4smp.emulator.cpu.MachineStoppedException;
+import l4smp.emulator.cache.AttributionTags;
+import l4smp.emulator.cache.KernelRegion;
 import l4smp.kernel.irq.Device;
+import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
@@ -84,6 +87,7 @@ public final class Kernel {
             });
             irq.hardwareLine = line;
             irq.state = ThreadState.WAITING;
+            placeInMemory(irq);
             table.setRelease(line, irq);
         }
         this.kip = new l4smp.kernel.api.KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000);
@@ -152,6 +156,9 @@ public final class Kernel {
         };
         Tcb tcb = new Tcb(id, spec.name(), cpu, spec.priority(), spec.daemon(), body);
         holder[0] = tcb;
+        if (!placeInMemory(tcb)) {
+            return null;
+        }
         if (!spec.daemon()) {
             liveNonDaemon.incrementAndGet();
         }
@@ -186,6 +193,36 @@ public final class Kernel {
     boolean routedByLowestPriority(int line) {
         return lowestPriorityLines[line];
     }
+
+    /**
+     * Gives {@code tcb} its TCB lines (in the configured layout) and its UTCB in the kernel
+     * region. Returns false when the region is full.
+     */
+    private boolean placeInMemory(Tcb tcb) {
+        KernelRegion region = machine.kernelRegion();
+        try {
+            synchronized (region) {
+                if (config.tcbLayout() == TcbLayout.GROUPED) {
+                    int line = region.lineBytes();
+                    int localLines = (TcbLayout.GROUPED_LOCAL_BYTES + line - 1) / line;
+                    int globalLines = (TcbLayout.TCB_BYTES - TcbLayout.GROUPED_LOCAL_BYTES + line - 1) / line;
+                    tcb.kernelAddress = region.allocateLines(localLines, AttributionTags.TCB_LOCAL);
+                    region.allocateLines(globalLines, AttributionTags.TCB_GLOBAL);
+                } else {
+                    tcb.kernelAddress = region.allocateBytes(TcbLayout.TCB_BYTES, TCB_NAIVE_TAG);
+                }
+                tcb.utcbAddress = region.allocateBytes(4L * l4smp.kernel.ipc.MsgTag.MESSAGE_REGISTERS,
+                        AttributionTags.USER_PAGE);
+            }
+            return true;
+        } catch (IllegalStateException | IllegalArgumentException full) {
+            LOG.warn("kernel memory exhausted creating {}: {}", tcb, full.getMessage());
+            return false;
+        }
+    }
+
+    /** The attribution tag of TCBs in the naive layout (local and global fields mixed). */
+    public static final String TCB_NAIVE_TAG = "TCB (naive layout)";
 
     /** The kernel info page (highest processor number at 0xB8). */
     public l4smp.kernel.api.KernelInfoPage kernelInfoPage() {

@@ -12,16 +12,34 @@ package l4smp.kernel;
  *                        thread uses the FPU that another thread owns (thesis 2.4: lazy FPU
  *                        switching). An estimate, not a measurement of the thesis: FXSAVE and
  *                        FXRSTOR move 512 bytes (16 lines of 32 bytes) each way.
+ * @param tcbLayout       where TCB fields lie in simulated memory (thesis 8.6)
  */
-public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles) {
+public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
+                           l4smp.kernel.thread.TcbLayout tcbLayout) {
 
-    /** 1 ms ticks, 10-tick timeslices (the L4 defaults); 300-cycle FPU switch (estimate). */
-    public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300);
+    /** 1 ms ticks, 10-tick timeslices (the L4 defaults); 300-cycle FPU switch (estimate); grouped TCBs. */
+    public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300, l4smp.kernel.thread.TcbLayout.GROUPED);
+
+    /** The defaults with another tick and timeslice. */
+    public KernelConfig(double tickMicros, int timesliceTicks) {
+        this(tickMicros, timesliceTicks, 300, l4smp.kernel.thread.TcbLayout.GROUPED);
+    }
+
+    /** The defaults with another tick, timeslice and FPU switch cost. */
+    public KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles) {
+        this(tickMicros, timesliceTicks, fpuSwitchCycles, l4smp.kernel.thread.TcbLayout.GROUPED);
+    }
+
+    /** This configuration with another TCB layout. */
+    public KernelConfig withTcbLayout(l4smp.kernel.thread.TcbLayout layout) {
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout);
+    }
 
     public KernelConfig {
         if (!(tickMicros > 0)) {
             throw new IllegalArgumentException("tick period must be > 0 microseconds, got " + tickMicros);
         }
+        java.util.Objects.requireNonNull(tcbLayout, "tcbLayout");
         if (fpuSwitchCycles < 0) {
             throw new IllegalArgumentException("FPU switch cost must be >= 0 cycles, got " + fpuSwitchCycles);
         }

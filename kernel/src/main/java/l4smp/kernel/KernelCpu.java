@@ -2,6 +2,9 @@ package l4smp.kernel;
 
 import l4smp.emulator.apic.Interrupt;
 import l4smp.emulator.apic.IoApic;
+import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cache.AttributionTags;
+import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.irq.InterruptThreads;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.Dispatcher;
@@ -41,6 +44,9 @@ public final class KernelCpu implements Dispatcher {
     private boolean wasIdle = true;
     private final java.util.List<l4smp.kernel.irq.Device> devices = new java.util.ArrayList<>();
     private final int fpuSwitchCycles;
+    private final TcbLayout layout;
+    /** The ready list's head line in simulated memory. */
+    private final long readyListAddress;
     private Tcb fpuOwner;
     private Tcb current;
     private Tcb lastRun;
@@ -67,6 +73,8 @@ public final class KernelCpu implements Dispatcher {
         this.timesliceCycles = tickCycles * config.timesliceTicks();
         this.nextTick = tickCycles;
         this.fpuSwitchCycles = config.fpuSwitchCycles();
+        this.layout = config.tcbLayout();
+        this.readyListAddress = cpu.machine().kernelRegion().allocateLines(1, AttributionTags.READY_LIST);
     }
 
     @Override
@@ -114,15 +122,32 @@ public final class KernelCpu implements Dispatcher {
             switchHint = null;
             if (hint.state == ThreadState.READY && !hint.halted && hint.cpuPlain() == index
                     && hint.priority >= ready.highestNonEmpty()) {
-                ready.remove(hint);
+                if (hint.inReadyList) {
+                    touchTcb(hint, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
+                    ready.remove(hint);
+                }
                 return hint;
             }
         }
-        return ready.pickNext();
+        if (ready.size() == 0) {
+            return null;
+        }
+        touchReadyList(AccessKind.READ);
+        Tcb t = ready.pickNext();
+        if (t != null) {
+            touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
+        }
+        return t;
     }
 
     private void run(Tcb t) {
         if (t != lastRun) {
+            // The thread switch: save the old stack pointer, load the new one and its state.
+            if (lastRun != null && lastRun.state != ThreadState.DEAD) {
+                touchTcb(lastRun, TcbLayout.Field.STACK, AccessKind.WRITE);
+            }
+            touchTcb(t, TcbLayout.Field.STACK, AccessKind.READ);
+            touchTcb(t, TcbLayout.Field.STATE, AccessKind.READ);
             if (t == fpuOwner && lastRun != null) {
                 // Back to the FPU's owner after another thread ran: an eager kernel would have
                 // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).
@@ -357,8 +382,28 @@ public final class KernelCpu implements Dispatcher {
 
     /** Makes {@code t} ready at the tail of its priority. */
     public void makeReady(Tcb t) {
+        touchTcb(t, TcbLayout.Field.STATE, AccessKind.WRITE);
         t.state = ThreadState.READY;
+        if (!t.inReadyList) {
+            touchReadyList(AccessKind.WRITE);
+            touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
+        }
         ready.enqueueTail(t);
+    }
+
+    /** Charges an access of this CPU to field {@code f} of {@code t}'s TCB (accounting layer). */
+    public void touchTcb(Tcb t, TcbLayout.Field f, AccessKind kind) {
+        cpu.touch(t.kernelAddress + layout.offset(f), kind);
+    }
+
+    /** Charges an access to message register {@code i} in {@code t}'s UTCB. */
+    public void touchMr(Tcb t, int i, AccessKind kind) {
+        cpu.touch(t.utcbAddress + 4L * i, kind);
+    }
+
+    /** Charges an access to this CPU's ready-list head. */
+    public void touchReadyList(AccessKind kind) {
+        cpu.touch(readyListAddress, kind);
     }
 
     /**

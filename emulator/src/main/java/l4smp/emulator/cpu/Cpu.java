@@ -5,6 +5,9 @@ import jdk.internal.vm.ContinuationScope;
 import l4smp.emulator.Machine;
 import l4smp.emulator.apic.LocalApic;
 import l4smp.emulator.apic.LocalApic.IpiSlot;
+import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cache.MemorySystem;
+import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.emulator.cost.CostModel;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.emulator.trace.EventKind;
@@ -81,6 +84,8 @@ public final class Cpu extends CpuPad2 {
     private final Machine machine;
     private final CostModel cost;
     private final LocalApic apic;
+    private final MemorySystem memory;
+    private final PhysicalMemory physical;
     private final InterruptLine interruptLine = new InterruptLine();
     private final boolean deterministic;
     private final long slack;
@@ -116,6 +121,8 @@ public final class Cpu extends CpuPad2 {
         this.machine = machine;
         this.cost = machine.config().costModel();
         this.apic = new LocalApic(index, cost.ipiDeliveryCycles());
+        this.memory = machine.memorySystem();
+        this.physical = machine.physicalMemory();
         this.deterministic = machine.config().deterministic();
         this.slack = machine.config().slackCycles();
         this.maxSpinIterations = machine.config().maxSpinIterations();
@@ -601,6 +608,83 @@ public final class Cpu extends CpuPad2 {
             counters.add(cSpinIterations, iterations);
             WAIT_REASON.setOpaque(this, previous);
         }
+    }
+
+    // =========================================================================================
+    // Memory (physical addresses; the accounting layer charges each access)
+    // =========================================================================================
+
+    /**
+     * Charges one access of this CPU to the line of {@code physAddr} through the accounting
+     * layer (no data moves): kernel paths use it for their data structures. An interleaving
+     * point. Owner only.
+     */
+    public void touch(long physAddr, AccessKind kind) {
+        if (memory != null) {
+            advance(memory.access(index, physAddr, kind));
+        }
+        interleave();
+    }
+
+    /** Loads the 32-bit word at {@code physAddr}, charged as a read. Owner only. */
+    public int loadInt(long physAddr) {
+        if (memory != null) {
+            advance(memory.access(index, physAddr, AccessKind.READ));
+        }
+        interleave();
+        return physical.intAcquire(physAddr);
+    }
+
+    /** Stores the 32-bit word at {@code physAddr}, charged as a write. Owner only. */
+    public void storeInt(long physAddr, int value) {
+        interleave();
+        // Data first, then the transition: the directory's CAS publishes the store (see
+        // MemorySystem: a later access of another CPU acquires it).
+        physical.setIntRelease(physAddr, value);
+        if (memory != null) {
+            advance(memory.access(index, physAddr, AccessKind.WRITE));
+        }
+    }
+
+    /** {@code xchg}: a locked swap of the word at {@code physAddr}. Owner only. */
+    public int xchgInt(long physAddr, int value) {
+        interleave();
+        int old = physical.getAndSetInt(physAddr, value);
+        if (memory != null) {
+            advance(memory.access(index, physAddr, AccessKind.LOCKED_RMW));
+        }
+        return old;
+    }
+
+    /** {@code lock cmpxchg}: a locked compare-and-swap of the word at {@code physAddr}. Owner only. */
+    public boolean casInt(long physAddr, int expect, int update) {
+        interleave();
+        boolean ok = physical.casInt(physAddr, expect, update);
+        if (memory != null) {
+            advance(memory.access(index, physAddr, AccessKind.LOCKED_RMW));
+        }
+        return ok;
+    }
+
+    /** {@code lock xadd}: a locked fetch-and-add of the word at {@code physAddr}. Owner only. */
+    public int fetchAddInt(long physAddr, int delta) {
+        interleave();
+        int old = physical.getAndAddInt(physAddr, delta);
+        if (memory != null) {
+            advance(memory.access(index, physAddr, AccessKind.LOCKED_RMW));
+        }
+        return old;
+    }
+
+    /**
+     * The arrival time of the earliest IPI posted to this CPU and not yet taken, or
+     * {@code Long.MAX_VALUE}: a long computation stops there to take it on time. Owner only.
+     */
+    public long nextInterruptArrival() {
+        if (!interruptLine.raisedOpaque()) {
+            return Long.MAX_VALUE;
+        }
+        return apic.earliestPendingArrivalAcquire();
     }
 
     // =========================================================================================

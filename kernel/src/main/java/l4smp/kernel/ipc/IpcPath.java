@@ -5,7 +5,9 @@ import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.Syscall;
 import l4smp.kernel.irq.InterruptThreads;
+import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 import org.slf4j.Logger;
@@ -98,6 +100,9 @@ public final class IpcPath {
             fail(t, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
             return false;
         }
+        // 8.3.2: check myself == dest, read the target's processor.
+        kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
+        kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
         if (dest.cpuAcquire() != kcpu.index()) {
             refuseCrossCpu(t, dest, IpcError.PHASE_SEND);
             return false;
@@ -105,7 +110,9 @@ public final class IpcPath {
         if (dest.hardwareLine >= 0) {
             return acknowledgeInterrupt(t, dest);
         }
+        kcpu.touchTcb(t, Field.PARTNER, AccessKind.WRITE);
         t.partner = dest;
+        kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
         if (dest.state == ThreadState.WAITING && (dest.receiveFrom.isAny() || dest.receiveFrom.equals(t.id))) {
             transmit(t, dest);
             return true;
@@ -114,9 +121,14 @@ public final class IpcPath {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             return false;
         }
+        kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
         t.state = ThreadState.POLLING;
+        kcpu.touchTcb(dest, Field.SEND_QUEUE, AccessKind.WRITE);
+        kcpu.touchTcb(t, Field.SEND_LINKS, AccessKind.WRITE);
         enqueueSender(dest, t);
         if (t.sysSendTimeout != Timeout.NEVER) {
+            kcpu.touchTcb(t, Field.TIMEOUT, AccessKind.WRITE);
+            kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
             kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysSendTimeout);
         }
         return false;
@@ -133,6 +145,7 @@ public final class IpcPath {
         }
         Tcb sender;
         if (from.isAny()) {
+            kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.READ);
             sender = t.sendQueueHead;
         } else {
             Tcb s = kernel.lookup(from);
@@ -140,13 +153,19 @@ public final class IpcPath {
                 fail(t, IpcError.NO_PARTNER, IpcError.PHASE_RECEIVE);
                 return;
             }
+            kcpu.touchTcb(s, Field.MYSELF, AccessKind.READ);
+            kcpu.touchTcb(s, Field.CPU, AccessKind.READ);
             if (s.cpuAcquire() != kcpu.index()) {
                 refuseCrossCpu(t, s, IpcError.PHASE_RECEIVE);
                 return;
             }
+            kcpu.touchTcb(s, Field.STATE, AccessKind.READ);
+            kcpu.touchTcb(s, Field.PARTNER, AccessKind.READ);
             sender = s.state == ThreadState.POLLING && s.partner == t ? s : null;
         }
         if (sender != null) {
+            kcpu.touchTcb(sender, Field.SEND_LINKS, AccessKind.WRITE);
+            kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.WRITE);
             dequeueSender(t, sender);
             kcpu.wakeups().remove(sender);
             sender.state = ThreadState.READY;
@@ -167,9 +186,12 @@ public final class IpcPath {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_RECEIVE);
             return;
         }
+        kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
         t.state = ThreadState.WAITING;
         t.receiveFrom = from;
         if (t.sysReceiveTimeout != Timeout.NEVER) {
+            kcpu.touchTcb(t, Field.TIMEOUT, AccessKind.WRITE);
+            kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
             kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysReceiveTimeout);
         }
     }
@@ -182,7 +204,16 @@ public final class IpcPath {
     private void transmit(Tcb from, Tcb to) {
         int tag = from.sysTag;
         int u = MsgTag.untyped(tag);
+        // The copy of the message registers, word by word through the accounting layer (on
+        // one CPU the copying partner is immaterial, 8.3.2 transmit path).
+        if (from.hardwareLine < 0) {
+            for (int i = 1; i <= u; i++) {
+                kcpu.touchMr(from, i, AccessKind.READ);
+                kcpu.touchMr(to, i, AccessKind.WRITE);
+            }
+        }
         System.arraycopy(from.mr, 1, to.mr, 1, u);
+        kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
         to.resultTag = tag & ~(0xF << 12);
         to.mr[0] = to.resultTag;
         to.resultFrom = from.id;
@@ -316,6 +347,7 @@ public final class IpcPath {
     }
 
     private void fail(Tcb t, int code, int phase) {
+        kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
         t.errorCode = IpcError.word(code, phase);
         t.resultTag = MsgTag.ERROR_FLAG;
         t.mr[0] = t.resultTag;

@@ -117,6 +117,12 @@ public final class Tcb {
     /** The thread has FPU state (it used the FPU at least once). */
     public boolean fpuUsed;
 
+    // ---- simulated memory ------------------------------------------------------------------------
+    /** The TCB's base address in the kernel region (fields at {@link TcbLayout} offsets). */
+    public long kernelAddress;
+    /** The UTCB's base address: message register i is the 32-bit word at 4 * i. */
+    public long utcbAddress;
+
     // ---- execution ---------------------------------------------------------------------------
     public final Continuation continuation;
     /** What the program threw, if it did. */
