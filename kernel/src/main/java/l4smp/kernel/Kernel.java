@@ -53,6 +53,12 @@ public final class Kernel {
     public static final String C_FPU_SWITCHES = "fpu.switches";
     public static final String C_FPU_SAVES_AVOIDED = "fpu.saves_avoided";
 
+    /**
+     * The probe IPI: its handler does nothing but record when it ran and when the IPI was sent
+     * ({@link KernelCpu#probeLog()}): the IPI-cost experiments of thesis 3.3.1 use it.
+     */
+    public static final int PROBE_VECTOR = 0xF8;
+
     /** The most threads one kernel holds (thread numbers 1..MAX_THREADS-1). */
     public static final int MAX_THREADS = 1 << 16;
 
@@ -77,8 +83,12 @@ public final class Kernel {
         }
         this.cpus = new KernelCpu[machine.cpuCount()];
         for (int i = 0; i < cpus.length; i++) {
-            cpus[i] = new KernelCpu(this, machine.cpu(i), config);
-            machine.cpu(i).install(cpus[i]);
+            // The kernel runs on every CPU that has no dispatcher yet (an experiment may drive
+            // some CPUs with dispatchers of its own).
+            if (machine.cpu(i).dispatcher() == null) {
+                cpus[i] = new KernelCpu(this, machine.cpu(i), config);
+                machine.cpu(i).install(cpus[i]);
+            }
         }
         machine.setQuiescenceHandler(this::onQuiescent);
         for (int line = 0; line < InterruptThreads.LINES; line++) {
@@ -123,6 +133,9 @@ public final class Kernel {
         if (spec.cpu() < 0 || spec.cpu() >= cpus.length) {
             throw new IllegalArgumentException("thread " + spec.name() + ": cpu must be 0.." + (cpus.length - 1)
                     + ", got " + spec.cpu());
+        }
+        if (cpus[spec.cpu()] == null) {
+            throw new IllegalArgumentException("thread " + spec.name() + ": the kernel does not run on CPU " + spec.cpu());
         }
         Tcb tcb = newTcb(spec, spec.cpu());
         if (tcb == null) {
@@ -176,6 +189,9 @@ public final class Kernel {
             throw new IllegalStateException("devices are added before the machine runs");
         }
         InterruptThreads.id(device.line()); // validates the line
+        if (cpus[0] == null) {
+            throw new IllegalStateException("devices need the kernel on CPU 0 (it keeps the device timeline)");
+        }
         cpus[0].addDevice(device);
     }
 

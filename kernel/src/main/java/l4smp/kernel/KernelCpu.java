@@ -45,6 +45,7 @@ public final class KernelCpu implements Dispatcher {
     private final java.util.List<l4smp.kernel.irq.Device> devices = new java.util.ArrayList<>();
     private final int fpuSwitchCycles;
     private final TcbLayout layout;
+    private final ProbeLog probe = new ProbeLog(4096);
     /** The ready list's head line in simulated memory. */
     private final long readyListAddress;
     private Tcb fpuOwner;
@@ -262,6 +263,10 @@ public final class KernelCpu implements Dispatcher {
             deviceInterrupt(line, interrupt);
             return;
         }
+        if (vector == Kernel.PROBE_VECTOR) {
+            probe.record(interrupt.sentAt(), cpu.clock());
+            return;
+        }
         // The kernel's IPI vectors (XCPU mailboxes, TLB shootdown) arrive with later issues;
         // an IPI nobody handles is counted and acknowledged, never silently lost.
         counters.increment(cSpurious);
@@ -347,6 +352,11 @@ public final class KernelCpu implements Dispatcher {
     }
 
     // ---- used by the kernel paths (owner CPU only) --------------------------------------------
+
+    /** What the probe IPIs measured on this CPU (read after the machine stopped). */
+    public ProbeLog probeLog() {
+        return probe;
+    }
 
     /** The kernel this CPU belongs to. */
     public Kernel kernel() {

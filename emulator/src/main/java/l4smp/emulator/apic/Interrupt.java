@@ -12,7 +12,7 @@ public interface Interrupt {
     /** The CPU that sent it. */
     int sourceCpu();
 
-    /** The sender's clock at the start of its ICR write. */
+    /** The sender's clock when its ICR write completed. */
     long sentAt();
 
     /** The simulated cycle at which it reached this CPU's local APIC. */

@@ -50,7 +50,7 @@ public final class LocalApic {
 
     /**
      * @param cpu            the owner CPU's index
-     * @param deliveryCycles cycles from the start of the ICR write to the arrival (cost model)
+     * @param deliveryCycles cycles from the end of the ICR write to the arrival (cost model)
      */
     public LocalApic(int cpu, int deliveryCycles) {
         this.cpu = cpu;

@@ -27,7 +27,7 @@ public final class CostModel {
             40,
             // 3.3.1: 1230-1250 cycles measured with polling, of which about 200 are the
             // polling protocol itself (40 ICR + 20 IRR poll + 140 line transfers): about
-            // 1030 cycles from the start of the ICR write to the arrival in the target's IRR.
+            // 1030 cycles from the ICR write to the arrival in the target's IRR.
             1030,
             // 3.3.1: the target polls the IRR: "another 20 for polling for the IRR to change".
             20,
@@ -120,7 +120,7 @@ public final class CostModel {
     /** Cycles the sender spends writing the interrupt command register. */
     public int ipiIcrWriteCycles() { return ipiIcrWriteCycles; }
 
-    /** Cycles from the start of the ICR write to the IPI's arrival at the target's local APIC. */
+    /** Cycles from the end of the ICR write to the IPI's arrival at the target's local APIC. */
     public int ipiDeliveryCycles() { return ipiDeliveryCycles; }
 
     /** Cycles of one read of the local APIC's interrupt request register. */

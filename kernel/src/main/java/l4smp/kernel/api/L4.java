@@ -94,7 +94,7 @@ public final class L4 {
             // Stop at the next tick or timeout, and at least every quantum, so that an interrupt
             // or a timer event is taken near its simulated time (and, in deterministic mode, so
             // the other CPUs interleave with a long computation).
-            long room = k.deadline() - cpu.clock();
+            long room = Math.min(k.deadline(), cpu.nextInterruptArrival()) - cpu.clock();
             long step = Math.min(cycles, Math.min(COMPUTE_QUANTUM, Math.max(room, 1)));
             cpu.advance(step);
             cycles -= step;
