@@ -51,6 +51,8 @@ public final class Kernel {
     public static final String C_IRQ_QUEUED = "irq.queued_while_in_service";
     public static final String C_IRQ_FORWARDED = "irq.forwarded";
     public static final String C_FPU_SWITCHES = "fpu.switches";
+    /** Map and grant items validated and passed on (the address-space issue carries them out). */
+    public static final String C_MAP_ITEMS = "ipc.map_items";
     public static final String C_FPU_SAVES_AVOIDED = "fpu.saves_avoided";
 
     /**
@@ -78,7 +80,7 @@ public final class Kernel {
         this.config = config;
         for (String c : List.of(C_TRAPS, C_SWITCHES, C_IPC_LOCAL, C_IPC_ERRORS, C_IPC_XCPU_REFUSED,
                 C_THREAD_FAILURES, C_SPURIOUS_IRQ, C_TICKS, C_TIMESLICE_ENDS, C_IRQ_DELIVERED, C_IRQ_QUEUED,
-                C_IRQ_FORWARDED, C_FPU_SWITCHES, C_FPU_SAVES_AVOIDED)) {
+                C_IRQ_FORWARDED, C_FPU_SWITCHES, C_FPU_SAVES_AVOIDED, C_MAP_ITEMS)) {
             machine.counterNames().register(c);
         }
         this.cpus = new KernelCpu[machine.cpuCount()];

@@ -130,6 +130,63 @@ public final class L4 {
         }
     }
 
+    /** Sets buffer register {@code i} (0..33): BR0 the acceptor, then string buffers. */
+    public static void setBr(int i, long value) {
+        if (i < 0 || i >= l4smp.kernel.ipc.TypedItems.BUFFER_REGISTERS) {
+            throw new IllegalArgumentException("buffer register index must be 0.."
+                    + (l4smp.kernel.ipc.TypedItems.BUFFER_REGISTERS - 1) + ", got " + i);
+        }
+        self().br[i] = value;
+    }
+
+    /**
+     * Sets the transfer timeouts (X.2's XferTimeouts): the longest a string transfer may take
+     * when this thread sends, and when it receives (cycles, or {@link Timeout#NEVER}).
+     */
+    public static void setXferTimeouts(long whenSending, long whenReceiving) {
+        if (!Timeout.isValid(whenSending) || !Timeout.isValid(whenReceiving)) {
+            throw new IllegalArgumentException("transfer timeouts must be >= 0 cycles (or Timeout.NEVER), got "
+                    + whenSending + ", " + whenReceiving);
+        }
+        Tcb self = self();
+        self.xferTimeoutSend = whenSending;
+        self.xferTimeoutReceive = whenReceiving;
+    }
+
+    /** Stores {@code bytes} at {@code address} of the (flat) user space, charged as writes. */
+    public static void writeBytes(long address, byte[] bytes) {
+        KernelCpu k = kernelCpu();
+        checkUserRange(k, address, bytes.length);
+        k.cpu().machine().physicalMemory().writeBytesPlain(address, bytes, 0, bytes.length);
+        int line = k.cpu().cost().lineBytes();
+        for (long a = address - address % line; a < address + bytes.length; a += line) {
+            k.cpu().touch(a, l4smp.emulator.cache.AccessKind.WRITE);
+        }
+        k.preemptionPoint(k.current());
+    }
+
+    /** Loads {@code length} bytes from {@code address} of the (flat) user space, charged as reads. */
+    public static byte[] readBytes(long address, int length) {
+        KernelCpu k = kernelCpu();
+        checkUserRange(k, address, length);
+        int line = k.cpu().cost().lineBytes();
+        for (long a = address - address % line; a < address + length; a += line) {
+            k.cpu().touch(a, l4smp.emulator.cache.AccessKind.READ);
+        }
+        byte[] out = new byte[length];
+        k.cpu().machine().physicalMemory().readBytesPlain(address, out, 0, length);
+        k.preemptionPoint(k.current());
+        return out;
+    }
+
+    private static void checkUserRange(KernelCpu k, long address, int length) {
+        long limit = k.cpu().machine().kernelRegion().base();
+        if (address < 0 || length < 0 || address + length > limit) {
+            throw new IllegalArgumentException("user memory is 0..0x" + Long.toHexString(limit) + "; access of "
+                    + length + " bytes at 0x" + Long.toHexString(address) + " is outside it");
+        }
+    }
+
     /** The sender of the last received message. */
     public static ThreadId from() {
         return self().resultFrom;

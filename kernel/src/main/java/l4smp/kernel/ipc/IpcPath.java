@@ -49,6 +49,9 @@ public final class IpcPath {
     private int cXcpuRefused;
     private int cIrqDelivered;
     private int cIrqQueued;
+    private int cMapItems;
+    /** One line of a string copy in flight (owner CPU only). */
+    private final byte[] copyBuffer = new byte[256];
 
     public IpcPath(Kernel kernel, KernelCpu kcpu) {
         this.kernel = kernel;
@@ -63,6 +66,7 @@ public final class IpcPath {
         cXcpuRefused = counters.names().indexOf(Kernel.C_IPC_XCPU_REFUSED);
         cIrqDelivered = counters.names().indexOf(Kernel.C_IRQ_DELIVERED);
         cIrqQueued = counters.names().indexOf(Kernel.C_IRQ_QUEUED);
+        cMapItems = counters.names().indexOf(Kernel.C_MAP_ITEMS);
     }
 
     /** The IPC system call of {@code t} (the invoker, just trapped). */
@@ -70,14 +74,6 @@ public final class IpcPath {
         t.errorCode = 0;
         t.resultTag = 0;
         t.resultFrom = ThreadId.NIL;
-        if (MsgTag.typed(t.sysTag) != 0) {
-            // Typed items (strings, map and grant items) arrive with the local-kernel issue.
-            fail(t, IpcError.MESSAGE_OVERFLOW, IpcError.PHASE_SEND);
-            warnOnce(t, "typed message items are not supported by this kernel yet: IPC of " + t
-                    + " failed with message overflow");
-            continueInvoker(t);
-            return;
-        }
         if (!t.sysTo.isNil()) {
             if (!sendPhase(t)) {
                 continueInvoker(t);
@@ -114,7 +110,11 @@ public final class IpcPath {
         t.partner = dest;
         kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
         if (dest.state == ThreadState.WAITING && (dest.receiveFrom.isAny() || dest.receiveFrom.equals(t.id))) {
-            transmit(t, dest);
+            int result = transmit(t, dest);
+            if (result != 0) {
+                fail(t, senderCode(result), IpcError.PHASE_SEND);
+                return false;
+            }
             return true;
         }
         if (t.sysSendTimeout == Timeout.ZERO) {
@@ -169,9 +169,14 @@ public final class IpcPath {
             dequeueSender(t, sender);
             kcpu.wakeups().remove(sender);
             sender.state = ThreadState.READY;
-            transmit(sender, t);
+            int result = transmit(sender, t);
             if (sender.hardwareLine >= 0) {
                 sender.state = ThreadState.WAITING; // an interrupt thread only ever "sends"
+                return;
+            }
+            if (result != 0) {
+                fail(sender, senderCode(result), IpcError.PHASE_SEND);
+                kcpu.makeReady(sender);
                 return;
             }
             // The sender's send phase is complete: run its receive phase, as its own kernel
@@ -201,31 +206,137 @@ public final class IpcPath {
      * registers), and completes the receive of {@code to}. {@code to} was waiting for it, or is
      * the invoker of a receive that found {@code from} polling.
      */
-    private void transmit(Tcb from, Tcb to) {
+    private int transmit(Tcb from, Tcb to) {
         int tag = from.sysTag;
         int u = MsgTag.untyped(tag);
+        int t = MsgTag.typed(tag);
         // The copy of the message registers, word by word through the accounting layer (on
         // one CPU the copying partner is immaterial, 8.3.2 transmit path).
         if (from.hardwareLine < 0) {
-            for (int i = 1; i <= u; i++) {
+            for (int i = 1; i <= u + t; i++) {
                 kcpu.touchMr(from, i, AccessKind.READ);
                 kcpu.touchMr(to, i, AccessKind.WRITE);
             }
         }
         System.arraycopy(from.mr, 1, to.mr, 1, u);
-        kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
-        to.resultTag = tag & ~(0xF << 12);
-        to.mr[0] = to.resultTag;
-        to.resultFrom = from.id;
-        to.errorCode = 0;
-        to.receiveFrom = ThreadId.NIL;
-        to.partner = from;
-        if (to.state == ThreadState.WAITING) {
+        int result = t == 0 ? 0 : transferTyped(from, to, u, t);
+        boolean wasWaiting = to.state == ThreadState.WAITING;
+        if (result != 0) {
+            fail(to, receiverCode(result), IpcError.PHASE_RECEIVE);
+        } else {
+            kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
+            to.resultTag = tag & ~(0xF << 12);
+            to.mr[0] = to.resultTag;
+            to.resultFrom = from.id;
+            to.errorCode = 0;
+            to.receiveFrom = ThreadId.NIL;
+            to.partner = from;
+            counters.increment(cIpc);
+            kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC, kcpu.cpu().clock(), to.id.number(), from.id.number());
+        }
+        if (wasWaiting) {
             kcpu.wakeups().remove(to);
             kcpu.makeReady(to);
         }
-        counters.increment(cIpc);
-        kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC, kcpu.cpu().clock(), to.id.number(), from.id.number());
+        return result;
+    }
+
+    /**
+     * The typed items (X.2, thesis 8.3.2 transmit path): strings are copied into the receiver's
+     * string buffers, line by line through the accounting layer, bounded by the transfer
+     * timeout (the smaller of the sender's send and the receiver's receive transfer timeout);
+     * map and grant items are validated against the receiver's window. Returns 0, or the two
+     * error codes ({@code sender | receiver << 8}).
+     */
+    private int transferTyped(Tcb from, Tcb to, int u, int t) {
+        if ((t & 1) != 0) {
+            return both(IpcError.MESSAGE_OVERFLOW); // an item is two words
+        }
+        long xfer = Math.min(from.xferTimeoutSend, to.xferTimeoutReceive);
+        long deadline = xfer == Timeout.NEVER ? Long.MAX_VALUE : kcpu.cpu().clock() + xfer;
+        int buffer = 1;
+        for (int i = u + 1; i < u + t; i += 2) {
+            long w0 = from.mr[i];
+            long w1 = from.mr[i + 1];
+            switch (TypedItems.type(w0)) {
+                case TypedItems.STRING -> {
+                    int length = TypedItems.stringLength(w0);
+                    if ((to.br[0] & TypedItems.ACCEPT_STRINGS) == 0 || buffer + 1 >= TypedItems.BUFFER_REGISTERS
+                            || TypedItems.type(to.br[buffer]) != TypedItems.STRING
+                            || TypedItems.stringLength(to.br[buffer]) < length) {
+                        return both(IpcError.MESSAGE_OVERFLOW); // no (big enough) receive buffer
+                    }
+                    long target = to.br[buffer + 1];
+                    buffer += 2;
+                    if (!userRange(w1, length) || !userRange(target, length)) {
+                        return both(IpcError.MESSAGE_OVERFLOW); // outside the (flat) user space
+                    }
+                    int result = copyString(w1, target, length, deadline);
+                    if (result != 0) {
+                        return result;
+                    }
+                    to.mr[i] = (long) length << 10 | TypedItems.STRING;
+                    to.mr[i + 1] = target;
+                }
+                case TypedItems.MAP, TypedItems.GRANT -> {
+                    if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(to.br[0] & ~TypedItems.ACCEPT_STRINGS)) {
+                        return both(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
+                    }
+                    to.mr[i] = w0;
+                    to.mr[i + 1] = w1;
+                    counters.increment(cMapItems);
+                }
+                default -> {
+                    return both(IpcError.MESSAGE_OVERFLOW);
+                }
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Copies {@code length} bytes, one line at a time: each source line is read and each
+     * destination line written through the accounting layer. When the transfer timeout expires
+     * after a read, it expired in the sender's space (the sender is told "in the invoker's
+     * space", the receiver "in the partner's"); after a write, the other way round.
+     */
+    private int copyString(long source, long target, int length, long deadline) {
+        var cpu = kcpu.cpu();
+        var memory = cpu.machine().physicalMemory();
+        int line = cpu.machine().config().costModel().lineBytes();
+        int done = 0;
+        while (done < length) {
+            int chunk = Math.min(line - (int) ((source + done) % line), length - done);
+            chunk = Math.min(chunk, line - (int) ((target + done) % line));
+            cpu.touch(source + done, AccessKind.READ);
+            if (cpu.clock() > deadline) {
+                return IpcError.XFER_TIMEOUT_INVOKER | IpcError.XFER_TIMEOUT_PARTNER << 8;
+            }
+            memory.readBytesPlain(source + done, copyBuffer, 0, chunk);
+            memory.writeBytesPlain(target + done, copyBuffer, 0, chunk);
+            cpu.touch(target + done, AccessKind.WRITE);
+            if (cpu.clock() > deadline) {
+                return IpcError.XFER_TIMEOUT_PARTNER | IpcError.XFER_TIMEOUT_INVOKER << 8;
+            }
+            done += chunk;
+        }
+        return 0;
+    }
+
+    private boolean userRange(long address, int length) {
+        return address >= 0 && address + length <= kcpu.cpu().machine().kernelRegion().base();
+    }
+
+    private static int both(int code) {
+        return code | code << 8;
+    }
+
+    private static int senderCode(int result) {
+        return result & 0xFF;
+    }
+
+    private static int receiverCode(int result) {
+        return (result >>> 8) & 0xFF;
     }
 
     /**
@@ -246,7 +357,7 @@ public final class IpcPath {
         counters.increment(cIrqDelivered);
         if (handler.state == ThreadState.WAITING
                 && (handler.receiveFrom.isAny() || handler.receiveFrom.equals(irq.id))) {
-            transmit(irq, handler);
+            transmit(irq, handler); // no typed items: cannot fail
             irq.state = ThreadState.WAITING;
         } else {
             irq.state = ThreadState.POLLING;

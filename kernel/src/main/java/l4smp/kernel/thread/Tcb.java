@@ -83,6 +83,11 @@ public final class Tcb {
     // ---- UTCB --------------------------------------------------------------------------------
     /** Message registers MR0..MR63; MR0 mirrors the tag. */
     public final long[] mr = new long[MsgTag.MESSAGE_REGISTERS];
+    /** Buffer registers BR0..BR33 (BR0: the acceptor; then string buffers). */
+    public final long[] br = new long[l4smp.kernel.ipc.TypedItems.BUFFER_REGISTERS];
+    /** The transfer timeouts (X.2's XferTimeouts word): when sending and when receiving. */
+    public long xferTimeoutSend = l4smp.kernel.ipc.Timeout.NEVER;
+    public long xferTimeoutReceive = l4smp.kernel.ipc.Timeout.NEVER;
     /** The result tag of the last IPC (with the E flag on error). */
     public int resultTag;
     /** The sender of the last received message. */
