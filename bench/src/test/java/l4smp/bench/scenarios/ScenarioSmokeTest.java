@@ -1,0 +1,56 @@
+package l4smp.bench.scenarios;
+
+import l4smp.bench.report.SingleWriterLatencyRecorder;
+import l4smp.bench.scenario.Scenario;
+import l4smp.bench.scenario.ScenarioContext;
+import l4smp.bench.scenario.ScenarioOptions;
+import l4smp.emulator.Machine;
+import l4smp.emulator.MachineConfig;
+import l4smp.kernel.Kernel;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Map;
+import java.util.ServiceLoader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every built-in scenario runs to completion in deterministic mode and does its operations. */
+class ScenarioSmokeTest {
+
+    static Scenario find(String name) {
+        for (Scenario s : ServiceLoader.load(Scenario.class)) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"pingpong,1", "ipi-pingpong,2", "client-server,1", "priorities,1", "timeouts,1", "interrupt-storm,1",
+            "ipi-pingpong,4"})
+    void runsAndRecordsEveryOperation(String name, int cpus) {
+        Scenario scenario = find(name);
+        assertNotNull(scenario, "scenario " + name + " is not registered");
+        Machine machine = new Machine(MachineConfig.builder().cpus(cpus).deterministic(5).build());
+        ScenarioContext context = new ScenarioContext(machine,
+                ScenarioOptions.parse(name, scenario.options(), Map.of()), 200);
+        scenario.setup(context);
+        Machine.RunOutcome outcome = machine.run();
+        assertTrue(outcome.ok(), () -> name + " failed: " + outcome.failure());
+        Kernel kernel = context.kernelIfBooted();
+        if (kernel != null) {
+            assertEquals(0, kernel.failures().size(), () -> kernel.failures().toString());
+        }
+        long ops = context.recorders().stream().mapToLong(SingleWriterLatencyRecorder::operations).sum();
+        assertEquals(200, ops, name + " did not do all its operations");
+        for (SingleWriterLatencyRecorder r : context.recorders()) {
+            if (r.operations() > 0) {
+                assertTrue(r.cycles().getMaxValue() > 0, name + ": latencies in simulated cycles are recorded");
+            }
+        }
+    }
+}
