@@ -45,6 +45,13 @@ class ScenarioSmokeTest {
         if (kernel != null) {
             assertEquals(0, kernel.failures().size(), () -> kernel.failures().toString());
         }
+        // The accounting layer's invariants hold after every scenario (at most one M/E owner per
+        // line, no S line with an M/E owner, caches agree with the directory).
+        var invariants = machine.memorySystem().checkInvariants();
+        assertTrue(invariants.ok(), () -> name + ": " + invariants);
+        if (kernel != null) {
+            assertTrue(invariants.linesChecked() > 0, name + ": the kernel's data went through the accounting layer");
+        }
         long ops = context.recorders().stream().mapToLong(SingleWriterLatencyRecorder::operations).sum();
         assertEquals(200, ops, name + " did not do all its operations");
         for (SingleWriterLatencyRecorder r : context.recorders()) {
