@@ -1,0 +1,113 @@
+package l4smp.bench.cli;
+
+import l4smp.bench.runner.LocalRoundTripBench;
+import l4smp.bench.runner.ScenarioRunner;
+import l4smp.bench.runner.Scenarios;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code l4smp bench}: a quick in-process benchmark (not JMH) of the local IPC round trip through
+ * the kernel (the {@code pingpong} scenario on one CPU) against two bare continuations
+ * alternating under one dispatcher loop, measured in the same run: warm-up, several iterations,
+ * the median of each, and their ratio (the goal is at most {@value #GOAL}). The JMH version is
+ * {@code l4smp.bench.jmh.LocalRoundTripBenchmark} ({@code scripts/bench}).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Quick benchmark: host ns per local IPC round trip through the kernel, against two bare "
+                + "continuations alternating under one dispatcher loop, and their ratio.")
+final class BenchCommand implements Callable<Integer> {
+
+    /** The goal for kernel / baseline. */
+    static final double GOAL = 2.0;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "200000",
+            description = "Round trips per iteration (default ${DEFAULT-VALUE}).")
+    long rounds;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5",
+            description = "Warm-up iterations of each measurement (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "7",
+            description = "Measured iterations of each; the median is reported (default ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--mode", paramLabel = "parallel|deterministic|both", defaultValue = "both",
+            description = "Kernel run mode(s) to measure, both on one CPU (default ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Override
+    public Integer call() {
+        CommandLine cl = spec.commandLine();
+        if (rounds < 1000) {
+            throw new CommandLine.ParameterException(cl, "option '--rounds' must be at least 1000, got " + rounds);
+        }
+        if (warmup < 0) {
+            throw new CommandLine.ParameterException(cl, "option '--warmup' must be >= 0, got " + warmup);
+        }
+        if (iterations < 1) {
+            throw new CommandLine.ParameterException(cl, "option '--iterations' must be at least 1, got " + iterations);
+        }
+        boolean parallel;
+        boolean deterministic;
+        switch (mode.toLowerCase(Locale.ROOT)) {
+            case "parallel" -> { parallel = true; deterministic = false; }
+            case "deterministic" -> { parallel = false; deterministic = true; }
+            case "both" -> { parallel = true; deterministic = true; }
+            default -> throw new CommandLine.ParameterException(cl,
+                    "option '--mode' must be parallel, deterministic or both, got '" + mode + "'");
+        }
+        PrintWriter out = cl.getOut();
+        ScenarioRunner runner = new ScenarioRunner(Scenarios.load(), null);
+        out.printf(Locale.ROOT, "local IPC round trip (call / reply-and-wait, one CPU), %,d round trips per iteration, "
+                + "%d warm-up + %d measured iterations, median:%n", rounds, warmup, iterations);
+        out.flush();
+        double[] base = new double[iterations];
+        double[] par = new double[iterations];
+        double[] det = new double[iterations];
+        for (int i = 0; i < warmup; i++) {
+            LocalRoundTripBench.baselineNanos(rounds);
+            if (parallel) {
+                LocalRoundTripBench.kernelNanos(runner, rounds, null);
+            }
+            if (deterministic) {
+                LocalRoundTripBench.kernelNanos(runner, rounds, 1L);
+            }
+        }
+        // interleaved, so that a disturbance of the host hits every measurement alike
+        for (int i = 0; i < iterations; i++) {
+            base[i] = LocalRoundTripBench.baselineNanos(rounds);
+            if (parallel) {
+                par[i] = LocalRoundTripBench.kernelNanos(runner, rounds, null);
+            }
+            if (deterministic) {
+                det[i] = LocalRoundTripBench.kernelNanos(runner, rounds, 1L);
+            }
+        }
+        double b = LocalRoundTripBench.median(base);
+        out.printf(Locale.ROOT, "  baseline (2 continuations, 1 dispatcher loop) %8.1f ns%n", b);
+        if (parallel) {
+            double k = LocalRoundTripBench.median(par);
+            out.printf(Locale.ROOT, "  kernel pingpong, parallel mode              %8.1f ns   ratio %.2f (goal <= %.1f: %s)%n",
+                    k, k / b, GOAL, k / b <= GOAL ? "met" : "NOT met");
+        }
+        if (deterministic) {
+            double k = LocalRoundTripBench.median(det);
+            out.printf(Locale.ROOT, "  kernel pingpong, deterministic mode         %8.1f ns   ratio %.2f (goal <= %.1f: %s)%n",
+                    k, k / b, GOAL, k / b <= GOAL ? "met" : "NOT met");
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,313 @@
+package l4smp.bench.cli;
+
+import l4smp.bench.report.HgrmWriter;
+import l4smp.bench.report.JsonReport;
+import l4smp.bench.report.RunReport;
+import l4smp.bench.report.TextReport;
+import l4smp.bench.report.TraceWriter;
+import l4smp.bench.runner.RunSpec;
+import l4smp.bench.runner.ScenarioRunner;
+import l4smp.bench.runner.Scenarios;
+import l4smp.bench.scenario.OptionSpec;
+import l4smp.bench.scenario.Scenario;
+import l4smp.emulator.MachineConfig;
+import l4smp.emulator.ScheduleStrategy;
+import l4smp.emulator.cost.CostModel;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code l4smp run SCENARIO [options] [scenario options]}: runs one scenario and prints its
+ * report; optionally writes JSON, {@code .hgrm} files and a trace. The scenario's own options
+ * ({@code --name value}, listed by {@code l4smp run SCENARIO --help}) follow the scenario's name
+ * and are checked by the scenario's option specs.
+ */
+@Command(name = "run", sortOptions = false,
+        customSynopsis = {"l4smp run SCENARIO [--cpus=N] [--ops=N] [--seconds=S] [--seed=N] [--strategy=S] [--pin=on|off]",
+                "          [--slack=CYCLES|unbounded] [--preset=P] [--json=FILE] [--hgrm=DIR] [--trace=FILE]",
+                "          [--SCENARIO-OPTION VALUE ...]",
+                "l4smp run SCENARIO --help"},
+        description = "Run a scenario and print its report (latency percentiles, throughput, per-CPU counters).",
+        footer = {"", "Scenario options (--name value) follow the scenario's name; 'l4smp run SCENARIO --help' "
+                + "lists them.",
+                "Exit codes: 0 ok, 1 the run failed (report printed), 2 bad command line."})
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SCENARIO", description = "The scenario ('l4smp list').")
+    String scenario;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "SCENARIO-OPTIONS", hidden = true)
+    List<String> scenarioArgs = new ArrayList<>();
+
+    @Option(names = "--cpus", paramLabel = "N", description = "Simulated CPUs, 1..64 (default: the scenario's).")
+    Integer cpus;
+
+    @Option(names = "--ops", paramLabel = "N",
+            description = "Operations to perform (default ${DEFAULT-VALUE}); with --seconds an upper bound.",
+            defaultValue = "" + RunSpec.DEFAULT_OPS)
+    long ops;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Host-time budget in seconds.")
+    Double seconds;
+
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Deterministic mode with this seed (one host thread steps every CPU; same seed, same run). "
+                    + "Absent: parallel mode (a host thread per CPU).")
+    Long seed;
+
+    @Option(names = "--strategy", paramLabel = "lowest-clock|random",
+            description = "The deterministic stepper's choice of the next CPU (needs --seed; default lowest-clock).")
+    String strategy;
+
+    @Option(names = "--pin", paramLabel = "on|off", defaultValue = "on",
+            description = "Pin simulated CPU i to host core i mod H in parallel mode (default ${DEFAULT-VALUE}).")
+    String pin;
+
+    @Option(names = "--slack", paramLabel = "CYCLES|unbounded", defaultValue = "unbounded",
+            description = "How far a CPU may run ahead of the slowest one, in cycles (0 = lock-step; "
+                    + "default ${DEFAULT-VALUE}).")
+    String slack;
+
+    @Option(names = "--preset", paramLabel = "PIII_450|P4", defaultValue = "PIII_450",
+            description = "Cost-model preset (default ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON to FILE.")
+    Path json;
+
+    @Option(names = "--hgrm", paramLabel = "DIR",
+            description = "Write HdrHistogram percentile distributions (.hgrm, cycles and ns) into DIR.")
+    Path hgrm;
+
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = "Capture the event trace and write it to FILE: Chrome/Perfetto JSON, or a text dump if FILE "
+                    + "ends in .txt.")
+    Path trace;
+
+    @Option(names = "--trace-limit", paramLabel = "N", defaultValue = "1000000",
+            description = "The most events --trace captures (default ${DEFAULT-VALUE}; later ones are only hashed).")
+    int traceLimit;
+
+    @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Print progress on stderr every second after the first two (default on).")
+    boolean progress;
+
+    @Option(names = {"-h", "--help"}, description = "Show this help (with a scenario: also its own options).")
+    boolean help;
+
+    @Override
+    public Integer call() {
+        CommandLine cl = spec.commandLine();
+        PrintWriter out = cl.getOut();
+        PrintWriter err = cl.getErr();
+        Scenarios scenarios = Scenarios.load();
+        Scenario s = null;
+        if (scenario != null) {
+            if (scenario.startsWith("-")) {
+                throw new CommandLine.ParameterException(cl, "unknown option '" + scenario + "'");
+            }
+            s = scenarios.find(scenario);
+            if (s == null) {
+                throw new CommandLine.ParameterException(cl, "unknown scenario '" + scenario + "' (known: "
+                        + String.join(", ", scenarios.all().stream().map(Scenario::name).toList()) + ")");
+            }
+        }
+        if (help) {
+            cl.usage(out);
+            if (s != null) {
+                out.println();
+                out.println("Options of scenario " + s.name() + " (" + s.description() + "):");
+                ListCommand.printOptions(out, s, "  ");
+                out.println("  CPUs: default " + s.defaultCpus() + ", at least " + s.minCpus());
+            } else {
+                out.println();
+                out.println("Scenarios: " + String.join(", ", scenarios.all().stream().map(Scenario::name).toList()));
+            }
+            out.flush();
+            return 0;
+        }
+        if (s == null) {
+            throw new CommandLine.ParameterException(cl, "missing the scenario to run (known: "
+                    + String.join(", ", scenarios.all().stream().map(Scenario::name).toList()) + ")");
+        }
+        RunSpec runSpec = buildSpec(cl, s);
+        ScenarioRunner runner = new ScenarioRunner(scenarios, line -> {
+            err.println("l4smp: " + line);
+            err.flush();
+        });
+        RunReport report;
+        try {
+            report = runner.run(runSpec);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage(), e);
+        }
+        TextReport.lines(report).forEach(out::println);
+        out.flush();
+        try {
+            if (json != null) {
+                JsonReport.write(report, json);
+                out.println("json: " + json);
+            }
+            if (hgrm != null) {
+                List<Path> files = HgrmWriter.write(report, hgrm);
+                out.println("hgrm: " + files.size() + " files in " + hgrm);
+            }
+            if (trace != null) {
+                long written = TraceWriter.write(report, trace);
+                out.println("trace: " + written + " events to " + trace
+                        + (written < report.traceEvents() ? " (truncated at --trace-limit " + traceLimit + " of "
+                        + report.traceEvents() + ")" : ""));
+            }
+        } catch (IOException e) {
+            out.flush();
+            err.println("l4smp run: cannot write the report: " + e);
+            err.flush();
+            return L4smpCommand.EXIT_FAILED;
+        }
+        out.flush();
+        if (!report.ok()) {
+            err.println("l4smp run: the run of " + s.name() + " failed: " + (report.outcome().failure() != null
+                    ? report.outcome().failure() : report.kernelFailures().size() + " user thread(s) threw"));
+            err.flush();
+            return L4smpCommand.EXIT_FAILED;
+        }
+        return 0;
+    }
+
+    private RunSpec buildSpec(CommandLine cl, Scenario s) {
+        if (cpus != null && (cpus < 1 || cpus > MachineConfig.MAX_CPUS)) {
+            throw new CommandLine.ParameterException(cl, "option '--cpus' must be 1.." + MachineConfig.MAX_CPUS
+                    + ", got " + cpus);
+        }
+        if (cpus != null && cpus < s.minCpus()) {
+            throw new CommandLine.ParameterException(cl, "option '--cpus': scenario " + s.name() + " needs at least "
+                    + s.minCpus() + " CPUs, got " + cpus);
+        }
+        boolean opsGiven = cl.getParseResult().hasMatchedOption("--ops");
+        if (ops < 1) {
+            throw new CommandLine.ParameterException(cl, "option '--ops' must be at least 1, got " + ops);
+        }
+        Duration budget = null;
+        if (seconds != null) {
+            if (!(seconds > 0) || seconds.isInfinite()) {
+                throw new CommandLine.ParameterException(cl, "option '--seconds' must be a positive number, got "
+                        + seconds);
+            }
+            budget = Duration.ofNanos(Math.max(1, Math.round(seconds * 1e9)));
+        }
+        long runOps = budget != null && !opsGiven ? Long.MAX_VALUE : ops;
+        ScheduleStrategy strat = ScheduleStrategy.LOWEST_CLOCK;
+        if (strategy != null) {
+            if (seed == null) {
+                throw new CommandLine.ParameterException(cl,
+                        "option '--strategy' applies to the deterministic mode only: give --seed N too");
+            }
+            try {
+                strat = ScheduleStrategy.parse(strategy);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, "option '--strategy': " + e.getMessage());
+            }
+        }
+        boolean pinOn = switch (pin.toLowerCase(Locale.ROOT)) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw new CommandLine.ParameterException(cl, "option '--pin' must be on or off, got '" + pin + "'");
+        };
+        long slackCycles;
+        if (slack.equalsIgnoreCase("unbounded")) {
+            slackCycles = MachineConfig.UNBOUNDED_SLACK;
+        } else {
+            try {
+                slackCycles = Long.parseLong(slack.replace("_", ""));
+            } catch (NumberFormatException e) {
+                throw new CommandLine.ParameterException(cl, "option '--slack' must be a number of cycles or "
+                        + "'unbounded', got '" + slack + "'");
+            }
+            if (slackCycles < 0) {
+                throw new CommandLine.ParameterException(cl, "option '--slack' must be >= 0 cycles, got " + slackCycles);
+            }
+        }
+        CostModel cost;
+        try {
+            cost = CostModel.preset(preset);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "option '--preset': " + e.getMessage());
+        }
+        if (traceLimit < 1) {
+            throw new CommandLine.ParameterException(cl, "option '--trace-limit' must be at least 1, got " + traceLimit);
+        }
+        Map<String, String> given = parseScenarioArgs(cl, s);
+        return RunSpec.builder(s.name())
+                .cpus(cpus == null ? 0 : cpus)
+                .ops(runOps)
+                .seconds(budget)
+                .seed(seed)
+                .strategy(strat)
+                .pin(pinOn)
+                .slackCycles(slackCycles)
+                .costModel(cost)
+                .scenarioOptions(given)
+                .captureTrace(trace != null)
+                .maxTraceEvents(traceLimit)
+                .progress(progress)
+                .build();
+    }
+
+    /** Reads the scenario's own {@code --name value} / {@code --name=value} pairs. */
+    private Map<String, String> parseScenarioArgs(CommandLine cl, Scenario s) {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (int i = 0; i < scenarioArgs.size(); i++) {
+            String arg = scenarioArgs.get(i);
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new CommandLine.ParameterException(cl, "unexpected argument '" + arg + "' (scenario " + s.name()
+                        + " takes its options as --name value)");
+            }
+            String name = arg.substring(2);
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else {
+                OptionSpec os = s.options().stream().filter(o -> o.name().equals(arg.substring(2))).findFirst()
+                        .orElse(null);
+                if (os == null) {
+                    throw new CommandLine.ParameterException(cl, "unknown option '" + arg + "' for scenario " + s.name()
+                            + (s.options().isEmpty() ? " (it has no options of its own)"
+                            : " (its options: " + String.join(", ", s.options().stream().map(o -> "--" + o.name())
+                            .toList()) + ")"));
+                }
+                boolean hasValue = i + 1 < scenarioArgs.size() && !scenarioArgs.get(i + 1).startsWith("--");
+                if (os.type() == OptionSpec.Type.BOOLEAN && !hasValue) {
+                    value = "true";
+                } else if (!hasValue) {
+                    throw new CommandLine.ParameterException(cl, "option '" + arg + "' needs a value");
+                } else {
+                    value = scenarioArgs.get(++i);
+                }
+            }
+            if (given.put(name, value) != null) {
+                throw new CommandLine.ParameterException(cl, "option '--" + name + "' given twice");
+            }
+        }
+        return given;
+    }
+}

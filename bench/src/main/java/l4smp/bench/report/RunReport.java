@@ -1,0 +1,152 @@
+package l4smp.bench.report;
+
+import l4smp.emulator.Machine;
+import l4smp.emulator.cost.CostModel;
+import l4smp.emulator.trace.EventLog;
+import org.HdrHistogram.Histogram;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one scenario run produced, taken from the machine after it stopped: the outcome, every
+ * CPU's clock and counters, the latency histograms (per recorder and merged), the kernel's and
+ * the scenario's results, and the trace's hash (plus its events when captured).
+ *
+ * <p>Immutable after construction (the histograms are the recorders' own, read-only from here
+ * on; the machine's stop is the happens-before edge to the user threads that wrote them).
+ *
+ * @param scenario        the scenario's name
+ * @param options         the scenario's option values (given or default), in declaration order
+ * @param cpus            the simulated CPUs
+ * @param opsRequested    the operation budget ({@code --ops})
+ * @param secondsBudget   the host-time budget in seconds ({@code --seconds}), or {@code null}
+ * @param seed            the deterministic seed, or {@code null} in parallel mode
+ * @param strategy        the deterministic strategy's name, or {@code null} in parallel mode
+ * @param pin             whether pinning was asked for
+ * @param slackCycles     the slack ({@link l4smp.emulator.MachineConfig#UNBOUNDED_SLACK} = none)
+ * @param costModel       the cost model
+ * @param outcome         the machine's outcome
+ * @param clocks          every CPU's final clock, in cycles
+ * @param counterNames    the counters' names, in index order
+ * @param perCpuCounters  [cpu][counter] values
+ * @param recorders       one summary per recorder
+ * @param cycles          all recorders' simulated-cycle histograms merged
+ * @param hostNanos       all recorders' host-nanosecond histograms merged
+ * @param kernelFailures  reports of user threads that threw (empty without a kernel)
+ * @param results         the scenario's own results
+ * @param traceHash       the trace's hash ({@link Machine#traceHash()})
+ * @param traceEvents     the events traced (captured or only hashed)
+ * @param eventLogs       the machine's event logs (their events when the trace was captured)
+ * @param timeUp          whether the host-time budget ran out before the operations were done
+ */
+public record RunReport(String scenario, Map<String, Object> options, int cpus, long opsRequested,
+                        Double secondsBudget, Long seed, String strategy, boolean pin, long slackCycles,
+                        CostModel costModel, Machine.RunOutcome outcome, long[] clocks,
+                        List<String> counterNames, long[][] perCpuCounters, List<RecorderReport> recorders,
+                        Histogram cycles, Histogram hostNanos, List<String> kernelFailures,
+                        Map<String, Object> results, long traceHash, long traceEvents, List<EventLog> eventLogs,
+                        boolean timeUp) {
+
+    /** One recorder's share of the run. */
+    public record RecorderReport(String name, long operations, Histogram cycles, Histogram hostNanos) {
+        public LatencySummary cyclesSummary() {
+            return LatencySummary.of(cycles);
+        }
+
+        public LatencySummary hostNanosSummary() {
+            return LatencySummary.of(hostNanos);
+        }
+    }
+
+    /** Whether the run succeeded: the machine's outcome is ok and no user thread threw. */
+    public boolean ok() {
+        return outcome.ok() && kernelFailures.isEmpty();
+    }
+
+    public String mode() {
+        return seed == null ? "parallel" : "deterministic";
+    }
+
+    /** The operations performed (summed over every recorder). */
+    public long operations() {
+        long sum = 0;
+        for (RecorderReport r : recorders) {
+            sum += r.operations();
+        }
+        return sum;
+    }
+
+    /** The host time the machine ran, in seconds. */
+    public double hostSeconds() {
+        return outcome.hostNanos() / 1e9;
+    }
+
+    /** The highest CPU clock: the simulated length of the run, in cycles. */
+    public long simulatedCycles() {
+        long max = 0;
+        for (long c : clocks) {
+            max = Math.max(max, c);
+        }
+        return max;
+    }
+
+    /** The simulated length of the run in seconds, on the cost model's clock. */
+    public double simulatedSeconds() {
+        return simulatedCycles() / (costModel.clockMhz() * 1e6);
+    }
+
+    /** Operations per host second. */
+    public double throughputPerHostSecond() {
+        double s = hostSeconds();
+        return s > 0 ? operations() / s : 0.0;
+    }
+
+    /** Operations per simulated second (0 when no simulated time passed). */
+    public double throughputPerSimulatedSecond() {
+        double s = simulatedSeconds();
+        return s > 0 ? operations() / s : 0.0;
+    }
+
+    public LatencySummary cyclesSummary() {
+        return LatencySummary.of(cycles);
+    }
+
+    public LatencySummary hostNanosSummary() {
+        return LatencySummary.of(hostNanos);
+    }
+
+    /** A counter's value on one CPU. */
+    public long counter(int cpu, String name) {
+        int i = counterNames.indexOf(name);
+        if (i < 0) {
+            throw new IllegalArgumentException("no counter named '" + name + "' (known: " + counterNames + ")");
+        }
+        return perCpuCounters[cpu][i];
+    }
+
+    /** A counter summed over every CPU. */
+    public long counterTotal(String name) {
+        long sum = 0;
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            sum += counter(cpu, name);
+        }
+        return sum;
+    }
+
+    /** Every counter summed over every CPU, in index order. */
+    public long[] counterTotals() {
+        long[] totals = new long[counterNames.size()];
+        for (long[] row : perCpuCounters) {
+            for (int i = 0; i < totals.length; i++) {
+                totals[i] += row[i];
+            }
+        }
+        return totals;
+    }
+
+    /** The trace hash as 16 hex digits. */
+    public String traceHashHex() {
+        return String.format("%016x", traceHash);
+    }
+}

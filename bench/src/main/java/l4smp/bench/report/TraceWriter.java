@@ -1,0 +1,199 @@
+package l4smp.bench.report;
+
+import l4smp.emulator.trace.EventKind;
+import l4smp.emulator.trace.EventLog;
+import l4smp.kernel.Syscall;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes a run's captured event trace ({@code --trace FILE}) in the Chrome / Perfetto JSON
+ * trace-event format, in simulated time (microseconds on the cost model's clock): one track per
+ * CPU; which thread ran on it (a slice from each switch to the next switch, idle or thread end),
+ * idle periods, every other event as an instant, and IPIs as flow arrows from the sender's
+ * {@code ipi-send} to the target's {@code ipi-take}. The k-th IPI from CPU s to CPU d with
+ * vector v is paired with the k-th take of that triple (the APIC delivers them in order).
+ * A file name ending in {@code .txt} gets a plain text dump instead, one event per line.
+ *
+ * <p>Read after the machine stopped; stateless; any thread.
+ */
+public final class TraceWriter {
+
+    /** Duration of the marker slices that IPI arrows attach to, in microseconds. */
+    private static final double MARK_US = 0.001;
+
+    private TraceWriter() {
+    }
+
+    /** Writes the trace of {@code r} to {@code file}; returns the number of events written. */
+    public static long write(RunReport r, Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            if (file.getFileName().toString().endsWith(".txt")) {
+                return writeText(r, w);
+            }
+            return writeChrome(r, w);
+        }
+    }
+
+    private static long writeText(RunReport r, Writer w) throws IOException {
+        long n = 0;
+        for (EventLog log : r.eventLogs()) {
+            for (EventLog.Event e : log.events()) {
+                w.write(e.cpu() + " " + e.time() + " " + name(e.kind()) + " " + e.a() + " " + e.b() + "\n");
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static long writeChrome(RunReport r, Writer w) throws IOException {
+        double mhz = r.costModel().clockMhz();
+        ChromeOut out = new ChromeOut(w);
+        w.write("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"scenario\":");
+        w.write(quote(r.scenario()));
+        w.write(",\"time\":\"simulated microseconds at " + r.costModel().clockMhz() + " MHz\",\"trace_hash\":\""
+                + r.traceHashHex() + "\"},\"traceEvents\":[\n");
+        out.event("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,\"tid\":0,\"args\":{\"name\":"
+                + quote("l4smp " + r.scenario()) + "}}");
+        for (int c = 0; c < r.cpus(); c++) {
+            out.event("{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":0,\"tid\":" + c + ",\"args\":{\"name\":\"cpu " + c
+                    + "\"}}");
+            out.event("{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":0,\"tid\":" + c
+                    + ",\"args\":{\"sort_index\":" + c + "}}");
+        }
+        String[] openName = new String[r.cpus()];
+        long[] openStart = new long[r.cpus()];
+        Map<String, Integer> sends = new HashMap<>();
+        Map<String, Integer> takes = new HashMap<>();
+        long n = 0;
+        for (EventLog log : r.eventLogs()) {
+            for (EventLog.Event e : log.events()) {
+                n++;
+                int cpu = e.cpu();
+                long t = e.time();
+                switch (e.kind()) {
+                    case EventKind.IDLE -> {
+                        close(out, openName, openStart, cpu, t, mhz);
+                        openName[cpu] = "idle";
+                        openStart[cpu] = t;
+                    }
+                    case EventKind.WAKE -> close(out, openName, openStart, cpu, t, mhz);
+                    case Syscall.EV_SWITCH -> {
+                        close(out, openName, openStart, cpu, t, mhz);
+                        openName[cpu] = "thread " + e.b();
+                        openStart[cpu] = t;
+                    }
+                    case Syscall.EV_THREAD_END -> {
+                        close(out, openName, openStart, cpu, t, mhz);
+                        out.instant(cpu, t, mhz, "thread " + e.a() + " ended" + (e.b() != 0 ? " (threw)" : ""));
+                    }
+                    case EventKind.IPI_SEND -> {
+                        String key = cpu + ">" + e.a() + "/" + e.b();
+                        int k = sends.merge(key, 1, Integer::sum);
+                        out.slice(cpu, t, MARK_US * mhz, mhz, "ipi-send to cpu " + e.a() + " vector 0x"
+                                + Long.toHexString(e.b()));
+                        out.flow("s", cpu, t, mhz, key + "#" + k);
+                    }
+                    case EventKind.IPI_TAKE -> {
+                        String key = e.a() + ">" + cpu + "/" + e.b();
+                        int k = takes.merge(key, 1, Integer::sum);
+                        out.slice(cpu, t, MARK_US * mhz, mhz, "ipi-take from cpu " + e.a() + " vector 0x"
+                                + Long.toHexString(e.b()));
+                        out.flow("f", cpu, t, mhz, key + "#" + k);
+                    }
+                    default -> out.instant(cpu, t, mhz, describe(e));
+                }
+            }
+        }
+        long end = r.simulatedCycles();
+        for (int c = 0; c < r.cpus(); c++) {
+            close(out, openName, openStart, c, Math.max(end, openStart[c]), mhz);
+        }
+        w.write("\n]}\n");
+        return n;
+    }
+
+    private static void close(ChromeOut out, String[] openName, long[] openStart, int cpu, long t, double mhz)
+            throws IOException {
+        if (openName[cpu] != null) {
+            out.slice(cpu, openStart[cpu], Math.max(0, t - openStart[cpu]), mhz, openName[cpu]);
+            openName[cpu] = null;
+        }
+    }
+
+    private static String describe(EventLog.Event e) {
+        return switch (e.kind()) {
+            case Syscall.EV_TRAP -> "trap " + Syscall.name((int) e.b()) + " by thread " + e.a();
+            case Syscall.EV_IPC -> "ipc to thread " + e.a() + " from thread " + e.b();
+            case Syscall.EV_IPC_ERROR -> "ipc error of thread " + e.a() + " (0x" + Long.toHexString(e.b()) + ")";
+            default -> name(e.kind()) + " " + e.a() + " " + e.b();
+        };
+    }
+
+    /** The name of an event kind, the kernel's included. */
+    static String name(int kind) {
+        return switch (kind) {
+            case Syscall.EV_TRAP -> "trap";
+            case Syscall.EV_SWITCH -> "switch";
+            case Syscall.EV_IPC -> "ipc";
+            case Syscall.EV_IPC_ERROR -> "ipc-error";
+            case Syscall.EV_THREAD_END -> "thread-end";
+            default -> EventKind.name(kind);
+        };
+    }
+
+    private static String quote(String s) {
+        return new JsonWriter(false).value(s).toJson();
+    }
+
+    /** Streams trace events, comma-separated. */
+    private static final class ChromeOut {
+        private final Writer w;
+        private boolean first = true;
+
+        ChromeOut(Writer w) {
+            this.w = w;
+        }
+
+        void event(String json) throws IOException {
+            if (!first) {
+                w.write(",\n");
+            }
+            first = false;
+            w.write(json);
+        }
+
+        void slice(int cpu, long start, double durCycles, double mhz, String name) throws IOException {
+            event("{\"name\":" + quote(name) + ",\"ph\":\"X\",\"pid\":0,\"tid\":" + cpu + ",\"ts\":" + us(start, mhz)
+                    + ",\"dur\":" + String.format(Locale.ROOT, "%.4f", durCycles / mhz) + "}");
+        }
+
+        void instant(int cpu, long t, double mhz, String name) throws IOException {
+            event("{\"name\":" + quote(name) + ",\"ph\":\"i\",\"s\":\"t\",\"pid\":0,\"tid\":" + cpu + ",\"ts\":"
+                    + us(t, mhz) + "}");
+        }
+
+        void flow(String phase, int cpu, long t, double mhz, String id) throws IOException {
+            event("{\"name\":\"ipi\",\"cat\":\"ipi\",\"ph\":\"" + phase + "\",\"id\":" + quote(id)
+                    + ("f".equals(phase) ? ",\"bp\":\"e\"" : "") + ",\"pid\":0,\"tid\":" + cpu + ",\"ts\":"
+                    + us(t, mhz) + "}");
+        }
+
+        private static String us(long cycles, double mhz) {
+            return String.format(Locale.ROOT, "%.4f", cycles / mhz);
+        }
+    }
+}

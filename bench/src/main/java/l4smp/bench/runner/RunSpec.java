@@ -1,0 +1,106 @@
+package l4smp.bench.runner;
+
+import l4smp.emulator.MachineConfig;
+import l4smp.emulator.ScheduleStrategy;
+import l4smp.emulator.cost.CostModel;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything one scenario run is made of: the scenario's name and options, the machine's shape,
+ * the operation and time budget, the execution mode. Validated on construction; a bad value
+ * fails with an {@link IllegalArgumentException} whose message names the command-line option.
+ *
+ * @param scenario        the scenario's name ({@code l4smp list})
+ * @param cpus            simulated CPUs, or 0 for the scenario's default
+ * @param ops             the operations to perform (with {@code seconds}, an upper bound)
+ * @param seconds         the host-time budget, or {@code null} for none
+ * @param seed            the seed of the deterministic mode, or {@code null} for the parallel mode
+ * @param strategy        the deterministic stepper's strategy (ignored in parallel mode)
+ * @param pin             pin simulated CPUs to host cores (parallel mode)
+ * @param slackCycles     the slack in cycles ({@link MachineConfig#UNBOUNDED_SLACK} for none)
+ * @param costModel       the cost-model preset
+ * @param scenarioOptions the scenario's own options, name (without dashes) to text
+ * @param captureTrace    keep the trace's events (for {@code --trace}), not only its hash
+ * @param maxTraceEvents  the most events kept when capturing
+ * @param progress        print progress lines on stderr during long runs
+ */
+public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
+                      boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
+                      boolean captureTrace, int maxTraceEvents, boolean progress) {
+
+    /** The operations of a run when none are given. */
+    public static final long DEFAULT_OPS = 100_000;
+
+    public RunSpec {
+        Objects.requireNonNull(scenario, "scenario");
+        Objects.requireNonNull(strategy, "strategy");
+        Objects.requireNonNull(costModel, "costModel");
+        scenarioOptions = scenarioOptions == null ? Map.of() : Map.copyOf(scenarioOptions);
+        if (cpus < 0 || cpus > MachineConfig.MAX_CPUS) {
+            throw new IllegalArgumentException("option --cpus must be 1.." + MachineConfig.MAX_CPUS + ", got " + cpus);
+        }
+        if (ops < 1) {
+            throw new IllegalArgumentException("option --ops must be at least 1, got " + ops);
+        }
+        if (seconds != null && (seconds.isNegative() || seconds.isZero())) {
+            throw new IllegalArgumentException("option --seconds must be positive, got " + seconds.toMillis() / 1000.0);
+        }
+        if (slackCycles < 0) {
+            throw new IllegalArgumentException("option --slack must be >= 0 cycles or 'unbounded', got " + slackCycles);
+        }
+        if (maxTraceEvents < 1) {
+            throw new IllegalArgumentException("option --trace-limit must be at least 1, got " + maxTraceEvents);
+        }
+    }
+
+    public boolean deterministic() {
+        return seed != null;
+    }
+
+    /** A builder with the defaults: the scenario's CPUs, 100000 ops, parallel, pinned, unbounded slack, PIII_450. */
+    public static Builder builder(String scenario) {
+        return new Builder(scenario);
+    }
+
+    /** Fluent construction; {@link #build()} validates. */
+    public static final class Builder {
+        private final String scenario;
+        private int cpus;
+        private long ops = DEFAULT_OPS;
+        private Duration seconds;
+        private Long seed;
+        private ScheduleStrategy strategy = ScheduleStrategy.LOWEST_CLOCK;
+        private boolean pin = true;
+        private long slackCycles = MachineConfig.UNBOUNDED_SLACK;
+        private CostModel costModel = CostModel.PIII_450;
+        private Map<String, String> scenarioOptions = Map.of();
+        private boolean captureTrace;
+        private int maxTraceEvents = 1_000_000;
+        private boolean progress;
+
+        private Builder(String scenario) {
+            this.scenario = scenario;
+        }
+
+        public Builder cpus(int cpus) { this.cpus = cpus; return this; }
+        public Builder ops(long ops) { this.ops = ops; return this; }
+        public Builder seconds(Duration seconds) { this.seconds = seconds; return this; }
+        public Builder seed(Long seed) { this.seed = seed; return this; }
+        public Builder strategy(ScheduleStrategy strategy) { this.strategy = strategy; return this; }
+        public Builder pin(boolean pin) { this.pin = pin; return this; }
+        public Builder slackCycles(long slackCycles) { this.slackCycles = slackCycles; return this; }
+        public Builder costModel(CostModel costModel) { this.costModel = costModel; return this; }
+        public Builder scenarioOptions(Map<String, String> options) { this.scenarioOptions = options; return this; }
+        public Builder captureTrace(boolean captureTrace) { this.captureTrace = captureTrace; return this; }
+        public Builder maxTraceEvents(int maxTraceEvents) { this.maxTraceEvents = maxTraceEvents; return this; }
+        public Builder progress(boolean progress) { this.progress = progress; return this; }
+
+        public RunSpec build() {
+            return new RunSpec(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel,
+                    scenarioOptions, captureTrace, maxTraceEvents, progress);
+        }
+    }
+}

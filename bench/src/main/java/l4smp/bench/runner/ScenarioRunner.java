@@ -1,0 +1,184 @@
+package l4smp.bench.runner;
+
+import l4smp.bench.report.RunReport;
+import l4smp.bench.report.SingleWriterLatencyRecorder;
+import l4smp.bench.scenario.Scenario;
+import l4smp.bench.scenario.ScenarioContext;
+import l4smp.bench.scenario.ScenarioOptions;
+import l4smp.emulator.Machine;
+import l4smp.emulator.MachineConfig;
+import l4smp.emulator.stats.SingleWriterCounters;
+import l4smp.emulator.trace.EventLog;
+import l4smp.kernel.Kernel;
+import org.HdrHistogram.Histogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs one scenario: builds the {@link MachineConfig} and the {@link Machine}, lets the scenario
+ * set it up, gives a dispatcher to every CPU the scenario left without one, arms the host-time
+ * budget, runs the machine and collects a {@link RunReport}. Shared by the command line, the
+ * tests and the reproduction table.
+ *
+ * <p>Thread contract: {@link #run} runs on the calling thread (which is the deterministic
+ * stepper in deterministic mode) and returns after the machine stopped; the budget timer and
+ * the progress reporter run on one daemon thread of their own, which only sets the context's
+ * time-up flag and reads opaque counters.
+ */
+public final class ScenarioRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ScenarioRunner.class);
+
+    /** Host time before the first progress line, and between two lines, in milliseconds. */
+    static final long PROGRESS_DELAY_MS = 2000;
+    static final long PROGRESS_PERIOD_MS = 1000;
+
+    private final Scenarios scenarios;
+    private final Consumer<String> progressSink;
+
+    /**
+     * @param scenarios    where scenario names are looked up
+     * @param progressSink receives progress lines during long runs (when the spec asks for
+     *                     progress); called on the runner's timer thread
+     */
+    public ScenarioRunner(Scenarios scenarios, Consumer<String> progressSink) {
+        this.scenarios = scenarios;
+        this.progressSink = progressSink;
+    }
+
+    /** A runner over the scenarios on the class path that logs progress at info level. */
+    public static ScenarioRunner withDefaults() {
+        return new ScenarioRunner(Scenarios.load(), line -> LOG.info("{}", line));
+    }
+
+    public Scenarios scenarios() {
+        return scenarios;
+    }
+
+    /** Resolves the CPU count of {@code spec} for {@code scenario}, checking its minimum. */
+    public static int resolveCpus(RunSpec spec, Scenario scenario) {
+        int cpus = spec.cpus() == 0 ? scenario.defaultCpus() : spec.cpus();
+        if (cpus < scenario.minCpus()) {
+            throw new IllegalArgumentException("option --cpus: scenario " + scenario.name() + " needs at least "
+                    + scenario.minCpus() + " CPUs, got " + cpus);
+        }
+        if (cpus > MachineConfig.MAX_CPUS) {
+            throw new IllegalArgumentException("option --cpus must be 1.." + MachineConfig.MAX_CPUS + ", got " + cpus);
+        }
+        return cpus;
+    }
+
+    /**
+     * Runs {@code spec}. A bad option (of the run or of the scenario) fails with an
+     * {@link IllegalArgumentException} naming it, before the machine runs; a run that fails
+     * returns a report whose {@link RunReport#ok()} is false.
+     */
+    public RunReport run(RunSpec spec) {
+        Scenario scenario = scenarios.require(spec.scenario());
+        int cpus = resolveCpus(spec, scenario);
+        ScenarioOptions options = ScenarioOptions.parse(scenario.name(), scenario.options(), spec.scenarioOptions());
+        MachineConfig.Builder cb = MachineConfig.builder()
+                .cpus(cpus)
+                .costModel(spec.costModel())
+                .pinning(spec.pin())
+                .slackCycles(spec.slackCycles())
+                .strategy(spec.strategy())
+                .captureTrace(spec.captureTrace())
+                .maxTraceEvents(spec.maxTraceEvents());
+        if (spec.seed() != null) {
+            cb.deterministic(spec.seed());
+        }
+        Machine machine = new Machine(cb.build());
+        ScenarioContext ctx = new ScenarioContext(machine, options, spec.ops());
+        scenario.setup(ctx);
+        if (ctx.recorders().isEmpty()) {
+            LOG.warn("scenario {} created no latency recorder: the report has no operations", scenario.name());
+        }
+        // With a booted kernel every CPU has its dispatcher; an emulator-level scenario may
+        // leave CPUs without work, and the machine needs a dispatcher on each.
+        for (int i = 0; i < cpus; i++) {
+            if (machine.cpu(i).dispatcher() == null) {
+                LOG.debug("scenario {} gives CPU {} no work: it idles", scenario.name(), i);
+                machine.cpu(i).install(new IdleDispatcher());
+            }
+        }
+
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "l4smp-run-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        long hostStart = System.nanoTime();
+        try {
+            if (spec.seconds() != null) {
+                timer.schedule(ctx::setTimeUp, spec.seconds().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            if (spec.progress() && progressSink != null) {
+                timer.scheduleAtFixedRate(() -> progress(ctx, machine, hostStart),
+                        PROGRESS_DELAY_MS, PROGRESS_PERIOD_MS, TimeUnit.MILLISECONDS);
+            }
+            LOG.debug("running {} on {} CPUs ({})", scenario.name(), cpus, spec.deterministic()
+                    ? "deterministic, seed " + spec.seed() : "parallel");
+            machine.run();
+        } finally {
+            timer.shutdownNow();
+        }
+        return collect(spec, scenario, options, machine, ctx);
+    }
+
+    private void progress(ScenarioContext ctx, Machine machine, long hostStart) {
+        long ops = 0;
+        for (SingleWriterLatencyRecorder r : ctx.recorders()) {
+            ops += r.operationsOpaque();
+        }
+        double s = (System.nanoTime() - hostStart) / 1e9;
+        progressSink.accept(String.format(Locale.ROOT, "%6.1f s: %,d ops (%,.0f ops/s), simulated %,d cycles",
+                s, ops, ops / s, machine.maxClockAcquire()));
+    }
+
+    private static RunReport collect(RunSpec spec, Scenario scenario, ScenarioOptions options, Machine machine,
+                                     ScenarioContext ctx) {
+        int cpus = machine.cpuCount();
+        long[] clocks = new long[cpus];
+        List<String> names = List.copyOf(machine.counterNames().names());
+        long[][] perCpu = new long[cpus][names.size()];
+        for (int c = 0; c < cpus; c++) {
+            clocks[c] = machine.cpu(c).clockAcquire();
+            SingleWriterCounters counters = machine.counters(c);
+            for (int i = 0; i < names.size(); i++) {
+                perCpu[c][i] = counters.valueOpaque(i);
+            }
+        }
+        List<RunReport.RecorderReport> recorders = new ArrayList<>();
+        Histogram cycles = new Histogram(3);
+        Histogram nanos = new Histogram(3);
+        for (SingleWriterLatencyRecorder r : ctx.recorders()) {
+            recorders.add(new RunReport.RecorderReport(r.name(), r.operations(), r.cycles(), r.hostNanos()));
+            cycles.add(r.cycles());
+            nanos.add(r.hostNanos());
+        }
+        Kernel kernel = ctx.kernelIfBooted();
+        List<String> failures = kernel == null ? List.of() : kernel.failures();
+        long events = 0;
+        for (EventLog log : machine.eventLogs()) {
+            events += log.count();
+        }
+        return new RunReport(scenario.name(), options.asMap(), cpus, spec.ops(),
+                spec.seconds() == null ? null : spec.seconds().toNanos() / 1e9,
+                spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
+                spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,
+                failures, ctx.results(), machine.traceHash(), events, machine.eventLogs(), ctx.timeUp());
+    }
+
+    private static String strategyName(RunSpec spec) {
+        return spec.strategy().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}
