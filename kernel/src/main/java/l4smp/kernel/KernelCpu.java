@@ -401,19 +401,33 @@ public final class KernelCpu implements Dispatcher {
         ready.enqueueTail(t);
     }
 
-    /** Charges an access of this CPU to field {@code f} of {@code t}'s TCB (accounting layer). */
+    /**
+     * Charges an access of this CPU to field {@code f} of {@code t}'s TCB (accounting layer).
+     * For a thread of this CPU (implementation decision 3: only its CPU modifies it) this is no
+     * interleaving point; a field of a thread elsewhere is ({@link Cpu#touch}).
+     */
     public void touchTcb(Tcb t, TcbLayout.Field f, AccessKind kind) {
-        cpu.touch(t.kernelAddress + layout.offset(f), kind);
+        long pa = t.kernelAddress + layout.offset(f);
+        if (t.cpuPlain() == index) {
+            cpu.touchOwn(pa, kind);
+        } else {
+            cpu.touch(pa, kind);
+        }
     }
 
     /** Charges an access to message register {@code i} in {@code t}'s UTCB. */
     public void touchMr(Tcb t, int i, AccessKind kind) {
-        cpu.touch(t.utcbAddress + 4L * i, kind);
+        long pa = t.utcbAddress + 4L * i;
+        if (t.cpuPlain() == index) {
+            cpu.touchOwn(pa, kind);
+        } else {
+            cpu.touch(pa, kind);
+        }
     }
 
-    /** Charges an access to this CPU's ready-list head. */
+    /** Charges an access to this CPU's ready-list head (only this CPU uses it). */
     public void touchReadyList(AccessKind kind) {
-        cpu.touch(readyListAddress, kind);
+        cpu.touchOwn(readyListAddress, kind);
     }
 
     /**

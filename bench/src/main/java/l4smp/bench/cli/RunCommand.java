@@ -90,6 +90,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Cost-model preset (default ${DEFAULT-VALUE}).")
     String preset;
 
+    @Option(names = "--accounting", paramLabel = "on|off",
+            description = "Charge memory accesses through the MESI/TLB accounting layer (default: on; 64 CPUs need off).")
+    String accounting;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON to FILE.")
     Path json;
 
@@ -254,8 +258,18 @@ final class RunCommand implements Callable<Integer> {
         if (traceLimit < 1) {
             throw new CommandLine.ParameterException(cl, "option '--trace-limit' must be at least 1, got " + traceLimit);
         }
+        Boolean accountingOn = null;
+        if (accounting != null) {
+            accountingOn = switch (accounting.toLowerCase(Locale.ROOT)) {
+                case "on" -> Boolean.TRUE;
+                case "off" -> Boolean.FALSE;
+                default -> throw new CommandLine.ParameterException(cl, "option '--accounting' must be on or off, got '"
+                        + accounting + "'");
+            };
+        }
         Map<String, String> given = parseScenarioArgs(cl, s);
         return RunSpec.builder(s.name())
+                .accounting(accountingOn)
                 .cpus(cpus == null ? 0 : cpus)
                 .ops(runOps)
                 .seconds(budget)

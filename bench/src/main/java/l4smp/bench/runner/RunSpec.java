@@ -26,10 +26,12 @@ import java.util.Objects;
  * @param captureTrace    keep the trace's events (for {@code --trace}), not only its hash
  * @param maxTraceEvents  the most events kept when capturing
  * @param progress        print progress lines on stderr during long runs
+ * @param accounting      charge memory accesses through the MESI/TLB accounting layer
+ *                        ({@code null}: the machine's default, on up to 63 CPUs)
  */
 public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
                       boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
-                      boolean captureTrace, int maxTraceEvents, boolean progress) {
+                      boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting) {
 
     /** The operations of a run when none are given. */
     public static final long DEFAULT_OPS = 100_000;
@@ -80,6 +82,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         private boolean captureTrace;
         private int maxTraceEvents = 1_000_000;
         private boolean progress;
+        private Boolean accounting;
 
         private Builder(String scenario) {
             this.scenario = scenario;
@@ -97,10 +100,11 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         public Builder captureTrace(boolean captureTrace) { this.captureTrace = captureTrace; return this; }
         public Builder maxTraceEvents(int maxTraceEvents) { this.maxTraceEvents = maxTraceEvents; return this; }
         public Builder progress(boolean progress) { this.progress = progress; return this; }
+        public Builder accounting(Boolean accounting) { this.accounting = accounting; return this; }
 
         public RunSpec build() {
             return new RunSpec(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel,
-                    scenarioOptions, captureTrace, maxTraceEvents, progress);
+                    scenarioOptions, captureTrace, maxTraceEvents, progress, accounting);
         }
     }
 }

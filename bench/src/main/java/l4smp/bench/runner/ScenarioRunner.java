@@ -96,7 +96,17 @@ public final class ScenarioRunner {
         if (spec.seed() != null) {
             cb.deterministic(spec.seed());
         }
-        Machine machine = new Machine(cb.build());
+        if (spec.accounting() != null) {
+            cb.accounting(spec.accounting());
+        }
+        MachineConfig config;
+        try {
+            config = cb.build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().startsWith("the MESI accounting layer")
+                    ? "option --accounting: " + e.getMessage() : e.getMessage(), e);
+        }
+        Machine machine = new Machine(config);
         ScenarioContext ctx = new ScenarioContext(machine, options, spec.ops());
         scenario.setup(ctx);
         if (ctx.recorders().isEmpty()) {

@@ -110,6 +110,8 @@ public final class Cpu extends CpuPad2 {
     // ---- owner only --------------------------------------------------------------------------
     private long slackHorizon = Long.MAX_VALUE;
     private long deferredUntil;
+    /** Cycles the clock jumped to an interrupt's arrival while idle (owner only). */
+    private long idleJump;
     private int interruptDepth;
     @SuppressWarnings("unused") // accessed through WAIT_REASON; read by the watchdog
     private String waitReason;
@@ -246,10 +248,13 @@ public final class Cpu extends CpuPad2 {
         } else {
             idleParallel(next);
         }
+        long waited = clock - idleFrom; // up to a timer event, if one woke us
+        idleJump = 0;
         takeInterrupts(true);
         NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
         STATE.setVolatile(this, RUNNING);
-        counters.add(cIdleCycles, clock - idleFrom);
+        // Idle time ends where the interrupt arrived; its handler's cycles are not idle.
+        counters.add(cIdleCycles, waited + idleJump);
         log.record(index, EventKind.WAKE, clock, 0, 0);
     }
 
@@ -329,6 +334,7 @@ public final class Cpu extends CpuPad2 {
                     interruptLine.reraiseVolatile();
                     break;
                 }
+                idleJump += arrival - clock;
                 CLOCK.setRelease(this, arrival);
             }
             apic.poll();
@@ -630,6 +636,17 @@ public final class Cpu extends CpuPad2 {
      */
     public void touch(long physAddr, AccessKind kind) {
         interleave();
+        if (memory != null) {
+            advance(memory.access(index, physAddr, kind));
+        }
+    }
+
+    /**
+     * Charges one access to a line that only this CPU uses (its own kernel data: the TCBs of
+     * its threads, its ready list): like {@link #touch} but not an interleaving point, since no
+     * other CPU can race with it. Owner only.
+     */
+    public void touchOwn(long physAddr, AccessKind kind) {
         if (memory != null) {
             advance(memory.access(index, physAddr, kind));
         }
