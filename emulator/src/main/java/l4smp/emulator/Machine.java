@@ -279,8 +279,14 @@ public final class Machine {
                 next.continuation().run();
             }
         } finally {
-            Cpu.setCurrent(previous);
             running = false;
+            // The CPUs' continuations are not resumed after the stop: end them here, so that
+            // every CPU ends STOPPED and its dispatcher's onStop runs, as in parallel mode.
+            for (Cpu cpu : cpus) {
+                Cpu.setCurrent(cpu);
+                cpu.stopSuspended();
+            }
+            Cpu.setCurrent(previous);
             stopped.countDown();
         }
     }
@@ -349,8 +355,9 @@ public final class Machine {
         }
         if (st == Cpu.IDLE || st == Cpu.PARKED) {
             if (cpu.interruptPendingVolatile()) {
-                return Math.max(cpu.clockAcquire(), Math.min(cpu.apic().earliestPendingArrivalAcquire(),
-                        Long.MAX_VALUE - 1));
+                // the pending IPI's arrival, or the timer event if that comes first
+                return Math.min(cpu.nextEventAcquire(), Math.max(cpu.clockAcquire(),
+                        Math.min(cpu.apic().earliestPendingArrivalAcquire(), Long.MAX_VALUE - 1)));
             }
             return cpu.nextEventAcquire();
         }

@@ -227,6 +227,24 @@ public final class Cpu extends CpuPad2 {
     }
 
     /**
+     * Ends a CPU whose duty-cycle continuation the deterministic stepper will not resume because
+     * the machine stopped: publishes {@link #STOPPED} and calls the dispatcher's
+     * {@link Dispatcher#onStop onStop}, as the end of the duty cycle does. Stepper only, after
+     * the machine stopped; a no-op for a CPU that has ended already.
+     */
+    public void stopSuspended() {
+        if (continuation == null || continuation.isDone() || stateAcquire() == STOPPED) {
+            return;
+        }
+        STATE.setVolatile(this, STOPPED);
+        try {
+            dispatcher.onStop(this);
+        } catch (RuntimeException e) {
+            machine.cpuFailed(this, e);
+        }
+    }
+
+    /**
      * Idles until an interrupt is pending or the next timer event is due, then takes the
      * interrupts (with the clock set to their arrival) or advances the clock to the event.
      */
@@ -242,15 +260,20 @@ public final class Cpu extends CpuPad2 {
             Continuation.yield(CPU_SCOPE);
             // The stepper resumes an idle CPU only when an interrupt is pending or its timer
             // event is the earliest thing left to simulate.
-            if (!interruptLine.raisedVolatile() && next != Dispatcher.NO_EVENT) {
-                jumpTo(next);
-            }
         } else {
             idleParallel(next);
         }
-        long waited = clock - idleFrom; // up to a timer event, if one woke us
+        // Woken by an IPI that arrives after the timer event: the timer comes first in
+        // simulated time (the IPI stays pending until the clock reaches its arrival).
+        boolean raised = interruptLine.raisedVolatile();
+        boolean timerFirst = next != Dispatcher.NO_EVENT
+                && (!raised || next < Math.max(clock, apic.earliestPendingArrivalAcquire()));
+        if (timerFirst && (deterministic || raised)) {
+            jumpTo(next);
+        }
+        long waited = clock - idleFrom; // up to the timer event, if one woke us
         idleJump = 0;
-        takeInterrupts(true);
+        takeInterrupts(!timerFirst);
         NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
         STATE.setVolatile(this, RUNNING);
         // Idle time ends where the interrupt arrived; its handler's cycles are not idle.

@@ -33,6 +33,10 @@ public final class ThreadId {
         if (version < 1 || version > MAX_VERSION) {
             throw new IllegalArgumentException("thread version must be 1.." + MAX_VERSION + ", got " + version);
         }
+        if (number == MAX_NUMBER && version == MAX_VERSION) {
+            throw new IllegalArgumentException("thread number " + MAX_NUMBER + " with version " + MAX_VERSION
+                    + " encodes anythread (all ones), not a thread");
+        }
         return new ThreadId(number << VERSION_BITS | version);
     }
 

@@ -1,0 +1,95 @@
+package l4smp.emulator.trace;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EventLogTest {
+
+    private static void fill(EventLog log, int n) {
+        for (int i = 0; i < n; i++) {
+            log.record(i % 3, EventKind.IPI_SEND, 100L * i, i, -i);
+        }
+    }
+
+    @Test
+    void hashIsFnv1aOverTheFiveFields() {
+        EventLog log = new EventLog(false, 0);
+        assertEquals(0xcbf29ce484222325L, log.hash());
+        log.record(1, 2, 3, 4, 5);
+        long h = 0xcbf29ce484222325L;
+        for (long f : new long[] {1, 2, 3, 4, 5}) {
+            h = (h ^ f) * 0x100000001b3L;
+        }
+        assertEquals(h, log.hash());
+        assertEquals(1, log.count());
+    }
+
+    @Test
+    void equalSequencesHashEqualAndOrderMatters() {
+        EventLog a = new EventLog(false, 0);
+        EventLog b = new EventLog(true, 10);
+        fill(a, 50);
+        fill(b, 50);
+        assertEquals(a.hash(), b.hash(), "capture must not change the hash");
+        EventLog c = new EventLog(false, 0);
+        c.record(0, 1, 2, 3, 4);
+        c.record(0, 1, 2, 3, 5);
+        EventLog d = new EventLog(false, 0);
+        d.record(0, 1, 2, 3, 5);
+        d.record(0, 1, 2, 3, 4);
+        assertNotEquals(c.hash(), d.hash());
+        EventLog e = new EventLog(false, 0);
+        e.record(0, 1, 2, 3, 4);
+        e.record(0, 1, 2, 4, 4);
+        assertNotEquals(c.hash(), e.hash());
+    }
+
+    @Test
+    void captureKeepsEventsInOrderAcrossGrowth() {
+        EventLog log = new EventLog(true, 100_000);
+        fill(log, 10_000); // grows beyond the first 4096-event array
+        List<EventLog.Event> events = log.events();
+        assertEquals(10_000, events.size());
+        for (int i = 0; i < events.size(); i++) {
+            assertEquals(new EventLog.Event(i % 3, EventKind.IPI_SEND, 100L * i, i, -i), events.get(i));
+        }
+    }
+
+    @Test
+    void captureIsBoundedButHashAndCountCoverEverything() {
+        EventLog bounded = new EventLog(true, 7);
+        EventLog unbounded = new EventLog(true, 1000);
+        fill(bounded, 100);
+        fill(unbounded, 100);
+        assertEquals(7, bounded.events().size());
+        assertEquals(unbounded.events().subList(0, 7), bounded.events());
+        assertEquals(100, bounded.count());
+        assertEquals(unbounded.hash(), bounded.hash());
+    }
+
+    @Test
+    void noCaptureKeepsNoEvents() {
+        EventLog log = new EventLog(false, 1000);
+        fill(log, 10);
+        assertTrue(log.events().isEmpty());
+        assertEquals(10, log.count());
+        EventLog zero = new EventLog(true, 0);
+        fill(zero, 10);
+        assertTrue(zero.events().isEmpty());
+        assertEquals(10, zero.count());
+    }
+
+    @Test
+    void refusesNegativeBoundAndNamesKinds() {
+        assertThrows(IllegalArgumentException.class, () -> new EventLog(true, -1));
+        assertEquals("ipi-send", EventKind.name(EventKind.IPI_SEND));
+        assertEquals("kernel+3", EventKind.name(EventKind.KERNEL_BASE + 3));
+        assertTrue(new EventLog.Event(1, EventKind.IPI_TAKE, 5, 0, 64).toString().contains("ipi-take"));
+    }
+}

@@ -1,0 +1,141 @@
+package l4smp.kernel;
+
+import l4smp.emulator.ExecutionMode;
+import l4smp.emulator.Machine;
+import l4smp.kernel.api.L4;
+import l4smp.kernel.ipc.IpcError;
+import l4smp.kernel.ipc.MsgTag;
+import l4smp.kernel.ipc.Timeout;
+import l4smp.kernel.thread.ThreadId;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Cross-CPU refusal, failing user threads, and deadlock detection. */
+@org.junit.jupiter.api.Timeout(value = 60, threadMode = ThreadMode.SAME_THREAD)
+class KernelFaultsTest {
+
+    static final int ABORTED_SEND = IpcError.word(IpcError.ABORTED, IpcError.PHASE_SEND);
+    static final int ABORTED_RECEIVE = IpcError.word(IpcError.ABORTED, IpcError.PHASE_RECEIVE);
+
+    /** Cross-processor IPC is not implemented yet: it is refused with error 7, never silently. */
+    @ParameterizedTest
+    @EnumSource(ExecutionMode.class)
+    void crossCpuIpcIsAbortedWithErrorSeven(ExecutionMode mode) {
+        KernelRig rig = KernelRig.of(mode, 2);
+        ThreadId[] ids = new ThreadId[2];
+        ids[1] = rig.spawn("remote", 1, () -> L4.receive(ThreadId.ANY, 10_000_000)); // alive throughout
+        ids[0] = rig.spawn("local", 0, () -> {
+            int tag = L4.send(ids[1], MsgTag.make(1, 0));
+            rig.note("send " + MsgTag.isError(tag) + " " + L4.errorCode());
+            tag = L4.receive(ids[1]);
+            rig.note("receive " + MsgTag.isError(tag) + " " + L4.errorCode());
+            tag = L4.call(ids[1], MsgTag.make(1, 0));
+            rig.note("call " + MsgTag.isError(tag) + " " + L4.errorCode());
+            tag = L4.send(ids[1], MsgTag.make(1, 0), Timeout.ZERO);
+            rig.note("zero send " + MsgTag.isError(tag) + " " + L4.errorCode());
+        });
+        rig.runClean();
+        assertEquals(List.of("send true " + ABORTED_SEND, "receive true " + ABORTED_RECEIVE,
+                "call true " + ABORTED_SEND, "zero send true " + ABORTED_SEND), rig.log);
+        assertEquals(4, rig.machine.counterTotal(Kernel.C_IPC_XCPU_REFUSED));
+        assertEquals(0, rig.machine.counterTotal(Kernel.C_IPC_LOCAL));
+    }
+
+    @ParameterizedTest
+    @EnumSource(ExecutionMode.class)
+    void aThrowingUserThreadIsReportedAndTheMachineRunsOn(ExecutionMode mode) {
+        KernelRig rig = KernelRig.of(mode, 2);
+        ThreadId[] ids = new ThreadId[4];
+        int rounds = 100;
+        long[] replies = new long[1];
+        ids[0] = rig.spawnDaemon("server", 0, () -> {
+            L4.waitAny();
+            while (true) {
+                L4.replyWait(L4.from(), MsgTag.make(1, 0));
+            }
+        });
+        ids[1] = rig.spawn("thrower", 0, () -> {
+            L4.call(ids[0], 0);
+            throw new IllegalStateException("kaboom in user code");
+        });
+        ids[2] = rig.spawn("worker", 0, () -> {
+            for (int i = 0; i < rounds; i++) {
+                if (!MsgTag.isError(L4.call(ids[0], 0))) {
+                    replies[0]++;
+                }
+            }
+        });
+        ids[3] = rig.spawn("other-cpu", 1, () -> L4.compute(10_000));
+        Machine.RunOutcome outcome = rig.machine.run();
+        assertTrue(outcome.ok(), () -> "the machine must run on: " + outcome);
+        assertEquals("all threads finished", outcome.stopReason());
+        assertEquals(rounds, replies[0], "the other threads complete");
+        List<String> failures = rig.kernel.failures();
+        assertEquals(1, failures.size(), failures::toString);
+        String report = failures.get(0);
+        assertTrue(report.contains("thrower(" + ids[1] + ")"), report);
+        assertTrue(report.contains("on CPU 0"), report);
+        assertTrue(report.contains("kaboom in user code"), report);
+        assertEquals(1, rig.machine.counterTotal(Kernel.C_THREAD_FAILURES));
+        assertEquals(0, rig.kernel.liveNonDaemonThreads());
+    }
+
+    @Test
+    void aThreadThatThrowsOnAnotherCpuIsReportedWithThatCpu() {
+        KernelRig rig = KernelRig.deterministic(3);
+        ThreadId id = rig.spawn("bad", 2, () -> {
+            throw new ArithmeticException("divide by zero, simulated");
+        });
+        rig.spawn("good", 0, () -> L4.compute(5));
+        assertTrue(rig.machine.run().ok());
+        assertEquals(1, rig.kernel.failures().size());
+        String report = rig.kernel.failures().get(0);
+        assertTrue(report.contains("bad(" + id + ") on CPU 2"), report);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ExecutionMode.class)
+    void twoThreadsReceivingFromEachOtherAreADeadlock(ExecutionMode mode) {
+        KernelRig rig = KernelRig.of(mode, 1);
+        ThreadId[] ids = new ThreadId[2];
+        ids[0] = rig.spawn("alice", 0, () -> L4.receive(ids[1]));
+        ids[1] = rig.spawn("bob", 0, () -> L4.receive(ids[0]));
+        Machine.RunOutcome outcome = rig.machine.run();
+        assertFalse(outcome.ok());
+        String f = outcome.failure();
+        assertTrue(f.contains("deadlock"), f);
+        assertTrue(f.contains("alice(" + ids[0] + ") on CPU 0: WAITING (receive from bob(" + ids[1] + "))"), f);
+        assertTrue(f.contains("bob(" + ids[1] + ") on CPU 0: WAITING (receive from alice(" + ids[0] + "))"), f);
+    }
+
+    @Test
+    void aSenderStuckOnAReceiverThatNeverListensIsADeadlockWithItsState() {
+        KernelRig rig = KernelRig.deterministic(1);
+        ThreadId[] ids = new ThreadId[3];
+        ids[0] = rig.spawn("x", 0, () -> L4.receive(ids[2]));
+        ids[1] = rig.spawn("y", 0, () -> L4.send(ids[0], 0));
+        ids[2] = rig.spawn("z", 0, () -> L4.receive(ids[1], Timeout.NEVER)); // y sends to x, not z
+        Machine.RunOutcome outcome = rig.machine.run();
+        assertFalse(outcome.ok());
+        String f = outcome.failure();
+        assertTrue(f.contains("3 non-daemon thread(s)"), f);
+        assertTrue(f.contains("y(" + ids[1] + ") on CPU 0: POLLING (send to x(" + ids[0] + "))"), f);
+    }
+
+    @Test
+    void onlyDaemonsLeftWaitingIsNotADeadlock() {
+        KernelRig rig = KernelRig.deterministic(1);
+        rig.spawnDaemon("server", 0, L4::waitAny);
+        rig.spawn("client", 0, () -> L4.compute(1));
+        Machine.RunOutcome outcome = rig.runClean();
+        assertEquals("all threads finished", outcome.stopReason());
+    }
+}
