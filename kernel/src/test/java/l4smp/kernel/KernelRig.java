@@ -22,7 +22,10 @@ final class KernelRig {
     }
 
     static MachineConfig.Builder config(ExecutionMode mode, int cpus, long seed) {
-        MachineConfig.Builder b = MachineConfig.builder().cpus(cpus).pinning(false)
+        // Accounting off: these tests pin the kernel's timing semantics to exact cycles (kernel
+        // entry + timeout + exit); the memory costs of the kernel's data are tested elsewhere
+        // (KernelInterfaceTest, the scenario tests, the reproduction rows).
+        MachineConfig.Builder b = MachineConfig.builder().cpus(cpus).pinning(false).accounting(false)
                 .stuckTimeout(Duration.ofSeconds(10));
         return mode == ExecutionMode.DETERMINISTIC ? b.deterministic(seed) : b;
     }

@@ -45,6 +45,7 @@ public final class LocalApic {
 
     private final int cpu;
     private final int deliveryCycles;
+    private final java.util.function.LongSupplier ownerClock;
     private final IpiSlot[] slots = new IpiSlot[LINT_SLOTS];
     private final MpscArrayQueue<IpiSlot> inbox = new MpscArrayQueue<>(LINT_SLOTS);
 
@@ -53,8 +54,17 @@ public final class LocalApic {
      * @param deliveryCycles cycles from the end of the ICR write to the arrival (cost model)
      */
     public LocalApic(int cpu, int deliveryCycles) {
+        this(cpu, deliveryCycles, () -> 0L);
+    }
+
+    /**
+     * @param ownerClock the owner CPU's clock, read (by the owner) when it sends an EOI: the
+     *                   freed slot carries that time to the next sender
+     */
+    public LocalApic(int cpu, int deliveryCycles, java.util.function.LongSupplier ownerClock) {
         this.cpu = cpu;
         this.deliveryCycles = deliveryCycles;
+        this.ownerClock = ownerClock;
         for (int i = 0; i < LINT_SLOTS; i++) {
             slots[i] = new IpiSlot(this, i);
         }
@@ -203,6 +213,9 @@ public final class LocalApic {
         private int source;
         private long sentAt;
         private long arrival;
+        // Written by the owner before the release store of FREE; read by the next sender after
+        // its claiming CAS.
+        private long freedAt;
 
         IpiSlot(LocalApic apic, int index) {
             this.apic = apic;
@@ -257,10 +270,17 @@ public final class LocalApic {
 
         @Override
         public void eoi() {
-            // Release: everything the handler did happens-before the next sender's claim (CAS).
+            // Release: everything the handler did (and the EOI's time) happens-before the next
+            // sender's claim (CAS).
             if (stateOpaque() == IN_SERVICE) {
+                freedAt = apic.ownerClock.getAsLong();
                 setStateRelease(FREE);
             }
+        }
+
+        /** The owner's clock at the EOI that last freed this slot (0 before the first). Sender, after its claim. */
+        public long freedAtPlain() {
+            return freedAt;
         }
 
         @Override

@@ -70,6 +70,12 @@ public final class ConcurrentMesiDirectory {
     private static final VarHandle CHUNKS = MethodHandles.arrayElementVarHandle(long[][].class);
 
     private final long[][] chunks;
+    /**
+     * Per line, the simulated cycle at which its last write completed (0 = never written),
+     * chunked like the state words: a CPU that takes a modified line from another CPU cannot
+     * have its data before then (the causality of lax synchronisation, for memory).
+     */
+    private final long[][] stamps;
     private final int linesPerChunkShift;
     private final int linesPerChunkMask;
     private final int lineShift;
@@ -83,6 +89,7 @@ public final class ConcurrentMesiDirectory {
             throw new IllegalArgumentException("bad directory geometry: " + frames + " frames, " + lineBytes + " B lines");
         }
         this.chunks = new long[frames][];
+        this.stamps = new long[frames][];
         this.lineShift = Integer.numberOfTrailingZeros(lineBytes);
         this.linesPerChunkShift = 12 - lineShift;
         this.linesPerChunkMask = (1 << linesPerChunkShift) - 1;
@@ -150,6 +157,20 @@ public final class ConcurrentMesiDirectory {
         long[] fresh = new long[1 << linesPerChunkShift];
         // CAS publishes the chunk (volatile: release); the loser adopts the winner's.
         long[] witness = (long[]) CHUNKS.compareAndExchange(chunks, index, (long[]) null, fresh);
+        return witness == null ? fresh : witness;
+    }
+
+    /** The write-stamp chunk of {@code line}, created on first use. */
+    long[] stampChunkFor(long line) {
+        int index = (int) (line >>> linesPerChunkShift);
+        // Acquire: pairs with the CAS (release) that published the zeroed chunk.
+        long[] chunk = (long[]) CHUNKS.getAcquire(stamps, index);
+        if (chunk != null) {
+            return chunk;
+        }
+        long[] fresh = new long[1 << linesPerChunkShift];
+        // CAS publishes the chunk (volatile: release); the loser adopts the winner's.
+        long[] witness = (long[]) CHUNKS.compareAndExchange(stamps, index, (long[]) null, fresh);
         return witness == null ? fresh : witness;
     }
 

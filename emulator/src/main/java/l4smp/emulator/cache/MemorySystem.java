@@ -189,6 +189,22 @@ public final class MemorySystem {
      * @return whole simulated cycles to add to the CPU's clock (the fraction is carried)
      */
     public int access(int cpu, long physAddr, AccessKind kind) {
+        return accessAt(cpu, physAddr, kind, UNTIMED);
+    }
+
+    /** {@link #accessAt}'s {@code now} when the caller keeps no clock (the section 3.2 procedures). */
+    public static final long UNTIMED = Long.MIN_VALUE;
+
+    /**
+     * {@link #access} by a CPU whose clock reads {@code now}: in addition, a write stamps the line
+     * with the cycle it completes, and an access that takes a modified line from another CPU
+     * (M&rarr;S, M&rarr;M) completes no earlier than that stamp plus its own cost, because the
+     * data do not exist before they were written. The wait is part of the returned cycles (not
+     * of {@link MemoryEvent#CENTICYCLES}, which counts the layer's costs).
+     *
+     * <p><b>Owner CPU only.</b>
+     */
+    public int accessAt(int cpu, long physAddr, AccessKind kind, long now) {
         final CpuState s = cpus[cpu];
         final long line = physAddr >>> lineShift;
         final long[] chunk = directory.chunkFor(line);
@@ -206,10 +222,33 @@ public final class MemorySystem {
                 increment(c, C_L1);
                 c[SLOT_LAST_OUTCOME] = AccessOutcome.L1_HIT.ordinal();
                 c[SLOT_LAST_INVALIDATIONS] = 0;
-                return charge(c, l1HitCenti);
+                final int cycles = charge(c, l1HitCenti);
+                if (kind != AccessKind.READ && now != UNTIMED) {
+                    stamp(line, index, now + cycles);
+                }
+                return cycles;
             }
         }
-        return accessSlow(s, cpu, physAddr, line, chunk, index, kind, l1slot);
+        int cycles = accessSlow(s, cpu, physAddr, line, chunk, index, kind, l1slot);
+        if (now != UNTIMED) {
+            final int outcome = (int) s.counters[SLOT_LAST_OUTCOME];
+            if (outcome == AccessOutcome.M_TO_S.ordinal() || outcome == AccessOutcome.M_TO_M.ordinal()) {
+                // Acquire: pairs with the writer's release of the stamp.
+                final long written = (long) WORDS.getAcquire(directory.stampChunkFor(line), index);
+                if (written > now) {
+                    cycles += (int) Math.min(Integer.MAX_VALUE / 2, written - now);
+                }
+            }
+            if (kind != AccessKind.READ) {
+                stamp(line, index, now + cycles);
+            }
+        }
+        return cycles;
+    }
+
+    private void stamp(long line, int index, long completedAt) {
+        // Release: the stamp is published after the data the caller stored before this access.
+        WORDS.setRelease(directory.stampChunkFor(line), index, completedAt);
     }
 
     private int accessSlow(CpuState s, int cpu, long physAddr, long line, long[] chunk, int index,

@@ -122,7 +122,7 @@ public final class Cpu extends CpuPad2 {
         this.index = index;
         this.machine = machine;
         this.cost = machine.config().costModel();
-        this.apic = new LocalApic(index, cost.ipiDeliveryCycles());
+        this.apic = new LocalApic(index, cost.ipiDeliveryCycles(), this::clock);
         this.memory = machine.memorySystem();
         this.physical = machine.physicalMemory();
         this.deterministic = machine.config().deterministic();
@@ -416,6 +416,16 @@ public final class Cpu extends CpuPad2 {
         if (slot == null) {
             slot = waitForLintSlotSlowPath(target);
         }
+        // The slot was freed by the target's EOI at the target's clock: the ICR write cannot
+        // complete before (3.3.1: "the source processor blocks resending the IPI until one slot
+        // gets free").
+        long freedAt = slot.freedAtPlain();
+        if (freedAt > sentAt) {
+            sentAt = freedAt;
+            if (freedAt > clock) {
+                advance(freedAt - clock);
+            }
+        }
         targetApic.post(slot, vector, index, sentAt);
         counters.increment(cIpiSent);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
@@ -624,12 +634,6 @@ public final class Cpu extends CpuPad2 {
                                 + " iterations waiting for " + reason + "; " + machine.describeCpus());
                     }
                     Continuation.yield(CPU_SCOPE);
-                    // Whatever the others did while we were suspended happened at their clocks:
-                    // catch up before we look, so that we cannot observe it "before" it happened.
-                    long others = machine.minEffectiveClockExcluding(this);
-                    if (others != Long.MAX_VALUE && others > clock) {
-                        advance(others - clock);
-                    }
                 } else {
                     if (!machine.runningOpaque()) {
                         throw new MachineStoppedException("machine stopped");
@@ -660,7 +664,7 @@ public final class Cpu extends CpuPad2 {
     public void touch(long physAddr, AccessKind kind) {
         interleave();
         if (memory != null) {
-            advance(memory.access(index, physAddr, kind));
+            advance(memory.accessAt(index, physAddr, kind, clock));
         }
     }
 
@@ -671,7 +675,7 @@ public final class Cpu extends CpuPad2 {
      */
     public void touchOwn(long physAddr, AccessKind kind) {
         if (memory != null) {
-            advance(memory.access(index, physAddr, kind));
+            advance(memory.accessAt(index, physAddr, kind, clock));
         }
     }
 
@@ -681,7 +685,7 @@ public final class Cpu extends CpuPad2 {
         // data read must see the same state of the line.
         interleave();
         if (memory != null) {
-            advance(memory.access(index, physAddr, AccessKind.READ));
+            advance(memory.accessAt(index, physAddr, AccessKind.READ, clock));
         }
         return physical.intAcquire(physAddr);
     }
@@ -693,7 +697,7 @@ public final class Cpu extends CpuPad2 {
         // MemorySystem: a later access of another CPU acquires it).
         physical.setIntRelease(physAddr, value);
         if (memory != null) {
-            advance(memory.access(index, physAddr, AccessKind.WRITE));
+            advance(memory.accessAt(index, physAddr, AccessKind.WRITE, clock));
         }
     }
 
@@ -702,7 +706,7 @@ public final class Cpu extends CpuPad2 {
         interleave();
         int old = physical.getAndSetInt(physAddr, value);
         if (memory != null) {
-            advance(memory.access(index, physAddr, AccessKind.LOCKED_RMW));
+            advance(memory.accessAt(index, physAddr, AccessKind.LOCKED_RMW, clock));
         }
         return old;
     }
@@ -712,7 +716,7 @@ public final class Cpu extends CpuPad2 {
         interleave();
         boolean ok = physical.casInt(physAddr, expect, update);
         if (memory != null) {
-            advance(memory.access(index, physAddr, AccessKind.LOCKED_RMW));
+            advance(memory.accessAt(index, physAddr, AccessKind.LOCKED_RMW, clock));
         }
         return ok;
     }
@@ -722,7 +726,7 @@ public final class Cpu extends CpuPad2 {
         interleave();
         int old = physical.getAndAddInt(physAddr, delta);
         if (memory != null) {
-            advance(memory.access(index, physAddr, AccessKind.LOCKED_RMW));
+            advance(memory.accessAt(index, physAddr, AccessKind.LOCKED_RMW, clock));
         }
         return old;
     }

@@ -31,6 +31,8 @@ class CpuIpiTest {
 
     static final int ICR = CostModel.PIII_450.ipiIcrWriteCycles();
     static final int DELIVERY = CostModel.PIII_450.ipiDeliveryCycles();
+    /** An IPI is stamped when the sender's ICR write completes; it arrives DELIVERY later. */
+    static final int ARRIVE = ICR + DELIVERY;
 
     @Test
     void costFiguresAreTheThesisOnes() {
@@ -51,8 +53,8 @@ class CpuIpiTest {
         m.cpu(1).install(target);
         runOk(m);
         assertEquals(ICR, senderClockAfter[0], "the sender pays the ICR write");
-        assertEquals(List.of(new Taken(0x30, 0, 0, DELIVERY, DELIVERY)), target.taken);
-        assertEquals(DELIVERY, m.cpu(1).clockAcquire());
+        assertEquals(List.of(new Taken(0x30, 0, ICR, ARRIVE, ARRIVE)), target.taken);
+        assertEquals(ARRIVE, m.cpu(1).clockAcquire());
         assertEquals(1, m.counterTotal(Machine.C_IPI_SENT));
         assertEquals(1, m.counterTotal(Machine.C_IPI_TAKEN));
         assertEquals(0, m.cpu(1).apic().occupiedSlotsAcquire(), "the CPU sends the EOI after the handler");
@@ -67,8 +69,8 @@ class CpuIpiTest {
         m.cpu(1).install(target);
         runOk(m);
         assertEquals(1, target.taken.size());
-        assertEquals(5_000, target.taken.get(0).clockInHandler(), "max(own 5000, 0 + 1030)");
-        assertEquals(DELIVERY, target.taken.get(0).arrival());
+        assertEquals(5_000, target.taken.get(0).clockInHandler(), "max(own 5000, 40 + 1030)");
+        assertEquals(ARRIVE, target.taken.get(0).arrival());
     }
 
     @ParameterizedTest
@@ -82,13 +84,13 @@ class CpuIpiTest {
         ScriptedDispatcher target = TestMachines.once(cpu -> cpu.advance(300));
         m.cpu(1).install(target);
         runOk(m);
-        assertEquals(List.of(new Taken(9, 0, 10_000, 10_000 + DELIVERY, 10_000 + DELIVERY)), target.taken);
+        assertEquals(List.of(new Taken(9, 0, 10_000 + ICR, 10_000 + ARRIVE, 10_000 + ARRIVE)), target.taken);
     }
 
     /**
      * A running target defers the IPI until its own clock reaches the arrival: it advances in
-     * steps of 100 cycles, so it takes the IPI (sent at 0, arriving at 1030) at its first duty
-     * cycle at or after 1030, which is 1100. In parallel mode the slack of 0 keeps the target
+     * steps of 100 cycles, so it takes the IPI (stamped at 40 when the ICR write ends, arriving at 1070) at its first duty
+     * cycle at or after 1070, which is 1100. In parallel mode the slack of 0 keeps the target
      * from running ahead before the send, so the number is the same.
      */
     @ParameterizedTest
@@ -112,7 +114,7 @@ class CpuIpiTest {
         runOk(m);
         assertEquals(1, target.taken.size());
         assertEquals(1_100, target.taken.get(0).clockInHandler());
-        assertTrue(deferredSeenAt[0] >= 0 && deferredSeenAt[0] < DELIVERY,
+        assertTrue(deferredSeenAt[0] >= 0 && deferredSeenAt[0] < ARRIVE,
                 "the IPI was pending but not due before its arrival, seen at " + deferredSeenAt[0]);
         assertEquals(3_000, m.cpu(1).clockAcquire());
     }
@@ -129,8 +131,8 @@ class CpuIpiTest {
                 .toList();
         assertEquals(List.of(
                 new EventLog.Event(0, EventKind.IPI_SEND, ICR, 1, 0x30),
-                new EventLog.Event(1, EventKind.IPI_TAKE, DELIVERY, 0, 0x30),
-                new EventLog.Event(1, EventKind.IPI_EOI, DELIVERY, 0, 0x30)), ipiEvents);
+                new EventLog.Event(1, EventKind.IPI_TAKE, ARRIVE, 0, 0x30),
+                new EventLog.Event(1, EventKind.IPI_EOI, ARRIVE, 0, 0x30)), ipiEvents);
     }
 
     /** A parked CPU (parallel mode) wakes on an IPI and takes it at exactly sent + delivery. */
@@ -149,7 +151,7 @@ class CpuIpiTest {
         runOk(m);
         assertTrue(m.counters(1).valueOpaque(Machine.C_IDLE_PARKS) >= 1, "CPU 1 never parked");
         assertEquals(1, target.taken.size());
-        assertEquals(sentAt[0] + DELIVERY, target.taken.get(0).clockInHandler());
+        assertEquals(sentAt[0] + ARRIVE, target.taken.get(0).clockInHandler());
     }
 
     /**
@@ -241,7 +243,7 @@ class CpuIpiTest {
         }
         runOk(m);
         for (int i = 1; i < 4; i++) {
-            assertEquals(List.of(new Taken(0x11, 0, 0, DELIVERY, DELIVERY)), targets[i].taken, "cpu" + i);
+            assertEquals(List.of(new Taken(0x11, 0, ICR, ARRIVE, ARRIVE)), targets[i].taken, "cpu" + i);
         }
         assertEquals(3, m.counterTotal(Machine.C_IPI_SENT));
     }
@@ -289,7 +291,7 @@ class CpuIpiTest {
         m.cpu(1).install(target);
         runOk(m);
         assertEquals(500, fired[0], "the timer event must not wait for a later IPI");
-        assertEquals(List.of(new Taken(1, 0, 0, DELIVERY, DELIVERY)), target.taken);
+        assertEquals(List.of(new Taken(1, 0, ICR, ARRIVE, ARRIVE)), target.taken);
     }
 
     /** An IPI that arrives before the timer event is taken first, and the timer still fires on time. */
@@ -313,7 +315,7 @@ class CpuIpiTest {
         };
         m.cpu(1).install(target);
         runOk(m);
-        assertEquals(List.of(new Taken(1, 0, 0, DELIVERY, DELIVERY)), target.taken);
+        assertEquals(List.of(new Taken(1, 0, ICR, ARRIVE, ARRIVE)), target.taken);
         assertEquals(5_000, fired[0]);
     }
 
@@ -326,7 +328,7 @@ class CpuIpiTest {
         }));
         m.cpu(1).install(TestMachines.idle());
         runOk(m);
-        // idle from 0 until the IPI sent at 2000 arrived at 3030
-        assertEquals(2_000 + DELIVERY, m.counters(1).valueOpaque(Machine.C_IDLE_CYCLES));
+        // idle from 0 until the IPI, whose ICR write began at 2000, arrived at 3070
+        assertEquals(2_000 + ARRIVE, m.counters(1).valueOpaque(Machine.C_IDLE_CYCLES));
     }
 }
