@@ -232,7 +232,7 @@ public final class Machine {
         int[] cores = config.pinning() ? CpuPinning.allowedHostCores() : new int[0];
         List<Thread> threads = new ArrayList<>(cpus.length);
         for (Cpu cpu : cpus) {
-            Thread t = Thread.ofPlatform().name("l4smp-cpu-" + cpu.index()).daemon(true).unstarted(() -> {
+            Thread t = new l4smp.emulator.cpu.CpuHostThread("l4smp-cpu-" + cpu.index(), () -> {
                 if (config.pinning()) {
                     String problem = CpuPinning.pinCurrentThread(cpu.index(), cores);
                     if (problem != null) {

@@ -94,7 +94,17 @@ public final class LocalRoundTripBench {
      * mode with {@code seed}. Fails if the run fails.
      */
     public static double kernelNanos(ScenarioRunner runner, long rounds, Long seed) {
-        RunReport r = runner.run(RunSpec.builder("pingpong").cpus(1).ops(rounds).seed(seed).pin(false).build());
+        return kernelNanos(runner, rounds, seed, true);
+    }
+
+    /**
+     * As {@link #kernelNanos(ScenarioRunner, long, Long)}, with the accounting layer on or off:
+     * off, the kernel's data accesses are not charged, which isolates the execution core (CPU
+     * duty cycle, continuations, kernel IPC path) from the cost of the MESI/TLB model.
+     */
+    public static double kernelNanos(ScenarioRunner runner, long rounds, Long seed, boolean accounting) {
+        RunReport r = runner.run(RunSpec.builder("pingpong").cpus(1).ops(rounds).seed(seed).pin(false)
+                .accounting(accounting).scenarioOptions(java.util.Map.of("latency", "off")).build());
         if (!r.ok() || r.operations() != rounds) {
             throw new IllegalStateException("the pingpong run failed: " + r.outcome() + " " + r.kernelFailures());
         }

@@ -31,12 +31,32 @@ public final class PingPongScenario implements Scenario {
     }
 
     @Override
+    public java.util.List<l4smp.bench.scenario.OptionSpec> options() {
+        return java.util.List.of(l4smp.bench.scenario.OptionSpec.booleanOption("latency", true,
+                "record each round trip's latency (off: count only, for throughput measurements)"));
+    }
+
+    @Override
     public void setup(ScenarioContext context) {
         Kernel kernel = context.kernel();
         SingleWriterLatencyRecorder recorder = context.recorder("round-trip");
+        boolean latency = context.options().getBoolean("latency");
         ThreadId server = kernel.createThread(ThreadSpec.daemon("server", 0, PingPongScenario::serve));
         kernel.createThread(ThreadSpec.of("client", 0, () -> {
             long done = 0;
+            if (!latency) {
+                while (!context.shouldStop(done)) {
+                    L4.setMr(1, done);
+                    int tag = L4.call(server, MsgTag.make(PING, 1));
+                    if (MsgTag.isError(tag) || L4.mr(1) != done + 1) {
+                        throw new IllegalStateException("call to the server failed or got a wrong reply: "
+                                + IpcError.describe(L4.errorCode()));
+                    }
+                    recorder.count();
+                    done++;
+                }
+                return;
+            }
             while (!context.shouldStop(done)) {
                 L4.setMr(1, done);
                 long c0 = L4.clock();

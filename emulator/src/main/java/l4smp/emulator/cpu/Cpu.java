@@ -171,6 +171,9 @@ public final class Cpu extends CpuPad2 {
     /** The body of the CPU's host thread (parallel mode). */
     public void runOnHostThread() {
         hostThread = Thread.currentThread();
+        if (hostThread instanceof CpuHostThread h) {
+            h.cpu = this;
+        }
         interruptLine.setOwner(hostThread);
         CURRENT.get()[0] = this;
         dutyCycle();
@@ -193,6 +196,10 @@ public final class Cpu extends CpuPad2 {
 
     /** The CPU the calling code runs on, or {@code null} outside any CPU. */
     public static Cpu current() {
+        // The common case, a CPU's own host thread, without a thread-local lookup.
+        if (Thread.currentThread() instanceof CpuHostThread h && h.cpu != null) {
+            return h.cpu;
+        }
         return CURRENT.get()[0];
     }
 
