@@ -1,0 +1,47 @@
+package l4smp.bench.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReproduceCommandTest {
+
+    @Test
+    void printsEveryRowAndWritesTheJsonArray(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("rows.json");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = L4smpCommand.execute(new String[]{"reproduce", "--json", json.toString()},
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, code, () -> out + "\n" + err);
+        String text = out.toString();
+        for (String id : new String[]{"C1 ", "C2 ", "C3 ", "D1 ", "D5 "}) {
+            assertTrue(text.contains("\n" + id), "row " + id + " missing:\n" + text);
+        }
+        assertTrue(text.contains("15 of 15 rows hold"), text);
+        String rows = Files.readString(json);
+        assertTrue(rows.trim().startsWith("[") && rows.trim().endsWith("]"), rows);
+        for (String key : new String[]{"\"id\"", "\"thesis\"", "\"emulator\"", "\"ratio\"", "\"holds\""}) {
+            assertTrue(rows.contains(key), "key " + key + " missing");
+        }
+        assertEquals(15, rows.split("\"holds\"").length - 1);
+        assertTrue(!rows.contains("\"holds\": false"), rows);
+    }
+
+    @Test
+    void aBadPresetIsAUsageError() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = L4smpCommand.execute(new String[]{"reproduce", "--preset", "Z80"},
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("--preset"), err.toString());
+    }
+}
