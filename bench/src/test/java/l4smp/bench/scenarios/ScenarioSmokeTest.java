@@ -52,6 +52,8 @@ class ScenarioSmokeTest {
         if (kernel != null) {
             assertTrue(invariants.linesChecked() > 0, name + ": the kernel's data went through the accounting layer");
         }
+        // No address spaces yet: every CPU's TLB must be empty (no translation without tables).
+        assertEquals(java.util.List.of(), machine.mmu().checkTlbs(null), name + ": TLBs agree with the page tables");
         long ops = context.recorders().stream().mapToLong(SingleWriterLatencyRecorder::operations).sum();
         assertEquals(200, ops, name + " did not do all its operations");
         for (SingleWriterLatencyRecorder r : context.recorders()) {

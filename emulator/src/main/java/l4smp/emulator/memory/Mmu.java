@@ -200,6 +200,28 @@ public final class Mmu {
         tlbs[cpu].invalidate(Integer.toUnsignedLong(virt) >>> 12);
     }
 
+    /**
+     * Checks every CPU's TLB against the page tables it translates for ({@code pageDirectories[cpu]},
+     * or none for a CPU with no address space: then its TLB must be empty). Call only while the
+     * machine is stopped. An empty list means every entry agrees.
+     */
+    public java.util.List<String> checkTlbs(long[] pageDirectories) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int cpu = 0; cpu < tlbs.length; cpu++) {
+            long pd = pageDirectories == null || cpu >= pageDirectories.length ? -1 : pageDirectories[cpu];
+            if (pd < 0) {
+                if (tlbs[cpu].sizePlain() != 0) {
+                    out.add("cpu" + cpu + ": " + tlbs[cpu].sizePlain() + " TLB entries but no address space");
+                }
+                continue;
+            }
+            for (String d : tlbs[cpu].disagreements(phys, pd)) {
+                out.add("cpu" + cpu + ": " + d);
+            }
+        }
+        return out;
+    }
+
     /** The CPU's TLB (inspection). <b>Owner CPU only.</b> */
     public Tlb tlb(int cpu) {
         return tlbs[cpu];

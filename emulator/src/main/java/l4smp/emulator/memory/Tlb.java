@@ -113,4 +113,39 @@ public final class Tlb {
     }
 
     public int capacity() { return pages.length; }
+
+    /**
+     * The entries that disagree with the page tables at {@code pageDirectory} (the tables this
+     * untagged TLB translates for): each valid entry must name a present page, its frame, and no
+     * more rights than PDE and PTE grant together. Empty when all agree. Owner CPU, or any thread
+     * while the machine is stopped.
+     */
+    public java.util.List<String> disagreements(PhysicalMemory memory, long pageDirectory) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < pages.length; i++) {
+            if (pages[i] == EMPTY) {
+                continue;
+            }
+            int virt = (int) (pages[i] << 12);
+            int pde = PageTables.pde(memory, pageDirectory, virt);
+            int pte = PageTables.pte(memory, pageDirectory, virt);
+            String where = "TLB entry for 0x" + Integer.toHexString(virt) + ": ";
+            if ((pde & PageTables.PRESENT) == 0 || (pte & PageTables.PRESENT) == 0) {
+                out.add(where + "the page is not present in the page tables");
+                continue;
+            }
+            if (frames[i] != pte >>> 12) {
+                out.add(where + "frame 0x" + Integer.toHexString(frames[i]) + ", the PTE says 0x"
+                        + Integer.toHexString(pte >>> 12));
+            }
+            int rights = pde & pte;
+            if ((flags[i] & WRITABLE) != 0 && (rights & PageTables.WRITABLE) == 0) {
+                out.add(where + "writable, the tables say read-only");
+            }
+            if ((flags[i] & USER) != 0 && (rights & PageTables.USER) == 0) {
+                out.add(where + "user-accessible, the tables say supervisor only");
+            }
+        }
+        return out;
+    }
 }

@@ -127,6 +127,24 @@ class MmuTest {
     }
 
     @Test
+    void tlbInvariantCheckerFindsStaleEntriesAndAcceptsFlushedOnes() {
+        mmu.translate(0, PD, USER_VA, true, true);
+        mmu.translate(0, PD, RO_VA, false, true);
+        assertEquals(java.util.List.of(), mmu.checkTlbs(new long[]{PD, -1}));
+        // The kernel unmaps a page without a shootdown: the entry is stale.
+        PageTables.unmap(phys, PD, USER_VA);
+        java.util.List<String> stale = mmu.checkTlbs(new long[]{PD, -1});
+        assertEquals(1, stale.size(), stale::toString);
+        assertTrue(stale.get(0).contains("not present"), stale.get(0));
+        // After the flush every entry agrees with the tables again.
+        mmu.flushTlb(0);
+        mmu.translate(0, PD, RO_VA, false, true);
+        assertEquals(java.util.List.of(), mmu.checkTlbs(new long[]{PD, -1}));
+        // A TLB with entries but no address space is reported.
+        assertEquals(1, mmu.checkTlbs(new long[]{-1, -1}).size());
+    }
+
+    @Test
     void untaggedTlbServesTheOldSpaceUntilFlushed() {
         long pd2 = 0x8000;
         PageTables.map(phys, pd2, USER_VA, 0x50_0000, PageTables.USER, () -> 9);
