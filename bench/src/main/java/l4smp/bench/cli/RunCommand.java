@@ -94,6 +94,18 @@ final class RunCommand implements Callable<Integer> {
             description = "Charge memory accesses through the MESI/TLB accounting layer (default: on; 64 CPUs need off).")
     String accounting;
 
+    @Option(names = "--tcb-layout", paramLabel = "grouped|naive", defaultValue = "grouped",
+            description = "Where the kernel puts TCB fields in simulated memory: the grouped lines of thesis 8.6 or a naive order (default ${DEFAULT-VALUE}).")
+    String tcbLayout;
+
+    @Option(names = "--tick-us", paramLabel = "MICROS", defaultValue = "1000",
+            description = "The kernel's timer tick, in simulated microseconds (default ${DEFAULT-VALUE}).")
+    double tickMicros;
+
+    @Option(names = "--timeslice-ticks", paramLabel = "N", defaultValue = "10",
+            description = "A thread's timeslice, in ticks (default ${DEFAULT-VALUE}).")
+    int timesliceTicks;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON to FILE.")
     Path json;
 
@@ -267,9 +279,19 @@ final class RunCommand implements Callable<Integer> {
                         + accounting + "'");
             };
         }
+        l4smp.kernel.KernelConfig kernelConfig;
+        try {
+            kernelConfig = new l4smp.kernel.KernelConfig(tickMicros, timesliceTicks,
+                    l4smp.kernel.KernelConfig.DEFAULT.fpuSwitchCycles(), l4smp.kernel.thread.TcbLayout.parse(tcbLayout));
+        } catch (IllegalArgumentException e) {
+            String option = e.getMessage().contains("layout") ? "--tcb-layout"
+                    : e.getMessage().contains("tick") ? "--tick-us" : "--timeslice-ticks";
+            throw new CommandLine.ParameterException(cl, "option '" + option + "': " + e.getMessage());
+        }
         Map<String, String> given = parseScenarioArgs(cl, s);
         return RunSpec.builder(s.name())
                 .accounting(accountingOn)
+                .kernelConfig(kernelConfig)
                 .cpus(cpus == null ? 0 : cpus)
                 .ops(runOps)
                 .seconds(budget)

@@ -28,10 +28,12 @@ import java.util.Objects;
  * @param progress        print progress lines on stderr during long runs
  * @param accounting      charge memory accesses through the MESI/TLB accounting layer
  *                        ({@code null}: the machine's default, on up to 63 CPUs)
+ * @param kernelConfig    the kernel's tunables (tick, timeslice, TCB layout), for kernel scenarios
  */
 public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
                       boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
-                      boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting) {
+                      boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
+                      l4smp.kernel.KernelConfig kernelConfig) {
 
     /** The operations of a run when none are given. */
     public static final long DEFAULT_OPS = 100_000;
@@ -40,6 +42,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         Objects.requireNonNull(scenario, "scenario");
         Objects.requireNonNull(strategy, "strategy");
         Objects.requireNonNull(costModel, "costModel");
+        Objects.requireNonNull(kernelConfig, "kernelConfig");
         scenarioOptions = scenarioOptions == null ? Map.of() : Map.copyOf(scenarioOptions);
         if (cpus < 0 || cpus > MachineConfig.MAX_CPUS) {
             throw new IllegalArgumentException("option --cpus must be 1.." + MachineConfig.MAX_CPUS + ", got " + cpus);
@@ -83,6 +86,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         private int maxTraceEvents = 1_000_000;
         private boolean progress;
         private Boolean accounting;
+        private l4smp.kernel.KernelConfig kernelConfig = l4smp.kernel.KernelConfig.DEFAULT;
 
         private Builder(String scenario) {
             this.scenario = scenario;
@@ -101,10 +105,11 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         public Builder maxTraceEvents(int maxTraceEvents) { this.maxTraceEvents = maxTraceEvents; return this; }
         public Builder progress(boolean progress) { this.progress = progress; return this; }
         public Builder accounting(Boolean accounting) { this.accounting = accounting; return this; }
+        public Builder kernelConfig(l4smp.kernel.KernelConfig kernelConfig) { this.kernelConfig = kernelConfig; return this; }
 
         public RunSpec build() {
             return new RunSpec(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel,
-                    scenarioOptions, captureTrace, maxTraceEvents, progress, accounting);
+                    scenarioOptions, captureTrace, maxTraceEvents, progress, accounting, kernelConfig);
         }
     }
 }

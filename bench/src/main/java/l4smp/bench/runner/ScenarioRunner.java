@@ -7,7 +7,6 @@ import l4smp.bench.scenario.ScenarioContext;
 import l4smp.bench.scenario.ScenarioOptions;
 import l4smp.emulator.Machine;
 import l4smp.emulator.MachineConfig;
-import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.emulator.trace.EventLog;
 import l4smp.kernel.Kernel;
 import org.HdrHistogram.Histogram;
@@ -15,7 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -107,7 +108,7 @@ public final class ScenarioRunner {
                     ? "option --accounting: " + e.getMessage() : e.getMessage(), e);
         }
         Machine machine = new Machine(config);
-        ScenarioContext ctx = new ScenarioContext(machine, options, spec.ops());
+        ScenarioContext ctx = new ScenarioContext(machine, options, spec.ops(), spec.kernelConfig());
         scenario.setup(ctx);
         if (ctx.recorders().isEmpty()) {
             LOG.warn("scenario {} created no latency recorder: the report has no operations", scenario.name());
@@ -158,14 +159,26 @@ public final class ScenarioRunner {
                                      ScenarioContext ctx) {
         int cpus = machine.cpuCount();
         long[] clocks = new long[cpus];
-        List<String> names = List.copyOf(machine.counterNames().names());
+        // The machine's and the kernel's counters, then the accounting layer's (mem.*).
+        List<String> names = List.copyOf(machine.counterSnapshot(0).keySet());
         long[][] perCpu = new long[cpus][names.size()];
         for (int c = 0; c < cpus; c++) {
             clocks[c] = machine.cpu(c).clockAcquire();
-            SingleWriterCounters counters = machine.counters(c);
-            for (int i = 0; i < names.size(); i++) {
-                perCpu[c][i] = counters.valueOpaque(i);
+            int i = 0;
+            for (long v : machine.counterSnapshot(c).values()) {
+                perCpu[c][i++] = v;
             }
+        }
+        Map<String, Object> results = new LinkedHashMap<>(ctx.results());
+        if (machine.memorySystem() != null) {
+            // Coherence misses by the kernel object (or user page) that owns the line.
+            Map<String, Object> byOwner = new LinkedHashMap<>();
+            for (Map.Entry<String, long[]> e : machine.memorySystem().attributionReportOpaque().entrySet()) {
+                if (e.getValue()[0] != 0 || e.getValue()[1] != 0) {
+                    byOwner.put(e.getKey(), Map.of("coherence_misses", e.getValue()[0], "invalidations", e.getValue()[1]));
+                }
+            }
+            results.put("coherence_by_owner", byOwner);
         }
         List<RunReport.RecorderReport> recorders = new ArrayList<>();
         Histogram cycles = new Histogram(3);
@@ -185,7 +198,7 @@ public final class ScenarioRunner {
                 spec.seconds() == null ? null : spec.seconds().toNanos() / 1e9,
                 spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
                 spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,
-                failures, ctx.results(), machine.traceHash(), events, machine.eventLogs(), ctx.timeUp());
+                failures, results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp());
     }
 
     private static String strategyName(RunSpec spec) {

@@ -26,13 +26,20 @@ public final class ScenarioContext {
     private final long ops;
     private final List<SingleWriterLatencyRecorder> recorders = new ArrayList<>();
     private final Map<String, Object> results = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final l4smp.kernel.KernelConfig kernelConfig;
     private Kernel kernel;
     private volatile boolean timeUp;
 
     public ScenarioContext(Machine machine, ScenarioOptions options, long ops) {
+        this(machine, options, ops, l4smp.kernel.KernelConfig.DEFAULT);
+    }
+
+    /** A context whose kernel boots with {@code kernelConfig} (tick, timeslice, TCB layout). */
+    public ScenarioContext(Machine machine, ScenarioOptions options, long ops, l4smp.kernel.KernelConfig kernelConfig) {
         this.machine = machine;
         this.options = options;
         this.ops = ops;
+        this.kernelConfig = kernelConfig;
     }
 
     public Machine machine() {
@@ -55,7 +62,7 @@ public final class ScenarioContext {
     /** The L4 kernel on this machine, booted on the first call. Setup only. */
     public Kernel kernel() {
         if (kernel == null) {
-            kernel = Kernel.boot(machine);
+            kernel = Kernel.boot(machine, kernelConfig);
         }
         return kernel;
     }
