@@ -400,6 +400,23 @@ public final class Machine {
         return Long.MAX_VALUE;
     }
 
+    /**
+     * Unparks the host threads of idle CPUs whose next timer event is at or before {@code time}
+     * (parallel mode): a CPU held back by the slack bound calls it, so that the slowest CPU, an
+     * idle one waiting for its timer, fires it now. Any thread.
+     */
+    public void wakeIdleCpusWithEventsUpTo(long time) {
+        for (Cpu cpu : cpus) {
+            int st = cpu.stateAcquire();
+            if ((st == Cpu.IDLE || st == Cpu.PARKED) && cpu.nextEventAcquire() <= time) {
+                Thread t = cpu.hostThread();
+                if (t != null) {
+                    LockSupport.unpark(t);
+                }
+            }
+        }
+    }
+
     /** Whether every CPU idles with no interrupt and no timer pending (a snapshot). Any thread. */
     boolean looksQuiescent() {
         for (Cpu cpu : cpus) {

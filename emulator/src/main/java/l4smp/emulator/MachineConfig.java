@@ -35,6 +35,12 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
 
     public static final int MAX_CPUS = 64;
     public static final long UNBOUNDED_SLACK = Long.MAX_VALUE;
+    /**
+     * The default slack: 10,000 cycles (22 us on the PIII 450), the order of the quanta of lax
+     * synchronisation in Graphite and ZSim. Cross-CPU timing (an IPI, a device interrupt, a
+     * timer on an idle CPU) is then off by at most this much in parallel mode.
+     */
+    public static final long DEFAULT_SLACK = 10_000;
 
     public MachineConfig {
         Objects.requireNonNull(costModel, "costModel");
@@ -67,7 +73,7 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         }
     }
 
-    /** A builder with the defaults: 2 CPUs, PIII_450, pinning on, unbounded slack, parallel. */
+    /** A builder with the defaults: 2 CPUs, PIII_450, pinning on, slack {@value #DEFAULT_SLACK} cycles, parallel. */
     public static Builder builder() {
         return new Builder();
     }
@@ -81,7 +87,7 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         private int cpus = 2;
         private CostModel costModel = CostModel.PIII_450;
         private boolean pinning = true;
-        private long slackCycles = UNBOUNDED_SLACK;
+        private long slackCycles = DEFAULT_SLACK;
         private ExecutionMode mode = ExecutionMode.PARALLEL;
         private long seed;
         private ScheduleStrategy strategy = ScheduleStrategy.LOWEST_CLOCK;

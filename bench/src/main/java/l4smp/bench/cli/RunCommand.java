@@ -81,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
             description = "Pin simulated CPU i to host core i mod H in parallel mode (default ${DEFAULT-VALUE}).")
     String pin;
 
-    @Option(names = "--slack", paramLabel = "CYCLES|unbounded", defaultValue = "unbounded",
+    @Option(names = "--slack", paramLabel = "CYCLES|unbounded", defaultValue = "10000",
             description = "How far a CPU may run ahead of the slowest one, in cycles (0 = lock-step; "
                     + "default ${DEFAULT-VALUE}).")
     String slack;

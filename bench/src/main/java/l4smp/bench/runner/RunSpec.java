@@ -65,7 +65,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         return seed != null;
     }
 
-    /** A builder with the defaults: the scenario's CPUs, 100000 ops, parallel, pinned, unbounded slack, PIII_450. */
+    /** A builder with the defaults: the scenario's CPUs, 100000 ops, parallel, pinned, slack {@value MachineConfig#DEFAULT_SLACK} cycles, PIII_450. */
     public static Builder builder(String scenario) {
         return new Builder(scenario);
     }
@@ -79,7 +79,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         private Long seed;
         private ScheduleStrategy strategy = ScheduleStrategy.LOWEST_CLOCK;
         private boolean pin = true;
-        private long slackCycles = MachineConfig.UNBOUNDED_SLACK;
+        private long slackCycles = MachineConfig.DEFAULT_SLACK;
         private CostModel costModel = CostModel.PIII_450;
         private Map<String, String> scenarioOptions = Map.of();
         private boolean captureTrace;

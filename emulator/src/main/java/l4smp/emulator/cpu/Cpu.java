@@ -520,6 +520,7 @@ public final class Cpu extends CpuPad2 {
         WAIT_REASON.setOpaque(this, "slack: more than " + slack + " cycles ahead");
         idleStrategy.reset();
         long start = System.nanoTime();
+        int round = 0;
         while (true) {
             if (!machine.runningOpaque()) {
                 throw new MachineStoppedException("machine stopped");
@@ -527,6 +528,11 @@ public final class Cpu extends CpuPad2 {
             min = machine.minEffectiveClockExcluding(this);
             if (min == Long.MAX_VALUE || clock - min <= slack) {
                 break;
+            }
+            if ((round++ & 63) == 0) {
+                // The slowest may be an idle CPU whose timer event is due: wake it now rather
+                // than after its park period, so that it fires the event and we may go on.
+                machine.wakeIdleCpusWithEventsUpTo(clock - slack);
             }
             if (System.nanoTime() - start > stuckNanos) {
                 throw new CpuStuckException("CPU " + index + " waited " + machine.config().stuckTimeout()
