@@ -22,7 +22,7 @@ class MachineConfigTest {
         assertEquals(2, c.cpus());
         assertEquals(CostModel.PIII_450, c.costModel());
         assertTrue(c.pinning());
-        assertEquals(MachineConfig.UNBOUNDED_SLACK, c.slackCycles());
+        assertEquals(MachineConfig.DEFAULT_SLACK, c.slackCycles());
         assertEquals(ExecutionMode.PARALLEL, c.mode());
         assertFalse(c.deterministic());
         assertEquals(ScheduleStrategy.LOWEST_CLOCK, c.strategy());

@@ -90,7 +90,7 @@ class SlackBoundTest {
 
     @Test
     void unboundedSlackNeverWaits() {
-        Machine m = new Machine(config(ExecutionMode.PARALLEL, 2).build());
+        Machine m = new Machine(config(ExecutionMode.PARALLEL, 2).slackCycles(MachineConfig.UNBOUNDED_SLACK).build());
         install(m, MachineConfig.UNBOUNDED_SLACK / 2);
         runOk(m);
         assertEquals(0, m.counterTotal(Machine.C_SLACK_WAITS));
