@@ -676,9 +676,7 @@ public final class Cpu extends CpuPad2 {
      */
     public void touch(long physAddr, AccessKind kind) {
         interleave();
-        if (memory != null) {
-            advance(memory.accessAt(index, physAddr, kind, clock));
-        }
+        charge(physAddr, kind);
     }
 
     /**
@@ -687,6 +685,11 @@ public final class Cpu extends CpuPad2 {
      * other CPU can race with it. Owner only.
      */
     public void touchOwn(long physAddr, AccessKind kind) {
+        charge(physAddr, kind);
+    }
+
+    /** Charges one access through the accounting layer, if it is on. Owner only. */
+    private void charge(long physAddr, AccessKind kind) {
         if (memory != null) {
             advance(memory.accessAt(index, physAddr, kind, clock));
         }
@@ -697,9 +700,7 @@ public final class Cpu extends CpuPad2 {
         // The interleaving point comes first: the charge (the coherence transition) and the
         // data read must see the same state of the line.
         interleave();
-        if (memory != null) {
-            advance(memory.accessAt(index, physAddr, AccessKind.READ, clock));
-        }
+        charge(physAddr, AccessKind.READ);
         return physical.intAcquire(physAddr);
     }
 
@@ -709,18 +710,14 @@ public final class Cpu extends CpuPad2 {
         // Data first, then the transition: the directory's CAS publishes the store (see
         // MemorySystem: a later access of another CPU acquires it).
         physical.setIntRelease(physAddr, value);
-        if (memory != null) {
-            advance(memory.accessAt(index, physAddr, AccessKind.WRITE, clock));
-        }
+        charge(physAddr, AccessKind.WRITE);
     }
 
     /** {@code xchg}: a locked swap of the word at {@code physAddr}. Owner only. */
     public int xchgInt(long physAddr, int value) {
         interleave();
         int old = physical.getAndSetInt(physAddr, value);
-        if (memory != null) {
-            advance(memory.accessAt(index, physAddr, AccessKind.LOCKED_RMW, clock));
-        }
+        charge(physAddr, AccessKind.LOCKED_RMW);
         return old;
     }
 
@@ -728,9 +725,7 @@ public final class Cpu extends CpuPad2 {
     public boolean casInt(long physAddr, int expect, int update) {
         interleave();
         boolean ok = physical.casInt(physAddr, expect, update);
-        if (memory != null) {
-            advance(memory.accessAt(index, physAddr, AccessKind.LOCKED_RMW, clock));
-        }
+        charge(physAddr, AccessKind.LOCKED_RMW);
         return ok;
     }
 
@@ -738,9 +733,7 @@ public final class Cpu extends CpuPad2 {
     public int fetchAddInt(long physAddr, int delta) {
         interleave();
         int old = physical.getAndAddInt(physAddr, delta);
-        if (memory != null) {
-            advance(memory.accessAt(index, physAddr, AccessKind.LOCKED_RMW, clock));
-        }
+        charge(physAddr, AccessKind.LOCKED_RMW);
         return old;
     }
 
