@@ -219,19 +219,21 @@ public final class Kernel {
     private boolean placeInMemory(Tcb tcb) {
         KernelRegion region = machine.kernelRegion();
         try {
-            synchronized (region) {
-                if (config.tcbLayout() == TcbLayout.GROUPED) {
-                    int line = region.lineBytes();
-                    int localLines = (TcbLayout.GROUPED_LOCAL_BYTES + line - 1) / line;
-                    int globalLines = (TcbLayout.TCB_BYTES - TcbLayout.GROUPED_LOCAL_BYTES + line - 1) / line;
-                    tcb.kernelAddress = region.allocateLines(localLines, AttributionTags.TCB_LOCAL);
-                    region.allocateLines(globalLines, AttributionTags.TCB_GLOBAL);
-                } else {
-                    tcb.kernelAddress = region.allocateBytes(TcbLayout.TCB_BYTES, TCB_NAIVE_TAG);
-                }
-                tcb.utcbAddress = region.allocateBytes(4L * l4smp.kernel.ipc.MsgTag.MESSAGE_REGISTERS,
-                        AttributionTags.USER_PAGE);
+            if (config.tcbLayout() == TcbLayout.GROUPED) {
+                // Two allocations (lock-free; another CPU may allocate in between): the local
+                // lines and the global lines, each with its attribution tag.
+                int line = region.lineBytes();
+                int localLines = (TcbLayout.GROUPED_LOCAL_BYTES + line - 1) / line;
+                int globalLines = (TcbLayout.TCB_BYTES - TcbLayout.GROUPED_LOCAL_BYTES + line - 1) / line;
+                tcb.kernelAddress = region.allocateLines(localLines, AttributionTags.TCB_LOCAL);
+                tcb.kernelGlobalAddress = region.allocateLines(globalLines, AttributionTags.TCB_GLOBAL)
+                        - TcbLayout.GROUPED_LOCAL_BYTES;
+            } else {
+                tcb.kernelAddress = region.allocateBytes(TcbLayout.TCB_BYTES, TCB_NAIVE_TAG);
+                tcb.kernelGlobalAddress = tcb.kernelAddress;
             }
+            tcb.utcbAddress = region.allocateBytes(4L * l4smp.kernel.ipc.MsgTag.MESSAGE_REGISTERS,
+                    AttributionTags.USER_PAGE);
             return true;
         } catch (IllegalStateException | IllegalArgumentException full) {
             LOG.warn("kernel memory exhausted creating {}: {}", tcb, full.getMessage());

@@ -407,7 +407,8 @@ public final class KernelCpu implements Dispatcher {
      * interleaving point; a field of a thread elsewhere is ({@link Cpu#touch}).
      */
     public void touchTcb(Tcb t, TcbLayout.Field f, AccessKind kind) {
-        long pa = t.kernelAddress + layout.offset(f);
+        int offset = layout.offset(f);
+        long pa = (offset < TcbLayout.GROUPED_LOCAL_BYTES ? t.kernelAddress : t.kernelGlobalAddress) + offset;
         if (t.cpuPlain() == index) {
             cpu.touchOwn(pa, kind);
         } else {

@@ -123,8 +123,14 @@ public final class Tcb {
     public boolean fpuUsed;
 
     // ---- simulated memory ------------------------------------------------------------------------
-    /** The TCB's base address in the kernel region (fields at {@link TcbLayout} offsets). */
+    /**
+     * The TCB's base address in the kernel region: a field at {@link TcbLayout} offset {@code o}
+     * lies at {@code kernelAddress + o} when {@code o} is in the local part, else at
+     * {@code kernelGlobalAddress + o} (the two parts are allocated separately; in the naive
+     * layout both bases are equal).
+     */
     public long kernelAddress;
+    public long kernelGlobalAddress;
     /** The UTCB's base address: message register i is the 32-bit word at 4 * i. */
     public long utcbAddress;
 
