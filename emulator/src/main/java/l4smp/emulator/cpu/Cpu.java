@@ -246,9 +246,12 @@ public final class Cpu extends CpuPad2 {
         } else {
             idleParallel(next);
         }
-        takeInterrupts(true);
+        // Running again before the handlers run: a handler with interleaving points (one that
+        // touches shared memory) must stay schedulable in deterministic mode, and count with
+        // its clock in the slack bound.
         NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
         STATE.setVolatile(this, RUNNING);
+        takeInterrupts(true);
         counters.add(cIdleCycles, clock - idleFrom);
         log.record(index, EventKind.WAKE, clock, 0, 0);
     }
