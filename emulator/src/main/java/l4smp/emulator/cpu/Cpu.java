@@ -600,7 +600,9 @@ public final class Cpu extends CpuPad2 {
                     Continuation.yield(CPU_SCOPE);
                     // Whatever the others did while we were suspended happened at their clocks:
                     // catch up before we look, so that we cannot observe it "before" it happened.
-                    long others = machine.minEffectiveClockExcluding(this);
+                    // Their current clocks, not their next events: a CPU that released what we
+                    // wait for and then went idle did so at its clock, not at its next timer.
+                    long others = machine.minClockExcluding(this);
                     if (others != Long.MAX_VALUE && others > clock) {
                         advance(others - clock);
                     }
