@@ -134,6 +134,18 @@ public final class XpIpc implements FlagLine.Handler {
     /** The thread whose receive path runs now (it counts as receptive for arriving proxies). */
     private Tcb receiving;
 
+    /**
+     * Simulated cycles by part of the XP path on this CPU (owner writes; read after the machine
+     * stopped): [0] send path (mailbox claim, fill, TCB lock, flag), [1] check_n_ack, [2] proxy
+     * (arrive and activation, without the copy), [3] copy, [4] XP return.
+     */
+    private final long[] cycles = new long[5];
+
+    /** Cycle breakdown (see {@link #cycles}); read when the machine has stopped. */
+    public long[] cyclesAfterRun() {
+        return cycles.clone();
+    }
+
     private SingleWriterCounters counters;
     private int cXp;
     private int cByPoll;
@@ -219,6 +231,16 @@ public final class XpIpc implements FlagLine.Handler {
      * returns false: the send phase is not complete when this returns (8.3.5: XP RETURN).
      */
     boolean send(Tcb a, Tcb b) {
+        long t0 = kcpu.cpu().clock();
+        long copy0 = cycles[3];
+        try {
+            return sendPath(a, b);
+        } finally {
+            cycles[0] += kcpu.cpu().clock() - t0 - (cycles[3] - copy0);
+        }
+    }
+
+    private boolean sendPath(Tcb a, Tcb b) {
         int bcpu = b.cpuAcquire();
         if ((a.sysTag & MsgTag.XCPU_ABORT_FLAG) != 0) {
             // Design decision 4, section 7.2: abort before any transfer, error 7 with offset 0
@@ -274,7 +296,9 @@ public final class XpIpc implements FlagLine.Handler {
             // no other sender sees it receptive).
             mem.storeRelease(waitWord(b), 0);
             unlockTcb(b);
+            long c0 = kcpu.cpu().clock();
             int result = ipc.copyMessage(a, b, m.staged);
+            cycles[3] += kcpu.cpu().clock() - c0;
             m.preCopied = result == 0;
             FlagLine.set(mem, fabric.flagLine(bcpu), m.requestBit);
         } else {
@@ -368,7 +392,10 @@ public final class XpIpc implements FlagLine.Handler {
 
     private int check(int mode) {
         checkMode = mode;
-        return FlagLine.checkAndAck(mem, flagLine, this);
+        long t0 = kcpu.cpu().clock();
+        int n = FlagLine.checkAndAck(mem, flagLine, this);
+        cycles[1] += kcpu.cpu().clock() - t0;
+        return n;
     }
 
     @Override
@@ -411,7 +438,10 @@ public final class XpIpc implements FlagLine.Handler {
             p.state = ThreadState.WAITING; // a stale activation (8.4: harmless, checked here)
             return;
         }
+        long t0 = kcpu.cpu().clock();
+        long copy0 = cycles[3];
         arrive(m);
+        cycles[2] += kcpu.cpu().clock() - t0 - (cycles[3] - copy0);
     }
 
     private void forgetHooked(Tcb p) {
@@ -478,6 +508,16 @@ public final class XpIpc implements FlagLine.Handler {
      * proxy transmit. Returns whether the message was received.
      */
     boolean activate(Tcb b, Tcb a) {
+        long t0 = kcpu.cpu().clock();
+        long copy0 = cycles[3];
+        try {
+            return activatePath(b, a);
+        } finally {
+            cycles[2] += kcpu.cpu().clock() - t0 - (cycles[3] - copy0);
+        }
+    }
+
+    private boolean activatePath(Tcb b, Tcb a) {
         kcpu.touchTcb(a, Field.PROXY, AccessKind.READ);
         Tcb sendProxy = a.proxyAcquire();
         if (sendProxy == null) {
@@ -518,7 +558,9 @@ public final class XpIpc implements FlagLine.Handler {
             System.arraycopy(m.staged, 1, b.mr, 1, words);
             result = 0;
         } else {
+            long t0 = kcpu.cpu().clock();
             result = ipc.copyMessage(a, b, b.mr);
+            cycles[3] += kcpu.cpu().clock() - t0;
         }
         ipc.completeReceive(a, b, m.tag, result, true);
         counters.increment(cXp);
@@ -623,6 +665,14 @@ public final class XpIpc implements FlagLine.Handler {
      * XP RETURN (8.4.1: free the mailbox, then the rest of the IPC), or a retried IPC.
      */
     public void resume(Tcb t) {
+        long t0 = kcpu.cpu().clock();
+        resumePath(t);
+        if (t.kernelResume == RESUME_NONE) {
+            cycles[4] += kcpu.cpu().clock() - t0;
+        }
+    }
+
+    private void resumePath(Tcb t) {
         int what = t.kernelResume;
         t.kernelResume = RESUME_NONE;
         if (what == RESUME_RETRY_IPC) {
