@@ -382,6 +382,24 @@ public final class Machine {
         return min;
     }
 
+    /**
+     * The lowest current clock of the CPUs other than {@code self} that have not stopped (an
+     * idle CPU counts with the clock it went idle at, not with its next event): whatever another
+     * CPU did, it did at or before its clock. {@code Long.MAX_VALUE} if none. Any thread.
+     */
+    public long minClockExcluding(Cpu self) {
+        long min = Long.MAX_VALUE;
+        for (Cpu cpu : cpus) {
+            if (cpu != self && cpu.stateAcquire() != Cpu.STOPPED) {
+                long c = cpu.clockAcquire();
+                if (c < min) {
+                    min = c;
+                }
+            }
+        }
+        return min;
+    }
+
     private static long effectiveClock(Cpu cpu) {
         int st = cpu.stateAcquire();
         if (st == Cpu.RUNNING) {

@@ -42,7 +42,6 @@ public final class Kernel {
     public static final String C_SWITCHES = "kernel.thread_switches";
     public static final String C_IPC_LOCAL = "ipc.local";
     public static final String C_IPC_ERRORS = "ipc.errors";
-    public static final String C_IPC_XCPU_REFUSED = "ipc.xcpu_refused";
     public static final String C_THREAD_FAILURES = "thread.failures";
     public static final String C_SPURIOUS_IRQ = "irq.unhandled";
     public static final String C_TICKS = "kernel.timer_ticks";
@@ -54,12 +53,33 @@ public final class Kernel {
     /** Map and grant items validated and passed on (the address-space issue carries them out). */
     public static final String C_MAP_ITEMS = "ipc.map_items";
     public static final String C_FPU_SAVES_AVOIDED = "fpu.saves_avoided";
+    /** IPCs that crossed processors (counted on the receiver's CPU, where the copy ran). */
+    public static final String C_IPC_XCPU = "ipc.xcpu";
+    /** XCPU requests found by the mailbox check at a kernel exit or timer tick (8.3.4). */
+    public static final String C_XCPU_FOUND_BY_POLLING = "xcpu.found_by_polling";
+    /** XCPU requests found by the XCPU IPI's handler. */
+    public static final String C_XCPU_FOUND_BY_IPI = "xcpu.found_by_ipi";
+    /** XCPU requests found by a receive path's check (it looks before it decides to wait). */
+    public static final String C_XCPU_FOUND_BY_RECEIVE = "xcpu.found_by_receive";
+    /** XCPU IPIs sent. */
+    public static final String C_XCPU_IPIS = "xcpu.ipis_sent";
+    /** Triggers that sent no IPI (next check close enough, receiver not waiting, one pending). */
+    public static final String C_XCPU_IPIS_SAVED = "xcpu.ipis_saved";
+    /** Cross-processor sends aborted on request (send tag bit 12, design decision 4). */
+    public static final String C_XCPU_ABORTS = "xcpu.aborted_on_request";
+    /** Sends that found every mailbox to their destination in flight and ran again later. */
+    public static final String C_XCPU_MAILBOX_RETRIES = "xcpu.mailbox_full_retries";
+    /** Reply mailboxes consumed (8.4.1). */
+    public static final String C_XCPU_REPLIES = "xcpu.replies";
 
     /**
      * The probe IPI: its handler does nothing but record when it ran and when the IPI was sent
      * ({@link KernelCpu#probeLog()}): the IPI-cost experiments of thesis 3.3.1 use it.
      */
     public static final int PROBE_VECTOR = 0xF8;
+
+    /** The XCPU IPI (8.3.4): its handler sends the EOI and runs check_n_ack. */
+    public static final int XCPU_VECTOR = 0xF0;
 
     /** The most threads one kernel holds (thread numbers 1..MAX_THREADS-1). */
     public static final int MAX_THREADS = 1 << 16;
@@ -75,12 +95,22 @@ public final class Kernel {
     private final Set<ThreadId> warned = ConcurrentHashMap.newKeySet();
     private final boolean[] lowestPriorityLines = new boolean[InterruptThreads.LINES];
 
+    private final l4smp.kernel.xcpu.XcpuFabric fabric;
+    private final boolean tcbLock;
+
     private Kernel(Machine machine, KernelConfig config) {
+        this(machine, config, true);
+    }
+
+    private Kernel(Machine machine, KernelConfig config, boolean tcbLock) {
         this.machine = machine;
         this.config = config;
-        for (String c : List.of(C_TRAPS, C_SWITCHES, C_IPC_LOCAL, C_IPC_ERRORS, C_IPC_XCPU_REFUSED,
+        this.tcbLock = tcbLock;
+        for (String c : List.of(C_TRAPS, C_SWITCHES, C_IPC_LOCAL, C_IPC_ERRORS,
                 C_THREAD_FAILURES, C_SPURIOUS_IRQ, C_TICKS, C_TIMESLICE_ENDS, C_IRQ_DELIVERED, C_IRQ_QUEUED,
-                C_IRQ_FORWARDED, C_FPU_SWITCHES, C_FPU_SAVES_AVOIDED, C_MAP_ITEMS)) {
+                C_IRQ_FORWARDED, C_FPU_SWITCHES, C_FPU_SAVES_AVOIDED, C_MAP_ITEMS, C_IPC_XCPU,
+                C_XCPU_FOUND_BY_POLLING, C_XCPU_FOUND_BY_IPI, C_XCPU_FOUND_BY_RECEIVE, C_XCPU_IPIS,
+                C_XCPU_IPIS_SAVED, C_XCPU_ABORTS, C_XCPU_MAILBOX_RETRIES, C_XCPU_REPLIES)) {
             machine.counterNames().register(c);
         }
         this.cpus = new KernelCpu[machine.cpuCount()];
@@ -102,7 +132,53 @@ public final class Kernel {
             placeInMemory(irq);
             table.setRelease(line, irq);
         }
+        this.fabric = machine.cpuCount() > 1 ? new l4smp.kernel.xcpu.XcpuFabric(machine.cpuCount(), machine.kernelRegion()) : null;
+        if (fabric != null) {
+            installXcpu();
+        }
         this.kip = new l4smp.kernel.api.KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000);
+    }
+
+    /**
+     * The proxy threads (one per mailbox, on the mailbox's destination CPU, 8.4, 8.8.4: kernel
+     * threads, invisible to {@link #lookup}) and the cross-processor IPC path of every CPU.
+     */
+    private void installXcpu() {
+        long latency = config.xcpuMaxLatencyCycles() >= 0 ? config.xcpuMaxLatencyCycles()
+                : machine.config().costModel().ipiDeliveryCycles();
+        for (l4smp.kernel.xcpu.Mailbox m : fabric.mailboxes()) {
+            if (m == null) {
+                continue;
+            }
+            // Proxy ids lie above the thread table: no thread id reaches a proxy (8.8.4).
+            Tcb p = new Tcb(ThreadId.of(MAX_THREADS + m.index, 1), "proxy" + m.source + ">" + m.dest + "#" + m.slot,
+                    m.dest, l4smp.kernel.ipc.XpIpc.PROXY_PRIORITY, true, () -> {
+                throw new IllegalStateException("a proxy runs in the kernel only");
+            });
+            p.xpMailbox = m;
+            p.state = ThreadState.WAITING;
+            placeInMemory(p);
+            m.proxy = p;
+        }
+        for (KernelCpu k : cpus) {
+            if (k != null) {
+                k.ipcPath().setXp(new l4smp.kernel.ipc.XpIpc(this, k, k.ipcPath(), fabric, config.tcbLayout(),
+                        latency, config.copyOnSender(), tcbLock));
+            }
+        }
+    }
+
+    /** The XCPU mailboxes and flag lines, or {@code null} on a one-CPU machine. */
+    public l4smp.kernel.xcpu.XcpuFabric xcpuFabric() {
+        return fabric;
+    }
+
+    /**
+     * The negative control of the TCB lock (tests only): the kernel without the lock of 8.3.3,
+     * which loses wake-ups when sender and receiver enter IPC at once on two CPUs.
+     */
+    static Kernel bootWithoutTcbLockForTests(Machine machine, KernelConfig config) {
+        return new Kernel(machine, config, false);
     }
 
     /** Installs the kernel on every CPU of {@code machine}. Setup only. */
@@ -350,6 +426,8 @@ public final class Kernel {
                 sb.append(" (receive from ").append(t.receiveFrom.isAny() ? "any" : describe(t.receiveFrom)).append(')');
             } else if (t.state == ThreadState.POLLING) {
                 sb.append(" (send to ").append(t.partner).append(')');
+            } else if (t.state == ThreadState.LOCKED_WAITING) {
+                sb.append(" (cross-processor send to ").append(t.partner).append(" via ").append(t.proxyAcquire()).append(')');
             }
             sb.append(t.daemon ? " [daemon]" : "").append("; ");
         }

@@ -13,9 +13,19 @@ package l4smp.kernel;
  *                        switching). An estimate, not a measurement of the thesis: FXSAVE and
  *                        FXRSTOR move 512 bytes (16 lines of 32 bytes) each way.
  * @param tcbLayout       where TCB fields lie in simulated memory (thesis 8.6)
+ * @param xcpuMaxLatencyCycles the longest a cross-processor request may wait for the
+ *                        destination's next mailbox check before the sender triggers it with an
+ *                        IPI (thesis 8.3.4: "if next check(destination) &lt; max latency"); -1 means
+ *                        the cost model's IPI delivery time (an IPI would not be faster)
+ * @param copyOnSender    experiment only (PAPER-CLAIMS D4): copy a cross-processor message on the
+ *                        sender's CPU when the receiver is already waiting, instead of on the
+ *                        receiver's CPU (implementation decision 2, the default and the only
+ *                        safe choice: the receive buffers may be written while the receiver's
+ *                        timeout fires, the race of 8.3.3)
  */
 public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
-                           l4smp.kernel.thread.TcbLayout tcbLayout) {
+                           l4smp.kernel.thread.TcbLayout tcbLayout, long xcpuMaxLatencyCycles,
+                           boolean copyOnSender) {
 
     /** 1 ms ticks, 10-tick timeslices (the L4 defaults); 300-cycle FPU switch (estimate); grouped TCBs. */
     public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300, l4smp.kernel.thread.TcbLayout.GROUPED);
@@ -30,9 +40,25 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
         this(tickMicros, timesliceTicks, fpuSwitchCycles, l4smp.kernel.thread.TcbLayout.GROUPED);
     }
 
+    /** The defaults for cross-processor IPC (IPI-delivery latency bound, copy on the receiver). */
+    public KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
+                        l4smp.kernel.thread.TcbLayout tcbLayout) {
+        this(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, -1, false);
+    }
+
     /** This configuration with another TCB layout. */
     public KernelConfig withTcbLayout(l4smp.kernel.thread.TcbLayout layout) {
-        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout);
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout, xcpuMaxLatencyCycles, copyOnSender);
+    }
+
+    /** This configuration with another latency bound for cross-processor requests (-1: IPI delivery time). */
+    public KernelConfig withXcpuMaxLatency(long cycles) {
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, cycles, copyOnSender);
+    }
+
+    /** This configuration copying cross-processor messages on the sender's CPU (experiment only, D4). */
+    public KernelConfig withCopyOnSender(boolean onSender) {
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, onSender);
     }
 
     public KernelConfig {
@@ -45,6 +71,10 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
         }
         if (timesliceTicks < 1) {
             throw new IllegalArgumentException("timeslice must be >= 1 tick, got " + timesliceTicks);
+        }
+        if (xcpuMaxLatencyCycles < -1) {
+            throw new IllegalArgumentException("XCPU max latency must be >= 0 cycles (or -1 for the IPI delivery time), got "
+                    + xcpuMaxLatencyCycles);
         }
     }
 }

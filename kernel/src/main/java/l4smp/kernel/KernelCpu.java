@@ -95,15 +95,48 @@ public final class KernelCpu implements Dispatcher {
 
     @Override
     public int doWork(Cpu cpu) {
+        l4smp.kernel.ipc.XpIpc xp = ipc.xp();
+        if (xp == null) {
+            return doWorkLocal();
+        }
+        // In the kernel: the next mailbox check is at the next exit (8.3.4).
+        xp.publishNextCheck(cpu.clock());
+        int work = doWorkLocal();
+        xp.flushIpis();
+        return work;
+    }
+
+    private int doWorkLocal() {
         fireTimeouts();
         if (!devices.isEmpty()) {
             fireDevices();
         }
         Tcb next = pickNext();
+        l4smp.kernel.ipc.XpIpc xp = ipc.xp();
+        if (next == null && xp != null) {
+            // About to idle: publish "never" first, then check once more (a sender that set its
+            // flag after this check reads "idle" and sends an IPI; 8.3.4).
+            xp.publishNextCheck(l4smp.kernel.xcpu.XcpuFabric.IDLE);
+            if (xp.checkAtExit() > 0) {
+                xp.publishNextCheck(cpu.clock());
+                next = pickNext();
+            }
+        }
         if (next == null) {
             wasIdle = true;
             cpu.apic().setTaskPriorityOpaque(-1);
             return 0;
+        }
+        if (next.xpMailbox != null || next.kernelResume != 0) {
+            // A proxy (a kernel thread), or a thread with the rest of an IPC to finish in the
+            // kernel (8.4.1 XP RETURN): no exit to user mode here.
+            switchTo(next);
+            if (next.xpMailbox != null) {
+                xp.runProxy(next);
+            } else {
+                xp.resume(next);
+            }
+            return 1;
         }
         if (wasIdle) {
             // Tickless idle: the periodic tick resumes, in phase, when a thread runs again.
@@ -142,31 +175,29 @@ public final class KernelCpu implements Dispatcher {
     }
 
     private void run(Tcb t) {
-        if (t != lastRun) {
-            // The thread switch: save the old stack pointer, load the new one and its state.
-            if (lastRun != null && lastRun.state != ThreadState.DEAD) {
-                touchTcb(lastRun, TcbLayout.Field.STACK, AccessKind.WRITE);
+        long due = Math.min(Math.min(nextTick, wakeups.earliest()), nextDeviceEvent());
+        l4smp.kernel.ipc.XpIpc xp = ipc.xp();
+        if (xp != null) {
+            // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
+            // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
+            xp.publishNextCheck(due);
+            if (xp.checkAtExit() > 0 && ready.highestNonEmpty() > t.priority) {
+                ready.enqueueHead(t);
+                return;
             }
-            touchTcb(t, TcbLayout.Field.STACK, AccessKind.READ);
-            touchTcb(t, TcbLayout.Field.STATE, AccessKind.READ);
-            if (t == fpuOwner && lastRun != null) {
-                // Back to the FPU's owner after another thread ran: an eager kernel would have
-                // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).
-                counters.increment(cFpuSavesAvoided);
-            }
-            cpu.apic().setTaskPriorityOpaque(t.priority);
-            counters.increment(cSwitches);
-            cpu.log().record(index, Syscall.EV_SWITCH, cpu.clock(), lastRun == null ? -1 : lastRun.id.number(), t.id.number());
-            lastRun = t;
         }
+        switchTo(t);
         current = t;
         if (t.remainingTimeslice <= 0) {
             t.remainingTimeslice = t.timeslice > 0 ? t.timeslice : timesliceCycles;
         }
         cpu.advance(exitCycles);
-        deadline = Math.min(Math.min(nextTick, wakeups.earliest()), nextDeviceEvent());
+        deadline = due;
         t.continuation.run();
         current = null;
+        if (xp != null) {
+            xp.publishNextCheck(cpu.clock()); // in the kernel again
+        }
         if (t.continuation.isDone()) {
             kernel.threadEnded(this, t);
             return;
@@ -186,6 +217,27 @@ public final class KernelCpu implements Dispatcher {
             case Syscall.THREAD_CONTROL -> threadControl.threadControl(t);
             case Syscall.EXCHANGE_REGISTERS -> threadControl.exchangeRegisters(t);
             default -> throw new IllegalStateException("thread " + t + " trapped with unknown trap " + t.trap);
+        }
+    }
+
+    /** The thread switch to {@code t}: save the old stack pointer, load the new one and its state. */
+    private void switchTo(Tcb t) {
+        if (t != lastRun) {
+            // The thread switch: save the old stack pointer, load the new one and its state.
+            if (lastRun != null && lastRun.state != ThreadState.DEAD) {
+                touchTcb(lastRun, TcbLayout.Field.STACK, AccessKind.WRITE);
+            }
+            touchTcb(t, TcbLayout.Field.STACK, AccessKind.READ);
+            touchTcb(t, TcbLayout.Field.STATE, AccessKind.READ);
+            if (t == fpuOwner && lastRun != null) {
+                // Back to the FPU's owner after another thread ran: an eager kernel would have
+                // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).
+                counters.increment(cFpuSavesAvoided);
+            }
+            cpu.apic().setTaskPriorityOpaque(t.priority);
+            counters.increment(cSwitches);
+            cpu.log().record(index, Syscall.EV_SWITCH, cpu.clock(), lastRun == null ? -1 : lastRun.id.number(), t.id.number());
+            lastRun = t;
         }
     }
 
@@ -265,6 +317,12 @@ public final class KernelCpu implements Dispatcher {
         }
         if (vector == Kernel.PROBE_VECTOR) {
             probe.record(interrupt.sentAt(), cpu.clock());
+            return;
+        }
+        if (vector == Kernel.XCPU_VECTOR && ipc.xp() != null) {
+            // 8.3.4 ipi_handler: EOI at once (keep the LINT slots free), then check_n_ack.
+            interrupt.eoi();
+            ipc.xp().onIpi();
             return;
         }
         // The kernel's IPI vectors (XCPU mailboxes, TLB shootdown) arrive with later issues;

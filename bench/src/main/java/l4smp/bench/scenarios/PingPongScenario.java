@@ -11,7 +11,9 @@ import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.thread.ThreadId;
 
 /**
- * Two L4 threads on one CPU: a client calls, a server answers with reply-and-wait. Each
+ * Two L4 threads: a client on CPU 0 calls, a server answers with reply-and-wait, on the same
+ * CPU ({@code --placement local}) or on CPU 1 ({@code --placement cross}: every call and every
+ * reply is a cross-processor IPC through the XCPU mailboxes and proxies, thesis 8.3.5). Each
  * operation is one call/reply round trip, measured from before the client's call to after it
  * returns, in the client CPU's simulated cycles and in host nanoseconds.
  */
@@ -27,21 +29,29 @@ public final class PingPongScenario implements Scenario {
 
     @Override
     public String description() {
-        return "client calls server on one CPU (call / reply-and-wait), one round trip per op";
+        return "client calls server (call / reply-and-wait) on one CPU or across CPUs (--placement), one round trip per op";
     }
 
     @Override
     public java.util.List<l4smp.bench.scenario.OptionSpec> options() {
-        return java.util.List.of(l4smp.bench.scenario.OptionSpec.booleanOption("latency", true,
+        return java.util.List.of(l4smp.bench.scenario.OptionSpec.choiceOption("placement", "local",
+                java.util.List.of("local", "cross"), "server on the client's CPU (local) or on CPU 1 (cross; needs 2 CPUs)"),
+                l4smp.bench.scenario.OptionSpec.booleanOption("latency", true,
                 "record each round trip's latency (off: count only, for throughput measurements)"));
     }
 
+
     @Override
     public void setup(ScenarioContext context) {
+        boolean cross = "cross".equals(context.options().getString("placement"));
+        if (cross && context.config().cpus() < 2) {
+            throw new IllegalArgumentException("option --placement cross needs at least 2 CPUs (--cpus 2), got "
+                    + context.config().cpus());
+        }
         Kernel kernel = context.kernel();
         SingleWriterLatencyRecorder recorder = context.recorder("round-trip");
         boolean latency = context.options().getBoolean("latency");
-        ThreadId server = kernel.createThread(ThreadSpec.daemon("server", 0, PingPongScenario::serve));
+        ThreadId server = kernel.createThread(ThreadSpec.daemon("server", cross ? 1 : 0, PingPongScenario::serve));
         kernel.createThread(ThreadSpec.of("client", 0, () -> {
             long done = 0;
             if (!latency) {

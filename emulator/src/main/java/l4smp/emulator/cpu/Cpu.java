@@ -280,9 +280,12 @@ public final class Cpu extends CpuPad2 {
         }
         long waited = clock - idleFrom; // up to the timer event, if one woke us
         idleJump = 0;
-        takeInterrupts(!timerFirst);
+        // Running again before the handlers run: a handler with interleaving points (one that
+        // touches shared memory) must stay schedulable in deterministic mode, and count with
+        // its clock in the slack bound.
         NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
         STATE.setVolatile(this, RUNNING);
+        takeInterrupts(!timerFirst);
         // Idle time ends where the interrupt arrived; its handler's cycles are not idle.
         counters.add(cIdleCycles, waited + idleJump);
         log.record(index, EventKind.WAKE, clock, 0, 0);
@@ -647,6 +650,14 @@ public final class Cpu extends CpuPad2 {
                                 + " iterations waiting for " + reason + "; " + machine.describeCpus());
                     }
                     Continuation.yield(CPU_SCOPE);
+                    // Whatever the others did while we were suspended happened at their clocks:
+                    // catch up before we look, so that we cannot observe it "before" it happened.
+                    // Their current clocks, not their next events: a CPU that released what we
+                    // wait for and then went idle did so at its clock, not at its next timer.
+                    long others = machine.minClockExcluding(this);
+                    if (others != Long.MAX_VALUE && others > clock) {
+                        advance(others - clock);
+                    }
                 } else {
                     if (!machine.runningOpaque()) {
                         throw new MachineStoppedException("machine stopped");

@@ -197,6 +197,15 @@ public final class L4 {
         return self().errorCode;
     }
 
+    /**
+     * The partner's processor number (1..k) after a send that asked to abort in the
+     * cross-processor case ({@link MsgTag#XCPU_ABORT_FLAG}) failed with error 7 (thesis 7.2,
+     * design decision 4); the UTCB word at {@link Utcb#XP_PARTNER_PROCESSOR_OFFSET}.
+     */
+    public static int xpPartnerProcessor() {
+        return self().xpPartnerProcessor;
+    }
+
     // ---- IPC ---------------------------------------------------------------------------------
 
     /**
@@ -382,6 +391,7 @@ public final class L4 {
             case Utcb.USER_HANDLE_OFFSET -> self.userHandle;
             case Utcb.PROCESSOR_NUMBER_OFFSET -> processorNumber();
             case Utcb.ERROR_CODE_OFFSET -> self.errorCode;
+            case Utcb.XP_PARTNER_PROCESSOR_OFFSET -> self.xpPartnerProcessor;
             default -> throw new IllegalArgumentException("no UTCB field at offset " + offset);
         };
     }

@@ -14,6 +14,12 @@ public final class Utcb {
     public static final int PROCESSOR_NUMBER_OFFSET = 12;
     /** The error code of the last IPC (X.2), written by the kernel, readable. */
     public static final int ERROR_CODE_OFFSET = 20;
+    /**
+     * The processor number (1..k) of the partner of a cross-processor send aborted on request
+     * (thesis 7.2 leaves it as "returned in XXX"; design decision 4): written by the kernel,
+     * readable, 0 when the last abort did not happen.
+     */
+    public static final int XP_PARTNER_PROCESSOR_OFFSET = 28;
 
     private Utcb() {
     }
@@ -22,6 +28,10 @@ public final class Utcb {
         if (offset == PROCESSOR_NUMBER_OFFSET) {
             throw new IllegalArgumentException("the UTCB processor number (offset " + PROCESSOR_NUMBER_OFFSET
                     + ") is read-only: it is written by the kernel when the thread changes processor");
+        }
+        if (offset == XP_PARTNER_PROCESSOR_OFFSET) {
+            throw new IllegalArgumentException("the UTCB partner processor number (offset " + XP_PARTNER_PROCESSOR_OFFSET
+                    + ") is written by the kernel only");
         }
         if (offset == ERROR_CODE_OFFSET) {
             throw new IllegalArgumentException("the UTCB error code (offset " + ERROR_CODE_OFFSET

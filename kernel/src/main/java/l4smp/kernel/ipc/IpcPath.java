@@ -30,7 +30,12 @@ import org.slf4j.LoggerFactory;
  *            else: receive timeout 0 -> timeout error; otherwise state waiting, wakeup queue
  *            with the receive timeout.
  * </pre>
- * The kernel runs on the CPU's duty cycle, not on a per-thread kernel stack, so a blocked
+ * Partners on different CPUs go through {@link XpIpc} (8.3.3 - 8.4): the send phase to a
+ * thread of another CPU hands over to a proxy there; a receive phase first takes the
+ * receiver's TCB lock and checks the XCPU mailboxes, and activates the proxy of a sender of
+ * another CPU that it finds.
+ *
+ * <p>The kernel runs on the CPU's duty cycle, not on a per-thread kernel stack, so a blocked
  * thread's remaining phases are its TCB's system-call fields: whoever completes its send phase
  * (the receiver's path) runs its receive phase next, as the sender's own stack would.
  * Which of the two copies the message is symmetric on one CPU (8.3.2, transmit path).
@@ -46,24 +51,37 @@ public final class IpcPath {
     private SingleWriterCounters counters;
     private int cIpc;
     private int cErrors;
-    private int cXcpuRefused;
     private int cIrqDelivered;
     private int cIrqQueued;
     private int cMapItems;
     /** One line of a string copy in flight (owner CPU only). */
     private final byte[] copyBuffer = new byte[256];
+    /** The cross-processor paths; {@code null} on a one-CPU machine. */
+    private XpIpc xp;
 
     public IpcPath(Kernel kernel, KernelCpu kcpu) {
         this.kernel = kernel;
         this.kcpu = kcpu;
     }
 
+    /** Installs the cross-processor paths (boot, machines with more than one CPU). */
+    public void setXp(XpIpc xp) {
+        this.xp = xp;
+    }
+
+    /** The cross-processor paths, or {@code null} on a one-CPU machine. */
+    public XpIpc xp() {
+        return xp;
+    }
+
     /** Binds the counters (at CPU start). */
     public void onStart(SingleWriterCounters counters) {
+        if (xp != null) {
+            xp.onStart(counters);
+        }
         this.counters = counters;
         cIpc = counters.names().indexOf(Kernel.C_IPC_LOCAL);
         cErrors = counters.names().indexOf(Kernel.C_IPC_ERRORS);
-        cXcpuRefused = counters.names().indexOf(Kernel.C_IPC_XCPU_REFUSED);
         cIrqDelivered = counters.names().indexOf(Kernel.C_IRQ_DELIVERED);
         cIrqQueued = counters.names().indexOf(Kernel.C_IRQ_QUEUED);
         cMapItems = counters.names().indexOf(Kernel.C_MAP_ITEMS);
@@ -100,8 +118,11 @@ public final class IpcPath {
         kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
         kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
         if (dest.cpuAcquire() != kcpu.index()) {
-            refuseCrossCpu(t, dest, IpcError.PHASE_SEND);
-            return false;
+            if (xp == null || dest.hardwareLine >= 0) {
+                unreachablePartner(t, dest, IpcError.PHASE_SEND);
+                return false;
+            }
+            return xp.send(t, dest); // 8.3.5: the XP send path
         }
         if (dest.hardwareLine >= 0) {
             return acknowledgeInterrupt(t, dest);
@@ -138,11 +159,24 @@ public final class IpcPath {
      * The receive phase of {@code t}: completes at once with a polling sender, or leaves
      * {@code t} waiting. {@code t} is READY on entry.
      */
-    private void receivePhase(Tcb t) {
+    void receivePhase(Tcb t) {
         ThreadId from = t.sysFrom;
         if (from.isNil()) {
             return; // send only: done
         }
+        if (xp == null) {
+            receiveDecision(t, from);
+            return;
+        }
+        xp.beginReceive(t); // the TCB lock, check_n_ack, arrived proxies (8.3.3, 8.3.4)
+        try {
+            receiveDecision(t, from);
+        } finally {
+            xp.endReceive(t);
+        }
+    }
+
+    private void receiveDecision(Tcb t, ThreadId from) {
         Tcb sender;
         if (from.isAny()) {
             kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.READ);
@@ -156,12 +190,26 @@ public final class IpcPath {
             kcpu.touchTcb(s, Field.MYSELF, AccessKind.READ);
             kcpu.touchTcb(s, Field.CPU, AccessKind.READ);
             if (s.cpuAcquire() != kcpu.index()) {
-                refuseCrossCpu(t, s, IpcError.PHASE_RECEIVE);
+                if (xp == null) {
+                    unreachablePartner(t, s, IpcError.PHASE_RECEIVE);
+                    return;
+                }
+                // 8.3.5 receive path: the sender of another CPU sends through its proxy.
+                if (!xp.activate(t, s)) {
+                    block(t, from);
+                }
                 return;
             }
             kcpu.touchTcb(s, Field.STATE, AccessKind.READ);
             kcpu.touchTcb(s, Field.PARTNER, AccessKind.READ);
             sender = s.state == ThreadState.POLLING && s.partner == t ? s : null;
+        }
+        if (sender != null && xp != null && sender.cpuAcquire() != kcpu.index()) {
+            // The head of our send queue is a sender of another CPU: its proxy polls here.
+            if (!xp.activate(t, sender)) {
+                throw new IllegalStateException(sender + " is in the send queue of " + t + " without a polling proxy");
+            }
+            return;
         }
         if (sender != null) {
             kcpu.touchTcb(sender, Field.SEND_LINKS, AccessKind.WRITE);
@@ -187,6 +235,11 @@ public final class IpcPath {
             }
             return;
         }
+        block(t, from);
+    }
+
+    /** No sender is ready: {@code t} waits (or fails at once with receive timeout 0). */
+    private void block(Tcb t, ThreadId from) {
         if (t.sysReceiveTimeout == Timeout.ZERO) {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_RECEIVE);
             return;
@@ -207,38 +260,84 @@ public final class IpcPath {
      * the invoker of a receive that found {@code from} polling.
      */
     private int transmit(Tcb from, Tcb to) {
+        int result = copyMessage(from, to, to.mr);
+        completeReceive(from, to, from.sysTag, result, false);
+        return result;
+    }
+
+    /**
+     * The copy of {@code from}'s message for {@code to} on this CPU (8.3.2 transmit path): the
+     * message registers word by word and the string items line by line through the accounting
+     * layer; the words land in {@code out} ({@code to.mr}, or a mailbox's staging area when a
+     * sender copies, experiment D4). Returns 0 or the two error codes. On one CPU the copying
+     * partner is immaterial; across CPUs it runs on the receiver's (implementation decision 2).
+     */
+    int copyMessage(Tcb from, Tcb to, long[] out) {
         int tag = from.sysTag;
         int u = MsgTag.untyped(tag);
         int t = MsgTag.typed(tag);
-        // The copy of the message registers, word by word through the accounting layer (on
-        // one CPU the copying partner is immaterial, 8.3.2 transmit path).
         if (from.hardwareLine < 0) {
             for (int i = 1; i <= u + t; i++) {
                 kcpu.touchMr(from, i, AccessKind.READ);
                 kcpu.touchMr(to, i, AccessKind.WRITE);
             }
         }
-        System.arraycopy(from.mr, 1, to.mr, 1, u);
-        int result = t == 0 ? 0 : transferTyped(from, to, u, t);
+        System.arraycopy(from.mr, 1, out, 1, u);
+        return t == 0 ? 0 : transferTyped(from, to, u, t, out);
+    }
+
+    /**
+     * Completes the receive of {@code to} (a message of {@code from} with {@code tag} was
+     * copied, with {@code result}): its result tag (with the cross-processor bits when
+     * {@code crossed}), sender, error code; {@code to} becomes ready if it was waiting.
+     */
+    void completeReceive(Tcb from, Tcb to, int tag, int result, boolean crossed) {
         boolean wasWaiting = to.state == ThreadState.WAITING;
+        if (xp != null) {
+            xp.unpublishWait(to);
+        }
         if (result != 0) {
             fail(to, receiverCode(result), IpcError.PHASE_RECEIVE);
         } else {
             kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
-            to.resultTag = tag & ~(0xF << 12);
+            to.resultTag = (tag & ~(0xF << 12)) | (crossed ? MsgTag.crossedBits(tag) : 0);
             to.mr[0] = to.resultTag;
             to.resultFrom = from.id;
             to.errorCode = 0;
             to.receiveFrom = ThreadId.NIL;
             to.partner = from;
-            counters.increment(cIpc);
+            if (!crossed) {
+                counters.increment(cIpc);
+            }
             kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC, kcpu.cpu().clock(), to.id.number(), from.id.number());
         }
         if (wasWaiting) {
             kcpu.wakeups().remove(to);
             kcpu.makeReady(to);
         }
-        return result;
+    }
+
+    /**
+     * XP RETURN (8.3.5, 8.4.1): the cross-processor send of {@code t} finished on the
+     * receiver's CPU (processor number {@code processor}) with completion code {@code code};
+     * {@code t} fails, or is done (send only: its result tag reports the crossing), or runs its
+     * receive phase.
+     */
+    void xpSendReturned(Tcb t, int code, int processor) {
+        kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
+        t.state = ThreadState.READY;
+        if (code != 0) {
+            t.waitPublished = false;
+            t.errorCode = code;
+            failWord(t, code);
+        } else {
+            t.resultTag = MsgTag.crossedBits(0);
+            if (!t.sysFrom.isNil()) {
+                t.waitPublished = true; // the proxy published the receive (XpIpc.complete)
+                receivePhase(t);
+            }
+        }
+        continueInvoker(t);
     }
 
     /**
@@ -248,7 +347,7 @@ public final class IpcPath {
      * map and grant items are validated against the receiver's window. Returns 0, or the two
      * error codes ({@code sender | receiver << 8}).
      */
-    private int transferTyped(Tcb from, Tcb to, int u, int t) {
+    private int transferTyped(Tcb from, Tcb to, int u, int t, long[] out) {
         if ((t & 1) != 0) {
             return both(IpcError.MESSAGE_OVERFLOW); // an item is two words
         }
@@ -275,15 +374,15 @@ public final class IpcPath {
                     if (result != 0) {
                         return result;
                     }
-                    to.mr[i] = (long) length << 10 | TypedItems.STRING;
-                    to.mr[i + 1] = target;
+                    out[i] = (long) length << 10 | TypedItems.STRING;
+                    out[i + 1] = target;
                 }
                 case TypedItems.MAP, TypedItems.GRANT -> {
                     if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(to.br[0] & ~TypedItems.ACCEPT_STRINGS)) {
                         return both(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
                     }
-                    to.mr[i] = w0;
-                    to.mr[i + 1] = w1;
+                    out[i] = w0;
+                    out[i + 1] = w1;
                     counters.increment(cMapItems);
                 }
                 default -> {
@@ -331,7 +430,7 @@ public final class IpcPath {
         return code | code << 8;
     }
 
-    private static int senderCode(int result) {
+    static int senderCode(int result) {
         return result & 0xFF;
     }
 
@@ -387,6 +486,10 @@ public final class IpcPath {
 
     /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */
     public void timeoutExpired(Tcb t) {
+        if (t.xpMailbox != null) {
+            xp.proxyTimeout(t); // a proxy's send deadline (8.3.5)
+            return;
+        }
         if (t.state == ThreadState.POLLING) {
             Tcb dest = t.partner;
             if (dest != null && t.inSendQueue) {
@@ -412,6 +515,10 @@ public final class IpcPath {
         while (dead.sendQueueHead != null) {
             Tcb s = dead.sendQueueHead;
             dequeueSender(dead, s);
+            if (xp != null && s.cpuAcquire() != kcpu.index()) {
+                xp.receiverGone(s); // its proxy polls here: the sender learns it by its reply
+                continue;
+            }
             kcpu.wakeups().remove(s);
             fail(s, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
             kcpu.makeReady(s);
@@ -449,17 +556,27 @@ public final class IpcPath {
     }
 
     private void continueInvoker(Tcb t) {
+        if (t.kernelResume != XpIpc.RESUME_NONE) {
+            return; // queued to finish its IPC later (XpIpc.retryLater)
+        }
         if (t.state == ThreadState.READY) {
             kcpu.readyList().enqueueHead(t);
             kcpu.setSwitchHint(t);
-        } else if (t.partner != null && t.partner.state == ThreadState.READY && t.partner.cpuPlain() == kcpu.index()) {
+        } else if (t.partner != null && t.partner.cpuAcquire() == kcpu.index() && t.partner.state == ThreadState.READY) {
             kcpu.setSwitchHint(t.partner); // switchTo(B), 8.3.2
         }
     }
 
-    private void fail(Tcb t, int code, int phase) {
+    void fail(Tcb t, int code, int phase) {
+        failWord(t, IpcError.word(code, phase));
+    }
+
+    private void failWord(Tcb t, int word) {
+        if (xp != null) {
+            xp.unpublishWait(t);
+        }
         kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
-        t.errorCode = IpcError.word(code, phase);
+        t.errorCode = word;
         t.resultTag = MsgTag.ERROR_FLAG;
         t.mr[0] = t.resultTag;
         t.receiveFrom = ThreadId.NIL;
@@ -468,12 +585,17 @@ public final class IpcPath {
         kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC_ERROR, kcpu.cpu().clock(), t.id.number(), t.errorCode);
     }
 
-    private void refuseCrossCpu(Tcb t, Tcb partner, int phase) {
-        counters.increment(cXcpuRefused);
-        fail(t, IpcError.ABORTED, phase);
-        warnOnce(t, "cross-processor IPC is not supported by this kernel yet: " + t + " on CPU " + kcpu.index()
-                + " -> " + partner + " on CPU " + partner.cpuAcquire() + " aborted with error 7 ("
-                + IpcError.describe(t.errorCode) + ")");
+    /**
+     * A partner on another CPU that the cross-processor path cannot serve: an interrupt thread
+     * (only its handler, which lives on its CPU, may send to it) or a CPU without the kernel (an
+     * experiment drives it with a dispatcher of its own). Non-existing partner, as locally.
+     */
+    private void unreachablePartner(Tcb t, Tcb partner, int phase) {
+        fail(t, IpcError.NO_PARTNER, phase);
+        if (partner.hardwareLine < 0) {
+            warnOnce(t, t + " on CPU " + kcpu.index() + ": " + partner + " is on CPU " + partner.cpuAcquire()
+                    + ", where the kernel does not run: " + IpcError.describe(t.errorCode));
+        }
     }
 
     private void warnOnce(Tcb t, String message) {
@@ -482,7 +604,7 @@ public final class IpcPath {
         }
     }
 
-    private static void enqueueSender(Tcb receiver, Tcb sender) {
+    static void enqueueSender(Tcb receiver, Tcb sender) {
         sender.sendNext = null;
         sender.sendPrev = receiver.sendQueueTail;
         if (receiver.sendQueueTail == null) {
@@ -494,7 +616,7 @@ public final class IpcPath {
         sender.inSendQueue = true;
     }
 
-    private static void dequeueSender(Tcb receiver, Tcb sender) {
+    static void dequeueSender(Tcb receiver, Tcb sender) {
         if (!sender.inSendQueue) {
             return;
         }

@@ -22,6 +22,18 @@ public final class MsgTag {
     public static final int ERROR_FLAG = 1 << 15;
     /** The X flag of X.2: the IPC crossed processors. */
     public static final int XCPU_FLAG = 1 << 14;
+    /**
+     * In a send tag: abort the IPC with error 7 if it would cross processors (thesis 7.2, the
+     * cross-processor fault bit f, bit 12 of snd.w0; design decision 4).
+     */
+    public static final int XCPU_ABORT_FLAG = 1 << 12;
+    /**
+     * In a result tag: the IPC crossed processors (thesis 7.2: bit 11 of rcv.w0). X.2's tag
+     * keeps t in bits 6..11, so bit 11 is also t's top bit: the kernel sets it only when the
+     * received t is below 32 (then the bit is free), and sets X.2's X flag (bit 14) always;
+     * {@link #crossedProcessors} reads bit 14, which is exact for every t.
+     */
+    public static final int XCPU_RESULT_BIT = 1 << 11;
 
     private MsgTag() {
     }
@@ -56,6 +68,25 @@ public final class MsgTag {
 
     public static int flags(int tag) {
         return (tag >>> 12) & 0xF;
+    }
+
+    /** The bits a result tag of a cross-processor IPC carries (for a message with {@code tag}). */
+    public static int crossedBits(int tag) {
+        return XCPU_FLAG | (typed(tag) < 32 ? XCPU_RESULT_BIT : 0);
+    }
+
+    /** Whether a result tag reports that the IPC crossed processors (X.2's X flag, bit 14). */
+    public static boolean crossedProcessors(int tag) {
+        return (tag & XCPU_FLAG) != 0;
+    }
+
+    /**
+     * A result tag without the cross-processor report bits, for messages with t &lt; 32 (to
+     * compare results across placements). With t &ge; 32 bit 11 belongs to t and is ambiguous:
+     * such receivers read the X flag only.
+     */
+    public static int withoutCrossedBits(int tag) {
+        return (tag & XCPU_FLAG) != 0 ? tag & ~(XCPU_FLAG | XCPU_RESULT_BIT) : tag;
     }
 
     /** Whether a result tag reports a failed IPC. */

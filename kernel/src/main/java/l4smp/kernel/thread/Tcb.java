@@ -25,12 +25,16 @@ public final class Tcb {
 
     private static final VarHandle MYSELF;
     private static final VarHandle CPU;
+    private static final VarHandle PROXY;
+    private static final VarHandle XP_CC;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             MYSELF = lookup.findVarHandle(Tcb.class, "myself", ThreadId.class);
             CPU = lookup.findVarHandle(Tcb.class, "cpu", int.class);
+            PROXY = lookup.findVarHandle(Tcb.class, "proxy", Tcb.class);
+            XP_CC = lookup.findVarHandle(Tcb.class, "xpCc", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -39,6 +43,15 @@ public final class Tcb {
     // ---- global (read across CPUs) ---------------------------------------------------------
     @SuppressWarnings("unused") private ThreadId myself;
     @SuppressWarnings("unused") private int cpu;
+
+    /**
+     * Global-modified (8.6): the proxy serving this thread's cross-processor send (set by the
+     * sender on its CPU before it triggers the mailbox, cleared by the proxy on the receiver's
+     * CPU, read there by the receiver once into a temporary, 8.3.5).
+     */
+    @SuppressWarnings("unused") private Tcb proxy;
+    /** Global-modified (8.6, 8.4.1): the completion code of the last cross-processor send. */
+    @SuppressWarnings("unused") private int xpCc;
 
     // ---- identity (immutable) ----------------------------------------------------------------
     public final ThreadId id;
@@ -94,6 +107,21 @@ public final class Tcb {
     public ThreadId resultFrom = ThreadId.NIL;
     /** The UTCB error-code word of the last IPC. */
     public int errorCode;
+
+    // ---- cross-processor IPC (local to the thread's CPU unless said) -------------------------
+    /** For a proxy thread (8.4): the mailbox it serves; {@code null} for every other thread. */
+    public l4smp.kernel.xcpu.Mailbox xpMailbox;
+    /** A kernel path to finish when the dispatcher next picks this thread ({@code RESUME_...}). */
+    public int kernelResume;
+    /** The reply mailbox to consume (with {@code RESUME_XP_RETURN}). */
+    public l4smp.kernel.xcpu.Mailbox pendingReturn;
+    /**
+     * The partner's processor number (1..k) returned by a cross-processor send aborted on
+     * request (design decision 4, section 7.2); 0 otherwise. UTCB, read-only for the user.
+     */
+    public int xpPartnerProcessor;
+    /** This thread published a receive specifier in its WAIT_FOR word. */
+    public boolean waitPublished;
 
     // ---- registers exchange-registers reads and writes ------------------------------------
     /** Instruction and stack pointer, flags: opaque to the Java program, kept for the API. */
@@ -172,6 +200,26 @@ public final class Tcb {
     /** Moves the thread's home. Owner CPU (migration, a later issue). */
     public void setCpuRelease(int cpu) {
         CPU.setRelease(this, cpu);
+    }
+
+    /** The proxy of this thread's cross-processor send, or {@code null}. Any CPU. */
+    public Tcb proxyAcquire() {
+        return (Tcb) PROXY.getAcquire(this);
+    }
+
+    /** Sets or clears the proxy pointer. The sender's CPU (set) or the proxy's (clear). */
+    public void setProxyRelease(Tcb p) {
+        PROXY.setRelease(this, p);
+    }
+
+    /** The completion code of the last cross-processor send. Any CPU. */
+    public int xpCcAcquire() {
+        return (int) XP_CC.getAcquire(this);
+    }
+
+    /** Writes the completion code (the proxy, on the receiver's CPU, 8.4.1). */
+    public void setXpCcRelease(int code) {
+        XP_CC.setRelease(this, code);
     }
 
     @Override

@@ -22,7 +22,18 @@ public enum TcbLayout {
         WAKEUP_LINKS, RESOURCES, COMM_AREA, SEND_QUEUE, SEND_LINKS,
         PRIORITY, TIMESLICE, REMAINING_TIMESLICE, PAGER,
         MYSELF, CPU, PRESENT_LINKS,
-        PARTNER, PROXY, XP_CC, MAILBOX_PTRS
+        PARTNER, PROXY, XP_CC, MAILBOX_PTRS,
+        /**
+         * The TCB lock (8.3.3): a spinlock word in the global-modified line. Not in Table 3 (the
+         * thesis's final design does without it); placed in that line's dummy space.
+         */
+        LOCK,
+        /**
+         * The published receive specifier (0: not receiving, -1: any, else the raw id of the
+         * thread it receives from), which senders on other CPUs read under the TCB lock to learn
+         * whether the receiver is ready (8.3.3). In the global-modified line's dummy space.
+         */
+        WAIT_FOR
     }
 
     /** Bytes a TCB occupies (five 32-byte lines in the grouped layout). */
@@ -62,9 +73,11 @@ public enum TcbLayout {
             GROUPED[Field.PROXY.ordinal()] = 132;
             GROUPED[Field.XP_CC.ordinal()] = 136;
             GROUPED[Field.MAILBOX_PTRS.ordinal()] = 140;
+            GROUPED[Field.LOCK.ordinal()] = 148;
+            GROUPED[Field.WAIT_FOR.ordinal()] = 152;
 
             // A plain struct in declaration order: identity, state, IPC, scheduling, links, SMP.
-            Field[] order = {Field.MYSELF, Field.STATE, Field.PARTNER, Field.CPU, Field.PRIORITY,
+            Field[] order = {Field.MYSELF, Field.STATE, Field.PARTNER, Field.LOCK, Field.WAIT_FOR, Field.CPU, Field.PRIORITY,
                     Field.TIMESLICE, Field.REMAINING_TIMESLICE, Field.IPC_BUFFER, Field.TIMEOUT,
                     Field.READY_LINKS, Field.WAKEUP_LINKS, Field.SEND_QUEUE, Field.SEND_LINKS, Field.PAGER,
                     Field.STACK, Field.RESOURCES, Field.COMM_AREA, Field.PROXY, Field.XP_CC,

@@ -8,6 +8,12 @@ public enum ThreadState {
     WAITING,
     /** Waiting in its send phase for the receiver to get ready ("polling", inactively). */
     POLLING,
+    /**
+     * "Locked waiting" (thesis 8.3.5): the thread's cross-processor send is in the hands of a
+     * proxy on the receiver's CPU; only the reply mailbox of that proxy (8.4.1) makes it run
+     * again. No local timeout: the proxy keeps the send timeout.
+     */
+    LOCKED_WAITING,
     /** Terminated (its program returned or threw) or deleted. */
     DEAD
 }

@@ -1,0 +1,43 @@
+package l4smp.kernel.xcpu;
+
+import l4smp.emulator.cpu.Cpu;
+
+/**
+ * {@link XcpuMemory} on a simulated CPU: every operation goes through {@link Cpu}'s accessors,
+ * so it is charged by the MESI accounting layer and is an interleaving point (deterministic
+ * mode). Owner CPU only.
+ */
+public final class CpuXcpuMemory implements XcpuMemory {
+
+    private final Cpu cpu;
+
+    public CpuXcpuMemory(Cpu cpu) {
+        this.cpu = cpu;
+    }
+
+    @Override
+    public int loadAcquire(long pa) {
+        return cpu.loadInt(pa); // Cpu.loadInt reads with acquire after charging the access
+    }
+
+    @Override
+    public void storeRelease(long pa, int value) {
+        cpu.storeInt(pa, value); // Cpu.storeInt stores with release before charging the access
+    }
+
+    @Override
+    public int xchgVolatile(long pa, int value) {
+        return cpu.xchgInt(pa, value);
+    }
+
+    @Override
+    public boolean casVolatile(long pa, int expect, int update) {
+        return cpu.casInt(pa, expect, update);
+    }
+
+    @Override
+    public void spinUntilEquals(long pa, int value, String reason) {
+        // Slow path (contention): the condition object is allocated here only.
+        cpu.spinWaitUntil(() -> cpu.loadInt(pa) == value, reason, false);
+    }
+}

@@ -1,0 +1,96 @@
+package l4smp.kernel.xcpu;
+
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadId;
+
+/**
+ * One XCPU mailbox (thesis 8.3.4, 8.4) of the ordered CPU pair {@code source -> dest}, with its
+ * proxy thread on {@code dest} ({@code mailbox[id].proxy} of the check_n_ack pseudo-code).
+ *
+ * <h2>Simulated memory: one line</h2>
+ * <pre>
+ *   +0  lock     the mailbox spinlock (appendix A)
+ *   +4  busy     0 free, 1 claimed (from "find free mailbox" until the reply is consumed)
+ *   +8  op       {@link #OP_SEND} (to the proxy) or {@link #OP_RETURN} (the reply, 8.4.1)
+ *   +12 sender   the sender's thread id (raw)
+ *   +16 dest     the destination's thread id (raw)
+ *   +20 tag      the send tag (message tag)
+ *   +24 code     the completion code of the reply
+ * </pre>
+ * The words the protocol depends on ({@code lock}, {@code busy}) are real simulated words; the
+ * parameters are written as simulated words too (so the traffic is visible) and mirrored in the
+ * Java fields below, which the kernel reads.
+ *
+ * <h2>Thread contract</h2>
+ * The parameter fields are written by the claiming CPU between {@link MailboxPool#tryClaim} and
+ * the flag set (a volatile CAS) and read by the destination after its check_n_ack found the flag
+ * (an acquire load): the flag publishes them. The proxy fields are the destination's only; the
+ * reply fields are written by the destination before it sets the reply flag and read by the
+ * source after it found the reply flag. Plain fields, published by the flag line.
+ */
+public final class Mailbox {
+
+    public static final int LOCK = 0;
+    public static final int BUSY = 4;
+    public static final int OP = 8;
+    public static final int SENDER = 12;
+    public static final int DEST = 16;
+    public static final int TAG = 20;
+    public static final int CODE = 24;
+
+    /** A cross-processor IPC send: the proxy runs the xp send path. */
+    public static final int OP_SEND = 1;
+    /** The reply: the sender's xp operation is done, its completion code is in the mailbox. */
+    public static final int OP_RETURN = 2;
+
+    public final int source;
+    public final int dest;
+    public final int slot;
+    /** The global index ({@code (source * cpus + dest) * perPair + slot}). */
+    public final int index;
+    /** Flag bit of the request in {@code dest}'s flag line (0..127). */
+    public final int requestBit;
+    /** Flag bit of the reply in {@code source}'s flag line (128..255). */
+    public final int replyBit;
+    /** The mailbox line. */
+    public final long address;
+    /** The proxy thread on {@code dest} that serves this mailbox (immutable after boot). */
+    public Tcb proxy;
+
+    // ---- the request (source writes, dest reads; published by the flag) ----------------------
+    public int op;
+    public Tcb sender;
+    public ThreadId destId = ThreadId.NIL;
+    public int tag;
+    /** The sender's send deadline on the simulated clock ({@code Long.MAX_VALUE}: never). */
+    public long deadline;
+    /** Copy-on-sender experiment: the message registers were already staged by the sender. */
+    public boolean preCopied;
+    public final long[] staged = new long[64];
+
+    // ---- the proxy's state (dest only) ---------------------------------------------------------
+    public int proxyState;
+    /** The receiver the proxy sends to (while it polls, or transmits). */
+    public Tcb receiver;
+
+    // ---- the reply (dest writes, source reads; published by the reply flag) ------------------
+    /** The completion code: 0 or an IPC error word. */
+    public int completion;
+    /** The receiver's processor number (1..k), for the sender's result. */
+    public int receiverProcessor;
+
+    Mailbox(int source, int dest, int slot, int index, int requestBit, int replyBit, long address) {
+        this.source = source;
+        this.dest = dest;
+        this.slot = slot;
+        this.index = index;
+        this.requestBit = requestBit;
+        this.replyBit = replyBit;
+        this.address = address;
+    }
+
+    @Override
+    public String toString() {
+        return "mailbox" + index + "(" + source + "->" + dest + "#" + slot + ")";
+    }
+}

@@ -1,0 +1,128 @@
+package l4smp.kernel.xcpu;
+
+import l4smp.emulator.cache.AttributionTags;
+import l4smp.emulator.cache.KernelRegion;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The machine-wide XCPU structures (thesis 8.3.4, 8.4): the mailboxes of every ordered CPU
+ * pair, one packed flag line per CPU, one "IPI not yet acknowledged" word per CPU, and the
+ * published time of each CPU's next mailbox check.
+ *
+ * <h2>Numbering (closing an open point of 8.3.4)</h2>
+ * The thesis packs 256 flags in one 32-byte line and leaves open how mailboxes map to flags and
+ * how the reply of 8.4.1 ("the ipc mailbox previously used ... can be used for the reply") is
+ * flagged on the sender's CPU. Here each ordered pair {@code s -> d} owns
+ * {@code perPair = max(1, 128 / cpus)} mailboxes; mailbox {@code (s, d, i)} raises request bit
+ * {@code s * perPair + i} (0..127) in {@code d}'s line and, reused for the reply, reply bit
+ * {@code 128 + d * perPair + i} in {@code s}'s line. A reply therefore never needs a free
+ * mailbox (no mailbox can be exhausted by replies), and each mailbox has its own proxy thread
+ * on {@code d} (the pseudo-code's {@code mailbox[id].proxy}).
+ *
+ * <p>Thread contract: built at boot (setup thread); afterwards immutable, except the per-CPU
+ * next-check words ({@link #nextCheckVolatile}, written by their CPU only) and the simulated
+ * words, which CPUs access through their {@link XcpuMemory}.
+ */
+public final class XcpuFabric {
+
+    /** The published next check of an idle CPU: never (an IPI is needed). */
+    public static final long IDLE = Long.MAX_VALUE;
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    /** Longs between two CPUs' next-check words (two host cache lines: no false sharing). */
+    private static final int STRIDE = 16;
+
+    private final int cpus;
+    private final int perPair;
+    private final Mailbox[] mailboxes;
+    private final long[] flagLines;
+    private final long[] ipiPending;
+    private final long[] nextCheck;
+
+    /** Allocates the structures in {@code region} (setup only). */
+    public XcpuFabric(int cpus, KernelRegion region) {
+        if (cpus < 2) {
+            throw new IllegalArgumentException("XCPU mailboxes need at least 2 CPUs, got " + cpus);
+        }
+        this.cpus = cpus;
+        this.perPair = Math.max(1, (FlagLine.BITS / 2) / cpus);
+        this.flagLines = new long[cpus];
+        this.ipiPending = new long[cpus];
+        this.nextCheck = new long[(cpus + 2) * STRIDE];
+        for (int c = 0; c < cpus; c++) {
+            flagLines[c] = region.allocateBytes(4L * FlagLine.WORDS, AttributionTags.MAILBOX);
+            ipiPending[c] = region.allocateLines(1, AttributionTags.MAILBOX);
+            LONGS.setRelease(nextCheck, (c + 1) * STRIDE, IDLE);
+        }
+        this.mailboxes = new Mailbox[cpus * cpus * perPair];
+        int line = region.lineBytes();
+        int mailboxBytes = Math.max(line, 32);
+        for (int s = 0; s < cpus; s++) {
+            for (int d = 0; d < cpus; d++) {
+                if (s == d) {
+                    continue;
+                }
+                long base = region.allocateBytes((long) mailboxBytes * perPair, AttributionTags.MAILBOX);
+                for (int i = 0; i < perPair; i++) {
+                    int index = (s * cpus + d) * perPair + i;
+                    mailboxes[index] = new Mailbox(s, d, i, index, s * perPair + i,
+                            FlagLine.BITS / 2 + d * perPair + i, base + (long) i * mailboxBytes);
+                }
+            }
+        }
+    }
+
+    public int cpus() {
+        return cpus;
+    }
+
+    /** Mailboxes per ordered CPU pair. */
+    public int perPair() {
+        return perPair;
+    }
+
+    /** Mailbox {@code slot} of the pair {@code source -> dest}. */
+    public Mailbox mailbox(int source, int dest, int slot) {
+        return mailboxes[(source * cpus + dest) * perPair + slot];
+    }
+
+    /** Every mailbox (null entries for s == d). */
+    public Mailbox[] mailboxes() {
+        return mailboxes;
+    }
+
+    /** The mailbox behind flag {@code bit} of CPU {@code cpu}'s line. */
+    public Mailbox mailboxForBit(int cpu, int bit) {
+        if (bit < FlagLine.BITS / 2) {
+            return mailbox(bit / perPair, cpu, bit % perPair); // a request to cpu
+        }
+        int b = bit - FlagLine.BITS / 2;
+        return mailbox(cpu, b / perPair, b % perPair); // a reply to a request cpu sent
+    }
+
+    /** The packed flag line of {@code cpu}. */
+    public long flagLine(int cpu) {
+        return flagLines[cpu];
+    }
+
+    /** The "XCPU IPI sent and not yet taken" word of {@code cpu}. */
+    public long ipiPendingWord(int cpu) {
+        return ipiPending[cpu];
+    }
+
+    /**
+     * When {@code cpu} checks its mailboxes next (its clock), or {@link #IDLE}. Any CPU: a
+     * sender reads it after setting a flag; the order flag-store, next-check-load against the
+     * owner's next-check-store, flag-load is Dekker's, hence volatile.
+     */
+    public long nextCheckVolatile(int cpu) {
+        return (long) LONGS.getVolatile(nextCheck, (cpu + 1) * STRIDE);
+    }
+
+    /** Publishes when {@code cpu} checks next. Owner CPU only. */
+    public void setNextCheckVolatile(int cpu, long when) {
+        LONGS.setVolatile(nextCheck, (cpu + 1) * STRIDE, when);
+    }
+}
