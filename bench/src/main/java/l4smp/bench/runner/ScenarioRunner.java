@@ -178,7 +178,9 @@ public final class ScenarioRunner {
                     byOwner.put(e.getKey(), Map.of("coherence_misses", e.getValue()[0], "invalidations", e.getValue()[1]));
                 }
             }
-            results.put("coherence_by_owner", byOwner);
+            if (!byOwner.isEmpty()) {
+                results.put("coherence_by_owner", byOwner);
+            }
         }
         List<RunReport.RecorderReport> recorders = new ArrayList<>();
         Histogram cycles = new Histogram(3);
