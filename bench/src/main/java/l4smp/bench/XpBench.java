@@ -96,7 +96,7 @@ public final class XpBench {
         b.put("coherence transitions, cycles (within the parts)", coherenceCycles / trips);
 
         XpIpcExperiments.XpRun host = XpIpcExperiments.crossPingPong(
-                MachineConfig.builder().cpus(2).costModel(model).pinning(false).build(), KernelConfig.DEFAULT,
+                MachineConfig.builder().cpus(2).costModel(model).pinning(true).build(), KernelConfig.DEFAULT,
                 hostRounds, hostRounds / 10);
         double baseline = spscBaseline(hostRounds + hostRounds / 10, hostRounds / 10);
         return new Result((double) run.cycles() / rounds, b, median(host.hostNanos()), baseline);
@@ -148,8 +148,4 @@ public final class XpBench {
         return v[v.length / 2];
     }
 
-    public static void main(String[] args) {
-        CostModel model = args.length > 0 ? CostModel.preset(args[0]) : CostModel.PIII_450;
-        System.out.print(measure(model, 200, 2000));
-    }
 }

@@ -43,6 +43,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Measured iterations of each; the median is reported (default ${DEFAULT-VALUE}).")
     int iterations;
 
+    @Option(names = "--what", paramLabel = "local|cross|memory|all", defaultValue = "local",
+            description = "What to measure: the local round trip against bare continuations (default), the "
+                    + "cross-processor round trip (simulated breakdown; host time against two spinning threads "
+                    + "over SPSC queues), the accounting layer's accesses per host second, or all.")
+    String what;
+
     @Option(names = "--mode", paramLabel = "parallel|deterministic|both", defaultValue = "both",
             description = "Kernel run mode(s) to measure, both on one CPU (default ${DEFAULT-VALUE}).")
     String mode;
@@ -69,6 +75,32 @@ final class BenchCommand implements Callable<Integer> {
                     "option '--mode' must be parallel, deterministic or both, got '" + mode + "'");
         }
         PrintWriter out = cl.getOut();
+        boolean local;
+        boolean cross;
+        boolean memory;
+        switch (what.toLowerCase(Locale.ROOT)) {
+            case "local" -> { local = true; cross = false; memory = false; }
+            case "cross" -> { local = false; cross = true; memory = false; }
+            case "memory" -> { local = false; cross = false; memory = true; }
+            case "all" -> { local = true; cross = true; memory = true; }
+            default -> throw new CommandLine.ParameterException(cl,
+                    "option '--what' must be local, cross, memory or all, got '" + what + "'");
+        }
+        if (memory) {
+            var speeds = l4smp.bench.reproduce.AccessSpeed.measure(20_000_000L, 3);
+            var last = speeds.get(speeds.size() - 1);
+            out.printf(Locale.ROOT, "accounting layer, one host thread (PIII_450), million simulated accesses per host second:%n"
+                    + "  L1-hit reads %.1f, L1-hit writes %.1f, L2-miss reads (each evicts) %.1f%n",
+                    last.l1HitReadsMps(), last.l1HitWritesMps(), last.l2MissReadsMps());
+            out.flush();
+        }
+        if (cross) {
+            out.print(l4smp.bench.XpBench.measure(l4smp.emulator.cost.CostModel.PIII_450, 200, 20_000));
+            out.flush();
+        }
+        if (!local) {
+            return 0;
+        }
         ScenarioRunner runner = new ScenarioRunner(Scenarios.load(), null);
         out.printf(Locale.ROOT, "local IPC round trip (call / reply-and-wait, one CPU), %,d round trips per iteration, "
                 + "%d warm-up + %d measured iterations, median:%n", rounds, warmup, iterations);

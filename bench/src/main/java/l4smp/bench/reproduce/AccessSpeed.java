@@ -8,22 +8,27 @@ import l4smp.emulator.memory.PhysicalMemory;
 /**
  * A JMH-free micro-measurement of the accounting layer's host speed: simulated accesses per
  * host second on one host thread, for an L1-hit workload (reads, then writes to M lines) and a
- * miss-heavy one (every access an L2 miss with an eviction). Prints to stdout.
- *
- * <p>Usage: {@code java ... l4smp.bench.reproduce.AccessSpeed [millionAccesses]}
+ * miss-heavy one (every access an L2 miss with an eviction). {@code l4smp bench --what memory}
+ * prints it.
  */
 public final class AccessSpeed {
     private AccessSpeed() { }
 
-    public static void main(String[] args) {
-        long n = (args.length > 0 ? Long.parseLong(args[0]) : 50) * 1_000_000L;
+    /** The figures of one round: simulated accesses per host second, in millions. */
+    public record Speed(double l1HitReadsMps, double l1HitWritesMps, double l2MissReadsMps) {
+    }
+
+    /**
+     * Measures {@code rounds} rounds of {@code n} accesses each (the first a warm-up of the JIT
+     * counts as a round too; take the last) on one host thread.
+     */
+    public static java.util.List<Speed> measure(long n, int rounds) {
         CostModel model = CostModel.PIII_450;
         PhysicalMemory phys = new PhysicalMemory(64L << 20);
         int line = model.lineBytes();
         long sink = 0;
-        System.out.printf("accounting layer speed, %s, %d M accesses per run, one host thread%n",
-                model.name(), n / 1_000_000);
-        for (int round = 0; round < 3; round++) {
+        java.util.List<Speed> out = new java.util.ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
             MemorySystem m = new MemorySystem(model, 2, phys);
             sink += run(m, AccessKind.READ, 0x10000, 64 * line, line, n / 5);          // warm-up
             long t0 = System.nanoTime();
@@ -35,11 +40,14 @@ public final class AccessSpeed {
             long missN = n / 10;
             sink += run(m, AccessKind.READ, 0x100000, 8L << 20, line, missN);
             long t3 = System.nanoTime();
-            System.out.printf("round %d: L1-hit reads %6.1f M/s   L1-hit writes %6.1f M/s   L2-miss reads %6.1f M/s%n",
-                    round, n * 1e3 / (t1 - t0), n * 1e3 / (t2 - t1), missN * 1e3 / (t3 - t2));
+            out.add(new Speed(n * 1e3 / (t1 - t0), n * 1e3 / (t2 - t1), missN * 1e3 / (t3 - t2)));
         }
-        System.out.println("(checksum " + sink + ")");
+        blackhole = sink;
+        return out;
     }
+
+    /** Keeps the measured loops' results alive. */
+    static volatile long blackhole;
 
     private static long run(MemorySystem m, AccessKind kind, long base, long span, int stride, long count) {
         long cycles = 0;

@@ -368,11 +368,4 @@ public final class XpIpcExperiments {
         rows.addAll(d8(model));
         return rows;
     }
-
-    public static void main(String[] args) {
-        CostModel model = args.length > 0 ? CostModel.preset(args[0]) : CostModel.PIII_450;
-        for (ReproduceRow row : all(model)) {
-            System.out.println(row);
-        }
-    }
 }
