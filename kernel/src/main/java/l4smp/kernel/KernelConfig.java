@@ -13,12 +13,27 @@ package l4smp.kernel;
  *                        switching). An estimate, not a measurement of the thesis: FXSAVE and
  *                        FXRSTOR move 512 bytes (16 lines of 32 bytes) each way.
  * @param tcbLayout       where TCB fields lie in simulated memory (thesis 8.6)
+ * @param shootdownPolicy which CPUs an unmap's TLB shootdown interrupts: all others
+ *                        (implementation decision 5, the default) or those whose current space may
+ *                        cache the pages (thesis 9.3, option 1)
  */
 public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
-                           l4smp.kernel.thread.TcbLayout tcbLayout) {
+                           l4smp.kernel.thread.TcbLayout tcbLayout,
+                           l4smp.kernel.space.TlbShootdown.Policy shootdownPolicy) {
 
     /** 1 ms ticks, 10-tick timeslices (the L4 defaults); 300-cycle FPU switch (estimate); grouped TCBs. */
-    public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300, l4smp.kernel.thread.TcbLayout.GROUPED);
+    public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300, l4smp.kernel.thread.TcbLayout.GROUPED,
+            l4smp.kernel.space.TlbShootdown.Policy.ALL);
+
+    /** With the thesis's shootdown policy default. */
+    public KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles, l4smp.kernel.thread.TcbLayout tcbLayout) {
+        this(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, l4smp.kernel.space.TlbShootdown.Policy.ALL);
+    }
+
+    /** This configuration with another TLB shootdown policy. */
+    public KernelConfig withShootdownPolicy(l4smp.kernel.space.TlbShootdown.Policy policy) {
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, policy);
+    }
 
     /** The defaults with another tick and timeslice. */
     public KernelConfig(double tickMicros, int timesliceTicks) {
@@ -32,7 +47,7 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
 
     /** This configuration with another TCB layout. */
     public KernelConfig withTcbLayout(l4smp.kernel.thread.TcbLayout layout) {
-        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout);
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout, shootdownPolicy);
     }
 
     public KernelConfig {
@@ -40,6 +55,7 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
             throw new IllegalArgumentException("tick period must be > 0 microseconds, got " + tickMicros);
         }
         java.util.Objects.requireNonNull(tcbLayout, "tcbLayout");
+        java.util.Objects.requireNonNull(shootdownPolicy, "shootdownPolicy");
         if (fpuSwitchCycles < 0) {
             throw new IllegalArgumentException("FPU switch cost must be >= 0 cycles, got " + fpuSwitchCycles);
         }

@@ -111,6 +111,10 @@ public final class IpcPath {
         kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
         if (dest.state == ThreadState.WAITING && (dest.receiveFrom.isAny() || dest.receiveFrom.equals(t.id))) {
             int result = transmit(t, dest);
+            if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+                kernel.spaces().ipc().suspended(kcpu, t, dest, true);
+                return false;
+            }
             if (result != 0) {
                 fail(t, senderCode(result), IpcError.PHASE_SEND);
                 return false;
@@ -170,6 +174,10 @@ public final class IpcPath {
             kcpu.wakeups().remove(sender);
             sender.state = ThreadState.READY;
             int result = transmit(sender, t);
+            if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+                kernel.spaces().ipc().suspended(kcpu, sender, t, false);
+                return;
+            }
             if (sender.hardwareLine >= 0) {
                 sender.state = ThreadState.WAITING; // an interrupt thread only ever "sends"
                 return;
@@ -220,6 +228,9 @@ public final class IpcPath {
         }
         System.arraycopy(from.mr, 1, to.mr, 1, u);
         int result = t == 0 ? 0 : transferTyped(from, to, u, t);
+        if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+            return result; // a page fault stopped the long IPC (8.3.2): the caller suspends it
+        }
         boolean wasWaiting = to.state == ThreadState.WAITING;
         if (result != 0) {
             fail(to, receiverCode(result), IpcError.PHASE_RECEIVE);
@@ -249,6 +260,9 @@ public final class IpcPath {
      * error codes ({@code sender | receiver << 8}).
      */
     private int transferTyped(Tcb from, Tcb to, int u, int t) {
+        if (l4smp.kernel.space.SpaceIpc.involves(from, to)) {
+            return kernel.spaces().ipc().transferTyped(kcpu, from, to, u, t); // across address spaces
+        }
         if ((t & 1) != 0) {
             return both(IpcError.MESSAGE_OVERFLOW); // an item is two words
         }
@@ -387,6 +401,9 @@ public final class IpcPath {
 
     /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */
     public void timeoutExpired(Tcb t) {
+        if (t.fault != null && kernel.spaces().ipc().timeoutExpired(kcpu, t)) {
+            return; // the transfer timeout of a long IPC suspended by a page fault
+        }
         if (t.state == ThreadState.POLLING) {
             Tcb dest = t.partner;
             if (dest != null && t.inSendQueue) {
