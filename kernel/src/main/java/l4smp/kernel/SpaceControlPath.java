@@ -70,5 +70,9 @@ public final class SpaceControlPath {
     /** The PAGE_FAULT trap of {@code t}: the fault becomes an IPC to its pager. */
     static void pageFault(Kernel kernel, KernelCpu k, Tcb t) {
         kernel.spaces().ipc().userFault(k, t);
+        if (t.state == l4smp.kernel.thread.ThreadState.READY && !t.inReadyList) {
+            k.readyList().enqueueHead(t); // the fault could not be sent: back to the program, which fails
+            k.setSwitchHint(t);
+        }
     }
 }

@@ -59,8 +59,9 @@ final class SpaceAccess {
             FaultAccess.record(f, (int) va, write);
             KernelTraps.trap(self, Syscall.PAGE_FAULT);
             if (f.failed()) {
+                String why = IpcError.describe(f.failedError());
                 FaultAccess.clearFailed(f);
-                throw new UnresolvedPageFault(va, IpcError.describe(f.failedError()));
+                throw new UnresolvedPageFault(va, "the page-fault IPC failed: " + why);
             }
             k.preemptionPoint(self);
         }
