@@ -181,6 +181,29 @@ public final class Kernel {
         return new Kernel(machine, config, false);
     }
 
+    /** The address-space layer, created on first use (setup). */
+    private volatile l4smp.kernel.space.Spaces spaces;
+
+    /** The address-space layer (spaces, mapping database, sigma0, TLB shootdown); created at first call, at setup. */
+    public l4smp.kernel.space.Spaces spaces() {
+        l4smp.kernel.space.Spaces s = spaces;
+        if (s == null) {
+            synchronized (this) {
+                s = spaces;
+                if (s == null) {
+                    s = l4smp.kernel.space.Spaces.create(this);
+                    spaces = s;
+                }
+            }
+        }
+        return s;
+    }
+
+    /** The address-space layer, or null when no one set it up. Any thread. */
+    public l4smp.kernel.space.Spaces spacesOrNull() {
+        return spaces;
+    }
+
     /** Installs the kernel on every CPU of {@code machine}. Setup only. */
     public static Kernel boot(Machine machine) {
         return new Kernel(machine, KernelConfig.DEFAULT);

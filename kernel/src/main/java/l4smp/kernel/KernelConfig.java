@@ -22,10 +22,13 @@ package l4smp.kernel;
  *                        receiver's CPU (implementation decision 2, the default and the only
  *                        safe choice: the receive buffers may be written while the receiver's
  *                        timeout fires, the race of 8.3.3)
+ * @param shootdownPolicy which CPUs an unmap's TLB shootdown interrupts: all others
+ *                        (implementation decision 5, the default) or those whose current space may
+ *                        cache the pages (thesis 9.3, option 1)
  */
 public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
                            l4smp.kernel.thread.TcbLayout tcbLayout, long xcpuMaxLatencyCycles,
-                           boolean copyOnSender) {
+                           boolean copyOnSender, l4smp.kernel.space.TlbShootdown.Policy shootdownPolicy) {
 
     /** 1 ms ticks, 10-tick timeslices (the L4 defaults); 300-cycle FPU switch (estimate); grouped TCBs. */
     public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300, l4smp.kernel.thread.TcbLayout.GROUPED);
@@ -40,25 +43,38 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
         this(tickMicros, timesliceTicks, fpuSwitchCycles, l4smp.kernel.thread.TcbLayout.GROUPED);
     }
 
-    /** The defaults for cross-processor IPC (IPI-delivery latency bound, copy on the receiver). */
+    /**
+     * The defaults for cross-processor IPC (IPI-delivery latency bound, copy on the receiver) and
+     * for TLB shootdown (to all other CPUs).
+     */
     public KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
                         l4smp.kernel.thread.TcbLayout tcbLayout) {
-        this(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, -1, false);
+        this(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, -1, false,
+                l4smp.kernel.space.TlbShootdown.Policy.ALL);
     }
 
     /** This configuration with another TCB layout. */
     public KernelConfig withTcbLayout(l4smp.kernel.thread.TcbLayout layout) {
-        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout, xcpuMaxLatencyCycles, copyOnSender);
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout, xcpuMaxLatencyCycles, copyOnSender,
+                shootdownPolicy);
     }
 
     /** This configuration with another latency bound for cross-processor requests (-1: IPI delivery time). */
     public KernelConfig withXcpuMaxLatency(long cycles) {
-        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, cycles, copyOnSender);
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, cycles, copyOnSender,
+                shootdownPolicy);
     }
 
     /** This configuration copying cross-processor messages on the sender's CPU (experiment only, D4). */
     public KernelConfig withCopyOnSender(boolean onSender) {
-        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, onSender);
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, onSender,
+                shootdownPolicy);
+    }
+
+    /** This configuration with another TLB shootdown policy. */
+    public KernelConfig withShootdownPolicy(l4smp.kernel.space.TlbShootdown.Policy policy) {
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
+                policy);
     }
 
     public KernelConfig {
@@ -66,6 +82,7 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
             throw new IllegalArgumentException("tick period must be > 0 microseconds, got " + tickMicros);
         }
         java.util.Objects.requireNonNull(tcbLayout, "tcbLayout");
+        java.util.Objects.requireNonNull(shootdownPolicy, "shootdownPolicy");
         if (fpuSwitchCycles < 0) {
             throw new IllegalArgumentException("FPU switch cost must be >= 0 cycles, got " + fpuSwitchCycles);
         }

@@ -193,6 +193,12 @@ public final class KernelCpu implements Dispatcher {
         }
         cpu.advance(exitCycles);
         deadline = due;
+        // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
+        l4smp.kernel.space.Spaces spaces = kernel.spacesOrNull();
+        if (spaces != null && spaces.beforeRun(this, t)) {
+            current = null;
+            return;
+        }
         t.continuation.run();
         current = null;
         if (xp != null) {
@@ -216,6 +222,8 @@ public final class KernelCpu implements Dispatcher {
             case Syscall.TIMER -> timerInterrupt(t);
             case Syscall.THREAD_CONTROL -> threadControl.threadControl(t);
             case Syscall.EXCHANGE_REGISTERS -> threadControl.exchangeRegisters(t);
+            case Syscall.SPACE_CONTROL -> SpaceControlPath.spaceControl(kernel, this, t);
+            case Syscall.PAGE_FAULT -> SpaceControlPath.pageFault(kernel, this, t);
             default -> throw new IllegalStateException("thread " + t + " trapped with unknown trap " + t.trap);
         }
     }
@@ -313,6 +321,10 @@ public final class KernelCpu implements Dispatcher {
         int line = vector - IoApic.VECTOR_BASE;
         if (line >= 0 && line < InterruptThreads.LINES) {
             deviceInterrupt(line, interrupt);
+            return;
+        }
+        if (vector == l4smp.kernel.space.TlbShootdown.VECTOR && kernel.spacesOrNull() != null) {
+            kernel.spacesOrNull().onShootdownIpi(this); // TLB shootdown (3.1.1, 9.3)
             return;
         }
         if (vector == Kernel.PROBE_VECTOR) {

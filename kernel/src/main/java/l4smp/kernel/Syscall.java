@@ -14,6 +14,10 @@ public final class Syscall {
     public static final int THREAD_CONTROL = 5;
     /** ExchangeRegisters. */
     public static final int EXCHANGE_REGISTERS = 6;
+    /** ThreadControl with a space specifier, and Unmap (the address-space issue). */
+    public static final int SPACE_CONTROL = 20;
+    /** Not a system call: a user access faulted; the kernel sends the page-fault IPC. */
+    public static final int PAGE_FAULT = 21;
     /** Not a system call: the timer ticked, or a timeout of this CPU expired, while the thread ran. */
     public static final int TIMER = 4;
 
@@ -41,6 +45,8 @@ public final class Syscall {
             case TIMER -> "timer";
             case THREAD_CONTROL -> "thread-control";
             case EXCHANGE_REGISTERS -> "exchange-registers";
+            case SPACE_CONTROL -> "space-control";
+            case PAGE_FAULT -> "page-fault";
             default -> "trap" + trap;
         };
     }

@@ -156,6 +156,10 @@ public final class L4 {
     /** Stores {@code bytes} at {@code address} of the (flat) user space, charged as writes. */
     public static void writeBytes(long address, byte[] bytes) {
         KernelCpu k = kernelCpu();
+        if (k.current().space != null) {
+            SpaceAccess.writeBytes(k, k.current(), address, bytes); // through the MMU (address spaces)
+            return;
+        }
         checkUserRange(k, address, bytes.length);
         k.cpu().machine().physicalMemory().writeBytesPlain(address, bytes, 0, bytes.length);
         int line = k.cpu().cost().lineBytes();
@@ -168,6 +172,9 @@ public final class L4 {
     /** Loads {@code length} bytes from {@code address} of the (flat) user space, charged as reads. */
     public static byte[] readBytes(long address, int length) {
         KernelCpu k = kernelCpu();
+        if (k.current().space != null) {
+            return SpaceAccess.readBytes(k, k.current(), address, length); // through the MMU (address spaces)
+        }
         checkUserRange(k, address, length);
         int line = k.cpu().cost().lineBytes();
         for (long a = address - address % line; a < address + length; a += line) {
@@ -400,6 +407,107 @@ public final class L4 {
     public static void utcbWrite(int offset, long value) {
         Utcb.checkWritable(offset);
         self().userHandle = value;
+    }
+
+    // ---- memory and address spaces (thesis 2.2; X.2) -------------------------------------------
+
+    /**
+     * Loads the 32-bit word at virtual address {@code va} (4-byte aligned) of the caller's space:
+     * TLB, page walk, and on a missing or write-protected page a page fault, which the kernel
+     * sends to the thread's pager as an IPC; the access is retried after the pager's reply.
+     * {@link l4smp.kernel.space.UnresolvedPageFault} when no pager resolves it. A thread without
+     * a space addresses physical memory (the flat space).
+     */
+    public static int load(long va) {
+        KernelCpu k = kernelCpu();
+        return k.cpu().loadInt(SpaceAccess.physical(k, k.current(), va, false));
+    }
+
+    /** Stores the 32-bit word at {@code va} (see {@link #load}). */
+    public static void store(long va, int value) {
+        KernelCpu k = kernelCpu();
+        k.cpu().storeInt(SpaceAccess.physical(k, k.current(), va, true), value);
+    }
+
+    /** {@code lock cmpxchg} on the word at {@code va}. */
+    public static boolean cas(long va, int expect, int update) {
+        KernelCpu k = kernelCpu();
+        return k.cpu().casInt(SpaceAccess.physical(k, k.current(), va, true), expect, update);
+    }
+
+    /** {@code xchg} on the word at {@code va}. */
+    public static int xchg(long va, int value) {
+        KernelCpu k = kernelCpu();
+        return k.cpu().xchgInt(SpaceAccess.physical(k, k.current(), va, true), value);
+    }
+
+    /** {@code lock xadd} on the word at {@code va}. */
+    public static int fetchAdd(long va, int delta) {
+        KernelCpu k = kernelCpu();
+        return k.cpu().fetchAddInt(SpaceAccess.physical(k, k.current(), va, true), delta);
+    }
+
+    /**
+     * ThreadControl with a space specifier (X.2): creates a thread on the caller's processor in
+     * a new address space ({@code spaceOf} = {@link ThreadId#NIL}) or in the space of thread
+     * {@code spaceOf}, with {@code pager}. Returns its id, or {@link ThreadId#NIL} with
+     * {@link #errorCode()} 2 (a stale id, or a thread without a space) or 8 (out of memory).
+     */
+    public static ThreadId threadControl(ThreadSpec spec, ThreadId spaceOf, ThreadId pager) {
+        if (spec == null || spaceOf == null) {
+            throw new IllegalArgumentException("thread spec and space specifier must not be null");
+        }
+        Tcb self = self();
+        self.sysArgument = new l4smp.kernel.SpaceControlPath.Create(
+                new ThreadSpec(spec.name(), processorNumber() - 1, spec.priority(), spec.daemon(), spec.program()),
+                spaceOf, pager);
+        KernelTraps.trap(self, Syscall.SPACE_CONTROL);
+        return (ThreadId) self.sysResult;
+    }
+
+    /**
+     * Unmap (X.2): revokes the rights named in each flexpage MR0..MR{control & 0x3F} from every
+     * mapping derived from the caller's, recursively, and with {@code control} bit 6 (flush) from
+     * the caller's own; waits for the TLB shootdown. Each MR comes back with the reference bits
+     * of the caller's pages (r = accessed, w = dirty).
+     */
+    public static void unmap(int control) {
+        if ((control & ~0x7F) != 0) {
+            throw new IllegalArgumentException("unmap control must be flush bit | count-1 (0..63), got 0x"
+                    + Integer.toHexString(control));
+        }
+        Tcb self = self();
+        self.sysArgument = l4smp.kernel.SpaceControlPath.UNMAP;
+        self.sysTag = control;
+        KernelTraps.trap(self, Syscall.SPACE_CONTROL);
+    }
+
+    /** Unmaps one flexpage (with {@code own}: the caller's mappings too); returns it with its status bits. */
+    public static long unmap(long fpage, boolean own) {
+        Tcb self = self();
+        long saved = self.mr[0];
+        self.mr[0] = fpage;
+        unmap(own ? l4smp.kernel.SpaceControlPath.UNMAP_FLUSH : 0);
+        long result = self.mr[0];
+        self.mr[0] = saved;
+        return result;
+    }
+
+    /**
+     * Asks {@code sigma0} for the flexpage {@code fpage} ({@link l4smp.kernel.space.Sigma0#ANY_PAGE}
+     * for any free frame) to be mapped at {@code va} of the caller's space (X.2 sigma0
+     * protocol). Returns the flexpage received, or 0 (nil) when refused.
+     */
+    public static long sigma0Request(ThreadId sigma0, long fpage, long va) {
+        int log2 = (int) (fpage >>> 4) & 0x3F;
+        setBr(0, l4smp.kernel.ipc.TypedItems.fpage(va, Math.max(12, log2), 7));
+        setMr(1, fpage);
+        setMr(2, 0);
+        int tag = call(sigma0, MsgTag.make(l4smp.kernel.space.Sigma0.REQUEST_LABEL, 2));
+        if (MsgTag.isError(tag) || MsgTag.typed(tag) < 2) {
+            return 0;
+        }
+        return mr(2);
     }
 
     // ---- scheduling ---------------------------------------------------------------------------

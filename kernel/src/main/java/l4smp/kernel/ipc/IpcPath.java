@@ -132,6 +132,10 @@ public final class IpcPath {
         kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
         if (dest.state == ThreadState.WAITING && (dest.receiveFrom.isAny() || dest.receiveFrom.equals(t.id))) {
             int result = transmit(t, dest);
+            if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+                kernel.spaces().ipc().suspended(kcpu, t, dest, true);
+                return false;
+            }
             if (result != 0) {
                 fail(t, senderCode(result), IpcError.PHASE_SEND);
                 return false;
@@ -218,6 +222,10 @@ public final class IpcPath {
             kcpu.wakeups().remove(sender);
             sender.state = ThreadState.READY;
             int result = transmit(sender, t);
+            if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+                kernel.spaces().ipc().suspended(kcpu, sender, t, false);
+                return;
+            }
             if (sender.hardwareLine >= 0) {
                 sender.state = ThreadState.WAITING; // an interrupt thread only ever "sends"
                 return;
@@ -261,6 +269,9 @@ public final class IpcPath {
      */
     private int transmit(Tcb from, Tcb to) {
         int result = copyMessage(from, to, to.mr);
+        if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+            return result; // a page fault stopped the long IPC (8.3.2): the caller suspends it
+        }
         completeReceive(from, to, from.sysTag, result, false);
         return result;
     }
@@ -348,6 +359,18 @@ public final class IpcPath {
      * error codes ({@code sender | receiver << 8}).
      */
     private int transferTyped(Tcb from, Tcb to, int u, int t, long[] out) {
+        if (l4smp.kernel.space.SpaceIpc.involves(from, to)) {
+            if (from.cpuPlain() != to.cpuPlain() || out != to.mr) {
+                // Typed items between address spaces across processors need the fault redo of
+                // 8.4.2 on the sender's CPU, which the space layer does not have yet: refused
+                // as a malformed message rather than copied wrongly.
+                warnOnce(from, "typed items between address spaces across processors are not supported yet ("
+                        + from + " -> " + to + "): message overflow");
+                return both(IpcError.MESSAGE_OVERFLOW);
+            }
+            // Across address spaces, on one CPU (the space layer writes to.mr, which is out).
+            return kernel.spaces().ipc().transferTyped(kcpu, from, to, u, t);
+        }
         if ((t & 1) != 0) {
             return both(IpcError.MESSAGE_OVERFLOW); // an item is two words
         }
@@ -486,6 +509,9 @@ public final class IpcPath {
 
     /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */
     public void timeoutExpired(Tcb t) {
+        if (t.fault != null && kernel.spaces().ipc().timeoutExpired(kcpu, t)) {
+            return; // the transfer timeout of a long IPC suspended by a page fault
+        }
         if (t.xpMailbox != null) {
             xp.proxyTimeout(t); // a proxy's send deadline (8.3.5)
             return;

@@ -162,6 +162,12 @@ public final class Tcb {
     /** The UTCB's base address: message register i is the 32-bit word at 4 * i. */
     public long utcbAddress;
 
+    // ---- address space (thesis 2.2; the space issue) ----------------------------------------
+    /** The thread's address space, or null for the flat identity-mapped space. */
+    public l4smp.kernel.space.AddressSpace space;
+    /** Its page-fault state (created at the first fault). Owner CPU. */
+    public l4smp.kernel.space.FaultState fault;
+
     // ---- execution ---------------------------------------------------------------------------
     public final Continuation continuation;
     /** What the program threw, if it did. */

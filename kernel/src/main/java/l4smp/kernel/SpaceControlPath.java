@@ -1,0 +1,78 @@
+package l4smp.kernel;
+
+import l4smp.kernel.space.AddressSpace;
+import l4smp.kernel.space.Spaces;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadId;
+
+/**
+ * The address-space system calls on one CPU: ThreadControl that creates a thread in a new space
+ * or in the space of an existing thread (X.2; thesis 7.2: on the caller's processor), Unmap
+ * (X.2), and the page-fault trap of a user access. Owner CPU only.
+ */
+public final class SpaceControlPath {
+
+    /** A thread-control request with a space specifier (NIL: a new space) and a pager. */
+    public record Create(ThreadSpec spec, ThreadId spaceOf, ThreadId pager) { }
+
+    /** The unmap request marker ({@code sysTag} = the X.2 control word; fpages in MR0..). */
+    public static final Object UNMAP = new Object();
+
+    /** X.2 Unmap control: the flush bit (the caller's own mappings too). */
+    public static final int UNMAP_FLUSH = 1 << 6;
+
+    private SpaceControlPath() {
+    }
+
+    /** The SPACE_CONTROL trap of {@code t}. */
+    static void spaceControl(Kernel kernel, KernelCpu k, Tcb t) {
+        Spaces spaces = kernel.spaces();
+        t.errorCode = 0;
+        if (t.sysArgument == UNMAP) {
+            t.sysArgument = null;
+            int control = t.sysTag;
+            int count = (control & 0x3F) + 1;
+            AddressSpace s = t.space;
+            for (int i = 0; i < count; i++) {
+                if (s != null) {
+                    t.mr[i] = spaces.unmap(k.cpu(), s, t.mr[i], (control & UNMAP_FLUSH) != 0);
+                }
+            }
+        } else if (t.sysArgument instanceof Create c) {
+            t.sysArgument = null;
+            AddressSpace space;
+            if (c.spaceOf().isNil()) {
+                space = spaces.createSpace(c.spec().name());
+            } else {
+                Tcb other = kernel.lookup(c.spaceOf());
+                space = other == null ? null : other.space;
+            }
+            if (space == null) {
+                t.errorCode = ThreadControlPath.UNAVAILABLE_THREAD; // stale id, or a thread without a space
+                t.sysResult = ThreadId.NIL;
+            } else {
+                Tcb created = kernel.newTcb(c.spec(), k.index());
+                if (created == null) {
+                    t.errorCode = ThreadControlPath.OUT_OF_MEMORY;
+                    t.sysResult = ThreadId.NIL;
+                } else {
+                    created.space = space;
+                    created.pager = c.pager() == null ? ThreadId.NIL : c.pager();
+                    k.admit(created);
+                    t.sysResult = created.id;
+                }
+            }
+        }
+        k.readyList().enqueueHead(t);
+        k.setSwitchHint(t);
+    }
+
+    /** The PAGE_FAULT trap of {@code t}: the fault becomes an IPC to its pager. */
+    static void pageFault(Kernel kernel, KernelCpu k, Tcb t) {
+        kernel.spaces().ipc().userFault(k, t);
+        if (t.state == l4smp.kernel.thread.ThreadState.READY && !t.inReadyList) {
+            k.readyList().enqueueHead(t); // the fault could not be sent: back to the program, which fails
+            k.setSwitchHint(t);
+        }
+    }
+}
