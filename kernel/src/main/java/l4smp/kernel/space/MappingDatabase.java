@@ -462,6 +462,33 @@ public final class MappingDatabase {
         }
     }
 
+    /**
+     * Every mapping, one line each ("space va -&gt; frame rights, parent space va"), sorted: two
+     * runs that end with the same mappings give equal lists. Takes the lock with {@link #SPIN}
+     * (a stopped machine).
+     */
+    public List<String> describe() {
+        lock(SPIN);
+        try {
+            List<String> out = new ArrayList<>();
+            for (AddressSpace s : spaces) {
+                if (s.nodes == null) {
+                    continue;
+                }
+                for (Node n : s.nodes.values()) {
+                    Node p = n.parent;
+                    out.add(s.name + " 0x" + Integer.toHexString(n.vpage << 12) + " -> frame 0x"
+                            + Integer.toHexString(n.frame) + " rights " + n.rights + ", parent "
+                            + (p == null ? "none" : p.space.name + " 0x" + Integer.toHexString(p.vpage << 12)));
+                }
+            }
+            java.util.Collections.sort(out);
+            return out;
+        } finally {
+            unlock();
+        }
+    }
+
     /** Nodes in all trees (a racy count; tests and reports). */
     public int nodeCount() {
         int n = 0;
