@@ -67,6 +67,19 @@ public final class ScenarioContext {
         return kernel;
     }
 
+    /**
+     * The L4 kernel on this machine, booted on the first call with the run's kernel configuration
+     * changed by {@code adjust} (e.g. a scenario's own TLB shootdown policy). Setup only; throws
+     * {@link IllegalStateException} if the kernel was booted already.
+     */
+    public Kernel kernel(java.util.function.UnaryOperator<l4smp.kernel.KernelConfig> adjust) {
+        if (kernel != null) {
+            throw new IllegalStateException("the kernel is booted already");
+        }
+        kernel = Kernel.boot(machine, adjust.apply(kernelConfig));
+        return kernel;
+    }
+
     /** The kernel if the scenario booted one, else {@code null}. */
     public Kernel kernelIfBooted() {
         return kernel;

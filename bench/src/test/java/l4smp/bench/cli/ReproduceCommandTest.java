@@ -22,7 +22,7 @@ class ReproduceCommandTest {
                 new PrintWriter(out, true), new PrintWriter(err, true));
         assertEquals(0, code, () -> out + "\n" + err);
         String text = out.toString();
-        for (String id : new String[]{"C1 ", "C2 ", "C3 ", "D1 ", "D3 ", "D4 ", "D5 ", "D6 ", "D8 "}) {
+        for (String id : new String[]{"C1 ", "C2 ", "C3 ", "D1 ", "D3 ", "D4 ", "D5 ", "D6 ", "D7 ", "D8 "}) {
             assertTrue(text.contains("\n" + id), "row " + id + " missing:\n" + text);
         }
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) of (\\d+) rows hold").matcher(text);

@@ -7,6 +7,7 @@ import l4smp.bench.scenario.ScenarioOptions;
 import l4smp.emulator.Machine;
 import l4smp.emulator.MachineConfig;
 import l4smp.kernel.Kernel;
+import l4smp.kernel.space.Spaces;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -31,7 +32,8 @@ class ScenarioSmokeTest {
 
     @ParameterizedTest
     @CsvSource({"pingpong,1", "ipi-pingpong,2", "client-server,1", "priorities,1", "timeouts,1", "interrupt-storm,1",
-            "ipi-pingpong,4"})
+            "ipi-pingpong,4", "pager,1", "pager,2", "unmap-storm,1", "unmap-storm,2", "unmap-storm,4", "unmap-storm,8",
+            "long-ipc,1"})
     void runsAndRecordsEveryOperation(String name, int cpus) {
         Scenario scenario = find(name);
         assertNotNull(scenario, "scenario " + name + " is not registered");
@@ -52,8 +54,18 @@ class ScenarioSmokeTest {
         if (kernel != null) {
             assertTrue(invariants.linesChecked() > 0, name + ": the kernel's data went through the accounting layer");
         }
-        // No address spaces yet: every CPU's TLB must be empty (no translation without tables).
-        assertEquals(java.util.List.of(), machine.mmu().checkTlbs(null), name + ": TLBs agree with the page tables");
+        // Every CPU's TLB agrees with the page tables of the space it has loaded (empty without
+        // address spaces); the mapping database agrees with itself and the page tables.
+        Spaces spaces = kernel == null ? null : kernel.spacesOrNull();
+        if (spaces != null) {
+            assertEquals(java.util.List.of(), spaces.check(), name + ": mapping database and TLBs agree with the page tables");
+        } else {
+            assertEquals(java.util.List.of(), machine.mmu().checkTlbs(null), name + ": TLBs agree with the page tables");
+        }
+        Object stale = context.results().get("stale_reads");
+        if (stale != null) {
+            assertEquals(0L, ((Number) stale).longValue(), name + ": no read through a stale translation after unmap");
+        }
         long ops = context.recorders().stream().mapToLong(SingleWriterLatencyRecorder::operations).sum();
         assertEquals(200, ops, name + " did not do all its operations");
         for (SingleWriterLatencyRecorder r : context.recorders()) {

@@ -96,6 +96,29 @@ public final class MappingDatabase {
         spaces.add(sigma0);
     }
 
+    /**
+     * A database alone over {@code memory}, for tests of the mechanism without a kernel (jcstress):
+     * user frames {@code [0, userFrames)}, page tables from the frames above, sigma0's space with
+     * an empty directory. Spaces come from {@link #newStandaloneSpace}.
+     */
+    public static MappingDatabase standalone(PhysicalMemory memory, int userFrames) {
+        FramePool pool = new FramePool(memory, userFrames, memory.frameCount());
+        AddressSpace s0 = new AddressSpace(0, "sigma0", (long) pool.allocate() << 12);
+        return new MappingDatabase(memory, pool, s0, userFrames);
+    }
+
+    /** A new, empty, registered space of a {@linkplain #standalone standalone} database. Thread-safe. */
+    public AddressSpace newStandaloneSpace(String name) {
+        lock(SPIN);
+        try {
+            AddressSpace s = new AddressSpace(spaces.size(), name, (long) pool.allocate() << 12);
+            spaces.add(s);
+            return s;
+        } finally {
+            unlock();
+        }
+    }
+
     // ---- lock ----------------------------------------------------------------------------
 
     /** Takes the lock, waiting through {@code waiter}. */
@@ -459,6 +482,33 @@ public final class MappingDatabase {
                     out.add(s + " 0x" + Integer.toHexString(vpage << 12) + ": present PTE without a mapping node");
                 }
             }
+        }
+    }
+
+    /**
+     * Every mapping, one line each ("space va -&gt; frame rights, parent space va"), sorted: two
+     * runs that end with the same mappings give equal lists. Takes the lock with {@link #SPIN}
+     * (a stopped machine).
+     */
+    public List<String> describe() {
+        lock(SPIN);
+        try {
+            List<String> out = new ArrayList<>();
+            for (AddressSpace s : spaces) {
+                if (s.nodes == null) {
+                    continue;
+                }
+                for (Node n : s.nodes.values()) {
+                    Node p = n.parent;
+                    out.add(s.name + " 0x" + Integer.toHexString(n.vpage << 12) + " -> frame 0x"
+                            + Integer.toHexString(n.frame) + " rights " + n.rights + ", parent "
+                            + (p == null ? "none" : p.space.name + " 0x" + Integer.toHexString(p.vpage << 12)));
+                }
+            }
+            java.util.Collections.sort(out);
+            return out;
+        } finally {
+            unlock();
         }
     }
 
