@@ -299,6 +299,11 @@ public final class Cpu extends CpuPad2 {
                 return;
             }
             if (next != Dispatcher.NO_EVENT && machine.minEffectiveClockExcluding(this) >= next) {
+                // A sender raises our flag before it goes idle: having seen it idle (above), we
+                // see its IPI here; leave it to idle() to order the IPI against the timer.
+                if (interruptLine.raisedVolatile()) {
+                    return;
+                }
                 jumpTo(next); // nothing running is earlier than our timer: it is due
                 return;
             }
