@@ -37,6 +37,8 @@ public final class KernelCpu implements Dispatcher {
     private final Migration migration;
     /** The thread whose kernel path (trap) runs now, or null (the dispatcher). */
     private Tcb kernelPath;
+    /** The thread the dispatcher picked and has not yet run (invariant checks after a stop). */
+    private Tcb inHand;
     private final int entryCycles;
     private final int exitCycles;
     private final long tickCycles;
@@ -119,20 +121,26 @@ public final class KernelCpu implements Dispatcher {
             fireDevices();
         }
         Tcb next = pickNext();
+        inHand = next;
         l4smp.kernel.ipc.XpIpc xp = ipc.xp();
         if (next == null && xp != null) {
             // About to idle: publish "never" first, then check once more (a sender that set its
             // flag after this check reads "idle" and sends an IPI; 8.3.4).
-            xp.publishNextCheck(l4smp.kernel.xcpu.XcpuFabric.IDLE);
-            if (xp.checkAtExit() > 0) {
+            while (true) {
+                xp.publishNextCheck(l4smp.kernel.xcpu.XcpuFabric.IDLE);
+                if (xp.checkAtExit() == 0) {
+                    break; // idle with "never" published: a sender will send an IPI
+                }
                 xp.publishNextCheck(cpu.clock());
                 if (xp.hasPendingMigrations()) {
-                    if (next != null) {
-                        ready.enqueueHead(next);
-                    }
-                    return 1;
+                    return 1; // migration parts (8.7.2) run at the next duty cycle
                 }
                 next = pickNext();
+                if (next != null) {
+                    break;
+                }
+                // The check found only work that made nothing ready (a reply to a thread that
+                // is gone): publish "never" again before idling, or no IPI would wake us.
             }
         }
         if (next == null) {
@@ -141,7 +149,13 @@ public final class KernelCpu implements Dispatcher {
             return 0;
         }
         if (next.kernelResume == l4smp.kernel.ipc.XpIpc.RESUME_RETRY_SCHEDULE) {
-            // A schedule call whose target was busy (8.5): it runs again.
+            // A schedule call whose target was busy (8.5): it runs again -- after a mailbox check
+            // (a kernel exit's), or the cross-processor operation it waits for could never end.
+            xp.publishNextCheck(cpu.clock());
+            if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > next.priority || xp.hasPendingMigrations())) {
+                ready.enqueueHead(next);
+                return 1;
+            }
             switchTo(next);
             next.kernelResume = 0;
             kernelPath = next;
@@ -449,6 +463,14 @@ public final class KernelCpu implements Dispatcher {
     }
 
     // ---- migration (8.7) ------------------------------------------------------------------------
+
+    /**
+     * The thread whose kernel path runs now on this CPU, else the one the dispatcher last
+     * picked, or null (invariant checks after a stop: such a thread is legitimately in no list).
+     */
+    Tcb threadInHand() {
+        return kernelPath != null ? kernelPath : inHand;
+    }
 
     /** The thread whose kernel path runs now on this CPU, or null. */
     Tcb kernelPathThread() {

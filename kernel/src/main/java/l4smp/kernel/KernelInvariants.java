@@ -58,7 +58,7 @@ public final class KernelInvariants {
                     && t.continuation.isDone() == false && readyTotal == 0 && !runningOrHinted(kernel, t)) {
                 bad.add(t + " is ready on CPU " + home + " but in no ready list (lost)");
             }
-            if (t.kernelResume != 0 && t.state == ThreadState.READY && !t.inReadyList) {
+            if (t.kernelResume != 0 && t.state == ThreadState.READY && !t.inReadyList && !runningOrHinted(kernel, t)) {
                 bad.add(t + " has a kernel path to finish but is in no ready list (lost)");
             }
             int queued = 0;
@@ -85,6 +85,6 @@ public final class KernelInvariants {
 
     private static boolean runningOrHinted(Kernel kernel, Tcb t) {
         KernelCpu k = kernel.kernelCpu(t.cpuAcquire());
-        return k != null && k.current() == t;
+        return k != null && (k.current() == t || k.threadInHand() == t);
     }
 }

@@ -155,9 +155,22 @@ final class Migration {
     }
 
     private void await(long line, int word, int seq, String reason) {
+        flushIpis();
         wait.address = line + word;
         wait.seq = seq;
         cpu.spinWaitUntil(wait, reason, true);
+    }
+
+    /**
+     * Sends the IPIs this CPU's kernel path decided on before it waits: a trigger whose IPI were
+     * held back until the end of the path would keep the destination's "IPI pending" word set,
+     * and so every other CPU's IPI to it, while this CPU waits for that destination.
+     */
+    private void flushIpis() {
+        XpIpc xp = kcpu.ipcPath().xp();
+        if (xp != null) {
+            xp.flushIpis();
+        }
     }
 
     // =========================================================================================
@@ -349,6 +362,7 @@ final class Migration {
         long word = kernel.migrationLock(which);
         XpIpc xp = kcpu.ipcPath().xp();
         while (!SpinLock.tryLock(mem, word)) {
+            flushIpis();
             lockWait.address = word;
             cpu.spinWaitUntil(lockWait, "migration lock of CPU " + which, true);
             if (xp != null) {
