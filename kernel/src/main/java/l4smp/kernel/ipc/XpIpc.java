@@ -419,7 +419,6 @@ public final class XpIpc implements FlagLine.Handler {
         counters.increment(checkMode == BY_IPI ? cByIpi : checkMode == BY_POLL ? cByPoll : cByReceive);
         if (bit < FlagLine.BITS / 2 && m.op == Mailbox.OP_MIGRATE) {
             // A migration part (8.7.2): the dispatcher runs it before it picks a thread.
-            if (DBG) System.err.println("found cpu" + index + " seq " + m.migrationSeq + " mode " + checkMode);
             migrations[(migrationHead + migrationCount) % migrations.length] = m;
             migrationCount++;
             return;
@@ -681,12 +680,9 @@ public final class XpIpc implements FlagLine.Handler {
         m.op = Mailbox.OP_MIGRATE;
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_MIGRATE);
         FlagLine.set(mem, fabric.flagLine(m.dest), m.requestBit);
-        long mask0 = ipiMask;
         trigger(m.dest, true);
-        if (DBG) System.err.println("post cpu" + index + "->" + m.dest + " seq " + seq + " clock " + kcpu.cpu().clock() + " next " + fabric.nextCheckVolatile(m.dest) + " ipi " + (ipiMask != mask0));
         flushIpis();
     }
-    static final boolean DBG = System.getenv("MIGDBG") != null;
 
     /** Runs check_n_ack now (a CPU spinning in the kernel); returns whether migrations wait. */
     public boolean checkForMigrations() {
