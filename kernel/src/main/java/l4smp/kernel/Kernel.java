@@ -137,6 +137,64 @@ public final class Kernel {
             installXcpu();
         }
         this.kip = new l4smp.kernel.api.KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000);
+        // Migration (8.7.2): per CPU a lock word and a barrier line, each on its own line.
+        int line = machine.kernelRegion().lineBytes();
+        long base = machine.kernelRegion().allocateLines(2 * machine.cpuCount(), AttributionTags.SPINLOCK);
+        this.migrationLocks = new long[machine.cpuCount()];
+        this.migrationLines = new long[machine.cpuCount()];
+        for (int i = 0; i < migrationLocks.length; i++) {
+            migrationLocks[i] = base + (long) (2 * i) * line;
+            migrationLines[i] = base + (long) (2 * i + 1) * line;
+        }
+    }
+
+    private final long[] migrationLocks;
+    private final long[] migrationLines;
+
+    /** The migration lock word of CPU {@code cpu} (8.7.2; see {@link Migration}). */
+    long migrationLock(int cpu) {
+        return migrationLocks[cpu];
+    }
+
+    /** The barrier line of the migrations CPU {@code cpu} initiates. */
+    long migrationLine(int cpu) {
+        return migrationLines[cpu];
+    }
+
+    /** The highest processor number (k: processors are numbered 1..k; 7.1). */
+    public int highestProcessor() {
+        return kip.highestProcessorNumber();
+    }
+
+    /**
+     * Sets the maximum controlled priority of {@code id} (X.2 MCP; default: its priority).
+     * Setup only.
+     */
+    public void setMaximumControlledPriority(ThreadId id, int mcp) {
+        if (machine.runningOpaque()) {
+            throw new IllegalStateException("the MCP is set at setup");
+        }
+        if (mcp < 0 || mcp > 255) {
+            throw new IllegalArgumentException("MCP must be 0..255, got " + mcp);
+        }
+        Tcb t = lookup(id);
+        if (t == null) {
+            throw new IllegalArgumentException("no thread " + id);
+        }
+        t.mcp = mcp;
+    }
+
+    /** Every live user thread (reports and invariant checks; read when the machine stopped). */
+    public List<Tcb> liveThreads() {
+        List<Tcb> list = new ArrayList<>();
+        int n = Math.min(nextNumber.get(), MAX_THREADS);
+        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
+            Tcb t = table.getAcquire(i);
+            if (t != null && t.state != ThreadState.DEAD) {
+                list.add(t);
+            }
+        }
+        return list;
     }
 
     /**

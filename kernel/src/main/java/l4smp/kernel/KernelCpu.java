@@ -34,6 +34,11 @@ public final class KernelCpu implements Dispatcher {
     private final WakeupQueue wakeups = new WakeupQueue();
     private final IpcPath ipc;
     private final ThreadControlPath threadControl;
+    private final Migration migration;
+    /** The thread whose kernel path (trap) runs now, or null (the dispatcher). */
+    private Tcb kernelPath;
+    /** The thread the dispatcher picked and has not yet run (invariant checks after a stop). */
+    private Tcb inHand;
     private final int entryCycles;
     private final int exitCycles;
     private final long tickCycles;
@@ -68,6 +73,7 @@ public final class KernelCpu implements Dispatcher {
         this.index = cpu.index();
         this.ipc = new IpcPath(kernel, this);
         this.threadControl = new ThreadControlPath(kernel, this);
+        this.migration = new Migration(kernel, this);
         this.entryCycles = cpu.cost().kernelEntryCycles();
         this.exitCycles = cpu.cost().kernelExitCycles();
         this.tickCycles = Math.max(1, cpu.cost().microsToCycles(config.tickMicros()));
@@ -107,25 +113,55 @@ public final class KernelCpu implements Dispatcher {
     }
 
     private int doWorkLocal() {
+        if (migration.servePending()) {
+            return 1; // migration parts B and C requested of this CPU (8.7.2) run first
+        }
         fireTimeouts();
         if (!devices.isEmpty()) {
             fireDevices();
         }
         Tcb next = pickNext();
+        inHand = next;
         l4smp.kernel.ipc.XpIpc xp = ipc.xp();
         if (next == null && xp != null) {
             // About to idle: publish "never" first, then check once more (a sender that set its
             // flag after this check reads "idle" and sends an IPI; 8.3.4).
-            xp.publishNextCheck(l4smp.kernel.xcpu.XcpuFabric.IDLE);
-            if (xp.checkAtExit() > 0) {
+            while (true) {
+                xp.publishNextCheck(l4smp.kernel.xcpu.XcpuFabric.IDLE);
+                if (xp.checkAtExit() == 0) {
+                    break; // idle with "never" published: a sender will send an IPI
+                }
                 xp.publishNextCheck(cpu.clock());
+                if (xp.hasPendingMigrations()) {
+                    return 1; // migration parts (8.7.2) run at the next duty cycle
+                }
                 next = pickNext();
+                if (next != null) {
+                    break;
+                }
+                // The check found only work that made nothing ready (a reply to a thread that
+                // is gone): publish "never" again before idling, or no IPI would wake us.
             }
         }
         if (next == null) {
             wasIdle = true;
             cpu.apic().setTaskPriorityOpaque(-1);
             return 0;
+        }
+        if (next.kernelResume == l4smp.kernel.ipc.XpIpc.RESUME_RETRY_SCHEDULE) {
+            // A schedule call whose target was busy (8.5): it runs again -- after a mailbox check
+            // (a kernel exit's), or the cross-processor operation it waits for could never end.
+            xp.publishNextCheck(cpu.clock());
+            if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > next.priority || xp.hasPendingMigrations())) {
+                ready.enqueueHead(next);
+                return 1;
+            }
+            switchTo(next);
+            next.kernelResume = 0;
+            kernelPath = next;
+            migration.schedule(next);
+            kernelPath = null;
+            return 1;
         }
         if (next.xpMailbox != null || next.kernelResume != 0) {
             // A proxy (a kernel thread), or a thread with the rest of an IPC to finish in the
@@ -134,7 +170,9 @@ public final class KernelCpu implements Dispatcher {
             if (next.xpMailbox != null) {
                 xp.runProxy(next);
             } else {
+                kernelPath = next;
                 xp.resume(next);
+                kernelPath = null;
             }
             return 1;
         }
@@ -181,7 +219,7 @@ public final class KernelCpu implements Dispatcher {
             // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
             // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
             xp.publishNextCheck(due);
-            if (xp.checkAtExit() > 0 && ready.highestNonEmpty() > t.priority) {
+            if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > t.priority || xp.hasPendingMigrations())) {
                 ready.enqueueHead(t);
                 return;
             }
@@ -211,7 +249,17 @@ public final class KernelCpu implements Dispatcher {
         cpu.advance(entryCycles);
         counters.increment(cTraps);
         cpu.log().record(index, Syscall.EV_TRAP, cpu.clock(), t.id.number(), t.trap);
+        kernelPath = t;
+        try {
+            kernelPath(t);
+        } finally {
+            kernelPath = null;
+        }
+    }
+
+    private void kernelPath(Tcb t) {
         switch (t.trap) {
+            case Syscall.SCHEDULE -> migration.schedule(t);
             case Syscall.IPC -> ipc.ipc(t);
             case Syscall.THREAD_SWITCH -> threadSwitch(t);
             case Syscall.PREEMPT -> {
@@ -411,6 +459,58 @@ public final class KernelCpu implements Dispatcher {
                 cpu.advance(fpuSwitchCycles);
             }
             fpuOwner = self;
+        }
+    }
+
+    // ---- migration (8.7) ------------------------------------------------------------------------
+
+    /**
+     * The thread whose kernel path runs now on this CPU, else the one the dispatcher last
+     * picked, or null (invariant checks after a stop: such a thread is legitimately in no list).
+     */
+    Tcb threadInHand() {
+        return kernelPath != null ? kernelPath : inHand;
+    }
+
+    /** The thread whose kernel path runs now on this CPU, or null. */
+    Tcb kernelPathThread() {
+        return kernelPath;
+    }
+
+    /**
+     * Part B of a migration (8.7.1, 8.7.2): {@code t} leaves the ready list; if it leaves this
+     * CPU ({@code leaving}), its FPU state is saved and the FPU released (the state cannot be
+     * saved lazily: C would run it without telling B), and no switch hint names it.
+     */
+    void detachForMigration(Tcb t, boolean leaving) {
+        if (t.inReadyList) {
+            touchReadyList(AccessKind.WRITE);
+            touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
+            ready.remove(t);
+        }
+        if (switchHint == t) {
+            switchHint = null;
+        }
+        if (!leaving) {
+            return;
+        }
+        if (fpuOwner == t) {
+            cpu.advance(fpuSwitchCycles); // save t's FPU registers now (8.7.1)
+            counters.increment(cFpuSwitches);
+            fpuOwner = null;
+        }
+        if (lastRun == t) {
+            touchTcb(t, TcbLayout.Field.STACK, AccessKind.WRITE); // its stack pointer saved
+            lastRun = null;
+        }
+    }
+
+    /** Part C of a migration: {@code t} enters this CPU's ready list if it is ready. */
+    void attachAfterMigration(Tcb t) {
+        if (t.state == ThreadState.READY && !t.halted) {
+            touchReadyList(AccessKind.WRITE);
+            touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
+            ready.enqueueTail(t);
         }
     }
 

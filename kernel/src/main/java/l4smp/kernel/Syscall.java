@@ -14,6 +14,8 @@ public final class Syscall {
     public static final int THREAD_CONTROL = 5;
     /** ExchangeRegisters. */
     public static final int EXCHANGE_REGISTERS = 6;
+    /** Schedule (X.2; thesis 7.2, 8.7): priority, timeslice and the processor (migration). */
+    public static final int SCHEDULE = 7;
     /** ThreadControl with a space specifier, and Unmap (the address-space issue). */
     public static final int SPACE_CONTROL = 20;
     /** Not a system call: a user access faulted; the kernel sends the page-fault IPC. */

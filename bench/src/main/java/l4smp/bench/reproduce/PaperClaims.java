@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The reproduction table of PAPER-CLAIMS.md, every row measured from a live run: the
  * calibration rows (C1-C3, inputs of the cost model measured back through the whole stack) and
- * the derived rows that the model and the kernel's paths answer so far (D1, D3-D8).
+ * the derived rows (D1-D8).
  */
 public final class PaperClaims {
 
@@ -22,6 +22,7 @@ public final class PaperClaims {
         rows.addAll(Section32Experiments.c2(model));
         rows.addAll(IpiExperiments.c3(model));
         rows.addAll(IpiExperiments.d1(model));
+        rows.addAll(MigrationExperiments.d2(model));
         rows.addAll(XpIpcExperiments.d3(model));
         rows.addAll(XpIpcExperiments.d4(model));
         rows.add(SpinlockExperiment.d5(model));

@@ -522,6 +522,44 @@ public final class L4 {
         KernelTraps.trap(self, Syscall.THREAD_SWITCH);
     }
 
+    /**
+     * Schedule (X.2; thesis 7.2, 8.7): sets the priority ({@code priority} 0..255, -1 =
+     * unchanged) and the timeslice ({@code timeslice} cycles, <= 0 = unchanged) of {@code dest},
+     * and migrates it to processor {@code processorNumber} (1..k; 0 = stay). The caller's MCP
+     * must cover both the target's priority and the new one. A thread that names itself is not
+     * migrated (implementation decision 4: that part of the request is ignored). Returns the
+     * target's old priority, or -1 with {@link #errorCode()} 1 (no privilege), 2 (unavailable
+     * thread) or 5 (invalid parameter: a processor number above k, a priority above 255).
+     */
+    public static int schedule(ThreadId dest, int processorNumber, int priority, long timeslice) {
+        if (dest == null) {
+            throw new IllegalArgumentException("schedule: destination id must not be null");
+        }
+        Tcb self = self();
+        self.sysTo = dest;
+        self.sysTag = processorNumber;
+        self.sysReceiveTimeout = priority;
+        self.sysSendTimeout = timeslice;
+        self.sysArgument = null;
+        KernelTraps.trap(self, Syscall.SCHEDULE);
+        return (Integer) self.sysResult;
+    }
+
+    /** Migrates {@code dest} to processor {@code processorNumber} (1..k), keeping its priority. */
+    public static int migrate(ThreadId dest, int processorNumber) {
+        return schedule(dest, processorNumber, -1, 0);
+    }
+
+    /**
+     * Schedule with the X.0 parameter word the thesis gives (7.1): the processor number in bits
+     * 16-19 (1..k; 0 = stay), the priority in bits 0-7 when bit 8 is set (else unchanged).
+     */
+    public static int scheduleWord(ThreadId dest, int paramWord, long timeslice) {
+        int processor = (paramWord >>> 16) & 0xF;
+        int priority = (paramWord & 0x100) != 0 ? paramWord & 0xFF : -1;
+        return schedule(dest, processor, priority, timeslice);
+    }
+
     /** ThreadSwitch to the dispatcher's choice. */
     public static void yieldCpu() {
         threadSwitch(ThreadId.NIL);

@@ -559,6 +559,40 @@ public final class IpcPath {
     }
 
     /**
+     * {@code t} migrates away from this CPU (thesis 8.5, 8.7; the source's part B): if it polls
+     * to send to a thread here, it leaves that send queue and runs its IPC again on its new CPU;
+     * every sender polling in its own send queue goes on to the new CPU: a local sender runs its
+     * IPC again (its send phase had transferred nothing), the proxy of a remote sender answers
+     * "retarget" ({@link XpIpc#RETARGET}). No sender is lost, no message delivered twice.
+     */
+    public void migrateOut(Tcb t) {
+        if (t.state == ThreadState.POLLING) {
+            if (t.inSendQueue && t.partner != null) {
+                kcpu.touchTcb(t.partner, Field.SEND_QUEUE, AccessKind.WRITE);
+                dequeueSender(t.partner, t);
+            }
+            kcpu.wakeups().remove(t);
+            kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
+            t.state = ThreadState.READY;
+            t.kernelResume = XpIpc.RESUME_RETRY_IPC;
+        }
+        while (t.sendQueueHead != null) {
+            Tcb s = t.sendQueueHead;
+            kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.WRITE);
+            kcpu.touchTcb(s, Field.SEND_LINKS, AccessKind.WRITE);
+            dequeueSender(t, s);
+            if (xp != null && s.cpuAcquire() != kcpu.index()) {
+                xp.receiverLeft(s); // its proxy polls here (8.5 race 3)
+                continue;
+            }
+            kcpu.wakeups().remove(s);
+            s.state = ThreadState.READY;
+            s.kernelResume = XpIpc.RESUME_RETRY_IPC;
+            kcpu.makeReady(s);
+        }
+    }
+
+    /**
      * Cancels the IPC of {@code t} in the phase {@code phase} if it is in it (exchange-registers,
      * X.2: error code 3, "canceled"). Returns whether an IPC was canceled.
      */

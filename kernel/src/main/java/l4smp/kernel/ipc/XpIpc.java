@@ -95,6 +95,16 @@ public final class XpIpc implements FlagLine.Handler {
     public static final int RESUME_XP_RETURN = 1;
     /** {@link Tcb#kernelResume}: run the IPC again (no free mailbox the first time). */
     public static final int RESUME_RETRY_IPC = 2;
+    /** {@link Tcb#kernelResume}: run the schedule call again (its target was busy, 8.5). */
+    public static final int RESUME_RETRY_SCHEDULE = 3;
+
+    /**
+     * A proxy's completion code meaning "the receiver left this CPU before the request was
+     * served" (migration, thesis 8.5 races 2 and 3): the sender's CPU runs the IPC again, to the
+     * receiver's new CPU (or locally, if the receiver came to the sender's CPU). Never an IPC
+     * error word (those are non-negative).
+     */
+    public static final int RETARGET = -1;
 
     /** Proxy states (the proxy's own, on its CPU). */
     static final int P_IDLE = 0;
@@ -133,6 +143,10 @@ public final class XpIpc implements FlagLine.Handler {
     private int hookedCount;
     /** The thread whose receive path runs now (it counts as receptive for arriving proxies). */
     private Tcb receiving;
+    /** Migration requests found by check_n_ack and not yet run (8.7.2 parts B and C). */
+    private final Mailbox[] migrations;
+    private int migrationHead;
+    private int migrationCount;
 
     /**
      * Simulated cycles by part of the XP path on this CPU (owner writes; read after the machine
@@ -171,6 +185,7 @@ public final class XpIpc implements FlagLine.Handler {
         this.copyOnSender = copyOnSender;
         this.tcbLock = tcbLock;
         this.hooked = new Tcb[fabric.perPair() * fabric.cpus()];
+        this.migrations = new Mailbox[fabric.perPair() * fabric.cpus()];
     }
 
     /** Binds the counters (at CPU start). */
@@ -402,6 +417,12 @@ public final class XpIpc implements FlagLine.Handler {
     public void flagged(int bit) {
         Mailbox m = fabric.mailboxForBit(index, bit);
         counters.increment(checkMode == BY_IPI ? cByIpi : checkMode == BY_POLL ? cByPoll : cByReceive);
+        if (bit < FlagLine.BITS / 2 && m.op == Mailbox.OP_MIGRATE) {
+            // A migration part (8.7.2): the dispatcher runs it before it picks a thread.
+            migrations[(migrationHead + migrationCount) % migrations.length] = m;
+            migrationCount++;
+            return;
+        }
         if (bit < FlagLine.BITS / 2) {
             // A request: link mailbox to proxy, set proxy to running.
             Tcb p = m.proxy;
@@ -466,9 +487,9 @@ public final class XpIpc implements FlagLine.Handler {
         kcpu.touchTcb(b, Field.MYSELF, AccessKind.READ);
         kcpu.touchTcb(b, Field.CPU, AccessKind.READ);
         if (b.cpuAcquire() != index) {
-            // The receiver left this CPU (migration, a later issue, 8.5): the request fails.
-            warn(a, "receiver " + b + " left CPU " + index + " while " + a + "'s request was in flight");
-            wakeupSender(m, IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND));
+            // The receiver left this CPU while the request was in flight (8.5, race 2): the
+            // sender's CPU runs the IPC again, to where the receiver is now.
+            wakeupSender(m, RETARGET);
             return;
         }
         m.receiver = b;
@@ -610,12 +631,80 @@ public final class XpIpc implements FlagLine.Handler {
 
     /** Receiver {@code dead} is gone while {@code a}'s proxy polls in its send queue. */
     void receiverGone(Tcb a) {
+        endPolling(a, IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND));
+    }
+
+    /**
+     * The receiver migrates away while {@code a}'s proxy polls in its send queue (8.5, race 3):
+     * the proxy answers "retarget"; {@code a}'s CPU runs the IPC again, to the new CPU.
+     */
+    void receiverLeft(Tcb a) {
+        endPolling(a, RETARGET);
+    }
+
+    private void endPolling(Tcb a, int code) {
         Tcb p = a.proxyAcquire();
         if (p == null || p.xpMailbox.dest != index || p.xpMailbox.proxyState != P_POLLING) {
             return;
         }
         kcpu.wakeups().remove(p);
-        wakeupSender(p.xpMailbox, IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND));
+        wakeupSender(p.xpMailbox, code);
+    }
+
+    // =========================================================================================
+    // Migration requests (8.7.2: the mailboxes carry parts B and C)
+    // =========================================================================================
+
+    /** Claims a free mailbox to {@code dest} for a migration request, or null (all in flight). */
+    public Mailbox claimForMigration(int dest) {
+        Mailbox m = claim(dest);
+        if (m != null) {
+            MailboxPool.unlock(mem, m.address);
+        }
+        return m;
+    }
+
+    /** Gives back a mailbox claimed but not used. */
+    public void releaseUnused(Mailbox m) {
+        MailboxPool.free(mem, m.address);
+    }
+
+    /**
+     * Sends migration operation {@code op} (sequence {@code seq}) through the claimed mailbox
+     * {@code m}: fill, flag, IPI by the latency rule (sent at once: the initiator waits next).
+     */
+    public void postMigration(Mailbox m, Object op, int seq) {
+        m.migration = op;
+        m.migrationSeq = seq;
+        m.sender = null;
+        m.op = Mailbox.OP_MIGRATE;
+        mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_MIGRATE);
+        FlagLine.set(mem, fabric.flagLine(m.dest), m.requestBit);
+        trigger(m.dest, true);
+        flushIpis();
+    }
+
+    /** Runs check_n_ack now (a CPU spinning in the kernel); returns whether migrations wait. */
+    public boolean checkForMigrations() {
+        check(BY_POLL);
+        return migrationCount > 0;
+    }
+
+    /** Whether migration parts wait to run on this CPU. */
+    public boolean hasPendingMigrations() {
+        return migrationCount > 0;
+    }
+
+    /** The next migration request found by check_n_ack, or null. */
+    public Mailbox pollMigration() {
+        if (migrationCount == 0) {
+            return null;
+        }
+        Mailbox m = migrations[migrationHead];
+        migrations[migrationHead] = null;
+        migrationHead = (migrationHead + 1) % migrations.length;
+        migrationCount--;
+        return m;
     }
 
     // =========================================================================================
@@ -687,6 +776,14 @@ public final class XpIpc implements FlagLine.Handler {
         int processor = m.receiverProcessor;
         m.sender = null;
         MailboxPool.free(mem, m.address); // free and release the mailboxes of the sender's list
+        if (code == RETARGET) {
+            // The receiver migrated before the request was served (8.5): the IPC runs again.
+            kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
+            t.state = ThreadState.READY;
+            t.waitPublished = false;
+            ipc.ipc(t);
+            return;
+        }
         ipc.xpSendReturned(t, code, processor);
     }
 

@@ -115,6 +115,23 @@ public final class ReadyList {
         return -1;
     }
 
+    /**
+     * How often {@code t} is linked in this list, over every priority (invariant checks: a slow
+     * walk; call when the machine has stopped).
+     */
+    public int occurrences(Tcb t) {
+        int n = 0;
+        for (int p = 0; p < PRIORITIES; p++) {
+            int guard = 0;
+            for (Tcb x = heads[p]; x != null && guard <= size; x = x.readyNext, guard++) {
+                if (x == t) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
     /** Listed threads, including lazily kept non-ready ones. */
     public int size() {
         return size;

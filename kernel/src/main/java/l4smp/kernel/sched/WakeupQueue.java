@@ -62,6 +62,17 @@ public final class WakeupQueue {
         return size == 0 ? Long.MAX_VALUE : heap[0].wakeupTime;
     }
 
+    /** How often {@code t} is in the heap (invariant checks: a slow scan). */
+    public int occurrences(Tcb t) {
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            if (heap[i] == t) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public int size() {
         return size;
     }

@@ -61,6 +61,11 @@ public final class Tcb {
     // ---- local: scheduling -------------------------------------------------------------------
     public ThreadState state = ThreadState.READY;
     public int priority;
+    /**
+     * The maximum controlled priority (X.2 MCP): {@code schedule} on a thread whose priority, or
+     * to a priority, above it is refused. Set at creation (default: the thread's priority).
+     */
+    public int mcp;
     /** The total timeslice and what is left of it, in cycles. */
     public long timeslice;
     public long remainingTimeslice;
@@ -178,6 +183,7 @@ public final class Tcb {
         this.name = name;
         this.daemon = daemon;
         this.priority = priority;
+        this.mcp = priority;
         this.continuation = new Continuation(USER_SCOPE, body);
         setCpuRelease(cpu);
         setMyselfRelease(id);
@@ -203,7 +209,10 @@ public final class Tcb {
         return (int) CPU.get(this);
     }
 
-    /** Moves the thread's home. Owner CPU (migration, a later issue). */
+    /**
+     * Moves the thread's home. The source CPU of a migration (8.7.2 part B: "set new processor
+     * number", after barrier =2), or at creation.
+     */
     public void setCpuRelease(int cpu) {
         CPU.setRelease(this, cpu);
     }

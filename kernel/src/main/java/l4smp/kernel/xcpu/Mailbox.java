@@ -42,6 +42,12 @@ public final class Mailbox {
     public static final int OP_SEND = 1;
     /** The reply: the sender's xp operation is done, its completion code is in the mailbox. */
     public static final int OP_RETURN = 2;
+    /**
+     * A migration request (8.7.2): the destination runs part B (source) or part C (target) of
+     * the migration {@link #migration}; no reply (the barriers synchronise, and the consumer
+     * frees the mailbox).
+     */
+    public static final int OP_MIGRATE = 3;
 
     public final int source;
     public final int dest;
@@ -67,6 +73,9 @@ public final class Mailbox {
     /** Copy-on-sender experiment: the message registers were already staged by the sender. */
     public boolean preCopied;
     public final long[] staged = new long[64];
+    /** {@link #OP_MIGRATE}: the migration record (the kernel's), and its sequence number. */
+    public Object migration;
+    public int migrationSeq;
 
     // ---- the proxy's state (dest only) ---------------------------------------------------------
     public int proxyState;

@@ -1,0 +1,497 @@
+package l4smp.kernel;
+
+import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cpu.Cpu;
+import l4smp.emulator.cpu.SpinCondition;
+import l4smp.kernel.ipc.XpIpc;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.TcbLayout.Field;
+import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadState;
+import l4smp.kernel.xcpu.CpuXcpuMemory;
+import l4smp.kernel.xcpu.Mailbox;
+import l4smp.kernel.xcpu.MailboxPool;
+import l4smp.kernel.xcpu.SpinLock;
+
+/**
+ * The {@code schedule} system call and thread migration on one CPU (thesis 7.2, 8.7; design
+ * decisions 1-3; implementation decisions 1, 3 and 4).
+ *
+ * <h2>The algorithm of 8.7.2</h2>
+ * A runs {@code schedule} for a caller, B is the target thread's CPU (the source), C the
+ * destination. Every part runs in kernel mode; B's and C's parts are requested through the XCPU
+ * mailboxes ({@link Mailbox#OP_MIGRATE}: flag in the destination's packed line, IPI by the same
+ * latency rule as an IPC, 8.3.4) and run by the destination's dispatcher before it picks a
+ * thread. The barriers are words in the initiator's migration line (simulated memory, charged by
+ * the accounting layer), each holding the sequence number of the last operation that passed it;
+ * every wait is an interruptible {@link Cpu#spinWaitUntil} (the waiting CPU keeps taking its
+ * interrupts: IPIs, TLB shootdowns, XCPU mailboxes), never a blocked host thread.
+ * <pre>
+ *   A: checks; lock {A, B, C}; trigger B            B: verdict (ok / busy / gone / refused);
+ *      (=1) wait for B's verdict                       if ok: t1 leaves the ready list, the
+ *      exchange the timeslice and priority              wakeup queue and the send queues, its
+ *      trigger C                                        FPU state is saved (8.7.1);  (=1)
+ *      (=2) publish, wait for C                        (=2) wait for A and C
+ *      unlock, return to the caller                    set t1.cpu = C (release); (~3) publish
+ *                                                   C: (=2) wait for A; publish;
+ *                                                      insert t1 (ready list; the wakeup queue
+ *                                                      with its remaining timeout, 8.7.3);
+ *                                                      (~3) wait until B set the processor number
+ * </pre>
+ * One refinement of the thesis's order: B removes t1 from its ready list before =1, not after
+ * it: the ready list is indexed by priority, so A must not change the priority while t1 is still
+ * linked. The cases A == B and A == C run their parts inline, with no IPI and without the
+ * barriers between A and themselves (8.7.2, last paragraph); B == C is a priority or timeslice
+ * change (B removes and reinserts t1, which "is nothing more than executing first B and then C
+ * on the same processor").
+ *
+ * <h2>Deadlock freedom (closing a point the thesis leaves open)</h2>
+ * Two migrations whose CPUs overlap could each wait, in a barrier, for a CPU that is waiting in
+ * the other's barrier. The initiator therefore takes the migration locks (one word per CPU) of
+ * {A, B, C} in ascending CPU order before it triggers anything: the CPU sets of the operations
+ * in flight are disjoint, a participant never waits for anything but its own operation, and a
+ * CPU that spins for a lock runs the migration parts requested of it meanwhile (an operation in
+ * flight that includes it holds its lock, so the CPU is not the holder).
+ *
+ * <h2>What makes a thread migratable (8.5)</h2>
+ * B refuses ("busy": the initiator backs off and calls again, 8.5's "delaying the migration
+ * request") while t1 is inside a kernel path, sends cross-processor (locked waiting: a proxy
+ * handles a request for it, the "do not migrate" lock of 8.5's first race), has a reply to
+ * consume, or a page fault in progress. A receiver that leaves takes none of its senders along
+ * half-done: each local sender polling in its send queue runs its IPC again (now to the new
+ * CPU), and the proxies that poll for remote senders answer "retarget" (the sender's CPU runs
+ * the IPC again); a request that reaches B after t1 left is retargeted by its proxy the same
+ * way (8.5 races 2 and 3; a receiver migrated to the sender's CPU thus finishes as a local IPC).
+ *
+ * <p>Owner CPU only (each part runs on its CPU; the shared words are the barrier line and the
+ * lock words, both simulated memory).
+ */
+final class Migration {
+
+    /** X.2 schedule errors (UTCB error code). */
+    static final int E_NO_PRIVILEGE = 1;
+    static final int E_UNAVAILABLE = 2;
+    static final int E_INVALID = 5;
+
+    /** B's verdicts. */
+    static final int ST_OK = 1;
+    static final int ST_BUSY = 2;
+    static final int ST_GONE = 3;
+    static final int ST_REFUSED = 4;
+
+    /** Barrier words in the initiator's line. */
+    private static final int W_B1 = 0;
+    private static final int W_A2 = 4;
+    private static final int W_C2 = 8;
+    private static final int W_B3 = 12;
+
+    /** No wakeup: the thread waits forever, or is ready. */
+    private static final long NO_WAKEUP = Long.MIN_VALUE;
+
+    /** Cycles the caller backs off when B answered "busy". */
+    private static final int BUSY_BACKOFF_CYCLES = 500;
+
+    /** One migration operation, owned by its initiating CPU (one in flight per initiator). */
+    static final class Op {
+        long line;
+        int seq;
+        Tcb target;
+        int a;
+        int b;
+        int c;
+        int priority;
+        long timeslice;
+        int callerMcp;
+        /** Written by B before it passes =1. */
+        int status;
+        long wakeupTime;
+        int oldPriority;
+
+        Op(long line) {
+            this.line = line;
+        }
+    }
+
+    private final Kernel kernel;
+    private final KernelCpu kcpu;
+    private final Cpu cpu;
+    private final int index;
+    private final CpuXcpuMemory mem;
+    private final Op op;
+    private final Wait wait = new Wait();
+    private final LockWait lockWait = new LockWait();
+
+    Migration(Kernel kernel, KernelCpu kcpu) {
+        this.kernel = kernel;
+        this.kcpu = kcpu;
+        this.cpu = kcpu.cpu();
+        this.index = kcpu.index();
+        this.mem = new CpuXcpuMemory(cpu);
+        this.op = new Op(0);
+    }
+
+    /** Waits until a barrier word reaches a sequence number. */
+    private final class Wait implements SpinCondition {
+        long address;
+        int seq;
+
+        @Override
+        public boolean isSatisfied() {
+            return mem.loadAcquire(address) - seq >= 0;
+        }
+    }
+
+    /** Waits until a migration lock is free, or a migration part is requested of this CPU. */
+    private final class LockWait implements SpinCondition {
+        long address;
+
+        @Override
+        public boolean isSatisfied() {
+            XpIpc xp = kcpu.ipcPath().xp();
+            // check_n_ack each iteration: a CPU spinning in the kernel has published that it
+            // checks "now", so no IPI comes to tell it of a part requested of it.
+            return mem.loadAcquire(address) == 0 || (xp != null && xp.checkForMigrations());
+        }
+    }
+
+    private void await(long line, int word, int seq, String reason) {
+        flushIpis();
+        wait.address = line + word;
+        wait.seq = seq;
+        cpu.spinWaitUntil(wait, reason, true);
+    }
+
+    /**
+     * Sends the IPIs this CPU's kernel path decided on before it waits: a trigger whose IPI were
+     * held back until the end of the path would keep the destination's "IPI pending" word set,
+     * and so every other CPU's IPI to it, while this CPU waits for that destination.
+     */
+    private void flushIpis() {
+        XpIpc xp = kcpu.ipcPath().xp();
+        if (xp != null) {
+            xp.flushIpis();
+        }
+    }
+
+    // =========================================================================================
+    // A: the system call
+    // =========================================================================================
+
+    /**
+     * The schedule call of {@code x}: {@code sysTo} the target, {@code sysTag} the processor
+     * number (1..k, 0 = stay), {@code sysReceiveTimeout} the priority (-1 = unchanged),
+     * {@code sysSendTimeout} the timeslice in cycles (<= 0 = unchanged). Result: the target's
+     * old priority in {@code sysResult}, or -1 with the error code.
+     */
+    void schedule(Tcb x) {
+        x.errorCode = 0;
+        if (op.line == 0) {
+            op.line = kernel.migrationLine(index);
+        }
+        Tcb t1 = kernel.lookup(x.sysTo);
+        int processor = x.sysTag;
+        int priority = (int) x.sysReceiveTimeout;
+        long timeslice = x.sysSendTimeout;
+        if (t1 == null || t1.hardwareLine >= 0) {
+            finish(x, -1, E_UNAVAILABLE);
+            return;
+        }
+        if (processor < 0 || processor > kernel.highestProcessor()
+                || (processor > 0 && kernel.kernelCpu(processor - 1) == null) || priority > 255 || priority < -1) {
+            finish(x, -1, E_INVALID);
+            return;
+        }
+        if (priority > x.mcp) {
+            finish(x, -1, E_NO_PRIVILEGE);
+            return;
+        }
+        if (t1 == x) {
+            // Implementation decision 4: no thread migrates itself; the request is ignored (the
+            // priority and timeslice still apply: x is in its kernel path, in no list).
+            if (x.priority > x.mcp) {
+                finish(x, -1, E_NO_PRIVILEGE);
+                return;
+            }
+            int old = x.priority;
+            apply(x, priority, timeslice);
+            finish(x, old, 0);
+            return;
+        }
+        while (true) {
+            int b = t1.cpuAcquire();
+            int c = processor == 0 ? b : processor - 1;
+            lockAll(index, b, c);
+            if (t1.cpuAcquire() != b) {
+                unlockAll(index, b, c); // moved by another migration meanwhile: again
+                continue;
+            }
+            int status = run(t1, b, c, priority, timeslice, x.mcp);
+            unlockAll(index, b, c);
+            switch (status) {
+                case ST_OK -> finish(x, op.oldPriority, 0);
+                case ST_GONE -> finish(x, -1, E_UNAVAILABLE);
+                case ST_REFUSED -> finish(x, -1, E_NO_PRIVILEGE);
+                default -> {
+                    // 8.5: delay the request (t1 is in a cross-processor operation): call again.
+                    cpu.advance(BUSY_BACKOFF_CYCLES);
+                    x.kernelResume = XpIpc.RESUME_RETRY_SCHEDULE;
+                    x.state = ThreadState.READY;
+                    kcpu.readyList().enqueueTail(x);
+                }
+            }
+            return;
+        }
+    }
+
+    private void finish(Tcb x, int oldPriority, int error) {
+        x.errorCode = error;
+        x.sysResult = Integer.valueOf(oldPriority);
+        kcpu.readyList().enqueueHead(x);
+        kcpu.setSwitchHint(x);
+    }
+
+    private static void apply(Tcb t, int priority, long timeslice) {
+        if (priority >= 0) {
+            t.priority = priority;
+        }
+        if (timeslice > 0) {
+            t.timeslice = timeslice;
+            t.remainingTimeslice = Math.min(t.remainingTimeslice, timeslice);
+        }
+    }
+
+    /** The operation with the locks held. Returns B's verdict. */
+    private int run(Tcb t1, int b, int c, int priority, long timeslice, int callerMcp) {
+        Op o = op;
+        XpIpc xp = kcpu.ipcPath().xp();
+        // Trigger B and C as early as possible (8.7.2): claim both mailboxes first, so that a
+        // full mailbox pool never strands a part half done (the caller backs off instead).
+        Mailbox toB = null;
+        Mailbox toC = null;
+        if (b != index) {
+            toB = xp.claimForMigration(b);
+            if (toB == null) {
+                return ST_BUSY;
+            }
+        }
+        if (c != index && c != b) {
+            toC = xp.claimForMigration(c);
+            if (toC == null) {
+                if (toB != null) {
+                    xp.releaseUnused(toB);
+                }
+                return ST_BUSY;
+            }
+        }
+        int seq = ++o.seq;
+        o.target = t1;
+        o.a = index;
+        o.b = b;
+        o.c = c;
+        o.priority = priority;
+        o.timeslice = timeslice;
+        o.callerMcp = callerMcp;
+        o.status = 0;
+        o.wakeupTime = NO_WAKEUP;
+        int status;
+        if (b == index) {
+            status = detach(o); // A == B: no IPI, no =1
+        } else {
+            xp.postMigration(toB, o, seq);
+            await(o.line, W_B1, seq, "migration barrier =1 (B)");
+            status = o.status;
+        }
+        if (status != ST_OK) {
+            if (toC != null) {
+                xp.releaseUnused(toC);
+            }
+            return status;
+        }
+        // Exchange the timeslice and priority: t1 is in no list of B, and B waits at =2.
+        o.oldPriority = t1.priority;
+        kcpu.touchTcb(t1, Field.STATE, AccessKind.WRITE);
+        apply(t1, priority, timeslice);
+        if (toC != null) {
+            xp.postMigration(toC, o, seq);
+        }
+        mem.storeRelease(o.line + W_A2, seq); // (=2), A's side
+        if (b == index) {
+            if (c != index) {
+                await(o.line, W_C2, seq, "migration barrier =2 (C)");
+            }
+            setProcessor(o, seq);
+            if (c == index) {
+                attach(t1, o.wakeupTime); // a priority change on A's own CPU
+            }
+        } else if (c == index) {
+            mem.storeRelease(o.line + W_C2, seq); // A is C
+            attach(t1, o.wakeupTime);
+            await(o.line, W_B3, seq, "migration ~3 (B sets the processor number)");
+        } else if (c != b) {
+            await(o.line, W_C2, seq, "migration barrier =2 (C)");
+        }
+        return ST_OK;
+    }
+
+    // ---- the migration locks ----------------------------------------------------------------
+
+    private void lockAll(int a, int b, int c) {
+        int lo = Math.min(a, Math.min(b, c));
+        int hi = Math.max(a, Math.max(b, c));
+        int mid = a + b + c - lo - hi;
+        lock(lo);
+        if (mid != lo) {
+            lock(mid);
+        }
+        if (hi != mid) {
+            lock(hi);
+        }
+    }
+
+    private void unlockAll(int a, int b, int c) {
+        SpinLock.unlock(mem, kernel.migrationLock(a));
+        if (b != a) {
+            SpinLock.unlock(mem, kernel.migrationLock(b));
+        }
+        if (c != a && c != b) {
+            SpinLock.unlock(mem, kernel.migrationLock(c));
+        }
+    }
+
+    private void lock(int which) {
+        long word = kernel.migrationLock(which);
+        XpIpc xp = kcpu.ipcPath().xp();
+        while (!SpinLock.tryLock(mem, word)) {
+            flushIpis();
+            lockWait.address = word;
+            cpu.spinWaitUntil(lockWait, "migration lock of CPU " + which, true);
+            if (xp != null) {
+                xp.checkForMigrations();
+                servePending(); // an operation in flight needs this CPU
+            }
+        }
+    }
+
+    // =========================================================================================
+    // B and C: the parts requested through the mailboxes
+    // =========================================================================================
+
+    /** Runs the migration parts requested of this CPU. Returns whether it ran one. */
+    boolean servePending() {
+        XpIpc xp = kcpu.ipcPath().xp();
+        if (xp == null) {
+            return false;
+        }
+        boolean ran = false;
+        Mailbox m;
+        while ((m = xp.pollMigration()) != null) {
+            Op o = (Op) m.migration;
+            int seq = m.migrationSeq;
+            m.migration = null;
+            MailboxPool.free(mem, m.address); // the consumer frees a migration request
+            if (o.b == index) {
+                partB(o, seq);
+            } else {
+                partC(o, seq);
+            }
+            ran = true;
+        }
+        return ran;
+    }
+
+    /** Part B on the source CPU. */
+    private void partB(Op o, int seq) {
+        int c = o.c;
+        int a = o.a;
+        Tcb t1 = o.target;
+        int status = detach(o);
+        long wakeup = o.wakeupTime;
+        o.status = status;
+        mem.storeRelease(o.line + W_B1, seq); // (=1)
+        if (status != ST_OK) {
+            return;
+        }
+        await(o.line, W_A2, seq, "migration barrier =2 (A)");
+        if (c != index) {
+            await(o.line, W_C2, seq, "migration barrier =2 (C)");
+            t1.setCpuRelease(c);
+            kcpu.touchTcb(t1, Field.CPU, AccessKind.WRITE);
+            mem.storeRelease(o.line + W_B3, seq); // (~3)
+        } else {
+            attach(t1, wakeup); // B == C: a priority or timeslice change
+        }
+    }
+
+    /** B's tail when A == B: the processor number, then ~3. */
+    private void setProcessor(Op o, int seq) {
+        if (o.c != index) {
+            o.target.setCpuRelease(o.c);
+            kcpu.touchTcb(o.target, Field.CPU, AccessKind.WRITE);
+        }
+        mem.storeRelease(o.line + W_B3, seq);
+    }
+
+    /** Part C on the destination CPU (neither A nor B). */
+    private void partC(Op o, int seq) {
+        await(o.line, W_A2, seq, "migration barrier =2 (A)");
+        Tcb t1 = o.target;
+        long wakeup = o.wakeupTime;
+        mem.storeRelease(o.line + W_C2, seq); // (=2)
+        attach(t1, wakeup);
+        await(o.line, W_B3, seq, "migration ~3 (B sets the processor number)");
+    }
+
+    // ---- B's and C's list work ----------------------------------------------------------------
+
+    /**
+     * B's verdict on {@code o.target}, and if it is "ok", the thread leaves this CPU's structures
+     * (ready list; if it migrates, also the wakeup queue, the send queues and the FPU).
+     */
+    private int detach(Op o) {
+        Tcb t = o.target;
+        kcpu.touchTcb(t, Field.STATE, AccessKind.READ);
+        if (t.myselfAcquire() == null || t.state == ThreadState.DEAD) {
+            return ST_GONE;
+        }
+        if (t.cpuPlain() != index) {
+            return ST_BUSY; // cannot happen with the locks held; the initiator tries again
+        }
+        if (t.priority > o.callerMcp) {
+            return ST_REFUSED; // X.2: the target's priority exceeds the caller's MCP
+        }
+        if (t == kcpu.kernelPathThread() || t == kcpu.current()
+                || t.state == ThreadState.LOCKED_WAITING || t.kernelResume == XpIpc.RESUME_XP_RETURN
+                || t.pendingReturn != null || t.proxyAcquire() != null
+                || (t.fault != null && t.fault.kind() != l4smp.kernel.space.FaultState.NONE)) {
+            return ST_BUSY;
+        }
+        for (Tcb s = t.sendQueueHead; s != null; s = s.sendNext) {
+            if (s.hardwareLine >= 0) {
+                return ST_BUSY; // an interrupt in delivery: its thread stays with the handler's CPU
+            }
+        }
+        kcpu.detachForMigration(t, o.c != index);
+        if (o.c != index) {
+            kcpu.ipcPath().migrateOut(t);
+            if (t.wakeupIndex >= 0) {
+                o.wakeupTime = t.wakeupTime; // 8.7.3: the absolute time, kept on C
+                kcpu.wakeups().remove(t);
+            }
+        }
+        return ST_OK;
+    }
+
+    /** C inserts {@code t} (ready list; wakeup queue with its remaining timeout, 8.7.3). */
+    private void attach(Tcb t, long wakeup) {
+        kcpu.attachAfterMigration(t);
+        if (wakeup != NO_WAKEUP) {
+            kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
+            kcpu.wakeups().add(t, wakeup);
+        }
+    }
+
+    /** For reports: the thread id of the target of the operation in flight, if any. */
+    ThreadId lastTarget() {
+        return op.target == null ? ThreadId.NIL : op.target.id;
+    }
+}
