@@ -665,33 +665,10 @@ public final class IpcPath {
     }
 
     static void enqueueSender(Tcb receiver, Tcb sender) {
-        sender.sendNext = null;
-        sender.sendPrev = receiver.sendQueueTail;
-        if (receiver.sendQueueTail == null) {
-            receiver.sendQueueHead = sender;
-        } else {
-            receiver.sendQueueTail.sendNext = sender;
-        }
-        receiver.sendQueueTail = sender;
-        sender.inSendQueue = true;
+        SendQueue.enqueue(receiver, sender);
     }
 
     static void dequeueSender(Tcb receiver, Tcb sender) {
-        if (!sender.inSendQueue) {
-            return;
-        }
-        if (sender.sendPrev == null) {
-            receiver.sendQueueHead = sender.sendNext;
-        } else {
-            sender.sendPrev.sendNext = sender.sendNext;
-        }
-        if (sender.sendNext == null) {
-            receiver.sendQueueTail = sender.sendPrev;
-        } else {
-            sender.sendNext.sendPrev = sender.sendPrev;
-        }
-        sender.sendNext = null;
-        sender.sendPrev = null;
-        sender.inSendQueue = false;
+        SendQueue.dequeue(receiver, sender);
     }
 }

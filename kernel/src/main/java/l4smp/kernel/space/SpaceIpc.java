@@ -512,37 +512,11 @@ public final class SpaceIpc {
     }
 
     private static void enqueueHead(Tcb receiver, Tcb sender) {
-        if (sender.inSendQueue) {
-            return;
-        }
-        sender.sendPrev = null;
-        sender.sendNext = receiver.sendQueueHead;
-        if (receiver.sendQueueHead == null) {
-            receiver.sendQueueTail = sender;
-        } else {
-            receiver.sendQueueHead.sendPrev = sender;
-        }
-        receiver.sendQueueHead = sender;
-        sender.inSendQueue = true;
+        l4smp.kernel.ipc.SendQueue.enqueueHead(receiver, sender);
     }
 
     private static void dequeue(Tcb receiver, Tcb sender) {
-        if (!sender.inSendQueue) {
-            return;
-        }
-        if (sender.sendPrev == null) {
-            receiver.sendQueueHead = sender.sendNext;
-        } else {
-            sender.sendPrev.sendNext = sender.sendNext;
-        }
-        if (sender.sendNext == null) {
-            receiver.sendQueueTail = sender.sendPrev;
-        } else {
-            sender.sendNext.sendPrev = sender.sendPrev;
-        }
-        sender.sendNext = null;
-        sender.sendPrev = null;
-        sender.inSendQueue = false;
+        l4smp.kernel.ipc.SendQueue.dequeue(receiver, sender);
     }
 
     private static int both(int code) {
