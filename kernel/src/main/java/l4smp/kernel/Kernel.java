@@ -419,10 +419,11 @@ public final class Kernel {
             return null;
         }
         Tcb t = table.getAcquire(number);
-        if (t == null || !id.equals(t.myselfAcquire())) {
+        if (t == null) {
             return null;
         }
-        return t;
+        ThreadId myself = t.myselfAcquire();
+        return myself != null && myself.raw() == id.raw() ? t : null;
     }
 
     /** The kernel on CPU {@code index}. */

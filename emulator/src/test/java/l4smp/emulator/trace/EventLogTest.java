@@ -18,16 +18,22 @@ class EventLogTest {
     }
 
     @Test
-    void hashIsFnv1aOverTheFiveFields() {
+    void hashIsAnFnvChainOverOneMixedWordPerEvent() {
         EventLog log = new EventLog(false, 0);
         assertEquals(0xcbf29ce484222325L, log.hash());
         log.record(1, 2, 3, 4, 5);
-        long h = 0xcbf29ce484222325L;
-        for (long f : new long[] {1, 2, 3, 4, 5}) {
-            h = (h ^ f) * 0x100000001b3L;
-        }
-        assertEquals(h, log.hash());
+        long x = (3L * 0x9E3779B97F4A7C15L) ^ (4L * 0xC2B2AE3D27D4EB4FL) ^ (5L * 0x165667B19E3779F9L)
+                ^ ((2L << 32) | 1L) * 0xD6E8FEB86659FD93L;
+        assertEquals((0xcbf29ce484222325L ^ x) * 0x100000001b3L, log.hash());
         assertEquals(1, log.count());
+        // every field matters
+        for (int f = 0; f < 5; f++) {
+            long[] v = {1, 2, 3, 4, 5};
+            v[f]++;
+            EventLog other = new EventLog(false, 0);
+            other.record((int) v[0], (int) v[1], v[2], v[3], v[4]);
+            assertNotEquals(log.hash(), other.hash(), "field " + f);
+        }
     }
 
     @Test
