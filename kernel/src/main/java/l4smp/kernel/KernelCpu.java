@@ -50,6 +50,8 @@ public final class KernelCpu implements Dispatcher {
     private final java.util.List<l4smp.kernel.irq.Device> devices = new java.util.ArrayList<>();
     private final int fpuSwitchCycles;
     private final TcbLayout layout;
+    /** Whether the machine charges memory accesses (the kernel's data touches are no-ops otherwise). */
+    private final boolean accounting;
     private final ProbeLog probe = new ProbeLog(4096);
     /** The ready list's head line in simulated memory. */
     private final long readyListAddress;
@@ -81,6 +83,7 @@ public final class KernelCpu implements Dispatcher {
         this.nextTick = tickCycles;
         this.fpuSwitchCycles = config.fpuSwitchCycles();
         this.layout = config.tcbLayout();
+        this.accounting = cpu.machine().memorySystem() != null;
         this.readyListAddress = cpu.machine().kernelRegion().allocateLines(1, AttributionTags.READY_LIST);
     }
 
@@ -113,7 +116,7 @@ public final class KernelCpu implements Dispatcher {
     }
 
     private int doWorkLocal() {
-        if (migration.servePending()) {
+        if (ipc.xp() != null && migration.servePending()) {
             return 1; // migration parts B and C requested of this CPU (8.7.2) run first
         }
         fireTimeouts();
@@ -577,6 +580,9 @@ public final class KernelCpu implements Dispatcher {
      * interleaving point; a field of a thread elsewhere is ({@link Cpu#touch}).
      */
     public void touchTcb(Tcb t, TcbLayout.Field f, AccessKind kind) {
+        if (!accounting) {
+            return; // accounting off: nothing to charge, and no interleaving point either
+        }
         int offset = layout.offset(f);
         long pa = (offset < TcbLayout.GROUPED_LOCAL_BYTES ? t.kernelAddress : t.kernelGlobalAddress) + offset;
         if (t.cpuPlain() == index) {
@@ -588,6 +594,9 @@ public final class KernelCpu implements Dispatcher {
 
     /** Charges an access to message register {@code i} in {@code t}'s UTCB. */
     public void touchMr(Tcb t, int i, AccessKind kind) {
+        if (!accounting) {
+            return;
+        }
         long pa = t.utcbAddress + 4L * i;
         if (t.cpuPlain() == index) {
             cpu.touchOwn(pa, kind);
@@ -598,6 +607,9 @@ public final class KernelCpu implements Dispatcher {
 
     /** Charges an access to this CPU's ready-list head (only this CPU uses it). */
     public void touchReadyList(AccessKind kind) {
+        if (!accounting) {
+            return;
+        }
         cpu.touchOwn(readyListAddress, kind);
     }
 
