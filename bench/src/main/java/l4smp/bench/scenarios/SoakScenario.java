@@ -246,7 +246,12 @@ public final class SoakScenario implements Scenario {
                 int pick = random.nextInt(clients.length + servers.length);
                 ThreadId victim = pick < clients.length ? clients[pick] : servers[pick - clients.length];
                 int to = 1 + random.nextInt(cpus);
-                (L4.migrate(victim, to) >= 0 ? books.migrations : books.migrationsRefused).incrementAndGet();
+                if (L4.migrate(victim, to) >= 0) {
+                    books.migrations.incrementAndGet();
+                } else {
+                    books.migrationsRefused.incrementAndGet();
+                    books.migrationErrors.incrementAndGet(Math.min(L4.errorCode(), 7));
+                }
             }
         }
     }
@@ -311,6 +316,13 @@ public final class SoakScenario implements Scenario {
         context.putResult("aborts_refused", books.abortsRefused.get());
         context.putResult("migrations", books.migrations.get());
         context.putResult("migrations_refused", books.migrationsRefused.get());
+        java.util.Map<String, Long> byError = new java.util.TreeMap<>();
+        for (int e = 0; e < 8; e++) {
+            if (books.migrationErrors.get(e) > 0) {
+                byError.put("error " + e, books.migrationErrors.get(e));
+            }
+        }
+        context.putResult("migrations_refused_by_error", byError);
         context.putResult("unmaps", books.unmaps.get());
         context.putResult("page_reads", books.pageReads.get());
         context.putResult("page_faults", books.pageFaults.get());
@@ -336,6 +348,8 @@ public final class SoakScenario implements Scenario {
         final AtomicLong abortsRefused = new AtomicLong();
         final AtomicLong migrations = new AtomicLong();
         final AtomicLong migrationsRefused = new AtomicLong();
+        /** Refused migrations by schedule's error code (1 no privilege, 2 unavailable, 5 invalid). */
+        final java.util.concurrent.atomic.AtomicLongArray migrationErrors = new java.util.concurrent.atomic.AtomicLongArray(8);
         final AtomicLong unmaps = new AtomicLong();
         final AtomicLong pageReads = new AtomicLong();
         final AtomicLong pageFaults = new AtomicLong();
