@@ -44,6 +44,22 @@ class KernelInterfaceTest {
         assertEquals(List.of(), k.failures());
     }
 
+    /**
+     * Each kernel IPI has its own vector, above the IO-APIC's device vectors: the handler
+     * dispatches on the vector, so two sharing one would starve one of them (XCPU and the TLB
+     * shootdown once shared 0xF0: with address spaces, XCPU mailboxes were never checked).
+     */
+    @Test
+    void kernelIpiVectorsAreDistinctAndAboveTheDeviceVectors() {
+        int[] vectors = {Kernel.XCPU_VECTOR, l4smp.kernel.space.TlbShootdown.VECTOR, Kernel.PROBE_VECTOR};
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int v : vectors) {
+            assertTrue(seen.add(v), "vector 0x" + Integer.toHexString(v) + " is used twice");
+            assertTrue(v >= l4smp.emulator.apic.IoApic.VECTOR_BASE + l4smp.emulator.apic.IoApic.LINES && v <= 255,
+                    "vector 0x" + Integer.toHexString(v) + " collides with a device vector");
+        }
+    }
+
     @Test
     void exchangeRegistersCancelsAReceiveWithErrorCanceled() {
         Machine m = machine(1);

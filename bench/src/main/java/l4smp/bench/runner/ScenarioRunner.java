@@ -192,6 +192,20 @@ public final class ScenarioRunner {
         }
         Kernel kernel = ctx.kernelIfBooted();
         List<String> failures = kernel == null ? List.of() : kernel.failures();
+        if (kernel != null && machine.outcome().ok()) {
+            // Every run that booted a kernel ends with the invariant check (each thread in exactly
+            // one CPU's structures, matching its cpu field; none in two queues): a violation makes
+            // the run fail like a thread that threw. The machine has stopped: its state is final.
+            List<String> violations = l4smp.kernel.KernelInvariants.check(kernel);
+            if (!violations.isEmpty()) {
+                List<String> all = new ArrayList<>(failures);
+                for (String v : violations) {
+                    all.add("kernel invariant violated: " + v);
+                }
+                failures = List.copyOf(all);
+            }
+            results.put("invariants", violations.isEmpty() ? "hold" : violations.size() + " violated");
+        }
         long events = 0;
         for (EventLog log : machine.eventLogs()) {
             events += log.count();

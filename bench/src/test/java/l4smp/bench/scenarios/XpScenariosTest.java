@@ -48,6 +48,33 @@ class XpScenariosTest {
     }
 
     @Test
+    void pairsShareTheOpsAndStayOnTheirCpus() {
+        ScenarioContext local = run("pingpong", 3, Map.of("pairs", "3"), 301);
+        assertEquals(0, local.machine().counterTotal(Kernel.C_IPC_XCPU), "local pairs never cross CPUs");
+        assertEquals(602, local.machine().counterTotal(Kernel.C_IPC_LOCAL));
+        assertEquals(3, local.recorders().size());
+        assertEquals(101, local.recorders().get(0).operations());
+        assertEquals(100, local.recorders().get(2).operations());
+        for (int c = 0; c < 3; c++) {
+            assertEquals(c == 0 ? 202 : 200, local.machine().cpu(c).counters().valueOpaque(Kernel.C_IPC_LOCAL),
+                    "CPU " + c + " runs one pair");
+        }
+        ScenarioContext cross = run("pingpong", 4, Map.of("placement", "cross", "pairs", "2"), 100);
+        assertEquals(200, cross.machine().counterTotal(Kernel.C_IPC_XCPU), "every call and reply crosses");
+        assertEquals(0, cross.machine().counterTotal(Kernel.C_IPC_LOCAL));
+    }
+
+    @Test
+    void morePairsThanOpsIsRefused() {
+        Scenario scenario = ScenarioSmokeTest.find("pingpong");
+        Machine machine = new Machine(MachineConfig.builder().cpus(2).deterministic(5).build());
+        ScenarioContext context = new ScenarioContext(machine,
+                ScenarioOptions.parse("pingpong", scenario.options(), Map.of("pairs", "8")), 5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> scenario.setup(context));
+        assertTrue(e.getMessage().contains("--pairs"), e.getMessage());
+    }
+
+    @Test
     void clientServerSpreadOverCpus() {
         ScenarioContext c = run("client-server", 3, Map.of("clients", "6"), 120);
         assertTrue(c.machine().counterTotal(Kernel.C_IPC_XCPU) > 0);

@@ -89,6 +89,8 @@ public final class Cpu extends CpuPad2 {
     private final InterruptLine interruptLine = new InterruptLine();
     private final boolean deterministic;
     private final long slack;
+    /** The wait reason of a slack wait (built once: a stuck report shows it). */
+    private final String slackWaitReason;
     private final long maxSpinIterations;
     private final long stuckNanos;
 
@@ -127,6 +129,7 @@ public final class Cpu extends CpuPad2 {
         this.physical = machine.physicalMemory();
         this.deterministic = machine.config().deterministic();
         this.slack = machine.config().slackCycles();
+        this.slackWaitReason = "slack: more than " + slack + " cycles ahead";
         this.maxSpinIterations = machine.config().maxSpinIterations();
         this.stuckNanos = machine.config().stuckTimeout().toNanos();
         NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
@@ -291,14 +294,23 @@ public final class Cpu extends CpuPad2 {
         log.record(index, EventKind.WAKE, clock, 0, 0);
     }
 
+    /** An idle CPU looks at the others' clocks once in this many rounds (a power of two). */
+    private static final int IDLE_CLOCK_POLL_ROUNDS = 64;
+
     private void idleParallel(long next) {
         idleStrategy.reset();
         long bound = next == Dispatcher.NO_EVENT ? Long.MAX_VALUE : 100_000L;
+        int round = 0;
         while (machine.runningOpaque()) {
             if (interruptLine.raisedVolatile()) {
                 return;
             }
-            if (next != Dispatcher.NO_EVENT && machine.minEffectiveClockExcluding(this) >= next) {
+            // The other CPUs' clocks are read one round in IDLE_CLOCK_POLL_ROUNDS: each read pulls
+            // the running CPUs' clock lines into this core, and each of their clock stores must
+            // then take the line back (host coherence traffic on every simulated cycle charged).
+            // Our own interrupt flag (above) is polled every round: an IPI wakes us at once.
+            if (next != Dispatcher.NO_EVENT && (round++ & (IDLE_CLOCK_POLL_ROUNDS - 1)) == 0
+                    && machine.minEffectiveClockExcluding(this) >= next) {
                 // A sender raises our flag before it goes idle: having seen it idle (above), we
                 // see its IPI here; leave it to idle() to order the IPI against the timer.
                 if (interruptLine.raisedVolatile()) {
@@ -515,6 +527,21 @@ public final class Cpu extends CpuPad2 {
         }
     }
 
+    /*
+     * The slack wait (parallel mode). A CPU more than 'slack' cycles ahead of the slowest running
+     * CPU waits until the slowest is no more than 'slack - slack/2' behind: it resumes with half
+     * the slack as headroom (hysteresis). Resuming as soon as the lead drops to 'slack' made the
+     * leader wait again after its next charge, on every charge, in lock step with the slowest
+     * CPU: each wait a host round trip through the slowest CPU's clock line. While it waits it
+     * reads the others' clocks once in SLACK_POLL_ROUNDS rounds, not on every pause: every read
+     * pulls the slowest CPU's clock line away from it, and the slowest CPU stores its clock on
+     * every charge (its stores then miss in its cache: the leader would slow down the CPU it
+     * waits for). The bound itself is unchanged: no CPU runs more than 'slack' ahead.
+     */
+
+    /** The leader polls the others' clocks once in this many rounds of its slack wait (a power of two). */
+    private static final int SLACK_POLL_ROUNDS = 8;
+
     private void slackSlowPath() {
         long min = machine.minEffectiveClockExcluding(this);
         if (min == Long.MAX_VALUE || clock - min <= slack) {
@@ -525,27 +552,30 @@ public final class Cpu extends CpuPad2 {
         }
         counters.increment(cSlackWaits);
         String previous = (String) WAIT_REASON.getOpaque(this);
-        WAIT_REASON.setOpaque(this, "slack: more than " + slack + " cycles ahead");
+        WAIT_REASON.setOpaque(this, slackWaitReason);
         idleStrategy.reset();
+        long resumeLead = slack - slack / 2;
         long start = System.nanoTime();
         int round = 0;
         while (true) {
-            if (!machine.runningOpaque()) {
-                throw new MachineStoppedException("machine stopped");
-            }
-            min = machine.minEffectiveClockExcluding(this);
-            if (min == Long.MAX_VALUE || clock - min <= slack) {
-                break;
-            }
-            if ((round++ & 63) == 0) {
-                // The slowest may be an idle CPU whose timer event is due: wake it now rather
-                // than after its park period, so that it fires the event and we may go on.
-                machine.wakeIdleCpusWithEventsUpTo(clock - slack);
-            }
-            if (System.nanoTime() - start > stuckNanos) {
-                throw new CpuStuckException("CPU " + index + " waited " + machine.config().stuckTimeout()
-                        + " for the slowest CPU to come within the slack (" + slack + " cycles); "
-                        + machine.describeCpus());
+            if ((round++ & (SLACK_POLL_ROUNDS - 1)) == 0) {
+                if (!machine.runningOpaque()) {
+                    throw new MachineStoppedException("machine stopped");
+                }
+                min = machine.minEffectiveClockExcluding(this);
+                if (min == Long.MAX_VALUE || clock - min <= resumeLead) {
+                    break;
+                }
+                if ((round & (64 * SLACK_POLL_ROUNDS - 1)) == 1) {
+                    // The slowest may be an idle CPU whose timer event is due: wake it now rather
+                    // than after its park period, so that it fires the event and we may go on.
+                    machine.wakeIdleCpusWithEventsUpTo(clock - slack);
+                    if (System.nanoTime() - start > stuckNanos) {
+                        throw new CpuStuckException("CPU " + index + " waited " + machine.config().stuckTimeout()
+                                + " for the slowest CPU to come within the slack (" + slack + " cycles); "
+                                + machine.describeCpus());
+                    }
+                }
             }
             idleStrategy.idle(100_000L);
         }

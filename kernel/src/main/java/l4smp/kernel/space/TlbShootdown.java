@@ -34,8 +34,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class TlbShootdown {
 
-    /** The IPI vector of a shootdown request. */
-    public static final int VECTOR = 0xF0;
+    /**
+     * The IPI vector of a shootdown request: its own, distinct from the XCPU mailbox IPI
+     * ({@code Kernel.XCPU_VECTOR}, 0xF0) and the probe (0xF8). The two once shared 0xF0, and
+     * with address spaces present every XCPU IPI was taken for a shootdown: its check_n_ack
+     * never ran and the mailboxes it announced waited for a poll that an idle CPU never makes.
+     */
+    public static final int VECTOR = 0xF1;
     /** Pages per request; more flush the whole TLB of each target. */
     public static final int MAX_PAGES = 32;
     /** Distinct spaces per request for target selection; more shoot every CPU down. */

@@ -11,6 +11,10 @@ public final class CpuXcpuMemory implements XcpuMemory {
 
     private final Cpu cpu;
 
+    /** The last spin's address and its reason with the address (built once per address). */
+    private long lastSpinPa = -1;
+    private String lastSpinReason;
+
     public CpuXcpuMemory(Cpu cpu) {
         this.cpu = cpu;
     }
@@ -37,7 +41,12 @@ public final class CpuXcpuMemory implements XcpuMemory {
 
     @Override
     public void spinUntilEquals(long pa, int value, String reason) {
-        // Slow path (contention): the condition object is allocated here only.
-        cpu.spinWaitUntil(() -> cpu.loadInt(pa) == value, reason, false);
+        // Slow path (contention): the condition object is allocated here only; the reason with
+        // the address (for a stuck report) is built once per address, not once per contention.
+        if (pa != lastSpinPa || !lastSpinReason.startsWith(reason)) {
+            lastSpinPa = pa;
+            lastSpinReason = reason + " at 0x" + Long.toHexString(pa);
+        }
+        cpu.spinWaitUntil(() -> cpu.loadInt(pa) == value, lastSpinReason, false);
     }
 }

@@ -12,13 +12,16 @@ package l4smp.kernel.xcpu;
  */
 public final class SpinLock {
 
+    /** What a CPU spinning on a held lock waits for (the memory adds the lock's address). */
+    public static final String SPIN_REASON = "a spinlock";
+
     private SpinLock() {
     }
 
     /** Takes the lock at {@code pa}. */
     public static void lock(XcpuMemory mem, long pa) {
         while (mem.xchgVolatile(pa, 1) != 0) {
-            mem.spinUntilEquals(pa, 0, "spinlock at 0x" + Long.toHexString(pa));
+            mem.spinUntilEquals(pa, 0, SPIN_REASON);
         }
     }
 
