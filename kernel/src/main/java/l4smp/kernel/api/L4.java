@@ -63,7 +63,7 @@ public final class L4 {
      * k is the highest processor number. Read-only.
      */
     public static int processorNumber() {
-        return kernelCpu().index() + 1;
+        return kernelCpu().processorNumber(); // the boot's numbering (8.2)
     }
 
     /** The simulated cycle counter of the calling thread's CPU (the time-stamp counter). */

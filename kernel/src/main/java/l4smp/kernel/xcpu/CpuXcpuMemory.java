@@ -36,6 +36,11 @@ public final class CpuXcpuMemory implements XcpuMemory {
     }
 
     @Override
+    public int fetchAddVolatile(long pa, int delta) {
+        return cpu.fetchAddInt(pa, delta);
+    }
+
+    @Override
     public void spinUntilEquals(long pa, int value, String reason) {
         // Slow path (contention): the condition object is allocated here only.
         cpu.spinWaitUntil(() -> cpu.loadInt(pa) == value, reason, false);
