@@ -60,6 +60,13 @@ import java.util.List;
  * after it (implementation decision 3). A thread for an index at or above k fails with a report
  * naming it: the run fails, nothing hangs.
  *
+ * <h2>Timeout and simulated time</h2>
+ * The timeout is simulated time on the BSP. In deterministic mode and in parallel mode with a
+ * bounded slack the BSP cannot run more than the slack ahead of a starting AP (its pending
+ * STARTUP IPI counts with its arrival), so only a CPU that never runs times out. With
+ * {@code --slack unbounded} in parallel mode a live AP that the host is slow to wake may miss a
+ * short timeout: it then loses the claim race and stays halted and masked, with a warning.
+ *
  * <p>Thread contract: setup methods on the setup thread; {@link #bootstrap} on the BSP;
  * {@link #apWork} and {@link #onStartupIpi} on their AP (each AP its own slot of the phase
  * arrays); the results are written by the BSP
