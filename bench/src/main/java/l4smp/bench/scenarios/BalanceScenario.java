@@ -24,16 +24,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * client calls with the XP-abort bit (send tag bit 12); a call that would cross processors fails
  * with error 7 before any transfer and returns the server's processor number (the UTCB's partner
  * processor). The client then asks the scheduler, a thread with a high MCP on processor 1, to
- * "transfer my partner to my processor" (the protocol 6.2.3 prefers to "migrate me to processor
- * n"); the scheduler migrates the server with {@code schedule} and answers; the client calls
- * again, now locally. With {@code --balance off} the clients call plainly and every call
+ * put the two together, naming threads rather than processors (the protocol 6.2.3 prefers):
+ * with {@code --move partner} (default) "pull my partner to my processor", and the scheduler
+ * migrates the server; with {@code --move caller} "transfer me to my partner's processor" (the
+ * number the abort returned), and the scheduler migrates the client, which waits in its call
+ * to the scheduler meanwhile (the reply follows it). The client then calls again, locally. With {@code --balance off} the clients call plainly and every call
  * crosses (the result tag's bit 11 says so). Op = one completed call, its latency including any
  * abort and migration it needed. Results: calls that crossed, aborted calls, migrations, mean
  * cycles per round trip; compare a run with {@code --balance on} against one with {@code off}.
  */
 public final class BalanceScenario implements Scenario {
 
-    /** The scheduler's request label: "pull the partner in MR 1 to processor MR 2". */
+    /** The scheduler's request label: "migrate the thread in MR 1 to processor MR 2". */
     static final int PULL = 0x51;
 
     @Override
@@ -52,7 +54,9 @@ public final class BalanceScenario implements Scenario {
                 OptionSpec.longOption("pairs", 2, 1, 1_000, "client/server pairs, each started split over two CPUs"),
                 OptionSpec.booleanOption("balance", true,
                         "detect cross-processor calls (send tag bit 12) and let the scheduler pull the partner over"),
-                OptionSpec.longOption("work", 200, 0, 10_000_000, "cycles a server computes per request"));
+                OptionSpec.longOption("work", 200, 0, 10_000_000, "cycles a server computes per request"),
+                OptionSpec.choiceOption("move", "partner", List.of("partner", "caller"),
+                        "on an abort, pull the partner to the caller's processor or move the caller to the partner's"));
     }
 
     @Override
@@ -71,6 +75,7 @@ public final class BalanceScenario implements Scenario {
         int pairs = context.options().getInt("pairs");
         boolean balance = context.options().getBoolean("balance");
         long work = context.options().getLong("work");
+        boolean moveCaller = context.options().getString("move").equals("caller");
         int cpus = context.config().cpus();
         AtomicLong crossed = new AtomicLong();
         AtomicLong aborted = new AtomicLong();
@@ -84,9 +89,9 @@ public final class BalanceScenario implements Scenario {
             while (true) {
                 int result = -1;
                 if (!MsgTag.isError(tag) && MsgTag.label(tag) == PULL) {
-                    ThreadId partner = ThreadId.fromRaw((int) L4.mr(1));
+                    ThreadId thread = ThreadId.fromRaw((int) L4.mr(1));
                     int processor = (int) L4.mr(2);
-                    result = L4.migrate(partner, processor);
+                    result = L4.migrate(thread, processor);
                     if (result >= 0) {
                         migrations.incrementAndGet();
                     }
@@ -123,15 +128,19 @@ public final class BalanceScenario implements Scenario {
                         if (partnerProcessor == here) {
                             throw new IllegalStateException("client" + me + ": an XP abort names its own processor " + here);
                         }
-                        L4.setMr(1, server.raw());
-                        L4.setMr(2, here);
+                        L4.setMr(1, moveCaller ? L4.myself().raw() : server.raw());
+                        L4.setMr(2, moveCaller ? partnerProcessor : here);
                         int st = L4.call(scheduler, MsgTag.make(PULL, 2));
                         if (MsgTag.isError(st) || L4.mr(1) != 0) {
-                            throw new IllegalStateException("client" + me + ": the scheduler could not pull server" + me
+                            throw new IllegalStateException("client" + me + ": the scheduler could not join it with server" + me
                                     + ": " + (MsgTag.isError(st) ? IpcError.describe(L4.errorCode()) : "error " + L4.mr(1)));
                         }
+                        if (moveCaller && L4.processorNumber() != partnerProcessor) {
+                            throw new IllegalStateException("client" + me + ": moved to processor " + L4.processorNumber()
+                                    + ", not to its partner's " + partnerProcessor);
+                        }
                         L4.setMr(1, done);
-                        tag = L4.call(server, MsgTag.make(me, 1)); // the partner was pulled over: local now
+                        tag = L4.call(server, MsgTag.make(me, 1)); // together now: a local call
                     }
                     if (MsgTag.isError(tag)) {
                         throw new IllegalStateException("client" + me + " call " + done + ": " + IpcError.describe(L4.errorCode()));
@@ -148,7 +157,8 @@ public final class BalanceScenario implements Scenario {
                     calls.incrementAndGet();
                 }
                 if (finished.incrementAndGet() == pairs) {
-                    context.putResult("placement", balance ? "balanced by the scheduler" : "split (unbalanced)");
+                    context.putResult("placement", !balance ? "split (unbalanced)"
+                            : moveCaller ? "balanced: callers moved to their partners" : "balanced: partners pulled to their callers");
                     context.putResult("calls", calls.get());
                     context.putResult("calls_crossed", crossed.get());
                     context.putResult("calls_aborted", aborted.get());

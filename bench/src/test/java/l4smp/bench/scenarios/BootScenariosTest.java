@@ -131,6 +131,16 @@ class BootScenariosTest {
     }
 
     @Test
+    void balancingByMovingTheCallerToItsPartnersProcessor() {
+        RunReport r = run(RunSpec.builder("balance").cpus(4).seed(6L).ops(300)
+                .scenarioOptions(Map.of("balance", "on", "move", "caller", "pairs", "3")));
+        assertEquals(3L, r.results().get("calls_aborted"));
+        assertEquals(3L, r.results().get("migrations"));
+        assertEquals(0L, r.results().get("calls_crossed"));
+        assertEquals("balanced: callers moved to their partners", r.results().get("placement"));
+    }
+
+    @Test
     void theMigratorMovesByItsMigrateThreadOverEveryProcessor() {
         RunReport r = run(RunSpec.builder("pull").cpus(3).seed(4L).ops(90));
         assertEquals(Boolean.TRUE, r.results().get("self_migration_ignored"));
