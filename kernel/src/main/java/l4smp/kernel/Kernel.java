@@ -175,10 +175,11 @@ public final class Kernel {
 
     /**
      * The processor number (1..k) of physical CPU {@code physicalCpu}; 0 for a CPU the boot
-     * masked out. The identity plus one without failed CPUs. Any CPU after the boot.
+     * masked out. The identity plus one without failed CPUs. Any CPU after the boot (a plain read
+     * of the numbering the boot published with its release).
      */
     public int processorNumber(int physicalCpu) {
-        return smp == null ? physicalCpu + 1 : smp.logicalOf(physicalCpu) + 1;
+        return smp == null ? physicalCpu + 1 : smp.logicalOfPlain(physicalCpu) + 1;
     }
 
     /** The physical CPU of processor number {@code number} (1..k); -1 when there is none. Any CPU after the boot. */
@@ -186,7 +187,7 @@ public final class Kernel {
         if (number < 1 || number > highestProcessor()) {
             return -1;
         }
-        return smp == null ? number - 1 : smp.physicalOf(number - 1);
+        return smp == null ? number - 1 : smp.physicalOfPlain(number - 1);
     }
 
     /** The migration lock word of CPU {@code cpu} (8.7.2; see {@link Migration}). */

@@ -408,13 +408,17 @@ public final class SmpBoot {
         return done;
     }
 
-    /** The logical index (processor number - 1) of physical CPU {@code physical}; -1 when masked. */
-    public int logicalOf(int physical) {
+    /**
+     * The logical index (processor number - 1) of physical CPU {@code physical}; -1 when masked.
+     * Plain read: the BSP writes the numbering before its release store, and every CPU passes
+     * the release's acquire load before it runs a thread. Any CPU after the boot.
+     */
+    public int logicalOfPlain(int physical) {
         return logicalOf[physical];
     }
 
-    /** The physical CPU of logical index {@code logical} (0..k-1); -1 for none. */
-    public int physicalOf(int logical) {
+    /** The physical CPU of logical index {@code logical} (0..k-1); -1 for none. Plain read, as {@link #logicalOfPlain}. */
+    public int physicalOfPlain(int logical) {
         return logical < 0 || logical >= n ? -1 : physicalOf[logical];
     }
 

@@ -76,7 +76,7 @@ class SmpBootTest {
         assertEquals(List.of(), boot.maskedCpus());
         for (int l = 0; l < cpus; l++) {
             assertEquals(l + 1, seen.get(l), "thread of index " + l);
-            assertEquals(l, boot.physicalOf(l));
+            assertEquals(l, boot.physicalOfPlain(l));
         }
         long[] ap = boot.apBootCycles();
         assertEquals(-1, ap[0], "the BSP boots itself");

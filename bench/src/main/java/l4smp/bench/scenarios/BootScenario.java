@@ -120,7 +120,7 @@ public final class BootScenario implements Scenario {
     private static String numbering(SmpBoot boot, int k) {
         StringBuilder sb = new StringBuilder();
         for (int l = 0; l < k; l++) {
-            sb.append(l == 0 ? "" : " ").append(l + 1).append("->cpu").append(boot.physicalOf(l));
+            sb.append(l == 0 ? "" : " ").append(l + 1).append("->cpu").append(boot.physicalOfPlain(l));
         }
         return sb.toString();
     }
