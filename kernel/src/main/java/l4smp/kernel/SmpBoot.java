@@ -46,7 +46,12 @@ import java.util.List;
  * "masked out by reordering the processor numbers such that the highest available processor
  * number can be decreased". Here: logical index l = processor number - 1 = the order in which
  * the processors took their numbers; since the BSP starts one AP at a time in physical order,
- * the numbering is the physical order with the failed CPUs left out (compacted). Everything the
+ * the numbering is the physical order with the failed CPUs left out (compacted). (The thesis
+ * sends the startup IPI to all APs at once, and they race for their numbers; starting them one
+ * at a time, as the MP specification's universal algorithm does, makes the numbering
+ * independent of that race and lets the BSP's timeout name the CPU that did not answer. The
+ * fetch-and-add stays, and holds for the broadcast too: jcstress
+ * {@code StartupHandshakeStress.NumbersByFetchAndAdd}.) Everything the
  * kernel shows user code is logical: the KIP's highest processor number k, the UTCB processor
  * number, {@code schedule}'s processor argument (a masked processor has no number, so a number
  * above k is refused with error 5, invalid), the partner processor of an aborted XP IPC, and the
