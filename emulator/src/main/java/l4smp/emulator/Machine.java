@@ -232,6 +232,9 @@ public final class Machine {
         int[] cores = config.pinning() ? CpuPinning.allowedHostCores() : new int[0];
         List<Thread> threads = new ArrayList<>(cpus.length);
         for (Cpu cpu : cpus) {
+            if (cpu.failed()) {
+                continue; // a failed CPU never runs (fault injection, MachineConfig#failedCpus)
+            }
             Thread t = new l4smp.emulator.cpu.CpuHostThread("l4smp-cpu-" + cpu.index(), () -> {
                 if (config.pinning()) {
                     String problem = CpuPinning.pinCurrentThread(cpu.index(), cores);
@@ -270,7 +273,7 @@ public final class Machine {
         Cpu previous = Cpu.current();
         try {
             while (running) {
-                Cpu next = pickDeterministic();
+                Cpu next = pickDeterministic(); // never a failed CPU: it counts as stopped
                 if (next == null) {
                     quiescent();
                     break;

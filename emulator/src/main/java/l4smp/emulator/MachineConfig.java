@@ -27,11 +27,26 @@ import java.util.Objects;
  * @param accounting       charge memory accesses through the MESI/TLB accounting layer (the
  *                         layer holds at most {@value l4smp.emulator.cache.ConcurrentMesiDirectory#MAX_CPUS}
  *                         CPUs); off, accesses cost nothing and only the data moves
+ * @param failedCpus       fault injection (thesis 8.2): a mask of the physical CPUs (bit i = CPU
+ *                         i) that never answer the startup IPI. Such a CPU never runs: its duty
+ *                         cycle does not start, it counts as stopped, and IPIs and device
+ *                         interrupts sent to it are lost (the sender is charged, nothing arrives).
+ *                         CPU 0, the bootstrap processor, cannot fail: it runs the boot.
  */
 public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long slackCycles,
                             ExecutionMode mode, long seed, ScheduleStrategy strategy,
                             boolean captureTrace, int maxTraceEvents, Duration stuckTimeout,
-                            long maxSpinIterations, long memoryBytes, boolean accounting) {
+                            long maxSpinIterations, long memoryBytes, boolean accounting,
+                            long failedCpus) {
+
+    /** The configuration without failed CPUs (every CPU answers its startup IPI). */
+    public MachineConfig(int cpus, CostModel costModel, boolean pinning, long slackCycles,
+                         ExecutionMode mode, long seed, ScheduleStrategy strategy,
+                         boolean captureTrace, int maxTraceEvents, Duration stuckTimeout,
+                         long maxSpinIterations, long memoryBytes, boolean accounting) {
+        this(cpus, costModel, pinning, slackCycles, mode, seed, strategy, captureTrace, maxTraceEvents,
+                stuckTimeout, maxSpinIterations, memoryBytes, accounting, 0L);
+    }
 
     public static final int MAX_CPUS = 64;
     public static final long UNBOUNDED_SLACK = Long.MAX_VALUE;
@@ -71,6 +86,20 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         if (maxSpinIterations < 1) {
             throw new IllegalArgumentException("maxSpinIterations must be >= 1, got " + maxSpinIterations);
         }
+        if ((failedCpus & 1L) != 0) {
+            throw new IllegalArgumentException("failed CPUs: CPU 0 is the bootstrap processor and runs the boot; "
+                    + "it cannot fail (fail an application processor, 1.." + (cpus - 1) + ")");
+        }
+        long valid = cpus == 64 ? -1L : (1L << cpus) - 1;
+        if ((failedCpus & ~valid) != 0) {
+            throw new IllegalArgumentException("failed CPUs: CPU " + Long.numberOfTrailingZeros(failedCpus & ~valid)
+                    + " does not exist (the machine has CPUs 0.." + (cpus - 1) + ")");
+        }
+    }
+
+    /** Whether physical CPU {@code cpu} is set to fail (it never answers the startup IPI). */
+    public boolean failed(int cpu) {
+        return (failedCpus >>> cpu & 1L) != 0;
     }
 
     /** A builder with the defaults: 2 CPUs, PIII_450, pinning on, slack {@value #DEFAULT_SLACK} cycles, parallel. */
@@ -97,6 +126,7 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         private long maxSpinIterations = 50_000_000L;
         private long memoryBytes = 64L << 20;
         private Boolean accounting;
+        private long failedCpus;
 
         public Builder cpus(int cpus) { this.cpus = cpus; return this; }
         public Builder costModel(CostModel costModel) { this.costModel = costModel; return this; }
@@ -114,11 +144,22 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         /** Accounting on or off; by default on up to 63 CPUs and off for 64. */
         public Builder accounting(boolean accounting) { this.accounting = accounting; return this; }
 
+        /** Fault injection: the physical CPUs in {@code mask} (bit i = CPU i) never answer the startup IPI. */
+        public Builder failedCpus(long mask) { this.failedCpus = mask; return this; }
+        /** Fault injection: physical CPU {@code cpu} never answers the startup IPI (validated at build). */
+        public Builder failCpu(int cpu) {
+            if (cpu < 0 || cpu >= 64) {
+                throw new IllegalArgumentException("failed CPU must be 1.." + (MAX_CPUS - 1) + ", got " + cpu);
+            }
+            this.failedCpus |= 1L << cpu;
+            return this;
+        }
+
         public MachineConfig build() {
             boolean acct = accounting != null ? accounting
                     : cpus <= l4smp.emulator.cache.ConcurrentMesiDirectory.MAX_CPUS;
             return new MachineConfig(cpus, costModel, pinning, slackCycles, mode, seed, strategy,
-                    captureTrace, maxTraceEvents, stuckTimeout, maxSpinIterations, memoryBytes, acct);
+                    captureTrace, maxTraceEvents, stuckTimeout, maxSpinIterations, memoryBytes, acct, failedCpus);
         }
     }
 }

@@ -137,6 +137,12 @@ public final class Kernel {
             installXcpu();
         }
         this.kip = new l4smp.kernel.api.KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000);
+        // 8.2: the SMP boot runs when the machine starts, if the kernel runs on every CPU (an
+        // experiment that drives some CPUs with dispatchers of its own gets them all at once).
+        this.smp = allKernel() ? new SmpBoot(this) : null;
+        if (smp == null && machine.config().failedCpus() != 0) {
+            throw new IllegalArgumentException("failed CPUs need the kernel on every CPU (the boot detects them)");
+        }
         // Migration (8.7.2): per CPU a lock word and a barrier line, each on its own line.
         int line = machine.kernelRegion().lineBytes();
         long base = machine.kernelRegion().allocateLines(2 * machine.cpuCount(), AttributionTags.SPINLOCK);
@@ -150,6 +156,39 @@ public final class Kernel {
 
     private final long[] migrationLocks;
     private final long[] migrationLines;
+    /** The SMP boot (8.2), or null when some CPU runs another dispatcher (all up at once). */
+    private final SmpBoot smp;
+
+    private boolean allKernel() {
+        for (KernelCpu k : cpus) {
+            if (k == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The SMP boot (8.2: numbering, masked CPUs, boot cycles), or null (see {@link #boot}). */
+    public SmpBoot smpBoot() {
+        return smp;
+    }
+
+    /**
+     * The processor number (1..k) of physical CPU {@code physicalCpu}; 0 for a CPU the boot
+     * masked out. The identity plus one without failed CPUs. Any CPU after the boot (a plain read
+     * of the numbering the boot published with its release).
+     */
+    public int processorNumber(int physicalCpu) {
+        return smp == null ? physicalCpu + 1 : smp.logicalOfPlain(physicalCpu) + 1;
+    }
+
+    /** The physical CPU of processor number {@code number} (1..k); -1 when there is none. Any CPU after the boot. */
+    public int physicalCpu(int number) {
+        if (number < 1 || number > highestProcessor()) {
+            return -1;
+        }
+        return smp == null ? number - 1 : smp.physicalOfPlain(number - 1);
+    }
 
     /** The migration lock word of CPU {@code cpu} (8.7.2; see {@link Migration}). */
     long migrationLock(int cpu) {
@@ -262,7 +301,12 @@ public final class Kernel {
         return spaces;
     }
 
-    /** Installs the kernel on every CPU of {@code machine}. Setup only. */
+    /**
+     * Installs the kernel on every CPU of {@code machine}. Setup only. When the machine runs,
+     * CPU 0 (the bootstrap processor) boots the others as thesis 8.2 describes ({@link SmpBoot}:
+     * startup IPIs, numbers by fetch-and-add, barriers; a CPU that does not answer is masked out
+     * and the numbering compacted); threads created at setup start after it.
+     */
     public static Kernel boot(Machine machine) {
         return new Kernel(machine, KernelConfig.DEFAULT);
     }
@@ -293,6 +337,8 @@ public final class Kernel {
             throw new IllegalArgumentException("thread " + spec.name() + ": cpu must be 0.." + (cpus.length - 1)
                     + ", got " + spec.cpu());
         }
+        // spec.cpu() is a logical index (processor number - 1): the boot gives the thread its
+        // physical CPU and admits it there; an index above the processors that came up fails it.
         if (cpus[spec.cpu()] == null) {
             throw new IllegalArgumentException("thread " + spec.name() + ": the kernel does not run on CPU " + spec.cpu());
         }
@@ -300,7 +346,11 @@ public final class Kernel {
         if (tcb == null) {
             throw new IllegalStateException("too many threads (at most " + (MAX_THREADS - 1) + ")");
         }
-        cpus[spec.cpu()].admit(tcb);
+        if (smp != null) {
+            smp.addSetupThread(tcb, spec.cpu());
+        } else {
+            cpus[spec.cpu()].admit(tcb);
+        }
         return tcb.id;
     }
 

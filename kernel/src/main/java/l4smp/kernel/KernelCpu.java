@@ -68,6 +68,10 @@ public final class KernelCpu implements Dispatcher {
     private int cIrqForwarded;
     private int cFpuSwitches;
     private int cFpuSavesAvoided;
+    /** Whether the SMP boot (8.2) is done on this CPU (owner only; true without an SmpBoot). */
+    private boolean booted;
+    /** This CPU's processor number 1..k (8.2: the boot's numbering). Owner only. */
+    private int processorNumber;
 
     KernelCpu(Kernel kernel, Cpu cpu, KernelConfig config) {
         this.kernel = kernel;
@@ -85,6 +89,18 @@ public final class KernelCpu implements Dispatcher {
         this.layout = config.tcbLayout();
         this.accounting = cpu.machine().memorySystem() != null;
         this.readyListAddress = cpu.machine().kernelRegion().allocateLines(1, AttributionTags.READY_LIST);
+        this.processorNumber = index + 1;
+    }
+
+    /** The end of the SMP boot on this CPU (8.2): it runs threads as processor {@code number}. */
+    void bootDone(int number) {
+        booted = true;
+        processorNumber = number;
+    }
+
+    /** This CPU's processor number 1..k (the UTCB's processor field, 7.2). Owner only. */
+    public int processorNumber() {
+        return processorNumber;
     }
 
     @Override
@@ -100,10 +116,19 @@ public final class KernelCpu implements Dispatcher {
         cFpuSwitches = names.indexOf(Kernel.C_FPU_SWITCHES);
         cFpuSavesAvoided = names.indexOf(Kernel.C_FPU_SAVES_AVOIDED);
         ipc.onStart(counters);
+        SmpBoot smp = kernel.smpBoot();
+        if (smp == null) {
+            booted = true;
+        } else if (index == 0) {
+            smp.bootstrap(this); // the bootstrap processor (8.2); the others wait for it
+        }
     }
 
     @Override
     public int doWork(Cpu cpu) {
+        if (!booted) {
+            return kernel.smpBoot().apWork(this); // an AP before its boot is done (8.2)
+        }
         l4smp.kernel.ipc.XpIpc xp = ipc.xp();
         if (xp == null) {
             return doWorkLocal();
@@ -369,6 +394,10 @@ public final class KernelCpu implements Dispatcher {
     @Override
     public void onInterrupt(Cpu cpu, Interrupt interrupt) {
         int vector = interrupt.vector();
+        if (!booted) {
+            kernel.smpBoot().onStartupIpi(this, vector); // INIT, STARTUP, release (8.2)
+            return;
+        }
         int line = vector - IoApic.VECTOR_BASE;
         if (line >= 0 && line < InterruptThreads.LINES) {
             deviceInterrupt(line, interrupt);

@@ -196,8 +196,10 @@ final class Migration {
             finish(x, -1, E_UNAVAILABLE);
             return;
         }
+        // 8.2: processor numbers are the boot's (a masked-out CPU has none: above k, invalid).
+        int target = processor > 0 ? kernel.physicalCpu(processor) : -1;
         if (processor < 0 || processor > kernel.highestProcessor()
-                || (processor > 0 && kernel.kernelCpu(processor - 1) == null) || priority > 255 || priority < -1) {
+                || (processor > 0 && (target < 0 || kernel.kernelCpu(target) == null)) || priority > 255 || priority < -1) {
             finish(x, -1, E_INVALID);
             return;
         }
@@ -219,7 +221,7 @@ final class Migration {
         }
         while (true) {
             int b = t1.cpuAcquire();
-            int c = processor == 0 ? b : processor - 1;
+            int c = processor == 0 ? b : target;
             lockAll(index, b, c);
             if (t1.cpuAcquire() != b) {
                 unlockAll(index, b, c); // moved by another migration meanwhile: again

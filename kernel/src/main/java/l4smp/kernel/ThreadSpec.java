@@ -6,7 +6,10 @@ import java.util.Objects;
  * What a new user thread is made of.
  *
  * @param name     for reports and traces
- * @param cpu      the CPU (index 0..n-1) it starts on
+ * @param cpu      the processor it starts on, as a logical index (its processor number minus one,
+ *                 0..k-1): the SMP boot (thesis 8.2) maps it to the physical CPU that took that
+ *                 number. Without failed CPUs it is the CPU's index; with one masked out, the
+ *                 indices above it shift down, and an index of k or more fails the thread
  * @param priority 0..255 (higher runs first)
  * @param daemon   a daemon thread (a server) does not keep the run alive: the run ends when every
  *                 non-daemon thread has ended

@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run", sortOptions = false,
         customSynopsis = {"l4smp run SCENARIO [--cpus=N] [--ops=N] [--seconds=S] [--seed=N] [--strategy=S] [--pin=on|off]",
-                "          [--slack=CYCLES|unbounded] [--preset=P] [--json=FILE] [--hgrm=DIR] [--trace=FILE]",
+                "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--json=FILE] [--hgrm=DIR] [--trace=FILE]",
                 "          [--SCENARIO-OPTION VALUE ...]",
                 "l4smp run SCENARIO --help"},
         description = "Run a scenario and print its report (latency percentiles, throughput, per-CPU counters).",
@@ -93,6 +93,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--accounting", paramLabel = "on|off",
             description = "Charge memory accesses through the MESI/TLB accounting layer (default: on; 64 CPUs need off).")
     String accounting;
+
+    @Option(names = "--fail-cpu", paramLabel = "N[,N...]",
+            description = "Fault injection (thesis 8.2): physical CPU N never answers its startup IPI; the boot "
+                    + "masks it out and compacts the processor numbers. Repeatable or a comma list; CPU 0, the "
+                    + "bootstrap processor, cannot fail.")
+    List<String> failCpus;
 
     @Option(names = "--tcb-layout", paramLabel = "grouped|naive", defaultValue = "grouped",
             description = "Where the kernel puts TCB fields in simulated memory: the grouped lines of thesis 8.6 or a naive order (default ${DEFAULT-VALUE}).")
@@ -289,7 +295,9 @@ final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "option '" + option + "': " + e.getMessage());
         }
         Map<String, String> given = parseScenarioArgs(cl, s);
+        long failedMask = parseFailedCpus(cl);
         return RunSpec.builder(s.name())
+                .failedCpus(failedMask)
                 .accounting(accountingOn)
                 .kernelConfig(kernelConfig)
                 .cpus(cpus == null ? 0 : cpus)
@@ -305,6 +313,39 @@ final class RunCommand implements Callable<Integer> {
                 .maxTraceEvents(traceLimit)
                 .progress(progress)
                 .build();
+    }
+
+    /**
+     * The mask of {@code --fail-cpu} (repeatable, or a comma list). The range against the
+     * machine's CPUs is checked when the machine is built (the scenario's default CPUs count).
+     */
+    private long parseFailedCpus(CommandLine cl) {
+        long mask = 0;
+        if (failCpus == null) {
+            return 0;
+        }
+        for (String list : failCpus) {
+            for (String item : list.split(",", -1)) {
+                String t = item.trim();
+                int n;
+                try {
+                    n = Integer.parseInt(t);
+                } catch (NumberFormatException e) {
+                    throw new CommandLine.ParameterException(cl, "option '--fail-cpu' must be CPU numbers (N or N,M,...), got '"
+                            + list + "'");
+                }
+                if (n == 0) {
+                    throw new CommandLine.ParameterException(cl, "option '--fail-cpu': CPU 0 is the bootstrap processor and "
+                            + "runs the boot; it cannot fail");
+                }
+                if (n < 0 || n >= MachineConfig.MAX_CPUS) {
+                    throw new CommandLine.ParameterException(cl, "option '--fail-cpu' must be 1.." + (MachineConfig.MAX_CPUS - 1)
+                            + ", got " + n);
+                }
+                mask |= 1L << n;
+            }
+        }
+        return mask;
     }
 
     /** Reads the scenario's own {@code --name value} / {@code --name=value} pairs. */

@@ -29,11 +29,22 @@ import java.util.Objects;
  * @param accounting      charge memory accesses through the MESI/TLB accounting layer
  *                        ({@code null}: the machine's default, on up to 63 CPUs)
  * @param kernelConfig    the kernel's tunables (tick, timeslice, TCB layout), for kernel scenarios
+ * @param failedCpus      fault injection: the physical CPUs (bit i = CPU i) that never answer the
+ *                        startup IPI ({@code --fail-cpu}; {@link MachineConfig#failedCpus})
  */
 public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
                       boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
                       boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
-                      l4smp.kernel.KernelConfig kernelConfig) {
+                      l4smp.kernel.KernelConfig kernelConfig, long failedCpus) {
+
+    /** A spec without failed CPUs. */
+    public RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
+                   boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
+                   boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
+                   l4smp.kernel.KernelConfig kernelConfig) {
+        this(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel, scenarioOptions, captureTrace,
+                maxTraceEvents, progress, accounting, kernelConfig, 0L);
+    }
 
     /** The operations of a run when none are given. */
     public static final long DEFAULT_OPS = 100_000;
@@ -87,6 +98,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         private boolean progress;
         private Boolean accounting;
         private l4smp.kernel.KernelConfig kernelConfig = l4smp.kernel.KernelConfig.DEFAULT;
+        private long failedCpus;
 
         private Builder(String scenario) {
             this.scenario = scenario;
@@ -107,9 +119,12 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         public Builder accounting(Boolean accounting) { this.accounting = accounting; return this; }
         public Builder kernelConfig(l4smp.kernel.KernelConfig kernelConfig) { this.kernelConfig = kernelConfig; return this; }
 
+        /** The physical CPUs (bit i = CPU i) that never answer the startup IPI (fault injection). */
+        public Builder failedCpus(long mask) { this.failedCpus = mask; return this; }
+
         public RunSpec build() {
             return new RunSpec(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel,
-                    scenarioOptions, captureTrace, maxTraceEvents, progress, accounting, kernelConfig);
+                    scenarioOptions, captureTrace, maxTraceEvents, progress, accounting, kernelConfig, failedCpus);
         }
     }
 }

@@ -93,7 +93,8 @@ public final class ScenarioRunner {
                 .slackCycles(spec.slackCycles())
                 .strategy(spec.strategy())
                 .captureTrace(spec.captureTrace())
-                .maxTraceEvents(spec.maxTraceEvents());
+                .maxTraceEvents(spec.maxTraceEvents())
+                .failedCpus(spec.failedCpus());
         if (spec.seed() != null) {
             cb.deterministic(spec.seed());
         }
@@ -104,12 +105,17 @@ public final class ScenarioRunner {
         try {
             config = cb.build();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage().startsWith("the MESI accounting layer")
-                    ? "option --accounting: " + e.getMessage() : e.getMessage(), e);
+            String m = e.getMessage();
+            throw new IllegalArgumentException(m.startsWith("the MESI accounting layer") ? "option --accounting: " + m
+                    : m.startsWith("failed CPUs") ? "option --fail-cpu: " + m : m, e);
         }
         Machine machine = new Machine(config);
         ScenarioContext ctx = new ScenarioContext(machine, options, spec.ops(), spec.kernelConfig());
         scenario.setup(ctx);
+        if (spec.failedCpus() != 0 && ctx.kernelIfBooted() == null) {
+            throw new IllegalArgumentException("option --fail-cpu: scenario " + scenario.name() + " runs without the "
+                    + "kernel, and only the kernel's boot (8.2) detects and masks out a failed CPU");
+        }
         if (ctx.recorders().isEmpty()) {
             LOG.warn("scenario {} created no latency recorder: the report has no operations", scenario.name());
         }

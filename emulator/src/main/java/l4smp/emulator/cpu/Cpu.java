@@ -93,6 +93,8 @@ public final class Cpu extends CpuPad2 {
     private final String slackWaitReason;
     private final long maxSpinIterations;
     private final long stuckNanos;
+    /** Fault injection (thesis 8.2): this CPU never answers its startup IPI and never runs. */
+    private final boolean failed;
 
     // ---- set at start, owner only afterwards ------------------------------------------------
     private Dispatcher dispatcher;
@@ -132,7 +134,14 @@ public final class Cpu extends CpuPad2 {
         this.slackWaitReason = "slack: more than " + slack + " cycles ahead";
         this.maxSpinIterations = machine.config().maxSpinIterations();
         this.stuckNanos = machine.config().stuckTimeout().toNanos();
+        this.failed = machine.config().failed(index);
         NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
+        if (failed) {
+            // A dead CPU: stopped from the start (no clock to wait for, never quiescence's
+            // concern), and its local APIC never wins a lowest-priority arbitration.
+            STATE.setRelease(this, STOPPED);
+            apic.setTaskPriorityOpaque(Integer.MAX_VALUE);
+        }
     }
 
     // =========================================================================================
@@ -438,6 +447,10 @@ public final class Cpu extends CpuPad2 {
     }
 
     private void deliver(Cpu target, int vector, long sentAt) {
+        if (target.failed) {
+            lostToFailedCpu(target, vector);
+            return;
+        }
         LocalApic targetApic = target.apic;
         IpiSlot slot = targetApic.tryClaimSlot();
         if (slot == null) {
@@ -466,6 +479,10 @@ public final class Cpu extends CpuPad2 {
      * {@code latencyCycles} later. Charges nothing to this CPU: the device raised it. Owner only.
      */
     public void postDeviceInterrupt(Cpu target, int vector, int latencyCycles) {
+        if (target.failed) {
+            log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
+            return; // a dead CPU's APIC takes nothing
+        }
         IpiSlot slot = target.apic.tryClaimSlot();
         if (slot == null) {
             slot = waitForLintSlotSlowPath(target);
@@ -473,6 +490,18 @@ public final class Cpu extends CpuPad2 {
         target.apic.post(slot, vector, -1, clock, latencyCycles);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
+        interleave();
+    }
+
+    /**
+     * An IPI to a CPU that never came up (fault injection, thesis 8.2): the ICR write was
+     * charged and the IPI counts as sent, but nothing arrives and no LINT slot is taken (a dead
+     * APIC accepts nothing). The boot's timeout detects such a CPU; after the boot the kernel
+     * sends nothing to it.
+     */
+    private void lostToFailedCpu(Cpu target, int vector) {
+        counters.increment(cIpiSent);
+        log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         interleave();
     }
 
@@ -802,6 +831,11 @@ public final class Cpu extends CpuPad2 {
         return index;
     }
 
+    /** Whether this CPU is set to fail (it never answers its startup IPI and never runs). Any thread. */
+    public boolean failed() {
+        return failed;
+    }
+
     public Machine machine() {
         return machine;
     }
@@ -839,7 +873,7 @@ public final class Cpu extends CpuPad2 {
             case RUNNING -> "running";
             case IDLE -> "idle";
             case PARKED -> "parked";
-            default -> "stopped";
+            default -> failed ? "failed (never answered its startup IPI)" : "stopped";
         };
         String wait = waitReasonOpaque();
         return "cpu" + index + "{" + st + ", clock " + clockAcquire()

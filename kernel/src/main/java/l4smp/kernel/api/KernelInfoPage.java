@@ -4,7 +4,12 @@ package l4smp.kernel.api;
  * The kernel info page as user code reads it: words at byte offsets, as in L4 X.2. The SMP
  * kernel publishes the highest processor number k (processors are numbered 1..k; 0 means
  * invalid) in the 8-bit field at relative address {@value #PROCESSORS_OFFSET} (thesis 7.1/7.2);
- * the higher 24 bits of that word are reserved and read as zero. Immutable.
+ * the higher 24 bits of that word are reserved and read as zero.
+ *
+ * <p>The boot (8.2) writes the highest processor number once, when it knows which processors
+ * came up (a masked-out processor lowers it), before it releases the other processors; every
+ * reader runs after that release (its acquire load orders the plain read here). Otherwise
+ * immutable.
  */
 public final class KernelInfoPage {
 
@@ -22,7 +27,7 @@ public final class KernelInfoPage {
     /** X.2 API version 0x84, subversion 0x05 (X.2 revision 5 / "Version 4"). */
     public static final int API_VERSION = 0x84 << 24 | 0x05 << 16;
 
-    private final int highestProcessor;
+    private int highestProcessor;
     private final int clockKhz;
 
     public KernelInfoPage(int highestProcessor, int clockKhz) {
@@ -31,6 +36,17 @@ public final class KernelInfoPage {
         }
         this.highestProcessor = highestProcessor;
         this.clockKhz = clockKhz;
+    }
+
+    /**
+     * Sets the highest processor number (1..255). The boot only, before it releases the other
+     * processors.
+     */
+    public void setHighestProcessorNumber(int k) {
+        if (k < 1 || k > 255) {
+            throw new IllegalArgumentException("highest processor number must be 1..255, got " + k);
+        }
+        this.highestProcessor = k;
     }
 
     /** The 32-bit word at byte {@code offset} (word-aligned); unknown offsets read as zero. */

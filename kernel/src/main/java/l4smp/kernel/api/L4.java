@@ -63,7 +63,7 @@ public final class L4 {
      * k is the highest processor number. Read-only.
      */
     public static int processorNumber() {
-        return kernelCpu().index() + 1;
+        return kernelCpu().processorNumber(); // the boot's numbering (8.2)
     }
 
     /** The simulated cycle counter of the calling thread's CPU (the time-stamp counter). */
@@ -529,7 +529,9 @@ public final class L4 {
      * must cover both the target's priority and the new one. A thread that names itself is not
      * migrated (implementation decision 4: that part of the request is ignored). Returns the
      * target's old priority, or -1 with {@link #errorCode()} 1 (no privilege), 2 (unavailable
-     * thread) or 5 (invalid parameter: a processor number above k, a priority above 255).
+     * thread) or 5 (invalid parameter: a processor number above k, a priority above 255). The
+     * numbers are the boot's (8.2): a processor that did not answer at boot has none, so k
+     * counts only the processors that came up and migration to a masked one is refused with 5.
      */
     public static int schedule(ThreadId dest, int processorNumber, int priority, long timeslice) {
         if (dest == null) {

@@ -261,7 +261,7 @@ public final class XpIpc implements FlagLine.Handler {
             // Design decision 4, section 7.2: abort before any transfer, error 7 with offset 0
             // (the error word's offset bits stay 0), the destination's processor number in the
             // UTCB ("returned in XXX": closed here as the UTCB field XP_PARTNER_PROCESSOR).
-            a.xpPartnerProcessor = bcpu + 1;
+            a.xpPartnerProcessor = kernel.processorNumber(bcpu); // 8.2 numbering
             counters.increment(cAborts);
             ipc.fail(a, IpcError.ABORTED, IpcError.PHASE_SEND);
             return false;
@@ -606,7 +606,7 @@ public final class XpIpc implements FlagLine.Handler {
         kcpu.touchTcb(a, Field.PROXY, AccessKind.WRITE);
         a.setProxyRelease(null);
         m.completion = code;
-        m.receiverProcessor = index + 1;
+        m.receiverProcessor = kernel.processorNumber(index); // 8.2 numbering
         m.op = Mailbox.OP_RETURN;
         mem.storeRelease(m.address + Mailbox.CODE, code);
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_RETURN);

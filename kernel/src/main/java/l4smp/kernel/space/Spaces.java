@@ -126,7 +126,7 @@ public final class Spaces {
         int n = machine.cpuCount();
         long mask = 0;
         for (int i = 0; i < n; i++) {
-            if (kernel.kernelCpu(i) != null) {
+            if (kernel.kernelCpu(i) != null && kernel.processorNumber(i) > 0) { // not masked out by the boot (8.2)
                 mask |= 1L << i;
             }
         }

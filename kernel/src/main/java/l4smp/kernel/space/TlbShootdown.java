@@ -75,7 +75,8 @@ public final class TlbShootdown {
 
     private final Cpus cpus;
     private final int n;
-    private final long allMask;
+    /** The CPUs the kernel runs on; the boot removes masked-out ones (8.2) before its release. */
+    private long allMask;
     private final int[][] pageSpace;
     private final int[][] pageVa;
     private final int[] count;
@@ -237,4 +238,13 @@ public final class TlbShootdown {
     public long shootdowns(int cpu) { return stats[cpu * STRIDE + 3]; }
 
     public int cpuCount() { return n; }
+
+    /**
+     * Leaves the CPUs in {@code mask} out of every shootdown: processors the boot masked out
+     * (thesis 8.2) never run and never acknowledge. The boot only, before it releases the other
+     * processors (the release publishes the new mask).
+     */
+    public void excludeCpus(long mask) {
+        allMask &= ~mask;
+    }
 }

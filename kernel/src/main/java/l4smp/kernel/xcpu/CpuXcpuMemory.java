@@ -40,6 +40,11 @@ public final class CpuXcpuMemory implements XcpuMemory {
     }
 
     @Override
+    public int fetchAddVolatile(long pa, int delta) {
+        return cpu.fetchAddInt(pa, delta);
+    }
+
+    @Override
     public void spinUntilEquals(long pa, int value, String reason) {
         // Slow path (contention): the condition object is allocated here only; the reason with
         // the address (for a stuck report) is built once per address, not once per contention.

@@ -36,6 +36,11 @@ public final class HostXcpuMemory implements XcpuMemory {
     }
 
     @Override
+    public int fetchAddVolatile(long pa, int delta) {
+        return memory.getAndAddInt(pa, delta);
+    }
+
+    @Override
     public void spinUntilEquals(long pa, int value, String reason) {
         while (memory.intAcquire(pa) != value) {
             Thread.onSpinWait();

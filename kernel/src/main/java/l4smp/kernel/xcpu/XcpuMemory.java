@@ -9,7 +9,7 @@ package l4smp.kernel.xcpu;
  * kernel runs.
  *
  * <p>Orderings (named as in the code base's scheme): {@link #loadAcquire}, {@link #storeRelease},
- * {@link #xchgVolatile}, {@link #casVolatile}.
+ * {@link #xchgVolatile}, {@link #casVolatile}, {@link #fetchAddVolatile}.
  */
 public interface XcpuMemory {
 
@@ -24,6 +24,19 @@ public interface XcpuMemory {
 
     /** Locked compare-and-swap ({@code lock cmpxchg}), sequentially consistent. */
     boolean casVolatile(long pa, int expect, int update);
+
+    /**
+     * Locked fetch-and-add ({@code lock xadd}), sequentially consistent: returns the old value.
+     * The default is a CAS loop; the kernel's implementation charges one locked access.
+     */
+    default int fetchAddVolatile(long pa, int delta) {
+        while (true) {
+            int old = loadAcquire(pa);
+            if (casVolatile(pa, old, old + delta)) {
+                return old;
+            }
+        }
+    }
 
     /**
      * Spins (without blocking the host thread for long) until the word at {@code pa} reads
