@@ -8,6 +8,7 @@ import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
+import l4smp.kernel.xcpu.AbortJoin;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
 import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.Mailbox;
@@ -156,8 +157,8 @@ public final class XpExchangeRegisters {
         Mailbox unwind;
         /** The target's send mailbox that the unwind judges. */
         Mailbox sendMailbox;
-        boolean unwindAnswered;
-        boolean replyArrived;
+        /** Both answers of the abort (the unwind's and the target's send reply). */
+        final AbortJoin join = new AbortJoin();
         /** Operations on the same target waiting behind this one (FIFO). */
         Operation deferredHead;
         Operation deferredTail;
@@ -432,8 +433,7 @@ public final class XpExchangeRegisters {
         stats[S_HOLDS]++;
         op.unwind = unwind;
         op.sendMailbox = sendMailbox;
-        op.unwindAnswered = unwind == null;
-        op.replyArrived = false;
+        op.join.begin(unwind != null);
         holds[holdCount++] = op;
         if (unwind != null) {
             stats[S_UNWINDS]++;
@@ -495,7 +495,7 @@ public final class XpExchangeRegisters {
         if (op == null) {
             return false;
         }
-        op.replyArrived = true;
+        boolean ends = op.join.replyArrived();
         if (a.state == ThreadState.DEAD || a.myselfAcquire() == null) {
             m.sender = null;
             MailboxPool.free(mem, m.address);
@@ -503,7 +503,7 @@ public final class XpExchangeRegisters {
             a.pendingReturn = m;
             a.kernelResume = XpIpc.RESUME_XP_RETURN; // stays locked waiting until the hold ends
         }
-        if (op.unwindAnswered) {
+        if (ends) {
             endHold(op);
         }
         return true;
@@ -518,8 +518,7 @@ public final class XpExchangeRegisters {
         u.sender = null;
         MailboxPool.free(mem, u.address);
         op.unwind = null;
-        op.unwindAnswered = true;
-        if (op.replyArrived) {
+        if (op.join.unwindAnswered()) {
             endHold(op);
         }
     }
