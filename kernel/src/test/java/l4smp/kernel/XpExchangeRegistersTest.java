@@ -194,6 +194,45 @@ class XpExchangeRegistersTest {
         assertNothingLeaked(kernel);
     }
 
+    /**
+     * A thread halted while its cross-processor send is in flight: the reply arrives while it
+     * is halted, and it finishes the IPC (delivered once) only after it is resumed.
+     */
+    @Test
+    void haltsASenderInFlightAndResumesIt() {
+        Machine machine = new Machine(config(3, 1).build());
+        Kernel kernel = Kernel.boot(machine);
+        watchdog(kernel, 0, 50_000_000);
+        AtomicLong sentAt = new AtomicLong(-1);
+        AtomicLong got = new AtomicLong(-1);
+        AtomicLong resumedAt = new AtomicLong(-1);
+        ThreadId b = kernel.createThread(ThreadSpec.of("receiver", 2, () -> {
+            L4.sleep(30_000);
+            int tag = L4.receive(ThreadId.ANY);
+            got.set(MsgTag.isError(tag) ? -2 : L4.mr(1));
+        }));
+        ThreadId sender = kernel.createThread(ThreadSpec.of("sender", 1, () -> {
+            L4.setMr(1, 9);
+            int tag = L4.send(b, MsgTag.make(0, 1));
+            sentAt.set(MsgTag.isError(tag) ? -2 : L4.clock());
+        }));
+        kernel.createThread(ThreadSpec.of("halter", 0, () -> {
+            L4.sleep(10_000);
+            ExchangeRegisters.Result r = L4.exchangeRegisters(sender, ExchangeRegisters.HALT, 0, 0, 0, 0, null);
+            assertEquals("LOCKED_WAITING", r.state());
+            L4.sleep(200_000); // the message is delivered meanwhile; the sender stays halted
+            assertEquals(-1, sentAt.get(), "a halted sender does not return from its send");
+            assertTrue(L4.readRegisters(sender).halted());
+            resumedAt.set(L4.clock());
+            L4.exchangeRegisters(sender, ExchangeRegisters.RESUME, 0, 0, 0, 0, null);
+        }));
+        runClean(machine, kernel);
+        assertEquals(9, got.get());
+        assertTrue(sentAt.get() > resumedAt.get(), "the send returned after the resume");
+        assertEquals(0, stats(kernel)[XpExchangeRegisters.S_UNWINDS], "a halt cancels nothing");
+        assertNothingLeaked(kernel);
+    }
+
     // ---- aborting a cross-processor send in its stages ---------------------------------------
 
     /**
