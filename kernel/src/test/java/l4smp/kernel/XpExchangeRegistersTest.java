@@ -482,7 +482,7 @@ class XpExchangeRegistersTest {
     // ---- random interleavings: exactly once --------------------------------------------------
 
     static LongStream seeds() {
-        return LongStream.rangeClosed(1, 24);
+        return LongStream.rangeClosed(1, Long.getLong("l4smp.exregs.seeds", 24));
     }
 
     /**
@@ -495,7 +495,17 @@ class XpExchangeRegistersTest {
     @ParameterizedTest
     @MethodSource("seeds")
     void everyMessageIsDeliveredOrAbortedExactlyOnce(long seed) {
-        Machine machine = new Machine(config(4, seed).strategy(ScheduleStrategy.RANDOM).build());
+        storm(config(4, seed).strategy(ScheduleStrategy.RANDOM).build(), seed);
+    }
+
+    /** The same on real host threads (parallel mode): the assertions hold for any interleaving. */
+    @Test
+    void everyMessageIsDeliveredOrAbortedExactlyOnceInParallel() {
+        storm(MachineConfig.builder().cpus(4).pinning(false).stuckTimeout(Duration.ofSeconds(20)).build(), -1);
+    }
+
+    private static void storm(MachineConfig config, long seed) {
+        Machine machine = new Machine(config);
         Kernel kernel = Kernel.boot(machine);
         watchdog(kernel, 0, 50_000_000);
         int perSender = 30;
@@ -595,6 +605,103 @@ class XpExchangeRegistersTest {
         assertEquals(s[XpExchangeRegisters.S_UNWINDS],
                 s[XpExchangeRegisters.S_UNWIND_ABORTED] + s[XpExchangeRegisters.S_UNWIND_FOUND_NOTHING],
                 "every unwind answered once");
+        assertNothingLeaked(kernel);
+    }
+
+    /**
+     * Clients on CPUs 1 to 3 call a server that a migrator moves between CPUs 0 and 3; an
+     * aborter cancels the clients' sends and receives at random moments. A call that succeeded
+     * was served exactly once and answered with its own key; one canceled in its send phase was
+     * never served; one canceled in its receive phase was served once (its reply is lost, the
+     * server's reply-and-wait does not wait). Invariants hold; nothing is leaked.
+     */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void callsAbortedInEitherPhaseAreServedAtMostOnce(long seed) {
+        Machine machine = new Machine(config(4, seed).strategy(ScheduleStrategy.RANDOM).build());
+        Kernel kernel = Kernel.boot(machine);
+        watchdog(kernel, 0, 50_000_000);
+        int perClient = 20;
+        Map<Long, Integer> served = new ConcurrentHashMap<>();
+        Map<Long, Integer> outcome = new ConcurrentHashMap<>(); // 0 ok, 1 canceled send, 2 canceled receive
+        AtomicInteger finished = new AtomicInteger();
+        AtomicInteger stop = new AtomicInteger();
+        ThreadId server = kernel.createThread(ThreadSpec.daemon("server", 0, () -> {
+            int tag = L4.waitAny();
+            while (true) {
+                ThreadId client = L4.from();
+                long key = L4.mr(1);
+                served.merge(key, 1, Integer::sum);
+                L4.compute(500 + (key % 5) * 700);
+                L4.setMr(1, key);
+                tag = L4.replyWait(client, MsgTag.make(0, 1));
+                while (MsgTag.isError(tag)) {
+                    // The client no longer waits (its receive was canceled): the reply fails in
+                    // its send phase and the receive phase does not run (X.2); wait anew.
+                    tag = L4.waitAny();
+                }
+            }
+        }));
+        ThreadId[] clients = new ThreadId[3];
+        for (int c = 0; c < 3; c++) {
+            int cid = c;
+            clients[c] = kernel.createThread(ThreadSpec.of("client" + c, c + 1, () -> {
+                for (int i = 0; i < perClient; i++) {
+                    long key = cid * 1000L + i;
+                    L4.setMr(1, key);
+                    int tag = L4.call(server, MsgTag.make(0, 1));
+                    int o;
+                    if (!MsgTag.isError(tag)) {
+                        if (L4.mr(1) != key) {
+                            throw new AssertionError("call " + key + " answered with " + L4.mr(1));
+                        }
+                        o = 0;
+                    } else if (L4.errorCode() == CANCELED_SEND) {
+                        o = 1;
+                    } else if (L4.errorCode() == CANCELED_RECEIVE) {
+                        o = 2;
+                    } else {
+                        throw new AssertionError("call " + key + " failed: " + IpcError.describe(L4.errorCode()));
+                    }
+                    outcome.merge(key, o, (x, y) -> -100);
+                }
+                finished.incrementAndGet();
+            }));
+        }
+        kernel.createThread(ThreadSpec.daemon("migrator", 2, () -> {
+            for (int i = 0; stop.get() == 0; i++) {
+                L4.migrate(server, i % 2 == 0 ? 4 : 1);
+                L4.sleep(4_000 + 900 * (i % 3));
+            }
+        }));
+        kernel.createThread(ThreadSpec.daemon("aborter", 3, () -> {
+            for (int i = 0; stop.get() == 0; i++) {
+                L4.sleep(600 + 233 * (i % 7));
+                L4.exchangeRegisters(clients[i % 3], ExchangeRegisters.CANCEL_SEND | ExchangeRegisters.CANCEL_RECEIVE,
+                        0, 0, 0, 0, null);
+            }
+        }));
+        kernel.createThread(ThreadSpec.of("main", 1, () -> {
+            while (finished.get() < 3) {
+                L4.sleep(5_000);
+            }
+            stop.set(1);
+            L4.sleep(100_000);
+        }));
+        runClean(machine, kernel);
+        assertEquals(3 * perClient, outcome.size());
+        for (var e : outcome.entrySet()) {
+            long key = e.getKey();
+            int o = e.getValue();
+            Integer n = served.get(key);
+            switch (o) {
+                case 0, 2 -> assertEquals(1, n, () -> "seed " + seed + ": call " + key + " (outcome " + o
+                        + ") served " + n + " times");
+                case 1 -> assertEquals(null, n, () -> "seed " + seed + ": call " + key + " canceled in its send phase but served");
+                default -> throw new AssertionError("call " + key + " returned twice");
+            }
+        }
+        assertTrue(served.keySet().stream().allMatch(outcome::containsKey), "nothing served that was not sent");
         assertNothingLeaked(kernel);
     }
 
