@@ -481,6 +481,7 @@ class XpExchangeRegistersTest {
 
     // ---- random interleavings: exactly once --------------------------------------------------
 
+    /** Seeds 1..24; more with {@code -Dl4smp.exregs.seeds=N} on the mvn command line. */
     static LongStream seeds() {
         return LongStream.rangeClosed(1, Long.getLong("l4smp.exregs.seeds", 24));
     }
