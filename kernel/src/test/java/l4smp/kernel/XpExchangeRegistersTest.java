@@ -505,7 +505,29 @@ class XpExchangeRegistersTest {
         storm(MachineConfig.builder().cpus(4).pinning(false).stuckTimeout(Duration.ofSeconds(20)).build(), -1);
     }
 
-    private static void storm(MachineConfig config, long seed) {
+    /** The deterministic mode stays replayable: the same seed gives the same run, bit for bit. */
+    @Test
+    void theSameSeedReplaysTheSameRun() {
+        long[] first = replay(7);
+        long[] second = replay(7);
+        assertTrue(java.util.Arrays.equals(first, second), () -> java.util.Arrays.toString(first) + " vs "
+                + java.util.Arrays.toString(second));
+    }
+
+    private static long[] replay(long seed) {
+        Kernel kernel = storm(config(4, seed).strategy(ScheduleStrategy.RANDOM).build(), seed);
+        Machine m = kernel.machine();
+        long[] s = stats(kernel);
+        long[] out = java.util.Arrays.copyOf(s, s.length + 2 + m.cpuCount());
+        out[s.length] = m.traceHash();
+        out[s.length + 1] = m.counterTotal(Kernel.C_IPC_XCPU);
+        for (int c = 0; c < m.cpuCount(); c++) {
+            out[s.length + 2 + c] = m.cpu(c).clock();
+        }
+        return out;
+    }
+
+    private static Kernel storm(MachineConfig config, long seed) {
         Machine machine = new Machine(config);
         Kernel kernel = Kernel.boot(machine);
         watchdog(kernel, 0, 50_000_000);
@@ -607,6 +629,7 @@ class XpExchangeRegistersTest {
                 s[XpExchangeRegisters.S_UNWIND_ABORTED] + s[XpExchangeRegisters.S_UNWIND_FOUND_NOTHING],
                 "every unwind answered once");
         assertNothingLeaked(kernel);
+        return kernel;
     }
 
     /**
