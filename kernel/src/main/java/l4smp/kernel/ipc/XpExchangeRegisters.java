@@ -105,10 +105,13 @@ import l4smp.kernel.xcpu.XcpuFabric;
  */
 public final class XpExchangeRegisters {
 
-    /** {@link Tcb#kernelResume}: run the exchange-registers call again (no mailbox, or retarget). */
-    public static final int RESUME_RETRY_EXREGS = 4;
+    /**
+     * {@link Tcb#kernelResume}: run the exchange-registers call again (no mailbox, or retarget).
+     * Numbered apart from {@link XpIpc}'s {@code RESUME_} codes (0..3, and room for more).
+     */
+    public static final int RESUME_RETRY_EXREGS = 10;
     /** {@link Tcb#kernelResume}: consume the reply of an exchange-registers request (8.4.1). */
-    public static final int RESUME_EXREGS_RETURN = 5;
+    public static final int RESUME_EXREGS_RETURN = 11;
 
     /** The error word of a canceled send phase. */
     static final int CANCELED_SEND = IpcError.word(IpcError.CANCELED, IpcError.PHASE_SEND);
