@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Exchange-registers across processors (thesis 8.4.3): reading and setting the registers of a
  * thread on another CPU, halt and resume, and the abort of a cross-processor IPC in each of its
- * stages (in the receiver's send queue, during the proxy's handling, after delivery), of a
+ * stages (request still in flight, proxy activated but not run, waiting in the receiver's send
+ * queue, after delivery), of a
  * receiver waiting for a cross-processor sender, while the target migrates (8.5), and by two
  * CPUs at once; then random interleavings over many seeds, where every message is delivered or
  * aborted exactly once, the invariants hold and no mailbox or hold is leaked. Simulated cycles
@@ -286,13 +287,13 @@ class XpExchangeRegistersTest {
     }
 
     /**
-     * The abort reaches the receiver's CPU while that CPU computes without a kernel entry: the
-     * send request and the unwind are found by the same check, so the unwind meets the proxy
-     * activated but not yet run ("during the proxy's handling"), or polling; it is aborted
-     * either way, before any transfer.
+     * The abort is issued while the send's request has not yet been seen by the receiver's CPU
+     * (it computes without a kernel entry): one check there finds the request and the unwind;
+     * the proxy takes its first step (the receiver does not wait: it polls) and the unwind,
+     * which runs next, takes it back before any transfer.
      */
     @Test
-    void abortsASendDuringTheProxysHandling() {
+    void abortsASendWhoseRequestIsStillInFlight() {
         Machine machine = new Machine(config(3, 1).build());
         Kernel kernel = Kernel.boot(machine);
         watchdog(kernel, 0, 50_000_000);
@@ -321,7 +322,57 @@ class XpExchangeRegistersTest {
         assertTrue(result.get().canceled());
         long[] s = stats(kernel);
         assertEquals(1, s[XpExchangeRegisters.S_UNWIND_ABORTED]);
-        assertEquals(1, s[XpExchangeRegisters.S_ABORT_HOOKED] + s[XpExchangeRegisters.S_ABORT_POLLING]);
+        assertEquals(1, s[XpExchangeRegisters.S_ABORT_POLLING]);
+        assertNothingLeaked(kernel);
+    }
+
+    /**
+     * The abort meets the send's proxy activated but not yet run: A0's send (slot 0 of the pair
+     * 1 -> 2) is delivered, A's send takes slot 1 before CPU 1 consumed A0's reply, and the
+     * receiver's CPU then computes without a kernel entry. The unwind takes the freed slot 0, so
+     * the next check on CPU 2 hooks both and the unwind (lower bit) runs first: it finds A's
+     * proxy hooked, takes it off the ready list and cancels the send before it ran.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {1600, 2400})
+    void abortsASendWhoseProxyWasActivatedButHasNotRun(long delay) {
+        Machine machine = new Machine(config(3, 1).build());
+        Kernel kernel = Kernel.boot(machine);
+        watchdog(kernel, 0, 50_000_000);
+        AtomicInteger aError = new AtomicInteger(-1);
+        AtomicLong got = new AtomicLong(-1);
+        AtomicReference<ExchangeRegisters.Result> result = new AtomicReference<>();
+        ThreadId b = kernel.createThread(ThreadSpec.of("receiver", 2, () -> {
+            int tag = L4.receive(ThreadId.ANY);
+            got.set(MsgTag.isError(tag) ? -2 : L4.mr(1));
+            L4.compute(200_000); // no kernel entry: the mailboxes wait for the next check
+            tag = L4.receive(ThreadId.ANY, 50_000);
+            if (!MsgTag.isError(tag)) {
+                got.set(100 + L4.mr(1)); // A's message must never come
+            }
+        }));
+        kernel.createThread(ThreadSpec.of("first-sender", 1, () -> {
+            L4.sleep(10_000);
+            L4.setMr(1, 1);
+            L4.send(b, MsgTag.make(0, 1));
+        }));
+        ThreadId sender = kernel.createThread(ThreadSpec.of("sender", 1, () -> {
+            L4.sleep(10_000 + delay);
+            L4.setMr(1, 2);
+            int tag = L4.send(b, MsgTag.make(0, 1));
+            aError.set(MsgTag.isError(tag) ? L4.errorCode() : 0);
+        }));
+        kernel.createThread(ThreadSpec.of("aborter", 0, () -> {
+            L4.sleep(60_000);
+            result.set(cancelSend(sender));
+        }));
+        runClean(machine, kernel);
+        assertEquals(CANCELED_SEND, aError.get(), () -> IpcError.describe(aError.get()));
+        assertEquals(1, got.get(), "A0's message delivered, A's never");
+        assertTrue(result.get().canceled());
+        long[] s = stats(kernel);
+        assertEquals(1, s[XpExchangeRegisters.S_ABORT_HOOKED], "the unwind ran before the hooked proxy");
+        assertEquals(0, s[XpExchangeRegisters.S_ABORT_POLLING]);
         assertNothingLeaked(kernel);
     }
 
