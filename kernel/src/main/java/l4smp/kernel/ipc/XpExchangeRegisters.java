@@ -124,7 +124,13 @@ public final class XpExchangeRegisters {
     /** The proxy state of a request that waits behind another operation's hold. */
     private static final int P_DEFERRED = 4;
 
-    /** Statistics indices ({@link #statsAfterRun()}). */
+    /**
+     * Statistics indices ({@link #statsAfterRun()}), counted on the CPU where the event happens:
+     * calls (each run of a call on the caller's CPU, re-runs included), requests sent by mailbox,
+     * re-runs after RETARGET, unwinds posted / aborting / finding nothing, operations deferred
+     * behind another's hold, holds, operations that canceled an IPC, "no free mailbox", and the
+     * stage an aborting unwind met (proxy activated but not run / polling).
+     */
     public static final int S_CALLS = 0;
     public static final int S_REMOTE_REQUESTS = 1;
     public static final int S_RETARGETS = 2;
