@@ -512,7 +512,8 @@ class XpExchangeRegistersTest {
         }));
         kernel.createThread(new ThreadSpec("caller", 0, 200, false, () -> {
             for (int i = 1; i <= 300; i++) {
-                ExchangeRegisters.Result r = L4.exchangeRegisters(w, ExchangeRegisters.SET_USER_HANDLE, 0, 0, 0, i, null);
+                ExchangeRegisters.Result r = L4.exchangeRegisters(w, ExchangeRegisters.SET_USER_HANDLE,
+                        0, 0, 0, i, null);
                 calls.incrementAndGet();
                 if (!r.ok() || r.userHandle() != i - 1) {
                     failures.incrementAndGet();
@@ -772,7 +773,8 @@ class XpExchangeRegistersTest {
             switch (o) {
                 case 0, 2 -> assertEquals(1, n, () -> "seed " + seed + ": call " + key + " (outcome " + o
                         + ") served " + n + " times");
-                case 1 -> assertEquals(null, n, () -> "seed " + seed + ": call " + key + " canceled in its send phase but served");
+                case 1 -> assertEquals(null, n, () -> "seed " + seed + ": call " + key
+                        + " canceled in its send phase but served");
                 default -> throw new AssertionError("call " + key + " returned twice");
             }
         }
