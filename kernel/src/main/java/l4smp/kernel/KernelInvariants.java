@@ -58,7 +58,10 @@ public final class KernelInvariants {
                     && t.continuation.isDone() == false && readyTotal == 0 && !runningOrHinted(kernel, t)) {
                 bad.add(t + " is ready on CPU " + home + " but in no ready list (lost)");
             }
-            if (t.kernelResume != 0 && t.state == ThreadState.READY && !t.inReadyList && !runningOrHinted(kernel, t)) {
+            // A halted thread may be dropped from the ready list with its kernel path pending
+            // (an XP reply that came while it was halted): resume lists it again.
+            if (t.kernelResume != 0 && t.state == ThreadState.READY && !t.halted && !t.inReadyList
+                    && !runningOrHinted(kernel, t)) {
                 bad.add(t + " has a kernel path to finish but is in no ready list (lost)");
             }
             int queued = 0;

@@ -1,10 +1,10 @@
 package l4smp.kernel;
 
 import l4smp.kernel.api.ExchangeRegisters;
-import l4smp.kernel.ipc.IpcError;
+import l4smp.kernel.ipc.XpExchangeRegisters;
+import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
-import l4smp.kernel.thread.ThreadState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,56 +87,30 @@ final class ThreadControlPath {
         continueCaller(t);
     }
 
-    /** ExchangeRegisters of {@code sysArgument} (a {@link ExchangeRegisters.Request}). */
+    /**
+     * ExchangeRegisters of {@code sysArgument} (a {@link ExchangeRegisters.Request}). With the
+     * cross-processor paths, the target may be on any CPU: the request runs on the target's CPU
+     * and a cancel aborts an IPC in flight across processors (thesis 8.4.3,
+     * {@link XpExchangeRegisters}); on a one-CPU machine every thread is local.
+     */
     void exchangeRegisters(Tcb t) {
+        XpIpc xp = kcpu.ipcPath().xp();
+        if (xp != null) {
+            xp.exchangeRegisters().call(t);
+            return;
+        }
         ExchangeRegisters.Request r = (ExchangeRegisters.Request) t.sysArgument;
         t.sysArgument = null;
         Tcb d = kernel.lookup(r.dest());
-        if (d == null || d.cpuAcquire() != kcpu.index()) {
-            if (d != null && kernel.firstWarning(t)) {
-                LOG.warn("{} on CPU {}: exchange-registers of {} on CPU {} needs the cross-processor kernel path "
-                        + "(thesis 8.4.3)", t, kcpu.index(), d, d.cpuAcquire());
-            }
+        if (d == null) {
             t.errorCode = UNAVAILABLE_THREAD;
             t.sysResult = new ExchangeRegisters.Result(ThreadId.NIL, UNAVAILABLE_THREAD, 0, 0, 0, 0,
-                    ThreadId.NIL, false, "unavailable");
+                    ThreadId.NIL, false, "unavailable", false);
             continueCaller(t);
             return;
         }
-        ExchangeRegisters.Result before = new ExchangeRegisters.Result(d.id, 0, d.sp, d.ip, d.flags,
-                d.userHandle, d.pager, d.halted, d.state.name());
-        int c = r.control();
-        if ((c & ExchangeRegisters.CANCEL_SEND) != 0) {
-            kcpu.ipcPath().cancel(d, IpcError.PHASE_SEND);
-        }
-        if ((c & ExchangeRegisters.CANCEL_RECEIVE) != 0) {
-            kcpu.ipcPath().cancel(d, IpcError.PHASE_RECEIVE);
-        }
-        if ((c & ExchangeRegisters.SET_SP) != 0) {
-            d.sp = r.sp();
-        }
-        if ((c & ExchangeRegisters.SET_IP) != 0) {
-            d.ip = r.ip();
-        }
-        if ((c & ExchangeRegisters.SET_FLAGS) != 0) {
-            d.flags = r.flags();
-        }
-        if ((c & ExchangeRegisters.SET_USER_HANDLE) != 0) {
-            d.userHandle = r.userHandle();
-        }
-        if ((c & ExchangeRegisters.SET_PAGER) != 0) {
-            d.pager = r.pager();
-        }
-        if ((c & ExchangeRegisters.HALT) != 0) {
-            d.halted = true;
-        } else if ((c & ExchangeRegisters.RESUME) != 0 && d.halted) {
-            d.halted = false;
-            if (d.state == ThreadState.READY && d != t) {
-                kcpu.readyList().enqueueTail(d);
-            }
-        }
         t.errorCode = 0;
-        t.sysResult = before;
+        t.sysResult = XpExchangeRegisters.applyLocal(kcpu, t, d, r);
         if (d == t && d.halted) {
             return; // halted itself: stays off the CPU until resumed
         }

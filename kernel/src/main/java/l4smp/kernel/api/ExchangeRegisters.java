@@ -11,9 +11,11 @@ import l4smp.kernel.thread.ThreadId;
  *   <li>{@link #SET_SP}, {@link #SET_IP}, {@link #SET_FLAGS}, {@link #SET_USER_HANDLE},
  *       {@link #SET_PAGER}: write the given value;</li>
  * </ul>
- * The result carries the values before the call. The target must be on the caller's processor
- * here; across processors (thesis 8.4.3) the call fails with "unavailable thread" until the
- * cross-processor kernel supports it.
+ * The result carries the values before the call. The target may be on any processor: across
+ * processors the request runs on the target's processor (implementation decision 3), and a
+ * cancel aborts an IPC in flight across processors with unwind proxies (thesis 8.4.3; see
+ * {@code l4smp.kernel.ipc.XpExchangeRegisters}). A canceled IPC fails with error 3 ("canceled")
+ * in its phase, on one processor or across several alike.
  */
 public final class ExchangeRegisters {
 
@@ -39,10 +41,13 @@ public final class ExchangeRegisters {
     /**
      * The result: {@code thread} is the target's id, or {@link ThreadId#NIL} when the call failed
      * (then {@code errorCode} says why: 2 = unavailable thread); the other fields are the
-     * target's values before the call, and {@code halted} / {@code state} its condition.
+     * target's values before the call, and {@code halted} / {@code state} its condition;
+     * {@code canceled}: this call canceled an IPC of the target (an emulator extension of X.2, so
+     * that a program can tell "aborted" from "the IPC had completed"; of two concurrent cancels of
+     * one IPC exactly one reports it).
      */
     public record Result(ThreadId thread, int errorCode, long sp, long ip, long flags, long userHandle,
-                         ThreadId pager, boolean halted, String state) {
+                         ThreadId pager, boolean halted, String state, boolean canceled) {
         public boolean ok() {
             return !thread.isNil();
         }

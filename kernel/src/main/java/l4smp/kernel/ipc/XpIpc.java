@@ -147,6 +147,8 @@ public final class XpIpc implements FlagLine.Handler {
     private final Mailbox[] migrations;
     private int migrationHead;
     private int migrationCount;
+    /** Exchange-registers across processors and the abort of XP IPC in flight (8.4.3). */
+    private final XpExchangeRegisters exregs;
 
     /**
      * Simulated cycles by part of the XP path on this CPU (owner writes; read after the machine
@@ -186,6 +188,12 @@ public final class XpIpc implements FlagLine.Handler {
         this.tcbLock = tcbLock;
         this.hooked = new Tcb[fabric.perPair() * fabric.cpus()];
         this.migrations = new Mailbox[fabric.perPair() * fabric.cpus()];
+        this.exregs = new XpExchangeRegisters(kernel, kcpu, this, ipc, fabric);
+    }
+
+    /** Exchange-registers across processors on this CPU (8.4.3). */
+    public XpExchangeRegisters exchangeRegisters() {
+        return exregs;
     }
 
     /** Binds the counters (at CPU start). */
@@ -326,7 +334,7 @@ public final class XpIpc implements FlagLine.Handler {
     }
 
     /** Finds a free mailbox to {@code dest} and claims it (its lock held), or null. */
-    private Mailbox claim(int dest) {
+    Mailbox claim(int dest) {
         int per = fabric.perPair();
         for (int i = 0; i < per; i++) {
             Mailbox m = fabric.mailbox(index, dest, i);
@@ -352,7 +360,7 @@ public final class XpIpc implements FlagLine.Handler {
      * XCPU IPI to {@code dest} is still unacknowledged ("if not yet acknowledged"). The IPI is
      * sent after the kernel path released its locks ({@link #flushIpis}).
      */
-    private void trigger(int dest, boolean urgent) {
+    void trigger(int dest, boolean urgent) {
         if (!urgent) {
             counters.increment(cIpisSaved);
             return;
@@ -405,6 +413,11 @@ public final class XpIpc implements FlagLine.Handler {
         check(BY_IPI);
     }
 
+    /** check_n_ack from inside a kernel path of this CPU (an unwind proxy, 8.4.3). */
+    void checkNow() {
+        check(BY_POLL);
+    }
+
     private int check(int mode) {
         checkMode = mode;
         long t0 = kcpu.cpu().clock();
@@ -436,7 +449,18 @@ public final class XpIpc implements FlagLine.Handler {
         } else {
             // A reply (8.4.1): the sender is "the receiving proxy" of an empty operation.
             counters.increment(cReplies);
+            if (m.op == Mailbox.OP_EXREGS_RETURN) {
+                exregs.replied(m); // 8.4.3: an exchange-registers request answered
+                return;
+            }
+            if (m.op == Mailbox.OP_UNWIND_RETURN) {
+                exregs.unwindAnswered(m);
+                return;
+            }
             Tcb a = m.sender;
+            if (exregs.sendReplyArrived(a, m)) {
+                return; // an abort of a's send is in flight: the reply waits for its end
+            }
             if (a == null || a.state == ThreadState.DEAD) {
                 MailboxPool.free(mem, m.address);
                 return;
@@ -459,13 +483,17 @@ public final class XpIpc implements FlagLine.Handler {
             p.state = ThreadState.WAITING; // a stale activation (8.4: harmless, checked here)
             return;
         }
+        if (m.op != Mailbox.OP_SEND) {
+            exregs.serve(m); // an exchange-registers request or an unwind (8.4.3)
+            return;
+        }
         long t0 = kcpu.cpu().clock();
         long copy0 = cycles[3];
         arrive(m);
         cycles[2] += kcpu.cpu().clock() - t0 - (cycles[3] - copy0);
     }
 
-    private void forgetHooked(Tcb p) {
+    void forgetHooked(Tcb p) {
         for (int i = 0; i < hookedCount; i++) {
             if (hooked[i] == p) {
                 hooked[i] = hooked[--hookedCount];
@@ -598,7 +626,7 @@ public final class XpIpc implements FlagLine.Handler {
     }
 
     /** wakeup sender (8.4.1): completion code, proxy pointer cleared, the mailbox as the reply. */
-    private void wakeupSender(Mailbox m, int code) {
+    void wakeupSender(Mailbox m, int code) {
         Tcb a = m.sender;
         Tcb p = m.proxy;
         kcpu.touchTcb(a, Field.XP_CC, AccessKind.WRITE);
@@ -723,7 +751,7 @@ public final class XpIpc implements FlagLine.Handler {
         while (hookedCount > 0) {
             Tcb p = hooked[--hookedCount];
             hooked[hookedCount] = null;
-            if (p.xpMailbox.proxyState == P_HOOKED) {
+            if (p.xpMailbox.proxyState == P_HOOKED && p.xpMailbox.op == Mailbox.OP_SEND) {
                 kcpu.readyList().remove(p);
                 arrive(p.xpMailbox);
             }
@@ -766,6 +794,10 @@ public final class XpIpc implements FlagLine.Handler {
         t.kernelResume = RESUME_NONE;
         if (what == RESUME_RETRY_IPC) {
             ipc.ipc(t);
+            return;
+        }
+        if (what == XpExchangeRegisters.RESUME_RETRY_EXREGS || what == XpExchangeRegisters.RESUME_EXREGS_RETURN) {
+            exregs.resume(t, what);
             return;
         }
         Mailbox m = t.pendingReturn;

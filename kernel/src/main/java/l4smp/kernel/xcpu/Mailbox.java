@@ -48,6 +48,20 @@ public final class Mailbox {
      * frees the mailbox).
      */
     public static final int OP_MIGRATE = 3;
+    /**
+     * An exchange-registers request (8.4.3): the destination runs it on the target thread and
+     * answers through the same mailbox ({@link #OP_EXREGS_RETURN}).
+     */
+    public static final int OP_EXREGS = 10; // 10..13: apart from other operations' codes
+    /**
+     * The unwind of a cross-processor send (8.4.3): the destination aborts the send if its
+     * proxy has not answered yet, and answers ({@link #OP_UNWIND_RETURN}).
+     */
+    public static final int OP_UNWIND = 11;
+    /** The answer of an {@link #OP_EXREGS} request (the result is in {@link #exregs}). */
+    public static final int OP_EXREGS_RETURN = 12;
+    /** The answer of an {@link #OP_UNWIND} request ({@code code}: 1 aborted, 0 found nothing). */
+    public static final int OP_UNWIND_RETURN = 13;
 
     public final int source;
     public final int dest;
@@ -76,6 +90,11 @@ public final class Mailbox {
     /** {@link #OP_MIGRATE}: the migration record (the kernel's), and its sequence number. */
     public Object migration;
     public int migrationSeq;
+    /**
+     * {@link #OP_EXREGS}, {@link #OP_UNWIND}: the exchange-registers operation record, shared
+     * by the request and the unwinds it starts (the "same mailbox" of 8.4.3).
+     */
+    public Object exregs;
 
     // ---- the proxy's state (dest only) ---------------------------------------------------------
     public int proxyState;

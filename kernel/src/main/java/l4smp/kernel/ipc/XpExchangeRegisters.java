@@ -1,0 +1,750 @@
+package l4smp.kernel.ipc;
+
+import l4smp.emulator.cache.AccessKind;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.KernelCpu;
+import l4smp.kernel.api.ExchangeRegisters;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.TcbLayout.Field;
+import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadState;
+import l4smp.kernel.xcpu.AbortJoin;
+import l4smp.kernel.xcpu.CpuXcpuMemory;
+import l4smp.kernel.xcpu.FlagLine;
+import l4smp.kernel.xcpu.Mailbox;
+import l4smp.kernel.xcpu.MailboxPool;
+import l4smp.kernel.xcpu.XcpuFabric;
+
+/**
+ * ExchangeRegisters across processors, and the abort of an IPC in flight across processors
+ * (thesis 8.4.3, with 8.4.1 for the reply and 8.5 for migration).
+ *
+ * <h2>The paths</h2>
+ * <pre>
+ *   L calls exchange-registers on D (caller's CPU l, target's CPU d):
+ *     d == l: the operation runs in L's kernel path (below, "execute")
+ *     else:   claim a mailbox l->d (OP_EXREGS, the operation record), L locked waiting,
+ *             flag + IPI (the caller waits: always urgent); no free mailbox: L retries later
+ *   on d, the mailbox's proxy (an "unwind proxy", 8.4.3: a second type of proxy that never
+ *   blocks): D gone -> "unavailable"; D no longer on d (migrated while the request was in
+ *   flight) -> RETARGET, L's CPU runs the call again to D's new CPU (8.5, as XP sends do);
+ *   another operation unwinds D's IPC now -> this one waits behind it (8.4.3: "after finishing
+ *   the abort operation handles the next operation"); else execute:
+ *     snapshot the old registers (the result)
+ *     cancel send:  D polls locally                  -> canceled here (as on one CPU)
+ *                   D's IPC is to be retried          -> canceled here (RESUME_RETRY_IPC)
+ *                   D's XP send returned, retarget    -> canceled here (code rewritten)
+ *                   D locked waiting, its proxy on b  -> UNWIND on b (below); D is held
+ *                   D locked waiting, proxy cleared   -> the reply is on its way: D is held
+ *                                                        until it arrives (no unwind)
+ *     cancel receive: D waits (receive phase started on d) -> canceled here
+ *     set the registers, halt / resume
+ *     reply to L (8.4.1: the same mailbox, its reply flag in l's line) -- or, if D is held,
+ *     when the hold ends
+ *   UNWIND on b (mailbox d->b, OP_UNWIND, pointing to the SAME operation record: the shared
+ *   mailbox of 8.4.3 that collects the participants' states):
+ *     check_n_ack first (D's send request was flagged before the unwind: after this check it
+ *     is hooked, polling, or answered)
+ *     D's proxy hooked or polling for D: take D out of the receiver's send queue, the proxy
+ *       out of the ready list / wakeup queue, and answer D's send with "canceled, send phase"
+ *       through D's own reply mailbox (wakeup sender, 8.4.1) -- the abort won
+ *     otherwise the proxy has already answered D (delivered, timed out, retarget): the abort
+ *       found nothing
+ *     answer the unwind (reply flag in d's line)
+ *   the hold on d ends when BOTH the unwind's answer and D's send reply have arrived (either
+ *   order: check_n_ack scans bits, not arrival order); then D runs its XP RETURN with the code
+ *   it got, and the operations waiting behind the hold run.
+ * </pre>
+ *
+ * <h2>Why these invariants hold</h2>
+ * <ul>
+ *   <li>Exactly once: D's send is answered by exactly one path on b (the proxy's completion, its
+ *       timeout, a retarget, or the unwind), all serialised on b with interrupts off (8.4.3:
+ *       "the state is no more changed because all proxies disable the interrupts"). The unwind
+ *       aborts only a request that is hooked or polling -- nothing was copied yet: no message
+ *       is half-delivered. A delivered message means the unwind found nothing.</li>
+ *   <li>No stale abort: the unwind names D's send mailbox. That mailbox is reused only after D
+ *       consumed its reply on d; D's reply is held until the unwind has been answered, so the
+ *       unwind always judges the send it was meant for.</li>
+ *   <li>Concurrent aborts: every operation on D runs on D's CPU (implementation decision 3), one
+ *       at a time; a second one finds D held and waits behind the first, and then finds D's
+ *       send phase over ("already aborted": it cancels nothing).</li>
+ *   <li>No migration in between (8.4.3: "assumes that in between the participated threads are
+ *       not migrated"): D is locked waiting or has a reply to consume while held, L waits
+ *       locked or has a reply to consume, and the proxy on b serves D: migration refuses all
+ *       of these as "busy" (the do-not-migrate rule of 8.5). A receiver that migrates before
+ *       the unwind makes the proxy answer RETARGET; an abort that meets it rewrites it into
+ *       "canceled" (the IPC was in progress when the abort came).</li>
+ *   <li>No leak: every mailbox claimed here is freed by its source after the reply (request
+ *       and unwind), every proxy answers once and goes back to sleep.</li>
+ * </ul>
+ *
+ * <h2>Points the thesis leaves open, closed here</h2>
+ * <ul>
+ *   <li>The error code: the abort of a cross-processor send that has not begun to transfer is
+ *       "canceled" (3) in the send phase, exactly as on one processor (design decision 6,
+ *       transparency); "aborted" (7) would mean a transfer in progress, which short and
+ *       string messages never are here (the proxy copies in one step, 8.4.4).</li>
+ *   <li>The fourth processor (the pager of a long IPC with a page fault, 8.4.2/8.4.3): the
+ *       cross-processor page-fault redo does not exist in this kernel (typed items between
+ *       spaces across processors are refused), so an IPC in flight spans at most the caller's,
+ *       the sender's and the receiver's processor; the operation record is the shared mailbox
+ *       that a pager's unwind would join.</li>
+ *   <li>A call whose send phase completed on the receiver's processor but whose reply mailbox
+ *       was not yet consumed has not begun its receive phase on its own processor: a cancel
+ *       of the receive in that window finds nothing (the receive phase starts after it, and
+ *       waits for the reply as usual). The send and the start of the receive are atomic on one
+ *       processor only.</li>
+ *   <li>No free mailbox for the unwind: the target's CPU answers RETARGET and the caller's CPU
+ *       runs the whole call again after a back-off (nothing was changed yet).</li>
+ * </ul>
+ *
+ * <p>Thread contract: owner CPU only (one instance per CPU). The operation record travels
+ * between CPUs only inside mailboxes, published by their flags (release/acquire); its hold
+ * fields are the target CPU's only.
+ */
+public final class XpExchangeRegisters {
+
+    /**
+     * {@link Tcb#kernelResume}: run the exchange-registers call again (no mailbox, or retarget).
+     * Numbered apart from {@link XpIpc}'s {@code RESUME_} codes (0..3, and room for more).
+     */
+    public static final int RESUME_RETRY_EXREGS = 10;
+    /** {@link Tcb#kernelResume}: consume the reply of an exchange-registers request (8.4.1). */
+    public static final int RESUME_EXREGS_RETURN = 11;
+
+    /** The error word of a canceled send phase. */
+    static final int CANCELED_SEND = IpcError.word(IpcError.CANCELED, IpcError.PHASE_SEND);
+    /** X.2 ExchangeRegisters error: the thread does not exist. */
+    static final int UNAVAILABLE_THREAD = 2;
+
+    /** Cycles a caller backs off before it calls again (no mailbox, or retarget). */
+    private static final int RETRY_BACKOFF_CYCLES = 200;
+
+    /** The proxy state of a request that waits behind another operation's hold. */
+    private static final int P_DEFERRED = 4;
+
+    /**
+     * Statistics indices ({@link #statsAfterRun()}), counted on the CPU where the event happens:
+     * calls (each run of a call on the caller's CPU, re-runs included), requests sent by mailbox,
+     * re-runs after RETARGET, unwinds posted / aborting / finding nothing, operations deferred
+     * behind another's hold, holds, operations that canceled an IPC, "no free mailbox", and the
+     * stage an aborting unwind met (proxy activated but not run / polling).
+     */
+    public static final int S_CALLS = 0;
+    public static final int S_REMOTE_REQUESTS = 1;
+    public static final int S_RETARGETS = 2;
+    public static final int S_UNWINDS = 3;
+    public static final int S_UNWIND_ABORTED = 4;
+    public static final int S_UNWIND_FOUND_NOTHING = 5;
+    public static final int S_DEFERRED = 6;
+    public static final int S_HOLDS = 7;
+    public static final int S_CANCELED = 8;
+    public static final int S_NO_MAILBOX = 9;
+    /** Unwinds that aborted a send whose proxy was activated but had not run / was polling. */
+    public static final int S_ABORT_HOOKED = 10;
+    public static final int S_ABORT_POLLING = 11;
+    private static final int S_COUNT = 12;
+
+    /**
+     * One exchange-registers operation: the arguments, the result, and on the target's CPU the
+     * state of the abort it runs (the shared mailbox of 8.4.3: the request and the unwind point
+     * to it).
+     */
+    public static final class Operation {
+        final Tcb caller;
+        final ExchangeRegisters.Request request;
+        /** The result (written on the target's CPU, read on the caller's after the reply). */
+        ExchangeRegisters.Result result;
+        /** The request mailbox l->d, or null when the caller runs it on its own CPU. */
+        Mailbox requestMailbox;
+        // ---- the target's CPU only: the hold of an abort in flight --------------------------
+        Tcb target;
+        ExchangeRegisters.Result before;
+        boolean canceled;
+        /** The unwind mailbox d->b (null: no unwind, only the reply is awaited). */
+        Mailbox unwind;
+        /** The target's send mailbox that the unwind judges. */
+        Mailbox sendMailbox;
+        /** Both answers of the abort (the unwind's and the target's send reply). */
+        final AbortJoin join = new AbortJoin();
+        /** Operations on the same target waiting behind this one (FIFO). */
+        Operation deferredHead;
+        Operation deferredTail;
+        Operation nextDeferred;
+
+        Operation(Tcb caller, ExchangeRegisters.Request request) {
+            this.caller = caller;
+            this.request = request;
+        }
+    }
+
+    private final Kernel kernel;
+    private final KernelCpu kcpu;
+    private final XpIpc xp;
+    private final IpcPath ipc;
+    private final XcpuFabric fabric;
+    private final CpuXcpuMemory mem;
+    private final int index;
+    /** Operations of this CPU whose abort is in flight (their targets are held). */
+    private final Operation[] holds;
+    private int holdCount;
+    /** Plain per-CPU statistics (owner writes; read after the machine stopped). */
+    private final long[] stats = new long[S_COUNT];
+
+    XpExchangeRegisters(Kernel kernel, KernelCpu kcpu, XpIpc xp, IpcPath ipc, XcpuFabric fabric) {
+        this.kernel = kernel;
+        this.kcpu = kcpu;
+        this.xp = xp;
+        this.ipc = ipc;
+        this.fabric = fabric;
+        this.mem = new CpuXcpuMemory(kcpu.cpu());
+        this.index = kcpu.index();
+        this.holds = new Operation[fabric.perPair() * fabric.cpus() + 1];
+    }
+
+    /** The statistics ({@code S_...}); read when the machine has stopped. */
+    public long[] statsAfterRun() {
+        return stats.clone();
+    }
+
+    /** Number of targets held by an abort in flight on this CPU (invariant checks after a stop). */
+    public int holdsAfterRun() {
+        return holdCount;
+    }
+
+    // =========================================================================================
+    // The caller's side (CPU l)
+    // =========================================================================================
+
+    /**
+     * The exchange-registers call of {@code caller}: {@code sysArgument} holds the request (or,
+     * when it runs again, its operation). The caller continues, waits locked for the reply, or
+     * retries later.
+     */
+    public void call(Tcb caller) {
+        Operation op = caller.sysArgument instanceof Operation o ? o
+                : new Operation(caller, (ExchangeRegisters.Request) caller.sysArgument);
+        caller.sysArgument = op;
+        stats[S_CALLS]++;
+        Tcb d = kernel.lookup(op.request.dest());
+        if (d == null) {
+            op.result = unavailable();
+            finishCaller(caller, op);
+            return;
+        }
+        kcpu.touchTcb(d, Field.MYSELF, AccessKind.READ);
+        kcpu.touchTcb(d, Field.CPU, AccessKind.READ);
+        int dcpu = d.cpuAcquire();
+        if (dcpu == index) {
+            switch (runOnTargetCpu(op, d)) {
+                case DONE -> finishCaller(caller, op);
+                case RETRY -> retryLater(caller);
+                default -> {
+                    kcpu.touchTcb(caller, Field.STATE, AccessKind.WRITE);
+                    caller.state = ThreadState.LOCKED_WAITING; // woken when the hold ends
+                }
+            }
+            return;
+        }
+        Mailbox m = xp.claim(dcpu);
+        if (m == null) {
+            stats[S_NO_MAILBOX]++;
+            retryLater(caller);
+            return;
+        }
+        stats[S_REMOTE_REQUESTS]++;
+        op.requestMailbox = m;
+        m.op = Mailbox.OP_EXREGS;
+        m.sender = caller;
+        m.destId = d.id;
+        m.exregs = op;
+        mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_EXREGS);
+        mem.storeRelease(m.address + Mailbox.SENDER, caller.id.raw());
+        mem.storeRelease(m.address + Mailbox.DEST, d.id.raw());
+        MailboxPool.unlock(mem, m.address);
+        kcpu.touchTcb(caller, Field.STATE, AccessKind.WRITE);
+        caller.state = ThreadState.LOCKED_WAITING;
+        caller.kernelResume = XpIpc.RESUME_NONE;
+        FlagLine.set(mem, fabric.flagLine(dcpu), m.requestBit);
+        xp.trigger(dcpu, true); // the caller waits for the answer: always worth the latency bound
+    }
+
+    /** The reply of a request reached the caller's CPU (check_n_ack, 8.4.1). */
+    void replied(Mailbox m) {
+        Tcb caller = m.sender;
+        if (caller == null || caller.state == ThreadState.DEAD || caller.myselfAcquire() == null) {
+            m.sender = null;
+            m.exregs = null;
+            MailboxPool.free(mem, m.address); // the caller is gone: nobody consumes the result
+            return;
+        }
+        caller.pendingReturn = m;
+        caller.kernelResume = RESUME_EXREGS_RETURN;
+        kcpu.makeReady(caller);
+    }
+
+    /** The dispatcher picked {@code t} with {@link #RESUME_RETRY_EXREGS} or {@link #RESUME_EXREGS_RETURN}. */
+    void resume(Tcb t, int what) {
+        if (what == RESUME_RETRY_EXREGS) {
+            call(t);
+            return;
+        }
+        Mailbox m = t.pendingReturn;
+        t.pendingReturn = null;
+        kcpu.touchTcb(t, Field.MAILBOX_PTRS, AccessKind.WRITE);
+        int code = mem.loadAcquire(m.address + Mailbox.CODE);
+        Operation op = (Operation) m.exregs;
+        m.exregs = null;
+        m.sender = null;
+        MailboxPool.free(mem, m.address); // XP RETURN: free the mailbox of the request
+        op.requestMailbox = null;
+        if (code == XpIpc.RETARGET) {
+            // D left its CPU before the request was served, or no mailbox for the unwind: the
+            // call runs again (nothing was changed on the target).
+            stats[S_RETARGETS]++;
+            kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
+            call(t);
+            return;
+        }
+        finishCaller(t, op);
+    }
+
+    private void retryLater(Tcb caller) {
+        kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
+        caller.kernelResume = RESUME_RETRY_EXREGS;
+        caller.state = ThreadState.READY;
+        kcpu.readyList().enqueueTail(caller);
+    }
+
+    /** The call is done: the result to the caller, who continues (unless it halted itself). */
+    private void finishCaller(Tcb caller, Operation op) {
+        caller.sysArgument = null;
+        caller.sysResult = op.result;
+        caller.errorCode = op.result.ok() ? 0 : UNAVAILABLE_THREAD;
+        caller.state = ThreadState.READY;
+        if (op.target == caller && caller.halted) {
+            return; // halted itself: stays off the CPU until resumed
+        }
+        kcpu.readyList().enqueueHead(caller);
+        kcpu.setSwitchHint(caller);
+    }
+
+    // =========================================================================================
+    // The target's side (CPU d): the request's proxy
+    // =========================================================================================
+
+    private static final int DONE = 0;
+    private static final int WAIT = 1;
+    private static final int RETRY = 2;
+
+    /** The proxy of request mailbox {@code m} runs (8.4: an operation of the "unwind" type). */
+    void serve(Mailbox m) {
+        if (m.op == Mailbox.OP_UNWIND) {
+            serveUnwind(m);
+            return;
+        }
+        m.proxyState = XpIpc.P_RUNNING;
+        Operation op = (Operation) m.exregs;
+        Tcb d = kernel.lookup(op.request.dest()); // check again that the target exists
+        if (d == null) {
+            op.result = unavailable();
+            answerRequest(m, 0);
+            return;
+        }
+        kcpu.touchTcb(d, Field.CPU, AccessKind.READ);
+        if (d.cpuAcquire() != index) {
+            answerRequest(m, XpIpc.RETARGET); // 8.5: D left while the request was in flight
+            return;
+        }
+        switch (runOnTargetCpu(op, d)) {
+            case DONE -> answerRequest(m, 0);
+            case RETRY -> answerRequest(m, XpIpc.RETARGET);
+            default -> {
+                // Waits for an abort in flight (its own, or another operation's): the proxy
+                // sleeps, the operation is a passive record (8.4.4).
+                m.proxyState = P_DEFERRED;
+                m.proxy.state = ThreadState.WAITING;
+            }
+        }
+    }
+
+    /** The answer of a request (8.4.1: the same mailbox, its reply flag in the caller's line). */
+    private void answerRequest(Mailbox m, int code) {
+        m.completion = code;
+        m.op = Mailbox.OP_EXREGS_RETURN;
+        mem.storeRelease(m.address + Mailbox.CODE, code);
+        mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_EXREGS_RETURN);
+        m.proxyState = XpIpc.P_IDLE;
+        m.proxy.state = ThreadState.WAITING; // the proxy sleeps until check_n_ack hooks it again
+        FlagLine.set(mem, fabric.flagLine(m.source), m.replyBit);
+        xp.trigger(m.source, true);
+    }
+
+    /**
+     * Runs {@code op} on {@code d}, which is on this CPU: DONE (result set), WAIT (an abort is in
+     * flight: finished by {@link #endHold}), or RETRY (no mailbox for the unwind; nothing done).
+     */
+    private int runOnTargetCpu(Operation op, Tcb d) {
+        Operation holder = holdOf(d);
+        if (holder != null) {
+            // 8.4.3: another operation is unwinding D's IPC; this one runs after it.
+            stats[S_DEFERRED]++;
+            if (holder.deferredTail == null) {
+                holder.deferredHead = op;
+            } else {
+                holder.deferredTail.nextDeferred = op;
+            }
+            holder.deferredTail = op;
+            return WAIT;
+        }
+        return execute(op, d);
+    }
+
+    private int execute(Operation op, Tcb d) {
+        ExchangeRegisters.Request r = op.request;
+        int c = r.control();
+        op.target = d;
+        op.canceled = false;
+        Mailbox unwind = null;
+        Mailbox sendMailbox = null;
+        boolean hold = false;
+        if ((c & ExchangeRegisters.CANCEL_SEND) != 0 && d.state == ThreadState.LOCKED_WAITING
+                && !(d.sysArgument instanceof Operation) && d.kernelResume == XpIpc.RESUME_NONE) {
+            // D's cross-processor send is in the hands of a proxy, or its reply is on its way.
+            kcpu.touchTcb(d, Field.PROXY, AccessKind.READ);
+            Tcb p = d.proxyAcquire();
+            if (p != null) {
+                sendMailbox = p.xpMailbox;
+                unwind = xp.claim(sendMailbox.dest);
+                if (unwind == null) {
+                    stats[S_NO_MAILBOX]++;
+                    return RETRY; // nothing changed yet
+                }
+            }
+            hold = true;
+        }
+        op.before = snapshot(d, false);
+        if ((c & ExchangeRegisters.CANCEL_SEND) != 0 && !hold) {
+            op.canceled |= cancelSendHere(d);
+        }
+        if ((c & ExchangeRegisters.CANCEL_RECEIVE) != 0 && !hold) {
+            op.canceled |= ipc.cancel(d, IpcError.PHASE_RECEIVE);
+        }
+        applyRegisters(kcpu, op.caller, d, r);
+        if (!hold) {
+            op.result = result(op);
+            if (op.canceled) {
+                stats[S_CANCELED]++;
+            }
+            return DONE;
+        }
+        stats[S_HOLDS]++;
+        op.unwind = unwind;
+        op.sendMailbox = sendMailbox;
+        op.join.begin(unwind != null);
+        holds[holdCount++] = op;
+        if (unwind != null) {
+            stats[S_UNWINDS]++;
+            unwind.op = Mailbox.OP_UNWIND;
+            unwind.sender = d;
+            unwind.destId = d.id;
+            unwind.exregs = op; // the shared mailbox: the same record for every participant
+            mem.storeRelease(unwind.address + Mailbox.OP, Mailbox.OP_UNWIND);
+            mem.storeRelease(unwind.address + Mailbox.SENDER, d.id.raw());
+            MailboxPool.unlock(mem, unwind.address);
+            FlagLine.set(mem, fabric.flagLine(unwind.dest), unwind.requestBit);
+            xp.trigger(unwind.dest, true);
+        }
+        return WAIT;
+    }
+
+    /**
+     * Cancels a send phase of {@code d} (on this CPU) that is not in a proxy's hands: polling
+     * locally, an IPC to be run again, or an XP send answered "retarget" and not yet run again.
+     */
+    private boolean cancelSendHere(Tcb d) {
+        if (ipc.cancel(d, IpcError.PHASE_SEND)) {
+            return true;
+        }
+        if (d.kernelResume == XpIpc.RESUME_RETRY_IPC && d.state == ThreadState.READY
+                && !(d.sysArgument instanceof Operation)) {
+            // The IPC runs again later (no mailbox, or its receiver migrated, 8.5): its send
+            // phase is in progress, so it is canceled; d stays in the ready list.
+            d.kernelResume = XpIpc.RESUME_NONE;
+            ipc.fail(d, IpcError.CANCELED, IpcError.PHASE_SEND);
+            return true;
+        }
+        if (d.kernelResume == XpIpc.RESUME_XP_RETURN && d.pendingReturn != null
+                && d.xpCcAcquire() == XpIpc.RETARGET) {
+            d.setXpCcRelease(CANCELED_SEND); // the send would run again: canceled instead
+            return true;
+        }
+        return false;
+    }
+
+    private Operation holdOf(Tcb d) {
+        for (int i = 0; i < holdCount; i++) {
+            if (holds[i].target == d) {
+                return holds[i];
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The send reply of {@code a} arrived on this CPU (check_n_ack). Returns true when an abort
+     * holds {@code a}: then the reply waits in {@code a.pendingReturn} until the hold ends.
+     */
+    boolean sendReplyArrived(Tcb a, Mailbox m) {
+        if (holdCount == 0 || a == null) {
+            return false;
+        }
+        Operation op = holdOf(a);
+        if (op == null) {
+            return false;
+        }
+        boolean ends = op.join.replyArrived();
+        if (a.state == ThreadState.DEAD || a.myselfAcquire() == null) {
+            m.sender = null;
+            MailboxPool.free(mem, m.address);
+        } else {
+            a.pendingReturn = m;
+            a.kernelResume = XpIpc.RESUME_XP_RETURN; // stays locked waiting until the hold ends
+        }
+        if (ends) {
+            endHold(op);
+        }
+        return true;
+    }
+
+    /** The unwind's answer arrived on this CPU (check_n_ack). */
+    void unwindAnswered(Mailbox u) {
+        Operation op = (Operation) u.exregs;
+        boolean aborted = mem.loadAcquire(u.address + Mailbox.CODE) != 0;
+        stats[aborted ? S_UNWIND_ABORTED : S_UNWIND_FOUND_NOTHING]++;
+        u.exregs = null;
+        u.sender = null;
+        MailboxPool.free(mem, u.address);
+        op.unwind = null;
+        if (op.join.unwindAnswered()) {
+            endHold(op);
+        }
+    }
+
+    /**
+     * Both answers are in: D's send phase is over (canceled by this operation, or ended by
+     * itself). D runs its XP RETURN; the caller gets the result; waiting operations run.
+     */
+    private void endHold(Operation op) {
+        for (int i = 0; i < holdCount; i++) {
+            if (holds[i] == op) {
+                holds[i] = holds[--holdCount];
+                holds[holdCount] = null;
+                break;
+            }
+        }
+        Tcb d = op.target;
+        op.sendMailbox = null;
+        if (d.state != ThreadState.DEAD && d.myselfAcquire() != null) {
+            kcpu.touchTcb(d, Field.XP_CC, AccessKind.READ);
+            int code = d.xpCcAcquire();
+            if (code == XpIpc.RETARGET) {
+                // The receiver migrated before the abort reached it (8.5): the IPC was in
+                // progress when the abort came, so it is canceled instead of run again.
+                d.setXpCcRelease(CANCELED_SEND);
+                code = CANCELED_SEND;
+            }
+            op.canceled |= code == CANCELED_SEND;
+            if (d.pendingReturn != null) {
+                kcpu.makeReady(d); // XP RETURN with its code (RESUME_XP_RETURN)
+            }
+        }
+        if (op.canceled) {
+            stats[S_CANCELED]++;
+        }
+        op.result = result(op);
+        finishOperation(op);
+        // The operations that waited behind this hold run now, in order.
+        Operation next = op.deferredHead;
+        op.deferredHead = null;
+        op.deferredTail = null;
+        while (next != null) {
+            Operation o = next;
+            next = o.nextDeferred;
+            o.nextDeferred = null;
+            Tcb t = kernel.lookup(o.request.dest());
+            int outcome;
+            if (t == null) {
+                o.result = unavailable();
+                outcome = DONE;
+            } else if (t.cpuAcquire() != index) {
+                outcome = RETRY;
+            } else {
+                outcome = runOnTargetCpu(o, t);
+            }
+            if (outcome == WAIT) {
+                // o holds (or waits behind) the target now: the rest waits behind it as well.
+                Operation holder = holdOf(t);
+                while (next != null) {
+                    Operation rest = next;
+                    next = rest.nextDeferred;
+                    rest.nextDeferred = null;
+                    if (holder.deferredTail == null) {
+                        holder.deferredHead = rest;
+                    } else {
+                        holder.deferredTail.nextDeferred = rest;
+                    }
+                    holder.deferredTail = rest;
+                }
+                break;
+            }
+            if (outcome == DONE) {
+                finishOperation(o);
+            } else if (o.requestMailbox != null) {
+                answerRequest(o.requestMailbox, XpIpc.RETARGET);
+            } else {
+                retryLater(o.caller);
+            }
+        }
+    }
+
+    /** An operation run on this CPU is done: answer its request, or continue its local caller. */
+    private void finishOperation(Operation op) {
+        Mailbox m = op.requestMailbox;
+        if (m != null) {
+            answerRequest(m, 0);
+            return;
+        }
+        Tcb caller = op.caller;
+        if (caller.state == ThreadState.DEAD || caller.myselfAcquire() == null) {
+            return;
+        }
+        if (caller.state == ThreadState.LOCKED_WAITING) {
+            // A local caller that waited for the hold: its result, then ready.
+            caller.sysArgument = null;
+            caller.sysResult = op.result;
+            caller.errorCode = op.result.ok() ? 0 : UNAVAILABLE_THREAD;
+            kcpu.makeReady(caller);
+        }
+    }
+
+    // =========================================================================================
+    // The unwind proxy (CPU b: the receiver's, where the target's send proxy runs)
+    // =========================================================================================
+
+    /** The unwind proxy of mailbox {@code u} runs: aborts the target's send if it is still open. */
+    private void serveUnwind(Mailbox u) {
+        u.proxyState = XpIpc.P_RUNNING;
+        // check_n_ack first: the target's request was flagged before the unwind, so after this
+        // its proxy is hooked, polling, or has answered.
+        xp.checkNow();
+        Operation op = (Operation) u.exregs;
+        Tcb d = u.sender;
+        Mailbox m2 = op.sendMailbox;
+        boolean aborted = false;
+        if (m2 != null && m2.dest == index && m2.sender == d && m2.op == Mailbox.OP_SEND) {
+            Tcb p2 = m2.proxy;
+            kcpu.touchTcb(p2, Field.STATE, AccessKind.READ);
+            if (m2.proxyState == XpIpc.P_HOOKED) {
+                // Activated but not yet run: off the ready list; it never runs this request.
+                kcpu.readyList().remove(p2);
+                xp.forgetHooked(p2);
+                stats[S_ABORT_HOOKED]++;
+                aborted = true;
+            } else if (m2.proxyState == XpIpc.P_POLLING) {
+                // D waits in the receiver's send queue; the proxy's deadline in our wakeups.
+                if (m2.receiver != null && d.inSendQueue && d.partner == m2.receiver) {
+                    kcpu.touchTcb(m2.receiver, Field.SEND_QUEUE, AccessKind.WRITE);
+                    kcpu.touchTcb(d, Field.SEND_LINKS, AccessKind.WRITE);
+                    IpcPath.dequeueSender(m2.receiver, d);
+                }
+                kcpu.wakeups().remove(p2);
+                stats[S_ABORT_POLLING]++;
+                aborted = true;
+            }
+            if (aborted) {
+                xp.wakeupSender(m2, CANCELED_SEND); // D's reply: canceled in the send phase
+            }
+        }
+        u.completion = aborted ? 1 : 0;
+        u.op = Mailbox.OP_UNWIND_RETURN;
+        mem.storeRelease(u.address + Mailbox.CODE, aborted ? 1 : 0);
+        mem.storeRelease(u.address + Mailbox.OP, Mailbox.OP_UNWIND_RETURN);
+        u.proxyState = XpIpc.P_IDLE;
+        u.proxy.state = ThreadState.WAITING;
+        FlagLine.set(mem, fabric.flagLine(u.source), u.replyBit);
+        xp.trigger(u.source, true);
+    }
+
+    // =========================================================================================
+    // The registers (any CPU's kernel, for a target on that CPU)
+    // =========================================================================================
+
+    private static ExchangeRegisters.Result unavailable() {
+        return new ExchangeRegisters.Result(ThreadId.NIL, UNAVAILABLE_THREAD, 0, 0, 0, 0, ThreadId.NIL, false,
+                "unavailable", false);
+    }
+
+    private static ExchangeRegisters.Result snapshot(Tcb d, boolean canceled) {
+        return new ExchangeRegisters.Result(d.id, 0, d.sp, d.ip, d.flags, d.userHandle, d.pager, d.halted,
+                d.state.name(), canceled);
+    }
+
+    private static ExchangeRegisters.Result result(Operation op) {
+        return op.canceled ? withCanceled(op.before) : op.before;
+    }
+
+    /**
+     * ExchangeRegisters of {@code d} by {@code caller}, both on {@code kcpu}'s CPU, on a machine
+     * without cross-processor paths (one CPU): cancel, set, halt / resume. Returns the values
+     * before the call.
+     */
+    public static ExchangeRegisters.Result applyLocal(KernelCpu kcpu, Tcb caller, Tcb d,
+                                                      ExchangeRegisters.Request r) {
+        ExchangeRegisters.Result before = snapshot(d, false);
+        int c = r.control();
+        boolean canceled = false;
+        if ((c & ExchangeRegisters.CANCEL_SEND) != 0) {
+            canceled |= kcpu.ipcPath().cancel(d, IpcError.PHASE_SEND);
+        }
+        if ((c & ExchangeRegisters.CANCEL_RECEIVE) != 0) {
+            canceled |= kcpu.ipcPath().cancel(d, IpcError.PHASE_RECEIVE);
+        }
+        applyRegisters(kcpu, caller, d, r);
+        return canceled ? withCanceled(before) : before;
+    }
+
+    private static ExchangeRegisters.Result withCanceled(ExchangeRegisters.Result b) {
+        return new ExchangeRegisters.Result(b.thread(), 0, b.sp(), b.ip(), b.flags(), b.userHandle(), b.pager(),
+                b.halted(), b.state(), true);
+    }
+
+    /** Writes the registers the control word selects; halts or resumes. */
+    private static void applyRegisters(KernelCpu kcpu, Tcb caller, Tcb d, ExchangeRegisters.Request r) {
+        int c = r.control();
+        if ((c & ExchangeRegisters.SET_SP) != 0) {
+            d.sp = r.sp();
+        }
+        if ((c & ExchangeRegisters.SET_IP) != 0) {
+            d.ip = r.ip();
+        }
+        if ((c & ExchangeRegisters.SET_FLAGS) != 0) {
+            d.flags = r.flags();
+        }
+        if ((c & ExchangeRegisters.SET_USER_HANDLE) != 0) {
+            d.userHandle = r.userHandle();
+        }
+        if ((c & ExchangeRegisters.SET_PAGER) != 0) {
+            d.pager = r.pager();
+        }
+        if ((c & ExchangeRegisters.HALT) != 0) {
+            d.halted = true;
+        } else if ((c & ExchangeRegisters.RESUME) != 0 && d.halted) {
+            d.halted = false;
+            if (d.state == ThreadState.READY && d != caller) {
+                kcpu.readyList().enqueueTail(d);
+            }
+        }
+    }
+}
