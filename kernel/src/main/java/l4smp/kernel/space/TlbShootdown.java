@@ -34,8 +34,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class TlbShootdown {
 
-    /** The IPI vector of a shootdown request. */
-    public static final int VECTOR = 0xF0;
+    /**
+     * The IPI vector of a shootdown request. Distinct from the XCPU mailbox vector
+     * ({@code Kernel.XCPU_VECTOR}, 0xF0): sharing it made an XCPU IPI to a kernel with address
+     * spaces count as a shootdown, its handler never ran, and the next sender's wake-up was lost.
+     */
+    public static final int VECTOR = 0xF1;
     /** Pages per request; more flush the whole TLB of each target. */
     public static final int MAX_PAGES = 32;
     /** Distinct spaces per request for target selection; more shoot every CPU down. */

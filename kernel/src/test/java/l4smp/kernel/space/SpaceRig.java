@@ -28,9 +28,14 @@ final class SpaceRig {
     }
 
     SpaceRig(int cpus, long seed, TlbShootdown.Policy policy, long memory) {
+        this(cpus, seed, policy, memory, false);
+    }
+
+    /** {@code copyOnSender}: the sender-side copy experiment (D4) of cross-processor IPC. */
+    SpaceRig(int cpus, long seed, TlbShootdown.Policy policy, long memory, boolean copyOnSender) {
         machine = new Machine(MachineConfig.builder().cpus(cpus).pinning(false).deterministic(seed)
                 .memoryBytes(memory).stuckTimeout(Duration.ofSeconds(20)).build());
-        kernel = Kernel.boot(machine, KernelConfig.DEFAULT.withShootdownPolicy(policy));
+        kernel = Kernel.boot(machine, KernelConfig.DEFAULT.withShootdownPolicy(policy).withCopyOnSender(copyOnSender));
         spaces = kernel.spaces();
         sigma0 = spaces.startSigma0(0);
     }
