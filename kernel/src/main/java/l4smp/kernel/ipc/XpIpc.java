@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  *   wakeup sender (8.4.1): A.xp_cc = code, A.proxy = null, the same mailbox becomes the reply
  *     (its reply flag in a's line); on a, A frees the mailbox and finishes its IPC: an error,
  *     done (send only), or its receive phase
+ *   page fault in the proxy's copy of a long IPC (8.4.2; the space layer, SpaceIpc): in B's
+ *     space, the proxy polls again with A at the head of B's queue while B resolves it; in A's
+ *     space, the reply is REDO_FAULT: A redoes the fault on a, then its send
  * </pre>
  *
  * <h2>The TCB lock (8.3.3) and the trigger</h2>
