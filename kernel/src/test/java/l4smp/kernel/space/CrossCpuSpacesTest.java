@@ -220,6 +220,65 @@ class CrossCpuSpacesTest {
         assertEquals(clock[0], clock[1], "clocks");
     }
 
+    /**
+     * The copy on CPU 1 races a thread of the sender's space on CPU 2 that flushes the sender's
+     * buffer again and again (thesis 8.4.2, 9.3): every flush is shot down on the CPUs that may
+     * cache the pages (the copy's comm window included), the copy faults on what is gone and the
+     * sender redoes the fault on CPU 0; the string arrives intact. RANDOM interleavings, 12 seeds,
+     * both shootdown policies.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+    void theCopyRacesUnmapsOfTheSendersBuffer(long seed) {
+        TlbShootdown.Policy policy = seed % 2 == 0 ? TlbShootdown.Policy.ALL : TlbShootdown.Policy.CURRENT_SPACE;
+        SpaceRig rig = new SpaceRig(3, seed, policy, 64L << 20, false, l4smp.emulator.ScheduleStrategy.RANDOM);
+        ThreadId pager = rig.pager(2);
+        AddressSpace senderSpace = rig.space("sender");
+        int length = 6 * 4096 + 40;
+        ThreadId[] ids = new ThreadId[2];
+        boolean[] written = new boolean[1];
+        boolean[] done = new boolean[1];
+        ids[1] = rig.thread("receiver", 1, rig.space("receiver"), pager, () -> {
+            L4.setBr(0, TypedItems.ACCEPT_STRINGS);
+            L4.setBr(1, TypedItems.stringItem(RECEIVE_BUFFER, length));
+            L4.setBr(2, RECEIVE_BUFFER);
+            int tag = L4.receive(ids[0]);
+            rig.log.add("received " + (MsgTag.isError(tag) ? IpcError.describe(L4.errorCode()) : "no error"));
+            byte[] got = L4.readBytes(RECEIVE_BUFFER, length);
+            boolean ok = true;
+            for (int i = 0; i < length; i++) {
+                ok &= got[i] == (byte) (i * 5 + 1);
+            }
+            rig.log.add("content " + ok);
+        });
+        ids[0] = rig.thread("sender", 0, senderSpace, pager, () -> {
+            byte[] data = new byte[length];
+            for (int i = 0; i < length; i++) {
+                data[i] = (byte) (i * 5 + 1);
+            }
+            L4.writeBytes(SEND_BUFFER, data);
+            written[0] = true;
+            L4.setMr(1, TypedItems.stringItem(SEND_BUFFER, length));
+            L4.setMr(2, SEND_BUFFER);
+            int tag = L4.send(ids[1], MsgTag.make(0, 0, 2));
+            done[0] = true;
+            rig.log.add("sent " + (MsgTag.isError(tag) ? IpcError.describe(L4.errorCode()) : "no error"));
+        });
+        rig.thread("unmapper", 2, senderSpace, pager, () -> {
+            for (int g = 0; g < 100_000 && !written[0]; g++) {
+                L4.compute(500);
+            }
+            for (int i = 0; i < 40 && !done[0]; i++) {
+                L4.unmap(TypedItems.fpage(SEND_BUFFER, 22, 7), true); // the pager keeps the frames
+                L4.compute(3_000);
+            }
+        });
+        rig.runClean();
+        assertEquals(List.of("content true", "received no error", "sent no error"), rig.log.stream().sorted().toList());
+        assertTrue(rig.machine.counterTotal(Spaces.C_XFER_FAULTS) > 0, "the copy met a flushed page");
+        assertTrue(rig.machine.counterTotal(Spaces.C_SHOOTDOWNS) > 0);
+    }
+
     /** A pager that takes faults and never answers. */
     private static void silentPager() {
         while (true) {
