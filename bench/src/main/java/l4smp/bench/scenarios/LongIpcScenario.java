@@ -20,8 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Long IPC between two address spaces on one CPU (thesis 2.3, 8.3.2, 8.8.2): a string item copied
- * from the sender's space into the receiver's through the CPU's comm window. The sizes run from
+ * Long IPC between two address spaces (thesis 2.3, 8.3.2, 8.8.2): a string item copied from the
+ * sender's space into the receiver's through a CPU's comm window. {@code --placement local}: both
+ * on CPU 0; {@code --placement cross}: the receiver on CPU 1, where the sender's proxy copies
+ * (implementation decision 2). The sizes run from
  * 4 bytes by factors of 4 up to {@code --max-bytes} (default: the largest X.2 string, 4 MB - 1),
  * one operation per transfer, in turn; each size has its own histogram ({@code bytes-N}).
  *
@@ -29,7 +31,9 @@ import java.util.List;
  * on mapped pages. {@code --faults on}: before every transfer both threads flush their buffers'
  * mappings (unmap with the flush flag), so the copy takes a page fault on each page of both
  * buffers; the kernel sends each to the thread's pager (a user-level pager over sigma0, which
- * answers with the frame it holds, so the data survive), and redoes the copy (8.4.2).
+ * answers with the frame it holds, so the data survive), and redoes the copy (8.4.2). The pager
+ * runs on CPU 0: across CPUs the receiver's faults are cross-processor calls to it, and the
+ * sender's faults, found by the copy on CPU 1, are redone on the sender's CPU 0 (8.4.2).
  */
 public final class LongIpcScenario implements Scenario {
 
@@ -43,7 +47,7 @@ public final class LongIpcScenario implements Scenario {
 
     @Override
     public String description() {
-        return "strings from 4 B to 4 MB between two spaces on one CPU (--faults on|off)";
+        return "strings from 4 B to 4 MB between two spaces, on one CPU or across two (--placement, --faults on|off)";
     }
 
     @Override
@@ -52,7 +56,9 @@ public final class LongIpcScenario implements Scenario {
                 OptionSpec.choiceOption("faults", "off", List.of("on", "off"),
                         "page faults in both buffers during each copy"),
                 OptionSpec.longOption("max-bytes", TypedItems.MAX_STRING, 4, TypedItems.MAX_STRING,
-                        "the largest string (sizes run 4, 16, 64, ... up to it)"));
+                        "the largest string (sizes run 4, 16, 64, ... up to it)"),
+                OptionSpec.choiceOption("placement", "local", List.of("local", "cross"),
+                        "the receiver on the sender's CPU 0 (local) or on CPU 1 (cross; needs 2 CPUs)"));
     }
 
     static int[] sizes(int max) {
@@ -71,6 +77,11 @@ public final class LongIpcScenario implements Scenario {
         boolean faults = context.options().getString("faults").equals("on");
         int[] sizes = sizes(context.options().getInt("max-bytes"));
         int max = sizes[sizes.length - 1];
+        boolean cross = "cross".equals(context.options().getString("placement"));
+        if (cross && context.config().cpus() < 2) {
+            throw new IllegalArgumentException("option --placement cross needs at least 2 CPUs (--cpus 2), got "
+                    + context.config().cpus());
+        }
         Kernel kernel = context.kernel();
         Spaces spaces = kernel.spaces();
         long pagesNeeded = 2L * ((max + 4095) / 4096) + 64;
@@ -92,7 +103,7 @@ public final class LongIpcScenario implements Scenario {
         long flushSend = TypedItems.fpage(SEND_BUFFER, 22, 7);
         long flushReceive = TypedItems.fpage(RECEIVE_BUFFER, 22, 7);
         ThreadId[] ids = new ThreadId[2];
-        ids[1] = spaces.createThread(ThreadSpec.of("receiver", 0, () -> {
+        ids[1] = spaces.createThread(ThreadSpec.of("receiver", cross ? 1 : 0, () -> {
             L4.writeBytes(RECEIVE_BUFFER, new byte[max]); // map the whole buffer once
             long done = 0;
             int tag = 0;

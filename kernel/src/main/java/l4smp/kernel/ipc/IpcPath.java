@@ -360,15 +360,14 @@ public final class IpcPath {
      */
     private int transferTyped(Tcb from, Tcb to, int u, int t, long[] out) {
         if (l4smp.kernel.space.SpaceIpc.involves(from, to)) {
-            if (from.cpuPlain() != to.cpuPlain() || out != to.mr) {
-                // Typed items between address spaces across processors need the fault redo of
-                // 8.4.2 on the sender's CPU, which the space layer does not have yet: refused
-                // as a malformed message rather than copied wrongly.
-                warnOnce(from, "typed items between address spaces across processors are not supported yet ("
-                        + from + " -> " + to + "): message overflow");
+            if (out != to.mr) {
+                // The sender-side copy experiment (D4) stages on the sender's CPU: typed items
+                // between spaces are not staged (their faults and mappings belong to the
+                // receiver's CPU, 8.4.2); any non-zero result leaves the copy to the proxy there.
                 return both(IpcError.MESSAGE_OVERFLOW);
             }
-            // Across address spaces, on one CPU (the space layer writes to.mr, which is out).
+            // Across address spaces, on the receiver's CPU (the space layer writes to.mr, which
+            // is out; cross-processor faults are redone as 8.4.2 says, see SpaceIpc).
             return kernel.spaces().ipc().transferTyped(kcpu, from, to, u, t);
         }
         if ((t & 1) != 0) {

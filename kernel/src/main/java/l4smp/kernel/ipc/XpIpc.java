@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  *   wakeup sender (8.4.1): A.xp_cc = code, A.proxy = null, the same mailbox becomes the reply
  *     (its reply flag in a's line); on a, A frees the mailbox and finishes its IPC: an error,
  *     done (send only), or its receive phase
+ *   page fault in the proxy's copy of a long IPC (8.4.2; the space layer, SpaceIpc): in B's
+ *     space, the proxy polls again with A at the head of B's queue while B resolves it; in A's
+ *     space, the reply is REDO_FAULT: A redoes the fault on a, then its send
  * </pre>
  *
  * <h2>The TCB lock (8.3.3) and the trigger</h2>
@@ -105,6 +108,13 @@ public final class XpIpc implements FlagLine.Handler {
      * error word (those are non-negative).
      */
     public static final int RETARGET = -1;
+
+    /**
+     * A proxy's answer meaning "the copy faulted in your space: redo the fault on your CPU, then
+     * your send" (8.4.2; {@link l4smp.kernel.space.SpaceIpc#xpRedoSenderFault}). Never an IPC
+     * error word.
+     */
+    public static final int REDO_FAULT = -2;
 
     /** Proxy states (the proxy's own, on its CPU). */
     static final int P_IDLE = 0;
@@ -523,7 +533,16 @@ public final class XpIpc implements FlagLine.Handler {
         m.receiver = b;
         kcpu.touchTcb(a, Field.PARTNER, AccessKind.WRITE); // fromTCB.partner = B (8.3.5)
         kcpu.touchTcb(b, Field.STATE, AccessKind.READ);
-        if (b.state == ThreadState.WAITING && accepts(b.receiveFrom, a)) {
+        boolean waits = b.state == ThreadState.WAITING && accepts(b.receiveFrom, a);
+        if (a.fault != null) {
+            // A redoes a long IPC that a fault in its space suspended (8.4.2): B must still wait for it.
+            int dead = kernel.spaces().ipc().xpStaleTransfer(a, b, waits);
+            if (dead != 0) {
+                wakeupSender(m, dead);
+                return;
+            }
+        }
+        if (waits) {
             complete(m);
             return;
         }
@@ -610,6 +629,10 @@ public final class XpIpc implements FlagLine.Handler {
             long t0 = kcpu.cpu().clock();
             result = ipc.copyMessage(a, b, b.mr);
             cycles[3] += kcpu.cpu().clock() - t0;
+            if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+                suspendTransfer(m);
+                return;
+            }
         }
         ipc.completeReceive(a, b, m.tag, result, true);
         counters.increment(cXp);
@@ -623,6 +646,34 @@ public final class XpIpc implements FlagLine.Handler {
             mem.storeRelease(waitWord(a), a.sysFrom.raw());
         }
         wakeupSender(m, 0);
+    }
+
+    /**
+     * The proxy's copy stopped at a page fault (8.4.2; SpaceIpc, "Cross-processor"): in the
+     * receiver's space, the proxy polls again with A at the head of B's send queue until the
+     * transfer deadline, while B resolves its fault; in the sender's space, A is asked to redo
+     * the fault on its CPU and B waits for A's redone send.
+     */
+    private void suspendTransfer(Mailbox m) {
+        Tcb a = m.sender;
+        Tcb b = m.receiver;
+        Tcb p = m.proxy;
+        long deadline = kernel.spaces().ipc().xpSuspended(kcpu, a, b);
+        if (deadline == l4smp.kernel.space.SpaceIpc.SENDER_FAULTED) {
+            wakeupSender(m, REDO_FAULT);
+            return;
+        }
+        unpublishWait(b); // B resolves its fault first: not receptive meanwhile
+        kcpu.touchTcb(b, Field.SEND_QUEUE, AccessKind.WRITE);
+        kcpu.touchTcb(a, Field.SEND_LINKS, AccessKind.WRITE);
+        SendQueue.enqueueHead(b, a);
+        m.proxyState = P_POLLING;
+        kcpu.touchTcb(p, Field.STATE, AccessKind.WRITE);
+        p.state = ThreadState.POLLING;
+        if (deadline != Long.MAX_VALUE) {
+            kcpu.touchTcb(p, Field.WAKEUP_LINKS, AccessKind.WRITE);
+            kcpu.wakeups().add(p, deadline);
+        }
     }
 
     /** wakeup sender (8.4.1): completion code, proxy pointer cleared, the mailbox as the reply. */
@@ -651,10 +702,14 @@ public final class XpIpc implements FlagLine.Handler {
         if (m.proxyState != P_POLLING) {
             return;
         }
+        int code = IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND);
         if (m.receiver != null) {
             IpcPath.dequeueSender(m.receiver, m.sender);
+            if (m.sender.fault != null) {
+                code = kernel.spaces().ipc().xpPollExpired(m.sender, m.receiver); // a suspended long IPC's deadline
+            }
         }
-        wakeupSender(m, IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND));
+        wakeupSender(m, code);
     }
 
     /** Receiver {@code dead} is gone while {@code a}'s proxy polls in its send queue. */
@@ -668,6 +723,33 @@ public final class XpIpc implements FlagLine.Handler {
      */
     void receiverLeft(Tcb a) {
         endPolling(a, RETARGET);
+    }
+
+    /**
+     * Whether {@code a}'s proxy (of this CPU) polls in {@code b}'s send queue, {@code a}'s IPC
+     * thus in this CPU's hands (a long IPC suspended by {@code b}'s page fault, 8.4.2).
+     */
+    public boolean proxyPollsFor(Tcb b, Tcb a) {
+        Tcb p = a.proxyAcquire();
+        if (p == null) {
+            return false;
+        }
+        Mailbox m = p.xpMailbox;
+        return m.dest == index && m.proxyState == P_POLLING && m.receiver == b && m.sender == a;
+    }
+
+    /**
+     * Ends the polling of {@code a}'s proxy in {@code b}'s send queue with {@code code} (the
+     * receiver's fault IPC failed, 8.4.2). Only when {@link #proxyPollsFor}.
+     */
+    public void abortPolling(Tcb b, Tcb a, int code) {
+        if (!proxyPollsFor(b, a)) {
+            return;
+        }
+        IpcPath.dequeueSender(b, a);
+        Tcb p = a.proxyAcquire();
+        kcpu.wakeups().remove(p);
+        wakeupSender(p.xpMailbox, code);
     }
 
     private void endPolling(Tcb a, int code) {
@@ -808,6 +890,14 @@ public final class XpIpc implements FlagLine.Handler {
         int processor = m.receiverProcessor;
         m.sender = null;
         MailboxPool.free(mem, m.address); // free and release the mailboxes of the sender's list
+        if (code == REDO_FAULT) {
+            // 8.4.2: the proxy's copy faulted in t's space: t redoes the fault here, then its send.
+            kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
+            t.state = ThreadState.READY;
+            t.waitPublished = false;
+            kernel.spaces().ipc().xpRedoSenderFault(kcpu, t);
+            return;
+        }
         if (code == RETARGET) {
             // The receiver migrated before the request was served (8.5): the IPC runs again.
             kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);

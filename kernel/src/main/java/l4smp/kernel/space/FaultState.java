@@ -7,7 +7,12 @@ import l4smp.kernel.thread.ThreadId;
  * A thread's page-fault state: the registers a kernel-generated page-fault IPC borrows (saved
  * and restored, so a fault is transparent), what the thread does once the pager has replied,
  * and, for a sender, the progress of a long IPC interrupted by a fault (thesis 8.3.2 "page
- * faults in the communication space", 8.4.2). Owner CPU of the thread only.
+ * faults in the communication space", 8.4.2).
+ *
+ * <p>Owner CPU of the thread only, with one hand-over: while a sender is locked waiting for its
+ * proxy (cross-processor IPC, 8.3.5), its IPC belongs to the proxy's CPU, which may write the
+ * transfer's progress here; the mailbox's release/acquire (request flag, reply flag) orders these
+ * plain fields both ways, as it orders the message registers.
  */
 public final class FaultState {
 
@@ -48,7 +53,6 @@ public final class FaultState {
     boolean xferActive;
     Tcb xferTo;
     int xferItem;
-    int xferBuffer;
     int xferOffset;
     long xferDeadline;
     /** The fault is the receiver's (through the comm window). */
@@ -57,6 +61,23 @@ public final class FaultState {
     Tcb xferFrom;
     /** The transfer was aborted by its timeout while the partner resolved a fault. */
     boolean xferAborted;
+    /**
+     * A sender's redone cross-processor send carries only the abort of its suspended transfer
+     * (its fault could not be resolved): the receiver's CPU fails both sides (8.4.2).
+     */
+    boolean xpAbort;
+    /**
+     * For a receiver (cross-processor): the sender whose page fault, redone on the sender's CPU,
+     * suspended the transfer into this thread; it waits for that sender until the transfer
+     * deadline (8.4.2).
+     */
+    Tcb xferAwaited;
+
+    // ---- a fault IPC to start when the thread is next dispatched -------------------------------
+    /** The kind of fault IPC to start at the thread's next dispatch ({@link #NONE}: none). */
+    int pendingKind;
+    /** Its absolute transfer deadline ({@code Long.MAX_VALUE}: none). */
+    long pendingDeadline;
 
     /** The fault kind in progress. */
     public int kind() {

@@ -28,7 +28,9 @@ import l4smp.kernel.thread.ThreadState;
  * go through the partner's own page tables), and removed again after the string, with the
  * window's TLB entries (8.8.2). Every line is read and written through the accounting layer, and
  * every translation through the TLB, so the misses of 8.3.2 are charged as the walker takes
- * them.
+ * them. Across processors the copy runs on the receiver's CPU (implementation decision 2); when
+ * neither space is loaded there, the receiver's is loaded and the sender's buffer goes through
+ * the window (8.3.2, "active receiver": the reads through the window carry the MESI traffic).
  *
  * <h2>Faults (8.3.2 "page faults in the communication space", 8.4.2)</h2>
  * A fault in the sender's space makes the sender send a page-fault IPC to its pager; the
@@ -40,29 +42,84 @@ import l4smp.kernel.thread.ThreadState;
  * their timeouts, and a sender polling during the partner's fault waits at most until the
  * transfer deadline: the whole transfer, fault handling included, is bounded (X.2 V4).
  *
- * <h2>Cross-processor (8.4.2)</h2>
- * Local partners only: the XP kernel will reach {@link #suspended} with a partner on another
- * CPU (its proxy copying on the receiver's CPU); the sender must then redo the fault on its own
- * CPU. That path is not built; a fault whose thread is elsewhere aborts the transfer (error 7).
+ * <p>A receiver's fault IPC is not started inside the path that found the fault: that path may
+ * be the receiver's own receive phase, which holds its TCB lock (8.3.3), and the fault IPC's
+ * receive phase takes that lock again. The receiver is made ready with the fault pending
+ * ({@link FaultState#pendingKind}) and starts the fault IPC when it is next dispatched.
  *
- * <p>Owner CPU only. The copy loop allocates nothing.
+ * <h2>Cross-processor (8.4.2)</h2>
+ * The proxy copies on the receiver's CPU b for the sender A of CPU a ({@link #xpSuspended}):
+ * <pre>
+ *   fault in B's space (through the window, translated to B's address):
+ *     on b, as locally: A back at the head of B's send queue, its proxy polls until the transfer
+ *     deadline; B raises the fault to its pager (of any CPU) and then redoes its receive, which
+ *     finds A's proxy polling and lets it resume the copy. The deadline expiring first: A gets
+ *     "transfer timeout in the partner's space" through its proxy, B (whose fault IPC carries
+ *     the same deadline) "in the invoker's space".
+ *   fault in A's space:
+ *     B waits on b for A alone until the transfer deadline; the proxy wakes A with the request
+ *     to redo the fault (XpIpc.REDO_FAULT instead of a completion code); on a, A touches the
+ *     location again in its own space ({@link #xpRedoSenderFault}: mapped meanwhile -> no
+ *     fault), raises the fault IPC to its pager, and after the mapping redoes its send: a new
+ *     request whose proxy finds B waiting for A and resumes the copy at the faulting byte.
+ *     The deadline expiring first: B fails on b ("transfer timeout in the partner's space"),
+ *     and A's fault IPC, bounded by the same deadline, fails on a ("in the invoker's space").
+ * </pre>
+ * Points the thesis leaves open, closed here: (1) while A's fault is redone, B accepts no other
+ * sender (its receive is closed on A): the transfer into B's buffers has begun, and another
+ * message would be overwritten by the resumed copy; (2) B's receive timeout gives way to the
+ * transfer deadline once the transfer has begun (X.2: the transfer timeout bounds it); (3) when
+ * A's fault IPC fails before the deadline, A still redoes its send, marked as an abort
+ * ({@link FaultState#xpAbort}): only b may fail B (implementation decision 3), so the abort
+ * travels the request path and both sides get the transfer-timeout errors; (4) a redone send
+ * that finds B no longer waiting for it (B's deadline expired first) is not queued: its transfer
+ * is dead, and A gets "transfer timeout in the invoker's space" at once ({@link #xpStaleTransfer}).
+ *
+ * <p>Owner CPU only (see {@link FaultState} for the proxy's hand-over). The copy loop allocates
+ * nothing.
  */
 public final class SpaceIpc {
 
     /** transferTyped's result when the transfer stopped at a page fault (IpcPath hook). */
     public static final int FAULTED = 0x7FFF_0000;
 
-    private static final int PAD = 32;
+    /** {@link #xpSuspended}'s answer when the sender's space faulted: the sender redoes the fault. */
+    public static final long SENDER_FAULTED = -1;
+
     private final Spaces spaces;
     private final PhysicalMemory memory;
     private final Mmu mmu;
     private final byte[][] buffers;
+    /** Per CPU (owner only): the comm-window pages the current string touched. */
+    private final PageRange[] ranges;
+
+    /** The comm-window pages a string touched (their TLB entries go when the window is unmapped). */
+    private static final class PageRange {
+        int low = Integer.MAX_VALUE;
+        int high = -1;
+
+        void reset() {
+            low = Integer.MAX_VALUE;
+            high = -1;
+        }
+
+        void include(long va) {
+            int pg = (int) (va >>> 12);
+            low = Math.min(low, pg);
+            high = Math.max(high, pg);
+        }
+    }
 
     SpaceIpc(Spaces spaces) {
         this.spaces = spaces;
         this.memory = spaces.kernel().machine().physicalMemory();
         this.mmu = spaces.kernel().machine().mmu();
-        this.buffers = new byte[spaces.kernel().machine().cpuCount()][256];
+        int n = spaces.kernel().machine().cpuCount();
+        this.buffers = new byte[n][256];
+        this.ranges = new PageRange[n];
+        for (int i = 0; i < n; i++) {
+            ranges[i] = new PageRange();
+        }
     }
 
     /** Whether IPC between {@code from} and {@code to} goes through here (either has a space). */
@@ -83,7 +140,9 @@ public final class SpaceIpc {
 
     /**
      * The typed items of {@code from}'s message to {@code to} (IpcPath.transferTyped hook):
-     * 0, the error pair {@code sender | receiver << 8}, or {@link #FAULTED}.
+     * 0, the error pair {@code sender | receiver << 8}, or {@link #FAULTED}. Runs on the
+     * receiver's CPU. A transfer that a fault suspended resumes at the faulting item and byte;
+     * the items before it only have their result words written again.
      */
     public int transferTyped(KernelCpu k, Tcb from, Tcb to, int u, int t) {
         if ((t & 1) != 0) {
@@ -94,21 +153,35 @@ public final class SpaceIpc {
         boolean resume = fs != null && fs.xferActive && fs.xferTo == to;
         long deadline;
         int item = u + 1;
-        int buffer = 1;
         int offset = 0;
         if (resume) {
             deadline = fs.xferDeadline;
             item = fs.xferItem;
-            buffer = fs.xferBuffer;
             offset = fs.xferOffset;
             fs.xferActive = false;
+            FaultState rs = to.fault;
+            if (rs != null && rs.xferAwaited == from) {
+                rs.xferAwaited = null;
+            }
+            if (fs.xpAbort) {
+                // The sender's fault could not be resolved (8.4.2): the transfer ends for both.
+                fs.xpAbort = false;
+                return IpcError.XFER_TIMEOUT_INVOKER | IpcError.XFER_TIMEOUT_PARTNER << 8;
+            }
+            if (cpu.clock() > deadline) {
+                return fs.faultOnReceiver
+                        ? IpcError.XFER_TIMEOUT_PARTNER | IpcError.XFER_TIMEOUT_INVOKER << 8
+                        : IpcError.XFER_TIMEOUT_INVOKER | IpcError.XFER_TIMEOUT_PARTNER << 8;
+            }
         } else {
             long xfer = Math.min(from.xferTimeoutSend, to.xferTimeoutReceive);
             deadline = xfer == Timeout.NEVER ? Long.MAX_VALUE : cpu.clock() + xfer;
         }
-        for (int i = item; i < u + t; i += 2) {
+        int buffer = 1;
+        for (int i = u + 1; i < u + t; i += 2) {
             long w0 = from.mr[i];
             long w1 = from.mr[i + 1];
+            boolean before = i < item; // carried out before the fault: its result words only
             switch (TypedItems.type(w0)) {
                 case TypedItems.STRING -> {
                     int length = TypedItems.stringLength(w0);
@@ -118,20 +191,20 @@ public final class SpaceIpc {
                         return both(IpcError.MESSAGE_OVERFLOW);
                     }
                     long target = to.br[buffer + 1];
-                    int r = copy(k, from, to, w1, target, length, offset, deadline);
-                    if (r == FAULTED) {
-                        FaultState s = state(from);
-                        s.xferActive = true;
-                        s.xferTo = to;
-                        s.xferItem = i;
-                        s.xferBuffer = buffer;
-                        s.xferDeadline = deadline;
-                        return FAULTED; // xferOffset set by copy
+                    if (!before) {
+                        int r = copy(k, from, to, w1, target, length, i == item ? offset : 0, deadline);
+                        if (r == FAULTED) {
+                            FaultState s = state(from);
+                            s.xferActive = true;
+                            s.xferTo = to;
+                            s.xferItem = i;
+                            s.xferDeadline = deadline;
+                            return FAULTED; // xferOffset set by copy
+                        }
+                        if (r != 0) {
+                            return r;
+                        }
                     }
-                    if (r != 0) {
-                        return r;
-                    }
-                    offset = 0;
                     buffer += 2;
                     to.mr[i] = (long) length << 10 | TypedItems.STRING;
                     to.mr[i + 1] = target;
@@ -139,8 +212,8 @@ public final class SpaceIpc {
                 case TypedItems.MAP, TypedItems.GRANT -> {
                     to.mr[i] = w0;
                     to.mr[i + 1] = w1;
-                    if (w1 == 0) {
-                        continue; // the nil flexpage: nothing to map (sigma0's refusal)
+                    if (w1 == 0 || before) {
+                        continue; // the nil flexpage (sigma0's refusal), or mapped before the fault
                     }
                     long window = to.br[0] & ~TypedItems.ACCEPT_STRINGS;
                     if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(window) || to.space == null) {
@@ -148,7 +221,10 @@ public final class SpaceIpc {
                     }
                     cpu.counters().increment(cpu.counters().names().indexOf(Kernel.C_MAP_ITEMS));
                     if (from.space != null) {
-                        // Rights only narrow, and only what the sender has is mapped (X.2: the rest is silently skipped).
+                        // Rights only narrow, and only what the sender has is mapped (X.2: the rest
+                        // is silently skipped). The database is global (its lock): the receiver's
+                        // CPU maps from the sender's space as the sender's would, and shoots down
+                        // what a replaced mapping leaves in any CPU's TLB.
                         spaces.mapFpage(cpu, from.space, w0 & ~0x3FFL, w1, to.space, window,
                                 TypedItems.type(w0) == TypedItems.GRANT);
                     }
@@ -179,7 +255,9 @@ public final class SpaceIpc {
         // Which space is loaded, which one goes through the comm window.
         AddressSpace cur = spaces.loaded(c);
         if (cur == null || (cur != src && cur != dst)) {
-            spaces.load(c, src != null ? src : dst);
+            // Locally the invoker's side; across processors the receiver's (active receiver, 8.3.2).
+            boolean receiverSide = dst != null && (src == null || from.cpuAcquire() != c);
+            spaces.load(c, receiverSide ? dst : src);
             cur = spaces.loaded(c);
         }
         boolean srcViaComm = src != null && src != cur;
@@ -190,7 +268,10 @@ public final class SpaceIpc {
         long window = AddressSpace.commWindow(c);
         int windowPde = (int) (window >>> 22);
         if (other != null) {
-            // 8.8.2: map the partner's buffer into this CPU's comm window (two PDEs, 8 MB).
+            // 8.8.2: map the partner's buffer into this CPU's comm window (two PDEs, 8 MB). The
+            // window's space is published first (volatile, in setComm): an unmap that clears a
+            // PTE of it then reads it and shoots this CPU down, or this CPU's walk sees the
+            // cleared PTE and faults (TlbShootdown, 9.3 option 1).
             spaces.setComm(c, other, (int) region);
             for (int p = 0; p < 2; p++) {
                 long from4m = region + ((long) p << 22);
@@ -201,58 +282,33 @@ public final class SpaceIpc {
             }
         }
         byte[] buf = buffers[c];
+        PageRange range = ranges[c];
+        range.reset();
         int line = cpu.cost().lineBytes();
         int done = offset;
-        int result = 0;
-        int lowPage = Integer.MAX_VALUE;
-        int highPage = -1;
         try {
             while (done < length) {
                 long s = srcVa + done;
                 long d = dstVa + done;
                 int chunk = Math.min(line - (int) (s % line), length - done);
                 chunk = Math.min(chunk, line - (int) (d % line));
-                long sPa;
-                if (src == null) {
-                    sPa = s;
-                } else {
-                    long va = srcViaComm ? window + (s - region) : s;
-                    sPa = spaces.translate(cpu, cur.pageDirectory, (int) va, false);
-                    if (srcViaComm) {
-                        int pg = (int) (va >>> 12);
-                        lowPage = Math.min(lowPage, pg);
-                        highPage = Math.max(highPage, pg);
-                    }
-                    if (Mmu.isFault(sPa)) {
-                        return fault(from, from, (int) s, false, done);
-                    }
+                long sPa = translateLine(cpu, cur, src, srcViaComm, s, region, window, false, range);
+                if (Mmu.isFault(sPa)) {
+                    return fault(from, from, (int) s, false, done);
                 }
-                long dPa;
-                if (dst == null) {
-                    dPa = d;
-                } else {
-                    long va = dstViaComm ? window + (d - region) : d;
-                    dPa = spaces.translate(cpu, cur.pageDirectory, (int) va, true);
-                    if (dstViaComm) {
-                        int pg = (int) (va >>> 12);
-                        lowPage = Math.min(lowPage, pg);
-                        highPage = Math.max(highPage, pg);
-                    }
-                    if (Mmu.isFault(dPa)) {
-                        return fault(from, to, (int) d, true, done);
-                    }
+                long dPa = translateLine(cpu, cur, dst, dstViaComm, d, region, window, true, range);
+                if (Mmu.isFault(dPa)) {
+                    return fault(from, to, (int) d, true, done);
                 }
                 cpu.touch(sPa, AccessKind.READ);
                 if (cpu.clock() > deadline) {
-                    result = IpcError.XFER_TIMEOUT_INVOKER | IpcError.XFER_TIMEOUT_PARTNER << 8;
-                    return result;
+                    return IpcError.XFER_TIMEOUT_INVOKER | IpcError.XFER_TIMEOUT_PARTNER << 8;
                 }
                 memory.readBytesPlain(sPa, buf, 0, chunk);
                 memory.writeBytesPlain(dPa, buf, 0, chunk);
                 cpu.touch(dPa, AccessKind.WRITE);
                 if (cpu.clock() > deadline) {
-                    result = IpcError.XFER_TIMEOUT_PARTNER | IpcError.XFER_TIMEOUT_INVOKER << 8;
-                    return result;
+                    return IpcError.XFER_TIMEOUT_PARTNER | IpcError.XFER_TIMEOUT_INVOKER << 8;
                 }
                 done += chunk;
             }
@@ -262,11 +318,11 @@ public final class SpaceIpc {
                 // Unmap the comm window and forget its translations (8.8.2).
                 memory.setIntVolatile(cur.pageDirectory + 4L * windowPde, 0);
                 memory.setIntVolatile(cur.pageDirectory + 4L * (windowPde + 1), 0);
-                if (mmu != null && highPage >= 0) {
-                    if (highPage - lowPage >= 32) {
+                if (mmu != null && range.high >= 0) {
+                    if (range.high - range.low >= 32) {
                         mmu.flushTlb(c);
                     } else {
-                        for (int p = lowPage; p <= highPage; p++) {
+                        for (int p = range.low; p <= range.high; p++) {
                             mmu.invalidatePage(c, p << 12);
                         }
                     }
@@ -274,6 +330,23 @@ public final class SpaceIpc {
                 spaces.setComm(c, null, 0);
             }
         }
+    }
+
+    /**
+     * One side's translation of the line at {@code va} of {@code space} (null: the flat space,
+     * identity): through the loaded tables, at the comm-window alias when {@code viaComm} (whose
+     * page joins {@code range}). Returns the physical address or a fault value.
+     */
+    private long translateLine(Cpu cpu, AddressSpace cur, AddressSpace space, boolean viaComm, long va,
+                               long region, long window, boolean write, PageRange range) {
+        if (space == null) {
+            return va;
+        }
+        long at = viaComm ? window + (va - region) : va;
+        if (viaComm) {
+            range.include(at);
+        }
+        return spaces.translate(cpu, cur.pageDirectory, (int) at, write);
     }
 
     private int fault(Tcb sender, Tcb faulter, int va, boolean write, int done) {
@@ -300,15 +373,14 @@ public final class SpaceIpc {
     // ---- suspension and redo -------------------------------------------------------------------
 
     /**
-     * A transfer from {@code sender} to {@code receiver} stopped at a page fault (IpcPath hook,
-     * after transmit returned {@link #FAULTED}); {@code senderInvoked}: the sender is the
-     * invoker (its send phase found the receiver waiting), else the receiver is (its receive
-     * phase found the sender polling). Starts the fault IPC of the faulting partner.
+     * A transfer from {@code sender} to {@code receiver}, both of this CPU, stopped at a page
+     * fault (IpcPath hook, after transmit returned {@link #FAULTED}); {@code senderInvoked}: the
+     * sender is the invoker (its send phase found the receiver waiting), else the receiver is
+     * (its receive phase found the sender polling). Starts the fault IPC of the faulting partner.
      */
     public void suspended(KernelCpu k, Tcb sender, Tcb receiver, boolean senderInvoked) {
         FaultState s = state(sender);
         boolean receiverFaulted = s.faultOnReceiver;
-        Tcb faulter = receiverFaulted ? receiver : sender;
         k.cpu().counters().increment(spaces.cXferFaults);
         long now = k.cpu().clock();
         long remaining = s.xferDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, s.xferDeadline - now);
@@ -321,9 +393,7 @@ public final class SpaceIpc {
             if (s.xferDeadline != Long.MAX_VALUE) {
                 k.wakeups().add(sender, s.xferDeadline);
             }
-            k.wakeups().remove(receiver);
-            state(receiver).xferFrom = sender;
-            startFaultIpc(k, receiver, FaultState.REDO_RECEIVE, remaining, !senderInvoked);
+            receiverFaultLater(k, receiver, sender, s.xferDeadline);
         } else {
             if (!senderInvoked) {
                 // The receiver (the invoker) waits for the sender again.
@@ -338,6 +408,115 @@ public final class SpaceIpc {
         }
     }
 
+    /**
+     * The receiver's space faulted during the transfer from {@code sender}: {@code receiver}
+     * becomes ready with its fault IPC pending (started at its next dispatch, see "Faults"); if
+     * it waited, it is queued here, else the path that runs its system call continues it.
+     */
+    private void receiverFaultLater(KernelCpu k, Tcb receiver, Tcb sender, long deadline) {
+        k.wakeups().remove(receiver);
+        FaultState r = state(receiver);
+        r.xferFrom = sender;
+        r.pendingKind = FaultState.REDO_RECEIVE;
+        r.pendingDeadline = deadline;
+        if (receiver.state == ThreadState.WAITING) {
+            k.makeReady(receiver);
+        } else {
+            receiver.state = ThreadState.READY;
+        }
+    }
+
+    /**
+     * The copy of the proxy of {@code sender} (of another CPU) into {@code receiver} (of this
+     * CPU) stopped at a page fault (XpIpc hook, 8.4.2; see "Cross-processor"). A fault in the
+     * receiver's space: the receiver's fault IPC is pending, and the answer is the transfer
+     * deadline until which the proxy polls again, with the sender at the head of the receiver's
+     * send queue. A fault in the sender's space: the receiver waits for the sender alone until
+     * the deadline, and the answer is {@link #SENDER_FAULTED}: the proxy asks the sender to
+     * redo the fault on its CPU. The receiver is waiting, or the invoker of a receive phase.
+     */
+    public long xpSuspended(KernelCpu k, Tcb sender, Tcb receiver) {
+        FaultState s = sender.fault; // written by the copy on this CPU (hand-over, see FaultState)
+        k.cpu().counters().increment(spaces.cXferFaults);
+        long deadline = s.xferDeadline;
+        if (s.faultOnReceiver) {
+            receiverFaultLater(k, receiver, sender, deadline);
+            return deadline;
+        }
+        // B waits for A alone, bounded by the transfer deadline (points 1 and 2 above).
+        receiver.state = ThreadState.WAITING;
+        receiver.receiveFrom = sender.id;
+        state(receiver).xferAwaited = sender;
+        k.wakeups().remove(receiver);
+        if (deadline != Long.MAX_VALUE) {
+            k.wakeups().add(receiver, deadline);
+        }
+        return SENDER_FAULTED;
+    }
+
+    /**
+     * The proxy of {@code t}'s send found a page fault in {@code t}'s space (8.4.2; the reply
+     * XpIpc.REDO_FAULT, on {@code t}'s CPU): {@code t} touches the location again in its own
+     * space; if it is still not mapped, {@code t} sends the page-fault IPC to its pager (bounded
+     * by the remaining transfer time) and afterwards redoes its send ({@link FaultState#REDO_IPC}),
+     * else it redoes its send at once. {@code t} is the thread whose kernel path runs.
+     */
+    public void xpRedoSenderFault(KernelCpu k, Tcb t) {
+        FaultState f = t.fault;
+        Cpu cpu = k.cpu();
+        spaces.load(k.index(), t.space); // its space, before its translations enter this TLB
+        long pa = spaces.translate(cpu, t.space.pageDirectory, f.va, f.write);
+        t.state = ThreadState.READY;
+        if (!Mmu.isFault(pa)) {
+            k.ipcPath().ipc(t); // mapped meanwhile: the send resumes the copy
+            return;
+        }
+        long remaining = f.xferDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.xferDeadline - cpu.clock());
+        startFaultIpc(k, t, FaultState.REDO_IPC, remaining, true);
+        if (t.state == ThreadState.READY && !t.inReadyList && t.kernelResume == 0) {
+            k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
+            k.setSwitchHint(t);
+        }
+    }
+
+    /**
+     * The proxy of {@code sender}'s send arrives for {@code receiver} (XpIpc hook, before it
+     * decides; {@code waitsForIt}: the receiver waits for the sender). Returns 0 to go on, or the
+     * sender's error word when the sender redoes a transfer the receiver has given up (its
+     * deadline expired while the sender's fault was redone; point 4 above).
+     */
+    public int xpStaleTransfer(Tcb sender, Tcb receiver, boolean waitsForIt) {
+        FaultState s = sender.fault;
+        if (s == null || !s.xferActive || s.xferTo != receiver) {
+            return 0;
+        }
+        FaultState r = receiver.fault;
+        if (waitsForIt && r != null && r.xferAwaited == sender) {
+            return 0; // the receiver waits for the redone send: the copy resumes
+        }
+        s.xferActive = false;
+        s.xpAbort = false;
+        return IpcError.word(IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_SEND);
+    }
+
+    /**
+     * The deadline of the polling proxy of {@code sender}'s send to {@code receiver} expired
+     * (XpIpc hook): the sender's error word. When the proxy polled for a receiver resolving a
+     * fault of the transfer, the transfer timeout expired in the partner's space, and the
+     * receiver learns it when its fault IPC ends; otherwise it is the send timeout.
+     */
+    public int xpPollExpired(Tcb sender, Tcb receiver) {
+        FaultState s = sender.fault;
+        if (s == null || !s.xferActive || s.xferTo != receiver) {
+            return IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND);
+        }
+        s.xferActive = false;
+        if (receiver.fault != null) {
+            receiver.fault.xferAborted = true;
+        }
+        return IpcError.word(IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
+    }
+
     /** The user access of the trapped thread {@code t} faulted (the PAGE_FAULT trap). */
     public void userFault(KernelCpu k, Tcb t) {
         startFaultIpc(k, t, FaultState.USER, Timeout.NEVER, true);
@@ -348,6 +527,8 @@ public final class SpaceIpc {
      * the reply (X.2 protocol: label -2 << 4 | rwx, MR1 the address, MR2 the IP; the receive
      * window is the whole space), its own registers saved. {@code invoker}: {@code t} is the
      * thread whose system call the kernel is executing (it is continued by that call's path).
+     * The pager may run on any CPU: the fault IPC is an ordinary call, cross-processor when the
+     * pager is elsewhere (8.3.5), and its reply's map item is carried out on {@code t}'s CPU.
      */
     void startFaultIpc(KernelCpu k, Tcb t, int kind, long timeout, boolean invoker) {
         FaultState f = state(t);
@@ -356,11 +537,9 @@ public final class SpaceIpc {
         f.failed = false;
         k.cpu().counters().increment(spaces.cFaults);
         Tcb pager = spaces.kernel().lookup(t.pager);
-        if (pager == null || pager == t || pager.cpuAcquire() != k.index()) {
-            // No pager here: the cross-processor page-fault IPC needs the XP kernel (8.4.2).
+        if (pager == null || pager == t) {
             f.failed = true;
-            f.failedError = IpcError.word(pager == null || pager == t ? IpcError.NO_PARTNER : IpcError.ABORTED,
-                    IpcError.PHASE_SEND);
+            f.failedError = IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND);
             t.state = ThreadState.READY;
             if (!invoker) {
                 k.makeReady(t);
@@ -385,6 +564,24 @@ public final class SpaceIpc {
     }
 
     /**
+     * {@code t} is dispatched with a fault IPC pending ({@link #receiverFaultLater}): starts it
+     * with the remaining transfer time. Always true: {@code t} is not resumed in its program.
+     */
+    boolean startPending(KernelCpu k, Tcb t) {
+        FaultState f = t.fault;
+        int kind = f.pendingKind;
+        f.pendingKind = FaultState.NONE;
+        long now = k.cpu().clock();
+        long remaining = f.pendingDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.pendingDeadline - now);
+        startFaultIpc(k, t, kind, remaining, true);
+        if (t.state == ThreadState.READY && !t.inReadyList && t.kernelResume == 0) {
+            k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
+            k.setSwitchHint(t);
+        }
+        return true;
+    }
+
+    /**
      * {@code t}'s fault IPC is over and it is about to run (Spaces.beforeRun): restores its
      * registers and resumes what the fault interrupted. Returns true when it is not to be
      * resumed in its program (the kernel redid its IPC).
@@ -404,6 +601,17 @@ public final class SpaceIpc {
             }
             case FaultState.REDO_IPC -> {
                 Tcb receiver = f.xferTo;
+                if ((err || f.xferAborted) && f.xferActive && receiver != null
+                        && receiver.cpuAcquire() != k.index() && k.cpu().clock() < f.xferDeadline) {
+                    // Cross-processor, before the deadline (point 3): the redone send carries the
+                    // abort to the receiver's CPU, which fails both sides. (At the deadline the
+                    // receiver fails itself, on its CPU: the sender fails here, below.)
+                    f.xferAborted = false;
+                    f.xpAbort = true;
+                    t.state = ThreadState.READY;
+                    k.ipcPath().ipc(t);
+                    return true;
+                }
                 if (err || f.xferAborted) {
                     f.xferActive = false;
                     f.xferAborted = false;
@@ -429,7 +637,16 @@ public final class SpaceIpc {
                 f.xferAborted = false;
                 if (err || aborted) {
                     fail(k, t, IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_RECEIVE);
-                    if (sender != null && sender.state == ThreadState.POLLING && sender.partner == t) {
+                    if (sender != null && sender.cpuAcquire() != k.index()) {
+                        // Its proxy polls here (unless the deadline ended it): it fails the sender.
+                        // (Only then is the sender's fault state this CPU's to touch.)
+                        var xp = k.ipcPath().xp();
+                        if (xp != null && xp.proxyPollsFor(t, sender)) {
+                            sender.fault.xferActive = false;
+                            xp.abortPolling(t, sender,
+                                    IpcError.word(IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND));
+                        }
+                    } else if (sender != null && sender.state == ThreadState.POLLING && sender.partner == t) {
                         dequeue(t, sender);
                         k.wakeups().remove(sender);
                         sender.fault.xferActive = false;
@@ -453,11 +670,25 @@ public final class SpaceIpc {
 
     /**
      * A timeout of {@code t} fired (IpcPath.timeoutExpired hook): a sender polling while its
-     * partner resolves a fault ran out of transfer time. Returns true when handled here.
+     * partner resolves a fault ran out of transfer time, or a receiver waiting while the sender
+     * of another CPU redoes a fault did. Returns true when handled here.
      */
     public boolean timeoutExpired(KernelCpu k, Tcb t) {
         FaultState f = t.fault;
-        if (f == null || !f.xferActive || t.state != ThreadState.POLLING) {
+        if (f == null) {
+            return false;
+        }
+        Tcb awaited = f.xferAwaited;
+        if (awaited != null && t.state == ThreadState.WAITING && t.receiveFrom.equals(awaited.id)) {
+            // 8.4.2 across processors: the sender's fault was not resolved within the transfer
+            // timeout. The sender learns it on its CPU (its fault IPC has the same deadline, or
+            // its redone send finds this receiver gone: xpStaleTransfer).
+            f.xferAwaited = null;
+            fail(k, t, IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_RECEIVE);
+            k.makeReady(t);
+            return true;
+        }
+        if (!f.xferActive || t.state != ThreadState.POLLING) {
             return false;
         }
         Tcb receiver = f.xferTo;

@@ -299,13 +299,16 @@ public final class Spaces {
     /**
      * Before {@code t} runs on {@code k}'s CPU: loads its space (flushing the TLB) and, when a
      * page fault of a long IPC was resolved for it, redoes the interrupted IPC instead of
-     * resuming its program. Returns true when the thread is not to be resumed now.
+     * resuming its program, or starts the fault IPC of a long IPC left pending for it. Returns true when the thread is not to be resumed now.
      */
     public boolean beforeRun(KernelCpu k, Tcb t) {
         if (t.space != null) {
             load(k.index(), t.space);
         }
         FaultState f = t.fault;
+        if (f != null && f.pendingKind != FaultState.NONE) {
+            return ipc.startPending(k, t); // a receiver's fault IPC, deferred (SpaceIpc, "Faults")
+        }
         if (f != null && f.kind != FaultState.NONE) {
             return ipc.afterFault(k, t);
         }

@@ -2,8 +2,8 @@ package l4smp.kernel.space;
 
 /**
  * Thrown into a user program whose access faulted and whose page fault could not be resolved:
- * it has no pager, the pager is gone or on another processor (cross-processor page-fault IPC
- * needs the XP kernel), or the address is in the kernel area. The thread stops (the kernel
+ * it has no pager, the pager is gone, the page-fault IPC failed, or the address is in the kernel
+ * area. (A pager on another processor is reached by a cross-processor IPC, 8.3.5.) The thread stops (the kernel
  * reports it as a failed thread) unless the program catches it.
  */
 public final class UnresolvedPageFault extends RuntimeException {

@@ -28,9 +28,20 @@ final class SpaceRig {
     }
 
     SpaceRig(int cpus, long seed, TlbShootdown.Policy policy, long memory) {
-        machine = new Machine(MachineConfig.builder().cpus(cpus).pinning(false).deterministic(seed)
+        this(cpus, seed, policy, memory, false);
+    }
+
+    /** {@code copyOnSender}: the sender-side copy experiment (D4) of cross-processor IPC. */
+    SpaceRig(int cpus, long seed, TlbShootdown.Policy policy, long memory, boolean copyOnSender) {
+        this(cpus, seed, policy, memory, copyOnSender, l4smp.emulator.ScheduleStrategy.LOWEST_CLOCK);
+    }
+
+    /** With the deterministic stepper's {@code strategy} (RANDOM: interleavings by seed). */
+    SpaceRig(int cpus, long seed, TlbShootdown.Policy policy, long memory, boolean copyOnSender,
+             l4smp.emulator.ScheduleStrategy strategy) {
+        machine = new Machine(MachineConfig.builder().cpus(cpus).pinning(false).deterministic(seed).strategy(strategy)
                 .memoryBytes(memory).stuckTimeout(Duration.ofSeconds(20)).build());
-        kernel = Kernel.boot(machine, KernelConfig.DEFAULT.withShootdownPolicy(policy));
+        kernel = Kernel.boot(machine, KernelConfig.DEFAULT.withShootdownPolicy(policy).withCopyOnSender(copyOnSender));
         spaces = kernel.spaces();
         sigma0 = spaces.startSigma0(0);
     }

@@ -6,6 +6,7 @@ import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.thread.ThreadId;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -140,15 +141,25 @@ class SpacesTest {
         }
     }
 
-    @Test
-    void longIpcAcrossSpacesFaultsInBothSpacesAndResumes() {
-        SpaceRig rig = new SpaceRig(1, 4, TlbShootdown.Policy.ALL);
+    /**
+     * Both partners on CPU 0, on a machine of 1 CPU and of 2 (the cross-processor kernel's TCB
+     * lock is then taken by the receive phase that finds the receiver's fault: the receiver's
+     * fault IPC starts at its next dispatch, not inside that phase); the receiver waiting first,
+     * or the sender polling first (then the receiver's receive phase finds its own fault).
+     */
+    @ParameterizedTest(name = "{0} cpus, sender first {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"1, false", "1, true", "2, false", "2, true"})
+    void longIpcAcrossSpacesFaultsInBothSpacesAndResumes(int cpus, boolean senderFirst) {
+        SpaceRig rig = new SpaceRig(cpus, 4, TlbShootdown.Policy.ALL);
         ThreadId pager = rig.pager(0);
         AddressSpace a = rig.space("sender");
         AddressSpace b = rig.space("receiver");
         int length = 3 * 4096 + 100;
         ThreadId[] ids = new ThreadId[2];
         ids[1] = rig.thread("receiver", 0, b, pager, () -> {
+            if (senderFirst) {
+                L4.yieldCpu(); // the sender sends first and polls
+            }
             L4.setBr(0, TypedItems.ACCEPT_STRINGS);
             L4.setBr(1, TypedItems.stringItem(0x30_0010L, length));
             L4.setBr(2, 0x30_0010L);
