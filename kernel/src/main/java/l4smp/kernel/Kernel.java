@@ -81,6 +81,12 @@ public final class Kernel {
     /** The XCPU IPI (8.3.4): its handler sends the EOI and runs check_n_ack. */
     public static final int XCPU_VECTOR = 0xF0;
 
+    /**
+     * "A partner is gone": a thread ended, and a thread of the destination CPU had published a
+     * closed receive from it; the handler fails such receives with "non-existing partner".
+     */
+    public static final int PARTNER_GONE_VECTOR = 0xF2;
+
     /** The most threads one kernel holds (thread numbers 1..MAX_THREADS-1). */
     public static final int MAX_THREADS = 1 << 16;
 
@@ -500,10 +506,55 @@ public final class Kernel {
             LOG.error("{}", report, t.failure);
         }
         kcpu.ipcThreadGone(t, threadsOn(kcpu.index()));
+        notifyRemoteWaiters(kcpu, t);
         kcpu.fpuThreadGone(t);
         if (!t.daemon && liveNonDaemon.decrementAndGet() == 0) {
             machine.requestStop("all threads finished");
         }
+    }
+
+    /*
+     * A closed receive from a thread of another CPU, and that thread's end (closing a race the
+     * thesis does not discuss: thread deletion across processors). Each CPU fails only its own
+     * threads' IPCs (implementation decision 3), so the ending thread's CPU tells the others:
+     *
+     *   receiver's CPU                            ending thread's CPU
+     *   publish the wait word (release)           myself = null (release)
+     *   full fence                                full fence
+     *   partner still there? else fail it         read the other CPUs' threads' wait words;
+     *   (at the next dispatch)                    an IPI (PARTNER_GONE_VECTOR) to each CPU with a
+     *                                             thread waiting for us
+     *
+     * (Dekker): at least one side sees the other, so no receiver waits forever for a thread that
+     * is gone. The wait words and the liveness check are the kernel's own (no simulated charge
+     * beyond the IPI: the thesis's kernel has no such path to cost).
+     */
+    private void notifyRemoteWaiters(KernelCpu kcpu, Tcb dead) {
+        if (machine.cpuCount() == 1 || kcpu.ipcPath().xp() == null) {
+            return;
+        }
+        java.lang.invoke.VarHandle.fullFence(); // after myself = null, before the wait words (Dekker)
+        int raw = dead.id.raw();
+        long mask = 0;
+        int n = Math.min(nextNumber.get(), MAX_THREADS);
+        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
+            Tcb w = table.getAcquire(i);
+            if (w == null || w == dead || w.state == ThreadState.DEAD) {
+                continue;
+            }
+            int home = w.cpuAcquire();
+            if (home != kcpu.index() && kcpu.ipcPath().xp().publishedWaitFor(w) == raw) {
+                mask |= 1L << home;
+            }
+        }
+        if (mask != 0) {
+            kcpu.cpu().sendIpi(mask, PARTNER_GONE_VECTOR);
+        }
+    }
+
+    /** The live threads whose CPU is {@code cpu} (a snapshot). Any thread. */
+    List<Tcb> threadsOnCpu(int cpu) {
+        return threadsOn(cpu);
     }
 
     private List<Tcb> threadsOn(int cpu) {

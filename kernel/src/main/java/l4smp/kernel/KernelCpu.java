@@ -42,6 +42,8 @@ public final class KernelCpu implements Dispatcher {
     private final int entryCycles;
     private final int exitCycles;
     private final long tickCycles;
+    /** A closed receive here may wait for a gone partner (owner only). */
+    private boolean partnerGoneCheck;
     private final long timesliceCycles;
     private long nextTick;
     /** When the running thread must trap at its next L4 call: the next tick or timeout. */
@@ -141,6 +143,10 @@ public final class KernelCpu implements Dispatcher {
     }
 
     private int doWorkLocal() {
+        if (partnerGoneCheck) {
+            partnerGoneCheck = false;
+            failWaitsForGonePartners();
+        }
         if (ipc.xp() != null && migration.servePending()) {
             return 1; // migration parts B and C requested of this CPU (8.7.2) run first
         }
@@ -407,6 +413,10 @@ public final class KernelCpu implements Dispatcher {
             kernel.spacesOrNull().onShootdownIpi(this); // TLB shootdown (3.1.1, 9.3)
             return;
         }
+        if (vector == Kernel.PARTNER_GONE_VECTOR) {
+            failWaitsForGonePartners(); // a thread of another CPU ended (Kernel.notifyRemoteWaiters)
+            return;
+        }
         if (vector == Kernel.PROBE_VECTOR) {
             probe.record(interrupt.sentAt(), cpu.clock());
             return;
@@ -539,6 +549,9 @@ public final class KernelCpu implements Dispatcher {
 
     /** Part C of a migration: {@code t} enters this CPU's ready list if it is ready. */
     void attachAfterMigration(Tcb t) {
+        if (t.state == ThreadState.WAITING) {
+            partnerGoneCheck = true; // its partner may have ended while the IPI went to its old CPU
+        }
         if (t.state == ThreadState.READY && !t.halted) {
             touchReadyList(AccessKind.WRITE);
             touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
@@ -648,6 +661,25 @@ public final class KernelCpu implements Dispatcher {
      */
     void ipcThreadGone(Tcb dead, Iterable<Tcb> threadsOfThisCpu) {
         ipc.threadGone(dead, threadsOfThisCpu);
+    }
+
+    /** A closed receive of this CPU may wait for a thread that is gone: check at the next dispatch. Owner only. */
+    public void requestPartnerGoneCheck() {
+        partnerGoneCheck = true;
+    }
+
+    /**
+     * Fails every closed receive of this CPU's threads whose partner is gone ("non-existing
+     * partner", receive phase): the partner-gone IPI's handler, and the dispatcher after a
+     * receiver found its partner gone right after it published its wait. Owner only.
+     */
+    private void failWaitsForGonePartners() {
+        for (Tcb t : kernel.threadsOnCpu(index)) {
+            if (t.state == ThreadState.WAITING && !t.receiveFrom.isNil() && !t.receiveFrom.isAny()
+                    && kernel.lookup(t.receiveFrom) == null) {
+                ipc.partnerGone(t);
+            }
+        }
     }
 
     /** The IPC path of this CPU. */

@@ -50,6 +50,37 @@ class KernelFaultsTest {
         assertEquals(1, rig.machine.counterTotal(Kernel.C_IPC_XCPU));
     }
 
+    /**
+     * A closed receive from a thread of another CPU that ends at any moment (before, during or
+     * after the receiver publishes its wait) fails with "non-existing partner" in the receive
+     * phase: it never waits forever (the partner-gone IPI, or the receiver's own check after it
+     * published its wait). Random interleavings; and the waiter migrating meanwhile.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+    void aClosedReceiveFromAThreadThatEndsOnAnotherCpuFails(long seed) {
+        KernelRig rig = new KernelRig(KernelRig.config(ExecutionMode.DETERMINISTIC, 3, seed)
+                .strategy(l4smp.emulator.ScheduleStrategy.RANDOM).build());
+        ThreadId[] ids = new ThreadId[3];
+        long work = seed <= 8 ? 100 + 97 * seed : 5_000 + 997 * seed; // ends before the waiter waits, or after
+        ids[1] = rig.spawn("ender", 1, () -> L4.compute(work));
+        ids[0] = rig.spawn("waiter", 0, () -> {
+            int tag = L4.receive(ids[1]);
+            rig.note("receive " + MsgTag.isError(tag) + " " + L4.errorCode());
+        });
+        // Moves the waiter to CPU 3 in some runs, while it waits or before.
+        ids[2] = rig.spawn("mover", 2, () -> {
+            if (seed % 2 == 0) {
+                L4.compute(work - 150);
+                L4.migrate(ids[0], 3);
+            }
+        });
+        rig.runClean();
+        assertEquals(List.of("receive true " + IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_RECEIVE)), rig.log,
+                "seed " + seed);
+        assertEquals(List.of(), KernelInvariants.check(rig.kernel));
+    }
+
     @ParameterizedTest
     @EnumSource(ExecutionMode.class)
     void aThrowingUserThreadIsReportedAndTheMachineRunsOn(ExecutionMode mode) {

@@ -558,6 +558,19 @@ public final class IpcPath {
     }
 
     /**
+     * {@code t} waits in a closed receive from a thread that is gone (it ended on another CPU):
+     * the receive fails with "non-existing partner". Owner CPU of {@code t} only.
+     */
+    public void partnerGone(Tcb t) {
+        kcpu.wakeups().remove(t);
+        if (xp != null) {
+            xp.unpublishWait(t);
+        }
+        fail(t, IpcError.NO_PARTNER, IpcError.PHASE_RECEIVE);
+        kcpu.makeReady(t);
+    }
+
+    /**
      * {@code t} migrates away from this CPU (thesis 8.5, 8.7; the source's part B): if it polls
      * to send to a thread here, it leaves that send queue and runs its IPC again on its new CPU;
      * every sender polling in its own send queue goes on to the new CPU: a local sender runs its

@@ -847,8 +847,25 @@ public final class XpIpc implements FlagLine.Handler {
             kcpu.touchTcb(t, Field.WAIT_FOR, AccessKind.WRITE);
             mem.storeRelease(waitWord(t), t.receiveFrom.raw());
             t.waitPublished = true;
+            ThreadId from = t.receiveFrom;
+            if (!from.isNil() && !from.isAny()) {
+                // Dekker with a partner's end on another CPU (see Kernel.notifyRemoteWaiters):
+                // the wait word is published before we look whether the partner still exists.
+                java.lang.invoke.VarHandle.fullFence();
+                if (kernel.lookup(from) == null) {
+                    kcpu.requestPartnerGoneCheck(); // failed at the next dispatch, on this CPU
+                }
+            }
         }
         unlockTcb(t);
+    }
+
+    /**
+     * The receive specifier {@code t} has published (a raw thread id; 0 when it does not wait),
+     * read by another CPU's kernel without a charge (the partner-gone check). Any thread.
+     */
+    public int publishedWaitFor(Tcb t) {
+        return kcpu.cpu().machine().physicalMemory().intAcquire(waitWord(t));
     }
 
     /** {@code t} no longer waits: withdraw its published receive specifier. */
