@@ -51,7 +51,8 @@ class KernelInterfaceTest {
      */
     @Test
     void kernelIpiVectorsAreDistinctAndAboveTheDeviceVectors() {
-        int[] vectors = {Kernel.XCPU_VECTOR, l4smp.kernel.space.TlbShootdown.VECTOR, Kernel.PROBE_VECTOR};
+        int[] vectors = {Kernel.XCPU_VECTOR, l4smp.kernel.space.TlbShootdown.VECTOR, Kernel.PARTNER_GONE_VECTOR,
+                Kernel.PROBE_VECTOR};
         java.util.Set<Integer> seen = new java.util.HashSet<>();
         for (int v : vectors) {
             assertTrue(seen.add(v), "vector 0x" + Integer.toHexString(v) + " is used twice");
