@@ -62,6 +62,11 @@ import l4smp.kernel.xcpu.SpinLock;
  * CPU), and the proxies that poll for remote senders answer "retarget" (the sender's CPU runs
  * the IPC again); a request that reaches B after t1 left is retargeted by its proxy the same
  * way (8.5 races 2 and 3; a receiver migrated to the sender's CPU thus finishes as a local IPC).
+ * Two points the thesis leaves open are closed in the IPC paths: B sets t1's processor number
+ * under t1's TCB lock, and a sender re-reads it under that lock before it flags its request, so
+ * no request is left in a mailbox of a CPU that t1 has left ({@code XpIpc.sendPath}); and a
+ * caller whose XP send completed but whose XP RETURN has not yet run counts as receptive on the
+ * local path too, for a partner that migrated to the caller's CPU ({@code IpcPath.sendPhase}).
  *
  * <p>Owner CPU only (each part runs on its CPU; the shared words are the barrier line and the
  * lock words, both simulated memory).
@@ -414,7 +419,7 @@ final class Migration {
         await(o.line, W_A2, seq, "migration barrier =2 (A)");
         if (c != index) {
             await(o.line, W_C2, seq, "migration barrier =2 (C)");
-            t1.setCpuRelease(c);
+            kcpu.ipcPath().xp().moveUnderTcbLock(t1, c); // 8.5 race 2: see XpIpc.sendPath
             kcpu.touchTcb(t1, Field.CPU, AccessKind.WRITE);
             mem.storeRelease(o.line + W_B3, seq); // (~3)
         } else {
@@ -425,7 +430,7 @@ final class Migration {
     /** B's tail when A == B: the processor number, then ~3. */
     private void setProcessor(Op o, int seq) {
         if (o.c != index) {
-            o.target.setCpuRelease(o.c);
+            kcpu.ipcPath().xp().moveUnderTcbLock(o.target, o.c); // 8.5 race 2: see XpIpc.sendPath
             kcpu.touchTcb(o.target, Field.CPU, AccessKind.WRITE);
         }
         mem.storeRelease(o.line + W_B3, seq);

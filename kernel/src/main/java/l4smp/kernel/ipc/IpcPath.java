@@ -142,7 +142,16 @@ public final class IpcPath {
             }
             return true;
         }
-        if (t.sysSendTimeout == Timeout.ZERO) {
+        // 8.5, race 3 closed for a receiver that migrated to its sender's CPU: dest may be a
+        // caller whose cross-processor send completed (its partner's proxy published dest's
+        // receive in WAIT_FOR) while its XP RETURN has not run here yet -- the partner, now the
+        // sender t, came here by a migration and replies. dest's receive phase follows without
+        // any action of its own, so dest counts as receptive exactly as on the XP path
+        // (XpIpc.arrive): t polls in dest's send queue with no timeout, and dest's receive phase
+        // at its XP RETURN takes it. (Failing with "timeout" here lost the reply of a send
+        // timeout 0 replyWait, and its caller waited forever.)
+        boolean receivesSoon = xp != null && xp.receivesAfterXpReturn(dest, t);
+        if (t.sysSendTimeout == Timeout.ZERO && !receivesSoon) {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             return false;
         }
@@ -151,7 +160,7 @@ public final class IpcPath {
         kcpu.touchTcb(dest, Field.SEND_QUEUE, AccessKind.WRITE);
         kcpu.touchTcb(t, Field.SEND_LINKS, AccessKind.WRITE);
         enqueueSender(dest, t);
-        if (t.sysSendTimeout != Timeout.NEVER) {
+        if (t.sysSendTimeout != Timeout.NEVER && !receivesSoon) {
             kcpu.touchTcb(t, Field.TIMEOUT, AccessKind.WRITE);
             kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
             kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysSendTimeout);
