@@ -12,6 +12,8 @@ import l4smp.kernel.xcpu.CpuXcpuMemory;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.SpinLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code schedule} system call and thread migration on one CPU (thesis 7.2, 8.7; design
@@ -73,6 +75,8 @@ import l4smp.kernel.xcpu.SpinLock;
  */
 final class Migration {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Migration.class);
+
     /** X.2 schedule errors (UTCB error code). */
     static final int E_NO_PRIVILEGE = 1;
     static final int E_UNAVAILABLE = 2;
@@ -95,6 +99,27 @@ final class Migration {
 
     /** Cycles the caller backs off when B answered "busy". */
     private static final int BUSY_BACKOFF_CYCLES = 500;
+
+    /**
+     * How long a schedule call retries a target that stays busy (8.5: delaying the request),
+     * in simulated cycles from its first "busy" (about 2.2 ms at 450 MHz, some 2,000 retries).
+     * A target in a cross-processor send whose receiver never receives stays busy forever; past
+     * this bound the call fails with {@link #E_UNAVAILABLE} instead of retrying indefinitely.
+     */
+    static final long BUSY_LIMIT_CYCLES = 1_000_000;
+
+    /**
+     * The give-up time of a schedule call that retries (held in the caller's
+     * {@code sysArgument}, which {@code L4.schedule} clears on every call; allocated once per
+     * call that meets a busy target: a slow path).
+     */
+    private static final class BusyRetry {
+        final long giveUpAt;
+
+        BusyRetry(long giveUpAt) {
+            this.giveUpAt = giveUpAt;
+        }
+    }
 
     /** One migration operation, owned by its initiating CPU (one in flight per initiator). */
     static final class Op {
@@ -237,7 +262,14 @@ final class Migration {
                 case ST_GONE -> finish(x, -1, E_UNAVAILABLE);
                 case ST_REFUSED -> finish(x, -1, E_NO_PRIVILEGE);
                 default -> {
-                    // 8.5: delay the request (t1 is in a cross-processor operation): call again.
+                    // 8.5: delay the request (t1 is in a cross-processor operation): call again,
+                    // within a bound (the thesis leaves open how long a migration may be delayed).
+                    if (!(x.sysArgument instanceof BusyRetry)) {
+                        x.sysArgument = new BusyRetry(cpu.clock() + BUSY_LIMIT_CYCLES);
+                    } else if (cpu.clock() - ((BusyRetry) x.sysArgument).giveUpAt >= 0) {
+                        busyTooLong(x, t1);
+                        return;
+                    }
                     cpu.advance(BUSY_BACKOFF_CYCLES);
                     x.kernelResume = XpIpc.RESUME_RETRY_SCHEDULE;
                     x.state = ThreadState.READY;
@@ -248,7 +280,17 @@ final class Migration {
         }
     }
 
+    /** Slow path: the target stayed busy for {@link #BUSY_LIMIT_CYCLES}; the call fails. */
+    private void busyTooLong(Tcb x, Tcb t1) {
+        if (kernel.firstWarning(x)) {
+            LOG.warn("{} on CPU {}: schedule of {} gave up after {} cycles: the target stays in a cross-processor"
+                    + " operation; error {} (unavailable thread)", x, index, t1, BUSY_LIMIT_CYCLES, E_UNAVAILABLE);
+        }
+        finish(x, -1, E_UNAVAILABLE);
+    }
+
     private void finish(Tcb x, int oldPriority, int error) {
+        x.sysArgument = null;
         x.errorCode = error;
         x.sysResult = Integer.valueOf(oldPriority);
         kcpu.readyList().enqueueHead(x);

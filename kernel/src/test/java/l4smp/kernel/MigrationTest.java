@@ -204,6 +204,86 @@ class MigrationTest {
         assertEquals(1, tcb.cpuAcquire());
     }
 
+    // ---- send timeouts across a migration (8.7.3 applied to polling senders) ---------------------
+
+    /**
+     * A sender polls with send timeout 200,000 to a receiver that never receives; at 50,000 one
+     * of them migrates ({@code who}): the IPC runs again with what is left of the timeout, so it
+     * fails with "timeout" 200,000 (plus the cross-processor latency) after the send, not
+     * 250,000. Returns the cycles from the send to its failure.
+     */
+    private static long sendTimeoutAcrossMigration(String who) {
+        Machine machine = new Machine(config(3, 1).build());
+        Kernel kernel = Kernel.boot(machine);
+        AtomicLong waited = new AtomicLong();
+        AtomicInteger error = new AtomicInteger(-1);
+        AtomicInteger stop = new AtomicInteger();
+        AtomicInteger migrated = new AtomicInteger(-2);
+        int receiverCpu = who.equals("remote-sender") ? 1 : 0;
+        // The receiver computes below the sender's priority: the sender sends at once.
+        ThreadId receiver = kernel.createThread(new ThreadSpec("receiver", receiverCpu, 90, true,
+                worker(new CopyOnWriteArrayList<>(), stop)));
+        ThreadId sender = kernel.createThread(new ThreadSpec("sender", 0, 100, false, () -> {
+            long t0 = L4.clock();
+            L4.setMr(1, 7);
+            L4.send(receiver, MsgTag.make(0, 1), 200_000);
+            waited.set(L4.clock() - t0);
+            error.set(L4.errorCode());
+            stop.set(1);
+        }));
+        kernel.createThread(new ThreadSpec("scheduler", 2, 200, false, () -> {
+            L4.sleep(50_000);
+            migrated.set(L4.migrate(who.equals("sender") ? sender : receiver, 3));
+        }));
+        AtomicReference<String> hung = new AtomicReference<>();
+        kernel.createThread(ThreadSpec.daemon("watchdog", 2, () -> {
+            L4.sleep(5_000_000);
+            hung.set(kernel.describeThreads());
+            machine.requestStop("watchdog");
+        }));
+        runClean(machine, kernel);
+        assertEquals(null, hung.get(), who + ": stuck");
+        assertEquals(who.equals("sender") ? 100 : 90, migrated.get(), "migrated (old priority returned)");
+        assertEquals(IpcError.TIMEOUT, IpcError.code(error.get()), () -> who + ": " + IpcError.describe(error.get()));
+        return waited.get();
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"sender", "receiver", "remote-sender"})
+    void pollingSenderKeepsItsRemainingSendTimeout(String who) {
+        long waited = sendTimeoutAcrossMigration(who);
+        assertTrue(waited >= 200_000 && waited < 210_000, () -> who + " migrated: waited " + waited);
+    }
+
+    /**
+     * 8.5 "delaying the migration request", bounded: the target stays locked waiting in a
+     * cross-processor send to a thread that never receives, so schedule fails after
+     * {@link Migration#BUSY_LIMIT_CYCLES} with error 2 (unavailable thread), and the target
+     * stays where it is, in the structures of its CPU only.
+     */
+    @Test
+    void scheduleOfATargetBusyForeverGivesUpWithUnavailable() {
+        Machine machine = new Machine(config(3, 1).build());
+        Kernel kernel = Kernel.boot(machine);
+        AtomicReference<String> out = new AtomicReference<>("");
+        AtomicLong took = new AtomicLong();
+        ThreadId nobody = kernel.createThread(ThreadSpec.daemon("nobody", 1, () -> L4.receive(L4.myself())));
+        ThreadId stuck = kernel.createThread(ThreadSpec.daemon("stuck", 0, () -> L4.send(nobody, MsgTag.make(0, 0))));
+        kernel.createThread(new ThreadSpec("scheduler", 2, 200, false, () -> {
+            L4.sleep(10_000);
+            long t0 = L4.clock();
+            int r = L4.migrate(stuck, 3);
+            took.set(L4.clock() - t0);
+            out.set(r + "/" + L4.errorCode());
+        }));
+        var tcb = kernel.lookup(stuck);
+        runClean(machine, kernel);
+        assertEquals("-1/" + Migration.E_UNAVAILABLE, out.get());
+        assertTrue(took.get() >= Migration.BUSY_LIMIT_CYCLES && took.get() < Migration.BUSY_LIMIT_CYCLES + 20_000,
+                () -> "gave up after " + took.get());
+        assertEquals(0, tcb.cpuAcquire());
+    }
+
     // ---- migrations against IPC in flight (8.5) ---------------------------------------------------
 
     /**

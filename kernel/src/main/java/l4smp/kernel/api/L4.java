@@ -529,7 +529,9 @@ public final class L4 {
      * must cover both the target's priority and the new one. A thread that names itself is not
      * migrated (implementation decision 4: that part of the request is ignored). Returns the
      * target's old priority, or -1 with {@link #errorCode()} 1 (no privilege), 2 (unavailable
-     * thread) or 5 (invalid parameter: a processor number above k, a priority above 255).
+     * thread: gone, or kept busy by a cross-processor operation for longer than the kernel delays a
+     * migration, about 1,000,000 cycles, thesis 8.5) or 5 (invalid parameter: a processor number
+     * above k, a priority above 255).
      */
     public static int schedule(ThreadId dest, int processorNumber, int priority, long timeslice) {
         if (dest == null) {

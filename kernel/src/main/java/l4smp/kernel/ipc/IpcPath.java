@@ -580,6 +580,7 @@ public final class IpcPath {
                 kcpu.touchTcb(t.partner, Field.SEND_QUEUE, AccessKind.WRITE);
                 dequeueSender(t.partner, t);
             }
+            keepRemainingSendTimeout(t);
             kcpu.wakeups().remove(t);
             kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
             t.state = ThreadState.READY;
@@ -594,10 +595,24 @@ public final class IpcPath {
                 xp.receiverLeft(s); // its proxy polls here (8.5 race 3)
                 continue;
             }
+            keepRemainingSendTimeout(s);
             kcpu.wakeups().remove(s);
             s.state = ThreadState.READY;
             s.kernelResume = XpIpc.RESUME_RETRY_IPC;
             kcpu.makeReady(s);
+        }
+    }
+
+    /**
+     * A polling sender whose IPC runs again after a migration keeps what is left of its send
+     * timeout, as a waiting thread keeps its timeout (8.7.3): the send timeout counts from the
+     * send, not from the retry. A deadline already reached leaves timeout 0 (the retry succeeds
+     * only with a receiver ready at once). A sender with no timeout armed (NEVER, or a receiver
+     * that counted as receptive) keeps its argument.
+     */
+    private void keepRemainingSendTimeout(Tcb s) {
+        if (s.wakeupIndex >= 0) {
+            s.sysSendTimeout = Math.max(Timeout.ZERO, s.wakeupTime - kcpu.cpu().clock());
         }
     }
 

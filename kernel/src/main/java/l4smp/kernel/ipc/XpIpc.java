@@ -300,6 +300,7 @@ public final class XpIpc implements FlagLine.Handler {
             unlockTcb(b);
             MailboxPool.free(mem, m.address);
             m.sender = null;
+            keepRemainingSendTimeout(a, m.deadline);
             a.kernelResume = RESUME_RETRY_IPC;
             a.state = ThreadState.READY;
             kcpu.readyList().enqueueHead(a);
@@ -815,10 +816,13 @@ public final class XpIpc implements FlagLine.Handler {
         kcpu.touchTcb(t, Field.MAILBOX_PTRS, AccessKind.WRITE);
         int code = t.xpCcAcquire();
         int processor = m.receiverProcessor;
+        long deadline = m.deadline;
         m.sender = null;
         MailboxPool.free(mem, m.address); // free and release the mailboxes of the sender's list
         if (code == RETARGET) {
-            // The receiver migrated before the request was served (8.5): the IPC runs again.
+            // The receiver migrated before the request was served (8.5): the IPC runs again,
+            // with what is left of its send timeout (the deadline the mailbox carried).
+            keepRemainingSendTimeout(t, deadline);
             kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
             t.state = ThreadState.READY;
             t.waitPublished = false;
@@ -826,6 +830,17 @@ public final class XpIpc implements FlagLine.Handler {
             return;
         }
         ipc.xpSendReturned(t, code, processor);
+    }
+
+    /**
+     * A send that runs again (retargeted, 8.5) keeps what is left of its send timeout, the
+     * absolute {@code deadline} of its first attempt (8.7.3 keeps a waiting thread's timeout the
+     * same way); a deadline already reached leaves timeout 0.
+     */
+    private void keepRemainingSendTimeout(Tcb a, long deadline) {
+        if (deadline != Long.MAX_VALUE) {
+            a.sysSendTimeout = Math.max(Timeout.ZERO, deadline - kcpu.cpu().clock());
+        }
     }
 
     private void warn(Tcb t, String message) {
