@@ -142,6 +142,7 @@ public final class ScenarioRunner {
         } finally {
             timer.shutdownNow();
         }
+        ctx.runAfterRunChecks();
         return collect(spec, scenario, options, machine, ctx);
     }
 
@@ -191,7 +192,8 @@ public final class ScenarioRunner {
             nanos.add(r.hostNanos());
         }
         Kernel kernel = ctx.kernelIfBooted();
-        List<String> failures = kernel == null ? List.of() : kernel.failures();
+        List<String> failures = new ArrayList<>(kernel == null ? List.of() : kernel.failures());
+        failures.addAll(ctx.failures()); // the scenario's own checks (ScenarioContext.fail)
         long events = 0;
         for (EventLog log : machine.eventLogs()) {
             events += log.count();
@@ -200,7 +202,7 @@ public final class ScenarioRunner {
                 spec.seconds() == null ? null : spec.seconds().toNanos() / 1e9,
                 spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
                 spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,
-                failures, results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp());
+                List.copyOf(failures), results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp());
     }
 
     private static String strategyName(RunSpec spec) {
