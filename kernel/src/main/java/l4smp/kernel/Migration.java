@@ -97,7 +97,7 @@ final class Migration {
     /** No wakeup: the thread waits forever, or is ready. */
     private static final long NO_WAKEUP = Long.MIN_VALUE;
 
-    /** Cycles the caller backs off when B answered "busy". */
+    /** Cycles the caller sleeps when B answered "busy" before it calls again. */
     private static final int BUSY_BACKOFF_CYCLES = 500;
 
     /**
@@ -270,10 +270,15 @@ final class Migration {
                         busyTooLong(x, t1);
                         return;
                     }
-                    cpu.advance(BUSY_BACKOFF_CYCLES);
+                    // The caller sleeps through the backoff (its wakeup makes it ready, and the
+                    // dispatcher runs the call again): a busy retry at the caller's priority
+                    // would starve the lower-priority threads of its CPU, among them the very
+                    // partner whose IPC keeps t1 busy (a server the caller moved here).
                     x.kernelResume = XpIpc.RESUME_RETRY_SCHEDULE;
-                    x.state = ThreadState.READY;
-                    kcpu.readyList().enqueueTail(x);
+                    kcpu.touchTcb(x, Field.STATE, AccessKind.WRITE);
+                    x.state = ThreadState.WAITING;
+                    kcpu.touchTcb(x, Field.WAKEUP_LINKS, AccessKind.WRITE);
+                    kcpu.wakeups().add(x, cpu.clock() + BUSY_BACKOFF_CYCLES);
                 }
             }
             return;

@@ -518,6 +518,10 @@ public final class IpcPath {
 
     /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */
     public void timeoutExpired(Tcb t) {
+        if (t.kernelResume == XpIpc.RESUME_RETRY_SCHEDULE) {
+            kcpu.makeReady(t); // a schedule call's backoff ended (Migration): it runs again
+            return;
+        }
         if (t.fault != null && kernel.spaces().ipc().timeoutExpired(kcpu, t)) {
             return; // the transfer timeout of a long IPC suspended by a page fault
         }
