@@ -334,13 +334,13 @@ class MigrationTest {
     }
 
     /**
-     * Seeds 1..40. Seeds 10, 17 and 22 once lost a reply: the server migrated to its caller's CPU
+     * Seeds 1..200 (a few seconds). Seeds 10, 17 and 22 once lost a reply: the server migrated to its caller's CPU
      * between the call's delivery and the caller's XP RETURN, and its replyWait (send timeout 0)
      * found the caller "not waiting" on the local path (fixed in {@code IpcPath.sendPhase}, see
      * {@link #serverMigratedToItsCallersCpuStillReplies}).
      */
     static LongStream seeds() {
-        return LongStream.rangeClosed(1, 40);
+        return LongStream.rangeClosed(1, 200);
     }
 
     /**
