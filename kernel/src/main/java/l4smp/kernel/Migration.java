@@ -56,8 +56,9 @@ import org.slf4j.LoggerFactory;
  * flight that includes it holds its lock, so the CPU is not the holder).
  *
  * <h2>What makes a thread migratable (8.5)</h2>
- * B refuses ("busy": the initiator backs off and calls again, 8.5's "delaying the migration
- * request") while t1 is inside a kernel path, sends cross-processor (locked waiting: a proxy
+ * B refuses ("busy": the caller sleeps {@link #BUSY_BACKOFF_CYCLES} and calls again, 8.5's
+ * "delaying the migration request", for at most {@link #BUSY_LIMIT_CYCLES}, then fails with
+ * error 2) while t1 is inside a kernel path, sends cross-processor (locked waiting: a proxy
  * handles a request for it, the "do not migrate" lock of 8.5's first race), has a reply to
  * consume, or a page fault in progress. A receiver that leaves takes none of its senders along
  * half-done: each local sender polling in its send queue runs its IPC again (now to the new
