@@ -12,6 +12,8 @@ import l4smp.kernel.xcpu.CpuXcpuMemory;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.SpinLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code schedule} system call and thread migration on one CPU (thesis 7.2, 8.7; design
@@ -54,19 +56,27 @@ import l4smp.kernel.xcpu.SpinLock;
  * flight that includes it holds its lock, so the CPU is not the holder).
  *
  * <h2>What makes a thread migratable (8.5)</h2>
- * B refuses ("busy": the initiator backs off and calls again, 8.5's "delaying the migration
- * request") while t1 is inside a kernel path, sends cross-processor (locked waiting: a proxy
+ * B refuses ("busy": the caller sleeps {@link #BUSY_BACKOFF_CYCLES} and calls again, 8.5's
+ * "delaying the migration request", for at most {@link #BUSY_LIMIT_CYCLES}, then fails with
+ * error 2) while t1 is inside a kernel path, sends cross-processor (locked waiting: a proxy
  * handles a request for it, the "do not migrate" lock of 8.5's first race), has a reply to
  * consume, or a page fault in progress. A receiver that leaves takes none of its senders along
  * half-done: each local sender polling in its send queue runs its IPC again (now to the new
  * CPU), and the proxies that poll for remote senders answer "retarget" (the sender's CPU runs
  * the IPC again); a request that reaches B after t1 left is retargeted by its proxy the same
  * way (8.5 races 2 and 3; a receiver migrated to the sender's CPU thus finishes as a local IPC).
+ * Two points the thesis leaves open are closed in the IPC paths: B sets t1's processor number
+ * under t1's TCB lock, and a sender re-reads it under that lock before it flags its request, so
+ * no request is left in a mailbox of a CPU that t1 has left ({@code XpIpc.sendPath}); and a
+ * caller whose XP send completed but whose XP RETURN has not yet run counts as receptive on the
+ * local path too, for a partner that migrated to the caller's CPU ({@code IpcPath.sendPhase}).
  *
  * <p>Owner CPU only (each part runs on its CPU; the shared words are the barrier line and the
  * lock words, both simulated memory).
  */
 final class Migration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Migration.class);
 
     /** X.2 schedule errors (UTCB error code). */
     static final int E_NO_PRIVILEGE = 1;
@@ -88,8 +98,29 @@ final class Migration {
     /** No wakeup: the thread waits forever, or is ready. */
     private static final long NO_WAKEUP = Long.MIN_VALUE;
 
-    /** Cycles the caller backs off when B answered "busy". */
+    /** Cycles the caller sleeps when B answered "busy" before it calls again. */
     private static final int BUSY_BACKOFF_CYCLES = 500;
+
+    /**
+     * How long a schedule call retries a target that stays busy (8.5: delaying the request),
+     * in simulated cycles from its first "busy" (about 2.2 ms at 450 MHz, some 2,000 retries).
+     * A target in a cross-processor send whose receiver never receives stays busy forever; past
+     * this bound the call fails with {@link #E_UNAVAILABLE} instead of retrying indefinitely.
+     */
+    static final long BUSY_LIMIT_CYCLES = 1_000_000;
+
+    /**
+     * The give-up time of a schedule call that retries (held in the caller's
+     * {@code sysArgument}, which {@code L4.schedule} clears on every call; allocated once per
+     * call that meets a busy target: a slow path).
+     */
+    private static final class BusyRetry {
+        final long giveUpAt;
+
+        BusyRetry(long giveUpAt) {
+            this.giveUpAt = giveUpAt;
+        }
+    }
 
     /** One migration operation, owned by its initiating CPU (one in flight per initiator). */
     static final class Op {
@@ -234,18 +265,40 @@ final class Migration {
                 case ST_GONE -> finish(x, -1, E_UNAVAILABLE);
                 case ST_REFUSED -> finish(x, -1, E_NO_PRIVILEGE);
                 default -> {
-                    // 8.5: delay the request (t1 is in a cross-processor operation): call again.
-                    cpu.advance(BUSY_BACKOFF_CYCLES);
+                    // 8.5: delay the request (t1 is in a cross-processor operation): call again,
+                    // within a bound (the thesis leaves open how long a migration may be delayed).
+                    if (!(x.sysArgument instanceof BusyRetry)) {
+                        x.sysArgument = new BusyRetry(cpu.clock() + BUSY_LIMIT_CYCLES);
+                    } else if (cpu.clock() - ((BusyRetry) x.sysArgument).giveUpAt >= 0) {
+                        busyTooLong(x, t1);
+                        return;
+                    }
+                    // The caller sleeps through the backoff (its wakeup makes it ready, and the
+                    // dispatcher runs the call again): a busy retry at the caller's priority
+                    // would starve the lower-priority threads of its CPU, among them the very
+                    // partner whose IPC keeps t1 busy (a server the caller moved here).
                     x.kernelResume = XpIpc.RESUME_RETRY_SCHEDULE;
-                    x.state = ThreadState.READY;
-                    kcpu.readyList().enqueueTail(x);
+                    kcpu.touchTcb(x, Field.STATE, AccessKind.WRITE);
+                    x.state = ThreadState.WAITING;
+                    kcpu.touchTcb(x, Field.WAKEUP_LINKS, AccessKind.WRITE);
+                    kcpu.wakeups().add(x, cpu.clock() + BUSY_BACKOFF_CYCLES);
                 }
             }
             return;
         }
     }
 
+    /** Slow path: the target stayed busy for {@link #BUSY_LIMIT_CYCLES}; the call fails. */
+    private void busyTooLong(Tcb x, Tcb t1) {
+        if (kernel.firstWarning(x)) {
+            LOG.warn("{} on CPU {}: schedule of {} gave up after {} cycles: the target stays in a cross-processor"
+                    + " operation; error {} (unavailable thread)", x, index, t1, BUSY_LIMIT_CYCLES, E_UNAVAILABLE);
+        }
+        finish(x, -1, E_UNAVAILABLE);
+    }
+
     private void finish(Tcb x, int oldPriority, int error) {
+        x.sysArgument = null;
         x.errorCode = error;
         x.sysResult = Integer.valueOf(oldPriority);
         kcpu.readyList().enqueueHead(x);
@@ -416,7 +469,7 @@ final class Migration {
         await(o.line, W_A2, seq, "migration barrier =2 (A)");
         if (c != index) {
             await(o.line, W_C2, seq, "migration barrier =2 (C)");
-            t1.setCpuRelease(c);
+            kcpu.ipcPath().xp().moveUnderTcbLock(t1, c); // 8.5 race 2: see XpIpc.sendPath
             kcpu.touchTcb(t1, Field.CPU, AccessKind.WRITE);
             mem.storeRelease(o.line + W_B3, seq); // (~3)
         } else {
@@ -427,7 +480,7 @@ final class Migration {
     /** B's tail when A == B: the processor number, then ~3. */
     private void setProcessor(Op o, int seq) {
         if (o.c != index) {
-            o.target.setCpuRelease(o.c);
+            kcpu.ipcPath().xp().moveUnderTcbLock(o.target, o.c); // 8.5 race 2: see XpIpc.sendPath
             kcpu.touchTcb(o.target, Field.CPU, AccessKind.WRITE);
         }
         mem.storeRelease(o.line + W_B3, seq);

@@ -148,6 +148,7 @@ public final class ScenarioRunner {
         } finally {
             timer.shutdownNow();
         }
+        ctx.runAfterRunChecks();
         return collect(spec, scenario, options, machine, ctx);
     }
 
@@ -197,21 +198,19 @@ public final class ScenarioRunner {
             nanos.add(r.hostNanos());
         }
         Kernel kernel = ctx.kernelIfBooted();
-        List<String> failures = kernel == null ? List.of() : kernel.failures();
+        List<String> failures = new ArrayList<>(kernel == null ? List.of() : kernel.failures());
+        failures.addAll(ctx.failures()); // the scenario's own checks (ScenarioContext.fail)
         if (kernel != null && machine.outcome().ok()) {
             // Every run that booted a kernel ends with the invariant check (each thread in exactly
             // one CPU's structures, matching its cpu field; none in two queues): a violation makes
             // the run fail like a thread that threw. The machine has stopped: its state is final.
             List<String> violations = l4smp.kernel.KernelInvariants.check(kernel);
-            if (!violations.isEmpty()) {
-                List<String> all = new ArrayList<>(failures);
-                for (String v : violations) {
-                    all.add("kernel invariant violated: " + v);
-                }
-                failures = List.copyOf(all);
+            for (String v : violations) {
+                failures.add("kernel invariant violated: " + v);
             }
             results.put("invariants", violations.isEmpty() ? "hold" : violations.size() + " violated");
         }
+        failures = List.copyOf(failures);
         long events = 0;
         for (EventLog log : machine.eventLogs()) {
             events += log.count();
@@ -220,7 +219,7 @@ public final class ScenarioRunner {
                 spec.seconds() == null ? null : spec.seconds().toNanos() / 1e9,
                 spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
                 spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,
-                failures, results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp());
+                List.copyOf(failures), results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp());
     }
 
     private static String strategyName(RunSpec spec) {

@@ -29,6 +29,8 @@ public final class ScenarioContext {
     private final l4smp.kernel.KernelConfig kernelConfig;
     private Kernel kernel;
     private volatile boolean timeUp;
+    private final List<Runnable> afterRun = new ArrayList<>();
+    private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
 
     public ScenarioContext(Machine machine, ScenarioOptions options, long ops) {
         this(machine, options, ops, l4smp.kernel.KernelConfig.DEFAULT);
@@ -119,6 +121,33 @@ public final class ScenarioContext {
     public Map<String, Object> results() {
         synchronized (results) {
             return new LinkedHashMap<>(results);
+        }
+    }
+
+    /**
+     * Registers a check to run once the machine has stopped (for what can only be read then,
+     * such as the kernel's invariants). Setup only; the runner calls {@link #runAfterRunChecks}.
+     */
+    public void afterRun(Runnable check) {
+        afterRun.add(check);
+    }
+
+    /** Runs the checks registered by {@link #afterRun}, in order. Call once the machine stopped. */
+    public void runAfterRunChecks() {
+        for (Runnable check : afterRun) {
+            check.run();
+        }
+    }
+
+    /** Records a failed check of the scenario: the run fails (its report is not ok). Any thread. */
+    public void fail(String why) {
+        failures.add(why);
+    }
+
+    /** The failed checks recorded by {@link #fail}. */
+    public List<String> failures() {
+        synchronized (failures) {
+            return List.copyOf(failures);
         }
     }
 }

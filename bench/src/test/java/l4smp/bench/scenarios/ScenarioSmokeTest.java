@@ -33,7 +33,8 @@ class ScenarioSmokeTest {
     @ParameterizedTest
     @CsvSource({"pingpong,1", "ipi-pingpong,2", "client-server,1", "priorities,1", "timeouts,1", "interrupt-storm,1",
             "ipi-pingpong,4", "pager,1", "pager,2", "unmap-storm,1", "unmap-storm,2", "unmap-storm,4", "unmap-storm,8",
-            "long-ipc,1", "boot,2", "boot,8", "balance,2", "balance,4", "pull,2", "pull,4"})
+            "long-ipc,1", "boot,2", "boot,8", "balance,2", "balance,4", "pull,2", "pull,4", "migration-storm,2",
+            "migration-storm,4", "soak,2", "soak,4"})
     void runsAndRecordsEveryOperation(String name, int cpus) {
         Scenario scenario = find(name);
         assertNotNull(scenario, "scenario " + name + " is not registered");
@@ -43,6 +44,8 @@ class ScenarioSmokeTest {
         scenario.setup(context);
         Machine.RunOutcome outcome = machine.run();
         assertTrue(outcome.ok(), () -> name + " failed: " + outcome.failure());
+        context.runAfterRunChecks(); // the scenario's own end-of-run checks
+        assertEquals(java.util.List.of(), context.failures(), name + ": the scenario's checks");
         Kernel kernel = context.kernelIfBooted();
         if (kernel != null) {
             assertEquals(0, kernel.failures().size(), () -> kernel.failures().toString());

@@ -529,9 +529,11 @@ public final class L4 {
      * must cover both the target's priority and the new one. A thread that names itself is not
      * migrated (implementation decision 4: that part of the request is ignored). Returns the
      * target's old priority, or -1 with {@link #errorCode()} 1 (no privilege), 2 (unavailable
-     * thread) or 5 (invalid parameter: a processor number above k, a priority above 255). The
-     * numbers are the boot's (8.2): a processor that did not answer at boot has none, so k
-     * counts only the processors that came up and migration to a masked one is refused with 5.
+     * thread: gone, or kept busy by a cross-processor operation for longer than the kernel delays a
+     * migration, about 1,000,000 cycles, thesis 8.5) or 5 (invalid parameter: a processor number
+     * above k, a priority above 255). The numbers are the boot's (8.2): a processor that did not
+     * answer at boot has none, so k counts only the processors that came up and migration to a
+     * masked one is refused with 5.
      */
     public static int schedule(ThreadId dest, int processorNumber, int priority, long timeslice) {
         if (dest == null) {

@@ -142,7 +142,16 @@ public final class IpcPath {
             }
             return true;
         }
-        if (t.sysSendTimeout == Timeout.ZERO) {
+        // 8.5, race 3 closed for a receiver that migrated to its sender's CPU: dest may be a
+        // caller whose cross-processor send completed (its partner's proxy published dest's
+        // receive in WAIT_FOR) while its XP RETURN has not run here yet -- the partner, now the
+        // sender t, came here by a migration and replies. dest's receive phase follows without
+        // any action of its own, so dest counts as receptive exactly as on the XP path
+        // (XpIpc.arrive): t polls in dest's send queue with no timeout, and dest's receive phase
+        // at its XP RETURN takes it. (Failing with "timeout" here lost the reply of a send
+        // timeout 0 replyWait, and its caller waited forever.)
+        boolean receivesSoon = xp != null && xp.receivesAfterXpReturn(dest, t);
+        if (t.sysSendTimeout == Timeout.ZERO && !receivesSoon) {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             return false;
         }
@@ -151,7 +160,7 @@ public final class IpcPath {
         kcpu.touchTcb(dest, Field.SEND_QUEUE, AccessKind.WRITE);
         kcpu.touchTcb(t, Field.SEND_LINKS, AccessKind.WRITE);
         enqueueSender(dest, t);
-        if (t.sysSendTimeout != Timeout.NEVER) {
+        if (t.sysSendTimeout != Timeout.NEVER && !receivesSoon) {
             kcpu.touchTcb(t, Field.TIMEOUT, AccessKind.WRITE);
             kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
             kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysSendTimeout);
@@ -508,6 +517,10 @@ public final class IpcPath {
 
     /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */
     public void timeoutExpired(Tcb t) {
+        if (t.kernelResume == XpIpc.RESUME_RETRY_SCHEDULE) {
+            kcpu.makeReady(t); // a schedule call's backoff ended (Migration): it runs again
+            return;
+        }
         if (t.fault != null && kernel.spaces().ipc().timeoutExpired(kcpu, t)) {
             return; // the transfer timeout of a long IPC suspended by a page fault
         }
@@ -583,6 +596,7 @@ public final class IpcPath {
                 kcpu.touchTcb(t.partner, Field.SEND_QUEUE, AccessKind.WRITE);
                 dequeueSender(t.partner, t);
             }
+            keepRemainingSendTimeout(t);
             kcpu.wakeups().remove(t);
             kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
             t.state = ThreadState.READY;
@@ -597,10 +611,24 @@ public final class IpcPath {
                 xp.receiverLeft(s); // its proxy polls here (8.5 race 3)
                 continue;
             }
+            keepRemainingSendTimeout(s);
             kcpu.wakeups().remove(s);
             s.state = ThreadState.READY;
             s.kernelResume = XpIpc.RESUME_RETRY_IPC;
             kcpu.makeReady(s);
+        }
+    }
+
+    /**
+     * A polling sender whose IPC runs again after a migration keeps what is left of its send
+     * timeout, as a waiting thread keeps its timeout (8.7.3): the send timeout counts from the
+     * send, not from the retry. A deadline already reached leaves timeout 0 (the retry succeeds
+     * only with a receiver ready at once). A sender with no timeout armed (NEVER, or a receiver
+     * that counted as receptive) keeps its argument.
+     */
+    private void keepRemainingSendTimeout(Tcb s) {
+        if (s.wakeupIndex >= 0) {
+            s.sysSendTimeout = Math.max(Timeout.ZERO, s.wakeupTime - kcpu.cpu().clock());
         }
     }
 

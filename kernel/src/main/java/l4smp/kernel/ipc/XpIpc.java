@@ -306,6 +306,24 @@ public final class XpIpc implements FlagLine.Handler {
         MailboxPool.unlock(mem, m.address);
 
         lockTcb(b);
+        // (Not charged again: the send path read B's CPU word a moment ago, 8.3.2.)
+        if (b.cpuAcquire() != bcpu) {
+            // 8.5, race 2, the case the thesis leaves open: B migrated after we read its CPU. A
+            // request flagged at the old CPU now would never be looked at: B's receive paths run
+            // elsewhere, and the trigger below sends no IPI for a request that is not urgent.
+            // B's source sets the new CPU under B's TCB lock (moveUnderTcbLock), so under the
+            // lock either we see the new CPU here and the IPC runs again, or our flag is set
+            // before the move and the source's next check_n_ack hooks the proxy, which answers
+            // RETARGET.
+            unlockTcb(b);
+            MailboxPool.free(mem, m.address);
+            m.sender = null;
+            keepRemainingSendTimeout(a, m.deadline);
+            a.kernelResume = RESUME_RETRY_IPC;
+            a.state = ThreadState.READY;
+            kcpu.readyList().enqueueHead(a);
+            return false;
+        }
         int waitFor = mem.loadAcquire(waitWord(b));
         boolean receptive = accepts(waitFor, a);
         if (!receptive && timeout == Timeout.ZERO) {
@@ -548,9 +566,7 @@ public final class XpIpc implements FlagLine.Handler {
         }
         // The receiver will receive from A without further action of its own: it is in its
         // receive path now, or its call's send completed and its receive phase follows.
-        boolean receivesSoon = (b == receiving && accepts(b.sysFrom, a))
-                || (b.state == ThreadState.LOCKED_WAITING || b.kernelResume == RESUME_XP_RETURN)
-                && accepts(mem.loadAcquire(waitWord(b)), a);
+        boolean receivesSoon = (b == receiving && accepts(b.sysFrom, a)) || receivesAfterXpReturn(b, a);
         long deadline = receivesSoon ? Long.MAX_VALUE : m.deadline;
         if (deadline <= kcpu.cpu().clock()) {
             wakeupSender(m, IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND));
@@ -567,6 +583,19 @@ public final class XpIpc implements FlagLine.Handler {
             kcpu.touchTcb(p, Field.WAKEUP_LINKS, AccessKind.WRITE);
             kcpu.wakeups().add(p, deadline);
         }
+    }
+
+    /**
+     * Whether {@code b} (of this CPU) is about to receive from {@code sender} with no action of
+     * its own: its cross-processor send completed on the receiver's CPU, whose proxy published
+     * {@code b}'s receive specifier before it woke {@code b} ({@link #complete}), and {@code b}'s
+     * receive phase follows at its XP RETURN, which has not run yet (8.4.1). Such a {@code b}
+     * counts as receptive (design decision 6: as on one CPU, where a call's receive phase follows
+     * its send atomically). Owner CPU only.
+     */
+    boolean receivesAfterXpReturn(Tcb b, Tcb sender) {
+        return (b.state == ThreadState.LOCKED_WAITING || b.kernelResume == RESUME_XP_RETURN)
+                && accepts(mem.loadAcquire(waitWord(b)), sender);
     }
 
     /**
@@ -794,6 +823,19 @@ public final class XpIpc implements FlagLine.Handler {
         flushIpis();
     }
 
+    /**
+     * Part B of a migration (8.7.2, owner CPU of {@code t}): sets {@code t}'s processor number to
+     * {@code cpu} under {@code t}'s TCB lock, so that a sender's XP send path that read the old
+     * number either sees the new one under the lock or flags its request before the move (8.5,
+     * race 2; see {@link #sendPath}). This CPU checks its mailboxes at its next kernel exit or
+     * before it idles, and the proxy of such a request answers RETARGET.
+     */
+    public void moveUnderTcbLock(Tcb t, int cpu) {
+        lockTcb(t);
+        t.setCpuRelease(cpu);
+        unlockTcb(t);
+    }
+
     /** Runs check_n_ack now (a CPU spinning in the kernel); returns whether migrations wait. */
     public boolean checkForMigrations() {
         check(BY_POLL);
@@ -905,6 +947,7 @@ public final class XpIpc implements FlagLine.Handler {
         kcpu.touchTcb(t, Field.MAILBOX_PTRS, AccessKind.WRITE);
         int code = t.xpCcAcquire();
         int processor = m.receiverProcessor;
+        long deadline = m.deadline;
         m.sender = null;
         MailboxPool.free(mem, m.address); // free and release the mailboxes of the sender's list
         if (code == REDO_FAULT) {
@@ -916,7 +959,9 @@ public final class XpIpc implements FlagLine.Handler {
             return;
         }
         if (code == RETARGET) {
-            // The receiver migrated before the request was served (8.5): the IPC runs again.
+            // The receiver migrated before the request was served (8.5): the IPC runs again,
+            // with what is left of its send timeout (the deadline the mailbox carried).
+            keepRemainingSendTimeout(t, deadline);
             kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
             t.state = ThreadState.READY;
             t.waitPublished = false;
@@ -924,6 +969,17 @@ public final class XpIpc implements FlagLine.Handler {
             return;
         }
         ipc.xpSendReturned(t, code, processor);
+    }
+
+    /**
+     * A send that runs again (retargeted, 8.5) keeps what is left of its send timeout, the
+     * absolute {@code deadline} of its first attempt (8.7.3 keeps a waiting thread's timeout the
+     * same way); a deadline already reached leaves timeout 0.
+     */
+    private void keepRemainingSendTimeout(Tcb a, long deadline) {
+        if (deadline != Long.MAX_VALUE) {
+            a.sysSendTimeout = Math.max(Timeout.ZERO, deadline - kcpu.cpu().clock());
+        }
     }
 
     private void warn(Tcb t, String message) {
