@@ -271,7 +271,11 @@ public final class KernelCpu implements Dispatcher {
             current = null;
             return;
         }
-        t.continuation.run();
+        t.runningOn = this; // read by t's own code after each trap (it may resume elsewhere)
+        if (t.identity == null) {
+            t.identity = new l4smp.kernel.thread.L4ThreadIdentity(t); // first run: setup cost, once
+        }
+        cpu.runGuest(t.continuation, t.identity);
         current = null;
         if (xp != null) {
             xp.publishNextCheck(cpu.clock()); // in the kernel again
@@ -373,14 +377,27 @@ public final class KernelCpu implements Dispatcher {
     /**
      * The preemption check of every L4 call: traps the running thread {@code self} when an
      * interrupt is due, or when the timer ticks or a timeout of this CPU expires. Runs inside the
-     * user continuation.
+     * user continuation. Returns the kernel CPU that runs {@code self} afterwards (another one
+     * if it migrated while trapped): the caller uses that one from here on.
      */
-    public void preemptionPoint(Tcb self) {
+    public KernelCpu preemptionPoint(Tcb self) {
         if (cpu.interruptDue()) {
             KernelTraps.trap(self, Syscall.PREEMPT);
+            return of(self);
         } else if (cpu.clock() >= deadline) {
             KernelTraps.trap(self, Syscall.TIMER);
+            return of(self);
         }
+        return this;
+    }
+
+    /**
+     * The kernel CPU running {@code self} now: what {@code self}'s own code must use after a trap
+     * (the trap may have ended with {@code self} migrated to another CPU). Runs inside the user
+     * continuation of {@code self}.
+     */
+    public static KernelCpu of(Tcb self) {
+        return (KernelCpu) self.runningOn;
     }
 
     /** The cycle at which the running thread must next trap (tick or timeout). */

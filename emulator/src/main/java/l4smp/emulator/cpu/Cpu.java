@@ -13,6 +13,7 @@ import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.emulator.trace.EventKind;
 import l4smp.emulator.trace.EventLog;
 
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
@@ -206,8 +207,100 @@ public final class Cpu extends CpuPad2 {
         CURRENT.get()[0] = cpu;
     }
 
-    /** The CPU the calling code runs on, or {@code null} outside any CPU. */
+    /*
+     * Finding the current CPU from code that runs in a continuation that may move between host
+     * threads (an L4 user thread migrated to another CPU resumes on that CPU's host thread).
+     * C2 treats Thread.currentThread() as immutable within a compiled frame: true for virtual
+     * threads, whose identity survives a yield, but not for a bare continuation resumed on
+     * another carrier. A lookup through the host thread, inlined into a guest thread's loop,
+     * would be computed once and reused after the thread moved: the old CPU (seen as L4 calls
+     * reading another CPU's current thread after some 10^5 migrating calls).
+     *
+     * The cure: while a CPU runs a guest continuation in parallel mode it installs the guest's
+     * own identity as the current thread (runGuest, as the JDK does for a virtual thread on its
+     * carrier), so the current thread is the same wherever the guest runs, and the guest's CPU
+     * is a field read (GuestThread.runningCpu). That needs java.lang opened to this code
+     * (--add-opens java.base/java.lang=ALL-UNNAMED, which the scripts, the build and the jar
+     * manifests give). Without it the lookup is called through a method handle that is not a
+     * constant: C2 cannot inline it, it runs in its own frame, which never yields, on the host
+     * thread it is called from -- correct, and some nanoseconds slower per call.
+     */
+    private static final MethodHandle SET_CURRENT_THREAD = setCurrentThreadHandle();
+    private static volatile MethodHandle currentLookup;
+
+    static {
+        try {
+            currentLookup = MethodHandles.lookup().findStatic(Cpu.class, "currentOnThisHostThread",
+                    java.lang.invoke.MethodType.methodType(Cpu.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static MethodHandle setCurrentThreadHandle() {
+        try {
+            return MethodHandles.privateLookupIn(Thread.class, MethodHandles.lookup()).findVirtual(Thread.class,
+                    "setCurrentThread", java.lang.invoke.MethodType.methodType(void.class, Thread.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // java.lang not opened: the slower lookup (see above)
+        }
+    }
+
+    /** Whether guest threads run under their own identity in parallel mode (java.lang is open to us). */
+    public static boolean guestIdentitySupported() {
+        return SET_CURRENT_THREAD != null;
+    }
+
+    /**
+     * The CPU the calling code runs on, or {@code null} outside any CPU. Safe in a guest
+     * continuation that migrates (see above); a value it returned must not be used after the
+     * caller yielded (the caller may have moved).
+     */
     public static Cpu current() {
+        if (SET_CURRENT_THREAD != null) {
+            Thread t = Thread.currentThread();
+            if (t instanceof GuestThread g) {
+                return g.runningCpu(); // a guest in parallel mode
+            }
+            return currentOnThisHostThread(); // kernel code, or a guest in deterministic mode (one host thread)
+        }
+        try {
+            return (Cpu) currentLookup.invokeExact();
+        } catch (Throwable e) {
+            throw new IllegalStateException("the current-CPU lookup failed", e);
+        }
+    }
+
+    /**
+     * Runs (resumes) the guest continuation {@code guest} on this CPU until it yields or ends: in
+     * parallel mode with {@code identity} as the current thread meanwhile (see above). Owner only,
+     * from the dispatcher.
+     */
+    public void runGuest(Continuation guest, GuestThread identity) {
+        if (deterministic || SET_CURRENT_THREAD == null) {
+            // Deterministic mode: one host thread runs every CPU, so a guest never changes host
+            // thread; and a CPU's own yields from inside a guest must leave the stepper itself.
+            guest.run();
+            return;
+        }
+        Thread host = Thread.currentThread(); // the dispatcher's frame never moves
+        setCurrentThread(host, identity);
+        try {
+            guest.run();
+        } finally {
+            setCurrentThread(host, host);
+        }
+    }
+
+    private static void setCurrentThread(Thread host, Thread identity) {
+        try {
+            SET_CURRENT_THREAD.invokeExact(host, identity);
+        } catch (Throwable e) {
+            throw new IllegalStateException("could not switch the current thread", e);
+        }
+    }
+
+    private static Cpu currentOnThisHostThread() {
         // The common case, a CPU's own host thread, without a thread-local lookup.
         if (Thread.currentThread() instanceof CpuHostThread h && h.cpu != null) {
             return h.cpu;

@@ -41,6 +41,9 @@ public final class L4 {
     }
 
     private static Tcb self() {
+        if (Thread.currentThread() instanceof l4smp.kernel.thread.L4ThreadIdentity me) {
+            return me.tcb; // parallel mode: the running thread's own identity (see GuestThread)
+        }
         Tcb t = kernelCpu().current();
         if (t == null) {
             throw new IllegalStateException("L4 called outside an L4 thread");
@@ -69,7 +72,7 @@ public final class L4 {
     /** The simulated cycle counter of the calling thread's CPU (the time-stamp counter). */
     public static long clock() {
         KernelCpu k = kernelCpu();
-        k.preemptionPoint(k.current());
+        k = k.preemptionPoint(k.current());
         return k.cpu().clock();
     }
 
@@ -88,8 +91,8 @@ public final class L4 {
         }
         KernelCpu k = kernelCpu();
         Tcb self = k.current();
+        k = k.preemptionPoint(self);
         Cpu cpu = k.cpu();
-        k.preemptionPoint(self);
         while (cycles > 0) {
             // Stop at the next tick or timeout, and at least every quantum, so that an interrupt
             // or a timer event is taken near its simulated time (and, in deterministic mode, so
@@ -98,7 +101,8 @@ public final class L4 {
             long step = Math.min(cycles, Math.min(COMPUTE_QUANTUM, Math.max(room, 1)));
             cpu.advance(step);
             cycles -= step;
-            k.preemptionPoint(self);
+            k = k.preemptionPoint(self);
+            cpu = k.cpu(); // the thread may have moved while trapped
             cpu.interleave();
         }
     }
@@ -157,7 +161,7 @@ public final class L4 {
     public static void writeBytes(long address, byte[] bytes) {
         KernelCpu k = kernelCpu();
         if (k.current().space != null) {
-            SpaceAccess.writeBytes(k, k.current(), address, bytes); // through the MMU (address spaces)
+            SpaceAccess.writeBytes(k.current(), address, bytes); // through the MMU (address spaces)
             return;
         }
         checkUserRange(k, address, bytes.length);
@@ -166,14 +170,14 @@ public final class L4 {
         for (long a = address - address % line; a < address + bytes.length; a += line) {
             k.cpu().touch(a, l4smp.emulator.cache.AccessKind.WRITE);
         }
-        k.preemptionPoint(k.current());
+        k.preemptionPoint(k.current()); // last use of k
     }
 
     /** Loads {@code length} bytes from {@code address} of the (flat) user space, charged as reads. */
     public static byte[] readBytes(long address, int length) {
         KernelCpu k = kernelCpu();
         if (k.current().space != null) {
-            return SpaceAccess.readBytes(k, k.current(), address, length); // through the MMU (address spaces)
+            return SpaceAccess.readBytes(k.current(), address, length); // through the MMU (address spaces)
         }
         checkUserRange(k, address, length);
         int line = k.cpu().cost().lineBytes();
@@ -419,32 +423,37 @@ public final class L4 {
      * a space addresses physical memory (the flat space).
      */
     public static int load(long va) {
-        KernelCpu k = kernelCpu();
-        return k.cpu().loadInt(SpaceAccess.physical(k, k.current(), va, false));
+        Tcb self = self();
+        long pa = SpaceAccess.physical(self, va, false); // may trap: the CPU is looked up after it
+        return KernelCpu.of(self).cpu().loadInt(pa);
     }
 
     /** Stores the 32-bit word at {@code va} (see {@link #load}). */
     public static void store(long va, int value) {
-        KernelCpu k = kernelCpu();
-        k.cpu().storeInt(SpaceAccess.physical(k, k.current(), va, true), value);
+        Tcb self = self();
+        long pa = SpaceAccess.physical(self, va, true);
+        KernelCpu.of(self).cpu().storeInt(pa, value);
     }
 
     /** {@code lock cmpxchg} on the word at {@code va}. */
     public static boolean cas(long va, int expect, int update) {
-        KernelCpu k = kernelCpu();
-        return k.cpu().casInt(SpaceAccess.physical(k, k.current(), va, true), expect, update);
+        Tcb self = self();
+        long pa = SpaceAccess.physical(self, va, true);
+        return KernelCpu.of(self).cpu().casInt(pa, expect, update);
     }
 
     /** {@code xchg} on the word at {@code va}. */
     public static int xchg(long va, int value) {
-        KernelCpu k = kernelCpu();
-        return k.cpu().xchgInt(SpaceAccess.physical(k, k.current(), va, true), value);
+        Tcb self = self();
+        long pa = SpaceAccess.physical(self, va, true);
+        return KernelCpu.of(self).cpu().xchgInt(pa, value);
     }
 
     /** {@code lock xadd} on the word at {@code va}. */
     public static int fetchAdd(long va, int delta) {
-        KernelCpu k = kernelCpu();
-        return k.cpu().fetchAddInt(SpaceAccess.physical(k, k.current(), va, true), delta);
+        Tcb self = self();
+        long pa = SpaceAccess.physical(self, va, true);
+        return KernelCpu.of(self).cpu().fetchAddInt(pa, delta);
     }
 
     /**

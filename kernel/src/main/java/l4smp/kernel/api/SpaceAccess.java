@@ -23,8 +23,8 @@ final class SpaceAccess {
     }
 
     /** The physical address of {@code va} for an access of {@code self}, faulting as needed. */
-    static long physical(KernelCpu k, Tcb self, long va, boolean write) {
-        k.preemptionPoint(self);
+    static long physical(Tcb self, long va, boolean write) {
+        KernelCpu k = KernelCpu.of(self).preemptionPoint(self);
         if ((va & 3) != 0) {
             throw new IllegalArgumentException("unaligned word access at 0x" + Long.toHexString(va));
         }
@@ -37,13 +37,18 @@ final class SpaceAccess {
             }
             return va;
         }
-        return translate(k, self, va, write);
+        return translate(self, va, write);
     }
 
-    private static long translate(KernelCpu k, Tcb self, long va, boolean write) {
+    /**
+     * Translates {@code va}, trapping on a fault until the pager resolved it. The caller looks
+     * its CPU up again afterwards ({@link KernelCpu#of}): a trap may end on another CPU.
+     */
+    private static long translate(Tcb self, long va, boolean write) {
         if (va < 0 || va >= AddressSpace.USER_LIMIT) {
             throw new UnresolvedPageFault(va, "the kernel area (protection fault)");
         }
+        KernelCpu k = KernelCpu.of(self);
         var spaces = k.kernel().spaces();
         while (true) {
             // The running thread's space is loaded (KernelCpu.run): translate through its tables.
@@ -63,17 +68,18 @@ final class SpaceAccess {
                 FaultAccess.clearFailed(f);
                 throw new UnresolvedPageFault(va, "the page-fault IPC failed: " + why);
             }
-            k.preemptionPoint(self);
+            k = KernelCpu.of(self).preemptionPoint(self); // after the trap: maybe another CPU
         }
     }
 
-    static void writeBytes(KernelCpu k, Tcb self, long address, byte[] bytes) {
-        var memory = k.cpu().machine().physicalMemory();
+    static void writeBytes(Tcb self, long address, byte[] bytes) {
+        var memory = KernelCpu.of(self).cpu().machine().physicalMemory();
         int done = 0;
         while (done < bytes.length) {
             long va = address + done;
             int chunk = (int) Math.min(bytes.length - done, 4096 - (va & 0xFFF));
-            long pa = translate(k, self, va & ~3L, true) + (va & 3);
+            long pa = translate(self, va & ~3L, true) + (va & 3);
+            KernelCpu k = KernelCpu.of(self);
             memory.writeBytesPlain(pa, bytes, done, chunk);
             int line = k.cpu().cost().lineBytes();
             for (long a = pa - pa % line; a < pa + chunk; a += line) {
@@ -81,17 +87,18 @@ final class SpaceAccess {
             }
             done += chunk;
         }
-        k.preemptionPoint(self);
+        KernelCpu.of(self).preemptionPoint(self);
     }
 
-    static byte[] readBytes(KernelCpu k, Tcb self, long address, int length) {
-        var memory = k.cpu().machine().physicalMemory();
+    static byte[] readBytes(Tcb self, long address, int length) {
+        var memory = KernelCpu.of(self).cpu().machine().physicalMemory();
         byte[] out = new byte[length];
         int done = 0;
         while (done < length) {
             long va = address + done;
             int chunk = (int) Math.min(length - done, 4096 - (va & 0xFFF));
-            long pa = translate(k, self, va & ~3L, false) + (va & 3);
+            long pa = translate(self, va & ~3L, false) + (va & 3);
+            KernelCpu k = KernelCpu.of(self);
             int line = k.cpu().cost().lineBytes();
             for (long a = pa - pa % line; a < pa + chunk; a += line) {
                 k.cpu().touch(a, AccessKind.READ);
@@ -99,7 +106,7 @@ final class SpaceAccess {
             memory.readBytesPlain(pa, out, done, chunk);
             done += chunk;
         }
-        k.preemptionPoint(self);
+        KernelCpu.of(self).preemptionPoint(self);
         return out;
     }
 }

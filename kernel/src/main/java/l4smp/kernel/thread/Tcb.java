@@ -175,6 +175,15 @@ public final class Tcb {
 
     // ---- execution ---------------------------------------------------------------------------
     public final Continuation continuation;
+    /**
+     * The kernel CPU whose dispatcher runs this thread now ({@code KernelCpu}; set by it before it
+     * resumes the continuation, on its own host thread). The thread's own code reads it after
+     * every trap: a trap may end on another CPU (migration), and nothing looked up before the
+     * trap may be used after it.
+     */
+    public Object runningOn;
+    /** The thread's identity as the current host thread while it runs (created at its first run). */
+    public L4ThreadIdentity identity;
     /** What the program threw, if it did. */
     public Throwable failure;
 
