@@ -573,9 +573,22 @@ public final class XpIpc implements FlagLine.Handler {
             return;
         }
         // Enqueue the sender (not the proxy) into B's send queue; the proxy polls.
+        pollInSendQueue(m, a, b, p, deadline, false);
+    }
+
+    /**
+     * The sender {@code a} waits in {@code b}'s send queue (at its tail, or at its head for a
+     * redone send that resumes a transfer) while its proxy {@code p} polls until
+     * {@code deadline} ({@code Long.MAX_VALUE}: no timeout). Owner CPU only.
+     */
+    private void pollInSendQueue(Mailbox m, Tcb a, Tcb b, Tcb p, long deadline, boolean atHead) {
         kcpu.touchTcb(b, Field.SEND_QUEUE, AccessKind.WRITE);
         kcpu.touchTcb(a, Field.SEND_LINKS, AccessKind.WRITE);
-        IpcPath.enqueueSender(b, a);
+        if (atHead) {
+            SendQueue.enqueueHead(b, a);
+        } else {
+            SendQueue.enqueue(b, a);
+        }
         m.proxyState = P_POLLING;
         kcpu.touchTcb(p, Field.STATE, AccessKind.WRITE);
         p.state = ThreadState.POLLING;
@@ -693,16 +706,7 @@ public final class XpIpc implements FlagLine.Handler {
             return;
         }
         unpublishWait(b); // B resolves its fault first: not receptive meanwhile
-        kcpu.touchTcb(b, Field.SEND_QUEUE, AccessKind.WRITE);
-        kcpu.touchTcb(a, Field.SEND_LINKS, AccessKind.WRITE);
-        SendQueue.enqueueHead(b, a);
-        m.proxyState = P_POLLING;
-        kcpu.touchTcb(p, Field.STATE, AccessKind.WRITE);
-        p.state = ThreadState.POLLING;
-        if (deadline != Long.MAX_VALUE) {
-            kcpu.touchTcb(p, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(p, deadline);
-        }
+        pollInSendQueue(m, a, b, p, deadline, true);
     }
 
     /** wakeup sender (8.4.1): completion code, proxy pointer cleared, the mailbox as the reply. */
