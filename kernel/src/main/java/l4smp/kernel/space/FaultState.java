@@ -67,6 +67,11 @@ public final class FaultState {
      */
     boolean xpAbort;
     /**
+     * With {@link #xpAbort}: the fault IPC was canceled by exchange-registers (not timed out):
+     * both sides get X.2's "aborted" (7) instead of the transfer timeouts (5, 6).
+     */
+    boolean xpAbortCanceled;
+    /**
      * For a receiver (cross-processor): the sender whose page fault, redone on the sender's CPU,
      * suspended the transfer into this thread; it waits for that sender until the transfer
      * deadline (8.4.2).

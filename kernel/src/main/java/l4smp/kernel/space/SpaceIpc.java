@@ -164,8 +164,13 @@ public final class SpaceIpc {
                 rs.xferAwaited = null;
             }
             if (fs.xpAbort) {
-                // The sender's fault could not be resolved (8.4.2): the transfer ends for both.
+                // The sender's fault could not be resolved (8.4.2): the transfer ends for both;
+                // "aborted" when exchange-registers canceled the fault IPC (8.4.3, X.2 code 7).
                 fs.xpAbort = false;
+                if (fs.xpAbortCanceled) {
+                    fs.xpAbortCanceled = false;
+                    return IpcError.ABORTED | IpcError.ABORTED << 8;
+                }
                 return IpcError.XFER_TIMEOUT_INVOKER | IpcError.XFER_TIMEOUT_PARTNER << 8;
             }
             if (cpu.clock() > deadline) {
@@ -496,6 +501,7 @@ public final class SpaceIpc {
         }
         s.xferActive = false;
         s.xpAbort = false;
+        s.xpAbortCanceled = false;
         return IpcError.word(IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_SEND);
     }
 
@@ -601,11 +607,15 @@ public final class SpaceIpc {
             }
             case FaultState.REDO_IPC -> {
                 Tcb receiver = f.xferTo;
+                // A fault IPC canceled by exchange-registers aborts the transfer (X.2 code 7 to
+                // both sides, 8.4.3); one that failed otherwise is a transfer timeout (5 and 6).
+                boolean canceled = err && IpcError.code(errWord) == IpcError.CANCELED;
                 if ((err || f.xferAborted) && f.xferActive && receiver != null
                         && receiver.cpuAcquire() != k.index() && k.cpu().clock() < f.xferDeadline) {
                     // Cross-processor, before the deadline (point 3): the redone send carries the
                     // abort to the receiver's CPU, which fails both sides. (At the deadline the
                     // receiver fails itself, on its CPU: the sender fails here, below.)
+                    f.xpAbortCanceled = canceled && !f.xferAborted;
                     f.xferAborted = false;
                     f.xpAbort = true;
                     t.state = ThreadState.READY;
@@ -613,13 +623,15 @@ public final class SpaceIpc {
                     return true;
                 }
                 if (err || f.xferAborted) {
+                    boolean abort = canceled && !f.xferAborted;
                     f.xferActive = false;
                     f.xferAborted = false;
-                    fail(k, t, IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_SEND);
+                    fail(k, t, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_SEND);
                     if (receiver != null && receiver.state == ThreadState.WAITING && receiver.cpuPlain() == k.index()
                             && (receiver.receiveFrom.isAny() || receiver.receiveFrom.equals(t.id))) {
                         k.wakeups().remove(receiver);
-                        fail(k, receiver, IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_RECEIVE);
+                        fail(k, receiver, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER,
+                                IpcError.PHASE_RECEIVE);
                         k.makeReady(receiver);
                     }
                     k.readyList().enqueueHead(t);
@@ -635,22 +647,24 @@ public final class SpaceIpc {
                 f.xferFrom = null;
                 boolean aborted = f.xferAborted;
                 f.xferAborted = false;
+                // The receiver's fault IPC canceled by exchange-registers: "aborted" (X.2 code 7).
+                boolean abort = !aborted && err && IpcError.code(errWord) == IpcError.CANCELED;
                 if (err || aborted) {
-                    fail(k, t, IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_RECEIVE);
+                    fail(k, t, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_RECEIVE);
                     if (sender != null && sender.cpuAcquire() != k.index()) {
                         // Its proxy polls here (unless the deadline ended it): it fails the sender.
                         // (Only then is the sender's fault state this CPU's to touch.)
                         var xp = k.ipcPath().xp();
                         if (xp != null && xp.proxyPollsFor(t, sender)) {
                             sender.fault.xferActive = false;
-                            xp.abortPolling(t, sender,
-                                    IpcError.word(IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND));
+                            xp.abortPolling(t, sender, IpcError.word(
+                                    abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND));
                         }
                     } else if (sender != null && sender.state == ThreadState.POLLING && sender.partner == t) {
                         dequeue(t, sender);
                         k.wakeups().remove(sender);
                         sender.fault.xferActive = false;
-                        fail(k, sender, IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
+                        fail(k, sender, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
                         k.makeReady(sender);
                     }
                     k.readyList().enqueueHead(t);

@@ -1,5 +1,6 @@
 package l4smp.kernel.space;
 
+import l4smp.kernel.api.ExchangeRegisters;
 import l4smp.kernel.api.L4;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
@@ -203,6 +204,42 @@ class CrossCpuSpacesTest {
         assertEquals(List.of("sent " + IpcError.describe(IpcError.word(IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_SEND)),
                         "received " + IpcError.describe(IpcError.word(IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_RECEIVE))),
                 rig.log.stream().sorted().toList().reversed());
+    }
+
+    /**
+     * Exchange-registers aborting an IPC that spans four processors (8.4.3): the sender (CPU 0)
+     * copies a string to the receiver (CPU 1); the sender's buffer (or the receiver's) faults and
+     * the fault goes to a pager on CPU 2, which never answers; a thread on CPU 3 cancels the
+     * faulting side's IPC. The fault IPC is canceled and the suspended transfer aborted on both
+     * sides (X.2 code 7, "aborted"; no transfer timeout would ever end it), each side reports
+     * exactly once, and the kernel's structures are consistent afterwards.
+     */
+    @ParameterizedTest(name = "seed {0}, the receiver faults: {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"1,false", "2,false", "3,false", "1,true", "2,true", "3,true"})
+    void anAbortOfAThreadWhosePagerIsOnAFourthCpuAbortsTheTransferOnBothSides(long seed, boolean receiverFaults) {
+        SpaceRig rig = new SpaceRig(4, 40 + seed, TlbShootdown.Policy.ALL);
+        ThreadId silent = rig.daemon("silent", 2, rig.space("silent"), rig.sigma0, CrossCpuSpacesTest::silentPager);
+        ThreadId[] victim = new ThreadId[1];
+        rig.thread("canceller", 3, rig.space("canceller"), ThreadId.NIL, () -> {
+            L4.sleep(60_000 + 10_000 * seed); // the victim waits for its pager by now
+            var r = L4.exchangeRegisters(victim[0], ExchangeRegisters.CANCEL_SEND | ExchangeRegisters.CANCEL_RECEIVE,
+                    0, 0, 0, 0, ThreadId.NIL);
+            rig.log.add("cancel " + r.errorCode());
+        });
+        if (receiverFaults) {
+            longIpc(rig, 3 * 4096, false, true, ThreadId.NIL, silent, Timeout.NEVER, false);
+        } else {
+            longIpc(rig, 3 * 4096, true, false, silent, ThreadId.NIL, Timeout.NEVER, true);
+        }
+        String name = receiverFaults ? "receiver" : "sender";
+        victim[0] = rig.kernel.liveThreads().stream().filter(t -> t.name.equals(name)).findFirst().orElseThrow().id;
+        rig.runClean();
+        assertTrue(rig.machine.counterTotal(Spaces.C_XFER_FAULTS) > 0, "the copy never faulted");
+        assertEquals(List.of("cancel 0",
+                        "received " + IpcError.describe(IpcError.word(IpcError.ABORTED, IpcError.PHASE_RECEIVE)),
+                        "sent " + IpcError.describe(IpcError.word(IpcError.ABORTED, IpcError.PHASE_SEND))),
+                rig.log.stream().sorted().toList());
+        assertEquals(List.of(), l4smp.kernel.KernelInvariants.check(rig.kernel));
     }
 
     @Test
