@@ -37,7 +37,8 @@ public final class TextReport {
             out.add("failure: " + o.failure());
         }
         for (String f : r.kernelFailures()) {
-            out.add("thread failure: " + f);
+            // A user thread that threw, or a failed check (the scenario's, or a kernel invariant).
+            out.add((f.startsWith("user thread ") ? "thread failure: " : "check failed: ") + f);
         }
         for (String w : o.warnings()) {
             out.add("warning: " + w);

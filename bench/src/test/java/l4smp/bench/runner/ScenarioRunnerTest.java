@@ -101,6 +101,8 @@ class ScenarioRunnerTest {
         assertEquals(1, r.kernelFailures().size());
         assertTrue(r.kernelFailures().getFirst().contains("thrown on purpose"), r.kernelFailures()::toString);
         assertEquals(20, r.operations());
+        assertTrue(l4smp.bench.report.TextReport.lines(r).stream().anyMatch(l -> l.startsWith("thread failure: user thread")),
+                () -> String.join("\n", l4smp.bench.report.TextReport.lines(r)));
     }
 
     @Test
