@@ -895,11 +895,19 @@ public final class XpIpc implements FlagLine.Handler {
             t.waitPublished = true;
             ThreadId from = t.receiveFrom;
             if (!from.isNil() && !from.isAny()) {
-                // Dekker with a partner's end on another CPU (see Kernel.notifyRemoteWaiters):
-                // the wait word is published before we look whether the partner still exists.
-                java.lang.invoke.VarHandle.fullFence();
-                if (kernel.lookup(from) == null) {
+                Tcb partner = kernel.lookup(from);
+                if (partner == null) {
                     kcpu.requestPartnerGoneCheck(); // failed at the next dispatch, on this CPU
+                } else if (partner.cpuAcquire() != index) {
+                    // Dekker with a partner's end on another CPU (see Kernel.notifyRemoteWaiters):
+                    // the wait word is published before we look again whether the partner still
+                    // exists. A partner on this CPU cannot end meanwhile (its end runs here), and
+                    // should it migrate and end elsewhere later, its CPU reads our wait word after
+                    // the migration's barriers: no fence on the local path.
+                    java.lang.invoke.VarHandle.fullFence();
+                    if (kernel.lookup(from) == null) {
+                        kcpu.requestPartnerGoneCheck();
+                    }
                 }
             }
         }

@@ -35,32 +35,39 @@ class SpacesTest {
         assertTrue(rig.machine.counterTotal(Spaces.C_FAULTS) >= 9);
     }
 
+    /**
+     * The receiver b of the map-item tests: takes a read-only page from ids[0] into its 4 MB
+     * window, reads it, fails to write it, then (after ids[0] unmapped it) finds it gone; notes
+     * each step in the rig's log.
+     */
+    static void readOnlyPageReceiver(SpaceRig rig, ThreadId[] ids) {
+        L4.setBr(0, TypedItems.fpage(0x40_0000L, 22, 7)); // a 4 MB receive window
+        L4.receive(ids[0]);
+        rig.log.add("b got " + Long.toHexString(L4.mr(2)));
+        rig.log.add("b reads " + L4.load(0x40_0000L));
+        try {
+            L4.store(0x40_0000L, 9);
+            rig.log.add("b wrote a read-only page");
+        } catch (UnresolvedPageFault e) {
+            rig.log.add("b cannot write");
+        }
+        L4.send(ids[0], 0);
+        L4.receive(ids[0]);
+        try {
+            L4.load(0x40_0000L);
+            rig.log.add("b still reads");
+        } catch (UnresolvedPageFault e) {
+            rig.log.add("b lost the page");
+        }
+    }
+
     @Test
     void mapItemsNarrowRightsAndUnmapRevokesRecursively() {
         SpaceRig rig = new SpaceRig(1, 2, TlbShootdown.Policy.ALL);
         AddressSpace a = rig.space("a");
         AddressSpace b = rig.space("b");
         ThreadId[] ids = new ThreadId[2];
-        ids[1] = rig.thread("b", 0, b, ThreadId.NIL, () -> {
-            L4.setBr(0, TypedItems.fpage(0x40_0000L, 22, 7)); // a 4 MB receive window
-            L4.receive(ids[0]);
-            rig.log.add("b got " + Long.toHexString(L4.mr(2)));
-            rig.log.add("b reads " + L4.load(0x40_0000L));
-            try {
-                L4.store(0x40_0000L, 9);
-                rig.log.add("b wrote a read-only page");
-            } catch (UnresolvedPageFault e) {
-                rig.log.add("b cannot write");
-            }
-            L4.send(ids[0], 0);
-            L4.receive(ids[0]);
-            try {
-                L4.load(0x40_0000L);
-                rig.log.add("b still reads");
-            } catch (UnresolvedPageFault e) {
-                rig.log.add("b lost the page");
-            }
-        });
+        ids[1] = rig.thread("b", 0, b, ThreadId.NIL, () -> readOnlyPageReceiver(rig, ids));
         ids[0] = rig.thread("a", 0, a, rig.sigma0, () -> {
             long fp = L4.sigma0Request(rig.sigma0, Sigma0.ANY_PAGE, 0x1000_0000L);
             assertTrue(fp != 0);
