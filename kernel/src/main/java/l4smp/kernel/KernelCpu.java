@@ -1,5 +1,6 @@
 package l4smp.kernel;
 
+import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.apic.Interrupt;
 import l4smp.emulator.apic.IoApic;
 import l4smp.emulator.cache.AccessKind;
@@ -182,7 +183,7 @@ public final class KernelCpu implements Dispatcher {
             cpu.apic().setTaskPriorityOpaque(-1);
             return 0;
         }
-        if (next.kernelResume == l4smp.kernel.ipc.XpIpc.RESUME_RETRY_SCHEDULE) {
+        if (next.kernelResume == KernelResume.RETRY_SCHEDULE) {
             // A schedule call whose target was busy (8.5): it runs again -- after a mailbox check
             // (a kernel exit's), or the cross-processor operation it waits for could never end.
             xp.publishNextCheck(cpu.clock());
@@ -191,13 +192,13 @@ public final class KernelCpu implements Dispatcher {
                 return 1;
             }
             switchTo(next);
-            next.kernelResume = 0;
+            next.kernelResume = KernelResume.NONE;
             kernelPath = next;
             migration.schedule(next);
             kernelPath = null;
             return 1;
         }
-        if (next.xpMailbox != null || next.kernelResume != 0) {
+        if (next.xpMailbox != null || next.kernelResume != KernelResume.NONE) {
             // A proxy (a kernel thread), or a thread with the rest of an IPC to finish in the
             // kernel (8.4.1 XP RETURN): no exit to user mode here.
             switchTo(next);

@@ -1,5 +1,6 @@
 package l4smp.kernel;
 
+import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadState;
 
@@ -54,13 +55,13 @@ public final class KernelInvariants {
             if ((wakeupTotal == 1) != (t.wakeupIndex >= 0)) {
                 bad.add(t + ": wakeup index " + t.wakeupIndex + " but queued " + wakeupTotal + " times");
             }
-            if (t.state == ThreadState.READY && !t.halted && t.kernelResume == 0 && !t.inReadyList
+            if (t.state == ThreadState.READY && !t.halted && t.kernelResume == KernelResume.NONE && !t.inReadyList
                     && t.continuation.isDone() == false && readyTotal == 0 && !runningOrHinted(kernel, t)) {
                 bad.add(t + " is ready on CPU " + home + " but in no ready list (lost)");
             }
             // A halted thread may be dropped from the ready list with its kernel path pending
             // (an XP reply that came while it was halted): resume lists it again.
-            if (t.kernelResume != 0 && t.state == ThreadState.READY && !t.halted && !t.inReadyList
+            if (t.kernelResume != KernelResume.NONE && t.state == ThreadState.READY && !t.halted && !t.inReadyList
                     && !runningOrHinted(kernel, t)) {
                 bad.add(t + " has a kernel path to finish but is in no ready list (lost)");
             }

@@ -1,5 +1,6 @@
 package l4smp.kernel;
 
+import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.SpinCondition;
@@ -277,7 +278,7 @@ final class Migration {
                     // dispatcher runs the call again): a busy retry at the caller's priority
                     // would starve the lower-priority threads of its CPU, among them the very
                     // partner whose IPC keeps t1 busy (a server the caller moved here).
-                    x.kernelResume = XpIpc.RESUME_RETRY_SCHEDULE;
+                    x.kernelResume = KernelResume.RETRY_SCHEDULE;
                     kcpu.touchTcb(x, Field.STATE, AccessKind.WRITE);
                     x.state = ThreadState.WAITING;
                     kcpu.touchTcb(x, Field.WAKEUP_LINKS, AccessKind.WRITE);
@@ -515,7 +516,7 @@ final class Migration {
             return ST_REFUSED; // X.2: the target's priority exceeds the caller's MCP
         }
         if (t == kcpu.kernelPathThread() || t == kcpu.current()
-                || t.state == ThreadState.LOCKED_WAITING || t.kernelResume == XpIpc.RESUME_XP_RETURN
+                || t.state == ThreadState.LOCKED_WAITING || t.kernelResume == KernelResume.XP_RETURN
                 || t.pendingReturn != null || t.proxyAcquire() != null
                 || (t.fault != null && t.fault.kind() != l4smp.kernel.space.FaultState.NONE)) {
             return ST_BUSY;

@@ -1,5 +1,6 @@
 package l4smp.kernel.ipc;
 
+import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
@@ -517,7 +518,7 @@ public final class IpcPath {
 
     /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */
     public void timeoutExpired(Tcb t) {
-        if (t.kernelResume == XpIpc.RESUME_RETRY_SCHEDULE) {
+        if (t.kernelResume == KernelResume.RETRY_SCHEDULE) {
             kcpu.makeReady(t); // a schedule call's backoff ended (Migration): it runs again
             return;
         }
@@ -600,7 +601,7 @@ public final class IpcPath {
             kcpu.wakeups().remove(t);
             kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
             t.state = ThreadState.READY;
-            t.kernelResume = XpIpc.RESUME_RETRY_IPC;
+            t.kernelResume = KernelResume.RETRY_IPC;
         }
         while (t.sendQueueHead != null) {
             Tcb s = t.sendQueueHead;
@@ -614,7 +615,7 @@ public final class IpcPath {
             keepRemainingSendTimeout(s);
             kcpu.wakeups().remove(s);
             s.state = ThreadState.READY;
-            s.kernelResume = XpIpc.RESUME_RETRY_IPC;
+            s.kernelResume = KernelResume.RETRY_IPC;
             kcpu.makeReady(s);
         }
     }
@@ -656,7 +657,7 @@ public final class IpcPath {
     }
 
     private void continueInvoker(Tcb t) {
-        if (t.kernelResume != XpIpc.RESUME_NONE) {
+        if (t.kernelResume != KernelResume.NONE) {
             return; // queued to finish its IPC later (XpIpc.retryLater)
         }
         if (t.state == ThreadState.READY) {

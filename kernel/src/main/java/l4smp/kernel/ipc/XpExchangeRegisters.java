@@ -1,5 +1,6 @@
 package l4smp.kernel.ipc;
 
+import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
@@ -32,7 +33,7 @@ import l4smp.kernel.xcpu.XcpuFabric;
  *   the abort operation handles the next operation"); else execute:
  *     snapshot the old registers (the result)
  *     cancel send:  D polls locally                  -> canceled here (as on one CPU)
- *                   D's IPC is to be retried          -> canceled here (RESUME_RETRY_IPC)
+ *                   D's IPC is to be retried          -> canceled here (KernelResume.RETRY_IPC)
  *                   D's XP send returned, retarget    -> canceled here (code rewritten)
  *                   D locked waiting, its proxy on b  -> UNWIND on b (below); D is held
  *                   D locked waiting, proxy cleared   -> the reply is on its way: D is held
@@ -104,14 +105,6 @@ import l4smp.kernel.xcpu.XcpuFabric;
  * fields are the target CPU's only.
  */
 public final class XpExchangeRegisters {
-
-    /**
-     * {@link Tcb#kernelResume}: run the exchange-registers call again (no mailbox, or retarget).
-     * Numbered apart from {@link XpIpc}'s {@code RESUME_} codes (0..3, and room for more).
-     */
-    public static final int RESUME_RETRY_EXREGS = 10;
-    /** {@link Tcb#kernelResume}: consume the reply of an exchange-registers request (8.4.1). */
-    public static final int RESUME_EXREGS_RETURN = 11;
 
     /** The error word of a canceled send phase. */
     static final int CANCELED_SEND = IpcError.word(IpcError.CANCELED, IpcError.PHASE_SEND);
@@ -265,7 +258,7 @@ public final class XpExchangeRegisters {
         MailboxPool.unlock(mem, m.address);
         kcpu.touchTcb(caller, Field.STATE, AccessKind.WRITE);
         caller.state = ThreadState.LOCKED_WAITING;
-        caller.kernelResume = XpIpc.RESUME_NONE;
+        caller.kernelResume = KernelResume.NONE;
         FlagLine.set(mem, fabric.flagLine(dcpu), m.requestBit);
         xp.trigger(dcpu, true); // the caller waits for the answer: always worth the latency bound
     }
@@ -280,13 +273,13 @@ public final class XpExchangeRegisters {
             return;
         }
         caller.pendingReturn = m;
-        caller.kernelResume = RESUME_EXREGS_RETURN;
+        caller.kernelResume = KernelResume.EXREGS_RETURN;
         kcpu.makeReady(caller);
     }
 
-    /** The dispatcher picked {@code t} with {@link #RESUME_RETRY_EXREGS} or {@link #RESUME_EXREGS_RETURN}. */
-    void resume(Tcb t, int what) {
-        if (what == RESUME_RETRY_EXREGS) {
+    /** The dispatcher picked {@code t} with {@link KernelResume#RETRY_EXREGS} or {@link KernelResume#EXREGS_RETURN}. */
+    void resume(Tcb t, KernelResume what) {
+        if (what == KernelResume.RETRY_EXREGS) {
             call(t);
             return;
         }
@@ -312,7 +305,7 @@ public final class XpExchangeRegisters {
 
     private void retryLater(Tcb caller) {
         kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
-        caller.kernelResume = RESUME_RETRY_EXREGS;
+        caller.kernelResume = KernelResume.RETRY_EXREGS;
         caller.state = ThreadState.READY;
         kcpu.readyList().enqueueTail(caller);
     }
@@ -410,7 +403,7 @@ public final class XpExchangeRegisters {
         Mailbox sendMailbox = null;
         boolean hold = false;
         if ((c & ExchangeRegisters.CANCEL_SEND) != 0 && d.state == ThreadState.LOCKED_WAITING
-                && !(d.sysArgument instanceof Operation) && d.kernelResume == XpIpc.RESUME_NONE) {
+                && !(d.sysArgument instanceof Operation) && d.kernelResume == KernelResume.NONE) {
             // D's cross-processor send is in the hands of a proxy, or its reply is on its way.
             kcpu.touchTcb(d, Field.PROXY, AccessKind.READ);
             Tcb p = d.proxyAcquire();
@@ -467,15 +460,15 @@ public final class XpExchangeRegisters {
         if (ipc.cancel(d, IpcError.PHASE_SEND)) {
             return true;
         }
-        if (d.kernelResume == XpIpc.RESUME_RETRY_IPC && d.state == ThreadState.READY
+        if (d.kernelResume == KernelResume.RETRY_IPC && d.state == ThreadState.READY
                 && !(d.sysArgument instanceof Operation)) {
             // The IPC runs again later (no mailbox, or its receiver migrated, 8.5): its send
             // phase is in progress, so it is canceled; d stays in the ready list.
-            d.kernelResume = XpIpc.RESUME_NONE;
+            d.kernelResume = KernelResume.NONE;
             ipc.fail(d, IpcError.CANCELED, IpcError.PHASE_SEND);
             return true;
         }
-        if (d.kernelResume == XpIpc.RESUME_XP_RETURN && d.pendingReturn != null
+        if (d.kernelResume == KernelResume.XP_RETURN && d.pendingReturn != null
                 && d.xpCcAcquire() == XpIpc.RETARGET) {
             d.setXpCcRelease(CANCELED_SEND); // the send would run again: canceled instead
             return true;
@@ -510,7 +503,7 @@ public final class XpExchangeRegisters {
             MailboxPool.free(mem, m.address);
         } else {
             a.pendingReturn = m;
-            a.kernelResume = XpIpc.RESUME_XP_RETURN; // stays locked waiting until the hold ends
+            a.kernelResume = KernelResume.XP_RETURN; // stays locked waiting until the hold ends
         }
         if (ends) {
             endHold(op);
@@ -557,7 +550,7 @@ public final class XpExchangeRegisters {
             }
             op.canceled |= code == CANCELED_SEND;
             if (d.pendingReturn != null) {
-                kcpu.makeReady(d); // XP RETURN with its code (RESUME_XP_RETURN)
+                kcpu.makeReady(d); // XP RETURN with its code (KernelResume.XP_RETURN)
             }
         }
         if (op.canceled) {

@@ -1,5 +1,6 @@
 package l4smp.kernel.ipc;
 
+import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
@@ -91,15 +92,6 @@ import org.slf4j.LoggerFactory;
 public final class XpIpc implements FlagLine.Handler {
 
     private static final Logger LOG = LoggerFactory.getLogger(XpIpc.class);
-
-    /** {@link Tcb#kernelResume}: nothing. */
-    public static final int RESUME_NONE = 0;
-    /** {@link Tcb#kernelResume}: consume the reply mailbox of a finished XP send (8.4.1). */
-    public static final int RESUME_XP_RETURN = 1;
-    /** {@link Tcb#kernelResume}: run the IPC again (no free mailbox the first time). */
-    public static final int RESUME_RETRY_IPC = 2;
-    /** {@link Tcb#kernelResume}: run the schedule call again (its target was busy, 8.5). */
-    public static final int RESUME_RETRY_SCHEDULE = 3;
 
     /**
      * A proxy's completion code meaning "the receiver left this CPU before the request was
@@ -319,7 +311,7 @@ public final class XpIpc implements FlagLine.Handler {
             MailboxPool.free(mem, m.address);
             m.sender = null;
             keepRemainingSendTimeout(a, m.deadline);
-            a.kernelResume = RESUME_RETRY_IPC;
+            a.kernelResume = KernelResume.RETRY_IPC;
             a.state = ThreadState.READY;
             kcpu.readyList().enqueueHead(a);
             return false;
@@ -340,7 +332,7 @@ public final class XpIpc implements FlagLine.Handler {
         kcpu.touchTcb(a, Field.PROXY, AccessKind.WRITE);
         kcpu.touchTcb(a, Field.STATE, AccessKind.WRITE);
         a.state = ThreadState.LOCKED_WAITING;
-        a.kernelResume = RESUME_NONE;
+        a.kernelResume = KernelResume.NONE;
         if (receptive && copyOnSender) {
             // Experiment only (D4): the active sender copies now, on its own CPU; the proxy only
             // installs the staged words. B is reserved for A while the copy runs (WAIT_FOR = 0:
@@ -377,7 +369,7 @@ public final class XpIpc implements FlagLine.Handler {
     private void retryLater(Tcb a) {
         counters.increment(cRetries);
         kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
-        a.kernelResume = RESUME_RETRY_IPC;
+        a.kernelResume = KernelResume.RETRY_IPC;
         a.state = ThreadState.READY;
         kcpu.readyList().enqueueTail(a);
     }
@@ -494,7 +486,7 @@ public final class XpIpc implements FlagLine.Handler {
                 return;
             }
             a.pendingReturn = m;
-            a.kernelResume = RESUME_XP_RETURN;
+            a.kernelResume = KernelResume.XP_RETURN;
             kcpu.makeReady(a);
         }
     }
@@ -607,7 +599,7 @@ public final class XpIpc implements FlagLine.Handler {
      * its send atomically). Owner CPU only.
      */
     boolean receivesAfterXpReturn(Tcb b, Tcb sender) {
-        return (b.state == ThreadState.LOCKED_WAITING || b.kernelResume == RESUME_XP_RETURN)
+        return (b.state == ThreadState.LOCKED_WAITING || b.kernelResume == KernelResume.XP_RETURN)
                 && accepts(mem.loadAcquire(waitWord(b)), sender);
     }
 
@@ -937,19 +929,19 @@ public final class XpIpc implements FlagLine.Handler {
     public void resume(Tcb t) {
         long t0 = kcpu.cpu().clock();
         resumePath(t);
-        if (t.kernelResume == RESUME_NONE) {
+        if (t.kernelResume == KernelResume.NONE) {
             cycles[4] += kcpu.cpu().clock() - t0;
         }
     }
 
     private void resumePath(Tcb t) {
-        int what = t.kernelResume;
-        t.kernelResume = RESUME_NONE;
-        if (what == RESUME_RETRY_IPC) {
+        KernelResume what = t.kernelResume;
+        t.kernelResume = KernelResume.NONE;
+        if (what == KernelResume.RETRY_IPC) {
             ipc.ipc(t);
             return;
         }
-        if (what == XpExchangeRegisters.RESUME_RETRY_EXREGS || what == XpExchangeRegisters.RESUME_EXREGS_RETURN) {
+        if (what == KernelResume.RETRY_EXREGS || what == KernelResume.EXREGS_RETURN) {
             exregs.resume(t, what);
             return;
         }

@@ -1,5 +1,6 @@
 package l4smp.kernel.space;
 
+import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.memory.Mmu;
@@ -478,7 +479,7 @@ public final class SpaceIpc {
         }
         long remaining = f.xferDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.xferDeadline - cpu.clock());
         startFaultIpc(k, t, FaultState.REDO_IPC, remaining, true);
-        if (t.state == ThreadState.READY && !t.inReadyList && t.kernelResume == 0) {
+        if (t.state == ThreadState.READY && !t.inReadyList && t.kernelResume == KernelResume.NONE) {
             k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
             k.setSwitchHint(t);
         }
@@ -580,7 +581,7 @@ public final class SpaceIpc {
         long now = k.cpu().clock();
         long remaining = f.pendingDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.pendingDeadline - now);
         startFaultIpc(k, t, kind, remaining, true);
-        if (t.state == ThreadState.READY && !t.inReadyList && t.kernelResume == 0) {
+        if (t.state == ThreadState.READY && !t.inReadyList && t.kernelResume == KernelResume.NONE) {
             k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
             k.setSwitchHint(t);
         }

@@ -116,9 +116,9 @@ public final class Tcb {
     // ---- cross-processor IPC (local to the thread's CPU unless said) -------------------------
     /** For a proxy thread (8.4): the mailbox it serves; {@code null} for every other thread. */
     public l4smp.kernel.xcpu.Mailbox xpMailbox;
-    /** A kernel path to finish when the dispatcher next picks this thread ({@code RESUME_...}). */
-    public int kernelResume;
-    /** The reply mailbox to consume (with {@code RESUME_XP_RETURN}). */
+    /** A kernel path to finish when the dispatcher next picks this thread ({@link KernelResume}). */
+    public KernelResume kernelResume = KernelResume.NONE;
+    /** The reply mailbox to consume (with {@code KernelResume.XP_RETURN}). */
     public l4smp.kernel.xcpu.Mailbox pendingReturn;
     /**
      * The partner's processor number (1..k) returned by a cross-processor send aborted on
