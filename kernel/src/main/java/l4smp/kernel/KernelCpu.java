@@ -1,5 +1,6 @@
 package l4smp.kernel;
 
+import l4smp.kernel.thread.ThreadHost;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.apic.Interrupt;
 import l4smp.emulator.apic.IoApic;
@@ -26,7 +27,7 @@ import l4smp.kernel.thread.ThreadState;
  * until it traps (a {@code Continuation.yield} of the USER scope), charges the kernel entry and
  * runs the trap's kernel path.
  */
-public final class KernelCpu implements Dispatcher {
+public final class KernelCpu implements Dispatcher, ThreadHost {
 
     private final Kernel kernel;
     private final Cpu cpu;

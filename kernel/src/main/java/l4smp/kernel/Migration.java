@@ -1,5 +1,6 @@
 package l4smp.kernel;
 
+import l4smp.kernel.thread.SyscallArgument;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
@@ -115,7 +116,7 @@ final class Migration {
      * {@code sysArgument}, which {@code L4.schedule} clears on every call; allocated once per
      * call that meets a busy target: a slow path).
      */
-    private static final class BusyRetry {
+    private static final class BusyRetry implements SyscallArgument {
         final long giveUpAt;
 
         BusyRetry(long giveUpAt) {
@@ -124,7 +125,7 @@ final class Migration {
     }
 
     /** One migration operation, owned by its initiating CPU (one in flight per initiator). */
-    static final class Op {
+    static final class Op implements Mailbox.MigrationOperation {
         long line;
         int seq;
         Tcb target;
@@ -213,7 +214,7 @@ final class Migration {
      * The schedule call of {@code x}: {@code sysTo} the target, {@code sysTag} the processor
      * number (1..k, 0 = stay), {@code sysReceiveTimeout} the priority (-1 = unchanged),
      * {@code sysSendTimeout} the timeslice in cycles (<= 0 = unchanged). Result: the target's
-     * old priority in {@code sysResult}, or -1 with the error code.
+     * old priority in {@code sysResultWord}, or -1 with the error code.
      */
     void schedule(Tcb x) {
         x.errorCode = 0;
@@ -301,7 +302,7 @@ final class Migration {
     private void finish(Tcb x, int oldPriority, int error) {
         x.sysArgument = null;
         x.errorCode = error;
-        x.sysResult = Integer.valueOf(oldPriority);
+        x.sysResultWord = oldPriority;
         kcpu.readyList().enqueueHead(x);
         kcpu.setSwitchHint(x);
     }

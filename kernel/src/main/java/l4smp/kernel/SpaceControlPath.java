@@ -2,6 +2,7 @@ package l4smp.kernel;
 
 import l4smp.kernel.space.AddressSpace;
 import l4smp.kernel.space.Spaces;
+import l4smp.kernel.thread.SyscallArgument;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
 
@@ -13,10 +14,13 @@ import l4smp.kernel.thread.ThreadId;
 public final class SpaceControlPath {
 
     /** A thread-control request with a space specifier (NIL: a new space) and a pager. */
-    public record Create(ThreadSpec spec, ThreadId spaceOf, ThreadId pager) { }
+    public record Create(ThreadSpec spec, ThreadId spaceOf, ThreadId pager) implements SyscallArgument { }
 
-    /** The unmap request marker ({@code sysTag} = the X.2 control word; fpages in MR0..). */
-    public static final Object UNMAP = new Object();
+    /** The unmap request ({@code sysTag} = the X.2 control word; fpages in MR0..). */
+    public enum Unmap implements SyscallArgument { REQUEST }
+
+    /** The unmap request marker. */
+    public static final Unmap UNMAP = Unmap.REQUEST;
 
     /** X.2 Unmap control: the flush bit (the caller's own mappings too). */
     public static final int UNMAP_FLUSH = 1 << 6;

@@ -1,5 +1,7 @@
 package l4smp.kernel;
 
+import l4smp.kernel.thread.SyscallArgument;
+
 /** The arguments of thread-control variants, as the trap carries them. */
 public final class ThreadControlRequests {
 
@@ -7,6 +9,6 @@ public final class ThreadControlRequests {
     }
 
     /** Attach the caller as the handler of interrupt line {@code line}. */
-    public record Attach(int line) {
+    public record Attach(int line) implements SyscallArgument {
     }
 }

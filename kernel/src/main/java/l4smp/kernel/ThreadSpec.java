@@ -1,5 +1,7 @@
 package l4smp.kernel;
 
+import l4smp.kernel.thread.SyscallArgument;
+
 import java.util.Objects;
 
 /**
@@ -15,7 +17,8 @@ import java.util.Objects;
  *                 non-daemon thread has ended
  * @param program  its body
  */
-public record ThreadSpec(String name, int cpu, int priority, boolean daemon, UserProgram program) {
+public record ThreadSpec(String name, int cpu, int priority, boolean daemon, UserProgram program)
+        implements SyscallArgument {
 
     public static final int DEFAULT_PRIORITY = 100;
 

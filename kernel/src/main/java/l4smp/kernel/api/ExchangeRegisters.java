@@ -1,5 +1,7 @@
 package l4smp.kernel.api;
 
+import l4smp.kernel.thread.SyscallArgument;
+import l4smp.kernel.thread.SyscallResult;
 import l4smp.kernel.thread.ThreadId;
 
 /**
@@ -35,7 +37,8 @@ public final class ExchangeRegisters {
     }
 
     /** The arguments, as the trap carries them. */
-    public record Request(ThreadId dest, int control, long sp, long ip, long flags, long userHandle, ThreadId pager) {
+    public record Request(ThreadId dest, int control, long sp, long ip, long flags, long userHandle, ThreadId pager)
+            implements SyscallArgument {
     }
 
     /**
@@ -47,7 +50,7 @@ public final class ExchangeRegisters {
      * one IPC exactly one reports it).
      */
     public record Result(ThreadId thread, int errorCode, long sp, long ip, long flags, long userHandle,
-                         ThreadId pager, boolean halted, String state, boolean canceled) {
+                         ThreadId pager, boolean halted, String state, boolean canceled) implements SyscallResult {
         public boolean ok() {
             return !thread.isNil();
         }

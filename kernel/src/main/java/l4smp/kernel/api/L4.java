@@ -555,7 +555,7 @@ public final class L4 {
         self.sysSendTimeout = timeslice;
         self.sysArgument = null;
         KernelTraps.trap(self, Syscall.SCHEDULE);
-        return (Integer) self.sysResult;
+        return self.sysResultWord;
     }
 
     /** Migrates {@code dest} to processor {@code processorNumber} (1..k), keeping its priority. */

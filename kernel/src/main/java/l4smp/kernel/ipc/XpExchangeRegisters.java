@@ -1,5 +1,6 @@
 package l4smp.kernel.ipc;
 
+import l4smp.kernel.thread.SyscallArgument;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
@@ -144,7 +145,7 @@ public final class XpExchangeRegisters {
      * state of the abort it runs (the shared mailbox of 8.4.3: the request and the unwind point
      * to it).
      */
-    public static final class Operation {
+    public static final class Operation implements SyscallArgument, Mailbox.ExregsOperation {
         final Tcb caller;
         final ExchangeRegisters.Request request;
         /** The result (written on the target's CPU, read on the caller's after the reply). */

@@ -808,7 +808,7 @@ public final class XpIpc implements FlagLine.Handler {
      * Sends migration operation {@code op} (sequence {@code seq}) through the claimed mailbox
      * {@code m}: fill, flag, IPI by the latency rule (sent at once: the initiator waits next).
      */
-    public void postMigration(Mailbox m, Object op, int seq) {
+    public void postMigration(Mailbox m, Mailbox.MigrationOperation op, int seq) {
         m.migration = op;
         m.migrationSeq = seq;
         m.sender = null;

@@ -139,9 +139,12 @@ public final class Tcb {
     public ThreadId pager = ThreadId.NIL;
     /** Halted by exchange-registers: not scheduled until resumed. */
     public boolean halted;
-    /** The argument and result of a thread-control or exchange-registers call in progress. */
-    public Object sysArgument;
-    public Object sysResult;
+    /** The argument of a thread-control, space-control or exchange-registers call in progress. */
+    public SyscallArgument sysArgument;
+    /** The result of a thread-control or exchange-registers call. */
+    public SyscallResult sysResult;
+    /** The integer result of a schedule call (the old priority, or -1 with the error code). */
+    public int sysResultWord;
 
     // ---- hardware (interrupt) threads --------------------------------------------------------
     /** The interrupt line this TCB stands for, or -1 for a user thread. */
@@ -181,7 +184,7 @@ public final class Tcb {
      * every trap: a trap may end on another CPU (migration), and nothing looked up before the
      * trap may be used after it.
      */
-    public Object runningOn;
+    public ThreadHost runningOn;
     /** The thread's identity as the current host thread while it runs (created at its first run). */
     public L4ThreadIdentity identity;
     /** What the program threw, if it did. */

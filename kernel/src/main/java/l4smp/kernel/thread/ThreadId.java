@@ -7,7 +7,7 @@ package l4smp.kernel.thread;
  * {@link #NIL} (0) names no thread; {@link #ANY} (all ones) is the open-receive wildcard.
  * Immutable value.
  */
-public final class ThreadId {
+public final class ThreadId implements SyscallResult {
 
     public static final int VERSION_BITS = 14;
     public static final int NUMBER_BITS = 18;

@@ -88,13 +88,21 @@ public final class Mailbox {
     public boolean preCopied;
     public final long[] staged = new long[64];
     /** {@link #OP_MIGRATE}: the migration record (the kernel's), and its sequence number. */
-    public Object migration;
+    public MigrationOperation migration;
     public int migrationSeq;
     /**
      * {@link #OP_EXREGS}, {@link #OP_UNWIND}: the exchange-registers operation record, shared
      * by the request and the unwinds it starts (the "same mailbox" of 8.4.3).
      */
-    public Object exregs;
+    public ExregsOperation exregs;
+
+    /** The kernel's record of a migration operation (8.7.2) that a mailbox carries. */
+    public interface MigrationOperation {
+    }
+
+    /** The kernel's record of a cross-processor exchange-registers operation (8.4.3). */
+    public interface ExregsOperation {
+    }
 
     // ---- the proxy's state (dest only) ---------------------------------------------------------
     public int proxyState;
