@@ -132,13 +132,13 @@ public final class IpcPath {
         t.partner = dest;
         kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
         if (dest.state == ThreadState.WAITING && (dest.receiveFrom.isAny() || dest.receiveFrom.equals(t.id))) {
-            int result = transmit(t, dest);
-            if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+            Transfer result = transmit(t, dest);
+            if (result.faulted()) {
                 kernel.spaces().ipc().suspended(kcpu, t, dest, true);
                 return false;
             }
-            if (result != 0) {
-                fail(t, senderCode(result), IpcError.PHASE_SEND);
+            if (!result.done()) {
+                fail(t, result.senderCode(), IpcError.PHASE_SEND);
                 return false;
             }
             return true;
@@ -231,8 +231,8 @@ public final class IpcPath {
             dequeueSender(t, sender);
             kcpu.wakeups().remove(sender);
             sender.state = ThreadState.READY;
-            int result = transmit(sender, t);
-            if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+            Transfer result = transmit(sender, t);
+            if (result.faulted()) {
                 kernel.spaces().ipc().suspended(kcpu, sender, t, false);
                 return;
             }
@@ -240,8 +240,8 @@ public final class IpcPath {
                 sender.state = ThreadState.WAITING; // an interrupt thread only ever "sends"
                 return;
             }
-            if (result != 0) {
-                fail(sender, senderCode(result), IpcError.PHASE_SEND);
+            if (!result.done()) {
+                fail(sender, result.senderCode(), IpcError.PHASE_SEND);
                 kcpu.makeReady(sender);
                 return;
             }
@@ -277,9 +277,9 @@ public final class IpcPath {
      * registers), and completes the receive of {@code to}. {@code to} was waiting for it, or is
      * the invoker of a receive that found {@code from} polling.
      */
-    private int transmit(Tcb from, Tcb to) {
-        int result = copyMessage(from, to, to.mr);
-        if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+    private Transfer transmit(Tcb from, Tcb to) {
+        Transfer result = copyMessage(from, to, to.mr);
+        if (result.faulted()) {
             return result; // a page fault stopped the long IPC (8.3.2): the caller suspends it
         }
         completeReceive(from, to, from.sysTag, result, false);
@@ -293,7 +293,7 @@ public final class IpcPath {
      * sender copies, experiment D4). Returns 0 or the two error codes. On one CPU the copying
      * partner is immaterial; across CPUs it runs on the receiver's (implementation decision 2).
      */
-    int copyMessage(Tcb from, Tcb to, long[] out) {
+    Transfer copyMessage(Tcb from, Tcb to, long[] out) {
         int tag = from.sysTag;
         int u = MsgTag.untyped(tag);
         int t = MsgTag.typed(tag);
@@ -304,7 +304,7 @@ public final class IpcPath {
             }
         }
         System.arraycopy(from.mr, 1, out, 1, u);
-        return t == 0 ? 0 : transferTyped(from, to, u, t, out);
+        return t == 0 ? Transfer.DONE : transferTyped(from, to, u, t, out);
     }
 
     /**
@@ -312,13 +312,13 @@ public final class IpcPath {
      * copied, with {@code result}): its result tag (with the cross-processor bits when
      * {@code crossed}), sender, error code; {@code to} becomes ready if it was waiting.
      */
-    void completeReceive(Tcb from, Tcb to, int tag, int result, boolean crossed) {
+    void completeReceive(Tcb from, Tcb to, int tag, Transfer result, boolean crossed) {
         boolean wasWaiting = to.state == ThreadState.WAITING;
         if (xp != null) {
             xp.unpublishWait(to);
         }
-        if (result != 0) {
-            fail(to, receiverCode(result), IpcError.PHASE_RECEIVE);
+        if (!result.done()) {
+            fail(to, result.receiverCode(), IpcError.PHASE_RECEIVE);
         } else {
             kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
             to.resultTag = (tag & ~(0xF << 12)) | (crossed ? MsgTag.crossedBits(tag) : 0);
@@ -366,22 +366,22 @@ public final class IpcPath {
      * string buffers, line by line through the accounting layer, bounded by the transfer
      * timeout (the smaller of the sender's send and the receiver's receive transfer timeout);
      * map and grant items are validated against the receiver's window. Returns 0, or the two
-     * error codes ({@code sender | receiver << 8}).
+     * error codes ({@link Transfer}).
      */
-    private int transferTyped(Tcb from, Tcb to, int u, int t, long[] out) {
+    private Transfer transferTyped(Tcb from, Tcb to, int u, int t, long[] out) {
         if (l4smp.kernel.space.SpaceIpc.involves(from, to)) {
             if (out != to.mr) {
                 // The sender-side copy experiment (D4) stages on the sender's CPU: typed items
                 // between spaces are not staged (their faults and mappings belong to the
                 // receiver's CPU, 8.4.2); any non-zero result leaves the copy to the proxy there.
-                return both(IpcError.MESSAGE_OVERFLOW);
+                return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
             }
             // Across address spaces, on the receiver's CPU (the space layer writes to.mr, which
             // is out; cross-processor faults are redone as 8.4.2 says, see SpaceIpc).
             return kernel.spaces().ipc().transferTyped(kcpu, from, to, u, t);
         }
         if ((t & 1) != 0) {
-            return both(IpcError.MESSAGE_OVERFLOW); // an item is two words
+            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // an item is two words
         }
         long xfer = Math.min(from.xferTimeoutSend, to.xferTimeoutReceive);
         long deadline = xfer == Timeout.NEVER ? Long.MAX_VALUE : kcpu.cpu().clock() + xfer;
@@ -395,15 +395,15 @@ public final class IpcPath {
                     if ((to.br[0] & TypedItems.ACCEPT_STRINGS) == 0 || buffer + 1 >= TypedItems.BUFFER_REGISTERS
                             || TypedItems.type(to.br[buffer]) != TypedItems.STRING
                             || TypedItems.stringLength(to.br[buffer]) < length) {
-                        return both(IpcError.MESSAGE_OVERFLOW); // no (big enough) receive buffer
+                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // no (big enough) receive buffer
                     }
                     long target = to.br[buffer + 1];
                     buffer += 2;
                     if (!userRange(w1, length) || !userRange(target, length)) {
-                        return both(IpcError.MESSAGE_OVERFLOW); // outside the (flat) user space
+                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // outside the (flat) user space
                     }
-                    int result = copyString(w1, target, length, deadline);
-                    if (result != 0) {
+                    Transfer result = copyString(w1, target, length, deadline);
+                    if (!result.done()) {
                         return result;
                     }
                     out[i] = (long) length << 10 | TypedItems.STRING;
@@ -411,18 +411,18 @@ public final class IpcPath {
                 }
                 case TypedItems.MAP, TypedItems.GRANT -> {
                     if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(to.br[0] & ~TypedItems.ACCEPT_STRINGS)) {
-                        return both(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
+                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
                     }
                     out[i] = w0;
                     out[i + 1] = w1;
                     counters.increment(cMapItems);
                 }
                 default -> {
-                    return both(IpcError.MESSAGE_OVERFLOW);
+                    return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
                 }
             }
         }
-        return 0;
+        return Transfer.DONE;
     }
 
     /**
@@ -431,7 +431,7 @@ public final class IpcPath {
      * after a read, it expired in the sender's space (the sender is told "in the invoker's
      * space", the receiver "in the partner's"); after a write, the other way round.
      */
-    private int copyString(long source, long target, int length, long deadline) {
+    private Transfer copyString(long source, long target, int length, long deadline) {
         var cpu = kcpu.cpu();
         var memory = cpu.machine().physicalMemory();
         int line = cpu.machine().config().costModel().lineBytes();
@@ -441,33 +441,21 @@ public final class IpcPath {
             chunk = Math.min(chunk, line - (int) ((target + done) % line));
             cpu.touch(source + done, AccessKind.READ);
             if (cpu.clock() > deadline) {
-                return IpcError.XFER_TIMEOUT_INVOKER | IpcError.XFER_TIMEOUT_PARTNER << 8;
+                return Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
             }
             memory.readBytesPlain(source + done, copyBuffer, 0, chunk);
             memory.writeBytesPlain(target + done, copyBuffer, 0, chunk);
             cpu.touch(target + done, AccessKind.WRITE);
             if (cpu.clock() > deadline) {
-                return IpcError.XFER_TIMEOUT_PARTNER | IpcError.XFER_TIMEOUT_INVOKER << 8;
+                return Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER);
             }
             done += chunk;
         }
-        return 0;
+        return Transfer.DONE;
     }
 
     private boolean userRange(long address, int length) {
         return address >= 0 && address + length <= kcpu.cpu().machine().kernelRegion().base();
-    }
-
-    private static int both(int code) {
-        return code | code << 8;
-    }
-
-    static int senderCode(int result) {
-        return result & 0xFF;
-    }
-
-    private static int receiverCode(int result) {
-        return (result >>> 8) & 0xFF;
     }
 
     /**

@@ -293,7 +293,7 @@ public final class XpExchangeRegisters {
         m.sender = null;
         MailboxPool.free(mem, m.address); // XP RETURN: free the mailbox of the request
         op.requestMailbox = null;
-        if (code == XpIpc.RETARGET) {
+        if (code == XpCompletion.RETARGET.word()) {
             // D left its CPU before the request was served, or no mailbox for the unwind: the
             // call runs again (nothing was changed on the target).
             stats[S_RETARGETS]++;
@@ -348,12 +348,12 @@ public final class XpExchangeRegisters {
         }
         kcpu.touchTcb(d, Field.CPU, AccessKind.READ);
         if (d.cpuAcquire() != index) {
-            answerRequest(m, XpIpc.RETARGET); // 8.5: D left while the request was in flight
+            answerRequest(m, XpCompletion.RETARGET.word()); // 8.5: D left while the request was in flight
             return;
         }
         switch (runOnTargetCpu(op, d)) {
             case DONE -> answerRequest(m, 0);
-            case RETRY -> answerRequest(m, XpIpc.RETARGET);
+            case RETRY -> answerRequest(m, XpCompletion.RETARGET.word());
             default -> {
                 // Waits for an abort in flight (its own, or another operation's): the proxy
                 // sleeps, the operation is a passive record (8.4.4).
@@ -470,8 +470,8 @@ public final class XpExchangeRegisters {
             return true;
         }
         if (d.kernelResume == KernelResume.XP_RETURN && d.pendingReturn != null
-                && d.xpCcAcquire() == XpIpc.RETARGET) {
-            d.setXpCcRelease(CANCELED_SEND); // the send would run again: canceled instead
+                && d.xpCcAcquire().retarget()) {
+            d.setXpCcRelease(XpCompletion.error(CANCELED_SEND)); // the send would run again: canceled instead
             return true;
         }
         return false;
@@ -542,14 +542,14 @@ public final class XpExchangeRegisters {
         op.sendMailbox = null;
         if (d.state != ThreadState.DEAD && d.myselfAcquire() != null) {
             kcpu.touchTcb(d, Field.XP_CC, AccessKind.READ);
-            int code = d.xpCcAcquire();
-            if (code == XpIpc.RETARGET) {
+            XpCompletion code = d.xpCcAcquire();
+            if (code.retarget()) {
                 // The receiver migrated before the abort reached it (8.5): the IPC was in
                 // progress when the abort came, so it is canceled instead of run again.
-                d.setXpCcRelease(CANCELED_SEND);
-                code = CANCELED_SEND;
+                code = XpCompletion.error(CANCELED_SEND);
+                d.setXpCcRelease(code);
             }
-            op.canceled |= code == CANCELED_SEND;
+            op.canceled |= code.errorWord() == CANCELED_SEND;
             if (d.pendingReturn != null) {
                 kcpu.makeReady(d); // XP RETURN with its code (KernelResume.XP_RETURN)
             }
@@ -596,7 +596,7 @@ public final class XpExchangeRegisters {
             if (outcome == DONE) {
                 finishOperation(o);
             } else if (o.requestMailbox != null) {
-                answerRequest(o.requestMailbox, XpIpc.RETARGET);
+                answerRequest(o.requestMailbox, XpCompletion.RETARGET.word());
             } else {
                 retryLater(o.caller);
             }
@@ -658,7 +658,7 @@ public final class XpExchangeRegisters {
                 aborted = true;
             }
             if (aborted) {
-                xp.wakeupSender(m2, CANCELED_SEND); // D's reply: canceled in the send phase
+                xp.wakeupSender(m2, XpCompletion.error(CANCELED_SEND)); // D's reply: canceled in the send phase
             }
         }
         u.completion = aborted ? 1 : 0;

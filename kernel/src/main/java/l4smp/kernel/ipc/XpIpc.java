@@ -93,21 +93,6 @@ public final class XpIpc implements FlagLine.Handler {
 
     private static final Logger LOG = LoggerFactory.getLogger(XpIpc.class);
 
-    /**
-     * A proxy's completion code meaning "the receiver left this CPU before the request was
-     * served" (migration, thesis 8.5 races 2 and 3): the sender's CPU runs the IPC again, to the
-     * receiver's new CPU (or locally, if the receiver came to the sender's CPU). Never an IPC
-     * error word (those are non-negative).
-     */
-    public static final int RETARGET = -1;
-
-    /**
-     * A proxy's answer meaning "the copy faulted in your space: redo the fault on your CPU, then
-     * your send" (8.4.2; {@link l4smp.kernel.space.SpaceIpc#xpRedoSenderFault}). Never an IPC
-     * error word.
-     */
-    public static final int REDO_FAULT = -2;
-
     /** Proxy states (the proxy's own, on its CPU). */
     static final int P_IDLE = 0;
     static final int P_HOOKED = 1;
@@ -340,9 +325,9 @@ public final class XpIpc implements FlagLine.Handler {
             mem.storeRelease(waitWord(b), 0);
             unlockTcb(b);
             long c0 = kcpu.cpu().clock();
-            int result = ipc.copyMessage(a, b, m.staged);
+            Transfer result = ipc.copyMessage(a, b, m.staged);
             cycles[3] += kcpu.cpu().clock() - c0;
-            m.preCopied = result == 0;
+            m.preCopied = result.done();
             FlagLine.set(mem, fabric.flagLine(bcpu), m.requestBit);
         } else {
             // trigger mailbox, still under B's lock (see "The TCB lock" above)
@@ -529,7 +514,7 @@ public final class XpIpc implements FlagLine.Handler {
         Tcb a = m.sender;
         Tcb b = kernel.lookup(m.destId); // check again if the destination exists
         if (b == null) {
-            wakeupSender(m, IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND));
+            wakeupSender(m, XpCompletion.error(IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND)));
             return;
         }
         kcpu.touchTcb(b, Field.MYSELF, AccessKind.READ);
@@ -537,7 +522,7 @@ public final class XpIpc implements FlagLine.Handler {
         if (b.cpuAcquire() != index) {
             // The receiver left this CPU while the request was in flight (8.5, race 2): the
             // sender's CPU runs the IPC again, to where the receiver is now.
-            wakeupSender(m, RETARGET);
+            wakeupSender(m, XpCompletion.RETARGET);
             return;
         }
         m.receiver = b;
@@ -548,7 +533,7 @@ public final class XpIpc implements FlagLine.Handler {
             // A redoes a long IPC that a fault in its space suspended (8.4.2): B must still wait for it.
             int dead = kernel.spaces().ipc().xpStaleTransfer(a, b, waits);
             if (dead != 0) {
-                wakeupSender(m, dead);
+                wakeupSender(m, XpCompletion.error(dead));
                 return;
             }
         }
@@ -561,7 +546,7 @@ public final class XpIpc implements FlagLine.Handler {
         boolean receivesSoon = (b == receiving && accepts(b.sysFrom, a)) || receivesAfterXpReturn(b, a);
         long deadline = receivesSoon ? Long.MAX_VALUE : m.deadline;
         if (deadline <= kcpu.cpu().clock()) {
-            wakeupSender(m, IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND));
+            wakeupSender(m, XpCompletion.error(IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND)));
             return;
         }
         // Enqueue the sender (not the proxy) into B's send queue; the proxy polls.
@@ -654,24 +639,24 @@ public final class XpIpc implements FlagLine.Handler {
         Tcb b = m.receiver;
         m.proxyState = P_RUNNING;
         p.state = ThreadState.READY;
-        int result;
+        Transfer result;
         if (m.preCopied) {
             int words = MsgTag.untyped(m.tag) + MsgTag.typed(m.tag);
             System.arraycopy(m.staged, 1, b.mr, 1, words);
-            result = 0;
+            result = Transfer.DONE;
         } else {
             long t0 = kcpu.cpu().clock();
             result = ipc.copyMessage(a, b, b.mr);
             cycles[3] += kcpu.cpu().clock() - t0;
-            if (result == l4smp.kernel.space.SpaceIpc.FAULTED) {
+            if (result.faulted()) {
                 suspendTransfer(m);
                 return;
             }
         }
         ipc.completeReceive(a, b, m.tag, result, true);
         counters.increment(cXp);
-        if (result != 0) {
-            wakeupSender(m, IpcError.word(IpcPath.senderCode(result), IpcError.PHASE_SEND));
+        if (!result.done()) {
+            wakeupSender(m, XpCompletion.error(IpcError.word(result.senderCode(), IpcError.PHASE_SEND)));
             return;
         }
         if (!a.sysFrom.isNil()) {
@@ -679,7 +664,7 @@ public final class XpIpc implements FlagLine.Handler {
             // is woken, so B's reply sees A receptive (see "Transparency").
             mem.storeRelease(waitWord(a), a.sysFrom.raw());
         }
-        wakeupSender(m, 0);
+        wakeupSender(m, XpCompletion.DONE);
     }
 
     /**
@@ -692,27 +677,27 @@ public final class XpIpc implements FlagLine.Handler {
         Tcb a = m.sender;
         Tcb b = m.receiver;
         Tcb p = m.proxy;
-        long deadline = kernel.spaces().ipc().xpSuspended(kcpu, a, b);
-        if (deadline == l4smp.kernel.space.SpaceIpc.SENDER_FAULTED) {
-            wakeupSender(m, REDO_FAULT);
+        if (!kernel.spaces().ipc().xpSuspended(kcpu, a, b)) {
+            wakeupSender(m, XpCompletion.REDO_FAULT);
             return;
         }
+        long deadline = kernel.spaces().ipc().transferDeadline(a);
         unpublishWait(b); // B resolves its fault first: not receptive meanwhile
         pollInSendQueue(m, a, b, p, deadline, true);
     }
 
     /** wakeup sender (8.4.1): completion code, proxy pointer cleared, the mailbox as the reply. */
-    void wakeupSender(Mailbox m, int code) {
+    void wakeupSender(Mailbox m, XpCompletion code) {
         Tcb a = m.sender;
         Tcb p = m.proxy;
         kcpu.touchTcb(a, Field.XP_CC, AccessKind.WRITE);
         a.setXpCcRelease(code);
         kcpu.touchTcb(a, Field.PROXY, AccessKind.WRITE);
         a.setProxyRelease(null);
-        m.completion = code;
+        m.completion = code.word();
         m.receiverProcessor = kernel.processorNumber(index); // 8.2 numbering
         m.op = Mailbox.OP_RETURN;
-        mem.storeRelease(m.address + Mailbox.CODE, code);
+        mem.storeRelease(m.address + Mailbox.CODE, code.word());
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_RETURN);
         m.proxyState = P_IDLE;
         m.receiver = null;
@@ -734,12 +719,12 @@ public final class XpIpc implements FlagLine.Handler {
                 code = kernel.spaces().ipc().xpPollExpired(m.sender, m.receiver); // a suspended long IPC's deadline
             }
         }
-        wakeupSender(m, code);
+        wakeupSender(m, XpCompletion.error(code));
     }
 
     /** Receiver {@code dead} is gone while {@code a}'s proxy polls in its send queue. */
     void receiverGone(Tcb a) {
-        endPolling(a, IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND));
+        endPolling(a, XpCompletion.error(IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND)));
     }
 
     /**
@@ -747,7 +732,7 @@ public final class XpIpc implements FlagLine.Handler {
      * the proxy answers "retarget"; {@code a}'s CPU runs the IPC again, to the new CPU.
      */
     void receiverLeft(Tcb a) {
-        endPolling(a, RETARGET);
+        endPolling(a, XpCompletion.RETARGET);
     }
 
     /**
@@ -774,10 +759,10 @@ public final class XpIpc implements FlagLine.Handler {
         IpcPath.dequeueSender(b, a);
         Tcb p = a.proxyAcquire();
         kcpu.wakeups().remove(p);
-        wakeupSender(p.xpMailbox, code);
+        wakeupSender(p.xpMailbox, XpCompletion.error(code));
     }
 
-    private void endPolling(Tcb a, int code) {
+    private void endPolling(Tcb a, XpCompletion code) {
         Tcb p = a.proxyAcquire();
         if (p == null || p.xpMailbox.dest != index || p.xpMailbox.proxyState != P_POLLING) {
             return;
@@ -949,12 +934,12 @@ public final class XpIpc implements FlagLine.Handler {
         t.pendingReturn = null;
         kcpu.touchTcb(t, Field.XP_CC, AccessKind.READ);
         kcpu.touchTcb(t, Field.MAILBOX_PTRS, AccessKind.WRITE);
-        int code = t.xpCcAcquire();
+        XpCompletion code = t.xpCcAcquire();
         int processor = m.receiverProcessor;
         long deadline = m.deadline;
         m.sender = null;
         MailboxPool.free(mem, m.address); // free and release the mailboxes of the sender's list
-        if (code == REDO_FAULT) {
+        if (code.redoFault()) {
             // 8.4.2: the proxy's copy faulted in t's space: t redoes the fault here, then its send.
             kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
             t.state = ThreadState.READY;
@@ -962,7 +947,7 @@ public final class XpIpc implements FlagLine.Handler {
             kernel.spaces().ipc().xpRedoSenderFault(kcpu, t);
             return;
         }
-        if (code == RETARGET) {
+        if (code.retarget()) {
             // The receiver migrated before the request was served (8.5): the IPC runs again,
             // with what is left of its send timeout (the deadline the mailbox carried).
             keepRemainingSendTimeout(t, deadline);
@@ -972,7 +957,7 @@ public final class XpIpc implements FlagLine.Handler {
             ipc.ipc(t);
             return;
         }
-        ipc.xpSendReturned(t, code, processor);
+        ipc.xpSendReturned(t, code.errorWord(), processor);
     }
 
     /**

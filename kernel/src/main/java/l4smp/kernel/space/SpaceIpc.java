@@ -9,6 +9,7 @@ import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.ipc.IpcError;
+import l4smp.kernel.ipc.Transfer;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
 import l4smp.kernel.ipc.TypedItems;
@@ -81,12 +82,6 @@ import l4smp.kernel.thread.ThreadState;
  */
 public final class SpaceIpc {
 
-    /** transferTyped's result when the transfer stopped at a page fault (IpcPath hook). */
-    public static final int FAULTED = 0x7FFF_0000;
-
-    /** {@link #xpSuspended}'s answer when the sender's space faulted: the sender redoes the fault. */
-    public static final long SENDER_FAULTED = -1;
-
     private final Spaces spaces;
     private final PhysicalMemory memory;
     private final Mmu mmu;
@@ -141,13 +136,13 @@ public final class SpaceIpc {
 
     /**
      * The typed items of {@code from}'s message to {@code to} (IpcPath.transferTyped hook):
-     * 0, the error pair {@code sender | receiver << 8}, or {@link #FAULTED}. Runs on the
+     * done, failed with a code for each side, or {@link Transfer#FAULTED}. Runs on the
      * receiver's CPU. A transfer that a fault suspended resumes at the faulting item and byte;
      * the items before it only have their result words written again.
      */
-    public int transferTyped(KernelCpu k, Tcb from, Tcb to, int u, int t) {
+    public Transfer transferTyped(KernelCpu k, Tcb from, Tcb to, int u, int t) {
         if ((t & 1) != 0) {
-            return both(IpcError.MESSAGE_OVERFLOW);
+            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
         }
         Cpu cpu = k.cpu();
         FaultState fs = from.fault;
@@ -170,14 +165,14 @@ public final class SpaceIpc {
                 fs.xpAbort = false;
                 if (fs.xpAbortCanceled) {
                     fs.xpAbortCanceled = false;
-                    return IpcError.ABORTED | IpcError.ABORTED << 8;
+                    return Transfer.failedBoth(IpcError.ABORTED);
                 }
-                return IpcError.XFER_TIMEOUT_INVOKER | IpcError.XFER_TIMEOUT_PARTNER << 8;
+                return Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
             }
             if (cpu.clock() > deadline) {
                 return fs.faultOnReceiver
-                        ? IpcError.XFER_TIMEOUT_PARTNER | IpcError.XFER_TIMEOUT_INVOKER << 8
-                        : IpcError.XFER_TIMEOUT_INVOKER | IpcError.XFER_TIMEOUT_PARTNER << 8;
+                        ? Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER)
+                        : Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
             }
         } else {
             long xfer = Math.min(from.xferTimeoutSend, to.xferTimeoutReceive);
@@ -194,20 +189,20 @@ public final class SpaceIpc {
                     if ((to.br[0] & TypedItems.ACCEPT_STRINGS) == 0 || buffer + 1 >= TypedItems.BUFFER_REGISTERS
                             || TypedItems.type(to.br[buffer]) != TypedItems.STRING
                             || TypedItems.stringLength(to.br[buffer]) < length) {
-                        return both(IpcError.MESSAGE_OVERFLOW);
+                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
                     }
                     long target = to.br[buffer + 1];
                     if (!before) {
-                        int r = copy(k, from, to, w1, target, length, i == item ? offset : 0, deadline);
-                        if (r == FAULTED) {
+                        Transfer r = copy(k, from, to, w1, target, length, i == item ? offset : 0, deadline);
+                        if (r.faulted()) {
                             FaultState s = state(from);
                             s.xferActive = true;
                             s.xferTo = to;
                             s.xferItem = i;
                             s.xferDeadline = deadline;
-                            return FAULTED; // xferOffset set by copy
+                            return Transfer.FAULTED; // xferOffset set by copy
                         }
-                        if (r != 0) {
+                        if (!r.done()) {
                             return r;
                         }
                     }
@@ -223,7 +218,7 @@ public final class SpaceIpc {
                     }
                     long window = to.br[0] & ~TypedItems.ACCEPT_STRINGS;
                     if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(window) || to.space == null) {
-                        return both(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
+                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
                     }
                     cpu.counters().increment(cpu.counters().names().indexOf(Kernel.C_MAP_ITEMS));
                     if (from.space != null) {
@@ -236,27 +231,27 @@ public final class SpaceIpc {
                     }
                 }
                 default -> {
-                    return both(IpcError.MESSAGE_OVERFLOW);
+                    return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
                 }
             }
         }
-        return 0;
+        return Transfer.DONE;
     }
 
     /**
-     * Copies one string, from byte {@code offset}: 0, an error pair, or {@link #FAULTED} (the
+     * Copies one string, from byte {@code offset}: done, failed, or {@link Transfer#FAULTED} (the
      * faulting thread's {@link FaultState} holds the address and access, the sender's the offset).
      */
-    private int copy(KernelCpu k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline) {
+    private Transfer copy(KernelCpu k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline) {
         Cpu cpu = k.cpu();
         int c = cpu.index();
         AddressSpace src = from.space;
         AddressSpace dst = to.space;
         if (!inUser(src, srcVa, length) || !inUser(dst, dstVa, length)) {
-            return both(IpcError.MESSAGE_OVERFLOW);
+            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
         }
         if (length == offset) {
-            return 0;
+            return Transfer.DONE;
         }
         // Which space is loaded, which one goes through the comm window.
         AddressSpace cur = spaces.loaded(c);
@@ -308,17 +303,17 @@ public final class SpaceIpc {
                 }
                 cpu.touch(sPa, AccessKind.READ);
                 if (cpu.clock() > deadline) {
-                    return IpcError.XFER_TIMEOUT_INVOKER | IpcError.XFER_TIMEOUT_PARTNER << 8;
+                    return Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
                 }
                 memory.readBytesPlain(sPa, buf, 0, chunk);
                 memory.writeBytesPlain(dPa, buf, 0, chunk);
                 cpu.touch(dPa, AccessKind.WRITE);
                 if (cpu.clock() > deadline) {
-                    return IpcError.XFER_TIMEOUT_PARTNER | IpcError.XFER_TIMEOUT_INVOKER << 8;
+                    return Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER);
                 }
                 done += chunk;
             }
-            return 0;
+            return Transfer.DONE;
         } finally {
             if (other != null) {
                 // Unmap the comm window and forget its translations (8.8.2).
@@ -355,7 +350,7 @@ public final class SpaceIpc {
         return spaces.translate(cpu, cur.pageDirectory, (int) at, write);
     }
 
-    private int fault(Tcb sender, Tcb faulter, int va, boolean write, int done) {
+    private Transfer fault(Tcb sender, Tcb faulter, int va, boolean write, int done) {
         FaultState s = state(sender);
         s.xferOffset = done;
         FaultState f = state(faulter);
@@ -363,7 +358,7 @@ public final class SpaceIpc {
         f.write = write;
         f.faultOnReceiver = faulter != sender;
         s.faultOnReceiver = faulter != sender;
-        return FAULTED;
+        return Transfer.FAULTED;
     }
 
     private boolean inUser(AddressSpace s, long va, int length) {
@@ -380,7 +375,7 @@ public final class SpaceIpc {
 
     /**
      * A transfer from {@code sender} to {@code receiver}, both of this CPU, stopped at a page
-     * fault (IpcPath hook, after transmit returned {@link #FAULTED}); {@code senderInvoked}: the
+     * fault (IpcPath hook, after transmit returned {@link Transfer#FAULTED}); {@code senderInvoked}: the
      * sender is the invoker (its send phase found the receiver waiting), else the receiver is
      * (its receive phase found the sender polling). Starts the fault IPC of the faulting partner.
      */
@@ -435,19 +430,20 @@ public final class SpaceIpc {
     /**
      * The copy of the proxy of {@code sender} (of another CPU) into {@code receiver} (of this
      * CPU) stopped at a page fault (XpIpc hook, 8.4.2; see "Cross-processor"). A fault in the
-     * receiver's space: the receiver's fault IPC is pending, and the answer is the transfer
-     * deadline until which the proxy polls again, with the sender at the head of the receiver's
-     * send queue. A fault in the sender's space: the receiver waits for the sender alone until
-     * the deadline, and the answer is {@link #SENDER_FAULTED}: the proxy asks the sender to
-     * redo the fault on its CPU. The receiver is waiting, or the invoker of a receive phase.
+     * receiver's space: the receiver's fault IPC is pending, and the answer is true: the proxy
+     * polls again until the transfer deadline ({@link #transferDeadline}), with the sender at
+     * the head of the receiver's send queue. A fault in the sender's space: the receiver waits
+     * for the sender alone until the deadline, and the answer is false: the proxy asks the
+     * sender to redo the fault on its CPU. The receiver is waiting, or the invoker of a receive
+     * phase.
      */
-    public long xpSuspended(KernelCpu k, Tcb sender, Tcb receiver) {
+    public boolean xpSuspended(KernelCpu k, Tcb sender, Tcb receiver) {
         FaultState s = sender.fault; // written by the copy on this CPU (hand-over, see FaultState)
         k.cpu().counters().increment(spaces.cXferFaults);
         long deadline = s.xferDeadline;
         if (s.faultOnReceiver) {
             receiverFaultLater(k, receiver, sender, deadline);
-            return deadline;
+            return true;
         }
         // B waits for A alone, bounded by the transfer deadline (points 1 and 2 above).
         receiver.state = ThreadState.WAITING;
@@ -457,7 +453,15 @@ public final class SpaceIpc {
         if (deadline != Long.MAX_VALUE) {
             k.wakeups().add(receiver, deadline);
         }
-        return SENDER_FAULTED;
+        return false;
+    }
+
+    /**
+     * The absolute deadline of the suspended transfer of {@code sender} (the smaller transfer
+     * timeout, counted from the transfer's start). Owner CPU of the transfer.
+     */
+    public long transferDeadline(Tcb sender) {
+        return sender.fault.xferDeadline;
     }
 
     /**
@@ -765,7 +769,4 @@ public final class SpaceIpc {
         l4smp.kernel.ipc.SendQueue.dequeue(receiver, sender);
     }
 
-    private static int both(int code) {
-        return code | code << 8;
-    }
 }

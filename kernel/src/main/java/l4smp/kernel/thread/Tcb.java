@@ -3,6 +3,7 @@ package l4smp.kernel.thread;
 import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 import l4smp.kernel.ipc.MsgTag;
+import l4smp.kernel.ipc.XpCompletion;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -34,7 +35,7 @@ public final class Tcb {
             MYSELF = lookup.findVarHandle(Tcb.class, "myself", ThreadId.class);
             CPU = lookup.findVarHandle(Tcb.class, "cpu", int.class);
             PROXY = lookup.findVarHandle(Tcb.class, "proxy", Tcb.class);
-            XP_CC = lookup.findVarHandle(Tcb.class, "xpCc", int.class);
+            XP_CC = lookup.findVarHandle(Tcb.class, "xpCc", XpCompletion.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -51,7 +52,7 @@ public final class Tcb {
      */
     @SuppressWarnings("unused") private Tcb proxy;
     /** Global-modified (8.6, 8.4.1): the completion code of the last cross-processor send. */
-    @SuppressWarnings("unused") private int xpCc;
+    @SuppressWarnings("unused") private XpCompletion xpCc = XpCompletion.DONE;
 
     // ---- identity (immutable) ----------------------------------------------------------------
     public final ThreadId id;
@@ -240,12 +241,12 @@ public final class Tcb {
     }
 
     /** The completion code of the last cross-processor send. Any CPU. */
-    public int xpCcAcquire() {
-        return (int) XP_CC.getAcquire(this);
+    public XpCompletion xpCcAcquire() {
+        return (XpCompletion) XP_CC.getAcquire(this);
     }
 
     /** Writes the completion code (the proxy, on the receiver's CPU, 8.4.1). */
-    public void setXpCcRelease(int code) {
+    public void setXpCcRelease(XpCompletion code) {
         XP_CC.setRelease(this, code);
     }
 
