@@ -133,8 +133,8 @@ public final class Kernel {
             Tcb irq = new Tcb(InterruptThreads.id(line), "irq" + line, 0, 255, true, () -> {
                 throw new IllegalStateException("an interrupt thread never runs");
             });
-            irq.hardwareLine = line;
-            irq.state = ThreadState.WAITING;
+            irq.setHardwareLine(line);
+            irq.setState(ThreadState.WAITING);
             placeInMemory(irq);
             table.setRelease(line, irq);
         }
@@ -226,7 +226,7 @@ public final class Kernel {
         if (t == null) {
             throw new IllegalArgumentException("no thread " + id);
         }
-        t.mcp = mcp;
+        t.setMcp(mcp);
     }
 
     /** Every live user thread (reports and invariant checks; read when the machine stopped). */
@@ -235,7 +235,7 @@ public final class Kernel {
         int n = Math.min(nextNumber.get(), MAX_THREADS);
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = table.getAcquire(i);
-            if (t != null && t.state != ThreadState.DEAD) {
+            if (t != null && t.stateOpaque() != ThreadState.DEAD) {
                 list.add(t);
             }
         }
@@ -258,8 +258,8 @@ public final class Kernel {
                     m.dest, l4smp.kernel.ipc.XpIpc.PROXY_PRIORITY, true, () -> {
                 throw new IllegalStateException("a proxy runs in the kernel only");
             });
-            p.xpMailbox = m;
-            p.state = ThreadState.WAITING;
+            p.setXpMailbox(m);
+            p.setState(ThreadState.WAITING);
             placeInMemory(p);
             m.proxy = p;
         }
@@ -379,7 +379,7 @@ public final class Kernel {
             } catch (MachineStoppedException | CpuStuckException e) {
                 throw e; // the CPU's business, not the thread's
             } catch (Throwable e) {
-                holder[0].failure = e;
+                holder[0].setFailure(e);
             }
         };
         Tcb tcb = new Tcb(id, spec.name(), cpu, spec.priority(), spec.daemon(), body);
@@ -438,15 +438,15 @@ public final class Kernel {
                 int line = region.lineBytes();
                 int localLines = (TcbLayout.GROUPED_LOCAL_BYTES + line - 1) / line;
                 int globalLines = (TcbLayout.TCB_BYTES - TcbLayout.GROUPED_LOCAL_BYTES + line - 1) / line;
-                tcb.kernelAddress = region.allocateLines(localLines, AttributionTags.TCB_LOCAL);
-                tcb.kernelGlobalAddress = region.allocateLines(globalLines, AttributionTags.TCB_GLOBAL)
-                        - TcbLayout.GROUPED_LOCAL_BYTES;
+                tcb.setKernelAddress(region.allocateLines(localLines, AttributionTags.TCB_LOCAL));
+                tcb.setKernelGlobalAddress(region.allocateLines(globalLines, AttributionTags.TCB_GLOBAL)
+                        - TcbLayout.GROUPED_LOCAL_BYTES);
             } else {
-                tcb.kernelAddress = region.allocateBytes(TcbLayout.TCB_BYTES, TCB_NAIVE_TAG);
-                tcb.kernelGlobalAddress = tcb.kernelAddress;
+                tcb.setKernelAddress(region.allocateBytes(TcbLayout.TCB_BYTES, TCB_NAIVE_TAG));
+                tcb.setKernelGlobalAddress(tcb.kernelAddress());
             }
-            tcb.utcbAddress = region.allocateBytes(4L * l4smp.kernel.ipc.MsgTag.MESSAGE_REGISTERS,
-                    AttributionTags.USER_PAGE);
+            tcb.setUtcbAddress(region.allocateBytes(4L * l4smp.kernel.ipc.MsgTag.MESSAGE_REGISTERS,
+                    AttributionTags.USER_PAGE));
             return true;
         } catch (IllegalStateException | IllegalArgumentException full) {
             LOG.warn("kernel memory exhausted creating {}: {}", tcb, full.getMessage());
@@ -489,21 +489,21 @@ public final class Kernel {
 
     /** A thread's program returned or threw, or the thread was deleted. Owner CPU of {@code t}. */
     void threadEnded(KernelCpu kcpu, Tcb t) {
-        if (t.state == ThreadState.DEAD) {
+        if (t.state() == ThreadState.DEAD) {
             return;
         }
-        t.state = ThreadState.DEAD;
+        t.setState(ThreadState.DEAD);
         t.setMyselfRelease(null);
         kcpu.readyList().remove(t);
         kcpu.wakeups().remove(t);
-        boolean threw = t.failure != null;
+        boolean threw = t.failure() != null;
         kcpu.cpu().log().record(kcpu.index(), Syscall.EV_THREAD_END, kcpu.cpu().clock(), t.id.number(), threw ? 1 : 0);
         if (threw) {
             kcpu.cpu().counters().increment(kcpu.cpu().counters().names().indexOf(C_THREAD_FAILURES));
-            String report = "user thread " + t + " on CPU " + kcpu.index() + " threw " + t.failure
+            String report = "user thread " + t + " on CPU " + kcpu.index() + " threw " + t.failure()
                     + "; the thread is stopped, the machine runs on";
             failures.add(report);
-            LOG.error("{}", report, t.failure);
+            LOG.error("{}", report, t.failure());
         }
         kcpu.ipcThreadGone(t, threadsOn(kcpu.index()));
         notifyRemoteWaiters(kcpu, t);
@@ -539,7 +539,7 @@ public final class Kernel {
         int n = Math.min(nextNumber.get(), MAX_THREADS);
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb w = table.getAcquire(i);
-            if (w == null || w == dead || w.state == ThreadState.DEAD) {
+            if (w == null || w == dead || w.stateOpaque() == ThreadState.DEAD) {
                 continue;
             }
             int home = w.cpuAcquire();
@@ -562,7 +562,7 @@ public final class Kernel {
         int n = Math.min(nextNumber.get(), MAX_THREADS);
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = table.getAcquire(i);
-            if (t != null && t.state != ThreadState.DEAD && t.cpuAcquire() == cpu) {
+            if (t != null && t.stateOpaque() != ThreadState.DEAD && t.cpuAcquire() == cpu) {
                 list.add(t);
             }
         }
@@ -601,16 +601,16 @@ public final class Kernel {
         int n = Math.min(nextNumber.get(), MAX_THREADS);
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = table.getAcquire(i);
-            if (t == null || t.state == ThreadState.DEAD) {
+            if (t == null || t.stateOpaque() == ThreadState.DEAD) {
                 continue;
             }
-            sb.append(t).append(" on CPU ").append(t.cpuAcquire()).append(": ").append(t.state);
-            if (t.state == ThreadState.WAITING) {
-                sb.append(" (receive from ").append(t.receiveFrom.isAny() ? "any" : describe(t.receiveFrom)).append(')');
-            } else if (t.state == ThreadState.POLLING) {
-                sb.append(" (send to ").append(t.partner).append(')');
-            } else if (t.state == ThreadState.LOCKED_WAITING) {
-                sb.append(" (cross-processor send to ").append(t.partner).append(" via ").append(t.proxyAcquire()).append(')');
+            sb.append(t).append(" on CPU ").append(t.cpuAcquire()).append(": ").append(t.stateOpaque());
+            if (t.stateOpaque() == ThreadState.WAITING) {
+                sb.append(" (receive from ").append(t.receiveFrom().isAny() ? "any" : describe(t.receiveFrom())).append(')');
+            } else if (t.stateOpaque() == ThreadState.POLLING) {
+                sb.append(" (send to ").append(t.partner()).append(')');
+            } else if (t.stateOpaque() == ThreadState.LOCKED_WAITING) {
+                sb.append(" (cross-processor send to ").append(t.partner()).append(" via ").append(t.proxyAcquire()).append(')');
             }
             sb.append(t.daemon ? " [daemon]" : "").append("; ");
         }

@@ -184,26 +184,26 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             cpu.apic().setTaskPriorityOpaque(-1);
             return 0;
         }
-        if (next.kernelResume == KernelResume.RETRY_SCHEDULE) {
+        if (next.kernelResume() == KernelResume.RETRY_SCHEDULE) {
             // A schedule call whose target was busy (8.5): it runs again -- after a mailbox check
             // (a kernel exit's), or the cross-processor operation it waits for could never end.
             xp.publishNextCheck(cpu.clock());
-            if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > next.priority || xp.hasPendingMigrations())) {
+            if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > next.priority() || xp.hasPendingMigrations())) {
                 ready.enqueueHead(next);
                 return 1;
             }
             switchTo(next);
-            next.kernelResume = KernelResume.NONE;
+            next.setKernelResume(KernelResume.NONE);
             kernelPath = next;
             migration.schedule(next);
             kernelPath = null;
             return 1;
         }
-        if (next.xpMailbox != null || next.kernelResume != KernelResume.NONE) {
+        if (next.xpMailbox() != null || next.kernelResume() != KernelResume.NONE) {
             // A proxy (a kernel thread), or a thread with the rest of an IPC to finish in the
             // kernel (8.4.1 XP RETURN): no exit to user mode here.
             switchTo(next);
-            if (next.xpMailbox != null) {
+            if (next.xpMailbox() != null) {
                 xp.runProxy(next);
             } else {
                 kernelPath = next;
@@ -228,9 +228,9 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         Tcb hint = switchHint;
         if (hint != null) {
             switchHint = null;
-            if (hint.state == ThreadState.READY && !hint.halted && hint.cpuPlain() == index
-                    && hint.priority >= ready.highestNonEmpty()) {
-                if (hint.inReadyList) {
+            if (hint.state() == ThreadState.READY && !hint.halted() && hint.cpuPlain() == index
+                    && hint.priority() >= ready.highestNonEmpty()) {
+                if (hint.inReadyList()) {
                     touchTcb(hint, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
                     ready.remove(hint);
                 }
@@ -255,15 +255,15 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
             // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
             xp.publishNextCheck(due);
-            if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > t.priority || xp.hasPendingMigrations())) {
+            if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > t.priority() || xp.hasPendingMigrations())) {
                 ready.enqueueHead(t);
                 return;
             }
         }
         switchTo(t);
         current = t;
-        if (t.remainingTimeslice <= 0) {
-            t.remainingTimeslice = t.timeslice > 0 ? t.timeslice : timesliceCycles;
+        if (t.remainingTimeslice() <= 0) {
+            t.setRemainingTimeslice(t.timeslice() > 0 ? t.timeslice() : timesliceCycles);
         }
         cpu.advance(exitCycles);
         deadline = due;
@@ -273,11 +273,11 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             current = null;
             return;
         }
-        t.runningOn = this; // read by t's own code after each trap (it may resume elsewhere)
-        if (t.identity == null) {
-            t.identity = new l4smp.kernel.thread.L4ThreadIdentity(t); // first run: setup cost, once
+        t.setRunningOn(this); // read by t's own code after each trap (it may resume elsewhere)
+        if (t.identity() == null) {
+            t.setIdentity(new l4smp.kernel.thread.L4ThreadIdentity(t)); // first run: setup cost, once
         }
-        cpu.runGuest(t.continuation, t.identity);
+        cpu.runGuest(t.continuation, t.identity());
         current = null;
         if (xp != null) {
             xp.publishNextCheck(cpu.clock()); // in the kernel again
@@ -288,7 +288,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         }
         cpu.advance(entryCycles);
         counters.increment(cTraps);
-        cpu.log().record(index, Syscall.EV_TRAP, cpu.clock(), t.id.number(), t.trap);
+        cpu.log().record(index, Syscall.EV_TRAP, cpu.clock(), t.id.number(), t.trap());
         kernelPath = t;
         try {
             kernelPath(t);
@@ -298,7 +298,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     }
 
     private void kernelPath(Tcb t) {
-        switch (t.trap) {
+        switch (t.trap()) {
             case Syscall.SCHEDULE -> migration.schedule(t);
             case Syscall.IPC -> ipc.ipc(t);
             case Syscall.THREAD_SWITCH -> threadSwitch(t);
@@ -312,7 +312,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             case Syscall.EXCHANGE_REGISTERS -> threadControl.exchangeRegisters(t);
             case Syscall.SPACE_CONTROL -> SpaceControlPath.spaceControl(kernel, this, t);
             case Syscall.PAGE_FAULT -> SpaceControlPath.pageFault(kernel, this, t);
-            default -> throw new IllegalStateException("thread " + t + " trapped with unknown trap " + t.trap);
+            default -> throw new IllegalStateException("thread " + t + " trapped with unknown trap " + t.trap());
         }
     }
 
@@ -320,7 +320,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     private void switchTo(Tcb t) {
         if (t != lastRun) {
             // The thread switch: save the old stack pointer, load the new one and its state.
-            if (lastRun != null && lastRun.state != ThreadState.DEAD) {
+            if (lastRun != null && lastRun.state() != ThreadState.DEAD) {
                 touchTcb(lastRun, TcbLayout.Field.STACK, AccessKind.WRITE);
             }
             touchTcb(t, TcbLayout.Field.STACK, AccessKind.READ);
@@ -330,7 +330,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
                 // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).
                 counters.increment(cFpuSavesAvoided);
             }
-            cpu.apic().setTaskPriorityOpaque(t.priority);
+            cpu.apic().setTaskPriorityOpaque(t.priority());
             counters.increment(cSwitches);
             cpu.log().record(index, Syscall.EV_SWITCH, cpu.clock(), lastRun == null ? -1 : lastRun.id.number(), t.id.number());
             lastRun = t;
@@ -338,14 +338,14 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     }
 
     private void threadSwitch(Tcb t) {
-        Tcb to = kernel.lookup(t.sysTo);
+        Tcb to = kernel.lookup(t.sysTo());
         // Section 7: a thread on another CPU acts as nil (the dispatcher's choice).
-        if (to != null && to != t && to.cpuAcquire() == index && to.state == ThreadState.READY) {
+        if (to != null && to != t && to.cpuAcquire() == index && to.state() == ThreadState.READY) {
             // Donate the rest of our timeslice: the target runs on it; we start a fresh one later.
-            to.remainingTimeslice = Math.max(t.remainingTimeslice, 1);
+            to.setRemainingTimeslice(Math.max(t.remainingTimeslice(), 1));
             switchHint = to;
         }
-        t.remainingTimeslice = 0;
+        t.setRemainingTimeslice(0);
         ready.enqueueTail(t);
     }
 
@@ -359,15 +359,15 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         if (now >= nextTick) {
             long ticks = (now - nextTick) / tickCycles + 1;
             nextTick += ticks * tickCycles;
-            t.remainingTimeslice -= ticks * tickCycles;
+            t.setRemainingTimeslice(t.remainingTimeslice() - ticks * tickCycles);
             counters.add(cTicks, ticks);
-            cpu.log().record(index, Syscall.EV_TICK, now, t.id.number(), t.remainingTimeslice);
+            cpu.log().record(index, Syscall.EV_TICK, now, t.id.number(), t.remainingTimeslice());
         }
         fireTimeouts();
         if (!devices.isEmpty()) {
             fireDevices();
         }
-        if (t.remainingTimeslice <= 0) {
+        if (t.remainingTimeslice() <= 0) {
             counters.increment(cTimesliceEnds);
             ready.enqueueTail(t);
         } else {
@@ -399,7 +399,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * continuation of {@code self}.
      */
     public static KernelCpu of(Tcb self) {
-        return (KernelCpu) self.runningOn;
+        return (KernelCpu) self.runningOn();
     }
 
     /** The cycle at which the running thread must next trap (tick or timeout). */
@@ -458,7 +458,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      */
     private void deviceInterrupt(int line, Interrupt interrupt) {
         Tcb irq = kernel.lookup(InterruptThreads.id(line));
-        Tcb handler = irq == null ? null : kernel.lookup(irq.pager);
+        Tcb handler = irq == null ? null : kernel.lookup(irq.pager());
         if (handler == null) {
             counters.increment(cSpurious);
             return;
@@ -510,7 +510,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * thesis 2.4); otherwise nothing happens.
      */
     public void useFpu(Tcb self) {
-        self.fpuUsed = true;
+        self.setFpuUsed(true);
         if (fpuOwner != self) {
             // The FPU is "secured" (TS set) for everyone but its owner: the access faults into
             // the kernel, which switches the state and returns.
@@ -544,7 +544,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * saved lazily: C would run it without telling B), and no switch hint names it.
      */
     void detachForMigration(Tcb t, boolean leaving) {
-        if (t.inReadyList) {
+        if (t.inReadyList()) {
             touchReadyList(AccessKind.WRITE);
             touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
             ready.remove(t);
@@ -568,10 +568,10 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
 
     /** Part C of a migration: {@code t} enters this CPU's ready list if it is ready. */
     void attachAfterMigration(Tcb t) {
-        if (t.state == ThreadState.WAITING) {
+        if (t.state() == ThreadState.WAITING) {
             partnerGoneCheck = true; // its partner may have ended while the IPI went to its old CPU
         }
-        if (t.state == ThreadState.READY && !t.halted) {
+        if (t.state() == ThreadState.READY && !t.halted()) {
             touchReadyList(AccessKind.WRITE);
             touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
             ready.enqueueTail(t);
@@ -626,9 +626,8 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
 
     /** Makes {@code t} ready at the tail of its priority. */
     public void makeReady(Tcb t) {
-        touchTcb(t, TcbLayout.Field.STATE, AccessKind.WRITE);
-        t.state = ThreadState.READY;
-        if (!t.inReadyList) {
+        writeState(t, ThreadState.READY);
+        if (!t.inReadyList()) {
             touchReadyList(AccessKind.WRITE);
             touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
         }
@@ -645,7 +644,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             return; // accounting off: nothing to charge, and no interleaving point either
         }
         int offset = layout.offset(f);
-        long pa = (offset < TcbLayout.GROUPED_LOCAL_BYTES ? t.kernelAddress : t.kernelGlobalAddress) + offset;
+        long pa = (offset < TcbLayout.GROUPED_LOCAL_BYTES ? t.kernelAddress() : t.kernelGlobalAddress()) + offset;
         if (t.cpuPlain() == index) {
             cpu.touchOwn(pa, kind);
         } else {
@@ -653,12 +652,29 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         }
     }
 
+    /**
+     * Writes {@code t}'s thread state and charges the write of its STATE word (8.6, line 0):
+     * one call, so that a state change the thesis's kernel makes in memory is never left
+     * uncharged. A state change without a charge of its own ({@link Tcb#setState}) is one whose
+     * word the same path has just charged, or one the thesis's kernel does not make.
+     */
+    public void writeState(Tcb t, ThreadState s) {
+        touchTcb(t, TcbLayout.Field.STATE, AccessKind.WRITE);
+        t.setState(s);
+    }
+
+    /** Writes {@code t}'s partner and charges the write of its PARTNER word (8.6, line 4). */
+    public void writePartner(Tcb t, Tcb partner) {
+        touchTcb(t, TcbLayout.Field.PARTNER, AccessKind.WRITE);
+        t.setPartner(partner);
+    }
+
     /** Charges an access to message register {@code i} in {@code t}'s UTCB. */
     public void touchMr(Tcb t, int i, AccessKind kind) {
         if (!accounting) {
             return;
         }
-        long pa = t.utcbAddress + 4L * i;
+        long pa = t.utcbAddress() + 4L * i;
         if (t.cpuPlain() == index) {
             cpu.touchOwn(pa, kind);
         } else {
@@ -694,8 +710,8 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      */
     private void failWaitsForGonePartners() {
         for (Tcb t : kernel.threadsOnCpu(index)) {
-            if (t.state == ThreadState.WAITING && !t.receiveFrom.isNil() && !t.receiveFrom.isAny()
-                    && kernel.lookup(t.receiveFrom) == null) {
+            if (t.state() == ThreadState.WAITING && !t.receiveFrom().isNil() && !t.receiveFrom().isAny()
+                    && kernel.lookup(t.receiveFrom()) == null) {
                 ipc.partnerGone(t);
             }
         }
@@ -708,9 +724,9 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
 
     /** Admits a new thread (setup, or a thread-control call on this CPU). */
     void admit(Tcb t) {
-        t.timeslice = timesliceCycles;
-        t.remainingTimeslice = timesliceCycles;
-        t.state = ThreadState.READY;
+        t.setTimeslice(timesliceCycles);
+        t.setRemainingTimeslice(timesliceCycles);
+        t.setState(ThreadState.READY);
         ready.enqueueTail(t);
     }
 

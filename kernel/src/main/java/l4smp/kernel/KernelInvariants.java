@@ -46,33 +46,33 @@ public final class KernelInvariants {
             if (readyTotal > 1) {
                 bad.add(t + " is linked " + readyTotal + " times in ready lists");
             }
-            if ((readyTotal == 1) != t.inReadyList) {
-                bad.add(t + ": inReadyList " + t.inReadyList + " but linked " + readyTotal + " times");
+            if ((readyTotal == 1) != t.inReadyList()) {
+                bad.add(t + ": inReadyList " + t.inReadyList() + " but linked " + readyTotal + " times");
             }
             if (wakeupTotal > 1) {
                 bad.add(t + " is " + wakeupTotal + " times in wakeup queues");
             }
-            if ((wakeupTotal == 1) != (t.wakeupIndex >= 0)) {
-                bad.add(t + ": wakeup index " + t.wakeupIndex + " but queued " + wakeupTotal + " times");
+            if ((wakeupTotal == 1) != (t.wakeupIndex() >= 0)) {
+                bad.add(t + ": wakeup index " + t.wakeupIndex() + " but queued " + wakeupTotal + " times");
             }
-            if (t.state == ThreadState.READY && !t.halted && t.kernelResume == KernelResume.NONE && !t.inReadyList
+            if (t.state() == ThreadState.READY && !t.halted() && t.kernelResume() == KernelResume.NONE && !t.inReadyList()
                     && t.continuation.isDone() == false && readyTotal == 0 && !runningOrHinted(kernel, t)) {
                 bad.add(t + " is ready on CPU " + home + " but in no ready list (lost)");
             }
             // A halted thread may be dropped from the ready list with its kernel path pending
             // (an XP reply that came while it was halted): resume lists it again.
-            if (t.kernelResume != KernelResume.NONE && t.state == ThreadState.READY && !t.halted && !t.inReadyList
+            if (t.kernelResume() != KernelResume.NONE && t.state() == ThreadState.READY && !t.halted() && !t.inReadyList()
                     && !runningOrHinted(kernel, t)) {
                 bad.add(t + " has a kernel path to finish but is in no ready list (lost)");
             }
             int queued = 0;
             for (Tcb r : threads) {
                 int guard = 0;
-                for (Tcb s = r.sendQueueHead; s != null && guard <= threads.size(); s = s.sendNext, guard++) {
+                for (Tcb s = r.sendQueueHead(); s != null && guard <= threads.size(); s = s.sendNext(), guard++) {
                     if (s == t) {
                         queued++;
-                        if (t.partner != r) {
-                            bad.add(t + " is in the send queue of " + r + " but sends to " + t.partner);
+                        if (t.partner() != r) {
+                            bad.add(t + " is in the send queue of " + r + " but sends to " + t.partner());
                         }
                     }
                 }
@@ -80,8 +80,8 @@ public final class KernelInvariants {
             if (queued > 1) {
                 bad.add(t + " is in " + queued + " send-queue places");
             }
-            if ((queued == 1) != t.inSendQueue) {
-                bad.add(t + ": inSendQueue " + t.inSendQueue + " but queued " + queued + " times");
+            if ((queued == 1) != t.inSendQueue()) {
+                bad.add(t + ": inSendQueue " + t.inSendQueue() + " but queued " + queued + " times");
             }
         }
         return bad;

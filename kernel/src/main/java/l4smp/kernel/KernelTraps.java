@@ -11,7 +11,7 @@ public final class KernelTraps {
 
     /** Enters the kernel with {@code trap}. Runs inside the user continuation of {@code self}. */
     public static void trap(Tcb self, int trap) {
-        self.trap = trap;
+        self.setTrap(trap);
         Continuation.yield(Tcb.USER_SCOPE);
     }
 }

@@ -217,15 +217,15 @@ final class Migration {
      * old priority in {@code sysResultWord}, or -1 with the error code.
      */
     void schedule(Tcb x) {
-        x.errorCode = 0;
+        x.setErrorCode(0);
         if (op.line == 0) {
             op.line = kernel.migrationLine(index);
         }
-        Tcb t1 = kernel.lookup(x.sysTo);
-        int processor = x.sysTag;
-        int priority = (int) x.sysReceiveTimeout;
-        long timeslice = x.sysSendTimeout;
-        if (t1 == null || t1.hardwareLine >= 0) {
+        Tcb t1 = kernel.lookup(x.sysTo());
+        int processor = x.sysTag();
+        int priority = (int) x.sysReceiveTimeout();
+        long timeslice = x.sysSendTimeout();
+        if (t1 == null || t1.hardwareLine() >= 0) {
             finish(x, -1, E_UNAVAILABLE);
             return;
         }
@@ -236,18 +236,18 @@ final class Migration {
             finish(x, -1, E_INVALID);
             return;
         }
-        if (priority > x.mcp) {
+        if (priority > x.mcp()) {
             finish(x, -1, E_NO_PRIVILEGE);
             return;
         }
         if (t1 == x) {
             // Implementation decision 4: no thread migrates itself; the request is ignored (the
             // priority and timeslice still apply: x is in its kernel path, in no list).
-            if (x.priority > x.mcp) {
+            if (x.priority() > x.mcp()) {
                 finish(x, -1, E_NO_PRIVILEGE);
                 return;
             }
-            int old = x.priority;
+            int old = x.priority();
             apply(x, priority, timeslice);
             finish(x, old, 0);
             return;
@@ -260,7 +260,7 @@ final class Migration {
                 unlockAll(index, b, c); // moved by another migration meanwhile: again
                 continue;
             }
-            int status = run(t1, b, c, priority, timeslice, x.mcp);
+            int status = run(t1, b, c, priority, timeslice, x.mcp());
             unlockAll(index, b, c);
             switch (status) {
                 case ST_OK -> finish(x, op.oldPriority, 0);
@@ -269,9 +269,9 @@ final class Migration {
                 default -> {
                     // 8.5: delay the request (t1 is in a cross-processor operation): call again,
                     // within a bound (the thesis leaves open how long a migration may be delayed).
-                    if (!(x.sysArgument instanceof BusyRetry)) {
-                        x.sysArgument = new BusyRetry(cpu.clock() + BUSY_LIMIT_CYCLES);
-                    } else if (cpu.clock() - ((BusyRetry) x.sysArgument).giveUpAt >= 0) {
+                    if (!(x.sysArgument() instanceof BusyRetry)) {
+                        x.setSysArgument(new BusyRetry(cpu.clock() + BUSY_LIMIT_CYCLES));
+                    } else if (cpu.clock() - ((BusyRetry) x.sysArgument()).giveUpAt >= 0) {
                         busyTooLong(x, t1);
                         return;
                     }
@@ -279,9 +279,8 @@ final class Migration {
                     // dispatcher runs the call again): a busy retry at the caller's priority
                     // would starve the lower-priority threads of its CPU, among them the very
                     // partner whose IPC keeps t1 busy (a server the caller moved here).
-                    x.kernelResume = KernelResume.RETRY_SCHEDULE;
-                    kcpu.touchTcb(x, Field.STATE, AccessKind.WRITE);
-                    x.state = ThreadState.WAITING;
+                    x.setKernelResume(KernelResume.RETRY_SCHEDULE);
+                    kcpu.writeState(x, ThreadState.WAITING);
                     kcpu.touchTcb(x, Field.WAKEUP_LINKS, AccessKind.WRITE);
                     kcpu.wakeups().add(x, cpu.clock() + BUSY_BACKOFF_CYCLES);
                 }
@@ -300,20 +299,20 @@ final class Migration {
     }
 
     private void finish(Tcb x, int oldPriority, int error) {
-        x.sysArgument = null;
-        x.errorCode = error;
-        x.sysResultWord = oldPriority;
+        x.setSysArgument(null);
+        x.setErrorCode(error);
+        x.setSysResultWord(oldPriority);
         kcpu.readyList().enqueueHead(x);
         kcpu.setSwitchHint(x);
     }
 
     private static void apply(Tcb t, int priority, long timeslice) {
         if (priority >= 0) {
-            t.priority = priority;
+            t.setPriority(priority);
         }
         if (timeslice > 0) {
-            t.timeslice = timeslice;
-            t.remainingTimeslice = Math.min(t.remainingTimeslice, timeslice);
+            t.setTimeslice(timeslice);
+            t.setRemainingTimeslice(Math.min(t.remainingTimeslice(), timeslice));
         }
     }
 
@@ -365,7 +364,7 @@ final class Migration {
             return status;
         }
         // Exchange the timeslice and priority: t1 is in no list of B, and B waits at =2.
-        o.oldPriority = t1.priority;
+        o.oldPriority = t1.priority();
         kcpu.touchTcb(t1, Field.STATE, AccessKind.WRITE);
         apply(t1, priority, timeslice);
         if (toC != null) {
@@ -507,31 +506,31 @@ final class Migration {
     private int detach(Op o) {
         Tcb t = o.target;
         kcpu.touchTcb(t, Field.STATE, AccessKind.READ);
-        if (t.myselfAcquire() == null || t.state == ThreadState.DEAD) {
+        if (t.myselfAcquire() == null || t.state() == ThreadState.DEAD) {
             return ST_GONE;
         }
         if (t.cpuPlain() != index) {
             return ST_BUSY; // cannot happen with the locks held; the initiator tries again
         }
-        if (t.priority > o.callerMcp) {
+        if (t.priority() > o.callerMcp) {
             return ST_REFUSED; // X.2: the target's priority exceeds the caller's MCP
         }
         if (t == kcpu.kernelPathThread() || t == kcpu.current()
-                || t.state == ThreadState.LOCKED_WAITING || t.kernelResume == KernelResume.XP_RETURN
-                || t.pendingReturn != null || t.proxyAcquire() != null
-                || (t.fault != null && t.fault.kind() != l4smp.kernel.space.FaultState.NONE)) {
+                || t.state() == ThreadState.LOCKED_WAITING || t.kernelResume() == KernelResume.XP_RETURN
+                || t.pendingReturn() != null || t.proxyAcquire() != null
+                || (t.fault() != null && t.fault().kind() != l4smp.kernel.space.FaultState.NONE)) {
             return ST_BUSY;
         }
-        for (Tcb s = t.sendQueueHead; s != null; s = s.sendNext) {
-            if (s.hardwareLine >= 0) {
+        for (Tcb s = t.sendQueueHead(); s != null; s = s.sendNext()) {
+            if (s.hardwareLine() >= 0) {
                 return ST_BUSY; // an interrupt in delivery: its thread stays with the handler's CPU
             }
         }
         kcpu.detachForMigration(t, o.c != index);
         if (o.c != index) {
             kcpu.ipcPath().migrateOut(t);
-            if (t.wakeupIndex >= 0) {
-                o.wakeupTime = t.wakeupTime; // 8.7.3: the absolute time, kept on C
+            if (t.wakeupIndex() >= 0) {
+                o.wakeupTime = t.wakeupTime(); // 8.7.3: the absolute time, kept on C
                 kcpu.wakeups().remove(t);
             }
         }

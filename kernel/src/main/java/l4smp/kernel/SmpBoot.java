@@ -324,9 +324,9 @@ public final class SmpBoot {
                 if (l < k) {
                     t.setCpuRelease(physicalOf[l]);
                 } else {
-                    t.failure = new IllegalStateException("thread " + t + " was created for processor index " + l
+                    t.setFailure(new IllegalStateException("thread " + t + " was created for processor index " + l
                             + " (processor number " + (l + 1) + "), but only " + k + " processors came up (0.." + (k - 1)
-                            + "); masked physical CPUs: " + maskedCpus());
+                            + "); masked physical CPUs: " + maskedCpus()));
                     kernel.threadEnded(bsp, t);
                 }
             }

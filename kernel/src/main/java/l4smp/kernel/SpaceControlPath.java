@@ -31,39 +31,39 @@ public final class SpaceControlPath {
     /** The SPACE_CONTROL trap of {@code t}. */
     static void spaceControl(Kernel kernel, KernelCpu k, Tcb t) {
         Spaces spaces = kernel.spaces();
-        t.errorCode = 0;
-        if (t.sysArgument == UNMAP) {
-            t.sysArgument = null;
-            int control = t.sysTag;
+        t.setErrorCode(0);
+        if (t.sysArgument() == UNMAP) {
+            t.setSysArgument(null);
+            int control = t.sysTag();
             int count = (control & 0x3F) + 1;
-            AddressSpace s = t.space;
+            AddressSpace s = t.space();
             for (int i = 0; i < count; i++) {
                 if (s != null) {
                     t.mr[i] = spaces.unmap(k.cpu(), s, t.mr[i], (control & UNMAP_FLUSH) != 0);
                 }
             }
-        } else if (t.sysArgument instanceof Create c) {
-            t.sysArgument = null;
+        } else if (t.sysArgument() instanceof Create c) {
+            t.setSysArgument(null);
             AddressSpace space;
             if (c.spaceOf().isNil()) {
                 space = spaces.createSpace(c.spec().name());
             } else {
                 Tcb other = kernel.lookup(c.spaceOf());
-                space = other == null ? null : other.space;
+                space = other == null ? null : other.space();
             }
             if (space == null) {
-                t.errorCode = ThreadControlPath.UNAVAILABLE_THREAD; // stale id, or a thread without a space
-                t.sysResult = ThreadId.NIL;
+                t.setErrorCode(ThreadControlPath.UNAVAILABLE_THREAD); // stale id, or a thread without a space
+                t.setSysResult(ThreadId.NIL);
             } else {
                 Tcb created = kernel.newTcb(c.spec(), k.index());
                 if (created == null) {
-                    t.errorCode = ThreadControlPath.OUT_OF_MEMORY;
-                    t.sysResult = ThreadId.NIL;
+                    t.setErrorCode(ThreadControlPath.OUT_OF_MEMORY);
+                    t.setSysResult(ThreadId.NIL);
                 } else {
-                    created.space = space;
-                    created.pager = c.pager() == null ? ThreadId.NIL : c.pager();
+                    created.setSpace(space);
+                    created.setPager(c.pager() == null ? ThreadId.NIL : c.pager());
                     k.admit(created);
-                    t.sysResult = created.id;
+                    t.setSysResult(created.id);
                 }
             }
         }
@@ -74,7 +74,7 @@ public final class SpaceControlPath {
     /** The PAGE_FAULT trap of {@code t}: the fault becomes an IPC to its pager. */
     static void pageFault(Kernel kernel, KernelCpu k, Tcb t) {
         kernel.spaces().ipc().userFault(k, t);
-        if (t.state == l4smp.kernel.thread.ThreadState.READY && !t.inReadyList) {
+        if (t.state() == l4smp.kernel.thread.ThreadState.READY && !t.inReadyList()) {
             k.readyList().enqueueHead(t); // the fault could not be sent: back to the program, which fails
             k.setSwitchHint(t);
         }

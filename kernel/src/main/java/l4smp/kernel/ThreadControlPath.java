@@ -35,55 +35,55 @@ final class ThreadControlPath {
      * interrupt thread's pager to the handler).
      */
     void threadControl(Tcb t) {
-        t.errorCode = 0;
-        if (t.sysArgument instanceof ThreadControlRequests.Attach attach) {
+        t.setErrorCode(0);
+        if (t.sysArgument() instanceof ThreadControlRequests.Attach attach) {
             Tcb irq = kernel.lookup(l4smp.kernel.irq.InterruptThreads.id(attach.line()));
-            Tcb oldHandler = kernel.lookup(irq.pager);
+            Tcb oldHandler = kernel.lookup(irq.pager());
             if (oldHandler != null && oldHandler != t) {
-                t.errorCode = 1; // X.2: no privilege (the line has another handler)
-                t.sysResult = ThreadId.NIL;
+                t.setErrorCode(1); // X.2: no privilege (the line has another handler)
+                t.setSysResult(ThreadId.NIL);
             } else {
-                irq.pager = t.id;
+                irq.setPager(t.id);
                 irq.setCpuRelease(kcpu.index());
                 if (!kernel.routedByLowestPriority(attach.line())) {
                     kcpu.cpu().machine().ioApic().route(attach.line(), kcpu.index());
                 }
-                t.sysResult = irq.id;
+                t.setSysResult(irq.id);
             }
-            t.sysArgument = null;
+            t.setSysArgument(null);
             continueCaller(t);
             return;
         }
-        if (t.sysArgument instanceof ThreadSpec spec) {
+        if (t.sysArgument() instanceof ThreadSpec spec) {
             Tcb created = kernel.newTcb(spec, kcpu.index());
             if (created == null) {
-                t.errorCode = OUT_OF_MEMORY;
-                t.sysResult = ThreadId.NIL;
+                t.setErrorCode(OUT_OF_MEMORY);
+                t.setSysResult(ThreadId.NIL);
             } else {
                 kcpu.admit(created);
-                t.sysResult = created.id;
+                t.setSysResult(created.id);
             }
         } else {
-            Tcb victim = kernel.lookup(t.sysTo);
+            Tcb victim = kernel.lookup(t.sysTo());
             if (victim == null) {
-                t.errorCode = UNAVAILABLE_THREAD;
-                t.sysResult = ThreadId.NIL;
+                t.setErrorCode(UNAVAILABLE_THREAD);
+                t.setSysResult(ThreadId.NIL);
             } else if (victim.cpuAcquire() != kcpu.index()) {
-                t.errorCode = UNAVAILABLE_THREAD;
-                t.sysResult = ThreadId.NIL;
+                t.setErrorCode(UNAVAILABLE_THREAD);
+                t.setSysResult(ThreadId.NIL);
                 if (kernel.firstWarning(t)) {
                     LOG.warn("{} on CPU {} cannot delete {} on CPU {}: deleting a thread on another processor "
                             + "needs the cross-processor kernel path", t, kcpu.index(), victim, victim.cpuAcquire());
                 }
             } else {
-                t.sysResult = victim.id;
+                t.setSysResult(victim.id);
                 kernel.threadEnded(kcpu, victim);
                 if (victim == t) {
                     return; // deleted itself: never resumed
                 }
             }
         }
-        t.sysArgument = null;
+        t.setSysArgument(null);
         continueCaller(t);
     }
 
@@ -99,19 +99,19 @@ final class ThreadControlPath {
             xp.exchangeRegisters().call(t);
             return;
         }
-        ExchangeRegisters.Request r = (ExchangeRegisters.Request) t.sysArgument;
-        t.sysArgument = null;
+        ExchangeRegisters.Request r = (ExchangeRegisters.Request) t.sysArgument();
+        t.setSysArgument(null);
         Tcb d = kernel.lookup(r.dest());
         if (d == null) {
-            t.errorCode = UNAVAILABLE_THREAD;
-            t.sysResult = new ExchangeRegisters.Result(ThreadId.NIL, UNAVAILABLE_THREAD, 0, 0, 0, 0,
-                    ThreadId.NIL, false, "unavailable", false);
+            t.setErrorCode(UNAVAILABLE_THREAD);
+            t.setSysResult(new ExchangeRegisters.Result(ThreadId.NIL, UNAVAILABLE_THREAD, 0, 0, 0, 0,
+                    ThreadId.NIL, false, "unavailable", false));
             continueCaller(t);
             return;
         }
-        t.errorCode = 0;
-        t.sysResult = XpExchangeRegisters.applyLocal(kcpu, t, d, r);
-        if (d == t && d.halted) {
+        t.setErrorCode(0);
+        t.setSysResult(XpExchangeRegisters.applyLocal(kcpu, t, d, r));
+        if (d == t && d.halted()) {
             return; // halted itself: stays off the CPU until resumed
         }
         continueCaller(t);

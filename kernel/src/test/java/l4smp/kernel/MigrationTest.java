@@ -119,7 +119,7 @@ class MigrationTest {
         var tcb = kernel.lookup(w);
         runClean(machine, kernel);
         assertEquals(100, old.get());
-        assertEquals(120, tcb.priority);
+        assertEquals(120, tcb.priority());
         assertEquals(0, tcb.cpuAcquire());
     }
 

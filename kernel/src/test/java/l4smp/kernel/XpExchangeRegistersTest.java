@@ -147,7 +147,7 @@ class XpExchangeRegistersTest {
         assertEquals(0x3, read.flags());
         assertEquals(77, read.userHandle());
         assertEquals(self.get(), read.pager());
-        assertEquals(77, tcb.userHandle);
+        assertEquals(77, tcb.userHandle());
         ExchangeRegisters.Result none = results.get(2);
         assertFalse(none.ok());
         assertEquals(2, none.errorCode());
@@ -525,7 +525,7 @@ class XpExchangeRegistersTest {
         runClean(machine, kernel);
         assertEquals(300, calls.get());
         assertEquals(0, failures.get(), "every call reached the worker and saw the previous value");
-        assertEquals(300, tcb.userHandle);
+        assertEquals(300, tcb.userHandle());
         long[] s = stats(kernel);
         assertTrue(s[XpExchangeRegisters.S_RETARGETS] > 0, "some requests met a worker that had left");
         assertNothingLeaked(kernel);

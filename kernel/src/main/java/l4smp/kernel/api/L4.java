@@ -153,14 +153,14 @@ public final class L4 {
                     + whenSending + ", " + whenReceiving);
         }
         Tcb self = self();
-        self.xferTimeoutSend = whenSending;
-        self.xferTimeoutReceive = whenReceiving;
+        self.setXferTimeoutSend(whenSending);
+        self.setXferTimeoutReceive(whenReceiving);
     }
 
     /** Stores {@code bytes} at {@code address} of the (flat) user space, charged as writes. */
     public static void writeBytes(long address, byte[] bytes) {
         KernelCpu k = kernelCpu();
-        if (k.current().space != null) {
+        if (k.current().space() != null) {
             SpaceAccess.writeBytes(k.current(), address, bytes); // through the MMU (address spaces)
             return;
         }
@@ -176,7 +176,7 @@ public final class L4 {
     /** Loads {@code length} bytes from {@code address} of the (flat) user space, charged as reads. */
     public static byte[] readBytes(long address, int length) {
         KernelCpu k = kernelCpu();
-        if (k.current().space != null) {
+        if (k.current().space() != null) {
             return SpaceAccess.readBytes(k.current(), address, length); // through the MMU (address spaces)
         }
         checkUserRange(k, address, length);
@@ -200,12 +200,12 @@ public final class L4 {
 
     /** The sender of the last received message. */
     public static ThreadId from() {
-        return self().resultFrom;
+        return self().resultFrom();
     }
 
     /** The UTCB error-code word of the last IPC ({@code code << 1 | phase}; 0 = none). */
     public static int errorCode() {
-        return self().errorCode;
+        return self().errorCode();
     }
 
     /**
@@ -214,7 +214,7 @@ public final class L4 {
      * design decision 4); the UTCB word at {@link Utcb#XP_PARTNER_PROCESSOR_OFFSET}.
      */
     public static int xpPartnerProcessor() {
-        return self().xpPartnerProcessor;
+        return self().xpPartnerProcessor();
     }
 
     // ---- IPC ---------------------------------------------------------------------------------
@@ -242,14 +242,14 @@ public final class L4 {
                     + " message registers");
         }
         Tcb self = self();
-        self.sysTo = to;
-        self.sysFrom = from;
-        self.sysTag = tag;
-        self.sysSendTimeout = sendTimeout;
-        self.sysReceiveTimeout = receiveTimeout;
+        self.setSysTo(to);
+        self.setSysFrom(from);
+        self.setSysTag(tag);
+        self.setSysSendTimeout(sendTimeout);
+        self.setSysReceiveTimeout(receiveTimeout);
         self.mr[0] = tag;
         KernelTraps.trap(self, Syscall.IPC);
-        return self.resultTag;
+        return self.resultTag();
     }
 
     /** Sends to {@code to}, waiting for it forever. */
@@ -320,9 +320,9 @@ public final class L4 {
     public static ThreadId createThread(String name, int priority, boolean daemon, l4smp.kernel.UserProgram program) {
         ThreadSpec spec = new ThreadSpec(name, processorNumber() - 1, priority, daemon, program);
         Tcb self = self();
-        self.sysArgument = spec;
+        self.setSysArgument(spec);
         KernelTraps.trap(self, Syscall.THREAD_CONTROL);
-        return (ThreadId) self.sysResult;
+        return (ThreadId) self.sysResult();
     }
 
     /**
@@ -335,10 +335,10 @@ public final class L4 {
             throw new IllegalArgumentException("thread id must not be null");
         }
         Tcb self = self();
-        self.sysArgument = null;
-        self.sysTo = thread;
+        self.setSysArgument(null);
+        self.setSysTo(thread);
         KernelTraps.trap(self, Syscall.THREAD_CONTROL);
-        return !((ThreadId) self.sysResult).isNil();
+        return !((ThreadId) self.sysResult()).isNil();
     }
 
     /** ExchangeRegisters (see {@link ExchangeRegisters} for the control bits). */
@@ -352,10 +352,10 @@ public final class L4 {
                     + Integer.toHexString(control & ~ExchangeRegisters.ALL));
         }
         Tcb self = self();
-        self.sysArgument = new ExchangeRegisters.Request(dest, control, sp, ip, flags, userHandle,
-                pager == null ? ThreadId.NIL : pager);
+        self.setSysArgument(new ExchangeRegisters.Request(dest, control, sp, ip, flags, userHandle,
+                pager == null ? ThreadId.NIL : pager));
         KernelTraps.trap(self, Syscall.EXCHANGE_REGISTERS);
-        return (ExchangeRegisters.Result) self.sysResult;
+        return (ExchangeRegisters.Result) self.sysResult();
     }
 
     /** ExchangeRegisters that only reads the target's registers. */
@@ -373,9 +373,9 @@ public final class L4 {
     public static ThreadId attachInterrupt(int line) {
         ThreadId irq = l4smp.kernel.irq.InterruptThreads.id(line); // validates the line
         Tcb self = self();
-        self.sysArgument = new l4smp.kernel.ThreadControlRequests.Attach(line);
+        self.setSysArgument(new l4smp.kernel.ThreadControlRequests.Attach(line));
         KernelTraps.trap(self, Syscall.THREAD_CONTROL);
-        ThreadId result = (ThreadId) self.sysResult;
+        ThreadId result = (ThreadId) self.sysResult();
         return result.isNil() ? ThreadId.NIL : irq;
     }
 
@@ -399,10 +399,10 @@ public final class L4 {
     public static long utcbRead(int offset) {
         Tcb self = self();
         return switch (offset) {
-            case Utcb.USER_HANDLE_OFFSET -> self.userHandle;
+            case Utcb.USER_HANDLE_OFFSET -> self.userHandle();
             case Utcb.PROCESSOR_NUMBER_OFFSET -> processorNumber();
-            case Utcb.ERROR_CODE_OFFSET -> self.errorCode;
-            case Utcb.XP_PARTNER_PROCESSOR_OFFSET -> self.xpPartnerProcessor;
+            case Utcb.ERROR_CODE_OFFSET -> self.errorCode();
+            case Utcb.XP_PARTNER_PROCESSOR_OFFSET -> self.xpPartnerProcessor();
             default -> throw new IllegalArgumentException("no UTCB field at offset " + offset);
         };
     }
@@ -410,7 +410,7 @@ public final class L4 {
     /** Writes the UTCB word at {@code offset}; read-only fields refuse with a clear error. */
     public static void utcbWrite(int offset, long value) {
         Utcb.checkWritable(offset);
-        self().userHandle = value;
+        self().setUserHandle(value);
     }
 
     // ---- memory and address spaces (thesis 2.2; X.2) -------------------------------------------
@@ -467,11 +467,11 @@ public final class L4 {
             throw new IllegalArgumentException("thread spec and space specifier must not be null");
         }
         Tcb self = self();
-        self.sysArgument = new l4smp.kernel.SpaceControlPath.Create(
+        self.setSysArgument(new l4smp.kernel.SpaceControlPath.Create(
                 new ThreadSpec(spec.name(), processorNumber() - 1, spec.priority(), spec.daemon(), spec.program()),
-                spaceOf, pager);
+                spaceOf, pager));
         KernelTraps.trap(self, Syscall.SPACE_CONTROL);
-        return (ThreadId) self.sysResult;
+        return (ThreadId) self.sysResult();
     }
 
     /**
@@ -486,8 +486,8 @@ public final class L4 {
                     + Integer.toHexString(control));
         }
         Tcb self = self();
-        self.sysArgument = l4smp.kernel.SpaceControlPath.UNMAP;
-        self.sysTag = control;
+        self.setSysArgument(l4smp.kernel.SpaceControlPath.UNMAP);
+        self.setSysTag(control);
         KernelTraps.trap(self, Syscall.SPACE_CONTROL);
     }
 
@@ -527,7 +527,7 @@ public final class L4 {
      */
     public static void threadSwitch(ThreadId to) {
         Tcb self = self();
-        self.sysTo = to == null ? ThreadId.NIL : to;
+        self.setSysTo(to == null ? ThreadId.NIL : to);
         KernelTraps.trap(self, Syscall.THREAD_SWITCH);
     }
 
@@ -549,13 +549,13 @@ public final class L4 {
             throw new IllegalArgumentException("schedule: destination id must not be null");
         }
         Tcb self = self();
-        self.sysTo = dest;
-        self.sysTag = processorNumber;
-        self.sysReceiveTimeout = priority;
-        self.sysSendTimeout = timeslice;
-        self.sysArgument = null;
+        self.setSysTo(dest);
+        self.setSysTag(processorNumber);
+        self.setSysReceiveTimeout(priority);
+        self.setSysSendTimeout(timeslice);
+        self.setSysArgument(null);
         KernelTraps.trap(self, Syscall.SCHEDULE);
-        return self.sysResultWord;
+        return self.sysResultWord();
     }
 
     /** Migrates {@code dest} to processor {@code processorNumber} (1..k), keeping its priority. */

@@ -28,7 +28,7 @@ final class SpaceAccess {
         if ((va & 3) != 0) {
             throw new IllegalArgumentException("unaligned word access at 0x" + Long.toHexString(va));
         }
-        AddressSpace s = self.space;
+        AddressSpace s = self.space();
         if (s == null) {
             long limit = k.cpu().machine().kernelRegion().base();
             if (va < 0 || va + 4 > limit) {
@@ -52,14 +52,14 @@ final class SpaceAccess {
         var spaces = k.kernel().spaces();
         while (true) {
             // The running thread's space is loaded (KernelCpu.run): translate through its tables.
-            long pa = spaces.translate(k.cpu(), self.space.pageDirectory, (int) va, write);
+            long pa = spaces.translate(k.cpu(), self.space().pageDirectory, (int) va, write);
             if (!Mmu.isFault(pa)) {
                 return pa;
             }
-            FaultState f = self.fault;
+            FaultState f = self.fault();
             if (f == null) {
                 f = new FaultState();
-                self.fault = f;
+                self.setFault(f);
             }
             FaultAccess.record(f, (int) va, write);
             KernelTraps.trap(self, Syscall.PAGE_FAULT);

@@ -90,16 +90,16 @@ public final class IpcPath {
 
     /** The IPC system call of {@code t} (the invoker, just trapped). */
     public void ipc(Tcb t) {
-        t.errorCode = 0;
-        t.resultTag = 0;
-        t.resultFrom = ThreadId.NIL;
-        if (!t.sysTo.isNil()) {
+        t.setErrorCode(0);
+        t.setResultTag(0);
+        t.setResultFrom(ThreadId.NIL);
+        if (!t.sysTo().isNil()) {
             if (!sendPhase(t)) {
                 continueInvoker(t);
                 return;
             }
         }
-        if (t.state == ThreadState.READY) {
+        if (t.state() == ThreadState.READY) {
             receivePhase(t);
         }
         continueInvoker(t);
@@ -110,7 +110,7 @@ public final class IpcPath {
      * and false when it failed or {@code t} now polls.
      */
     private boolean sendPhase(Tcb t) {
-        Tcb dest = kernel.lookup(t.sysTo);
+        Tcb dest = kernel.lookup(t.sysTo());
         if (dest == null || dest == t) {
             fail(t, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
             return false;
@@ -119,19 +119,18 @@ public final class IpcPath {
         kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
         kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
         if (dest.cpuAcquire() != kcpu.index()) {
-            if (xp == null || dest.hardwareLine >= 0) {
+            if (xp == null || dest.hardwareLine() >= 0) {
                 unreachablePartner(t, dest, IpcError.PHASE_SEND);
                 return false;
             }
             return xp.send(t, dest); // 8.3.5: the XP send path
         }
-        if (dest.hardwareLine >= 0) {
+        if (dest.hardwareLine() >= 0) {
             return acknowledgeInterrupt(t, dest);
         }
-        kcpu.touchTcb(t, Field.PARTNER, AccessKind.WRITE);
-        t.partner = dest;
+        kcpu.writePartner(t, dest);
         kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
-        if (dest.state == ThreadState.WAITING && (dest.receiveFrom.isAny() || dest.receiveFrom.equals(t.id))) {
+        if (dest.state() == ThreadState.WAITING && (dest.receiveFrom().isAny() || dest.receiveFrom().equals(t.id))) {
             Transfer result = transmit(t, dest);
             if (result.faulted()) {
                 kernel.spaces().ipc().suspended(kcpu, t, dest, true);
@@ -152,19 +151,18 @@ public final class IpcPath {
         // at its XP RETURN takes it. (Failing with "timeout" here lost the reply of a send
         // timeout 0 replyWait, and its caller waited forever.)
         boolean receivesSoon = xp != null && xp.receivesAfterXpReturn(dest, t);
-        if (t.sysSendTimeout == Timeout.ZERO && !receivesSoon) {
+        if (t.sysSendTimeout() == Timeout.ZERO && !receivesSoon) {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             return false;
         }
-        kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
-        t.state = ThreadState.POLLING;
+        kcpu.writeState(t, ThreadState.POLLING);
         kcpu.touchTcb(dest, Field.SEND_QUEUE, AccessKind.WRITE);
         kcpu.touchTcb(t, Field.SEND_LINKS, AccessKind.WRITE);
         enqueueSender(dest, t);
-        if (t.sysSendTimeout != Timeout.NEVER && !receivesSoon) {
+        if (t.sysSendTimeout() != Timeout.NEVER && !receivesSoon) {
             kcpu.touchTcb(t, Field.TIMEOUT, AccessKind.WRITE);
             kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysSendTimeout);
+            kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysSendTimeout());
         }
         return false;
     }
@@ -174,7 +172,7 @@ public final class IpcPath {
      * {@code t} waiting. {@code t} is READY on entry.
      */
     void receivePhase(Tcb t) {
-        ThreadId from = t.sysFrom;
+        ThreadId from = t.sysFrom();
         if (from.isNil()) {
             return; // send only: done
         }
@@ -194,7 +192,7 @@ public final class IpcPath {
         Tcb sender;
         if (from.isAny()) {
             kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.READ);
-            sender = t.sendQueueHead;
+            sender = t.sendQueueHead();
         } else {
             Tcb s = kernel.lookup(from);
             if (s == null) {
@@ -216,7 +214,7 @@ public final class IpcPath {
             }
             kcpu.touchTcb(s, Field.STATE, AccessKind.READ);
             kcpu.touchTcb(s, Field.PARTNER, AccessKind.READ);
-            sender = s.state == ThreadState.POLLING && s.partner == t ? s : null;
+            sender = s.state() == ThreadState.POLLING && s.partner() == t ? s : null;
         }
         if (sender != null && xp != null && sender.cpuAcquire() != kcpu.index()) {
             // The head of our send queue is a sender of another CPU: its proxy polls here.
@@ -230,14 +228,14 @@ public final class IpcPath {
             kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.WRITE);
             dequeueSender(t, sender);
             kcpu.wakeups().remove(sender);
-            sender.state = ThreadState.READY;
+            sender.setState(ThreadState.READY);
             Transfer result = transmit(sender, t);
             if (result.faulted()) {
                 kernel.spaces().ipc().suspended(kcpu, sender, t, false);
                 return;
             }
-            if (sender.hardwareLine >= 0) {
-                sender.state = ThreadState.WAITING; // an interrupt thread only ever "sends"
+            if (sender.hardwareLine() >= 0) {
+                sender.setState(ThreadState.WAITING); // an interrupt thread only ever "sends"
                 return;
             }
             if (!result.done()) {
@@ -248,7 +246,7 @@ public final class IpcPath {
             // The sender's send phase is complete: run its receive phase, as its own kernel
             // stack would (a call now waits for the reply).
             receivePhase(sender);
-            if (sender.state == ThreadState.READY) {
+            if (sender.state() == ThreadState.READY) {
                 kcpu.readyList().enqueueTail(sender);
             }
             return;
@@ -258,17 +256,16 @@ public final class IpcPath {
 
     /** No sender is ready: {@code t} waits (or fails at once with receive timeout 0). */
     private void block(Tcb t, ThreadId from) {
-        if (t.sysReceiveTimeout == Timeout.ZERO) {
+        if (t.sysReceiveTimeout() == Timeout.ZERO) {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_RECEIVE);
             return;
         }
-        kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
-        t.state = ThreadState.WAITING;
-        t.receiveFrom = from;
-        if (t.sysReceiveTimeout != Timeout.NEVER) {
+        kcpu.writeState(t, ThreadState.WAITING);
+        t.setReceiveFrom(from);
+        if (t.sysReceiveTimeout() != Timeout.NEVER) {
             kcpu.touchTcb(t, Field.TIMEOUT, AccessKind.WRITE);
             kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysReceiveTimeout);
+            kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysReceiveTimeout());
         }
     }
 
@@ -282,7 +279,7 @@ public final class IpcPath {
         if (result.faulted()) {
             return result; // a page fault stopped the long IPC (8.3.2): the caller suspends it
         }
-        completeReceive(from, to, from.sysTag, result, false);
+        completeReceive(from, to, from.sysTag(), result, false);
         return result;
     }
 
@@ -294,10 +291,10 @@ public final class IpcPath {
      * partner is immaterial; across CPUs it runs on the receiver's (implementation decision 2).
      */
     Transfer copyMessage(Tcb from, Tcb to, long[] out) {
-        int tag = from.sysTag;
+        int tag = from.sysTag();
         int u = MsgTag.untyped(tag);
         int t = MsgTag.typed(tag);
-        if (from.hardwareLine < 0) {
+        if (from.hardwareLine() < 0) {
             for (int i = 1; i <= u + t; i++) {
                 kcpu.touchMr(from, i, AccessKind.READ);
                 kcpu.touchMr(to, i, AccessKind.WRITE);
@@ -313,7 +310,7 @@ public final class IpcPath {
      * {@code crossed}), sender, error code; {@code to} becomes ready if it was waiting.
      */
     void completeReceive(Tcb from, Tcb to, int tag, Transfer result, boolean crossed) {
-        boolean wasWaiting = to.state == ThreadState.WAITING;
+        boolean wasWaiting = to.state() == ThreadState.WAITING;
         if (xp != null) {
             xp.unpublishWait(to);
         }
@@ -321,12 +318,12 @@ public final class IpcPath {
             fail(to, result.receiverCode(), IpcError.PHASE_RECEIVE);
         } else {
             kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
-            to.resultTag = (tag & ~(0xF << 12)) | (crossed ? MsgTag.crossedBits(tag) : 0);
-            to.mr[0] = to.resultTag;
-            to.resultFrom = from.id;
-            to.errorCode = 0;
-            to.receiveFrom = ThreadId.NIL;
-            to.partner = from;
+            to.setResultTag((tag & ~(0xF << 12)) | (crossed ? MsgTag.crossedBits(tag) : 0));
+            to.mr[0] = to.resultTag();
+            to.setResultFrom(from.id);
+            to.setErrorCode(0);
+            to.setReceiveFrom(ThreadId.NIL);
+            to.setPartner(from);
             if (!crossed) {
                 counters.increment(cIpc);
             }
@@ -345,16 +342,15 @@ public final class IpcPath {
      * receive phase.
      */
     void xpSendReturned(Tcb t, int code, int processor) {
-        kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
-        t.state = ThreadState.READY;
+        kcpu.writeState(t, ThreadState.READY);
         if (code != 0) {
-            t.waitPublished = false;
-            t.errorCode = code;
+            t.setWaitPublished(false);
+            t.setErrorCode(code);
             failWord(t, code);
         } else {
-            t.resultTag = MsgTag.crossedBits(0);
-            if (!t.sysFrom.isNil()) {
-                t.waitPublished = true; // the proxy published the receive (XpIpc.complete)
+            t.setResultTag(MsgTag.crossedBits(0));
+            if (!t.sysFrom().isNil()) {
+                t.setWaitPublished(true); // the proxy published the receive (XpIpc.complete)
                 receivePhase(t);
             }
         }
@@ -383,7 +379,7 @@ public final class IpcPath {
         if ((t & 1) != 0) {
             return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // an item is two words
         }
-        long xfer = Math.min(from.xferTimeoutSend, to.xferTimeoutReceive);
+        long xfer = Math.min(from.xferTimeoutSend(), to.xferTimeoutReceive());
         long deadline = xfer == Timeout.NEVER ? Long.MAX_VALUE : kcpu.cpu().clock() + xfer;
         int buffer = 1;
         for (int i = u + 1; i < u + t; i += 2) {
@@ -466,22 +462,22 @@ public final class IpcPath {
      * one per acknowledgement: none is lost.
      */
     public void deliverInterrupt(Tcb irq, Tcb handler) {
-        if (irq.irqInService) {
-            irq.irqPending++;
+        if (irq.irqInService()) {
+            irq.setIrqPending(irq.irqPending() + 1);
             counters.increment(cIrqQueued);
             return;
         }
-        irq.irqInService = true;
-        irq.sysTag = MsgTag.make(InterruptThreads.LABEL, 0);
+        irq.setIrqInService(true);
+        irq.setSysTag(MsgTag.make(InterruptThreads.LABEL, 0));
         counters.increment(cIrqDelivered);
-        if (handler.state == ThreadState.WAITING
-                && (handler.receiveFrom.isAny() || handler.receiveFrom.equals(irq.id))) {
+        if (handler.state() == ThreadState.WAITING
+                && (handler.receiveFrom().isAny() || handler.receiveFrom().equals(irq.id))) {
             transmit(irq, handler); // no typed items: cannot fail
-            irq.state = ThreadState.WAITING;
+            irq.setState(ThreadState.WAITING);
         } else {
-            irq.state = ThreadState.POLLING;
-            irq.partner = handler;
-            if (!irq.inSendQueue) {
+            irq.setState(ThreadState.POLLING);
+            irq.setPartner(handler);
+            if (!irq.inSendQueue()) {
                 enqueueSender(handler, irq);
             }
         }
@@ -492,13 +488,13 @@ public final class IpcPath {
      * interrupt thread): the line is re-enabled, and a queued interrupt is delivered next.
      */
     private boolean acknowledgeInterrupt(Tcb t, Tcb irq) {
-        if (!t.id.equals(irq.pager)) {
+        if (!t.id.equals(irq.pager())) {
             fail(t, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
             return false;
         }
-        irq.irqInService = false;
-        if (irq.irqPending > 0) {
-            irq.irqPending--;
+        irq.setIrqInService(false);
+        if (irq.irqPending() > 0) {
+            irq.setIrqPending(irq.irqPending() - 1);
             deliverInterrupt(irq, t);
         }
         return true;
@@ -506,25 +502,25 @@ public final class IpcPath {
 
     /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */
     public void timeoutExpired(Tcb t) {
-        if (t.kernelResume == KernelResume.RETRY_SCHEDULE) {
+        if (t.kernelResume() == KernelResume.RETRY_SCHEDULE) {
             kcpu.makeReady(t); // a schedule call's backoff ended (Migration): it runs again
             return;
         }
-        if (t.fault != null && kernel.spaces().ipc().timeoutExpired(kcpu, t)) {
+        if (t.fault() != null && kernel.spaces().ipc().timeoutExpired(kcpu, t)) {
             return; // the transfer timeout of a long IPC suspended by a page fault
         }
-        if (t.xpMailbox != null) {
+        if (t.xpMailbox() != null) {
             xp.proxyTimeout(t); // a proxy's send deadline (8.3.5)
             return;
         }
-        if (t.state == ThreadState.POLLING) {
-            Tcb dest = t.partner;
-            if (dest != null && t.inSendQueue) {
+        if (t.state() == ThreadState.POLLING) {
+            Tcb dest = t.partner();
+            if (dest != null && t.inSendQueue()) {
                 dequeueSender(dest, t);
             }
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             kcpu.makeReady(t);
-        } else if (t.state == ThreadState.WAITING) {
+        } else if (t.state() == ThreadState.WAITING) {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_RECEIVE);
             kcpu.makeReady(t);
         }
@@ -536,11 +532,11 @@ public final class IpcPath {
      * partner".
      */
     public void threadGone(Tcb dead, Iterable<Tcb> threadsOfThisCpu) {
-        if (dead.inSendQueue && dead.partner != null) {
-            dequeueSender(dead.partner, dead);
+        if (dead.inSendQueue() && dead.partner() != null) {
+            dequeueSender(dead.partner(), dead);
         }
-        while (dead.sendQueueHead != null) {
-            Tcb s = dead.sendQueueHead;
+        while (dead.sendQueueHead() != null) {
+            Tcb s = dead.sendQueueHead();
             dequeueSender(dead, s);
             if (xp != null && s.cpuAcquire() != kcpu.index()) {
                 xp.receiverGone(s); // its proxy polls here: the sender learns it by its reply
@@ -551,7 +547,7 @@ public final class IpcPath {
             kcpu.makeReady(s);
         }
         for (Tcb t : threadsOfThisCpu) {
-            if (t.state == ThreadState.WAITING && t.receiveFrom.equals(dead.id)) {
+            if (t.state() == ThreadState.WAITING && t.receiveFrom().equals(dead.id)) {
                 kcpu.wakeups().remove(t);
                 fail(t, IpcError.NO_PARTNER, IpcError.PHASE_RECEIVE);
                 kcpu.makeReady(t);
@@ -580,19 +576,18 @@ public final class IpcPath {
      * "retarget" ({@link XpIpc#RETARGET}). No sender is lost, no message delivered twice.
      */
     public void migrateOut(Tcb t) {
-        if (t.state == ThreadState.POLLING) {
-            if (t.inSendQueue && t.partner != null) {
-                kcpu.touchTcb(t.partner, Field.SEND_QUEUE, AccessKind.WRITE);
-                dequeueSender(t.partner, t);
+        if (t.state() == ThreadState.POLLING) {
+            if (t.inSendQueue() && t.partner() != null) {
+                kcpu.touchTcb(t.partner(), Field.SEND_QUEUE, AccessKind.WRITE);
+                dequeueSender(t.partner(), t);
             }
             keepRemainingSendTimeout(t);
             kcpu.wakeups().remove(t);
-            kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
-            t.state = ThreadState.READY;
-            t.kernelResume = KernelResume.RETRY_IPC;
+            kcpu.writeState(t, ThreadState.READY);
+            t.setKernelResume(KernelResume.RETRY_IPC);
         }
-        while (t.sendQueueHead != null) {
-            Tcb s = t.sendQueueHead;
+        while (t.sendQueueHead() != null) {
+            Tcb s = t.sendQueueHead();
             kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.WRITE);
             kcpu.touchTcb(s, Field.SEND_LINKS, AccessKind.WRITE);
             dequeueSender(t, s);
@@ -602,8 +597,8 @@ public final class IpcPath {
             }
             keepRemainingSendTimeout(s);
             kcpu.wakeups().remove(s);
-            s.state = ThreadState.READY;
-            s.kernelResume = KernelResume.RETRY_IPC;
+            s.setState(ThreadState.READY);
+            s.setKernelResume(KernelResume.RETRY_IPC);
             kcpu.makeReady(s);
         }
     }
@@ -616,8 +611,8 @@ public final class IpcPath {
      * that counted as receptive) keeps its argument.
      */
     private void keepRemainingSendTimeout(Tcb s) {
-        if (s.wakeupIndex >= 0) {
-            s.sysSendTimeout = Math.max(Timeout.ZERO, s.wakeupTime - kcpu.cpu().clock());
+        if (s.wakeupIndex() >= 0) {
+            s.setSysSendTimeout(Math.max(Timeout.ZERO, s.wakeupTime() - kcpu.cpu().clock()));
         }
     }
 
@@ -626,16 +621,16 @@ public final class IpcPath {
      * X.2: error code 3, "canceled"). Returns whether an IPC was canceled.
      */
     public boolean cancel(Tcb t, int phase) {
-        if (phase == IpcError.PHASE_SEND && t.state == ThreadState.POLLING) {
-            if (t.inSendQueue && t.partner != null) {
-                dequeueSender(t.partner, t);
+        if (phase == IpcError.PHASE_SEND && t.state() == ThreadState.POLLING) {
+            if (t.inSendQueue() && t.partner() != null) {
+                dequeueSender(t.partner(), t);
             }
             kcpu.wakeups().remove(t);
             fail(t, IpcError.CANCELED, IpcError.PHASE_SEND);
             kcpu.makeReady(t);
             return true;
         }
-        if (phase == IpcError.PHASE_RECEIVE && t.state == ThreadState.WAITING) {
+        if (phase == IpcError.PHASE_RECEIVE && t.state() == ThreadState.WAITING) {
             kcpu.wakeups().remove(t);
             fail(t, IpcError.CANCELED, IpcError.PHASE_RECEIVE);
             kcpu.makeReady(t);
@@ -645,14 +640,14 @@ public final class IpcPath {
     }
 
     private void continueInvoker(Tcb t) {
-        if (t.kernelResume != KernelResume.NONE) {
+        if (t.kernelResume() != KernelResume.NONE) {
             return; // queued to finish its IPC later (XpIpc.retryLater)
         }
-        if (t.state == ThreadState.READY) {
+        if (t.state() == ThreadState.READY) {
             kcpu.readyList().enqueueHead(t);
             kcpu.setSwitchHint(t);
-        } else if (t.partner != null && t.partner.cpuAcquire() == kcpu.index() && t.partner.state == ThreadState.READY) {
-            kcpu.setSwitchHint(t.partner); // switchTo(B), 8.3.2
+        } else if (t.partner() != null && t.partner().cpuAcquire() == kcpu.index() && t.partner().state() == ThreadState.READY) {
+            kcpu.setSwitchHint(t.partner()); // switchTo(B), 8.3.2
         }
     }
 
@@ -665,13 +660,13 @@ public final class IpcPath {
             xp.unpublishWait(t);
         }
         kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
-        t.errorCode = word;
-        t.resultTag = MsgTag.ERROR_FLAG;
-        t.mr[0] = t.resultTag;
-        t.receiveFrom = ThreadId.NIL;
-        t.state = ThreadState.READY;
+        t.setErrorCode(word);
+        t.setResultTag(MsgTag.ERROR_FLAG);
+        t.mr[0] = t.resultTag();
+        t.setReceiveFrom(ThreadId.NIL);
+        t.setState(ThreadState.READY);
         counters.increment(cErrors);
-        kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC_ERROR, kcpu.cpu().clock(), t.id.number(), t.errorCode);
+        kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC_ERROR, kcpu.cpu().clock(), t.id.number(), t.errorCode());
     }
 
     /**
@@ -681,9 +676,9 @@ public final class IpcPath {
      */
     private void unreachablePartner(Tcb t, Tcb partner, int phase) {
         fail(t, IpcError.NO_PARTNER, phase);
-        if (partner.hardwareLine < 0) {
+        if (partner.hardwareLine() < 0) {
             warnOnce(t, t + " on CPU " + kcpu.index() + ": " + partner + " is on CPU " + partner.cpuAcquire()
-                    + ", where the kernel does not run: " + IpcError.describe(t.errorCode));
+                    + ", where the kernel does not run: " + IpcError.describe(t.errorCode()));
         }
     }
 

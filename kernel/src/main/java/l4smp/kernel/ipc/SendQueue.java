@@ -14,50 +14,50 @@ public final class SendQueue {
 
     /** Appends {@code sender} to {@code receiver}'s queue. */
     public static void enqueue(Tcb receiver, Tcb sender) {
-        sender.sendNext = null;
-        sender.sendPrev = receiver.sendQueueTail;
-        if (receiver.sendQueueTail == null) {
-            receiver.sendQueueHead = sender;
+        sender.setSendNext(null);
+        sender.setSendPrev(receiver.sendQueueTail());
+        if (receiver.sendQueueTail() == null) {
+            receiver.setSendQueueHead(sender);
         } else {
-            receiver.sendQueueTail.sendNext = sender;
+            receiver.sendQueueTail().setSendNext(sender);
         }
-        receiver.sendQueueTail = sender;
-        sender.inSendQueue = true;
+        receiver.setSendQueueTail(sender);
+        sender.setInSendQueue(true);
     }
 
     /** Puts {@code sender} at the head of {@code receiver}'s queue, unless it is queued already. */
     public static void enqueueHead(Tcb receiver, Tcb sender) {
-        if (sender.inSendQueue) {
+        if (sender.inSendQueue()) {
             return;
         }
-        sender.sendPrev = null;
-        sender.sendNext = receiver.sendQueueHead;
-        if (receiver.sendQueueHead == null) {
-            receiver.sendQueueTail = sender;
+        sender.setSendPrev(null);
+        sender.setSendNext(receiver.sendQueueHead());
+        if (receiver.sendQueueHead() == null) {
+            receiver.setSendQueueTail(sender);
         } else {
-            receiver.sendQueueHead.sendPrev = sender;
+            receiver.sendQueueHead().setSendPrev(sender);
         }
-        receiver.sendQueueHead = sender;
-        sender.inSendQueue = true;
+        receiver.setSendQueueHead(sender);
+        sender.setInSendQueue(true);
     }
 
     /** Takes {@code sender} out of {@code receiver}'s queue, if it is queued. */
     public static void dequeue(Tcb receiver, Tcb sender) {
-        if (!sender.inSendQueue) {
+        if (!sender.inSendQueue()) {
             return;
         }
-        if (sender.sendPrev == null) {
-            receiver.sendQueueHead = sender.sendNext;
+        if (sender.sendPrev() == null) {
+            receiver.setSendQueueHead(sender.sendNext());
         } else {
-            sender.sendPrev.sendNext = sender.sendNext;
+            sender.sendPrev().setSendNext(sender.sendNext());
         }
-        if (sender.sendNext == null) {
-            receiver.sendQueueTail = sender.sendPrev;
+        if (sender.sendNext() == null) {
+            receiver.setSendQueueTail(sender.sendPrev());
         } else {
-            sender.sendNext.sendPrev = sender.sendPrev;
+            sender.sendNext().setSendPrev(sender.sendPrev());
         }
-        sender.sendNext = null;
-        sender.sendPrev = null;
-        sender.inSendQueue = false;
+        sender.setSendNext(null);
+        sender.setSendPrev(null);
+        sender.setInSendQueue(false);
     }
 }

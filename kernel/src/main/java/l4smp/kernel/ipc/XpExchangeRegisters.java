@@ -217,9 +217,9 @@ public final class XpExchangeRegisters {
      * retries later.
      */
     public void call(Tcb caller) {
-        Operation op = caller.sysArgument instanceof Operation o ? o
-                : new Operation(caller, (ExchangeRegisters.Request) caller.sysArgument);
-        caller.sysArgument = op;
+        Operation op = caller.sysArgument() instanceof Operation o ? o
+                : new Operation(caller, (ExchangeRegisters.Request) caller.sysArgument());
+        caller.setSysArgument(op);
         stats[S_CALLS]++;
         Tcb d = kernel.lookup(op.request.dest());
         if (d == null) {
@@ -235,8 +235,7 @@ public final class XpExchangeRegisters {
                 case DONE -> finishCaller(caller, op);
                 case RETRY -> retryLater(caller);
                 default -> {
-                    kcpu.touchTcb(caller, Field.STATE, AccessKind.WRITE);
-                    caller.state = ThreadState.LOCKED_WAITING; // woken when the hold ends
+                    kcpu.writeState(caller, ThreadState.LOCKED_WAITING); // woken when the hold ends
                 }
             }
             return;
@@ -257,9 +256,8 @@ public final class XpExchangeRegisters {
         mem.storeRelease(m.address + Mailbox.SENDER, caller.id.raw());
         mem.storeRelease(m.address + Mailbox.DEST, d.id.raw());
         MailboxPool.unlock(mem, m.address);
-        kcpu.touchTcb(caller, Field.STATE, AccessKind.WRITE);
-        caller.state = ThreadState.LOCKED_WAITING;
-        caller.kernelResume = KernelResume.NONE;
+        kcpu.writeState(caller, ThreadState.LOCKED_WAITING);
+        caller.setKernelResume(KernelResume.NONE);
         FlagLine.set(mem, fabric.flagLine(dcpu), m.requestBit);
         xp.trigger(dcpu, true); // the caller waits for the answer: always worth the latency bound
     }
@@ -267,14 +265,14 @@ public final class XpExchangeRegisters {
     /** The reply of a request reached the caller's CPU (check_n_ack, 8.4.1). */
     void replied(Mailbox m) {
         Tcb caller = m.sender;
-        if (caller == null || caller.state == ThreadState.DEAD || caller.myselfAcquire() == null) {
+        if (caller == null || caller.state() == ThreadState.DEAD || caller.myselfAcquire() == null) {
             m.sender = null;
             m.exregs = null;
             MailboxPool.free(mem, m.address); // the caller is gone: nobody consumes the result
             return;
         }
-        caller.pendingReturn = m;
-        caller.kernelResume = KernelResume.EXREGS_RETURN;
+        caller.setPendingReturn(m);
+        caller.setKernelResume(KernelResume.EXREGS_RETURN);
         kcpu.makeReady(caller);
     }
 
@@ -284,8 +282,8 @@ public final class XpExchangeRegisters {
             call(t);
             return;
         }
-        Mailbox m = t.pendingReturn;
-        t.pendingReturn = null;
+        Mailbox m = t.pendingReturn();
+        t.setPendingReturn(null);
         kcpu.touchTcb(t, Field.MAILBOX_PTRS, AccessKind.WRITE);
         int code = mem.loadAcquire(m.address + Mailbox.CODE);
         Operation op = (Operation) m.exregs;
@@ -306,18 +304,18 @@ public final class XpExchangeRegisters {
 
     private void retryLater(Tcb caller) {
         kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
-        caller.kernelResume = KernelResume.RETRY_EXREGS;
-        caller.state = ThreadState.READY;
+        caller.setKernelResume(KernelResume.RETRY_EXREGS);
+        caller.setState(ThreadState.READY);
         kcpu.readyList().enqueueTail(caller);
     }
 
     /** The call is done: the result to the caller, who continues (unless it halted itself). */
     private void finishCaller(Tcb caller, Operation op) {
-        caller.sysArgument = null;
-        caller.sysResult = op.result;
-        caller.errorCode = op.result.ok() ? 0 : UNAVAILABLE_THREAD;
-        caller.state = ThreadState.READY;
-        if (op.target == caller && caller.halted) {
+        caller.setSysArgument(null);
+        caller.setSysResult(op.result);
+        caller.setErrorCode(op.result.ok() ? 0 : UNAVAILABLE_THREAD);
+        caller.setState(ThreadState.READY);
+        if (op.target == caller && caller.halted()) {
             return; // halted itself: stays off the CPU until resumed
         }
         kcpu.readyList().enqueueHead(caller);
@@ -358,7 +356,7 @@ public final class XpExchangeRegisters {
                 // Waits for an abort in flight (its own, or another operation's): the proxy
                 // sleeps, the operation is a passive record (8.4.4).
                 m.proxyState = P_DEFERRED;
-                m.proxy.state = ThreadState.WAITING;
+                m.proxy.setState(ThreadState.WAITING);
             }
         }
     }
@@ -370,7 +368,7 @@ public final class XpExchangeRegisters {
         mem.storeRelease(m.address + Mailbox.CODE, code);
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_EXREGS_RETURN);
         m.proxyState = XpIpc.P_IDLE;
-        m.proxy.state = ThreadState.WAITING; // the proxy sleeps until check_n_ack hooks it again
+        m.proxy.setState(ThreadState.WAITING); // the proxy sleeps until check_n_ack hooks it again
         FlagLine.set(mem, fabric.flagLine(m.source), m.replyBit);
         xp.trigger(m.source, true);
     }
@@ -403,13 +401,13 @@ public final class XpExchangeRegisters {
         Mailbox unwind = null;
         Mailbox sendMailbox = null;
         boolean hold = false;
-        if ((c & ExchangeRegisters.CANCEL_SEND) != 0 && d.state == ThreadState.LOCKED_WAITING
-                && !(d.sysArgument instanceof Operation) && d.kernelResume == KernelResume.NONE) {
+        if ((c & ExchangeRegisters.CANCEL_SEND) != 0 && d.state() == ThreadState.LOCKED_WAITING
+                && !(d.sysArgument() instanceof Operation) && d.kernelResume() == KernelResume.NONE) {
             // D's cross-processor send is in the hands of a proxy, or its reply is on its way.
             kcpu.touchTcb(d, Field.PROXY, AccessKind.READ);
             Tcb p = d.proxyAcquire();
             if (p != null) {
-                sendMailbox = p.xpMailbox;
+                sendMailbox = p.xpMailbox();
                 unwind = xp.claim(sendMailbox.dest);
                 if (unwind == null) {
                     stats[S_NO_MAILBOX]++;
@@ -461,15 +459,15 @@ public final class XpExchangeRegisters {
         if (ipc.cancel(d, IpcError.PHASE_SEND)) {
             return true;
         }
-        if (d.kernelResume == KernelResume.RETRY_IPC && d.state == ThreadState.READY
-                && !(d.sysArgument instanceof Operation)) {
+        if (d.kernelResume() == KernelResume.RETRY_IPC && d.state() == ThreadState.READY
+                && !(d.sysArgument() instanceof Operation)) {
             // The IPC runs again later (no mailbox, or its receiver migrated, 8.5): its send
             // phase is in progress, so it is canceled; d stays in the ready list.
-            d.kernelResume = KernelResume.NONE;
+            d.setKernelResume(KernelResume.NONE);
             ipc.fail(d, IpcError.CANCELED, IpcError.PHASE_SEND);
             return true;
         }
-        if (d.kernelResume == KernelResume.XP_RETURN && d.pendingReturn != null
+        if (d.kernelResume() == KernelResume.XP_RETURN && d.pendingReturn() != null
                 && d.xpCcAcquire().retarget()) {
             d.setXpCcRelease(XpCompletion.error(CANCELED_SEND)); // the send would run again: canceled instead
             return true;
@@ -499,12 +497,12 @@ public final class XpExchangeRegisters {
             return false;
         }
         boolean ends = op.join.replyArrived();
-        if (a.state == ThreadState.DEAD || a.myselfAcquire() == null) {
+        if (a.state() == ThreadState.DEAD || a.myselfAcquire() == null) {
             m.sender = null;
             MailboxPool.free(mem, m.address);
         } else {
-            a.pendingReturn = m;
-            a.kernelResume = KernelResume.XP_RETURN; // stays locked waiting until the hold ends
+            a.setPendingReturn(m);
+            a.setKernelResume(KernelResume.XP_RETURN); // stays locked waiting until the hold ends
         }
         if (ends) {
             endHold(op);
@@ -540,7 +538,7 @@ public final class XpExchangeRegisters {
         }
         Tcb d = op.target;
         op.sendMailbox = null;
-        if (d.state != ThreadState.DEAD && d.myselfAcquire() != null) {
+        if (d.state() != ThreadState.DEAD && d.myselfAcquire() != null) {
             kcpu.touchTcb(d, Field.XP_CC, AccessKind.READ);
             XpCompletion code = d.xpCcAcquire();
             if (code.retarget()) {
@@ -550,7 +548,7 @@ public final class XpExchangeRegisters {
                 d.setXpCcRelease(code);
             }
             op.canceled |= code.errorWord() == CANCELED_SEND;
-            if (d.pendingReturn != null) {
+            if (d.pendingReturn() != null) {
                 kcpu.makeReady(d); // XP RETURN with its code (KernelResume.XP_RETURN)
             }
         }
@@ -611,14 +609,14 @@ public final class XpExchangeRegisters {
             return;
         }
         Tcb caller = op.caller;
-        if (caller.state == ThreadState.DEAD || caller.myselfAcquire() == null) {
+        if (caller.state() == ThreadState.DEAD || caller.myselfAcquire() == null) {
             return;
         }
-        if (caller.state == ThreadState.LOCKED_WAITING) {
+        if (caller.state() == ThreadState.LOCKED_WAITING) {
             // A local caller that waited for the hold: its result, then ready.
-            caller.sysArgument = null;
-            caller.sysResult = op.result;
-            caller.errorCode = op.result.ok() ? 0 : UNAVAILABLE_THREAD;
+            caller.setSysArgument(null);
+            caller.setSysResult(op.result);
+            caller.setErrorCode(op.result.ok() ? 0 : UNAVAILABLE_THREAD);
             kcpu.makeReady(caller);
         }
     }
@@ -648,7 +646,7 @@ public final class XpExchangeRegisters {
                 aborted = true;
             } else if (m2.proxyState == XpIpc.P_POLLING) {
                 // D waits in the receiver's send queue; the proxy's deadline in our wakeups.
-                if (m2.receiver != null && d.inSendQueue && d.partner == m2.receiver) {
+                if (m2.receiver != null && d.inSendQueue() && d.partner() == m2.receiver) {
                     kcpu.touchTcb(m2.receiver, Field.SEND_QUEUE, AccessKind.WRITE);
                     kcpu.touchTcb(d, Field.SEND_LINKS, AccessKind.WRITE);
                     IpcPath.dequeueSender(m2.receiver, d);
@@ -666,7 +664,7 @@ public final class XpExchangeRegisters {
         mem.storeRelease(u.address + Mailbox.CODE, aborted ? 1 : 0);
         mem.storeRelease(u.address + Mailbox.OP, Mailbox.OP_UNWIND_RETURN);
         u.proxyState = XpIpc.P_IDLE;
-        u.proxy.state = ThreadState.WAITING;
+        u.proxy.setState(ThreadState.WAITING);
         FlagLine.set(mem, fabric.flagLine(u.source), u.replyBit);
         xp.trigger(u.source, true);
     }
@@ -681,8 +679,8 @@ public final class XpExchangeRegisters {
     }
 
     private static ExchangeRegisters.Result snapshot(Tcb d, boolean canceled) {
-        return new ExchangeRegisters.Result(d.id, 0, d.sp, d.ip, d.flags, d.userHandle, d.pager, d.halted,
-                d.state.name(), canceled);
+        return new ExchangeRegisters.Result(d.id, 0, d.sp(), d.ip(), d.flags(), d.userHandle(), d.pager(), d.halted(),
+                d.state().name(), canceled);
     }
 
     private static ExchangeRegisters.Result result(Operation op) {
@@ -718,25 +716,25 @@ public final class XpExchangeRegisters {
     private static void applyRegisters(KernelCpu kcpu, Tcb caller, Tcb d, ExchangeRegisters.Request r) {
         int c = r.control();
         if ((c & ExchangeRegisters.SET_SP) != 0) {
-            d.sp = r.sp();
+            d.setSp(r.sp());
         }
         if ((c & ExchangeRegisters.SET_IP) != 0) {
-            d.ip = r.ip();
+            d.setIp(r.ip());
         }
         if ((c & ExchangeRegisters.SET_FLAGS) != 0) {
-            d.flags = r.flags();
+            d.setFlags(r.flags());
         }
         if ((c & ExchangeRegisters.SET_USER_HANDLE) != 0) {
-            d.userHandle = r.userHandle();
+            d.setUserHandle(r.userHandle());
         }
         if ((c & ExchangeRegisters.SET_PAGER) != 0) {
-            d.pager = r.pager();
+            d.setPager(r.pager());
         }
         if ((c & ExchangeRegisters.HALT) != 0) {
-            d.halted = true;
-        } else if ((c & ExchangeRegisters.RESUME) != 0 && d.halted) {
-            d.halted = false;
-            if (d.state == ThreadState.READY && d != caller) {
+            d.setHalted(true);
+        } else if ((c & ExchangeRegisters.RESUME) != 0 && d.halted()) {
+            d.setHalted(false);
+            if (d.state() == ThreadState.READY && d != caller) {
                 kcpu.readyList().enqueueTail(d);
             }
         }

@@ -203,11 +203,11 @@ public final class XpIpc implements FlagLine.Handler {
     // =========================================================================================
 
     private long lockWord(Tcb t) {
-        return t.kernelAddress + layout.offset(Field.LOCK);
+        return t.kernelAddress() + layout.offset(Field.LOCK);
     }
 
     private long waitWord(Tcb t) {
-        return t.kernelAddress + layout.offset(Field.WAIT_FOR);
+        return t.kernelAddress() + layout.offset(Field.WAIT_FOR);
     }
 
     private void lockTcb(Tcb t) {
@@ -252,11 +252,11 @@ public final class XpIpc implements FlagLine.Handler {
 
     private boolean sendPath(Tcb a, Tcb b) {
         int bcpu = b.cpuAcquire();
-        if ((a.sysTag & MsgTag.XCPU_ABORT_FLAG) != 0) {
+        if ((a.sysTag() & MsgTag.XCPU_ABORT_FLAG) != 0) {
             // Design decision 4, section 7.2: abort before any transfer, error 7 with offset 0
             // (the error word's offset bits stay 0), the destination's processor number in the
             // UTCB ("returned in XXX": closed here as the UTCB field XP_PARTNER_PROCESSOR).
-            a.xpPartnerProcessor = kernel.processorNumber(bcpu); // 8.2 numbering
+            a.setXpPartnerProcessor(kernel.processorNumber(bcpu)); // 8.2 numbering
             counters.increment(cAborts);
             ipc.fail(a, IpcError.ABORTED, IpcError.PHASE_SEND);
             return false;
@@ -269,17 +269,17 @@ public final class XpIpc implements FlagLine.Handler {
         // write ipc data to mailbox (8.3.5): the sender, the destination, the send descriptor and
         // the timeout -- as an absolute deadline, so the timeout counts from the send, not from
         // when the proxy runs (design decision 6: timeouts in simulated time, as locally).
-        long timeout = a.sysSendTimeout;
+        long timeout = a.sysSendTimeout();
         m.op = Mailbox.OP_SEND;
         m.sender = a;
         m.destId = b.id;
-        m.tag = a.sysTag;
+        m.tag = a.sysTag();
         m.deadline = timeout == Timeout.NEVER ? Long.MAX_VALUE : kcpu.cpu().clock() + timeout;
         m.preCopied = false;
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_SEND);
         mem.storeRelease(m.address + Mailbox.SENDER, a.id.raw());
         mem.storeRelease(m.address + Mailbox.DEST, b.id.raw());
-        mem.storeRelease(m.address + Mailbox.TAG, a.sysTag);
+        mem.storeRelease(m.address + Mailbox.TAG, a.sysTag());
         MailboxPool.unlock(mem, m.address);
 
         lockTcb(b);
@@ -296,8 +296,8 @@ public final class XpIpc implements FlagLine.Handler {
             MailboxPool.free(mem, m.address);
             m.sender = null;
             keepRemainingSendTimeout(a, m.deadline);
-            a.kernelResume = KernelResume.RETRY_IPC;
-            a.state = ThreadState.READY;
+            a.setKernelResume(KernelResume.RETRY_IPC);
+            a.setState(ThreadState.READY);
             kcpu.readyList().enqueueHead(a);
             return false;
         }
@@ -312,12 +312,11 @@ public final class XpIpc implements FlagLine.Handler {
             return false;
         }
         // Set proxy pointer, own timeout to infinity (the proxy keeps the deadline), locked waiting.
-        a.partner = b;
+        a.setPartner(b);
         a.setProxyRelease(m.proxy);
         kcpu.touchTcb(a, Field.PROXY, AccessKind.WRITE);
-        kcpu.touchTcb(a, Field.STATE, AccessKind.WRITE);
-        a.state = ThreadState.LOCKED_WAITING;
-        a.kernelResume = KernelResume.NONE;
+        kcpu.writeState(a, ThreadState.LOCKED_WAITING);
+        a.setKernelResume(KernelResume.NONE);
         if (receptive && copyOnSender) {
             // Experiment only (D4): the active sender copies now, on its own CPU; the proxy only
             // installs the staged words. B is reserved for A while the copy runs (WAIT_FOR = 0:
@@ -354,8 +353,8 @@ public final class XpIpc implements FlagLine.Handler {
     private void retryLater(Tcb a) {
         counters.increment(cRetries);
         kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
-        a.kernelResume = KernelResume.RETRY_IPC;
-        a.state = ThreadState.READY;
+        a.setKernelResume(KernelResume.RETRY_IPC);
+        a.setState(ThreadState.READY);
         kcpu.readyList().enqueueTail(a);
     }
 
@@ -445,8 +444,7 @@ public final class XpIpc implements FlagLine.Handler {
             // A request: link mailbox to proxy, set proxy to running.
             Tcb p = m.proxy;
             m.proxyState = P_HOOKED;
-            kcpu.touchTcb(p, Field.STATE, AccessKind.WRITE);
-            p.state = ThreadState.READY;
+            kcpu.writeState(p, ThreadState.READY);
             kcpu.readyList().enqueueTail(p);
             if (hookedCount < hooked.length) {
                 hooked[hookedCount++] = p;
@@ -466,12 +464,12 @@ public final class XpIpc implements FlagLine.Handler {
             if (exregs.sendReplyArrived(a, m)) {
                 return; // an abort of a's send is in flight: the reply waits for its end
             }
-            if (a == null || a.state == ThreadState.DEAD) {
+            if (a == null || a.state() == ThreadState.DEAD) {
                 MailboxPool.free(mem, m.address);
                 return;
             }
-            a.pendingReturn = m;
-            a.kernelResume = KernelResume.XP_RETURN;
+            a.setPendingReturn(m);
+            a.setKernelResume(KernelResume.XP_RETURN);
             kcpu.makeReady(a);
         }
     }
@@ -482,10 +480,10 @@ public final class XpIpc implements FlagLine.Handler {
 
     /** The dispatcher picked proxy {@code p}: it runs its operation (8.3.5 "xp send path"). */
     public void runProxy(Tcb p) {
-        Mailbox m = p.xpMailbox;
+        Mailbox m = p.xpMailbox();
         forgetHooked(p);
         if (m.proxyState != P_HOOKED) {
-            p.state = ThreadState.WAITING; // a stale activation (8.4: harmless, checked here)
+            p.setState(ThreadState.WAITING); // a stale activation (8.4: harmless, checked here)
             return;
         }
         if (m.op != Mailbox.OP_SEND) {
@@ -528,8 +526,8 @@ public final class XpIpc implements FlagLine.Handler {
         m.receiver = b;
         kcpu.touchTcb(a, Field.PARTNER, AccessKind.WRITE); // fromTCB.partner = B (8.3.5)
         kcpu.touchTcb(b, Field.STATE, AccessKind.READ);
-        boolean waits = b.state == ThreadState.WAITING && accepts(b.receiveFrom, a);
-        if (a.fault != null) {
+        boolean waits = b.state() == ThreadState.WAITING && accepts(b.receiveFrom(), a);
+        if (a.fault() != null) {
             // A redoes a long IPC that a fault in its space suspended (8.4.2): B must still wait for it.
             int dead = kernel.spaces().ipc().xpStaleTransfer(a, b, waits);
             if (dead != 0) {
@@ -543,7 +541,7 @@ public final class XpIpc implements FlagLine.Handler {
         }
         // The receiver will receive from A without further action of its own: it is in its
         // receive path now, or its call's send completed and its receive phase follows.
-        boolean receivesSoon = (b == receiving && accepts(b.sysFrom, a)) || receivesAfterXpReturn(b, a);
+        boolean receivesSoon = (b == receiving && accepts(b.sysFrom(), a)) || receivesAfterXpReturn(b, a);
         long deadline = receivesSoon ? Long.MAX_VALUE : m.deadline;
         if (deadline <= kcpu.cpu().clock()) {
             wakeupSender(m, XpCompletion.error(IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND)));
@@ -567,8 +565,7 @@ public final class XpIpc implements FlagLine.Handler {
             SendQueue.enqueue(b, a);
         }
         m.proxyState = P_POLLING;
-        kcpu.touchTcb(p, Field.STATE, AccessKind.WRITE);
-        p.state = ThreadState.POLLING;
+        kcpu.writeState(p, ThreadState.POLLING);
         if (deadline != Long.MAX_VALUE) {
             kcpu.touchTcb(p, Field.WAKEUP_LINKS, AccessKind.WRITE);
             kcpu.wakeups().add(p, deadline);
@@ -584,7 +581,7 @@ public final class XpIpc implements FlagLine.Handler {
      * its send atomically). Owner CPU only.
      */
     boolean receivesAfterXpReturn(Tcb b, Tcb sender) {
-        return (b.state == ThreadState.LOCKED_WAITING || b.kernelResume == KernelResume.XP_RETURN)
+        return (b.state() == ThreadState.LOCKED_WAITING || b.kernelResume() == KernelResume.XP_RETURN)
                 && accepts(mem.loadAcquire(waitWord(b)), sender);
     }
 
@@ -610,7 +607,7 @@ public final class XpIpc implements FlagLine.Handler {
         if (sendProxy == null) {
             return false; // not yet linked: the proxy will find B waiting (8.3.5)
         }
-        Mailbox m = sendProxy.xpMailbox;
+        Mailbox m = sendProxy.xpMailbox();
         if (m.dest != index) {
             return false; // A's proxy serves a send to another CPU's thread
         }
@@ -638,7 +635,7 @@ public final class XpIpc implements FlagLine.Handler {
         Tcb a = m.sender;
         Tcb b = m.receiver;
         m.proxyState = P_RUNNING;
-        p.state = ThreadState.READY;
+        p.setState(ThreadState.READY);
         Transfer result;
         if (m.preCopied) {
             int words = MsgTag.untyped(m.tag) + MsgTag.typed(m.tag);
@@ -659,10 +656,10 @@ public final class XpIpc implements FlagLine.Handler {
             wakeupSender(m, XpCompletion.error(IpcError.word(result.senderCode(), IpcError.PHASE_SEND)));
             return;
         }
-        if (!a.sysFrom.isNil()) {
+        if (!a.sysFrom().isNil()) {
             // A's receive phase follows its send atomically (a call): publish it now, before A
             // is woken, so B's reply sees A receptive (see "Transparency").
-            mem.storeRelease(waitWord(a), a.sysFrom.raw());
+            mem.storeRelease(waitWord(a), a.sysFrom().raw());
         }
         wakeupSender(m, XpCompletion.DONE);
     }
@@ -701,21 +698,21 @@ public final class XpIpc implements FlagLine.Handler {
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_RETURN);
         m.proxyState = P_IDLE;
         m.receiver = null;
-        p.state = ThreadState.WAITING; // the proxy sleeps until check_n_ack hooks it again
+        p.setState(ThreadState.WAITING); // the proxy sleeps until check_n_ack hooks it again
         FlagLine.set(mem, fabric.flagLine(m.source), m.replyBit);
         trigger(m.source, true); // the sender waits for this: always worth the latency bound
     }
 
     /** The send deadline of a polling proxy expired (its wakeup queue entry fired). */
     void proxyTimeout(Tcb p) {
-        Mailbox m = p.xpMailbox;
+        Mailbox m = p.xpMailbox();
         if (m.proxyState != P_POLLING) {
             return;
         }
         int code = IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND);
         if (m.receiver != null) {
             IpcPath.dequeueSender(m.receiver, m.sender);
-            if (m.sender.fault != null) {
+            if (m.sender.fault() != null) {
                 code = kernel.spaces().ipc().xpPollExpired(m.sender, m.receiver); // a suspended long IPC's deadline
             }
         }
@@ -744,7 +741,7 @@ public final class XpIpc implements FlagLine.Handler {
         if (p == null) {
             return false;
         }
-        Mailbox m = p.xpMailbox;
+        Mailbox m = p.xpMailbox();
         return m.dest == index && m.proxyState == P_POLLING && m.receiver == b && m.sender == a;
     }
 
@@ -759,16 +756,16 @@ public final class XpIpc implements FlagLine.Handler {
         IpcPath.dequeueSender(b, a);
         Tcb p = a.proxyAcquire();
         kcpu.wakeups().remove(p);
-        wakeupSender(p.xpMailbox, XpCompletion.error(code));
+        wakeupSender(p.xpMailbox(), XpCompletion.error(code));
     }
 
     private void endPolling(Tcb a, XpCompletion code) {
         Tcb p = a.proxyAcquire();
-        if (p == null || p.xpMailbox.dest != index || p.xpMailbox.proxyState != P_POLLING) {
+        if (p == null || p.xpMailbox().dest != index || p.xpMailbox().proxyState != P_POLLING) {
             return;
         }
         kcpu.wakeups().remove(p);
-        wakeupSender(p.xpMailbox, code);
+        wakeupSender(p.xpMailbox(), code);
     }
 
     // =========================================================================================
@@ -856,9 +853,9 @@ public final class XpIpc implements FlagLine.Handler {
         while (hookedCount > 0) {
             Tcb p = hooked[--hookedCount];
             hooked[hookedCount] = null;
-            if (p.xpMailbox.proxyState == P_HOOKED && p.xpMailbox.op == Mailbox.OP_SEND) {
+            if (p.xpMailbox().proxyState == P_HOOKED && p.xpMailbox().op == Mailbox.OP_SEND) {
                 kcpu.readyList().remove(p);
-                arrive(p.xpMailbox);
+                arrive(p.xpMailbox());
             }
         }
     }
@@ -866,11 +863,11 @@ public final class XpIpc implements FlagLine.Handler {
     /** End of the receive phase of {@code t}: publish its wait (if it waits) and unlock. */
     void endReceive(Tcb t) {
         receiving = null;
-        if (t.state == ThreadState.WAITING) {
+        if (t.state() == ThreadState.WAITING) {
             kcpu.touchTcb(t, Field.WAIT_FOR, AccessKind.WRITE);
-            mem.storeRelease(waitWord(t), t.receiveFrom.raw());
-            t.waitPublished = true;
-            ThreadId from = t.receiveFrom;
+            mem.storeRelease(waitWord(t), t.receiveFrom().raw());
+            t.setWaitPublished(true);
+            ThreadId from = t.receiveFrom();
             if (!from.isNil() && !from.isAny()) {
                 Tcb partner = kernel.lookup(from);
                 if (partner == null) {
@@ -901,8 +898,8 @@ public final class XpIpc implements FlagLine.Handler {
 
     /** {@code t} no longer waits: withdraw its published receive specifier. */
     void unpublishWait(Tcb t) {
-        if (t.waitPublished) {
-            t.waitPublished = false;
+        if (t.waitPublished()) {
+            t.setWaitPublished(false);
             mem.storeRelease(waitWord(t), 0);
         }
     }
@@ -914,14 +911,14 @@ public final class XpIpc implements FlagLine.Handler {
     public void resume(Tcb t) {
         long t0 = kcpu.cpu().clock();
         resumePath(t);
-        if (t.kernelResume == KernelResume.NONE) {
+        if (t.kernelResume() == KernelResume.NONE) {
             cycles[4] += kcpu.cpu().clock() - t0;
         }
     }
 
     private void resumePath(Tcb t) {
-        KernelResume what = t.kernelResume;
-        t.kernelResume = KernelResume.NONE;
+        KernelResume what = t.kernelResume();
+        t.setKernelResume(KernelResume.NONE);
         if (what == KernelResume.RETRY_IPC) {
             ipc.ipc(t);
             return;
@@ -930,8 +927,8 @@ public final class XpIpc implements FlagLine.Handler {
             exregs.resume(t, what);
             return;
         }
-        Mailbox m = t.pendingReturn;
-        t.pendingReturn = null;
+        Mailbox m = t.pendingReturn();
+        t.setPendingReturn(null);
         kcpu.touchTcb(t, Field.XP_CC, AccessKind.READ);
         kcpu.touchTcb(t, Field.MAILBOX_PTRS, AccessKind.WRITE);
         XpCompletion code = t.xpCcAcquire();
@@ -941,9 +938,8 @@ public final class XpIpc implements FlagLine.Handler {
         MailboxPool.free(mem, m.address); // free and release the mailboxes of the sender's list
         if (code.redoFault()) {
             // 8.4.2: the proxy's copy faulted in t's space: t redoes the fault here, then its send.
-            kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
-            t.state = ThreadState.READY;
-            t.waitPublished = false;
+            kcpu.writeState(t, ThreadState.READY);
+            t.setWaitPublished(false);
             kernel.spaces().ipc().xpRedoSenderFault(kcpu, t);
             return;
         }
@@ -951,9 +947,8 @@ public final class XpIpc implements FlagLine.Handler {
             // The receiver migrated before the request was served (8.5): the IPC runs again,
             // with what is left of its send timeout (the deadline the mailbox carried).
             keepRemainingSendTimeout(t, deadline);
-            kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
-            t.state = ThreadState.READY;
-            t.waitPublished = false;
+            kcpu.writeState(t, ThreadState.READY);
+            t.setWaitPublished(false);
             ipc.ipc(t);
             return;
         }
@@ -967,7 +962,7 @@ public final class XpIpc implements FlagLine.Handler {
      */
     private void keepRemainingSendTimeout(Tcb a, long deadline) {
         if (deadline != Long.MAX_VALUE) {
-            a.sysSendTimeout = Math.max(Timeout.ZERO, deadline - kcpu.cpu().clock());
+            a.setSysSendTimeout(Math.max(Timeout.ZERO, deadline - kcpu.cpu().clock()));
         }
     }
 

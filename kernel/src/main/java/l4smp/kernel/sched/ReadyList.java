@@ -24,61 +24,61 @@ public final class ReadyList {
 
     /** Appends {@code t} at the tail of its priority's list, unless it is already listed. */
     public void enqueueTail(Tcb t) {
-        if (t.inReadyList) {
+        if (t.inReadyList()) {
             return;
         }
-        int p = t.priority;
-        t.readyNext = null;
-        t.readyPrev = tails[p];
+        int p = t.priority();
+        t.setReadyNext(null);
+        t.setReadyPrev(tails[p]);
         if (tails[p] == null) {
             heads[p] = t;
         } else {
-            tails[p].readyNext = t;
+            tails[p].setReadyNext(t);
         }
         tails[p] = t;
-        t.inReadyList = true;
+        t.setInReadyList(true);
         nonEmpty[p >>> 6] |= 1L << (p & 63);
         size++;
     }
 
     /** Puts {@code t} at the head of its priority's list (it continues before its peers). */
     public void enqueueHead(Tcb t) {
-        if (t.inReadyList) {
+        if (t.inReadyList()) {
             remove(t);
         }
-        int p = t.priority;
-        t.readyPrev = null;
-        t.readyNext = heads[p];
+        int p = t.priority();
+        t.setReadyPrev(null);
+        t.setReadyNext(heads[p]);
         if (heads[p] == null) {
             tails[p] = t;
         } else {
-            heads[p].readyPrev = t;
+            heads[p].setReadyPrev(t);
         }
         heads[p] = t;
-        t.inReadyList = true;
+        t.setInReadyList(true);
         nonEmpty[p >>> 6] |= 1L << (p & 63);
         size++;
     }
 
     /** Unlinks {@code t} if it is listed. */
     public void remove(Tcb t) {
-        if (!t.inReadyList) {
+        if (!t.inReadyList()) {
             return;
         }
-        int p = t.priority;
-        if (t.readyPrev == null) {
-            heads[p] = t.readyNext;
+        int p = t.priority();
+        if (t.readyPrev() == null) {
+            heads[p] = t.readyNext();
         } else {
-            t.readyPrev.readyNext = t.readyNext;
+            t.readyPrev().setReadyNext(t.readyNext());
         }
-        if (t.readyNext == null) {
-            tails[p] = t.readyPrev;
+        if (t.readyNext() == null) {
+            tails[p] = t.readyPrev();
         } else {
-            t.readyNext.readyPrev = t.readyPrev;
+            t.readyNext().setReadyPrev(t.readyPrev());
         }
-        t.readyNext = null;
-        t.readyPrev = null;
-        t.inReadyList = false;
+        t.setReadyNext(null);
+        t.setReadyPrev(null);
+        t.setInReadyList(false);
         if (heads[p] == null) {
             nonEmpty[p >>> 6] &= ~(1L << (p & 63));
         }
@@ -97,7 +97,7 @@ public final class ReadyList {
             }
             Tcb t = heads[p];
             remove(t);
-            if (t.state == ThreadState.READY && !t.halted) {
+            if (t.state() == ThreadState.READY && !t.halted()) {
                 return t;
             }
             // lazily removed: it blocked, died or was halted while listed
@@ -123,7 +123,7 @@ public final class ReadyList {
         int n = 0;
         for (int p = 0; p < PRIORITIES; p++) {
             int guard = 0;
-            for (Tcb x = heads[p]; x != null && guard <= size; x = x.readyNext, guard++) {
+            for (Tcb x = heads[p]; x != null && guard <= size; x = x.readyNext(), guard++) {
                 if (x == t) {
                     n++;
                 }

@@ -20,28 +20,28 @@ public final class WakeupQueue {
 
     /** Queues {@code t} to wake at {@code time} (re-queues it if it was queued). */
     public void add(Tcb t, long time) {
-        if (t.wakeupIndex >= 0) {
+        if (t.wakeupIndex() >= 0) {
             remove(t);
         }
         if (size == heap.length) {
             growSlowPath();
         }
-        t.wakeupTime = time;
+        t.setWakeupTime(time);
         heap[size] = t;
         sequence[size] = nextSequence++;
-        t.wakeupIndex = size;
+        t.setWakeupIndex(size);
         size++;
         siftUp(size - 1);
     }
 
     /** Removes {@code t} if queued. */
     public void remove(Tcb t) {
-        int i = t.wakeupIndex;
+        int i = t.wakeupIndex();
         if (i < 0) {
             return;
         }
         size--;
-        t.wakeupIndex = -1;
+        t.setWakeupIndex(-1);
         if (i == size) {
             heap[size] = null;
             return;
@@ -59,7 +59,7 @@ public final class WakeupQueue {
 
     /** The earliest wakeup time, or {@code Long.MAX_VALUE}. */
     public long earliest() {
-        return size == 0 ? Long.MAX_VALUE : heap[0].wakeupTime;
+        return size == 0 ? Long.MAX_VALUE : heap[0].wakeupTime();
     }
 
     /** How often {@code t} is in the heap (invariant checks: a slow scan). */
@@ -78,15 +78,15 @@ public final class WakeupQueue {
     }
 
     private boolean less(int a, int b) {
-        long ta = heap[a].wakeupTime;
-        long tb = heap[b].wakeupTime;
+        long ta = heap[a].wakeupTime();
+        long tb = heap[b].wakeupTime();
         return ta < tb || (ta == tb && sequence[a] < sequence[b]);
     }
 
     private void move(int from, int to) {
         heap[to] = heap[from];
         sequence[to] = sequence[from];
-        heap[to].wakeupIndex = to;
+        heap[to].setWakeupIndex(to);
     }
 
     private void swap(int a, int b) {
@@ -96,8 +96,8 @@ public final class WakeupQueue {
         sequence[a] = sequence[b];
         heap[b] = t;
         sequence[b] = s;
-        heap[a].wakeupIndex = a;
-        heap[b].wakeupIndex = b;
+        heap[a].setWakeupIndex(a);
+        heap[b].setWakeupIndex(b);
     }
 
     private void siftUp(int i) {

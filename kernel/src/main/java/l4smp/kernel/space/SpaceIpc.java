@@ -120,14 +120,14 @@ public final class SpaceIpc {
 
     /** Whether IPC between {@code from} and {@code to} goes through here (either has a space). */
     public static boolean involves(Tcb from, Tcb to) {
-        return from.space != null || to.space != null;
+        return from.space() != null || to.space() != null;
     }
 
     private static FaultState state(Tcb t) {
-        FaultState f = t.fault;
+        FaultState f = t.fault();
         if (f == null) {
             f = new FaultState();
-            t.fault = f;
+            t.setFault(f);
         }
         return f;
     }
@@ -145,7 +145,7 @@ public final class SpaceIpc {
             return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
         }
         Cpu cpu = k.cpu();
-        FaultState fs = from.fault;
+        FaultState fs = from.fault();
         boolean resume = fs != null && fs.xferActive && fs.xferTo == to;
         long deadline;
         int item = u + 1;
@@ -155,7 +155,7 @@ public final class SpaceIpc {
             item = fs.xferItem;
             offset = fs.xferOffset;
             fs.xferActive = false;
-            FaultState rs = to.fault;
+            FaultState rs = to.fault();
             if (rs != null && rs.xferAwaited == from) {
                 rs.xferAwaited = null;
             }
@@ -175,7 +175,7 @@ public final class SpaceIpc {
                         : Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
             }
         } else {
-            long xfer = Math.min(from.xferTimeoutSend, to.xferTimeoutReceive);
+            long xfer = Math.min(from.xferTimeoutSend(), to.xferTimeoutReceive());
             deadline = xfer == Timeout.NEVER ? Long.MAX_VALUE : cpu.clock() + xfer;
         }
         int buffer = 1;
@@ -217,16 +217,16 @@ public final class SpaceIpc {
                         continue; // the nil flexpage (sigma0's refusal), or mapped before the fault
                     }
                     long window = to.br[0] & ~TypedItems.ACCEPT_STRINGS;
-                    if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(window) || to.space == null) {
+                    if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(window) || to.space() == null) {
                         return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
                     }
                     cpu.counters().increment(cpu.counters().names().indexOf(Kernel.C_MAP_ITEMS));
-                    if (from.space != null) {
+                    if (from.space() != null) {
                         // Rights only narrow, and only what the sender has is mapped (X.2: the rest
                         // is silently skipped). The database is global (its lock): the receiver's
                         // CPU maps from the sender's space as the sender's would, and shoots down
                         // what a replaced mapping leaves in any CPU's TLB.
-                        spaces.mapFpage(cpu, from.space, w0 & ~0x3FFL, w1, to.space, window,
+                        spaces.mapFpage(cpu, from.space(), w0 & ~0x3FFL, w1, to.space(), window,
                                 TypedItems.type(w0) == TypedItems.GRANT);
                     }
                 }
@@ -245,8 +245,8 @@ public final class SpaceIpc {
     private Transfer copy(KernelCpu k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline) {
         Cpu cpu = k.cpu();
         int c = cpu.index();
-        AddressSpace src = from.space;
-        AddressSpace dst = to.space;
+        AddressSpace src = from.space();
+        AddressSpace dst = to.space();
         if (!inUser(src, srcVa, length) || !inUser(dst, dstVa, length)) {
             return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
         }
@@ -387,8 +387,8 @@ public final class SpaceIpc {
         long remaining = s.xferDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, s.xferDeadline - now);
         if (receiverFaulted) {
             // The sender polls again, first in the receiver's queue, until the transfer deadline.
-            sender.state = ThreadState.POLLING;
-            sender.partner = receiver;
+            sender.setState(ThreadState.POLLING);
+            sender.setPartner(receiver);
             enqueueHead(receiver, sender);
             k.wakeups().remove(sender);
             if (s.xferDeadline != Long.MAX_VALUE) {
@@ -398,13 +398,13 @@ public final class SpaceIpc {
         } else {
             if (!senderInvoked) {
                 // The receiver (the invoker) waits for the sender again.
-                receiver.state = ThreadState.WAITING;
-                receiver.receiveFrom = receiver.sysFrom;
-                if (receiver.sysReceiveTimeout != Timeout.NEVER && receiver.sysReceiveTimeout != Timeout.ZERO) {
-                    k.wakeups().add(receiver, now + receiver.sysReceiveTimeout);
+                receiver.setState(ThreadState.WAITING);
+                receiver.setReceiveFrom(receiver.sysFrom());
+                if (receiver.sysReceiveTimeout() != Timeout.NEVER && receiver.sysReceiveTimeout() != Timeout.ZERO) {
+                    k.wakeups().add(receiver, now + receiver.sysReceiveTimeout());
                 }
             }
-            sender.state = ThreadState.READY;
+            sender.setState(ThreadState.READY);
             startFaultIpc(k, sender, FaultState.REDO_IPC, remaining, senderInvoked);
         }
     }
@@ -420,10 +420,10 @@ public final class SpaceIpc {
         r.xferFrom = sender;
         r.pendingKind = FaultState.REDO_RECEIVE;
         r.pendingDeadline = deadline;
-        if (receiver.state == ThreadState.WAITING) {
+        if (receiver.state() == ThreadState.WAITING) {
             k.makeReady(receiver);
         } else {
-            receiver.state = ThreadState.READY;
+            receiver.setState(ThreadState.READY);
         }
     }
 
@@ -438,7 +438,7 @@ public final class SpaceIpc {
      * phase.
      */
     public boolean xpSuspended(KernelCpu k, Tcb sender, Tcb receiver) {
-        FaultState s = sender.fault; // written by the copy on this CPU (hand-over, see FaultState)
+        FaultState s = sender.fault(); // written by the copy on this CPU (hand-over, see FaultState)
         k.cpu().counters().increment(spaces.cXferFaults);
         long deadline = s.xferDeadline;
         if (s.faultOnReceiver) {
@@ -446,8 +446,8 @@ public final class SpaceIpc {
             return true;
         }
         // B waits for A alone, bounded by the transfer deadline (points 1 and 2 above).
-        receiver.state = ThreadState.WAITING;
-        receiver.receiveFrom = sender.id;
+        receiver.setState(ThreadState.WAITING);
+        receiver.setReceiveFrom(sender.id);
         state(receiver).xferAwaited = sender;
         k.wakeups().remove(receiver);
         if (deadline != Long.MAX_VALUE) {
@@ -461,7 +461,7 @@ public final class SpaceIpc {
      * timeout, counted from the transfer's start). Owner CPU of the transfer.
      */
     public long transferDeadline(Tcb sender) {
-        return sender.fault.xferDeadline;
+        return sender.fault().xferDeadline;
     }
 
     /**
@@ -472,18 +472,18 @@ public final class SpaceIpc {
      * else it redoes its send at once. {@code t} is the thread whose kernel path runs.
      */
     public void xpRedoSenderFault(KernelCpu k, Tcb t) {
-        FaultState f = t.fault;
+        FaultState f = t.fault();
         Cpu cpu = k.cpu();
-        spaces.load(k.index(), t.space); // its space, before its translations enter this TLB
-        long pa = spaces.translate(cpu, t.space.pageDirectory, f.va, f.write);
-        t.state = ThreadState.READY;
+        spaces.load(k.index(), t.space()); // its space, before its translations enter this TLB
+        long pa = spaces.translate(cpu, t.space().pageDirectory, f.va, f.write);
+        t.setState(ThreadState.READY);
         if (!Mmu.isFault(pa)) {
             k.ipcPath().ipc(t); // mapped meanwhile: the send resumes the copy
             return;
         }
         long remaining = f.xferDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.xferDeadline - cpu.clock());
         startFaultIpc(k, t, FaultState.REDO_IPC, remaining, true);
-        if (t.state == ThreadState.READY && !t.inReadyList && t.kernelResume == KernelResume.NONE) {
+        if (t.state() == ThreadState.READY && !t.inReadyList() && t.kernelResume() == KernelResume.NONE) {
             k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
             k.setSwitchHint(t);
         }
@@ -496,11 +496,11 @@ public final class SpaceIpc {
      * deadline expired while the sender's fault was redone; point 4 above).
      */
     public int xpStaleTransfer(Tcb sender, Tcb receiver, boolean waitsForIt) {
-        FaultState s = sender.fault;
+        FaultState s = sender.fault();
         if (s == null || !s.xferActive || s.xferTo != receiver) {
             return 0;
         }
-        FaultState r = receiver.fault;
+        FaultState r = receiver.fault();
         if (waitsForIt && r != null && r.xferAwaited == sender) {
             return 0; // the receiver waits for the redone send: the copy resumes
         }
@@ -517,13 +517,13 @@ public final class SpaceIpc {
      * receiver learns it when its fault IPC ends; otherwise it is the send timeout.
      */
     public int xpPollExpired(Tcb sender, Tcb receiver) {
-        FaultState s = sender.fault;
+        FaultState s = sender.fault();
         if (s == null || !s.xferActive || s.xferTo != receiver) {
             return IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND);
         }
         s.xferActive = false;
-        if (receiver.fault != null) {
-            receiver.fault.xferAborted = true;
+        if (receiver.fault() != null) {
+            receiver.fault().xferAborted = true;
         }
         return IpcError.word(IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
     }
@@ -547,29 +547,29 @@ public final class SpaceIpc {
         f.kind = kind;
         f.failed = false;
         k.cpu().counters().increment(spaces.cFaults);
-        Tcb pager = spaces.kernel().lookup(t.pager);
+        Tcb pager = spaces.kernel().lookup(t.pager());
         if (pager == null || pager == t) {
             f.failed = true;
             f.failedError = IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND);
-            t.state = ThreadState.READY;
+            t.setState(ThreadState.READY);
             if (!invoker) {
                 k.makeReady(t);
             }
             return;
         }
         int access = MappingDatabase.R | (f.write ? MappingDatabase.W : 0);
-        t.sysTo = pager.id;
-        t.sysFrom = pager.id;
-        t.sysTag = MsgTag.make(FaultState.PAGE_FAULT_LABEL | access, 2);
-        t.mr[0] = t.sysTag;
+        t.setSysTo(pager.id);
+        t.setSysFrom(pager.id);
+        t.setSysTag(MsgTag.make(FaultState.PAGE_FAULT_LABEL | access, 2));
+        t.mr[0] = t.sysTag();
         t.mr[1] = Integer.toUnsignedLong(f.va);
-        t.mr[2] = t.ip;
+        t.mr[2] = t.ip();
         t.br[0] = TypedItems.fpage(0, 32, 0);
-        t.sysSendTimeout = timeout;
-        t.sysReceiveTimeout = timeout;
-        t.state = ThreadState.READY;
+        t.setSysSendTimeout(timeout);
+        t.setSysReceiveTimeout(timeout);
+        t.setState(ThreadState.READY);
         k.ipcPath().ipc(t);
-        if (!invoker && t.state == ThreadState.READY && !t.inReadyList) {
+        if (!invoker && t.state() == ThreadState.READY && !t.inReadyList()) {
             k.readyList().enqueueTail(t);
         }
     }
@@ -579,13 +579,13 @@ public final class SpaceIpc {
      * with the remaining transfer time. Always true: {@code t} is not resumed in its program.
      */
     boolean startPending(KernelCpu k, Tcb t) {
-        FaultState f = t.fault;
+        FaultState f = t.fault();
         int kind = f.pendingKind;
         f.pendingKind = FaultState.NONE;
         long now = k.cpu().clock();
         long remaining = f.pendingDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.pendingDeadline - now);
         startFaultIpc(k, t, kind, remaining, true);
-        if (t.state == ThreadState.READY && !t.inReadyList && t.kernelResume == KernelResume.NONE) {
+        if (t.state() == ThreadState.READY && !t.inReadyList() && t.kernelResume() == KernelResume.NONE) {
             k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
             k.setSwitchHint(t);
         }
@@ -598,10 +598,10 @@ public final class SpaceIpc {
      * resumed in its program (the kernel redid its IPC).
      */
     boolean afterFault(KernelCpu k, Tcb t) {
-        FaultState f = t.fault;
+        FaultState f = t.fault();
         int kind = f.kind;
-        boolean err = f.failed || MsgTag.isError(t.resultTag);
-        int errWord = f.failed ? f.failedError : t.errorCode;
+        boolean err = f.failed || MsgTag.isError(t.resultTag());
+        int errWord = f.failed ? f.failedError : t.errorCode();
         restore(t, f);
         f.kind = FaultState.NONE;
         switch (kind) {
@@ -623,7 +623,7 @@ public final class SpaceIpc {
                     f.xpAbortCanceled = canceled && !f.xferAborted;
                     f.xferAborted = false;
                     f.xpAbort = true;
-                    t.state = ThreadState.READY;
+                    t.setState(ThreadState.READY);
                     k.ipcPath().ipc(t);
                     return true;
                 }
@@ -632,8 +632,8 @@ public final class SpaceIpc {
                     f.xferActive = false;
                     f.xferAborted = false;
                     fail(k, t, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_SEND);
-                    if (receiver != null && receiver.state == ThreadState.WAITING && receiver.cpuPlain() == k.index()
-                            && (receiver.receiveFrom.isAny() || receiver.receiveFrom.equals(t.id))) {
+                    if (receiver != null && receiver.state() == ThreadState.WAITING && receiver.cpuPlain() == k.index()
+                            && (receiver.receiveFrom().isAny() || receiver.receiveFrom().equals(t.id))) {
                         k.wakeups().remove(receiver);
                         fail(k, receiver, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER,
                                 IpcError.PHASE_RECEIVE);
@@ -643,7 +643,7 @@ public final class SpaceIpc {
                     k.setSwitchHint(t);
                     return true;
                 }
-                t.state = ThreadState.READY;
+                t.setState(ThreadState.READY);
                 k.ipcPath().ipc(t);
                 return true;
             }
@@ -661,14 +661,14 @@ public final class SpaceIpc {
                         // (Only then is the sender's fault state this CPU's to touch.)
                         var xp = k.ipcPath().xp();
                         if (xp != null && xp.proxyPollsFor(t, sender)) {
-                            sender.fault.xferActive = false;
+                            sender.fault().xferActive = false;
                             xp.abortPolling(t, sender, IpcError.word(
                                     abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND));
                         }
-                    } else if (sender != null && sender.state == ThreadState.POLLING && sender.partner == t) {
+                    } else if (sender != null && sender.state() == ThreadState.POLLING && sender.partner() == t) {
                         dequeue(t, sender);
                         k.wakeups().remove(sender);
-                        sender.fault.xferActive = false;
+                        sender.fault().xferActive = false;
                         fail(k, sender, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
                         k.makeReady(sender);
                     }
@@ -676,8 +676,8 @@ public final class SpaceIpc {
                     k.setSwitchHint(t);
                     return true;
                 }
-                t.sysTo = ThreadId.NIL;
-                t.state = ThreadState.READY;
+                t.setSysTo(ThreadId.NIL);
+                t.setState(ThreadState.READY);
                 k.ipcPath().ipc(t);
                 return true;
             }
@@ -693,12 +693,12 @@ public final class SpaceIpc {
      * of another CPU redoes a fault did. Returns true when handled here.
      */
     public boolean timeoutExpired(KernelCpu k, Tcb t) {
-        FaultState f = t.fault;
+        FaultState f = t.fault();
         if (f == null) {
             return false;
         }
         Tcb awaited = f.xferAwaited;
-        if (awaited != null && t.state == ThreadState.WAITING && t.receiveFrom.equals(awaited.id)) {
+        if (awaited != null && t.state() == ThreadState.WAITING && t.receiveFrom().equals(awaited.id)) {
             // 8.4.2 across processors: the sender's fault was not resolved within the transfer
             // timeout. The sender learns it on its CPU (its fault IPC has the same deadline, or
             // its redone send finds this receiver gone: xpStaleTransfer).
@@ -707,18 +707,18 @@ public final class SpaceIpc {
             k.makeReady(t);
             return true;
         }
-        if (!f.xferActive || t.state != ThreadState.POLLING) {
+        if (!f.xferActive || t.state() != ThreadState.POLLING) {
             return false;
         }
         Tcb receiver = f.xferTo;
         f.xferActive = false;
-        if (t.inSendQueue && t.partner != null) {
-            dequeue(t.partner, t);
+        if (t.inSendQueue() && t.partner() != null) {
+            dequeue(t.partner(), t);
         }
         fail(k, t, IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
         k.makeReady(t);
-        if (receiver != null && receiver.fault != null) {
-            receiver.fault.xferAborted = true;
+        if (receiver != null && receiver.fault() != null) {
+            receiver.fault().xferAborted = true;
         }
         return true;
     }
@@ -728,35 +728,35 @@ public final class SpaceIpc {
     private static void save(Tcb t, FaultState f) {
         System.arraycopy(t.mr, 0, f.savedMr, 0, 3);
         f.savedBr0 = t.br[0];
-        f.savedTo = t.sysTo;
-        f.savedFrom = t.sysFrom;
-        f.savedTag = t.sysTag;
-        f.savedSendTimeout = t.sysSendTimeout;
-        f.savedReceiveTimeout = t.sysReceiveTimeout;
-        f.savedErrorCode = t.errorCode;
-        f.savedResultTag = t.resultTag;
-        f.savedResultFrom = t.resultFrom;
+        f.savedTo = t.sysTo();
+        f.savedFrom = t.sysFrom();
+        f.savedTag = t.sysTag();
+        f.savedSendTimeout = t.sysSendTimeout();
+        f.savedReceiveTimeout = t.sysReceiveTimeout();
+        f.savedErrorCode = t.errorCode();
+        f.savedResultTag = t.resultTag();
+        f.savedResultFrom = t.resultFrom();
     }
 
     private static void restore(Tcb t, FaultState f) {
         System.arraycopy(f.savedMr, 0, t.mr, 0, 3);
         t.br[0] = f.savedBr0;
-        t.sysTo = f.savedTo;
-        t.sysFrom = f.savedFrom;
-        t.sysTag = f.savedTag;
-        t.sysSendTimeout = f.savedSendTimeout;
-        t.sysReceiveTimeout = f.savedReceiveTimeout;
-        t.errorCode = f.savedErrorCode;
-        t.resultTag = f.savedResultTag;
-        t.resultFrom = f.savedResultFrom;
+        t.setSysTo(f.savedTo);
+        t.setSysFrom(f.savedFrom);
+        t.setSysTag(f.savedTag);
+        t.setSysSendTimeout(f.savedSendTimeout);
+        t.setSysReceiveTimeout(f.savedReceiveTimeout);
+        t.setErrorCode(f.savedErrorCode);
+        t.setResultTag(f.savedResultTag);
+        t.setResultFrom(f.savedResultFrom);
     }
 
     private void fail(KernelCpu k, Tcb t, int code, int phase) {
-        t.errorCode = IpcError.word(code, phase);
-        t.resultTag = MsgTag.ERROR_FLAG;
-        t.mr[0] = t.resultTag;
-        t.receiveFrom = ThreadId.NIL;
-        t.state = ThreadState.READY;
+        t.setErrorCode(IpcError.word(code, phase));
+        t.setResultTag(MsgTag.ERROR_FLAG);
+        t.mr[0] = t.resultTag();
+        t.setReceiveFrom(ThreadId.NIL);
+        t.setState(ThreadState.READY);
         var counters = k.cpu().counters();
         counters.increment(counters.names().indexOf(Kernel.C_IPC_ERRORS));
     }

@@ -230,8 +230,8 @@ public final class Spaces {
         if (t == null) {
             throw new IllegalArgumentException("no thread " + id);
         }
-        t.space = space;
-        t.pager = pager == null ? l4smp.kernel.thread.ThreadId.NIL : pager;
+        t.setSpace(space);
+        t.setPager(pager == null ? l4smp.kernel.thread.ThreadId.NIL : pager);
         space.threads++;
     }
 
@@ -302,10 +302,10 @@ public final class Spaces {
      * resuming its program, or starts the fault IPC of a long IPC left pending for it. Returns true when the thread is not to be resumed now.
      */
     public boolean beforeRun(KernelCpu k, Tcb t) {
-        if (t.space != null) {
-            load(k.index(), t.space);
+        if (t.space() != null) {
+            load(k.index(), t.space());
         }
-        FaultState f = t.fault;
+        FaultState f = t.fault();
         if (f != null && f.pendingKind != FaultState.NONE) {
             return ipc.startPending(k, t); // a receiver's fault IPC, deferred (SpaceIpc, "Faults")
         }

@@ -20,6 +20,6 @@ public final class L4ThreadIdentity extends GuestThread {
 
     @Override
     public Cpu runningCpu() {
-        return tcb.runningOn.cpu();
+        return tcb.runningOn().cpu();
     }
 }

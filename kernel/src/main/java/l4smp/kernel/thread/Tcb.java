@@ -3,18 +3,37 @@ package l4smp.kernel.thread;
 import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 import l4smp.kernel.ipc.MsgTag;
+import l4smp.kernel.ipc.Timeout;
+import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.ipc.XpCompletion;
+import l4smp.kernel.space.AddressSpace;
+import l4smp.kernel.space.FaultState;
+import l4smp.kernel.xcpu.Mailbox;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * A thread control block.
+ * A thread control block, its fields grouped as thesis 8.6 groups them (Table 3).
  *
- * <p>Thread contract (implementation decision 3): every field is owned by the thread's current
- * CPU and touched there only, with plain accesses, except the "global" fields that other CPUs
- * read: {@code myself} and {@code cpu}, read through {@link #myselfAcquire()} and
- * {@link #cpuAcquire()} and written with release stores.
+ * <ul>
+ *   <li>Global, read-mostly: {@code myself} and {@code cpu}, read by any CPU through
+ *       {@link #myselfAcquire()} and {@link #cpuAcquire()}, written with release stores by the
+ *       owner CPU (at creation, at the end, by the source CPU of a migration).</li>
+ *   <li>Global, modified: {@code proxy} and {@code xpCc}, written by the sender's CPU and by
+ *       the proxy on the receiver's CPU (8.3.5, 8.4.1), with release stores and acquire loads.
+ *       The TCB lock and the WAIT_FOR word of that line live in simulated memory only
+ *       ({@link TcbLayout.Field#LOCK}, {@link TcbLayout.Field#WAIT_FOR}).</li>
+ *   <li>Local: everything else, owned by the thread's current CPU and touched there only
+ *       (implementation decision 3), through the plain accessors below. The one local field
+ *       another CPU reads is the thread state, in scans over every thread (the end of a
+ *       partner, 8.5): {@link #setState} stores it opaquely and {@link #stateOpaque()} reads it.</li>
+ * </ul>
+ *
+ * <p>The accessors here change the Java object only. A kernel path that writes a field the
+ * thesis's kernel would write charges that write in simulated memory through its CPU's kernel
+ * ({@code KernelCpu.writeState} and the {@code touchTcb} calls), so the accounting of a TCB
+ * write is one call with the write where the two go together.
  *
  * <p>The UTCB (message registers, error code, processor number) is part of the TCB here; user
  * code reaches it through the {@code L4} facade only.
@@ -28,6 +47,7 @@ public final class Tcb {
     private static final VarHandle CPU;
     private static final VarHandle PROXY;
     private static final VarHandle XP_CC;
+    private static final VarHandle STATE;
 
     static {
         try {
@@ -36,160 +56,161 @@ public final class Tcb {
             CPU = lookup.findVarHandle(Tcb.class, "cpu", int.class);
             PROXY = lookup.findVarHandle(Tcb.class, "proxy", Tcb.class);
             XP_CC = lookup.findVarHandle(Tcb.class, "xpCc", XpCompletion.class);
+            STATE = lookup.findVarHandle(Tcb.class, "state", ThreadState.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    // ---- global (read across CPUs) ---------------------------------------------------------
+    // ---- global, read-mostly (8.6) -----------------------------------------------------------
     @SuppressWarnings("unused") private ThreadId myself;
     @SuppressWarnings("unused") private int cpu;
 
+    // ---- global, modified by other processors (8.6) ------------------------------------------
     /**
-     * Global-modified (8.6): the proxy serving this thread's cross-processor send (set by the
-     * sender on its CPU before it triggers the mailbox, cleared by the proxy on the receiver's
-     * CPU, read there by the receiver once into a temporary, 8.3.5).
+     * The proxy serving this thread's cross-processor send (set by the sender on its CPU before
+     * it triggers the mailbox, cleared by the proxy on the receiver's CPU, read there by the
+     * receiver once into a temporary, 8.3.5).
      */
     @SuppressWarnings("unused") private Tcb proxy;
-    /** Global-modified (8.6, 8.4.1): the completion code of the last cross-processor send. */
+    /** The completion of the last cross-processor send (8.4.1). */
     @SuppressWarnings("unused") private XpCompletion xpCc = XpCompletion.DONE;
 
-    // ---- identity (immutable) ----------------------------------------------------------------
+    // ---- identity and execution (immutable) ----------------------------------------------------
     public final ThreadId id;
     public final String name;
     public final boolean daemon;
-
-    // ---- local: scheduling -------------------------------------------------------------------
-    public ThreadState state = ThreadState.READY;
-    public int priority;
-    /**
-     * The maximum controlled priority (X.2 MCP): {@code schedule} on a thread whose priority, or
-     * to a priority, above it is refused. Set at creation (default: the thread's priority).
-     */
-    public int mcp;
-    /** The total timeslice and what is left of it, in cycles. */
-    public long timeslice;
-    public long remainingTimeslice;
-    /** Ready-list links (the scheduler's intrusive doubly-linked list). */
-    public Tcb readyNext;
-    public Tcb readyPrev;
-    public boolean inReadyList;
-    /** Wakeup-queue position (the CPU's binary heap), -1 when not queued. */
-    public int wakeupIndex = -1;
-    public long wakeupTime;
-
-    // ---- local: IPC --------------------------------------------------------------------------
-    /** The thread this one sends to (polling) or receives from (closed receive). */
-    public Tcb partner;
-    /** The receive specifier of the current receive phase: NIL (none), ANY, or a thread. */
-    public ThreadId receiveFrom = ThreadId.NIL;
-    /** This thread's send queue: threads polling to send to it (intrusive FIFO). */
-    public Tcb sendQueueHead;
-    public Tcb sendQueueTail;
-    /** Links in the send queue of the thread it polls to send to. */
-    public Tcb sendNext;
-    public Tcb sendPrev;
-    public boolean inSendQueue;
-
-    // ---- local: the system call in progress (the "registers" of the trap) ------------------
-    public int trap;
-    public ThreadId sysTo = ThreadId.NIL;
-    public ThreadId sysFrom = ThreadId.NIL;
-    public int sysTag;
-    public long sysSendTimeout;
-    public long sysReceiveTimeout;
-
-    // ---- UTCB --------------------------------------------------------------------------------
-    /** Message registers MR0..MR63; MR0 mirrors the tag. */
-    public final long[] mr = new long[MsgTag.MESSAGE_REGISTERS];
-    /** Buffer registers BR0..BR33 (BR0: the acceptor; then string buffers). */
-    public final long[] br = new long[l4smp.kernel.ipc.TypedItems.BUFFER_REGISTERS];
-    /** The transfer timeouts (X.2's XferTimeouts word): when sending and when receiving. */
-    public long xferTimeoutSend = l4smp.kernel.ipc.Timeout.NEVER;
-    public long xferTimeoutReceive = l4smp.kernel.ipc.Timeout.NEVER;
-    /** The result tag of the last IPC (with the E flag on error). */
-    public int resultTag;
-    /** The sender of the last received message. */
-    public ThreadId resultFrom = ThreadId.NIL;
-    /** The UTCB error-code word of the last IPC. */
-    public int errorCode;
-
-    // ---- cross-processor IPC (local to the thread's CPU unless said) -------------------------
-    /** For a proxy thread (8.4): the mailbox it serves; {@code null} for every other thread. */
-    public l4smp.kernel.xcpu.Mailbox xpMailbox;
-    /** A kernel path to finish when the dispatcher next picks this thread ({@link KernelResume}). */
-    public KernelResume kernelResume = KernelResume.NONE;
-    /** The reply mailbox to consume (with {@code KernelResume.XP_RETURN}). */
-    public l4smp.kernel.xcpu.Mailbox pendingReturn;
-    /**
-     * The partner's processor number (1..k) returned by a cross-processor send aborted on
-     * request (design decision 4, section 7.2); 0 otherwise. UTCB, read-only for the user.
-     */
-    public int xpPartnerProcessor;
-    /** This thread published a receive specifier in its WAIT_FOR word. */
-    public boolean waitPublished;
-
-    // ---- registers exchange-registers reads and writes ------------------------------------
-    /** Instruction and stack pointer, flags: opaque to the Java program, kept for the API. */
-    public long ip;
-    public long sp;
-    public long flags;
-    /** The user-defined handle (UTCB). */
-    public long userHandle;
-    /** The thread's pager. */
-    public ThreadId pager = ThreadId.NIL;
-    /** Halted by exchange-registers: not scheduled until resumed. */
-    public boolean halted;
-    /** The argument of a thread-control, space-control or exchange-registers call in progress. */
-    public SyscallArgument sysArgument;
-    /** The result of a thread-control or exchange-registers call. */
-    public SyscallResult sysResult;
-    /** The integer result of a schedule call (the old priority, or -1 with the error code). */
-    public int sysResultWord;
-
-    // ---- hardware (interrupt) threads --------------------------------------------------------
-    /** The interrupt line this TCB stands for, or -1 for a user thread. */
-    public int hardwareLine = -1;
-    /** An interrupt of this line was delivered and not yet acknowledged by the handler. */
-    public boolean irqInService;
-    /** Interrupts raised while in service, delivered one by one after each acknowledgement. */
-    public long irqPending;
-
-    // ---- FPU ------------------------------------------------------------------------------------
-    /** The thread has FPU state (it used the FPU at least once). */
-    public boolean fpuUsed;
-
-    // ---- simulated memory ------------------------------------------------------------------------
-    /**
-     * The TCB's base address in the kernel region: a field at {@link TcbLayout} offset {@code o}
-     * lies at {@code kernelAddress + o} when {@code o} is in the local part, else at
-     * {@code kernelGlobalAddress + o} (the two parts are allocated separately; in the naive
-     * layout both bases are equal).
-     */
-    public long kernelAddress;
-    public long kernelGlobalAddress;
-    /** The UTCB's base address: message register i is the 32-bit word at 4 * i. */
-    public long utcbAddress;
-
-    // ---- address space (thesis 2.2; the space issue) ----------------------------------------
-    /** The thread's address space, or null for the flat identity-mapped space. */
-    public l4smp.kernel.space.AddressSpace space;
-    /** Its page-fault state (created at the first fault). Owner CPU. */
-    public l4smp.kernel.space.FaultState fault;
-
-    // ---- execution ---------------------------------------------------------------------------
     public final Continuation continuation;
+    /** Message registers MR0..MR63 (UTCB); MR0 mirrors the tag. */
+    public final long[] mr = new long[MsgTag.MESSAGE_REGISTERS];
+    /** Buffer registers BR0..BR33 (UTCB; BR0: the acceptor, then string buffers). */
+    public final long[] br = new long[TypedItems.BUFFER_REGISTERS];
+
+    // ---- local: the thread state (read across CPUs by scans: opaque) -------------------------
+    @SuppressWarnings("unused") private ThreadState state = ThreadState.READY;
+
+    // ---- local: scheduling (the owner CPU only) ------------------------------------------------------
+    /** The scheduling priority, 0..255 (higher runs first). */
+    private int priority;
     /**
-     * The kernel CPU whose dispatcher runs this thread now ({@code KernelCpu}; set by it before it
-     * resumes the continuation, on its own host thread). The thread's own code reads it after
-     * every trap: a trap may end on another CPU (migration), and nothing looked up before the
-     * trap may be used after it.
+     * The maximum controlled priority (X.2 MCP): {@code schedule} on a thread whose priority, or to a
+     * priority, above it is refused. Set at creation (default: the thread's priority).
      */
-    public ThreadHost runningOn;
+    private int mcp;
+    /** The total timeslice, in cycles. */
+    private long timeslice;
+    /** What is left of the timeslice, in cycles. */
+    private long remainingTimeslice;
+    /** Ready-list links (the scheduler's intrusive doubly-linked list). */
+    private Tcb readyNext;
+    private Tcb readyPrev;
+    private boolean inReadyList;
+    /** Wakeup-queue position (the CPU's binary heap), -1 when not queued, and its key (an absolute time). */
+    private int wakeupIndex = -1;
+    private long wakeupTime;
+
+    // ---- local: IPC ----------------------------------------------------------------------------------
+    /** The thread this one sends to (polling) or receives from (closed receive). */
+    private Tcb partner;
+    /** The receive specifier of the current receive phase: NIL (none), ANY, or a thread. */
+    private ThreadId receiveFrom = ThreadId.NIL;
+    /** This thread's send queue: threads polling to send to it (intrusive FIFO). */
+    private Tcb sendQueueHead;
+    private Tcb sendQueueTail;
+    /** Links in the send queue of the thread it polls to send to. */
+    private Tcb sendNext;
+    private Tcb sendPrev;
+    private boolean inSendQueue;
+    /** This thread published a receive specifier in its WAIT_FOR word. */
+    private boolean waitPublished;
+    /** For a proxy thread (8.4): the mailbox it serves; {@code null} for every other thread. */
+    private Mailbox xpMailbox;
+    /** A kernel path to finish when the dispatcher next picks this thread. */
+    private KernelResume kernelResume = KernelResume.NONE;
+    /**
+     * The reply mailbox to consume (with {@link KernelResume#XP_RETURN} or {@link
+     * KernelResume#EXREGS_RETURN}).
+     */
+    private Mailbox pendingReturn;
+
+    // ---- local: the system call in progress (the "registers" of the trap) ----------------------------
+    private int trap;
+    private ThreadId sysTo = ThreadId.NIL;
+    private ThreadId sysFrom = ThreadId.NIL;
+    private int sysTag;
+    private long sysSendTimeout;
+    private long sysReceiveTimeout;
+    /** The argument of a thread-control, space-control or exchange-registers call in progress. */
+    private SyscallArgument sysArgument;
+    /** The result of a thread-control or exchange-registers call. */
+    private SyscallResult sysResult;
+    /** The integer result of a schedule call (the old priority, or -1 with the error code). */
+    private int sysResultWord;
+
+    // ---- local: UTCB (message and buffer registers are the final arrays above) -----------------------
+    /** The transfer timeouts (X.2's XferTimeouts word): when sending and when receiving. */
+    private long xferTimeoutSend = Timeout.NEVER;
+    private long xferTimeoutReceive = Timeout.NEVER;
+    /** The result tag of the last IPC (with the E flag on error). */
+    private int resultTag;
+    /** The sender of the last received message. */
+    private ThreadId resultFrom = ThreadId.NIL;
+    /** The UTCB error-code word of the last IPC. */
+    private int errorCode;
+    /**
+     * The partner's processor number (1..k) returned by a cross-processor send aborted on request (design
+     * decision 4, section 7.2); 0 otherwise. Read-only for the user.
+     */
+    private int xpPartnerProcessor;
+    /** The user-defined handle. */
+    private long userHandle;
+
+    // ---- local: registers exchange-registers reads and writes ----------------------------------------
+    /** Instruction and stack pointer, flags: opaque to the Java program, kept for the API. */
+    private long ip;
+    private long sp;
+    private long flags;
+    /** The thread's pager. */
+    private ThreadId pager = ThreadId.NIL;
+    /** Halted by exchange-registers: not scheduled until resumed. */
+    private boolean halted;
+
+    // ---- local: hardware (interrupt) threads and the FPU ---------------------------------------------
+    /** The interrupt line this TCB stands for, or -1 for a user thread. */
+    private int hardwareLine = -1;
+    /** An interrupt of this line was delivered and not yet acknowledged by the handler. */
+    private boolean irqInService;
+    /** Interrupts raised while in service, delivered one by one after each acknowledgement. */
+    private long irqPending;
+    /** The thread has FPU state (it used the FPU at least once). */
+    private boolean fpuUsed;
+
+    // ---- local: simulated memory and the address space -----------------------------------------------
+    /**
+     * The TCB's base addresses in the kernel region: a field at {@link TcbLayout} offset {@code o} lies at
+     * {@code kernelAddress + o} when {@code o} is in the local part, else at {@code kernelGlobalAddress + o}
+     * (the two parts are allocated separately; in the naive layout both bases are equal).
+     */
+    private long kernelAddress;
+    private long kernelGlobalAddress;
+    /** The UTCB's base address: message register i is the 32-bit word at 4 * i. */
+    private long utcbAddress;
+    /** The thread's address space (thesis 2.2), or null for the flat identity-mapped space. */
+    private AddressSpace space;
+    /** Its page-fault state (created at the first fault). */
+    private FaultState fault;
+
+    // ---- local: execution ----------------------------------------------------------------------------
+    /**
+     * The CPU's kernel whose dispatcher runs this thread now (set by it before it resumes the continuation,
+     * on its own host thread). The thread's own code reads it after every trap: a trap may end on another CPU
+     * (migration), and nothing looked up before the trap may be used after it.
+     */
+    private ThreadHost runningOn;
     /** The thread's identity as the current host thread while it runs (created at its first run). */
-    public L4ThreadIdentity identity;
+    private L4ThreadIdentity identity;
     /** What the program threw, if it did. */
-    public Throwable failure;
+    private Throwable failure;
 
     public Tcb(ThreadId id, String name, int cpu, int priority, boolean daemon, Runnable body) {
         this.id = id;
@@ -201,6 +222,8 @@ public final class Tcb {
         setCpuRelease(cpu);
         setMyselfRelease(id);
     }
+
+    // ---- global accessors ----------------------------------------------------------------------
 
     /** The id this TCB currently belongs to, or {@code null} once the thread is gone. Any CPU. */
     public ThreadId myselfAcquire() {
@@ -240,15 +263,157 @@ public final class Tcb {
         PROXY.setRelease(this, p);
     }
 
-    /** The completion code of the last cross-processor send. Any CPU. */
+    /** The completion of the last cross-processor send. Any CPU. */
     public XpCompletion xpCcAcquire() {
         return (XpCompletion) XP_CC.getAcquire(this);
     }
 
-    /** Writes the completion code (the proxy, on the receiver's CPU, 8.4.1). */
+    /** Writes the completion (the proxy, on the receiver's CPU, 8.4.1). */
     public void setXpCcRelease(XpCompletion code) {
         XP_CC.setRelease(this, code);
     }
+
+    /** The thread state. Owner CPU only. */
+    public ThreadState state() {
+        return (ThreadState) STATE.get(this);
+    }
+
+    /** The thread state, read by another CPU's scan over every thread (no ordering). Any CPU. */
+    public ThreadState stateOpaque() {
+        return (ThreadState) STATE.getOpaque(this);
+    }
+
+    /**
+     * Sets the thread state (an opaque store, for {@link #stateOpaque()}); uncharged: the
+     * caller charges the STATE word where the thesis's kernel writes it. Owner CPU only.
+     */
+    public void setState(ThreadState s) {
+        STATE.setOpaque(this, s);
+    }
+
+    // ---- local accessors: the owner CPU only (plain) -------------------------------------------
+
+    // ---- local: scheduling ---------------------------------------------------------------------------
+    public int priority() { return priority; }
+    public void setPriority(int v) { priority = v; }
+    public int mcp() { return mcp; }
+    public void setMcp(int v) { mcp = v; }
+    public long timeslice() { return timeslice; }
+    public void setTimeslice(long v) { timeslice = v; }
+    public long remainingTimeslice() { return remainingTimeslice; }
+    public void setRemainingTimeslice(long v) { remainingTimeslice = v; }
+    public Tcb readyNext() { return readyNext; }
+    public void setReadyNext(Tcb v) { readyNext = v; }
+    public Tcb readyPrev() { return readyPrev; }
+    public void setReadyPrev(Tcb v) { readyPrev = v; }
+    public boolean inReadyList() { return inReadyList; }
+    public void setInReadyList(boolean v) { inReadyList = v; }
+    public int wakeupIndex() { return wakeupIndex; }
+    public void setWakeupIndex(int v) { wakeupIndex = v; }
+    public long wakeupTime() { return wakeupTime; }
+    public void setWakeupTime(long v) { wakeupTime = v; }
+
+    // ---- local: IPC ----------------------------------------------------------------------------------
+    public Tcb partner() { return partner; }
+    public void setPartner(Tcb v) { partner = v; }
+    public ThreadId receiveFrom() { return receiveFrom; }
+    public void setReceiveFrom(ThreadId v) { receiveFrom = v; }
+    public Tcb sendQueueHead() { return sendQueueHead; }
+    public void setSendQueueHead(Tcb v) { sendQueueHead = v; }
+    public Tcb sendQueueTail() { return sendQueueTail; }
+    public void setSendQueueTail(Tcb v) { sendQueueTail = v; }
+    public Tcb sendNext() { return sendNext; }
+    public void setSendNext(Tcb v) { sendNext = v; }
+    public Tcb sendPrev() { return sendPrev; }
+    public void setSendPrev(Tcb v) { sendPrev = v; }
+    public boolean inSendQueue() { return inSendQueue; }
+    public void setInSendQueue(boolean v) { inSendQueue = v; }
+    public boolean waitPublished() { return waitPublished; }
+    public void setWaitPublished(boolean v) { waitPublished = v; }
+    public Mailbox xpMailbox() { return xpMailbox; }
+    public void setXpMailbox(Mailbox v) { xpMailbox = v; }
+    public KernelResume kernelResume() { return kernelResume; }
+    public void setKernelResume(KernelResume v) { kernelResume = v; }
+    public Mailbox pendingReturn() { return pendingReturn; }
+    public void setPendingReturn(Mailbox v) { pendingReturn = v; }
+
+    // ---- local: the system call in progress ----------------------------------------------------------
+    public int trap() { return trap; }
+    public void setTrap(int v) { trap = v; }
+    public ThreadId sysTo() { return sysTo; }
+    public void setSysTo(ThreadId v) { sysTo = v; }
+    public ThreadId sysFrom() { return sysFrom; }
+    public void setSysFrom(ThreadId v) { sysFrom = v; }
+    public int sysTag() { return sysTag; }
+    public void setSysTag(int v) { sysTag = v; }
+    public long sysSendTimeout() { return sysSendTimeout; }
+    public void setSysSendTimeout(long v) { sysSendTimeout = v; }
+    public long sysReceiveTimeout() { return sysReceiveTimeout; }
+    public void setSysReceiveTimeout(long v) { sysReceiveTimeout = v; }
+    public SyscallArgument sysArgument() { return sysArgument; }
+    public void setSysArgument(SyscallArgument v) { sysArgument = v; }
+    public SyscallResult sysResult() { return sysResult; }
+    public void setSysResult(SyscallResult v) { sysResult = v; }
+    public int sysResultWord() { return sysResultWord; }
+    public void setSysResultWord(int v) { sysResultWord = v; }
+
+    // ---- local: UTCB ---------------------------------------------------------------------------------
+    public long xferTimeoutSend() { return xferTimeoutSend; }
+    public void setXferTimeoutSend(long v) { xferTimeoutSend = v; }
+    public long xferTimeoutReceive() { return xferTimeoutReceive; }
+    public void setXferTimeoutReceive(long v) { xferTimeoutReceive = v; }
+    public int resultTag() { return resultTag; }
+    public void setResultTag(int v) { resultTag = v; }
+    public ThreadId resultFrom() { return resultFrom; }
+    public void setResultFrom(ThreadId v) { resultFrom = v; }
+    public int errorCode() { return errorCode; }
+    public void setErrorCode(int v) { errorCode = v; }
+    public int xpPartnerProcessor() { return xpPartnerProcessor; }
+    public void setXpPartnerProcessor(int v) { xpPartnerProcessor = v; }
+    public long userHandle() { return userHandle; }
+    public void setUserHandle(long v) { userHandle = v; }
+
+    // ---- local: registers exchange-registers reads and writes ----------------------------------------
+    public long ip() { return ip; }
+    public void setIp(long v) { ip = v; }
+    public long sp() { return sp; }
+    public void setSp(long v) { sp = v; }
+    public long flags() { return flags; }
+    public void setFlags(long v) { flags = v; }
+    public ThreadId pager() { return pager; }
+    public void setPager(ThreadId v) { pager = v; }
+    public boolean halted() { return halted; }
+    public void setHalted(boolean v) { halted = v; }
+
+    // ---- local: hardware -----------------------------------------------------------------------------
+    public int hardwareLine() { return hardwareLine; }
+    public void setHardwareLine(int v) { hardwareLine = v; }
+    public boolean irqInService() { return irqInService; }
+    public void setIrqInService(boolean v) { irqInService = v; }
+    public long irqPending() { return irqPending; }
+    public void setIrqPending(long v) { irqPending = v; }
+    public boolean fpuUsed() { return fpuUsed; }
+    public void setFpuUsed(boolean v) { fpuUsed = v; }
+
+    // ---- local: simulated memory and the address space -----------------------------------------------
+    public long kernelAddress() { return kernelAddress; }
+    public void setKernelAddress(long v) { kernelAddress = v; }
+    public long kernelGlobalAddress() { return kernelGlobalAddress; }
+    public void setKernelGlobalAddress(long v) { kernelGlobalAddress = v; }
+    public long utcbAddress() { return utcbAddress; }
+    public void setUtcbAddress(long v) { utcbAddress = v; }
+    public AddressSpace space() { return space; }
+    public void setSpace(AddressSpace v) { space = v; }
+    public FaultState fault() { return fault; }
+    public void setFault(FaultState v) { fault = v; }
+
+    // ---- local: execution ----------------------------------------------------------------------------
+    public ThreadHost runningOn() { return runningOn; }
+    public void setRunningOn(ThreadHost v) { runningOn = v; }
+    public L4ThreadIdentity identity() { return identity; }
+    public void setIdentity(L4ThreadIdentity v) { identity = v; }
+    public Throwable failure() { return failure; }
+    public void setFailure(Throwable v) { failure = v; }
 
     @Override
     public String toString() {

@@ -89,7 +89,7 @@ class ReadyListTest {
         assertEquals(1, list.size());
         assertSame(a, list.pickNext());
         assertNull(list.pickNext());
-        assertFalse(a.inReadyList);
+        assertFalse(a.inReadyList());
     }
 
     @Test
@@ -103,17 +103,17 @@ class ReadyListTest {
         list.enqueueTail(b);
         list.enqueueTail(c);
         list.enqueueTail(d);
-        a.state = ThreadState.WAITING;
-        c.state = ThreadState.DEAD;
+        a.setState(ThreadState.WAITING);
+        c.setState(ThreadState.DEAD);
         assertEquals(4, list.size(), "blocking does not unlink at once (8.7.3)");
         assertEquals(100, list.highestNonEmpty());
         assertSame(b, list.pickNext());
         assertSame(d, list.pickNext(), "c was dropped on the way");
         assertEquals(0, list.size());
-        assertFalse(a.inReadyList);
-        assertFalse(c.inReadyList);
+        assertFalse(a.inReadyList());
+        assertFalse(c.inReadyList());
         // a woke up again: it can be listed anew
-        a.state = ThreadState.READY;
+        a.setState(ThreadState.READY);
         list.enqueueTail(a);
         assertSame(a, list.pickNext());
     }
@@ -125,8 +125,8 @@ class ReadyListTest {
         Tcb b = tcb("b", 63);
         list.enqueueTail(a);
         list.enqueueTail(b);
-        a.state = ThreadState.POLLING;
-        b.state = ThreadState.WAITING;
+        a.setState(ThreadState.POLLING);
+        b.setState(ThreadState.WAITING);
         assertNull(list.pickNext());
         assertEquals(-1, list.highestNonEmpty());
         assertEquals(0, list.size());
@@ -149,7 +149,7 @@ class ReadyListTest {
         list.remove(a);
         list.remove(c);
         assertEquals(1, list.highestNonEmpty(), "priority 130 is empty now");
-        assertTrue(x.inReadyList);
+        assertTrue(x.inReadyList());
         assertEquals(List.of("x"), drain(list));
     }
 

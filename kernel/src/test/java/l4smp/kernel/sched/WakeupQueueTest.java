@@ -55,7 +55,7 @@ class WakeupQueueTest {
         Tcb t;
         while ((t = pop(q)) != null) {
             order.append(t.name);
-            assertEquals(-1, t.wakeupIndex);
+            assertEquals(-1, t.wakeupIndex());
         }
         assertEquals("eabcd", order.toString());
     }
@@ -97,7 +97,7 @@ class WakeupQueueTest {
                 q.remove(t); // idempotent
             }
             assertEquals(queued.size(), q.size());
-            long min = queued.stream().mapToLong(x -> x.wakeupTime).min().orElse(Long.MAX_VALUE);
+            long min = queued.stream().mapToLong(x -> x.wakeupTime()).min().orElse(Long.MAX_VALUE);
             assertEquals(min, q.earliest());
         }
         // drain: non-decreasing times, and the heap never loses or duplicates a thread
@@ -105,8 +105,8 @@ class WakeupQueueTest {
         long last = Long.MIN_VALUE;
         Tcb t;
         while ((t = pop(q)) != null) {
-            assertEquals(true, t.wakeupTime >= last);
-            last = t.wakeupTime;
+            assertEquals(true, t.wakeupTime() >= last);
+            last = t.wakeupTime();
             drained.add(t);
         }
         queued.sort(Comparator.comparingInt(x -> x.id.number()));

@@ -109,7 +109,7 @@ public final class MigrationIpcStress {
         /** 1 when t1 is in exactly one ready list, C's, and its processor word names C. */
         int placedOnC() {
             return readyB.occurrences(t1) == 0 && readyC.occurrences(t1) == 1 && t1.cpuAcquire() == C
-                    && t1.inReadyList ? 1 : 0;
+                    && t1.inReadyList() ? 1 : 0;
         }
     }
 
