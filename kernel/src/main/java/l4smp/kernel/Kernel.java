@@ -261,7 +261,7 @@ public final class Kernel {
             p.setXpMailbox(m);
             p.setState(ThreadState.WAITING);
             placeInMemory(p);
-            m.proxy = p;
+            m.setProxyPlain(p);
         }
         for (KernelCpu k : cpus) {
             if (k != null) {

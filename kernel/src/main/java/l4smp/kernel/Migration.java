@@ -441,9 +441,9 @@ final class Migration {
         boolean ran = false;
         Mailbox m;
         while ((m = xp.pollMigration()) != null) {
-            Op o = (Op) m.migration;
-            int seq = m.migrationSeq;
-            m.migration = null;
+            Op o = (Op) m.migrationPlain();
+            int seq = m.migrationSeqPlain();
+            m.setMigrationPlain(null);
             MailboxPool.free(mem, m.address); // the consumer frees a migration request
             if (o.b == index) {
                 partB(o, seq);

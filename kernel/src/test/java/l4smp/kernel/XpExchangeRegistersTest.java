@@ -98,7 +98,7 @@ class XpExchangeRegistersTest {
         for (Mailbox m : kernel.xcpuFabric().mailboxes()) {
             if (m != null) {
                 assertEquals(0, memory.intVolatile(m.address + Mailbox.BUSY), () -> m + " still claimed");
-                assertEquals(null, m.exregs, () -> m + " still names an exchange-registers operation");
+                assertEquals(null, m.exregsPlain(), () -> m + " still names an exchange-registers operation");
             }
         }
     }

@@ -248,10 +248,10 @@ public final class XpExchangeRegisters {
         }
         stats[S_REMOTE_REQUESTS]++;
         op.requestMailbox = m;
-        m.op = Mailbox.OP_EXREGS;
-        m.sender = caller;
-        m.destId = d.id;
-        m.exregs = op;
+        m.setOpPlain(Mailbox.OP_EXREGS);
+        m.setSenderPlain(caller);
+        m.setDestIdPlain(d.id);
+        m.setExregsPlain(op);
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_EXREGS);
         mem.storeRelease(m.address + Mailbox.SENDER, caller.id.raw());
         mem.storeRelease(m.address + Mailbox.DEST, d.id.raw());
@@ -264,10 +264,10 @@ public final class XpExchangeRegisters {
 
     /** The reply of a request reached the caller's CPU (check_n_ack, 8.4.1). */
     void replied(Mailbox m) {
-        Tcb caller = m.sender;
+        Tcb caller = m.senderPlain();
         if (caller == null || caller.state() == ThreadState.DEAD || caller.myselfAcquire() == null) {
-            m.sender = null;
-            m.exregs = null;
+            m.setSenderPlain(null);
+            m.setExregsPlain(null);
             MailboxPool.free(mem, m.address); // the caller is gone: nobody consumes the result
             return;
         }
@@ -286,9 +286,9 @@ public final class XpExchangeRegisters {
         t.setPendingReturn(null);
         kcpu.touchTcb(t, Field.MAILBOX_PTRS, AccessKind.WRITE);
         int code = mem.loadAcquire(m.address + Mailbox.CODE);
-        Operation op = (Operation) m.exregs;
-        m.exregs = null;
-        m.sender = null;
+        Operation op = (Operation) m.exregsPlain();
+        m.setExregsPlain(null);
+        m.setSenderPlain(null);
         MailboxPool.free(mem, m.address); // XP RETURN: free the mailbox of the request
         op.requestMailbox = null;
         if (code == XpCompletion.RETARGET.word()) {
@@ -332,12 +332,12 @@ public final class XpExchangeRegisters {
 
     /** The proxy of request mailbox {@code m} runs (8.4: an operation of the "unwind" type). */
     void serve(Mailbox m) {
-        if (m.op == Mailbox.OP_UNWIND) {
+        if (m.opPlain() == Mailbox.OP_UNWIND) {
             serveUnwind(m);
             return;
         }
-        m.proxyState = XpIpc.P_RUNNING;
-        Operation op = (Operation) m.exregs;
+        m.setProxyStatePlain(XpIpc.P_RUNNING);
+        Operation op = (Operation) m.exregsPlain();
         Tcb d = kernel.lookup(op.request.dest()); // check again that the target exists
         if (d == null) {
             op.result = unavailable();
@@ -355,20 +355,20 @@ public final class XpExchangeRegisters {
             default -> {
                 // Waits for an abort in flight (its own, or another operation's): the proxy
                 // sleeps, the operation is a passive record (8.4.4).
-                m.proxyState = P_DEFERRED;
-                m.proxy.setState(ThreadState.WAITING);
+                m.setProxyStatePlain(P_DEFERRED);
+                m.proxyPlain().setState(ThreadState.WAITING);
             }
         }
     }
 
     /** The answer of a request (8.4.1: the same mailbox, its reply flag in the caller's line). */
     private void answerRequest(Mailbox m, int code) {
-        m.completion = code;
-        m.op = Mailbox.OP_EXREGS_RETURN;
+        m.setCompletionPlain(code);
+        m.setOpPlain(Mailbox.OP_EXREGS_RETURN);
         mem.storeRelease(m.address + Mailbox.CODE, code);
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_EXREGS_RETURN);
-        m.proxyState = XpIpc.P_IDLE;
-        m.proxy.setState(ThreadState.WAITING); // the proxy sleeps until check_n_ack hooks it again
+        m.setProxyStatePlain(XpIpc.P_IDLE);
+        m.proxyPlain().setState(ThreadState.WAITING); // the proxy sleeps until check_n_ack hooks it again
         FlagLine.set(mem, fabric.flagLine(m.source), m.replyBit);
         xp.trigger(m.source, true);
     }
@@ -438,10 +438,10 @@ public final class XpExchangeRegisters {
         holds[holdCount++] = op;
         if (unwind != null) {
             stats[S_UNWINDS]++;
-            unwind.op = Mailbox.OP_UNWIND;
-            unwind.sender = d;
-            unwind.destId = d.id;
-            unwind.exregs = op; // the shared mailbox: the same record for every participant
+            unwind.setOpPlain(Mailbox.OP_UNWIND);
+            unwind.setSenderPlain(d);
+            unwind.setDestIdPlain(d.id);
+            unwind.setExregsPlain(op); // the shared mailbox: the same record for every participant
             mem.storeRelease(unwind.address + Mailbox.OP, Mailbox.OP_UNWIND);
             mem.storeRelease(unwind.address + Mailbox.SENDER, d.id.raw());
             MailboxPool.unlock(mem, unwind.address);
@@ -498,7 +498,7 @@ public final class XpExchangeRegisters {
         }
         boolean ends = op.join.replyArrived();
         if (a.state() == ThreadState.DEAD || a.myselfAcquire() == null) {
-            m.sender = null;
+            m.setSenderPlain(null);
             MailboxPool.free(mem, m.address);
         } else {
             a.setPendingReturn(m);
@@ -512,11 +512,11 @@ public final class XpExchangeRegisters {
 
     /** The unwind's answer arrived on this CPU (check_n_ack). */
     void unwindAnswered(Mailbox u) {
-        Operation op = (Operation) u.exregs;
+        Operation op = (Operation) u.exregsPlain();
         boolean aborted = mem.loadAcquire(u.address + Mailbox.CODE) != 0;
         stats[aborted ? S_UNWIND_ABORTED : S_UNWIND_FOUND_NOTHING]++;
-        u.exregs = null;
-        u.sender = null;
+        u.setExregsPlain(null);
+        u.setSenderPlain(null);
         MailboxPool.free(mem, u.address);
         op.unwind = null;
         if (op.join.unwindAnswered()) {
@@ -627,29 +627,29 @@ public final class XpExchangeRegisters {
 
     /** The unwind proxy of mailbox {@code u} runs: aborts the target's send if it is still open. */
     private void serveUnwind(Mailbox u) {
-        u.proxyState = XpIpc.P_RUNNING;
+        u.setProxyStatePlain(XpIpc.P_RUNNING);
         // check_n_ack first: the target's request was flagged before the unwind, so after this
         // its proxy is hooked, polling, or has answered.
         xp.checkNow();
-        Operation op = (Operation) u.exregs;
-        Tcb d = u.sender;
+        Operation op = (Operation) u.exregsPlain();
+        Tcb d = u.senderPlain();
         Mailbox m2 = op.sendMailbox;
         boolean aborted = false;
-        if (m2 != null && m2.dest == index && m2.sender == d && m2.op == Mailbox.OP_SEND) {
-            Tcb p2 = m2.proxy;
+        if (m2 != null && m2.dest == index && m2.senderPlain() == d && m2.opPlain() == Mailbox.OP_SEND) {
+            Tcb p2 = m2.proxyPlain();
             kcpu.touchTcb(p2, Field.STATE, AccessKind.READ);
-            if (m2.proxyState == XpIpc.P_HOOKED) {
+            if (m2.proxyStatePlain() == XpIpc.P_HOOKED) {
                 // Activated but not yet run: off the ready list; it never runs this request.
                 kcpu.readyList().remove(p2);
                 xp.forgetHooked(p2);
                 stats[S_ABORT_HOOKED]++;
                 aborted = true;
-            } else if (m2.proxyState == XpIpc.P_POLLING) {
+            } else if (m2.proxyStatePlain() == XpIpc.P_POLLING) {
                 // D waits in the receiver's send queue; the proxy's deadline in our wakeups.
-                if (m2.receiver != null && d.inSendQueue() && d.partner() == m2.receiver) {
-                    kcpu.touchTcb(m2.receiver, Field.SEND_QUEUE, AccessKind.WRITE);
+                if (m2.receiverPlain() != null && d.inSendQueue() && d.partner() == m2.receiverPlain()) {
+                    kcpu.touchTcb(m2.receiverPlain(), Field.SEND_QUEUE, AccessKind.WRITE);
                     kcpu.touchTcb(d, Field.SEND_LINKS, AccessKind.WRITE);
-                    IpcPath.dequeueSender(m2.receiver, d);
+                    IpcPath.dequeueSender(m2.receiverPlain(), d);
                 }
                 kcpu.wakeups().remove(p2);
                 stats[S_ABORT_POLLING]++;
@@ -659,12 +659,12 @@ public final class XpExchangeRegisters {
                 xp.wakeupSender(m2, XpCompletion.error(CANCELED_SEND)); // D's reply: canceled in the send phase
             }
         }
-        u.completion = aborted ? 1 : 0;
-        u.op = Mailbox.OP_UNWIND_RETURN;
+        u.setCompletionPlain(aborted ? 1 : 0);
+        u.setOpPlain(Mailbox.OP_UNWIND_RETURN);
         mem.storeRelease(u.address + Mailbox.CODE, aborted ? 1 : 0);
         mem.storeRelease(u.address + Mailbox.OP, Mailbox.OP_UNWIND_RETURN);
-        u.proxyState = XpIpc.P_IDLE;
-        u.proxy.setState(ThreadState.WAITING);
+        u.setProxyStatePlain(XpIpc.P_IDLE);
+        u.proxyPlain().setState(ThreadState.WAITING);
         FlagLine.set(mem, fabric.flagLine(u.source), u.replyBit);
         xp.trigger(u.source, true);
     }

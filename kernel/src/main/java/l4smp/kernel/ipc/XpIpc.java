@@ -270,12 +270,12 @@ public final class XpIpc implements FlagLine.Handler {
         // the timeout -- as an absolute deadline, so the timeout counts from the send, not from
         // when the proxy runs (design decision 6: timeouts in simulated time, as locally).
         long timeout = a.sysSendTimeout();
-        m.op = Mailbox.OP_SEND;
-        m.sender = a;
-        m.destId = b.id;
-        m.tag = a.sysTag();
-        m.deadline = timeout == Timeout.NEVER ? Long.MAX_VALUE : kcpu.cpu().clock() + timeout;
-        m.preCopied = false;
+        m.setOpPlain(Mailbox.OP_SEND);
+        m.setSenderPlain(a);
+        m.setDestIdPlain(b.id);
+        m.setTagPlain(a.sysTag());
+        m.setDeadlinePlain(timeout == Timeout.NEVER ? Long.MAX_VALUE : kcpu.cpu().clock() + timeout);
+        m.setPreCopiedPlain(false);
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_SEND);
         mem.storeRelease(m.address + Mailbox.SENDER, a.id.raw());
         mem.storeRelease(m.address + Mailbox.DEST, b.id.raw());
@@ -294,8 +294,8 @@ public final class XpIpc implements FlagLine.Handler {
             // RETARGET.
             unlockTcb(b);
             MailboxPool.free(mem, m.address);
-            m.sender = null;
-            keepRemainingSendTimeout(a, m.deadline);
+            m.setSenderPlain(null);
+            keepRemainingSendTimeout(a, m.deadlinePlain());
             a.setKernelResume(KernelResume.RETRY_IPC);
             a.setState(ThreadState.READY);
             kcpu.readyList().enqueueHead(a);
@@ -307,13 +307,13 @@ public final class XpIpc implements FlagLine.Handler {
             // B's state is exact under its lock: it does not wait for A. As locally: timeout.
             unlockTcb(b);
             MailboxPool.free(mem, m.address);
-            m.sender = null;
+            m.setSenderPlain(null);
             ipc.fail(a, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             return false;
         }
         // Set proxy pointer, own timeout to infinity (the proxy keeps the deadline), locked waiting.
         a.setPartner(b);
-        a.setProxyRelease(m.proxy);
+        a.setProxyRelease(m.proxyPlain());
         kcpu.touchTcb(a, Field.PROXY, AccessKind.WRITE);
         kcpu.writeState(a, ThreadState.LOCKED_WAITING);
         a.setKernelResume(KernelResume.NONE);
@@ -326,7 +326,7 @@ public final class XpIpc implements FlagLine.Handler {
             long c0 = kcpu.cpu().clock();
             Transfer result = ipc.copyMessage(a, b, m.staged);
             cycles[3] += kcpu.cpu().clock() - c0;
-            m.preCopied = result.done();
+            m.setPreCopiedPlain(result.done());
             FlagLine.set(mem, fabric.flagLine(bcpu), m.requestBit);
         } else {
             // trigger mailbox, still under B's lock (see "The TCB lock" above)
@@ -434,7 +434,7 @@ public final class XpIpc implements FlagLine.Handler {
     public void flagged(int bit) {
         Mailbox m = fabric.mailboxForBit(index, bit);
         counters.increment(checkMode == BY_IPI ? cByIpi : checkMode == BY_POLL ? cByPoll : cByReceive);
-        if (bit < FlagLine.BITS / 2 && m.op == Mailbox.OP_MIGRATE) {
+        if (bit < FlagLine.BITS / 2 && m.opPlain() == Mailbox.OP_MIGRATE) {
             // A migration part (8.7.2): the dispatcher runs it before it picks a thread.
             migrations[(migrationHead + migrationCount) % migrations.length] = m;
             migrationCount++;
@@ -442,8 +442,8 @@ public final class XpIpc implements FlagLine.Handler {
         }
         if (bit < FlagLine.BITS / 2) {
             // A request: link mailbox to proxy, set proxy to running.
-            Tcb p = m.proxy;
-            m.proxyState = P_HOOKED;
+            Tcb p = m.proxyPlain();
+            m.setProxyStatePlain(P_HOOKED);
             kcpu.writeState(p, ThreadState.READY);
             kcpu.readyList().enqueueTail(p);
             if (hookedCount < hooked.length) {
@@ -452,15 +452,15 @@ public final class XpIpc implements FlagLine.Handler {
         } else {
             // A reply (8.4.1): the sender is "the receiving proxy" of an empty operation.
             counters.increment(cReplies);
-            if (m.op == Mailbox.OP_EXREGS_RETURN) {
+            if (m.opPlain() == Mailbox.OP_EXREGS_RETURN) {
                 exregs.replied(m); // 8.4.3: an exchange-registers request answered
                 return;
             }
-            if (m.op == Mailbox.OP_UNWIND_RETURN) {
+            if (m.opPlain() == Mailbox.OP_UNWIND_RETURN) {
                 exregs.unwindAnswered(m);
                 return;
             }
-            Tcb a = m.sender;
+            Tcb a = m.senderPlain();
             if (exregs.sendReplyArrived(a, m)) {
                 return; // an abort of a's send is in flight: the reply waits for its end
             }
@@ -482,11 +482,11 @@ public final class XpIpc implements FlagLine.Handler {
     public void runProxy(Tcb p) {
         Mailbox m = p.xpMailbox();
         forgetHooked(p);
-        if (m.proxyState != P_HOOKED) {
+        if (m.proxyStatePlain() != P_HOOKED) {
             p.setState(ThreadState.WAITING); // a stale activation (8.4: harmless, checked here)
             return;
         }
-        if (m.op != Mailbox.OP_SEND) {
+        if (m.opPlain() != Mailbox.OP_SEND) {
             exregs.serve(m); // an exchange-registers request or an unwind (8.4.3)
             return;
         }
@@ -508,9 +508,9 @@ public final class XpIpc implements FlagLine.Handler {
 
     /** The proxy's first step: check the receiver; transmit, or queue the sender and poll. */
     private void arrive(Mailbox m) {
-        Tcb p = m.proxy;
-        Tcb a = m.sender;
-        Tcb b = kernel.lookup(m.destId); // check again if the destination exists
+        Tcb p = m.proxyPlain();
+        Tcb a = m.senderPlain();
+        Tcb b = kernel.lookup(m.destIdPlain()); // check again if the destination exists
         if (b == null) {
             wakeupSender(m, XpCompletion.error(IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND)));
             return;
@@ -523,7 +523,7 @@ public final class XpIpc implements FlagLine.Handler {
             wakeupSender(m, XpCompletion.RETARGET);
             return;
         }
-        m.receiver = b;
+        m.setReceiverPlain(b);
         kcpu.touchTcb(a, Field.PARTNER, AccessKind.WRITE); // fromTCB.partner = B (8.3.5)
         kcpu.touchTcb(b, Field.STATE, AccessKind.READ);
         boolean waits = b.state() == ThreadState.WAITING && accepts(b.receiveFrom(), a);
@@ -542,7 +542,7 @@ public final class XpIpc implements FlagLine.Handler {
         // The receiver will receive from A without further action of its own: it is in its
         // receive path now, or its call's send completed and its receive phase follows.
         boolean receivesSoon = (b == receiving && accepts(b.sysFrom(), a)) || receivesAfterXpReturn(b, a);
-        long deadline = receivesSoon ? Long.MAX_VALUE : m.deadline;
+        long deadline = receivesSoon ? Long.MAX_VALUE : m.deadlinePlain();
         if (deadline <= kcpu.cpu().clock()) {
             wakeupSender(m, XpCompletion.error(IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND)));
             return;
@@ -564,7 +564,7 @@ public final class XpIpc implements FlagLine.Handler {
         } else {
             SendQueue.enqueue(b, a);
         }
-        m.proxyState = P_POLLING;
+        m.setProxyStatePlain(P_POLLING);
         kcpu.writeState(p, ThreadState.POLLING);
         if (deadline != Long.MAX_VALUE) {
             kcpu.touchTcb(p, Field.WAKEUP_LINKS, AccessKind.WRITE);
@@ -612,7 +612,7 @@ public final class XpIpc implements FlagLine.Handler {
             return false; // A's proxy serves a send to another CPU's thread
         }
         kcpu.touchTcb(sendProxy, Field.STATE, AccessKind.READ);
-        if (m.proxyState != P_POLLING || m.receiver != b || m.sender != a) {
+        if (m.proxyStatePlain() != P_POLLING || m.receiverPlain() != b || m.senderPlain() != a) {
             return false;
         }
         // sendproxy.state = locked running; dequeueWakeup(sendproxy); B.dequeueSend(A);
@@ -631,14 +631,14 @@ public final class XpIpc implements FlagLine.Handler {
      * CPU (implementation decision 2), B's receive completed, A woken with its completion code.
      */
     private void complete(Mailbox m) {
-        Tcb p = m.proxy;
-        Tcb a = m.sender;
-        Tcb b = m.receiver;
-        m.proxyState = P_RUNNING;
+        Tcb p = m.proxyPlain();
+        Tcb a = m.senderPlain();
+        Tcb b = m.receiverPlain();
+        m.setProxyStatePlain(P_RUNNING);
         p.setState(ThreadState.READY);
         Transfer result;
-        if (m.preCopied) {
-            int words = MsgTag.untyped(m.tag) + MsgTag.typed(m.tag);
+        if (m.preCopiedPlain()) {
+            int words = MsgTag.untyped(m.tagPlain()) + MsgTag.typed(m.tagPlain());
             System.arraycopy(m.staged, 1, b.mr, 1, words);
             result = Transfer.DONE;
         } else {
@@ -650,7 +650,7 @@ public final class XpIpc implements FlagLine.Handler {
                 return;
             }
         }
-        ipc.completeReceive(a, b, m.tag, result, true);
+        ipc.completeReceive(a, b, m.tagPlain(), result, true);
         counters.increment(cXp);
         if (!result.done()) {
             wakeupSender(m, XpCompletion.error(IpcError.word(result.senderCode(), IpcError.PHASE_SEND)));
@@ -671,9 +671,9 @@ public final class XpIpc implements FlagLine.Handler {
      * the fault on its CPU and B waits for A's redone send.
      */
     private void suspendTransfer(Mailbox m) {
-        Tcb a = m.sender;
-        Tcb b = m.receiver;
-        Tcb p = m.proxy;
+        Tcb a = m.senderPlain();
+        Tcb b = m.receiverPlain();
+        Tcb p = m.proxyPlain();
         if (!kernel.spaces().ipc().xpSuspended(kcpu, a, b)) {
             wakeupSender(m, XpCompletion.REDO_FAULT);
             return;
@@ -685,19 +685,19 @@ public final class XpIpc implements FlagLine.Handler {
 
     /** wakeup sender (8.4.1): completion code, proxy pointer cleared, the mailbox as the reply. */
     void wakeupSender(Mailbox m, XpCompletion code) {
-        Tcb a = m.sender;
-        Tcb p = m.proxy;
+        Tcb a = m.senderPlain();
+        Tcb p = m.proxyPlain();
         kcpu.touchTcb(a, Field.XP_CC, AccessKind.WRITE);
         a.setXpCcRelease(code);
         kcpu.touchTcb(a, Field.PROXY, AccessKind.WRITE);
         a.setProxyRelease(null);
-        m.completion = code.word();
-        m.receiverProcessor = kernel.processorNumber(index); // 8.2 numbering
-        m.op = Mailbox.OP_RETURN;
+        m.setCompletionPlain(code.word());
+        m.setReceiverProcessorPlain(kernel.processorNumber(index)); // 8.2 numbering
+        m.setOpPlain(Mailbox.OP_RETURN);
         mem.storeRelease(m.address + Mailbox.CODE, code.word());
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_RETURN);
-        m.proxyState = P_IDLE;
-        m.receiver = null;
+        m.setProxyStatePlain(P_IDLE);
+        m.setReceiverPlain(null);
         p.setState(ThreadState.WAITING); // the proxy sleeps until check_n_ack hooks it again
         FlagLine.set(mem, fabric.flagLine(m.source), m.replyBit);
         trigger(m.source, true); // the sender waits for this: always worth the latency bound
@@ -706,14 +706,14 @@ public final class XpIpc implements FlagLine.Handler {
     /** The send deadline of a polling proxy expired (its wakeup queue entry fired). */
     void proxyTimeout(Tcb p) {
         Mailbox m = p.xpMailbox();
-        if (m.proxyState != P_POLLING) {
+        if (m.proxyStatePlain() != P_POLLING) {
             return;
         }
         int code = IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND);
-        if (m.receiver != null) {
-            IpcPath.dequeueSender(m.receiver, m.sender);
-            if (m.sender.fault() != null) {
-                code = kernel.spaces().ipc().xpPollExpired(m.sender, m.receiver); // a suspended long IPC's deadline
+        if (m.receiverPlain() != null) {
+            IpcPath.dequeueSender(m.receiverPlain(), m.senderPlain());
+            if (m.senderPlain().fault() != null) {
+                code = kernel.spaces().ipc().xpPollExpired(m.senderPlain(), m.receiverPlain()); // a suspended long IPC's deadline
             }
         }
         wakeupSender(m, XpCompletion.error(code));
@@ -742,7 +742,7 @@ public final class XpIpc implements FlagLine.Handler {
             return false;
         }
         Mailbox m = p.xpMailbox();
-        return m.dest == index && m.proxyState == P_POLLING && m.receiver == b && m.sender == a;
+        return m.dest == index && m.proxyStatePlain() == P_POLLING && m.receiverPlain() == b && m.senderPlain() == a;
     }
 
     /**
@@ -761,7 +761,7 @@ public final class XpIpc implements FlagLine.Handler {
 
     private void endPolling(Tcb a, XpCompletion code) {
         Tcb p = a.proxyAcquire();
-        if (p == null || p.xpMailbox().dest != index || p.xpMailbox().proxyState != P_POLLING) {
+        if (p == null || p.xpMailbox().dest != index || p.xpMailbox().proxyStatePlain() != P_POLLING) {
             return;
         }
         kcpu.wakeups().remove(p);
@@ -791,10 +791,10 @@ public final class XpIpc implements FlagLine.Handler {
      * {@code m}: fill, flag, IPI by the latency rule (sent at once: the initiator waits next).
      */
     public void postMigration(Mailbox m, Mailbox.MigrationOperation op, int seq) {
-        m.migration = op;
-        m.migrationSeq = seq;
-        m.sender = null;
-        m.op = Mailbox.OP_MIGRATE;
+        m.setMigrationPlain(op);
+        m.setMigrationSeqPlain(seq);
+        m.setSenderPlain(null);
+        m.setOpPlain(Mailbox.OP_MIGRATE);
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_MIGRATE);
         FlagLine.set(mem, fabric.flagLine(m.dest), m.requestBit);
         trigger(m.dest, true);
@@ -853,7 +853,7 @@ public final class XpIpc implements FlagLine.Handler {
         while (hookedCount > 0) {
             Tcb p = hooked[--hookedCount];
             hooked[hookedCount] = null;
-            if (p.xpMailbox().proxyState == P_HOOKED && p.xpMailbox().op == Mailbox.OP_SEND) {
+            if (p.xpMailbox().proxyStatePlain() == P_HOOKED && p.xpMailbox().opPlain() == Mailbox.OP_SEND) {
                 kcpu.readyList().remove(p);
                 arrive(p.xpMailbox());
             }
@@ -932,9 +932,9 @@ public final class XpIpc implements FlagLine.Handler {
         kcpu.touchTcb(t, Field.XP_CC, AccessKind.READ);
         kcpu.touchTcb(t, Field.MAILBOX_PTRS, AccessKind.WRITE);
         XpCompletion code = t.xpCcAcquire();
-        int processor = m.receiverProcessor;
-        long deadline = m.deadline;
-        m.sender = null;
+        int processor = m.receiverProcessorPlain();
+        long deadline = m.deadlinePlain();
+        m.setSenderPlain(null);
         MailboxPool.free(mem, m.address); // free and release the mailboxes of the sender's list
         if (code.redoFault()) {
             // 8.4.2: the proxy's copy faulted in t's space: t redoes the fault here, then its send.

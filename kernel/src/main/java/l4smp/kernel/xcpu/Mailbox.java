@@ -75,26 +75,26 @@ public final class Mailbox {
     /** The mailbox line. */
     public final long address;
     /** The proxy thread on {@code dest} that serves this mailbox (immutable after boot). */
-    public Tcb proxy;
+    private Tcb proxy;
 
     // ---- the request (source writes, dest reads; published by the flag) ----------------------
-    public int op;
-    public Tcb sender;
-    public ThreadId destId = ThreadId.NIL;
-    public int tag;
+    private int op;
+    private Tcb sender;
+    private ThreadId destId = ThreadId.NIL;
+    private int tag;
     /** The sender's send deadline on the simulated clock ({@code Long.MAX_VALUE}: never). */
-    public long deadline;
+    private long deadline;
     /** Copy-on-sender experiment: the message registers were already staged by the sender. */
-    public boolean preCopied;
+    private boolean preCopied;
     public final long[] staged = new long[64];
     /** {@link #OP_MIGRATE}: the migration record (the kernel's), and its sequence number. */
-    public MigrationOperation migration;
-    public int migrationSeq;
+    private MigrationOperation migration;
+    private int migrationSeq;
     /**
      * {@link #OP_EXREGS}, {@link #OP_UNWIND}: the exchange-registers operation record, shared
      * by the request and the unwinds it starts (the "same mailbox" of 8.4.3).
      */
-    public ExregsOperation exregs;
+    private ExregsOperation exregs;
 
     /** The kernel's record of a migration operation (8.7.2) that a mailbox carries. */
     public interface MigrationOperation {
@@ -105,15 +105,45 @@ public final class Mailbox {
     }
 
     // ---- the proxy's state (dest only) ---------------------------------------------------------
-    public int proxyState;
+    private int proxyState;
     /** The receiver the proxy sends to (while it polls, or transmits). */
-    public Tcb receiver;
+    private Tcb receiver;
 
     // ---- the reply (dest writes, source reads; published by the reply flag) ------------------
     /** The completion code: 0 or an IPC error word. */
-    public int completion;
+    private int completion;
     /** The receiver's processor number (1..k), for the sender's result. */
-    public int receiverProcessor;
+    private int receiverProcessor;
+
+    // ---- plain accessors: published by the flag line (see the thread contract) -----------------
+    public Tcb proxyPlain() { return proxy; }
+    public void setProxyPlain(Tcb v) { proxy = v; }
+    public int opPlain() { return op; }
+    public void setOpPlain(int v) { op = v; }
+    public Tcb senderPlain() { return sender; }
+    public void setSenderPlain(Tcb v) { sender = v; }
+    public ThreadId destIdPlain() { return destId; }
+    public void setDestIdPlain(ThreadId v) { destId = v; }
+    public int tagPlain() { return tag; }
+    public void setTagPlain(int v) { tag = v; }
+    public long deadlinePlain() { return deadline; }
+    public void setDeadlinePlain(long v) { deadline = v; }
+    public boolean preCopiedPlain() { return preCopied; }
+    public void setPreCopiedPlain(boolean v) { preCopied = v; }
+    public MigrationOperation migrationPlain() { return migration; }
+    public void setMigrationPlain(MigrationOperation v) { migration = v; }
+    public int migrationSeqPlain() { return migrationSeq; }
+    public void setMigrationSeqPlain(int v) { migrationSeq = v; }
+    public ExregsOperation exregsPlain() { return exregs; }
+    public void setExregsPlain(ExregsOperation v) { exregs = v; }
+    public int proxyStatePlain() { return proxyState; }
+    public void setProxyStatePlain(int v) { proxyState = v; }
+    public Tcb receiverPlain() { return receiver; }
+    public void setReceiverPlain(Tcb v) { receiver = v; }
+    public int completionPlain() { return completion; }
+    public void setCompletionPlain(int v) { completion = v; }
+    public int receiverProcessorPlain() { return receiverProcessor; }
+    public void setReceiverProcessorPlain(int v) { receiverProcessor = v; }
 
     Mailbox(int source, int dest, int slot, int index, int requestBit, int replyBit, long address) {
         this.source = source;
