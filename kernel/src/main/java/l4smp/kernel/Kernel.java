@@ -265,8 +265,10 @@ public final class Kernel {
         }
         for (KernelCpu k : cpus) {
             if (k != null) {
-                k.ipcPath().setXp(new l4smp.kernel.ipc.XpIpc(this, k, k.ipcPath(), fabric, config.tcbLayout(),
-                        latency, config.copyOnSender(), tcbLock));
+                l4smp.kernel.ipc.XpIpc xp = new l4smp.kernel.ipc.XpIpc(this, k, k.ipcPath(), fabric,
+                        config.tcbLayout(), latency, config.copyOnSender(), tcbLock);
+                k.ipcPath().setXp(xp);
+                k.attachMigrationMailboxes(xp, fabric);
             }
         }
     }

@@ -1,5 +1,7 @@
 package l4smp.kernel;
 
+import l4smp.kernel.xcpu.XcpuFabric;
+import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.thread.ThreadHost;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.apic.Interrupt;
@@ -138,7 +140,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             return doWorkLocal();
         }
         // In the kernel: the next mailbox check is at the next exit (8.3.4).
-        xp.publishNextCheck(cpu.clock());
+        xp.check().publishNextCheck(cpu.clock());
         int work = doWorkLocal();
         xp.flushIpis();
         return work;
@@ -163,12 +165,12 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             // About to idle: publish "never" first, then check once more (a sender that set its
             // flag after this check reads "idle" and sends an IPI; 8.3.4).
             while (true) {
-                xp.publishNextCheck(l4smp.kernel.xcpu.XcpuFabric.IDLE);
-                if (xp.checkAtExit() == 0) {
+                xp.check().publishNextCheck(l4smp.kernel.xcpu.XcpuFabric.IDLE);
+                if (xp.check().checkAtExit() == 0) {
                     break; // idle with "never" published: a sender will send an IPI
                 }
-                xp.publishNextCheck(cpu.clock());
-                if (xp.hasPendingMigrations()) {
+                xp.check().publishNextCheck(cpu.clock());
+                if (migration.hasPending()) {
                     return 1; // migration parts (8.7.2) run at the next duty cycle
                 }
                 next = pickNext();
@@ -187,8 +189,8 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         if (next.kernelResume() == KernelResume.RETRY_SCHEDULE) {
             // A schedule call whose target was busy (8.5): it runs again -- after a mailbox check
             // (a kernel exit's), or the cross-processor operation it waits for could never end.
-            xp.publishNextCheck(cpu.clock());
-            if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > next.priority() || xp.hasPendingMigrations())) {
+            xp.check().publishNextCheck(cpu.clock());
+            if (xp.check().checkAtExit() > 0 && (ready.highestNonEmpty() > next.priority() || migration.hasPending())) {
                 ready.enqueueHead(next);
                 return 1;
             }
@@ -204,10 +206,10 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             // kernel (8.4.1 XP RETURN): no exit to user mode here.
             switchTo(next);
             if (next.xpMailbox() != null) {
-                xp.runProxy(next);
+                xp.proxy().runProxy(next);
             } else {
                 kernelPath = next;
-                xp.resume(next);
+                resume(next);
                 kernelPath = null;
             }
             return 1;
@@ -254,8 +256,8 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         if (xp != null) {
             // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
             // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
-            xp.publishNextCheck(due);
-            if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > t.priority() || xp.hasPendingMigrations())) {
+            xp.check().publishNextCheck(due);
+            if (xp.check().checkAtExit() > 0 && (ready.highestNonEmpty() > t.priority() || migration.hasPending())) {
                 ready.enqueueHead(t);
                 return;
             }
@@ -280,7 +282,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         cpu.runGuest(t.continuation, t.identity());
         current = null;
         if (xp != null) {
-            xp.publishNextCheck(cpu.clock()); // in the kernel again
+            xp.check().publishNextCheck(cpu.clock()); // in the kernel again
         }
         if (t.continuation.isDone()) {
             kernel.threadEnded(this, t);
@@ -443,7 +445,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         if (vector == Kernel.XCPU_VECTOR && ipc.xp() != null) {
             // 8.3.4 ipi_handler: EOI at once (keep the LINT slots free), then check_n_ack.
             interrupt.eoi();
-            ipc.xp().onIpi();
+            ipc.xp().check().onIpi();
             return;
         }
         // The kernel's IPI vectors (XCPU mailboxes, TLB shootdown) arrive with later issues;
@@ -721,6 +723,31 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     public IpcPath ipcPath() {
         return ipc;
     }
+    /**
+     * The dispatcher picked {@code t} with a kernel path to finish ({@link Tcb#kernelResume}):
+     * XP RETURN (8.4.1: free the mailbox, then the rest of the IPC), a retried IPC, or the
+     * second half of a cross-processor exchange-registers call (8.4.3).
+     */
+    private void resume(Tcb t) {
+        XpIpc xp = ipc.xp();
+        long t0 = cpu.clock();
+        KernelResume what = t.kernelResume();
+        t.setKernelResume(KernelResume.NONE);
+        switch (what) {
+            case RETRY_IPC -> ipc.ipc(t);
+            case RETRY_EXREGS, EXREGS_RETURN -> xp.exchangeRegisters().resume(t, what);
+            default -> xp.sendPath().xpReturn(t);
+        }
+        if (t.kernelResume() == KernelResume.NONE) {
+            xp.addReturnCycles(cpu.clock() - t0);
+        }
+    }
+
+    /** Binds the migration's XCPU mailboxes (at boot, after the cross-processor IPC). */
+    void attachMigrationMailboxes(XpIpc xp, XcpuFabric fabric) {
+        migration.attach(xp, fabric);
+    }
+
 
     /** Admits a new thread (setup, or a thread-control call on this CPU). */
     void admit(Tcb t) {

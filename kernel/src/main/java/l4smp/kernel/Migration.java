@@ -11,6 +11,7 @@ import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
+import l4smp.kernel.xcpu.XcpuFabric;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.SpinLock;
@@ -154,6 +155,9 @@ final class Migration {
     private final Wait wait = new Wait();
     private final LockWait lockWait = new LockWait();
 
+    /** The XCPU mailboxes of this CPU's migrations; null on a one-CPU machine. */
+    private MigrationMailboxes mailboxes;
+
     Migration(Kernel kernel, KernelCpu kcpu) {
         this.kernel = kernel;
         this.kcpu = kcpu;
@@ -161,6 +165,16 @@ final class Migration {
         this.index = kcpu.index();
         this.mem = new CpuXcpuMemory(cpu);
         this.op = new Op(0);
+    }
+
+    /** Binds the XCPU mailboxes (at boot, once the CPU's cross-processor IPC exists). */
+    void attach(XpIpc xp, XcpuFabric fabric) {
+        this.mailboxes = new MigrationMailboxes(xp, fabric);
+    }
+
+    /** Whether migration parts wait to run on this CPU. */
+    boolean hasPending() {
+        return mailboxes != null && mailboxes.hasPendingMigrations();
     }
 
     /** Waits until a barrier word reaches a sequence number. */
@@ -183,7 +197,7 @@ final class Migration {
             XpIpc xp = kcpu.ipcPath().xp();
             // check_n_ack each iteration: a CPU spinning in the kernel has published that it
             // checks "now", so no IPI comes to tell it of a part requested of it.
-            return mem.loadAcquire(address) == 0 || (xp != null && xp.checkForMigrations());
+            return mem.loadAcquire(address) == 0 || (mailboxes != null && mailboxes.checkForMigrations());
         }
     }
 
@@ -325,16 +339,16 @@ final class Migration {
         Mailbox toB = null;
         Mailbox toC = null;
         if (b != index) {
-            toB = xp.claimForMigration(b);
+            toB = mailboxes.claimForMigration(b);
             if (toB == null) {
                 return ST_BUSY;
             }
         }
         if (c != index && c != b) {
-            toC = xp.claimForMigration(c);
+            toC = mailboxes.claimForMigration(c);
             if (toC == null) {
                 if (toB != null) {
-                    xp.releaseUnused(toB);
+                    mailboxes.releaseUnused(toB);
                 }
                 return ST_BUSY;
             }
@@ -353,13 +367,13 @@ final class Migration {
         if (b == index) {
             status = detach(o); // A == B: no IPI, no =1
         } else {
-            xp.postMigration(toB, o, seq);
+            mailboxes.postMigration(toB, o, seq);
             await(o.line, W_B1, seq, "migration barrier =1 (B)");
             status = o.status;
         }
         if (status != ST_OK) {
             if (toC != null) {
-                xp.releaseUnused(toC);
+                mailboxes.releaseUnused(toC);
             }
             return status;
         }
@@ -368,7 +382,7 @@ final class Migration {
         kcpu.touchTcb(t1, Field.STATE, AccessKind.WRITE);
         apply(t1, priority, timeslice);
         if (toC != null) {
-            xp.postMigration(toC, o, seq);
+            mailboxes.postMigration(toC, o, seq);
         }
         mem.storeRelease(o.line + W_A2, seq); // (=2), A's side
         if (b == index) {
@@ -422,7 +436,7 @@ final class Migration {
             lockWait.address = word;
             cpu.spinWaitUntil(lockWait, "migration lock of CPU " + which, true);
             if (xp != null) {
-                xp.checkForMigrations();
+                mailboxes.checkForMigrations();
                 servePending(); // an operation in flight needs this CPU
             }
         }
@@ -440,7 +454,7 @@ final class Migration {
         }
         boolean ran = false;
         Mailbox m;
-        while ((m = xp.pollMigration()) != null) {
+        while ((m = mailboxes.pollMigration()) != null) {
             Op o = (Op) m.migrationPlain();
             int seq = m.migrationSeqPlain();
             m.setMigrationPlain(null);
@@ -470,7 +484,7 @@ final class Migration {
         await(o.line, W_A2, seq, "migration barrier =2 (A)");
         if (c != index) {
             await(o.line, W_C2, seq, "migration barrier =2 (C)");
-            kcpu.ipcPath().xp().moveUnderTcbLock(t1, c); // 8.5 race 2: see XpIpc.sendPath
+            mailboxes.moveUnderTcbLock(t1, c); // 8.5 race 2: see XpIpc.sendPath
             kcpu.touchTcb(t1, Field.CPU, AccessKind.WRITE);
             mem.storeRelease(o.line + W_B3, seq); // (~3)
         } else {
@@ -481,7 +495,7 @@ final class Migration {
     /** B's tail when A == B: the processor number, then ~3. */
     private void setProcessor(Op o, int seq) {
         if (o.c != index) {
-            kcpu.ipcPath().xp().moveUnderTcbLock(o.target, o.c); // 8.5 race 2: see XpIpc.sendPath
+            mailboxes.moveUnderTcbLock(o.target, o.c); // 8.5 race 2: see XpIpc.sendPath
             kcpu.touchTcb(o.target, Field.CPU, AccessKind.WRITE);
         }
         mem.storeRelease(o.line + W_B3, seq);

@@ -123,7 +123,7 @@ public final class IpcPath {
                 unreachablePartner(t, dest, IpcError.PHASE_SEND);
                 return false;
             }
-            return xp.send(t, dest); // 8.3.5: the XP send path
+            return xp.sendPath().send(t, dest); // 8.3.5: the XP send path
         }
         if (dest.hardwareLine() >= 0) {
             return acknowledgeInterrupt(t, dest);
@@ -150,7 +150,7 @@ public final class IpcPath {
         // (XpIpc.arrive): t polls in dest's send queue with no timeout, and dest's receive phase
         // at its XP RETURN takes it. (Failing with "timeout" here lost the reply of a send
         // timeout 0 replyWait, and its caller waited forever.)
-        boolean receivesSoon = xp != null && xp.receivesAfterXpReturn(dest, t);
+        boolean receivesSoon = xp != null && xp.proxy().receivesAfterXpReturn(dest, t);
         if (t.sysSendTimeout() == Timeout.ZERO && !receivesSoon) {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             return false;
@@ -180,11 +180,11 @@ public final class IpcPath {
             receiveDecision(t, from);
             return;
         }
-        xp.beginReceive(t); // the TCB lock, check_n_ack, arrived proxies (8.3.3, 8.3.4)
+        xp.check().beginReceive(t); // the TCB lock, check_n_ack, arrived proxies (8.3.3, 8.3.4)
         try {
             receiveDecision(t, from);
         } finally {
-            xp.endReceive(t);
+            xp.check().endReceive(t);
         }
     }
 
@@ -207,7 +207,7 @@ public final class IpcPath {
                     return;
                 }
                 // 8.3.5 receive path: the sender of another CPU sends through its proxy.
-                if (!xp.activate(t, s)) {
+                if (!xp.proxy().activate(t, s)) {
                     block(t, from);
                 }
                 return;
@@ -218,7 +218,7 @@ public final class IpcPath {
         }
         if (sender != null && xp != null && sender.cpuAcquire() != kcpu.index()) {
             // The head of our send queue is a sender of another CPU: its proxy polls here.
-            if (!xp.activate(t, sender)) {
+            if (!xp.proxy().activate(t, sender)) {
                 throw new IllegalStateException(sender + " is in the send queue of " + t + " without a polling proxy");
             }
             return;
@@ -510,7 +510,7 @@ public final class IpcPath {
             return; // the transfer timeout of a long IPC suspended by a page fault
         }
         if (t.xpMailbox() != null) {
-            xp.proxyTimeout(t); // a proxy's send deadline (8.3.5)
+            xp.proxy().proxyTimeout(t); // a proxy's send deadline (8.3.5)
             return;
         }
         if (t.state() == ThreadState.POLLING) {
@@ -539,7 +539,7 @@ public final class IpcPath {
             Tcb s = dead.sendQueueHead();
             dequeueSender(dead, s);
             if (xp != null && s.cpuAcquire() != kcpu.index()) {
-                xp.receiverGone(s); // its proxy polls here: the sender learns it by its reply
+                xp.proxy().receiverGone(s); // its proxy polls here: the sender learns it by its reply
                 continue;
             }
             kcpu.wakeups().remove(s);
@@ -592,7 +592,7 @@ public final class IpcPath {
             kcpu.touchTcb(s, Field.SEND_LINKS, AccessKind.WRITE);
             dequeueSender(t, s);
             if (xp != null && s.cpuAcquire() != kcpu.index()) {
-                xp.receiverLeft(s); // its proxy polls here (8.5 race 3)
+                xp.proxy().receiverLeft(s); // its proxy polls here (8.5 race 3)
                 continue;
             }
             keepRemainingSendTimeout(s);

@@ -277,7 +277,7 @@ public final class XpExchangeRegisters {
     }
 
     /** The dispatcher picked {@code t} with {@link KernelResume#RETRY_EXREGS} or {@link KernelResume#EXREGS_RETURN}. */
-    void resume(Tcb t, KernelResume what) {
+    public void resume(Tcb t, KernelResume what) {
         if (what == KernelResume.RETRY_EXREGS) {
             call(t);
             return;
@@ -630,7 +630,7 @@ public final class XpExchangeRegisters {
         u.setProxyStatePlain(XpIpc.P_RUNNING);
         // check_n_ack first: the target's request was flagged before the unwind, so after this
         // its proxy is hooked, polling, or has answered.
-        xp.checkNow();
+        xp.check().checkNow();
         Operation op = (Operation) u.exregsPlain();
         Tcb d = u.senderPlain();
         Mailbox m2 = op.sendMailbox;
@@ -641,7 +641,7 @@ public final class XpExchangeRegisters {
             if (m2.proxyStatePlain() == XpIpc.P_HOOKED) {
                 // Activated but not yet run: off the ready list; it never runs this request.
                 kcpu.readyList().remove(p2);
-                xp.forgetHooked(p2);
+                xp.check().forgetHooked(p2);
                 stats[S_ABORT_HOOKED]++;
                 aborted = true;
             } else if (m2.proxyStatePlain() == XpIpc.P_POLLING) {
@@ -656,7 +656,7 @@ public final class XpExchangeRegisters {
                 aborted = true;
             }
             if (aborted) {
-                xp.wakeupSender(m2, XpCompletion.error(CANCELED_SEND)); // D's reply: canceled in the send phase
+                xp.proxy().wakeupSender(m2, XpCompletion.error(CANCELED_SEND)); // D's reply: canceled in the send phase
             }
         }
         u.setCompletionPlain(aborted ? 1 : 0);

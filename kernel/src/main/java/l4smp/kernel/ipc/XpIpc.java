@@ -1,7 +1,5 @@
 package l4smp.kernel.ipc;
 
-import l4smp.kernel.thread.KernelResume;
-import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
@@ -9,20 +7,19 @@ import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;
-import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
-import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.SpinLock;
 import l4smp.kernel.xcpu.XcpuFabric;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Cross-processor IPC on one CPU (thesis 8.3.3 - 8.4): the XP send path, the proxy's xp send
- * path, the receiver's side of it, the sender's wakeup through the reply mailbox, and the
- * mailbox trigger ({@code check_n_ack}, IPIs).
+ * Cross-processor IPC on one CPU (thesis 8.3.3 - 8.4): the state its paths share (the TCB lock
+ * and WAIT_FOR words, the trigger and its IPIs, the counters) and the entry points the local IPC
+ * path, the dispatcher and the space layer call. The paths themselves are {@link XpSendPath}
+ * (the sender's CPU), {@link XpMailboxCheck} ({@code check_n_ack} and the receiver's side) and
+ * {@link XpProxy} (the receiver's CPU); exchange-registers across processors is
+ * {@link XpExchangeRegisters}.
  *
  * <h2>The paths</h2>
  * <pre>
@@ -50,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *     done (send only), or its receive phase
  *   page fault in the proxy's copy of a long IPC (8.4.2; the space layer, SpaceIpc): in B's
  *     space, the proxy polls again with A at the head of B's queue while B resolves it; in A's
- *     space, the reply is REDO_FAULT: A redoes the fault on a, then its send
+ *     space, the reply is {@link XpCompletion#REDO_FAULT}: A redoes the fault on a, then its send
  * </pre>
  *
  * <h2>The TCB lock (8.3.3) and the trigger</h2>
@@ -66,17 +63,6 @@ import org.slf4j.LoggerFactory;
  * makes the sender retry later, without the lock), so interrupts stay off while spinning for
  * one, and a busy LINT slot can never join a lock into a deadlock (8.3.3, D8).
  *
- * <h2>The proxy never blocks the CPU (8.4.4)</h2>
- * Each mailbox has its own proxy thread on the destination CPU (the thesis's
- * {@code mailbox[id].proxy}: a proxy serves one operation at a time, so "whether to enqueue the
- * proxy or the sender does not matter", 8.3.5). A proxy whose receiver is not ready does not
- * wait in a loop: it leaves the sender in the receiver's send queue and its own timeout in the
- * wakeup queue, and goes off the CPU (state polling). The operation in work is thus a passive
- * record (the mailbox), not a blocked thread: other mailboxes' proxies run meanwhile, and the
- * receiver's path continues the operation when it finds the sender (8.4.4: "insert it to some
- * datastructure that keeps currently in work mailboxes ... check the pending operations if one
- * of them can be continued"; here the receiver does the check, so there is no polling).
- *
  * <h2>Transparency (design decision 6)</h2>
  * Error codes are those of the local paths: the ZERO-timeout send to a receiver not ready fails
  * on the sender's CPU with timeout (B's state is exact under its lock); a receiver that named
@@ -89,9 +75,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Owner CPU only. Hot paths allocation-free; a full mailbox pool is a slow path.
  */
-public final class XpIpc implements FlagLine.Handler {
-
-    private static final Logger LOG = LoggerFactory.getLogger(XpIpc.class);
+public final class XpIpc {
 
     /** Proxy states (the proxy's own, on its CPU). */
     static final int P_IDLE = 0;
@@ -102,63 +86,49 @@ public final class XpIpc implements FlagLine.Handler {
     /** The priority of proxy threads: above every user thread of priority < 255. */
     public static final int PROXY_PRIORITY = 255;
 
-    /** Cycles a sender backs off when no mailbox to the destination is free. */
-    private static final int RETRY_BACKOFF_CYCLES = 200;
-
-    /** check_n_ack callers. */
-    private static final int BY_POLL = 0;
-    private static final int BY_IPI = 1;
-    private static final int BY_RECEIVE = 2;
-
-    private final Kernel kernel;
-    private final KernelCpu kcpu;
-    private final IpcPath ipc;
-    private final XcpuFabric fabric;
-    private final CpuXcpuMemory mem;
+    final Kernel kernel;
+    final KernelCpu kcpu;
+    final IpcPath ipc;
+    final XcpuFabric fabric;
+    final CpuXcpuMemory mem;
     private final TcbLayout layout;
-    private final int index;
-    private final long flagLine;
+    final int index;
     private final long maxLatency;
-    private final boolean copyOnSender;
+    final boolean copyOnSender;
     private final boolean tcbLock;
     /** IPIs to send once the kernel path has released its locks (bit i: CPU i). */
     private long ipiMask;
-    /** Who called the check now running (for the counters). */
-    private int checkMode;
-    /** Proxies hooked by the last checks and not yet run (to run them inline from a receive). */
-    private final Tcb[] hooked;
-    private int hookedCount;
-    /** The thread whose receive path runs now (it counts as receptive for arriving proxies). */
-    private Tcb receiving;
-    /** Migration requests found by check_n_ack and not yet run (8.7.2 parts B and C). */
-    private final Mailbox[] migrations;
-    private int migrationHead;
-    private int migrationCount;
-    /** Exchange-registers across processors and the abort of XP IPC in flight (8.4.3). */
-    private final XpExchangeRegisters exregs;
 
     /**
      * Simulated cycles by part of the XP path on this CPU (owner writes; read after the machine
      * stopped): [0] send path (mailbox claim, fill, TCB lock, flag), [1] check_n_ack, [2] proxy
      * (arrive and activation, without the copy), [3] copy, [4] XP return.
      */
-    private final long[] cycles = new long[5];
+    final long[] cycles = new long[5];
 
-    /** Cycle breakdown (see {@link #cycles}); read when the machine has stopped. */
-    public long[] cyclesAfterRun() {
-        return cycles.clone();
+    SingleWriterCounters counters;
+    int cXp;
+    int cByPoll;
+    int cByIpi;
+    int cByReceive;
+    int cIpisSent;
+    int cIpisSaved;
+    int cAborts;
+    int cRetries;
+    int cReplies;
+
+    private final XpExchangeRegisters exregs;
+    private final XpSendPath sendPath;
+    private final XpMailboxCheck check;
+    private final XpProxy proxy;
+    /** Where check_n_ack hands the migration requests it finds (8.7.2); null without migration. */
+    private MigrationSink migrationSink;
+
+    /** Takes the migration requests that check_n_ack finds (8.7.2 parts B and C). Owner CPU only. */
+    public interface MigrationSink {
+        /** A migration request arrived in mailbox {@code m}. */
+        void arrived(Mailbox m);
     }
-
-    private SingleWriterCounters counters;
-    private int cXp;
-    private int cByPoll;
-    private int cByIpi;
-    private int cByReceive;
-    private int cIpisSent;
-    private int cIpisSaved;
-    private int cAborts;
-    private int cRetries;
-    private int cReplies;
 
     public XpIpc(Kernel kernel, KernelCpu kcpu, IpcPath ipc, XcpuFabric fabric, TcbLayout layout,
                  long maxLatency, boolean copyOnSender, boolean tcbLock) {
@@ -169,18 +139,13 @@ public final class XpIpc implements FlagLine.Handler {
         this.mem = new CpuXcpuMemory(kcpu.cpu());
         this.layout = layout;
         this.index = kcpu.index();
-        this.flagLine = fabric.flagLine(index);
         this.maxLatency = maxLatency;
         this.copyOnSender = copyOnSender;
         this.tcbLock = tcbLock;
-        this.hooked = new Tcb[fabric.perPair() * fabric.cpus()];
-        this.migrations = new Mailbox[fabric.perPair() * fabric.cpus()];
         this.exregs = new XpExchangeRegisters(kernel, kcpu, this, ipc, fabric);
-    }
-
-    /** Exchange-registers across processors on this CPU (8.4.3). */
-    public XpExchangeRegisters exchangeRegisters() {
-        return exregs;
+        this.sendPath = new XpSendPath(this);
+        this.check = new XpMailboxCheck(this);
+        this.proxy = new XpProxy(this);
     }
 
     /** Binds the counters (at CPU start). */
@@ -198,147 +163,92 @@ public final class XpIpc implements FlagLine.Handler {
         cReplies = names.indexOf(Kernel.C_XCPU_REPLIES);
     }
 
+    /** Sets where migration requests go (the CPU's migration, at construction). */
+    public void setMigrationSink(MigrationSink sink) {
+        this.migrationSink = sink;
+    }
+
+    void migrationArrived(Mailbox m) {
+        migrationSink.arrived(m);
+    }
+
+    /** The simulated-memory view of this CPU for the XCPU words (owner CPU only). */
+    public CpuXcpuMemory memory() {
+        return mem;
+    }
+
+    /** Cycle breakdown (see {@link #cycles}); read when the machine has stopped. */
+    public long[] cyclesAfterRun() {
+        return cycles.clone();
+    }
+
+    /** Adds the cycles of a resumed kernel path (XP RETURN, a retried operation). Owner CPU only. */
+    public void addReturnCycles(long c) {
+        cycles[4] += c;
+    }
+
+    /** Exchange-registers across processors on this CPU (8.4.3). */
+    public XpExchangeRegisters exchangeRegisters() {
+        return exregs;
+    }
+
+    /** The XP send path and XP RETURN of this CPU. */
+    public XpSendPath sendPath() {
+        return sendPath;
+    }
+
+    /** The mailbox check of this CPU. */
+    public XpMailboxCheck check() {
+        return check;
+    }
+
+    /** The proxies of this CPU. */
+    public XpProxy proxy() {
+        return proxy;
+    }
+
     // =========================================================================================
-    // Addresses of the global TCB words
+    // The global TCB words (8.6 line 4): the TCB lock (8.3.3) and WAIT_FOR
     // =========================================================================================
+
 
     private long lockWord(Tcb t) {
         return t.kernelAddress() + layout.offset(Field.LOCK);
     }
 
-    private long waitWord(Tcb t) {
+
+    long waitWord(Tcb t) {
         return t.kernelAddress() + layout.offset(Field.WAIT_FOR);
     }
 
-    private void lockTcb(Tcb t) {
+
+    public void lockTcb(Tcb t) {
         if (tcbLock) {
             SpinLock.lock(mem, lockWord(t));
         }
     }
 
-    private void unlockTcb(Tcb t) {
+
+    public void unlockTcb(Tcb t) {
         if (tcbLock) {
             SpinLock.unlock(mem, lockWord(t));
         }
     }
 
+
     /** Whether a published WAIT_FOR word accepts a message from {@code sender}. */
-    private static boolean accepts(int waitFor, Tcb sender) {
+    static boolean accepts(int waitFor, Tcb sender) {
         return waitFor == -1 || (waitFor != 0 && waitFor == sender.id.raw());
     }
 
-    private static boolean accepts(ThreadId from, Tcb sender) {
+
+    static boolean accepts(ThreadId from, Tcb sender) {
         return from.isAny() || from.equals(sender.id);
     }
 
-    // =========================================================================================
-    // The XP send path (on the sender's CPU)
-    // =========================================================================================
-
-    /**
-     * The send phase of {@code a} to {@code b}, which runs on another CPU. {@code a} ends up
-     * failed (ready), locked waiting for its proxy, or (no free mailbox) ready to retry. Always
-     * returns false: the send phase is not complete when this returns (8.3.5: XP RETURN).
-     */
-    boolean send(Tcb a, Tcb b) {
-        long t0 = kcpu.cpu().clock();
-        long copy0 = cycles[3];
-        try {
-            return sendPath(a, b);
-        } finally {
-            cycles[0] += kcpu.cpu().clock() - t0 - (cycles[3] - copy0);
-        }
-    }
-
-    private boolean sendPath(Tcb a, Tcb b) {
-        int bcpu = b.cpuAcquire();
-        if ((a.sysTag() & MsgTag.XCPU_ABORT_FLAG) != 0) {
-            // Design decision 4, section 7.2: abort before any transfer, error 7 with offset 0
-            // (the error word's offset bits stay 0), the destination's processor number in the
-            // UTCB ("returned in XXX": closed here as the UTCB field XP_PARTNER_PROCESSOR).
-            a.setXpPartnerProcessor(kernel.processorNumber(bcpu)); // 8.2 numbering
-            counters.increment(cAborts);
-            ipc.fail(a, IpcError.ABORTED, IpcError.PHASE_SEND);
-            return false;
-        }
-        Mailbox m = claim(bcpu);
-        if (m == null) {
-            retryLater(a);
-            return false;
-        }
-        // write ipc data to mailbox (8.3.5): the sender, the destination, the send descriptor and
-        // the timeout -- as an absolute deadline, so the timeout counts from the send, not from
-        // when the proxy runs (design decision 6: timeouts in simulated time, as locally).
-        long timeout = a.sysSendTimeout();
-        m.setOpPlain(Mailbox.OP_SEND);
-        m.setSenderPlain(a);
-        m.setDestIdPlain(b.id);
-        m.setTagPlain(a.sysTag());
-        m.setDeadlinePlain(timeout == Timeout.NEVER ? Long.MAX_VALUE : kcpu.cpu().clock() + timeout);
-        m.setPreCopiedPlain(false);
-        mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_SEND);
-        mem.storeRelease(m.address + Mailbox.SENDER, a.id.raw());
-        mem.storeRelease(m.address + Mailbox.DEST, b.id.raw());
-        mem.storeRelease(m.address + Mailbox.TAG, a.sysTag());
-        MailboxPool.unlock(mem, m.address);
-
-        lockTcb(b);
-        // (Not charged again: the send path read B's CPU word a moment ago, 8.3.2.)
-        if (b.cpuAcquire() != bcpu) {
-            // 8.5, race 2, the case the thesis leaves open: B migrated after we read its CPU. A
-            // request flagged at the old CPU now would never be looked at: B's receive paths run
-            // elsewhere, and the trigger below sends no IPI for a request that is not urgent.
-            // B's source sets the new CPU under B's TCB lock (moveUnderTcbLock), so under the
-            // lock either we see the new CPU here and the IPC runs again, or our flag is set
-            // before the move and the source's next check_n_ack hooks the proxy, which answers
-            // RETARGET.
-            unlockTcb(b);
-            MailboxPool.free(mem, m.address);
-            m.setSenderPlain(null);
-            keepRemainingSendTimeout(a, m.deadlinePlain());
-            a.setKernelResume(KernelResume.RETRY_IPC);
-            a.setState(ThreadState.READY);
-            kcpu.readyList().enqueueHead(a);
-            return false;
-        }
-        int waitFor = mem.loadAcquire(waitWord(b));
-        boolean receptive = accepts(waitFor, a);
-        if (!receptive && timeout == Timeout.ZERO) {
-            // B's state is exact under its lock: it does not wait for A. As locally: timeout.
-            unlockTcb(b);
-            MailboxPool.free(mem, m.address);
-            m.setSenderPlain(null);
-            ipc.fail(a, IpcError.TIMEOUT, IpcError.PHASE_SEND);
-            return false;
-        }
-        // Set proxy pointer, own timeout to infinity (the proxy keeps the deadline), locked waiting.
-        a.setPartner(b);
-        a.setProxyRelease(m.proxyPlain());
-        kcpu.touchTcb(a, Field.PROXY, AccessKind.WRITE);
-        kcpu.writeState(a, ThreadState.LOCKED_WAITING);
-        a.setKernelResume(KernelResume.NONE);
-        if (receptive && copyOnSender) {
-            // Experiment only (D4): the active sender copies now, on its own CPU; the proxy only
-            // installs the staged words. B is reserved for A while the copy runs (WAIT_FOR = 0:
-            // no other sender sees it receptive).
-            mem.storeRelease(waitWord(b), 0);
-            unlockTcb(b);
-            long c0 = kcpu.cpu().clock();
-            Transfer result = ipc.copyMessage(a, b, m.staged);
-            cycles[3] += kcpu.cpu().clock() - c0;
-            m.setPreCopiedPlain(result.done());
-            FlagLine.set(mem, fabric.flagLine(bcpu), m.requestBit);
-        } else {
-            // trigger mailbox, still under B's lock (see "The TCB lock" above)
-            FlagLine.set(mem, fabric.flagLine(bcpu), m.requestBit);
-            unlockTcb(b);
-        }
-        trigger(bcpu, receptive || timeout != Timeout.NEVER);
-        return false;
-    }
 
     /** Finds a free mailbox to {@code dest} and claims it (its lock held), or null. */
-    Mailbox claim(int dest) {
+    public Mailbox claim(int dest) {
         int per = fabric.perPair();
         for (int i = 0; i < per; i++) {
             Mailbox m = fabric.mailbox(index, dest, i);
@@ -349,14 +259,6 @@ public final class XpIpc implements FlagLine.Handler {
         return null;
     }
 
-    /** Slow path: every mailbox to the destination is in flight; the IPC runs again later. */
-    private void retryLater(Tcb a) {
-        counters.increment(cRetries);
-        kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
-        a.setKernelResume(KernelResume.RETRY_IPC);
-        a.setState(ThreadState.READY);
-        kcpu.readyList().enqueueTail(a);
-    }
 
     /**
      * Triggers {@code dest} for a flag just set (8.3.4): an IPI only when needed ({@code urgent})
@@ -364,7 +266,7 @@ public final class XpIpc implements FlagLine.Handler {
      * XCPU IPI to {@code dest} is still unacknowledged ("if not yet acknowledged"). The IPI is
      * sent after the kernel path released its locks ({@link #flushIpis}).
      */
-    void trigger(int dest, boolean urgent) {
+    public void trigger(int dest, boolean urgent) {
         if (!urgent) {
             counters.increment(cIpisSaved);
             return;
@@ -381,6 +283,7 @@ public final class XpIpc implements FlagLine.Handler {
         ipiMask |= 1L << dest;
     }
 
+
     /** Sends the IPIs the kernel path decided on. Call with no lock held. */
     public void flushIpis() {
         long mask = ipiMask;
@@ -392,501 +295,6 @@ public final class XpIpc implements FlagLine.Handler {
         kcpu.cpu().sendIpi(mask, Kernel.XCPU_VECTOR);
     }
 
-    // =========================================================================================
-    // check_n_ack (8.3.4)
-    // =========================================================================================
-
-    /** Publishes when this CPU checks its mailboxes next (its clock, or {@link XcpuFabric#IDLE}). */
-    public void publishNextCheck(long when) {
-        fabric.setNextCheckVolatile(index, when);
-    }
-
-    /**
-     * The check at a kernel exit (and so after every timer tick): the caller published the
-     * next check first (Dekker with the senders' flag-store, next-check-load). Returns the
-     * number of mailboxes found.
-     */
-    public int checkAtExit() {
-        java.lang.invoke.VarHandle.fullFence();
-        return check(BY_POLL);
-    }
-
-    /** The XCPU IPI handler (8.3.4): EOI first (the caller did), then check_n_ack. */
-    public void onIpi() {
-        mem.storeRelease(fabric.ipiPendingWord(index), 0);
-        check(BY_IPI);
-    }
-
-    /** check_n_ack from inside a kernel path of this CPU (an unwind proxy, 8.4.3). */
-    void checkNow() {
-        check(BY_POLL);
-    }
-
-    private int check(int mode) {
-        checkMode = mode;
-        long t0 = kcpu.cpu().clock();
-        int n = FlagLine.checkAndAck(mem, flagLine, this);
-        cycles[1] += kcpu.cpu().clock() - t0;
-        return n;
-    }
-
-    @Override
-    public void flagged(int bit) {
-        Mailbox m = fabric.mailboxForBit(index, bit);
-        counters.increment(checkMode == BY_IPI ? cByIpi : checkMode == BY_POLL ? cByPoll : cByReceive);
-        if (bit < FlagLine.BITS / 2 && m.opPlain() == Mailbox.OP_MIGRATE) {
-            // A migration part (8.7.2): the dispatcher runs it before it picks a thread.
-            migrations[(migrationHead + migrationCount) % migrations.length] = m;
-            migrationCount++;
-            return;
-        }
-        if (bit < FlagLine.BITS / 2) {
-            // A request: link mailbox to proxy, set proxy to running.
-            Tcb p = m.proxyPlain();
-            m.setProxyStatePlain(P_HOOKED);
-            kcpu.writeState(p, ThreadState.READY);
-            kcpu.readyList().enqueueTail(p);
-            if (hookedCount < hooked.length) {
-                hooked[hookedCount++] = p;
-            }
-        } else {
-            // A reply (8.4.1): the sender is "the receiving proxy" of an empty operation.
-            counters.increment(cReplies);
-            if (m.opPlain() == Mailbox.OP_EXREGS_RETURN) {
-                exregs.replied(m); // 8.4.3: an exchange-registers request answered
-                return;
-            }
-            if (m.opPlain() == Mailbox.OP_UNWIND_RETURN) {
-                exregs.unwindAnswered(m);
-                return;
-            }
-            Tcb a = m.senderPlain();
-            if (exregs.sendReplyArrived(a, m)) {
-                return; // an abort of a's send is in flight: the reply waits for its end
-            }
-            if (a == null || a.state() == ThreadState.DEAD) {
-                MailboxPool.free(mem, m.address);
-                return;
-            }
-            a.setPendingReturn(m);
-            a.setKernelResume(KernelResume.XP_RETURN);
-            kcpu.makeReady(a);
-        }
-    }
-
-    // =========================================================================================
-    // The proxy (on the receiver's CPU)
-    // =========================================================================================
-
-    /** The dispatcher picked proxy {@code p}: it runs its operation (8.3.5 "xp send path"). */
-    public void runProxy(Tcb p) {
-        Mailbox m = p.xpMailbox();
-        forgetHooked(p);
-        if (m.proxyStatePlain() != P_HOOKED) {
-            p.setState(ThreadState.WAITING); // a stale activation (8.4: harmless, checked here)
-            return;
-        }
-        if (m.opPlain() != Mailbox.OP_SEND) {
-            exregs.serve(m); // an exchange-registers request or an unwind (8.4.3)
-            return;
-        }
-        long t0 = kcpu.cpu().clock();
-        long copy0 = cycles[3];
-        arrive(m);
-        cycles[2] += kcpu.cpu().clock() - t0 - (cycles[3] - copy0);
-    }
-
-    void forgetHooked(Tcb p) {
-        for (int i = 0; i < hookedCount; i++) {
-            if (hooked[i] == p) {
-                hooked[i] = hooked[--hookedCount];
-                hooked[hookedCount] = null;
-                return;
-            }
-        }
-    }
-
-    /** The proxy's first step: check the receiver; transmit, or queue the sender and poll. */
-    private void arrive(Mailbox m) {
-        Tcb p = m.proxyPlain();
-        Tcb a = m.senderPlain();
-        Tcb b = kernel.lookup(m.destIdPlain()); // check again if the destination exists
-        if (b == null) {
-            wakeupSender(m, XpCompletion.error(IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND)));
-            return;
-        }
-        kcpu.touchTcb(b, Field.MYSELF, AccessKind.READ);
-        kcpu.touchTcb(b, Field.CPU, AccessKind.READ);
-        if (b.cpuAcquire() != index) {
-            // The receiver left this CPU while the request was in flight (8.5, race 2): the
-            // sender's CPU runs the IPC again, to where the receiver is now.
-            wakeupSender(m, XpCompletion.RETARGET);
-            return;
-        }
-        m.setReceiverPlain(b);
-        kcpu.touchTcb(a, Field.PARTNER, AccessKind.WRITE); // fromTCB.partner = B (8.3.5)
-        kcpu.touchTcb(b, Field.STATE, AccessKind.READ);
-        boolean waits = b.state() == ThreadState.WAITING && accepts(b.receiveFrom(), a);
-        if (a.fault() != null) {
-            // A redoes a long IPC that a fault in its space suspended (8.4.2): B must still wait for it.
-            int dead = kernel.spaces().ipc().xpStaleTransfer(a, b, waits);
-            if (dead != 0) {
-                wakeupSender(m, XpCompletion.error(dead));
-                return;
-            }
-        }
-        if (waits) {
-            complete(m);
-            return;
-        }
-        // The receiver will receive from A without further action of its own: it is in its
-        // receive path now, or its call's send completed and its receive phase follows.
-        boolean receivesSoon = (b == receiving && accepts(b.sysFrom(), a)) || receivesAfterXpReturn(b, a);
-        long deadline = receivesSoon ? Long.MAX_VALUE : m.deadlinePlain();
-        if (deadline <= kcpu.cpu().clock()) {
-            wakeupSender(m, XpCompletion.error(IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND)));
-            return;
-        }
-        // Enqueue the sender (not the proxy) into B's send queue; the proxy polls.
-        pollInSendQueue(m, a, b, p, deadline, false);
-    }
-
-    /**
-     * The sender {@code a} waits in {@code b}'s send queue (at its tail, or at its head for a
-     * redone send that resumes a transfer) while its proxy {@code p} polls until
-     * {@code deadline} ({@code Long.MAX_VALUE}: no timeout). Owner CPU only.
-     */
-    private void pollInSendQueue(Mailbox m, Tcb a, Tcb b, Tcb p, long deadline, boolean atHead) {
-        kcpu.touchTcb(b, Field.SEND_QUEUE, AccessKind.WRITE);
-        kcpu.touchTcb(a, Field.SEND_LINKS, AccessKind.WRITE);
-        if (atHead) {
-            SendQueue.enqueueHead(b, a);
-        } else {
-            SendQueue.enqueue(b, a);
-        }
-        m.setProxyStatePlain(P_POLLING);
-        kcpu.writeState(p, ThreadState.POLLING);
-        if (deadline != Long.MAX_VALUE) {
-            kcpu.touchTcb(p, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(p, deadline);
-        }
-    }
-
-    /**
-     * Whether {@code b} (of this CPU) is about to receive from {@code sender} with no action of
-     * its own: its cross-processor send completed on the receiver's CPU, whose proxy published
-     * {@code b}'s receive specifier before it woke {@code b} ({@link #complete}), and {@code b}'s
-     * receive phase follows at its XP RETURN, which has not run yet (8.4.1). Such a {@code b}
-     * counts as receptive (design decision 6: as on one CPU, where a call's receive phase follows
-     * its send atomically). Owner CPU only.
-     */
-    boolean receivesAfterXpReturn(Tcb b, Tcb sender) {
-        return (b.state() == ThreadState.LOCKED_WAITING || b.kernelResume() == KernelResume.XP_RETURN)
-                && accepts(mem.loadAcquire(waitWord(b)), sender);
-    }
-
-    /**
-     * The receive path of {@code b} found {@code a} (of another CPU) as its sender: reads
-     * {@code a}'s proxy pointer once into a temporary (8.3.5) and, if that proxy is one of this
-     * CPU's and polls to {@code b}, takes {@code a} out of {@code b}'s send queue and lets the
-     * proxy transmit. Returns whether the message was received.
-     */
-    boolean activate(Tcb b, Tcb a) {
-        long t0 = kcpu.cpu().clock();
-        long copy0 = cycles[3];
-        try {
-            return activatePath(b, a);
-        } finally {
-            cycles[2] += kcpu.cpu().clock() - t0 - (cycles[3] - copy0);
-        }
-    }
-
-    private boolean activatePath(Tcb b, Tcb a) {
-        kcpu.touchTcb(a, Field.PROXY, AccessKind.READ);
-        Tcb sendProxy = a.proxyAcquire();
-        if (sendProxy == null) {
-            return false; // not yet linked: the proxy will find B waiting (8.3.5)
-        }
-        Mailbox m = sendProxy.xpMailbox();
-        if (m.dest != index) {
-            return false; // A's proxy serves a send to another CPU's thread
-        }
-        kcpu.touchTcb(sendProxy, Field.STATE, AccessKind.READ);
-        if (m.proxyStatePlain() != P_POLLING || m.receiverPlain() != b || m.senderPlain() != a) {
-            return false;
-        }
-        // sendproxy.state = locked running; dequeueWakeup(sendproxy); B.dequeueSend(A);
-        // switchTo(sendproxy): the proxy transmits and wakes the sender.
-        kcpu.touchTcb(b, Field.SEND_QUEUE, AccessKind.WRITE);
-        kcpu.touchTcb(a, Field.SEND_LINKS, AccessKind.WRITE);
-        IpcPath.dequeueSender(b, a);
-        kcpu.wakeups().remove(sendProxy);
-        kcpu.touchTcb(sendProxy, Field.STACK, AccessKind.READ);
-        complete(m);
-        return true;
-    }
-
-    /**
-     * The proxy's transmit (B is ready to receive from A): the copy on this, the receiver's,
-     * CPU (implementation decision 2), B's receive completed, A woken with its completion code.
-     */
-    private void complete(Mailbox m) {
-        Tcb p = m.proxyPlain();
-        Tcb a = m.senderPlain();
-        Tcb b = m.receiverPlain();
-        m.setProxyStatePlain(P_RUNNING);
-        p.setState(ThreadState.READY);
-        Transfer result;
-        if (m.preCopiedPlain()) {
-            int words = MsgTag.untyped(m.tagPlain()) + MsgTag.typed(m.tagPlain());
-            System.arraycopy(m.staged, 1, b.mr, 1, words);
-            result = Transfer.DONE;
-        } else {
-            long t0 = kcpu.cpu().clock();
-            result = ipc.copyMessage(a, b, b.mr);
-            cycles[3] += kcpu.cpu().clock() - t0;
-            if (result.faulted()) {
-                suspendTransfer(m);
-                return;
-            }
-        }
-        ipc.completeReceive(a, b, m.tagPlain(), result, true);
-        counters.increment(cXp);
-        if (!result.done()) {
-            wakeupSender(m, XpCompletion.error(IpcError.word(result.senderCode(), IpcError.PHASE_SEND)));
-            return;
-        }
-        if (!a.sysFrom().isNil()) {
-            // A's receive phase follows its send atomically (a call): publish it now, before A
-            // is woken, so B's reply sees A receptive (see "Transparency").
-            mem.storeRelease(waitWord(a), a.sysFrom().raw());
-        }
-        wakeupSender(m, XpCompletion.DONE);
-    }
-
-    /**
-     * The proxy's copy stopped at a page fault (8.4.2; SpaceIpc, "Cross-processor"): in the
-     * receiver's space, the proxy polls again with A at the head of B's send queue until the
-     * transfer deadline, while B resolves its fault; in the sender's space, A is asked to redo
-     * the fault on its CPU and B waits for A's redone send.
-     */
-    private void suspendTransfer(Mailbox m) {
-        Tcb a = m.senderPlain();
-        Tcb b = m.receiverPlain();
-        Tcb p = m.proxyPlain();
-        if (!kernel.spaces().ipc().xpSuspended(kcpu, a, b)) {
-            wakeupSender(m, XpCompletion.REDO_FAULT);
-            return;
-        }
-        long deadline = kernel.spaces().ipc().transferDeadline(a);
-        unpublishWait(b); // B resolves its fault first: not receptive meanwhile
-        pollInSendQueue(m, a, b, p, deadline, true);
-    }
-
-    /** wakeup sender (8.4.1): completion code, proxy pointer cleared, the mailbox as the reply. */
-    void wakeupSender(Mailbox m, XpCompletion code) {
-        Tcb a = m.senderPlain();
-        Tcb p = m.proxyPlain();
-        kcpu.touchTcb(a, Field.XP_CC, AccessKind.WRITE);
-        a.setXpCcRelease(code);
-        kcpu.touchTcb(a, Field.PROXY, AccessKind.WRITE);
-        a.setProxyRelease(null);
-        m.setCompletionPlain(code.word());
-        m.setReceiverProcessorPlain(kernel.processorNumber(index)); // 8.2 numbering
-        m.setOpPlain(Mailbox.OP_RETURN);
-        mem.storeRelease(m.address + Mailbox.CODE, code.word());
-        mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_RETURN);
-        m.setProxyStatePlain(P_IDLE);
-        m.setReceiverPlain(null);
-        p.setState(ThreadState.WAITING); // the proxy sleeps until check_n_ack hooks it again
-        FlagLine.set(mem, fabric.flagLine(m.source), m.replyBit);
-        trigger(m.source, true); // the sender waits for this: always worth the latency bound
-    }
-
-    /** The send deadline of a polling proxy expired (its wakeup queue entry fired). */
-    void proxyTimeout(Tcb p) {
-        Mailbox m = p.xpMailbox();
-        if (m.proxyStatePlain() != P_POLLING) {
-            return;
-        }
-        int code = IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND);
-        if (m.receiverPlain() != null) {
-            IpcPath.dequeueSender(m.receiverPlain(), m.senderPlain());
-            if (m.senderPlain().fault() != null) {
-                code = kernel.spaces().ipc().xpPollExpired(m.senderPlain(), m.receiverPlain()); // a suspended long IPC's deadline
-            }
-        }
-        wakeupSender(m, XpCompletion.error(code));
-    }
-
-    /** Receiver {@code dead} is gone while {@code a}'s proxy polls in its send queue. */
-    void receiverGone(Tcb a) {
-        endPolling(a, XpCompletion.error(IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND)));
-    }
-
-    /**
-     * The receiver migrates away while {@code a}'s proxy polls in its send queue (8.5, race 3):
-     * the proxy answers "retarget"; {@code a}'s CPU runs the IPC again, to the new CPU.
-     */
-    void receiverLeft(Tcb a) {
-        endPolling(a, XpCompletion.RETARGET);
-    }
-
-    /**
-     * Whether {@code a}'s proxy (of this CPU) polls in {@code b}'s send queue, {@code a}'s IPC
-     * thus in this CPU's hands (a long IPC suspended by {@code b}'s page fault, 8.4.2).
-     */
-    public boolean proxyPollsFor(Tcb b, Tcb a) {
-        Tcb p = a.proxyAcquire();
-        if (p == null) {
-            return false;
-        }
-        Mailbox m = p.xpMailbox();
-        return m.dest == index && m.proxyStatePlain() == P_POLLING && m.receiverPlain() == b && m.senderPlain() == a;
-    }
-
-    /**
-     * Ends the polling of {@code a}'s proxy in {@code b}'s send queue with {@code code} (the
-     * receiver's fault IPC failed, 8.4.2). Only when {@link #proxyPollsFor}.
-     */
-    public void abortPolling(Tcb b, Tcb a, int code) {
-        if (!proxyPollsFor(b, a)) {
-            return;
-        }
-        IpcPath.dequeueSender(b, a);
-        Tcb p = a.proxyAcquire();
-        kcpu.wakeups().remove(p);
-        wakeupSender(p.xpMailbox(), XpCompletion.error(code));
-    }
-
-    private void endPolling(Tcb a, XpCompletion code) {
-        Tcb p = a.proxyAcquire();
-        if (p == null || p.xpMailbox().dest != index || p.xpMailbox().proxyStatePlain() != P_POLLING) {
-            return;
-        }
-        kcpu.wakeups().remove(p);
-        wakeupSender(p.xpMailbox(), code);
-    }
-
-    // =========================================================================================
-    // Migration requests (8.7.2: the mailboxes carry parts B and C)
-    // =========================================================================================
-
-    /** Claims a free mailbox to {@code dest} for a migration request, or null (all in flight). */
-    public Mailbox claimForMigration(int dest) {
-        Mailbox m = claim(dest);
-        if (m != null) {
-            MailboxPool.unlock(mem, m.address);
-        }
-        return m;
-    }
-
-    /** Gives back a mailbox claimed but not used. */
-    public void releaseUnused(Mailbox m) {
-        MailboxPool.free(mem, m.address);
-    }
-
-    /**
-     * Sends migration operation {@code op} (sequence {@code seq}) through the claimed mailbox
-     * {@code m}: fill, flag, IPI by the latency rule (sent at once: the initiator waits next).
-     */
-    public void postMigration(Mailbox m, Mailbox.MigrationOperation op, int seq) {
-        m.setMigrationPlain(op);
-        m.setMigrationSeqPlain(seq);
-        m.setSenderPlain(null);
-        m.setOpPlain(Mailbox.OP_MIGRATE);
-        mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_MIGRATE);
-        FlagLine.set(mem, fabric.flagLine(m.dest), m.requestBit);
-        trigger(m.dest, true);
-        flushIpis();
-    }
-
-    /**
-     * Part B of a migration (8.7.2, owner CPU of {@code t}): sets {@code t}'s processor number to
-     * {@code cpu} under {@code t}'s TCB lock, so that a sender's XP send path that read the old
-     * number either sees the new one under the lock or flags its request before the move (8.5,
-     * race 2; see {@link #sendPath}). This CPU checks its mailboxes at its next kernel exit or
-     * before it idles, and the proxy of such a request answers RETARGET.
-     */
-    public void moveUnderTcbLock(Tcb t, int cpu) {
-        lockTcb(t);
-        t.setCpuRelease(cpu);
-        unlockTcb(t);
-    }
-
-    /** Runs check_n_ack now (a CPU spinning in the kernel); returns whether migrations wait. */
-    public boolean checkForMigrations() {
-        check(BY_POLL);
-        return migrationCount > 0;
-    }
-
-    /** Whether migration parts wait to run on this CPU. */
-    public boolean hasPendingMigrations() {
-        return migrationCount > 0;
-    }
-
-    /** The next migration request found by check_n_ack, or null. */
-    public Mailbox pollMigration() {
-        if (migrationCount == 0) {
-            return null;
-        }
-        Mailbox m = migrations[migrationHead];
-        migrations[migrationHead] = null;
-        migrationHead = (migrationHead + 1) % migrations.length;
-        migrationCount--;
-        return m;
-    }
-
-    // =========================================================================================
-    // The receiver's side and the sender's return
-    // =========================================================================================
-
-    /**
-     * Start of a receive phase of {@code t} (this CPU): take its TCB lock and run check_n_ack,
-     * then the proxies it hooked (they queue their senders in the send queues), so that the
-     * decision of the receive path sees every request that has arrived.
-     */
-    void beginReceive(Tcb t) {
-        lockTcb(t);
-        receiving = t;
-        check(BY_RECEIVE);
-        while (hookedCount > 0) {
-            Tcb p = hooked[--hookedCount];
-            hooked[hookedCount] = null;
-            if (p.xpMailbox().proxyStatePlain() == P_HOOKED && p.xpMailbox().opPlain() == Mailbox.OP_SEND) {
-                kcpu.readyList().remove(p);
-                arrive(p.xpMailbox());
-            }
-        }
-    }
-
-    /** End of the receive phase of {@code t}: publish its wait (if it waits) and unlock. */
-    void endReceive(Tcb t) {
-        receiving = null;
-        if (t.state() == ThreadState.WAITING) {
-            kcpu.touchTcb(t, Field.WAIT_FOR, AccessKind.WRITE);
-            mem.storeRelease(waitWord(t), t.receiveFrom().raw());
-            t.setWaitPublished(true);
-            ThreadId from = t.receiveFrom();
-            if (!from.isNil() && !from.isAny()) {
-                Tcb partner = kernel.lookup(from);
-                if (partner == null) {
-                    kcpu.requestPartnerGoneCheck(); // failed at the next dispatch, on this CPU
-                } else if (partner.cpuAcquire() != index) {
-                    // Dekker with a partner's end on another CPU (see Kernel.notifyRemoteWaiters):
-                    // the wait word is published before we look again whether the partner still
-                    // exists. A partner on this CPU cannot end meanwhile (its end runs here), and
-                    // should it migrate and end elsewhere later, its CPU reads our wait word after
-                    // the migration's barriers: no fence on the local path.
-                    java.lang.invoke.VarHandle.fullFence();
-                    if (kernel.lookup(from) == null) {
-                        kcpu.requestPartnerGoneCheck();
-                    }
-                }
-            }
-        }
-        unlockTcb(t);
-    }
 
     /**
      * The receive specifier {@code t} has published (a raw thread id; 0 when it does not wait),
@@ -896,6 +304,7 @@ public final class XpIpc implements FlagLine.Handler {
         return kcpu.cpu().machine().physicalMemory().intAcquire(waitWord(t));
     }
 
+
     /** {@code t} no longer waits: withdraw its published receive specifier. */
     void unpublishWait(Tcb t) {
         if (t.waitPublished()) {
@@ -904,71 +313,4 @@ public final class XpIpc implements FlagLine.Handler {
         }
     }
 
-    /**
-     * The dispatcher picked {@code t} with a kernel path to finish ({@link Tcb#kernelResume}):
-     * XP RETURN (8.4.1: free the mailbox, then the rest of the IPC), or a retried IPC.
-     */
-    public void resume(Tcb t) {
-        long t0 = kcpu.cpu().clock();
-        resumePath(t);
-        if (t.kernelResume() == KernelResume.NONE) {
-            cycles[4] += kcpu.cpu().clock() - t0;
-        }
-    }
-
-    private void resumePath(Tcb t) {
-        KernelResume what = t.kernelResume();
-        t.setKernelResume(KernelResume.NONE);
-        if (what == KernelResume.RETRY_IPC) {
-            ipc.ipc(t);
-            return;
-        }
-        if (what == KernelResume.RETRY_EXREGS || what == KernelResume.EXREGS_RETURN) {
-            exregs.resume(t, what);
-            return;
-        }
-        Mailbox m = t.pendingReturn();
-        t.setPendingReturn(null);
-        kcpu.touchTcb(t, Field.XP_CC, AccessKind.READ);
-        kcpu.touchTcb(t, Field.MAILBOX_PTRS, AccessKind.WRITE);
-        XpCompletion code = t.xpCcAcquire();
-        int processor = m.receiverProcessorPlain();
-        long deadline = m.deadlinePlain();
-        m.setSenderPlain(null);
-        MailboxPool.free(mem, m.address); // free and release the mailboxes of the sender's list
-        if (code.redoFault()) {
-            // 8.4.2: the proxy's copy faulted in t's space: t redoes the fault here, then its send.
-            kcpu.writeState(t, ThreadState.READY);
-            t.setWaitPublished(false);
-            kernel.spaces().ipc().xpRedoSenderFault(kcpu, t);
-            return;
-        }
-        if (code.retarget()) {
-            // The receiver migrated before the request was served (8.5): the IPC runs again,
-            // with what is left of its send timeout (the deadline the mailbox carried).
-            keepRemainingSendTimeout(t, deadline);
-            kcpu.writeState(t, ThreadState.READY);
-            t.setWaitPublished(false);
-            ipc.ipc(t);
-            return;
-        }
-        ipc.xpSendReturned(t, code.errorWord(), processor);
-    }
-
-    /**
-     * A send that runs again (retargeted, 8.5) keeps what is left of its send timeout, the
-     * absolute {@code deadline} of its first attempt (8.7.3 keeps a waiting thread's timeout the
-     * same way); a deadline already reached leaves timeout 0.
-     */
-    private void keepRemainingSendTimeout(Tcb a, long deadline) {
-        if (deadline != Long.MAX_VALUE) {
-            a.setSysSendTimeout(Math.max(Timeout.ZERO, deadline - kcpu.cpu().clock()));
-        }
-    }
-
-    private void warn(Tcb t, String message) {
-        if (t != null && kernel.firstWarning(t)) {
-            LOG.warn("{}", message);
-        }
-    }
 }

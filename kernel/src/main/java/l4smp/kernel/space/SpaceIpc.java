@@ -660,9 +660,9 @@ public final class SpaceIpc {
                         // Its proxy polls here (unless the deadline ended it): it fails the sender.
                         // (Only then is the sender's fault state this CPU's to touch.)
                         var xp = k.ipcPath().xp();
-                        if (xp != null && xp.proxyPollsFor(t, sender)) {
+                        if (xp != null && xp.proxy().proxyPollsFor(t, sender)) {
                             sender.fault().xferActive = false;
-                            xp.abortPolling(t, sender, IpcError.word(
+                            xp.proxy().abortPolling(t, sender, IpcError.word(
                                     abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND));
                         }
                     } else if (sender != null && sender.state() == ThreadState.POLLING && sender.partner() == t) {
