@@ -31,53 +31,55 @@ import l4smp.kernel.thread.ThreadState;
  */
 public final class KernelCpu implements Dispatcher, ThreadHost {
 
-    private final Kernel kernel;
-    private final Cpu cpu;
-    private final int index;
-    private final ReadyList ready = new ReadyList();
-    private final WakeupQueue wakeups = new WakeupQueue();
-    private final IpcPath ipc;
-    private final ThreadControlPath threadControl;
-    private final Migration migration;
+    final DispatchPath dispatchPath = new DispatchPath(this);
+
+    final Kernel kernel;
+    final Cpu cpu;
+    final int index;
+    final ReadyList ready = new ReadyList();
+    final WakeupQueue wakeups = new WakeupQueue();
+    final IpcPath ipc;
+    final ThreadControlPath threadControl;
+    final Migration migration;
     /** The thread whose kernel path (trap) runs now, or null (the dispatcher). */
-    private Tcb kernelPath;
+    Tcb kernelPath;
     /** The thread the dispatcher picked and has not yet run (invariant checks after a stop). */
-    private Tcb inHand;
-    private final int entryCycles;
-    private final int exitCycles;
-    private final long tickCycles;
+    Tcb inHand;
+    final int entryCycles;
+    final int exitCycles;
+    final long tickCycles;
     /** A closed receive here may wait for a gone partner (owner only). */
-    private boolean partnerGoneCheck;
-    private final long timesliceCycles;
-    private long nextTick;
+    boolean partnerGoneCheck;
+    final long timesliceCycles;
+    long nextTick;
     /** When the running thread must trap at its next L4 call: the next tick or timeout. */
-    private long deadline = Long.MAX_VALUE;
-    private boolean wasIdle = true;
-    private final java.util.List<l4smp.kernel.irq.Device> devices = new java.util.ArrayList<>();
-    private final int fpuSwitchCycles;
-    private final TcbLayout layout;
+    long deadline = Long.MAX_VALUE;
+    boolean wasIdle = true;
+    final java.util.List<l4smp.kernel.irq.Device> devices = new java.util.ArrayList<>();
+    final int fpuSwitchCycles;
+    final TcbLayout layout;
     /** Whether the machine charges memory accesses (the kernel's data touches are no-ops otherwise). */
-    private final boolean accounting;
-    private final ProbeLog probe = new ProbeLog(4096);
+    final boolean accounting;
+    final ProbeLog probe = new ProbeLog(4096);
     /** The ready list's head line in simulated memory. */
-    private final long readyListAddress;
-    private Tcb fpuOwner;
-    private Tcb current;
-    private Tcb lastRun;
-    private Tcb switchHint;
-    private SingleWriterCounters counters;
-    private int cTraps;
-    private int cSwitches;
-    private int cSpurious;
-    private int cTicks;
-    private int cTimesliceEnds;
-    private int cIrqForwarded;
-    private int cFpuSwitches;
-    private int cFpuSavesAvoided;
+    final long readyListAddress;
+    Tcb fpuOwner;
+    Tcb current;
+    Tcb lastRun;
+    Tcb switchHint;
+    SingleWriterCounters counters;
+    int cTraps;
+    int cSwitches;
+    int cSpurious;
+    int cTicks;
+    int cTimesliceEnds;
+    int cIrqForwarded;
+    int cFpuSwitches;
+    int cFpuSavesAvoided;
     /** Whether the SMP boot (8.2) is done on this CPU (owner only; true without an SmpBoot). */
-    private boolean booted;
+    boolean booted;
     /** This CPU's processor number 1..k (8.2: the boot's numbering). Owner only. */
-    private int processorNumber;
+    int processorNumber;
 
     KernelCpu(Kernel kernel, Cpu cpu, KernelConfig config) {
         this.kernel = kernel;
@@ -137,245 +139,13 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         }
         l4smp.kernel.ipc.XpIpc xp = ipc.xp();
         if (xp == null) {
-            return doWorkLocal();
+            return dispatchPath.doWorkLocal();
         }
         // In the kernel: the next mailbox check is at the next exit (8.3.4).
         xp.check().publishNextCheck(cpu.clock());
-        int work = doWorkLocal();
+        int work = dispatchPath.doWorkLocal();
         xp.flushIpis();
         return work;
-    }
-
-    private int doWorkLocal() {
-        if (partnerGoneCheck) {
-            partnerGoneCheck = false;
-            failWaitsForGonePartners();
-        }
-        if (ipc.xp() != null && migration.servePending()) {
-            return 1; // migration parts B and C requested of this CPU (8.7.2) run first
-        }
-        fireTimeouts();
-        if (!devices.isEmpty()) {
-            fireDevices();
-        }
-        Tcb next = pickNext();
-        inHand = next;
-        l4smp.kernel.ipc.XpIpc xp = ipc.xp();
-        if (next == null && xp != null) {
-            // About to idle: publish "never" first, then check once more (a sender that set its
-            // flag after this check reads "idle" and sends an IPI; 8.3.4).
-            while (true) {
-                xp.check().publishNextCheck(l4smp.kernel.xcpu.XcpuFabric.IDLE);
-                if (xp.check().checkAtExit() == 0) {
-                    break; // idle with "never" published: a sender will send an IPI
-                }
-                xp.check().publishNextCheck(cpu.clock());
-                if (migration.hasPending()) {
-                    return 1; // migration parts (8.7.2) run at the next duty cycle
-                }
-                next = pickNext();
-                if (next != null) {
-                    break;
-                }
-                // The check found only work that made nothing ready (a reply to a thread that
-                // is gone): publish "never" again before idling, or no IPI would wake us.
-            }
-        }
-        if (next == null) {
-            wasIdle = true;
-            cpu.apic().setTaskPriorityOpaque(-1);
-            return 0;
-        }
-        if (next.kernelResume() == KernelResume.RETRY_SCHEDULE) {
-            // A schedule call whose target was busy (8.5): it runs again -- after a mailbox check
-            // (a kernel exit's), or the cross-processor operation it waits for could never end.
-            xp.check().publishNextCheck(cpu.clock());
-            if (xp.check().checkAtExit() > 0 && (ready.highestNonEmpty() > next.priority() || migration.hasPending())) {
-                ready.enqueueHead(next);
-                return 1;
-            }
-            switchTo(next);
-            next.setKernelResume(KernelResume.NONE);
-            kernelPath = next;
-            migration.schedule(next);
-            kernelPath = null;
-            return 1;
-        }
-        if (next.xpMailbox() != null || next.kernelResume() != KernelResume.NONE) {
-            // A proxy (a kernel thread), or a thread with the rest of an IPC to finish in the
-            // kernel (8.4.1 XP RETURN): no exit to user mode here.
-            switchTo(next);
-            if (next.xpMailbox() != null) {
-                xp.proxy().runProxy(next);
-            } else {
-                kernelPath = next;
-                resume(next);
-                kernelPath = null;
-            }
-            return 1;
-        }
-        if (wasIdle) {
-            // Tickless idle: the periodic tick resumes, in phase, when a thread runs again.
-            wasIdle = false;
-            long now = cpu.clock();
-            if (nextTick <= now) {
-                nextTick = (now / tickCycles + 1) * tickCycles;
-            }
-        }
-        run(next);
-        return 1;
-    }
-
-    private Tcb pickNext() {
-        Tcb hint = switchHint;
-        if (hint != null) {
-            switchHint = null;
-            if (hint.state() == ThreadState.READY && !hint.halted() && hint.cpuPlain() == index
-                    && hint.priority() >= ready.highestNonEmpty()) {
-                if (hint.inReadyList()) {
-                    touchTcb(hint, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
-                    ready.remove(hint);
-                }
-                return hint;
-            }
-        }
-        if (ready.size() == 0) {
-            return null;
-        }
-        touchReadyList(AccessKind.READ);
-        Tcb t = ready.pickNext();
-        if (t != null) {
-            touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
-        }
-        return t;
-    }
-
-    private void run(Tcb t) {
-        long due = Math.min(Math.min(nextTick, wakeups.earliest()), nextDeviceEvent());
-        l4smp.kernel.ipc.XpIpc xp = ipc.xp();
-        if (xp != null) {
-            // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
-            // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
-            xp.check().publishNextCheck(due);
-            if (xp.check().checkAtExit() > 0 && (ready.highestNonEmpty() > t.priority() || migration.hasPending())) {
-                ready.enqueueHead(t);
-                return;
-            }
-        }
-        switchTo(t);
-        current = t;
-        if (t.remainingTimeslice() <= 0) {
-            t.setRemainingTimeslice(t.timeslice() > 0 ? t.timeslice() : timesliceCycles);
-        }
-        cpu.advance(exitCycles);
-        deadline = due;
-        // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
-        l4smp.kernel.space.Spaces spaces = kernel.spacesOrNull();
-        if (spaces != null && spaces.beforeRun(this, t)) {
-            current = null;
-            return;
-        }
-        t.setRunningOn(this); // read by t's own code after each trap (it may resume elsewhere)
-        if (t.identity() == null) {
-            t.setIdentity(new l4smp.kernel.thread.L4ThreadIdentity(t)); // first run: setup cost, once
-        }
-        cpu.runGuest(t.continuation, t.identity());
-        current = null;
-        if (xp != null) {
-            xp.check().publishNextCheck(cpu.clock()); // in the kernel again
-        }
-        if (t.continuation.isDone()) {
-            kernel.threadEnded(this, t);
-            return;
-        }
-        cpu.advance(entryCycles);
-        counters.increment(cTraps);
-        cpu.log().record(index, Syscall.EV_TRAP, cpu.clock(), t.id.number(), t.trap());
-        kernelPath = t;
-        try {
-            kernelPath(t);
-        } finally {
-            kernelPath = null;
-        }
-    }
-
-    private void kernelPath(Tcb t) {
-        switch (t.trap()) {
-            case Syscall.SCHEDULE -> migration.schedule(t);
-            case Syscall.IPC -> ipc.ipc(t);
-            case Syscall.THREAD_SWITCH -> threadSwitch(t);
-            case Syscall.PREEMPT -> {
-                // The interrupt is taken by the duty cycle next; the thread continues after it.
-                ready.enqueueHead(t);
-                switchHint = t;
-            }
-            case Syscall.TIMER -> timerInterrupt(t);
-            case Syscall.THREAD_CONTROL -> threadControl.threadControl(t);
-            case Syscall.EXCHANGE_REGISTERS -> threadControl.exchangeRegisters(t);
-            case Syscall.SPACE_CONTROL -> SpaceControlPath.spaceControl(kernel, this, t);
-            case Syscall.PAGE_FAULT -> SpaceControlPath.pageFault(kernel, this, t);
-            default -> throw new IllegalStateException("thread " + t + " trapped with unknown trap " + t.trap());
-        }
-    }
-
-    /** The thread switch to {@code t}: save the old stack pointer, load the new one and its state. */
-    private void switchTo(Tcb t) {
-        if (t != lastRun) {
-            // The thread switch: save the old stack pointer, load the new one and its state.
-            if (lastRun != null && lastRun.state() != ThreadState.DEAD) {
-                touchTcb(lastRun, TcbLayout.Field.STACK, AccessKind.WRITE);
-            }
-            touchTcb(t, TcbLayout.Field.STACK, AccessKind.READ);
-            touchTcb(t, TcbLayout.Field.STATE, AccessKind.READ);
-            if (t == fpuOwner && lastRun != null) {
-                // Back to the FPU's owner after another thread ran: an eager kernel would have
-                // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).
-                counters.increment(cFpuSavesAvoided);
-            }
-            cpu.apic().setTaskPriorityOpaque(t.priority());
-            counters.increment(cSwitches);
-            cpu.log().record(index, Syscall.EV_SWITCH, cpu.clock(), lastRun == null ? -1 : lastRun.id.number(), t.id.number());
-            lastRun = t;
-        }
-    }
-
-    private void threadSwitch(Tcb t) {
-        Tcb to = kernel.lookup(t.sysTo());
-        // Section 7: a thread on another CPU acts as nil (the dispatcher's choice).
-        if (to != null && to != t && to.cpuAcquire() == index && to.state() == ThreadState.READY) {
-            // Donate the rest of our timeslice: the target runs on it; we start a fresh one later.
-            to.setRemainingTimeslice(Math.max(t.remainingTimeslice(), 1));
-            switchHint = to;
-        }
-        t.setRemainingTimeslice(0);
-        ready.enqueueTail(t);
-    }
-
-    /**
-     * The timer interrupt taken at an L4 call of {@code t}: count the elapsed ticks against its
-     * timeslice (round robin at the end of it), fire due timeouts (which may make a thread of
-     * higher priority ready: it preempts {@code t}).
-     */
-    private void timerInterrupt(Tcb t) {
-        long now = cpu.clock();
-        if (now >= nextTick) {
-            long ticks = (now - nextTick) / tickCycles + 1;
-            nextTick += ticks * tickCycles;
-            t.setRemainingTimeslice(t.remainingTimeslice() - ticks * tickCycles);
-            counters.add(cTicks, ticks);
-            cpu.log().record(index, Syscall.EV_TICK, now, t.id.number(), t.remainingTimeslice());
-        }
-        fireTimeouts();
-        if (!devices.isEmpty()) {
-            fireDevices();
-        }
-        if (t.remainingTimeslice() <= 0) {
-            counters.increment(cTimesliceEnds);
-            ready.enqueueTail(t);
-        } else {
-            ready.enqueueHead(t);
-            switchHint = t;
-        }
     }
 
     /**
@@ -409,15 +179,6 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         return deadline;
     }
 
-    private void fireTimeouts() {
-        long now = cpu.clock();
-        while (wakeups.earliest() <= now) {
-            Tcb t = wakeups.peek();
-            wakeups.remove(t);
-            ipc.timeoutExpired(t);
-        }
-    }
-
     @Override
     public void onInterrupt(Cpu cpu, Interrupt interrupt) {
         int vector = interrupt.vector();
@@ -427,7 +188,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         }
         int line = vector - IoApic.VECTOR_BASE;
         if (line >= 0 && line < InterruptThreads.LINES) {
-            deviceInterrupt(line, interrupt);
+            dispatchPath.deviceInterrupt(line, interrupt);
             return;
         }
         if (vector == l4smp.kernel.space.TlbShootdown.VECTOR && kernel.spacesOrNull() != null) {
@@ -453,48 +214,6 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         counters.increment(cSpurious);
     }
 
-    /**
-     * A device interrupt (thesis 2.4): delivered as an IPC from the line's interrupt thread to
-     * its handler; forwarded by IPI when the IO-APIC routed it to another CPU than the
-     * handler's (lowest-priority routing); counted as unhandled when no handler is attached.
-     */
-    private void deviceInterrupt(int line, Interrupt interrupt) {
-        Tcb irq = kernel.lookup(InterruptThreads.id(line));
-        Tcb handler = irq == null ? null : kernel.lookup(irq.pager());
-        if (handler == null) {
-            counters.increment(cSpurious);
-            return;
-        }
-        int home = irq.cpuAcquire();
-        if (home != index) {
-            interrupt.eoi(); // acknowledge the IO-APIC first: keep our LINT slots free (3.3.1)
-            counters.increment(cIrqForwarded);
-            cpu.sendIpi(1L << home, interrupt.vector());
-            return;
-        }
-        ipc.deliverInterrupt(irq, handler);
-    }
-
-    /** Raises the lines of the devices whose time has come (CPU 0 keeps the device timeline). */
-    private void fireDevices() {
-        long now = cpu.clock();
-        for (int i = 0; i < devices.size(); i++) {
-            l4smp.kernel.irq.Device d = devices.get(i);
-            while (d.next() <= now) {
-                d.fired();
-                cpu.machine().ioApic().raise(d.line(), cpu);
-            }
-        }
-    }
-
-    private long nextDeviceEvent() {
-        long min = Long.MAX_VALUE;
-        for (int i = 0; i < devices.size(); i++) {
-            min = Math.min(min, devices.get(i).next());
-        }
-        return min;
-    }
-
     /** Adds a device to this CPU's device timeline (setup; CPU 0). */
     void addDevice(l4smp.kernel.irq.Device device) {
         devices.add(device);
@@ -502,7 +221,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
 
     @Override
     public long nextEvent(Cpu cpu) {
-        long e = Math.min(wakeups.earliest(), nextDeviceEvent());
+        long e = Math.min(wakeups.earliest(), dispatchPath.nextDeviceEvent());
         return e == Long.MAX_VALUE ? NO_EVENT : e;
     }
 
@@ -710,7 +429,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * partner", receive phase): the partner-gone IPI's handler, and the dispatcher after a
      * receiver found its partner gone right after it published its wait. Owner only.
      */
-    private void failWaitsForGonePartners() {
+    void failWaitsForGonePartners() {
         for (Tcb t : kernel.threadsOnCpu(index)) {
             if (t.state() == ThreadState.WAITING && !t.receiveFrom().isNil() && !t.receiveFrom().isAny()
                     && kernel.lookup(t.receiveFrom()) == null) {
@@ -723,31 +442,11 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     public IpcPath ipcPath() {
         return ipc;
     }
-    /**
-     * The dispatcher picked {@code t} with a kernel path to finish ({@link Tcb#kernelResume}):
-     * XP RETURN (8.4.1: free the mailbox, then the rest of the IPC), a retried IPC, or the
-     * second half of a cross-processor exchange-registers call (8.4.3).
-     */
-    private void resume(Tcb t) {
-        XpIpc xp = ipc.xp();
-        long t0 = cpu.clock();
-        KernelResume what = t.kernelResume();
-        t.setKernelResume(KernelResume.NONE);
-        switch (what) {
-            case RETRY_IPC -> ipc.ipc(t);
-            case RETRY_EXREGS, EXREGS_RETURN -> xp.exchangeRegisters().resume(t, what);
-            default -> xp.sendPath().xpReturn(t);
-        }
-        if (t.kernelResume() == KernelResume.NONE) {
-            xp.addReturnCycles(cpu.clock() - t0);
-        }
-    }
 
     /** Binds the migration's XCPU mailboxes (at boot, after the cross-processor IPC). */
     void attachMigrationMailboxes(XpIpc xp, XcpuFabric fabric) {
         migration.attach(xp, fabric);
     }
-
 
     /** Admits a new thread (setup, or a thread-control call on this CPU). */
     void admit(Tcb t) {

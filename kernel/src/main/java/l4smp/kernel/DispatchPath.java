@@ -1,0 +1,338 @@
+package l4smp.kernel;
+
+import l4smp.kernel.xcpu.XcpuFabric;
+import l4smp.kernel.ipc.XpIpc;
+import l4smp.kernel.thread.ThreadHost;
+import l4smp.kernel.thread.KernelResume;
+import l4smp.emulator.apic.Interrupt;
+import l4smp.emulator.apic.IoApic;
+import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cache.AttributionTags;
+import l4smp.kernel.thread.TcbLayout;
+import l4smp.kernel.irq.InterruptThreads;
+import l4smp.emulator.cpu.Cpu;
+import l4smp.emulator.cpu.Dispatcher;
+import l4smp.emulator.stats.SingleWriterCounters;
+import l4smp.kernel.ipc.IpcPath;
+import l4smp.kernel.sched.ReadyList;
+import l4smp.kernel.sched.WakeupQueue;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadState;
+
+/**
+ * The dispatcher of one CPU's kernel: its duty cycle (migration parts, mailbox checks, picking
+ * the next thread, idling), the switch to a thread and the resumption of a kernel path, the
+ * timer tick with its timeslice and timeouts (thesis 8.7.3), and device interrupts routed to
+ * this CPU. Owner CPU only (the CPU's host thread, or the deterministic stepper).
+ */
+final class DispatchPath {
+
+    private final KernelCpu kcpu;
+
+    DispatchPath(KernelCpu kcpu) {
+        this.kcpu = kcpu;
+    }
+
+    int doWorkLocal() {
+        if (kcpu.partnerGoneCheck) {
+            kcpu.partnerGoneCheck = false;
+            kcpu.failWaitsForGonePartners();
+        }
+        if (kcpu.ipc.xp() != null && kcpu.migration.servePending()) {
+            return 1; // migration parts B and C requested of this CPU (8.7.2) run first
+        }
+        fireTimeouts();
+        if (!kcpu.devices.isEmpty()) {
+            fireDevices();
+        }
+        Tcb next = pickNext();
+        kcpu.inHand = next;
+        l4smp.kernel.ipc.XpIpc xp = kcpu.ipc.xp();
+        if (next == null && xp != null) {
+            // About to idle: publish "never" first, then check once more (a sender that set its
+            // flag after this check reads "idle" and sends an IPI; 8.3.4).
+            while (true) {
+                xp.check().publishNextCheck(l4smp.kernel.xcpu.XcpuFabric.IDLE);
+                if (xp.check().checkAtExit() == 0) {
+                    break; // idle with "never" published: a sender will send an IPI
+                }
+                xp.check().publishNextCheck(kcpu.cpu.clock());
+                if (kcpu.migration.hasPending()) {
+                    return 1; // migration parts (8.7.2) run at the next duty cycle
+                }
+                next = pickNext();
+                if (next != null) {
+                    break;
+                }
+                // The check found only work that made nothing ready (a reply to a thread that
+                // is gone): publish "never" again before idling, or no IPI would wake us.
+            }
+        }
+        if (next == null) {
+            kcpu.wasIdle = true;
+            kcpu.cpu.apic().setTaskPriorityOpaque(-1);
+            return 0;
+        }
+        if (next.kernelResume() == KernelResume.RETRY_SCHEDULE) {
+            // A schedule call whose target was busy (8.5): it runs again -- after a mailbox check
+            // (a kernel exit's), or the cross-processor operation it waits for could never end.
+            xp.check().publishNextCheck(kcpu.cpu.clock());
+            if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > next.priority() || kcpu.migration.hasPending())) {
+                kcpu.ready.enqueueHead(next);
+                return 1;
+            }
+            switchTo(next);
+            next.setKernelResume(KernelResume.NONE);
+            kcpu.kernelPath = next;
+            kcpu.migration.schedule(next);
+            kcpu.kernelPath = null;
+            return 1;
+        }
+        if (next.xpMailbox() != null || next.kernelResume() != KernelResume.NONE) {
+            // A proxy (a kernel thread), or a thread with the rest of an IPC to finish in the
+            // kernel (8.4.1 XP RETURN): no exit to user mode here.
+            switchTo(next);
+            if (next.xpMailbox() != null) {
+                xp.proxy().runProxy(next);
+            } else {
+                kcpu.kernelPath = next;
+                resume(next);
+                kcpu.kernelPath = null;
+            }
+            return 1;
+        }
+        if (kcpu.wasIdle) {
+            // Tickless idle: the periodic tick resumes, in phase, when a thread runs again.
+            kcpu.wasIdle = false;
+            long now = kcpu.cpu.clock();
+            if (kcpu.nextTick <= now) {
+                kcpu.nextTick = (now / kcpu.tickCycles + 1) * kcpu.tickCycles;
+            }
+        }
+        run(next);
+        return 1;
+    }
+
+    Tcb pickNext() {
+        Tcb hint = kcpu.switchHint;
+        if (hint != null) {
+            kcpu.switchHint = null;
+            if (hint.state() == ThreadState.READY && !hint.halted() && hint.cpuPlain() == kcpu.index
+                    && hint.priority() >= kcpu.ready.highestNonEmpty()) {
+                if (hint.inReadyList()) {
+                    kcpu.touchTcb(hint, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
+                    kcpu.ready.remove(hint);
+                }
+                return hint;
+            }
+        }
+        if (kcpu.ready.size() == 0) {
+            return null;
+        }
+        kcpu.touchReadyList(AccessKind.READ);
+        Tcb t = kcpu.ready.pickNext();
+        if (t != null) {
+            kcpu.touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
+        }
+        return t;
+    }
+
+    void run(Tcb t) {
+        long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
+        l4smp.kernel.ipc.XpIpc xp = kcpu.ipc.xp();
+        if (xp != null) {
+            // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
+            // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
+            xp.check().publishNextCheck(due);
+            if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > t.priority() || kcpu.migration.hasPending())) {
+                kcpu.ready.enqueueHead(t);
+                return;
+            }
+        }
+        switchTo(t);
+        kcpu.current = t;
+        if (t.remainingTimeslice() <= 0) {
+            t.setRemainingTimeslice(t.timeslice() > 0 ? t.timeslice() : kcpu.timesliceCycles);
+        }
+        kcpu.cpu.advance(kcpu.exitCycles);
+        kcpu.deadline = due;
+        // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
+        l4smp.kernel.space.Spaces spaces = kcpu.kernel.spacesOrNull();
+        if (spaces != null && spaces.beforeRun(kcpu, t)) {
+            kcpu.current = null;
+            return;
+        }
+        t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
+        if (t.identity() == null) {
+            t.setIdentity(new l4smp.kernel.thread.L4ThreadIdentity(t)); // first run: setup cost, once
+        }
+        kcpu.cpu.runGuest(t.continuation, t.identity());
+        kcpu.current = null;
+        if (xp != null) {
+            xp.check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
+        }
+        if (t.continuation.isDone()) {
+            kcpu.kernel.threadEnded(kcpu, t);
+            return;
+        }
+        kcpu.cpu.advance(kcpu.entryCycles);
+        kcpu.counters.increment(kcpu.cTraps);
+        kcpu.cpu.log().record(kcpu.index, Syscall.EV_TRAP, kcpu.cpu.clock(), t.id.number(), t.trap());
+        kcpu.kernelPath = t;
+        try {
+            kernelPath(t);
+        } finally {
+            kcpu.kernelPath = null;
+        }
+    }
+
+    void kernelPath(Tcb t) {
+        switch (t.trap()) {
+            case Syscall.SCHEDULE -> kcpu.migration.schedule(t);
+            case Syscall.IPC -> kcpu.ipc.ipc(t);
+            case Syscall.THREAD_SWITCH -> threadSwitch(t);
+            case Syscall.PREEMPT -> {
+                // The interrupt is taken by the duty cycle next; the thread continues after it.
+                kcpu.ready.enqueueHead(t);
+                kcpu.switchHint = t;
+            }
+            case Syscall.TIMER -> timerInterrupt(t);
+            case Syscall.THREAD_CONTROL -> kcpu.threadControl.threadControl(t);
+            case Syscall.EXCHANGE_REGISTERS -> kcpu.threadControl.exchangeRegisters(t);
+            case Syscall.SPACE_CONTROL -> SpaceControlPath.spaceControl(kcpu.kernel, kcpu, t);
+            case Syscall.PAGE_FAULT -> SpaceControlPath.pageFault(kcpu.kernel, kcpu, t);
+            default -> throw new IllegalStateException("thread " + t + " trapped with unknown trap " + t.trap());
+        }
+    }
+
+    /** The thread switch to {@code t}: save the old stack pointer, load the new one and its state. */
+    void switchTo(Tcb t) {
+        if (t != kcpu.lastRun) {
+            // The thread switch: save the old stack pointer, load the new one and its state.
+            if (kcpu.lastRun != null && kcpu.lastRun.state() != ThreadState.DEAD) {
+                kcpu.touchTcb(kcpu.lastRun, TcbLayout.Field.STACK, AccessKind.WRITE);
+            }
+            kcpu.touchTcb(t, TcbLayout.Field.STACK, AccessKind.READ);
+            kcpu.touchTcb(t, TcbLayout.Field.STATE, AccessKind.READ);
+            if (t == kcpu.fpuOwner && kcpu.lastRun != null) {
+                // Back to the FPU's owner after another thread ran: an eager kernel would have
+                // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).
+                kcpu.counters.increment(kcpu.cFpuSavesAvoided);
+            }
+            kcpu.cpu.apic().setTaskPriorityOpaque(t.priority());
+            kcpu.counters.increment(kcpu.cSwitches);
+            kcpu.cpu.log().record(kcpu.index, Syscall.EV_SWITCH, kcpu.cpu.clock(), kcpu.lastRun == null ? -1 : kcpu.lastRun.id.number(), t.id.number());
+            kcpu.lastRun = t;
+        }
+    }
+
+    void threadSwitch(Tcb t) {
+        Tcb to = kcpu.kernel.lookup(t.sysTo());
+        // Section 7: a thread on another CPU acts as nil (the dispatcher's choice).
+        if (to != null && to != t && to.cpuAcquire() == kcpu.index && to.state() == ThreadState.READY) {
+            // Donate the rest of our timeslice: the target runs on it; we start a fresh one later.
+            to.setRemainingTimeslice(Math.max(t.remainingTimeslice(), 1));
+            kcpu.switchHint = to;
+        }
+        t.setRemainingTimeslice(0);
+        kcpu.ready.enqueueTail(t);
+    }
+
+    /**
+     * The timer interrupt taken at an L4 call of {@code t}: count the elapsed ticks against its
+     * timeslice (round robin at the end of it), fire due timeouts (which may make a thread of
+     * higher priority ready: it preempts {@code t}).
+     */
+    void timerInterrupt(Tcb t) {
+        long now = kcpu.cpu.clock();
+        if (now >= kcpu.nextTick) {
+            long ticks = (now - kcpu.nextTick) / kcpu.tickCycles + 1;
+            kcpu.nextTick += ticks * kcpu.tickCycles;
+            t.setRemainingTimeslice(t.remainingTimeslice() - ticks * kcpu.tickCycles);
+            kcpu.counters.add(kcpu.cTicks, ticks);
+            kcpu.cpu.log().record(kcpu.index, Syscall.EV_TICK, now, t.id.number(), t.remainingTimeslice());
+        }
+        fireTimeouts();
+        if (!kcpu.devices.isEmpty()) {
+            fireDevices();
+        }
+        if (t.remainingTimeslice() <= 0) {
+            kcpu.counters.increment(kcpu.cTimesliceEnds);
+            kcpu.ready.enqueueTail(t);
+        } else {
+            kcpu.ready.enqueueHead(t);
+            kcpu.switchHint = t;
+        }
+    }
+
+    void fireTimeouts() {
+        long now = kcpu.cpu.clock();
+        while (kcpu.wakeups.earliest() <= now) {
+            Tcb t = kcpu.wakeups.peek();
+            kcpu.wakeups.remove(t);
+            kcpu.ipc.timeoutExpired(t);
+        }
+    }
+
+    /**
+     * A device interrupt (thesis 2.4): delivered as an IPC from the line's interrupt thread to
+     * its handler; forwarded by IPI when the IO-APIC routed it to another CPU than the
+     * handler's (lowest-priority routing); counted as unhandled when no handler is attached.
+     */
+    void deviceInterrupt(int line, Interrupt interrupt) {
+        Tcb irq = kcpu.kernel.lookup(InterruptThreads.id(line));
+        Tcb handler = irq == null ? null : kcpu.kernel.lookup(irq.pager());
+        if (handler == null) {
+            kcpu.counters.increment(kcpu.cSpurious);
+            return;
+        }
+        int home = irq.cpuAcquire();
+        if (home != kcpu.index) {
+            interrupt.eoi(); // acknowledge the IO-APIC first: keep our LINT slots free (3.3.1)
+            kcpu.counters.increment(kcpu.cIrqForwarded);
+            kcpu.cpu.sendIpi(1L << home, interrupt.vector());
+            return;
+        }
+        kcpu.ipc.deliverInterrupt(irq, handler);
+    }
+
+    /** Raises the lines of the devices whose time has come (CPU 0 keeps the device timeline). */
+    void fireDevices() {
+        long now = kcpu.cpu.clock();
+        for (int i = 0; i < kcpu.devices.size(); i++) {
+            l4smp.kernel.irq.Device d = kcpu.devices.get(i);
+            while (d.next() <= now) {
+                d.fired();
+                kcpu.cpu.machine().ioApic().raise(d.line(), kcpu.cpu);
+            }
+        }
+    }
+
+    long nextDeviceEvent() {
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < kcpu.devices.size(); i++) {
+            min = Math.min(min, kcpu.devices.get(i).next());
+        }
+        return min;
+    }
+
+    /**
+     * The dispatcher picked {@code t} with a kernel path to finish ({@link Tcb#kernelResume}):
+     * XP RETURN (8.4.1: free the mailbox, then the rest of the IPC), a retried IPC, or the
+     * second half of a cross-processor exchange-registers call (8.4.3).
+     */
+    void resume(Tcb t) {
+        XpIpc xp = kcpu.ipc.xp();
+        long t0 = kcpu.cpu.clock();
+        KernelResume what = t.kernelResume();
+        t.setKernelResume(KernelResume.NONE);
+        switch (what) {
+            case RETRY_IPC -> kcpu.ipc.ipc(t);
+            case RETRY_EXREGS, EXREGS_RETURN -> xp.exchangeRegisters().resume(t, what);
+            default -> xp.sendPath().xpReturn(t);
+        }
+        if (t.kernelResume() == KernelResume.NONE) {
+            xp.addReturnCycles(kcpu.cpu.clock() - t0);
+        }
+    }
+}
