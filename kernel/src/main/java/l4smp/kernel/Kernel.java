@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 public final class Kernel {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
+    final ThreadLifecycle threadLifecycle = new ThreadLifecycle(this);
+
+    static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
 
     public static final String C_TRAPS = "kernel.traps";
     public static final String C_SWITCHES = "kernel.thread_switches";
@@ -90,25 +92,25 @@ public final class Kernel {
     /** The most threads one kernel holds (thread numbers 1..MAX_THREADS-1). */
     public static final int MAX_THREADS = 1 << 16;
 
-    private final Machine machine;
-    private final KernelConfig config;
-    private final l4smp.kernel.api.KernelInfoPage kip;
-    private final KernelCpu[] cpus;
-    private final AtomicReferenceArray<Tcb> table = new AtomicReferenceArray<>(MAX_THREADS);
-    private final AtomicInteger nextNumber = new AtomicInteger(InterruptThreads.FIRST_USER_THREAD);
-    private final AtomicInteger liveNonDaemon = new AtomicInteger();
-    private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
-    private final Set<ThreadId> warned = ConcurrentHashMap.newKeySet();
-    private final boolean[] lowestPriorityLines = new boolean[InterruptThreads.LINES];
+    final Machine machine;
+    final KernelConfig config;
+    final l4smp.kernel.api.KernelInfoPage kip;
+    final KernelCpu[] cpus;
+    final AtomicReferenceArray<Tcb> table = new AtomicReferenceArray<>(MAX_THREADS);
+    final AtomicInteger nextNumber = new AtomicInteger(InterruptThreads.FIRST_USER_THREAD);
+    final AtomicInteger liveNonDaemon = new AtomicInteger();
+    final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+    final Set<ThreadId> warned = ConcurrentHashMap.newKeySet();
+    final boolean[] lowestPriorityLines = new boolean[InterruptThreads.LINES];
 
-    private final l4smp.kernel.xcpu.XcpuFabric fabric;
-    private final boolean tcbLock;
+    final l4smp.kernel.xcpu.XcpuFabric fabric;
+    final boolean tcbLock;
 
-    private Kernel(Machine machine, KernelConfig config) {
+    Kernel(Machine machine, KernelConfig config) {
         this(machine, config, true);
     }
 
-    private Kernel(Machine machine, KernelConfig config, boolean tcbLock) {
+    Kernel(Machine machine, KernelConfig config, boolean tcbLock) {
         this.machine = machine;
         this.config = config;
         this.tcbLock = tcbLock;
@@ -135,7 +137,7 @@ public final class Kernel {
             });
             irq.setHardwareLine(line);
             irq.setState(ThreadState.WAITING);
-            placeInMemory(irq);
+            threadLifecycle.placeInMemory(irq);
             table.setRelease(line, irq);
         }
         this.fabric = machine.cpuCount() > 1 ? new l4smp.kernel.xcpu.XcpuFabric(machine.cpuCount(), machine.kernelRegion()) : null;
@@ -160,12 +162,12 @@ public final class Kernel {
         }
     }
 
-    private final long[] migrationLocks;
-    private final long[] migrationLines;
+    final long[] migrationLocks;
+    final long[] migrationLines;
     /** The SMP boot (8.2), or null when some CPU runs another dispatcher (all up at once). */
-    private final SmpBoot smp;
+    final SmpBoot smp;
 
-    private boolean allKernel() {
+    boolean allKernel() {
         for (KernelCpu k : cpus) {
             if (k == null) {
                 return false;
@@ -246,7 +248,7 @@ public final class Kernel {
      * The proxy threads (one per mailbox, on the mailbox's destination CPU, 8.4, 8.8.4: kernel
      * threads, invisible to {@link #lookup}) and the cross-processor IPC path of every CPU.
      */
-    private void installXcpu() {
+    void installXcpu() {
         long latency = config.xcpuMaxLatencyCycles() >= 0 ? config.xcpuMaxLatencyCycles()
                 : machine.config().costModel().ipiDeliveryCycles();
         for (l4smp.kernel.xcpu.Mailbox m : fabric.mailboxes()) {
@@ -260,7 +262,7 @@ public final class Kernel {
             });
             p.setXpMailbox(m);
             p.setState(ThreadState.WAITING);
-            placeInMemory(p);
+            threadLifecycle.placeInMemory(p);
             m.setProxyPlain(p);
         }
         for (KernelCpu k : cpus) {
@@ -287,7 +289,7 @@ public final class Kernel {
     }
 
     /** The address-space layer, created on first use (setup). */
-    private volatile l4smp.kernel.space.Spaces spaces;
+    volatile l4smp.kernel.space.Spaces spaces;
 
     /** The address-space layer (spaces, mapping database, sigma0, TLB shootdown); created at first call, at setup. */
     public l4smp.kernel.space.Spaces spaces() {
@@ -333,71 +335,6 @@ public final class Kernel {
     }
 
     /**
-     * Creates a user thread on its CPU before the machine runs (at run time, threads create
-     * threads with {@code L4.createThread}). Returns its id.
-     */
-    public ThreadId createThread(ThreadSpec spec) {
-        if (machine.runningOpaque()) {
-            throw new IllegalStateException("threads are created before the machine runs (thread " + spec.name()
-                    + "); a running thread uses L4.createThread");
-        }
-        if (spec.cpu() < 0 || spec.cpu() >= cpus.length) {
-            throw new IllegalArgumentException("thread " + spec.name() + ": cpu must be 0.." + (cpus.length - 1)
-                    + ", got " + spec.cpu());
-        }
-        // spec.cpu() is a logical index (processor number - 1): the boot gives the thread its
-        // physical CPU and admits it there; an index above the processors that came up fails it.
-        if (cpus[spec.cpu()] == null) {
-            throw new IllegalArgumentException("thread " + spec.name() + ": the kernel does not run on CPU " + spec.cpu());
-        }
-        Tcb tcb = newTcb(spec, spec.cpu());
-        if (tcb == null) {
-            throw new IllegalStateException("too many threads (at most " + (MAX_THREADS - 1) + ")");
-        }
-        if (smp != null) {
-            smp.addSetupThread(tcb, spec.cpu());
-        } else {
-            cpus[spec.cpu()].admit(tcb);
-        }
-        return tcb.id;
-    }
-
-    /**
-     * Makes the TCB of a new thread homed on {@code cpu} and enters it in the thread table;
-     * {@code null} when the table is full. The caller admits it to the CPU's ready list (on that
-     * CPU, or at setup).
-     */
-    Tcb newTcb(ThreadSpec spec, int cpu) {
-        int number = nextNumber.getAndIncrement();
-        if (number >= MAX_THREADS) {
-            return null;
-        }
-        ThreadId id = ThreadId.of(number, 1);
-        Tcb[] holder = new Tcb[1];
-        UserProgram program = spec.program();
-        Runnable body = () -> {
-            try {
-                program.run();
-            } catch (MachineStoppedException | CpuStuckException e) {
-                throw e; // the CPU's business, not the thread's
-            } catch (Throwable e) {
-                holder[0].setFailure(e);
-            }
-        };
-        Tcb tcb = new Tcb(id, spec.name(), cpu, spec.priority(), spec.daemon(), body);
-        holder[0] = tcb;
-        if (!placeInMemory(tcb)) {
-            return null;
-        }
-        if (!spec.daemon()) {
-            liveNonDaemon.incrementAndGet();
-        }
-        // Release: the TCB is complete before another CPU can find it in the table.
-        table.setRelease(number, tcb);
-        return tcb;
-    }
-
-    /**
      * Adds a device that raises its IO-APIC line periodically (its timeline runs on CPU 0).
      * Setup only.
      */
@@ -425,35 +362,6 @@ public final class Kernel {
     /** Whether {@code line} is routed by lowest priority (set at setup). */
     boolean routedByLowestPriority(int line) {
         return lowestPriorityLines[line];
-    }
-
-    /**
-     * Gives {@code tcb} its TCB lines (in the configured layout) and its UTCB in the kernel
-     * region. Returns false when the region is full.
-     */
-    private boolean placeInMemory(Tcb tcb) {
-        KernelRegion region = machine.kernelRegion();
-        try {
-            if (config.tcbLayout() == TcbLayout.GROUPED) {
-                // Two allocations (lock-free; another CPU may allocate in between): the local
-                // lines and the global lines, each with its attribution tag.
-                int line = region.lineBytes();
-                int localLines = (TcbLayout.GROUPED_LOCAL_BYTES + line - 1) / line;
-                int globalLines = (TcbLayout.TCB_BYTES - TcbLayout.GROUPED_LOCAL_BYTES + line - 1) / line;
-                tcb.setKernelAddress(region.allocateLines(localLines, AttributionTags.TCB_LOCAL));
-                tcb.setKernelGlobalAddress(region.allocateLines(globalLines, AttributionTags.TCB_GLOBAL)
-                        - TcbLayout.GROUPED_LOCAL_BYTES);
-            } else {
-                tcb.setKernelAddress(region.allocateBytes(TcbLayout.TCB_BYTES, TCB_NAIVE_TAG));
-                tcb.setKernelGlobalAddress(tcb.kernelAddress());
-            }
-            tcb.setUtcbAddress(region.allocateBytes(4L * l4smp.kernel.ipc.MsgTag.MESSAGE_REGISTERS,
-                    AttributionTags.USER_PAGE));
-            return true;
-        } catch (IllegalStateException | IllegalArgumentException full) {
-            LOG.warn("kernel memory exhausted creating {}: {}", tcb, full.getMessage());
-            return false;
-        }
     }
 
     /** The attribution tag of TCBs in the naive layout (local and global fields mixed). */
@@ -489,88 +397,6 @@ public final class Kernel {
         return cpus[index];
     }
 
-    /** A thread's program returned or threw, or the thread was deleted. Owner CPU of {@code t}. */
-    void threadEnded(KernelCpu kcpu, Tcb t) {
-        if (t.state() == ThreadState.DEAD) {
-            return;
-        }
-        t.setState(ThreadState.DEAD);
-        t.setMyselfRelease(null);
-        kcpu.readyList().remove(t);
-        kcpu.wakeups().remove(t);
-        boolean threw = t.failure() != null;
-        kcpu.cpu().log().record(kcpu.index(), Syscall.EV_THREAD_END, kcpu.cpu().clock(), t.id.number(), threw ? 1 : 0);
-        if (threw) {
-            kcpu.cpu().counters().increment(kcpu.cpu().counters().names().indexOf(C_THREAD_FAILURES));
-            String report = "user thread " + t + " on CPU " + kcpu.index() + " threw " + t.failure()
-                    + "; the thread is stopped, the machine runs on";
-            failures.add(report);
-            LOG.error("{}", report, t.failure());
-        }
-        kcpu.ipcThreadGone(t, threadsOn(kcpu.index()));
-        notifyRemoteWaiters(kcpu, t);
-        kcpu.fpuThreadGone(t);
-        if (!t.daemon && liveNonDaemon.decrementAndGet() == 0) {
-            machine.requestStop("all threads finished");
-        }
-    }
-
-    /*
-     * A closed receive from a thread of another CPU, and that thread's end (closing a race the
-     * thesis does not discuss: thread deletion across processors). Each CPU fails only its own
-     * threads' IPCs (implementation decision 3), so the ending thread's CPU tells the others:
-     *
-     *   receiver's CPU                            ending thread's CPU
-     *   publish the wait word (release)           myself = null (release)
-     *   full fence                                full fence
-     *   partner still there? else fail it         read the other CPUs' threads' wait words;
-     *   (at the next dispatch)                    an IPI (PARTNER_GONE_VECTOR) to each CPU with a
-     *                                             thread waiting for us
-     *
-     * (Dekker): at least one side sees the other, so no receiver waits forever for a thread that
-     * is gone. The wait words and the liveness check are the kernel's own (no simulated charge
-     * beyond the IPI: the thesis's kernel has no such path to cost).
-     */
-    private void notifyRemoteWaiters(KernelCpu kcpu, Tcb dead) {
-        if (machine.cpuCount() == 1 || kcpu.ipcPath().xp() == null) {
-            return;
-        }
-        java.lang.invoke.VarHandle.fullFence(); // after myself = null, before the wait words (Dekker)
-        int raw = dead.id.raw();
-        long mask = 0;
-        int n = Math.min(nextNumber.get(), MAX_THREADS);
-        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
-            Tcb w = table.getAcquire(i);
-            if (w == null || w == dead || w.stateOpaque() == ThreadState.DEAD) {
-                continue;
-            }
-            int home = w.cpuAcquire();
-            if (home != kcpu.index() && kcpu.ipcPath().xp().publishedWaitFor(w) == raw) {
-                mask |= 1L << home;
-            }
-        }
-        if (mask != 0) {
-            kcpu.cpu().sendIpi(mask, PARTNER_GONE_VECTOR);
-        }
-    }
-
-    /** The live threads whose CPU is {@code cpu} (a snapshot). Any thread. */
-    List<Tcb> threadsOnCpu(int cpu) {
-        return threadsOn(cpu);
-    }
-
-    private List<Tcb> threadsOn(int cpu) {
-        List<Tcb> list = new ArrayList<>();
-        int n = Math.min(nextNumber.get(), MAX_THREADS);
-        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
-            Tcb t = table.getAcquire(i);
-            if (t != null && t.stateOpaque() != ThreadState.DEAD && t.cpuAcquire() == cpu) {
-                list.add(t);
-            }
-        }
-        return list;
-    }
-
     /** Whether this is the first warning about {@code t} (so each thread warns once). */
     public boolean firstWarning(Tcb t) {
         return warned.add(t.id);
@@ -588,7 +414,7 @@ public final class Kernel {
         return liveNonDaemon.get();
     }
 
-    private void onQuiescent(Machine m) {
+    void onQuiescent(Machine m) {
         if (liveNonDaemon.get() == 0) {
             m.requestStop("all threads finished");
             return;
@@ -619,8 +445,35 @@ public final class Kernel {
         return sb.toString();
     }
 
-    private String describe(ThreadId id) {
+    String describe(ThreadId id) {
         Tcb t = lookup(id);
         return t != null ? t.toString() : id + " (gone)";
+    }
+
+    /**
+     * Creates a user thread on its CPU before the machine runs (at run time, threads create
+     * threads with {@code L4.createThread}). Returns its id.
+     */
+    public ThreadId createThread(ThreadSpec spec) {
+        return threadLifecycle.createThread(spec);
+    }
+
+    /**
+     * Makes the TCB of a new thread homed on {@code cpu} and enters it in the thread table;
+     * {@code null} when the table is full. The caller admits it to the CPU's ready list (on that
+     * CPU, or at setup).
+     */
+    Tcb newTcb(ThreadSpec spec, int cpu) {
+        return threadLifecycle.newTcb(spec, cpu);
+    }
+
+    /** A thread's program returned or threw, or the thread was deleted. Owner CPU of {@code t}. */
+    void threadEnded(KernelCpu kcpu, Tcb t) {
+        threadLifecycle.threadEnded(kcpu, t);
+    }
+
+    /** The live threads whose CPU is {@code cpu} (a snapshot). Any thread. */
+    List<Tcb> threadsOnCpu(int cpu) {
+        return threadLifecycle.threadsOnCpu(cpu);
     }
 }
