@@ -45,20 +45,24 @@ import org.slf4j.LoggerFactory;
  */
 public final class IpcPath {
 
-    private static final Logger LOG = LoggerFactory.getLogger(IpcPath.class);
+    final IpcEnds ipcEnds = new IpcEnds(this);
 
-    private final Kernel kernel;
-    private final KernelCpu kcpu;
-    private SingleWriterCounters counters;
-    private int cIpc;
-    private int cErrors;
-    private int cIrqDelivered;
-    private int cIrqQueued;
-    private int cMapItems;
+    final TransmitPath transmitPath = new TransmitPath(this);
+
+    static final Logger LOG = LoggerFactory.getLogger(IpcPath.class);
+
+    final Kernel kernel;
+    final KernelCpu kcpu;
+    SingleWriterCounters counters;
+    int cIpc;
+    int cErrors;
+    int cIrqDelivered;
+    int cIrqQueued;
+    int cMapItems;
     /** One line of a string copy in flight (owner CPU only). */
-    private final byte[] copyBuffer = new byte[256];
+    final byte[] copyBuffer = new byte[256];
     /** The cross-processor paths; {@code null} on a one-CPU machine. */
-    private XpIpc xp;
+    XpIpc xp;
 
     public IpcPath(Kernel kernel, KernelCpu kcpu) {
         this.kernel = kernel;
@@ -109,7 +113,7 @@ public final class IpcPath {
      * The send phase of {@code t}. Returns true when it completed (the message is delivered)
      * and false when it failed or {@code t} now polls.
      */
-    private boolean sendPhase(Tcb t) {
+    boolean sendPhase(Tcb t) {
         Tcb dest = kernel.lookup(t.sysTo());
         if (dest == null || dest == t) {
             fail(t, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
@@ -131,7 +135,7 @@ public final class IpcPath {
         kcpu.writePartner(t, dest);
         kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
         if (dest.state() == ThreadState.WAITING && (dest.receiveFrom().isAny() || dest.receiveFrom().equals(t.id))) {
-            Transfer result = transmit(t, dest);
+            Transfer result = transmitPath.transmit(t, dest);
             if (result.faulted()) {
                 kernel.spaces().ipc().suspended(kcpu, t, dest, true);
                 return false;
@@ -188,7 +192,7 @@ public final class IpcPath {
         }
     }
 
-    private void receiveDecision(Tcb t, ThreadId from) {
+    void receiveDecision(Tcb t, ThreadId from) {
         Tcb sender;
         if (from.isAny()) {
             kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.READ);
@@ -229,7 +233,7 @@ public final class IpcPath {
             dequeueSender(t, sender);
             kcpu.wakeups().remove(sender);
             sender.setState(ThreadState.READY);
-            Transfer result = transmit(sender, t);
+            Transfer result = transmitPath.transmit(sender, t);
             if (result.faulted()) {
                 kernel.spaces().ipc().suspended(kcpu, sender, t, false);
                 return;
@@ -255,7 +259,7 @@ public final class IpcPath {
     }
 
     /** No sender is ready: {@code t} waits (or fails at once with receive timeout 0). */
-    private void block(Tcb t, ThreadId from) {
+    void block(Tcb t, ThreadId from) {
         if (t.sysReceiveTimeout() == Timeout.ZERO) {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_RECEIVE);
             return;
@@ -267,191 +271,6 @@ public final class IpcPath {
             kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
             kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysReceiveTimeout());
         }
-    }
-
-    /**
-     * Transmits the message of {@code from} to {@code to} (untyped words: the message
-     * registers), and completes the receive of {@code to}. {@code to} was waiting for it, or is
-     * the invoker of a receive that found {@code from} polling.
-     */
-    private Transfer transmit(Tcb from, Tcb to) {
-        Transfer result = copyMessage(from, to, to.mr);
-        if (result.faulted()) {
-            return result; // a page fault stopped the long IPC (8.3.2): the caller suspends it
-        }
-        completeReceive(from, to, from.sysTag(), result, false);
-        return result;
-    }
-
-    /**
-     * The copy of {@code from}'s message for {@code to} on this CPU (8.3.2 transmit path): the
-     * message registers word by word and the string items line by line through the accounting
-     * layer; the words land in {@code out} ({@code to.mr}, or a mailbox's staging area when a
-     * sender copies, experiment D4). Returns 0 or the two error codes. On one CPU the copying
-     * partner is immaterial; across CPUs it runs on the receiver's (implementation decision 2).
-     */
-    Transfer copyMessage(Tcb from, Tcb to, long[] out) {
-        int tag = from.sysTag();
-        int u = MsgTag.untyped(tag);
-        int t = MsgTag.typed(tag);
-        if (from.hardwareLine() < 0) {
-            for (int i = 1; i <= u + t; i++) {
-                kcpu.touchMr(from, i, AccessKind.READ);
-                kcpu.touchMr(to, i, AccessKind.WRITE);
-            }
-        }
-        System.arraycopy(from.mr, 1, out, 1, u);
-        return t == 0 ? Transfer.DONE : transferTyped(from, to, u, t, out);
-    }
-
-    /**
-     * Completes the receive of {@code to} (a message of {@code from} with {@code tag} was
-     * copied, with {@code result}): its result tag (with the cross-processor bits when
-     * {@code crossed}), sender, error code; {@code to} becomes ready if it was waiting.
-     */
-    void completeReceive(Tcb from, Tcb to, int tag, Transfer result, boolean crossed) {
-        boolean wasWaiting = to.state() == ThreadState.WAITING;
-        if (xp != null) {
-            xp.unpublishWait(to);
-        }
-        if (!result.done()) {
-            fail(to, result.receiverCode(), IpcError.PHASE_RECEIVE);
-        } else {
-            kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
-            to.setResultTag((tag & ~(0xF << 12)) | (crossed ? MsgTag.crossedBits(tag) : 0));
-            to.mr[0] = to.resultTag();
-            to.setResultFrom(from.id);
-            to.setErrorCode(0);
-            to.setReceiveFrom(ThreadId.NIL);
-            to.setPartner(from);
-            if (!crossed) {
-                counters.increment(cIpc);
-            }
-            kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC, kcpu.cpu().clock(), to.id.number(), from.id.number());
-        }
-        if (wasWaiting) {
-            kcpu.wakeups().remove(to);
-            kcpu.makeReady(to);
-        }
-    }
-
-    /**
-     * XP RETURN (8.3.5, 8.4.1): the cross-processor send of {@code t} finished on the
-     * receiver's CPU (processor number {@code processor}) with completion code {@code code};
-     * {@code t} fails, or is done (send only: its result tag reports the crossing), or runs its
-     * receive phase.
-     */
-    void xpSendReturned(Tcb t, int code, int processor) {
-        kcpu.writeState(t, ThreadState.READY);
-        if (code != 0) {
-            t.setWaitPublished(false);
-            t.setErrorCode(code);
-            failWord(t, code);
-        } else {
-            t.setResultTag(MsgTag.crossedBits(0));
-            if (!t.sysFrom().isNil()) {
-                t.setWaitPublished(true); // the proxy published the receive (XpIpc.complete)
-                receivePhase(t);
-            }
-        }
-        continueInvoker(t);
-    }
-
-    /**
-     * The typed items (X.2, thesis 8.3.2 transmit path): strings are copied into the receiver's
-     * string buffers, line by line through the accounting layer, bounded by the transfer
-     * timeout (the smaller of the sender's send and the receiver's receive transfer timeout);
-     * map and grant items are validated against the receiver's window. Returns 0, or the two
-     * error codes ({@link Transfer}).
-     */
-    private Transfer transferTyped(Tcb from, Tcb to, int u, int t, long[] out) {
-        if (l4smp.kernel.space.SpaceIpc.involves(from, to)) {
-            if (out != to.mr) {
-                // The sender-side copy experiment (D4) stages on the sender's CPU: typed items
-                // between spaces are not staged (their faults and mappings belong to the
-                // receiver's CPU, 8.4.2); any non-zero result leaves the copy to the proxy there.
-                return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
-            }
-            // Across address spaces, on the receiver's CPU (the space layer writes to.mr, which
-            // is out; cross-processor faults are redone as 8.4.2 says, see SpaceIpc).
-            return kernel.spaces().ipc().transferTyped(kcpu, from, to, u, t);
-        }
-        if ((t & 1) != 0) {
-            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // an item is two words
-        }
-        long xfer = Math.min(from.xferTimeoutSend(), to.xferTimeoutReceive());
-        long deadline = xfer == Timeout.NEVER ? Long.MAX_VALUE : kcpu.cpu().clock() + xfer;
-        int buffer = 1;
-        for (int i = u + 1; i < u + t; i += 2) {
-            long w0 = from.mr[i];
-            long w1 = from.mr[i + 1];
-            switch (TypedItems.type(w0)) {
-                case TypedItems.STRING -> {
-                    int length = TypedItems.stringLength(w0);
-                    if ((to.br[0] & TypedItems.ACCEPT_STRINGS) == 0 || buffer + 1 >= TypedItems.BUFFER_REGISTERS
-                            || TypedItems.type(to.br[buffer]) != TypedItems.STRING
-                            || TypedItems.stringLength(to.br[buffer]) < length) {
-                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // no (big enough) receive buffer
-                    }
-                    long target = to.br[buffer + 1];
-                    buffer += 2;
-                    if (!userRange(w1, length) || !userRange(target, length)) {
-                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // outside the (flat) user space
-                    }
-                    Transfer result = copyString(w1, target, length, deadline);
-                    if (!result.done()) {
-                        return result;
-                    }
-                    out[i] = (long) length << 10 | TypedItems.STRING;
-                    out[i + 1] = target;
-                }
-                case TypedItems.MAP, TypedItems.GRANT -> {
-                    if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(to.br[0] & ~TypedItems.ACCEPT_STRINGS)) {
-                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
-                    }
-                    out[i] = w0;
-                    out[i + 1] = w1;
-                    counters.increment(cMapItems);
-                }
-                default -> {
-                    return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
-                }
-            }
-        }
-        return Transfer.DONE;
-    }
-
-    /**
-     * Copies {@code length} bytes, one line at a time: each source line is read and each
-     * destination line written through the accounting layer. When the transfer timeout expires
-     * after a read, it expired in the sender's space (the sender is told "in the invoker's
-     * space", the receiver "in the partner's"); after a write, the other way round.
-     */
-    private Transfer copyString(long source, long target, int length, long deadline) {
-        var cpu = kcpu.cpu();
-        var memory = cpu.machine().physicalMemory();
-        int line = cpu.machine().config().costModel().lineBytes();
-        int done = 0;
-        while (done < length) {
-            int chunk = Math.min(line - (int) ((source + done) % line), length - done);
-            chunk = Math.min(chunk, line - (int) ((target + done) % line));
-            cpu.touch(source + done, AccessKind.READ);
-            if (cpu.clock() > deadline) {
-                return Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
-            }
-            memory.readBytesPlain(source + done, copyBuffer, 0, chunk);
-            memory.writeBytesPlain(target + done, copyBuffer, 0, chunk);
-            cpu.touch(target + done, AccessKind.WRITE);
-            if (cpu.clock() > deadline) {
-                return Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER);
-            }
-            done += chunk;
-        }
-        return Transfer.DONE;
-    }
-
-    private boolean userRange(long address, int length) {
-        return address >= 0 && address + length <= kcpu.cpu().machine().kernelRegion().base();
     }
 
     /**
@@ -472,7 +291,7 @@ public final class IpcPath {
         counters.increment(cIrqDelivered);
         if (handler.state() == ThreadState.WAITING
                 && (handler.receiveFrom().isAny() || handler.receiveFrom().equals(irq.id))) {
-            transmit(irq, handler); // no typed items: cannot fail
+            transmitPath.transmit(irq, handler); // no typed items: cannot fail
             irq.setState(ThreadState.WAITING);
         } else {
             irq.setState(ThreadState.POLLING);
@@ -487,7 +306,7 @@ public final class IpcPath {
      * The handler {@code t} acknowledges the interrupt of {@code irq} (an empty send to the
      * interrupt thread): the line is re-enabled, and a queued interrupt is delivered next.
      */
-    private boolean acknowledgeInterrupt(Tcb t, Tcb irq) {
+    boolean acknowledgeInterrupt(Tcb t, Tcb irq) {
         if (!t.id.equals(irq.pager())) {
             fail(t, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
             return false;
@@ -500,146 +319,7 @@ public final class IpcPath {
         return true;
     }
 
-    /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */
-    public void timeoutExpired(Tcb t) {
-        if (t.kernelResume() == KernelResume.RETRY_SCHEDULE) {
-            kcpu.makeReady(t); // a schedule call's backoff ended (Migration): it runs again
-            return;
-        }
-        if (t.fault() != null && kernel.spaces().ipc().timeoutExpired(kcpu, t)) {
-            return; // the transfer timeout of a long IPC suspended by a page fault
-        }
-        if (t.xpMailbox() != null) {
-            xp.proxy().proxyTimeout(t); // a proxy's send deadline (8.3.5)
-            return;
-        }
-        if (t.state() == ThreadState.POLLING) {
-            Tcb dest = t.partner();
-            if (dest != null && t.inSendQueue()) {
-                dequeueSender(dest, t);
-            }
-            fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
-            kcpu.makeReady(t);
-        } else if (t.state() == ThreadState.WAITING) {
-            fail(t, IpcError.TIMEOUT, IpcError.PHASE_RECEIVE);
-            kcpu.makeReady(t);
-        }
-    }
-
-    /**
-     * {@code dead} is gone: it leaves the send queue it polls in; every thread of this CPU that
-     * polls to send to it, or waits in a closed receive from it, fails with "non-existing
-     * partner".
-     */
-    public void threadGone(Tcb dead, Iterable<Tcb> threadsOfThisCpu) {
-        if (dead.inSendQueue() && dead.partner() != null) {
-            dequeueSender(dead.partner(), dead);
-        }
-        while (dead.sendQueueHead() != null) {
-            Tcb s = dead.sendQueueHead();
-            dequeueSender(dead, s);
-            if (xp != null && s.cpuAcquire() != kcpu.index()) {
-                xp.proxy().receiverGone(s); // its proxy polls here: the sender learns it by its reply
-                continue;
-            }
-            kcpu.wakeups().remove(s);
-            fail(s, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
-            kcpu.makeReady(s);
-        }
-        for (Tcb t : threadsOfThisCpu) {
-            if (t.state() == ThreadState.WAITING && t.receiveFrom().equals(dead.id)) {
-                kcpu.wakeups().remove(t);
-                fail(t, IpcError.NO_PARTNER, IpcError.PHASE_RECEIVE);
-                kcpu.makeReady(t);
-            }
-        }
-    }
-
-    /**
-     * {@code t} waits in a closed receive from a thread that is gone (it ended on another CPU):
-     * the receive fails with "non-existing partner". Owner CPU of {@code t} only.
-     */
-    public void partnerGone(Tcb t) {
-        kcpu.wakeups().remove(t);
-        if (xp != null) {
-            xp.unpublishWait(t);
-        }
-        fail(t, IpcError.NO_PARTNER, IpcError.PHASE_RECEIVE);
-        kcpu.makeReady(t);
-    }
-
-    /**
-     * {@code t} migrates away from this CPU (thesis 8.5, 8.7; the source's part B): if it polls
-     * to send to a thread here, it leaves that send queue and runs its IPC again on its new CPU;
-     * every sender polling in its own send queue goes on to the new CPU: a local sender runs its
-     * IPC again (its send phase had transferred nothing), the proxy of a remote sender answers
-     * "retarget" ({@link XpIpc#RETARGET}). No sender is lost, no message delivered twice.
-     */
-    public void migrateOut(Tcb t) {
-        if (t.state() == ThreadState.POLLING) {
-            if (t.inSendQueue() && t.partner() != null) {
-                kcpu.touchTcb(t.partner(), Field.SEND_QUEUE, AccessKind.WRITE);
-                dequeueSender(t.partner(), t);
-            }
-            keepRemainingSendTimeout(t);
-            kcpu.wakeups().remove(t);
-            kcpu.writeState(t, ThreadState.READY);
-            t.setKernelResume(KernelResume.RETRY_IPC);
-        }
-        while (t.sendQueueHead() != null) {
-            Tcb s = t.sendQueueHead();
-            kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.WRITE);
-            kcpu.touchTcb(s, Field.SEND_LINKS, AccessKind.WRITE);
-            dequeueSender(t, s);
-            if (xp != null && s.cpuAcquire() != kcpu.index()) {
-                xp.proxy().receiverLeft(s); // its proxy polls here (8.5 race 3)
-                continue;
-            }
-            keepRemainingSendTimeout(s);
-            kcpu.wakeups().remove(s);
-            s.setState(ThreadState.READY);
-            s.setKernelResume(KernelResume.RETRY_IPC);
-            kcpu.makeReady(s);
-        }
-    }
-
-    /**
-     * A polling sender whose IPC runs again after a migration keeps what is left of its send
-     * timeout, as a waiting thread keeps its timeout (8.7.3): the send timeout counts from the
-     * send, not from the retry. A deadline already reached leaves timeout 0 (the retry succeeds
-     * only with a receiver ready at once). A sender with no timeout armed (NEVER, or a receiver
-     * that counted as receptive) keeps its argument.
-     */
-    private void keepRemainingSendTimeout(Tcb s) {
-        if (s.wakeupIndex() >= 0) {
-            s.setSysSendTimeout(Math.max(Timeout.ZERO, s.wakeupTime() - kcpu.cpu().clock()));
-        }
-    }
-
-    /**
-     * Cancels the IPC of {@code t} in the phase {@code phase} if it is in it (exchange-registers,
-     * X.2: error code 3, "canceled"). Returns whether an IPC was canceled.
-     */
-    public boolean cancel(Tcb t, int phase) {
-        if (phase == IpcError.PHASE_SEND && t.state() == ThreadState.POLLING) {
-            if (t.inSendQueue() && t.partner() != null) {
-                dequeueSender(t.partner(), t);
-            }
-            kcpu.wakeups().remove(t);
-            fail(t, IpcError.CANCELED, IpcError.PHASE_SEND);
-            kcpu.makeReady(t);
-            return true;
-        }
-        if (phase == IpcError.PHASE_RECEIVE && t.state() == ThreadState.WAITING) {
-            kcpu.wakeups().remove(t);
-            fail(t, IpcError.CANCELED, IpcError.PHASE_RECEIVE);
-            kcpu.makeReady(t);
-            return true;
-        }
-        return false;
-    }
-
-    private void continueInvoker(Tcb t) {
+    void continueInvoker(Tcb t) {
         if (t.kernelResume() != KernelResume.NONE) {
             return; // queued to finish its IPC later (XpIpc.retryLater)
         }
@@ -655,7 +335,7 @@ public final class IpcPath {
         failWord(t, IpcError.word(code, phase));
     }
 
-    private void failWord(Tcb t, int word) {
+    void failWord(Tcb t, int word) {
         if (xp != null) {
             xp.unpublishWait(t);
         }
@@ -674,7 +354,7 @@ public final class IpcPath {
      * (only its handler, which lives on its CPU, may send to it) or a CPU without the kernel (an
      * experiment drives it with a dispatcher of its own). Non-existing partner, as locally.
      */
-    private void unreachablePartner(Tcb t, Tcb partner, int phase) {
+    void unreachablePartner(Tcb t, Tcb partner, int phase) {
         fail(t, IpcError.NO_PARTNER, phase);
         if (partner.hardwareLine() < 0) {
             warnOnce(t, t + " on CPU " + kcpu.index() + ": " + partner + " is on CPU " + partner.cpuAcquire()
@@ -682,7 +362,7 @@ public final class IpcPath {
         }
     }
 
-    private void warnOnce(Tcb t, String message) {
+    void warnOnce(Tcb t, String message) {
         if (kernel.firstWarning(t)) {
             LOG.warn("{}", message);
         }
@@ -694,5 +374,46 @@ public final class IpcPath {
 
     static void dequeueSender(Tcb receiver, Tcb sender) {
         SendQueue.dequeue(receiver, sender);
+    }
+
+    /** A timeout of {@code t} expired (fired by the CPU's wakeup queue). */
+    public void timeoutExpired(Tcb t) {
+        ipcEnds.timeoutExpired(t);
+    }
+
+    /**
+     * {@code dead} is gone: it leaves the send queue it polls in; every thread of this CPU that
+     * polls to send to it, or waits in a closed receive from it, fails with "non-existing
+     * partner".
+     */
+    public void threadGone(Tcb dead, Iterable<Tcb> threadsOfThisCpu) {
+        ipcEnds.threadGone(dead, threadsOfThisCpu);
+    }
+
+    /**
+     * {@code t} waits in a closed receive from a thread that is gone (it ended on another CPU):
+     * the receive fails with "non-existing partner". Owner CPU of {@code t} only.
+     */
+    public void partnerGone(Tcb t) {
+        ipcEnds.partnerGone(t);
+    }
+
+    /**
+     * {@code t} migrates away from this CPU (thesis 8.5, 8.7; the source's part B): if it polls
+     * to send to a thread here, it leaves that send queue and runs its IPC again on its new CPU;
+     * every sender polling in its own send queue goes on to the new CPU: a local sender runs its
+     * IPC again (its send phase had transferred nothing), the proxy of a remote sender answers
+     * "retarget" ({@link XpIpc#RETARGET}). No sender is lost, no message delivered twice.
+     */
+    public void migrateOut(Tcb t) {
+        ipcEnds.migrateOut(t);
+    }
+
+    /**
+     * Cancels the IPC of {@code t} in the phase {@code phase} if it is in it (exchange-registers,
+     * X.2: error code 3, "canceled"). Returns whether an IPC was canceled.
+     */
+    public boolean cancel(Tcb t, int phase) {
+        return ipcEnds.cancel(t, phase);
     }
 }

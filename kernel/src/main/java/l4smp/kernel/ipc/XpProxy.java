@@ -207,14 +207,14 @@ public final class XpProxy {
             result = Transfer.DONE;
         } else {
             long t0 = kcpu.cpu().clock();
-            result = ipc.copyMessage(a, b, b.mr);
+            result = ipc.transmitPath.copyMessage(a, b, b.mr);
             xp.cycles[3] += kcpu.cpu().clock() - t0;
             if (result.faulted()) {
                 suspendTransfer(m);
                 return;
             }
         }
-        ipc.completeReceive(a, b, m.tagPlain(), result, true);
+        ipc.transmitPath.completeReceive(a, b, m.tagPlain(), result, true);
         xp.counters.increment(xp.cXp);
         if (!result.done()) {
             wakeupSender(m, XpCompletion.error(IpcError.word(result.senderCode(), IpcError.PHASE_SEND)));

@@ -145,7 +145,7 @@ public final class XpSendPath {
             mem.storeRelease(xp.waitWord(b), 0);
             xp.unlockTcb(b);
             long c0 = kcpu.cpu().clock();
-            Transfer result = ipc.copyMessage(a, b, m.staged);
+            Transfer result = ipc.transmitPath.copyMessage(a, b, m.staged);
             xp.cycles[3] += kcpu.cpu().clock() - c0;
             m.setPreCopiedPlain(result.done());
             FlagLine.set(mem, fabric.flagLine(bcpu), m.requestBit);
@@ -210,6 +210,6 @@ public final class XpSendPath {
             ipc.ipc(t);
             return;
         }
-        ipc.xpSendReturned(t, code.errorWord(), processor);
+        ipc.transmitPath.xpSendReturned(t, code.errorWord(), processor);
     }
 }
