@@ -107,16 +107,19 @@ import l4smp.kernel.xcpu.XcpuFabric;
  */
 public final class XpExchangeRegisters {
 
+
+    final XpAbortHold xpAbortHold = new XpAbortHold(this);
+
     /** The error word of a canceled send phase. */
     static final int CANCELED_SEND = IpcError.word(IpcError.CANCELED, IpcError.PHASE_SEND);
     /** X.2 ExchangeRegisters error: the thread does not exist. */
     static final int UNAVAILABLE_THREAD = 2;
 
     /** Cycles a caller backs off before it calls again (no mailbox, or retarget). */
-    private static final int RETRY_BACKOFF_CYCLES = 200;
+    static final int RETRY_BACKOFF_CYCLES = 200;
 
     /** The proxy state of a request that waits behind another operation's hold. */
-    private static final int P_DEFERRED = 4;
+    static final int P_DEFERRED = 4;
 
     /**
      * Statistics indices ({@link #statsAfterRun()}), counted on the CPU where the event happens:
@@ -138,7 +141,7 @@ public final class XpExchangeRegisters {
     /** Unwinds that aborted a send whose proxy was activated but had not run / was polling. */
     public static final int S_ABORT_HOOKED = 10;
     public static final int S_ABORT_POLLING = 11;
-    private static final int S_COUNT = 12;
+    static final int S_COUNT = 12;
 
     /**
      * One exchange-registers operation: the arguments, the result, and on the target's CPU the
@@ -173,18 +176,18 @@ public final class XpExchangeRegisters {
         }
     }
 
-    private final Kernel kernel;
-    private final KernelCpu kcpu;
-    private final XpIpc xp;
-    private final IpcPath ipc;
-    private final XcpuFabric fabric;
-    private final CpuXcpuMemory mem;
-    private final int index;
+    final Kernel kernel;
+    final KernelCpu kcpu;
+    final XpIpc xp;
+    final IpcPath ipc;
+    final XcpuFabric fabric;
+    final CpuXcpuMemory mem;
+    final int index;
     /** Operations of this CPU whose abort is in flight (their targets are held). */
-    private final Operation[] holds;
-    private int holdCount;
+    final Operation[] holds;
+    int holdCount;
     /** Plain per-CPU statistics (owner writes; read after the machine stopped). */
-    private final long[] stats = new long[S_COUNT];
+    final long[] stats = new long[S_COUNT];
 
     XpExchangeRegisters(Kernel kernel, KernelCpu kcpu, XpIpc xp, IpcPath ipc, XcpuFabric fabric) {
         this.kernel = kernel;
@@ -223,7 +226,7 @@ public final class XpExchangeRegisters {
         stats[S_CALLS]++;
         Tcb d = kernel.lookup(op.request.dest());
         if (d == null) {
-            op.result = unavailable();
+            op.result = ExregsResults.unavailable();
             finishCaller(caller, op);
             return;
         }
@@ -302,7 +305,7 @@ public final class XpExchangeRegisters {
         finishCaller(t, op);
     }
 
-    private void retryLater(Tcb caller) {
+    void retryLater(Tcb caller) {
         kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
         caller.setKernelResume(KernelResume.RETRY_EXREGS);
         caller.setState(ThreadState.READY);
@@ -310,7 +313,7 @@ public final class XpExchangeRegisters {
     }
 
     /** The call is done: the result to the caller, who continues (unless it halted itself). */
-    private void finishCaller(Tcb caller, Operation op) {
+    void finishCaller(Tcb caller, Operation op) {
         caller.setSysArgument(null);
         caller.setSysResult(op.result);
         caller.setErrorCode(op.result.ok() ? 0 : UNAVAILABLE_THREAD);
@@ -326,21 +329,21 @@ public final class XpExchangeRegisters {
     // The target's side (CPU d): the request's proxy
     // =========================================================================================
 
-    private static final int DONE = 0;
-    private static final int WAIT = 1;
-    private static final int RETRY = 2;
+    static final int DONE = 0;
+    static final int WAIT = 1;
+    static final int RETRY = 2;
 
     /** The proxy of request mailbox {@code m} runs (8.4: an operation of the "unwind" type). */
     void serve(Mailbox m) {
         if (m.opPlain() == Mailbox.OP_UNWIND) {
-            serveUnwind(m);
+            xpAbortHold.serveUnwind(m);
             return;
         }
         m.setProxyStatePlain(XpIpc.P_RUNNING);
         Operation op = (Operation) m.exregsPlain();
         Tcb d = kernel.lookup(op.request.dest()); // check again that the target exists
         if (d == null) {
-            op.result = unavailable();
+            op.result = ExregsResults.unavailable();
             answerRequest(m, 0);
             return;
         }
@@ -362,7 +365,7 @@ public final class XpExchangeRegisters {
     }
 
     /** The answer of a request (8.4.1: the same mailbox, its reply flag in the caller's line). */
-    private void answerRequest(Mailbox m, int code) {
+    void answerRequest(Mailbox m, int code) {
         m.setCompletionPlain(code);
         m.setOpPlain(Mailbox.OP_EXREGS_RETURN);
         mem.storeRelease(m.address + Mailbox.CODE, code);
@@ -377,8 +380,8 @@ public final class XpExchangeRegisters {
      * Runs {@code op} on {@code d}, which is on this CPU: DONE (result set), WAIT (an abort is in
      * flight: finished by {@link #endHold}), or RETRY (no mailbox for the unwind; nothing done).
      */
-    private int runOnTargetCpu(Operation op, Tcb d) {
-        Operation holder = holdOf(d);
+    int runOnTargetCpu(Operation op, Tcb d) {
+        Operation holder = xpAbortHold.holdOf(d);
         if (holder != null) {
             // 8.4.3: another operation is unwinding D's IPC; this one runs after it.
             stats[S_DEFERRED]++;
@@ -393,7 +396,7 @@ public final class XpExchangeRegisters {
         return execute(op, d);
     }
 
-    private int execute(Operation op, Tcb d) {
+    int execute(Operation op, Tcb d) {
         ExchangeRegisters.Request r = op.request;
         int c = r.control();
         op.target = d;
@@ -416,16 +419,16 @@ public final class XpExchangeRegisters {
             }
             hold = true;
         }
-        op.before = snapshot(d, false);
+        op.before = ExregsResults.snapshot(d, false);
         if ((c & ExchangeRegisters.CANCEL_SEND) != 0 && !hold) {
-            op.canceled |= cancelSendHere(d);
+            op.canceled |= xpAbortHold.cancelSendHere(d);
         }
         if ((c & ExchangeRegisters.CANCEL_RECEIVE) != 0 && !hold) {
             op.canceled |= ipc.cancel(d, IpcError.PHASE_RECEIVE);
         }
-        applyRegisters(kcpu, op.caller, d, r);
+        ExregsResults.applyRegisters(kcpu, op.caller, d, r);
         if (!hold) {
-            op.result = result(op);
+            op.result = ExregsResults.result(op);
             if (op.canceled) {
                 stats[S_CANCELED]++;
             }
@@ -451,241 +454,13 @@ public final class XpExchangeRegisters {
         return WAIT;
     }
 
-    /**
-     * Cancels a send phase of {@code d} (on this CPU) that is not in a proxy's hands: polling
-     * locally, an IPC to be run again, or an XP send answered "retarget" and not yet run again.
-     */
-    private boolean cancelSendHere(Tcb d) {
-        if (ipc.cancel(d, IpcError.PHASE_SEND)) {
-            return true;
-        }
-        if (d.kernelResume() == KernelResume.RETRY_IPC && d.state() == ThreadState.READY
-                && !(d.sysArgument() instanceof Operation)) {
-            // The IPC runs again later (no mailbox, or its receiver migrated, 8.5): its send
-            // phase is in progress, so it is canceled; d stays in the ready list.
-            d.setKernelResume(KernelResume.NONE);
-            ipc.fail(d, IpcError.CANCELED, IpcError.PHASE_SEND);
-            return true;
-        }
-        if (d.kernelResume() == KernelResume.XP_RETURN && d.pendingReturn() != null
-                && d.xpCcAcquire().retarget()) {
-            d.setXpCcRelease(XpCompletion.error(CANCELED_SEND)); // the send would run again: canceled instead
-            return true;
-        }
-        return false;
-    }
-
-    private Operation holdOf(Tcb d) {
-        for (int i = 0; i < holdCount; i++) {
-            if (holds[i].target == d) {
-                return holds[i];
-            }
-        }
-        return null;
-    }
-
-    /**
-     * The send reply of {@code a} arrived on this CPU (check_n_ack). Returns true when an abort
-     * holds {@code a}: then the reply waits in {@code a.pendingReturn} until the hold ends.
-     */
-    boolean sendReplyArrived(Tcb a, Mailbox m) {
-        if (holdCount == 0 || a == null) {
-            return false;
-        }
-        Operation op = holdOf(a);
-        if (op == null) {
-            return false;
-        }
-        boolean ends = op.join.replyArrived();
-        if (a.state() == ThreadState.DEAD || a.myselfAcquire() == null) {
-            m.setSenderPlain(null);
-            MailboxPool.free(mem, m.address);
-        } else {
-            a.setPendingReturn(m);
-            a.setKernelResume(KernelResume.XP_RETURN); // stays locked waiting until the hold ends
-        }
-        if (ends) {
-            endHold(op);
-        }
-        return true;
-    }
-
-    /** The unwind's answer arrived on this CPU (check_n_ack). */
-    void unwindAnswered(Mailbox u) {
-        Operation op = (Operation) u.exregsPlain();
-        boolean aborted = mem.loadAcquire(u.address + Mailbox.CODE) != 0;
-        stats[aborted ? S_UNWIND_ABORTED : S_UNWIND_FOUND_NOTHING]++;
-        u.setExregsPlain(null);
-        u.setSenderPlain(null);
-        MailboxPool.free(mem, u.address);
-        op.unwind = null;
-        if (op.join.unwindAnswered()) {
-            endHold(op);
-        }
-    }
-
-    /**
-     * Both answers are in: D's send phase is over (canceled by this operation, or ended by
-     * itself). D runs its XP RETURN; the caller gets the result; waiting operations run.
-     */
-    private void endHold(Operation op) {
-        for (int i = 0; i < holdCount; i++) {
-            if (holds[i] == op) {
-                holds[i] = holds[--holdCount];
-                holds[holdCount] = null;
-                break;
-            }
-        }
-        Tcb d = op.target;
-        op.sendMailbox = null;
-        if (d.state() != ThreadState.DEAD && d.myselfAcquire() != null) {
-            kcpu.touchTcb(d, Field.XP_CC, AccessKind.READ);
-            XpCompletion code = d.xpCcAcquire();
-            if (code.retarget()) {
-                // The receiver migrated before the abort reached it (8.5): the IPC was in
-                // progress when the abort came, so it is canceled instead of run again.
-                code = XpCompletion.error(CANCELED_SEND);
-                d.setXpCcRelease(code);
-            }
-            op.canceled |= code.errorWord() == CANCELED_SEND;
-            if (d.pendingReturn() != null) {
-                kcpu.makeReady(d); // XP RETURN with its code (KernelResume.XP_RETURN)
-            }
-        }
-        if (op.canceled) {
-            stats[S_CANCELED]++;
-        }
-        op.result = result(op);
-        finishOperation(op);
-        // The operations that waited behind this hold run now, in order.
-        Operation next = op.deferredHead;
-        op.deferredHead = null;
-        op.deferredTail = null;
-        while (next != null) {
-            Operation o = next;
-            next = o.nextDeferred;
-            o.nextDeferred = null;
-            Tcb t = kernel.lookup(o.request.dest());
-            int outcome;
-            if (t == null) {
-                o.result = unavailable();
-                outcome = DONE;
-            } else if (t.cpuAcquire() != index) {
-                outcome = RETRY;
-            } else {
-                outcome = runOnTargetCpu(o, t);
-            }
-            if (outcome == WAIT) {
-                // o holds (or waits behind) the target now: the rest waits behind it as well.
-                Operation holder = holdOf(t);
-                while (next != null) {
-                    Operation rest = next;
-                    next = rest.nextDeferred;
-                    rest.nextDeferred = null;
-                    if (holder.deferredTail == null) {
-                        holder.deferredHead = rest;
-                    } else {
-                        holder.deferredTail.nextDeferred = rest;
-                    }
-                    holder.deferredTail = rest;
-                }
-                break;
-            }
-            if (outcome == DONE) {
-                finishOperation(o);
-            } else if (o.requestMailbox != null) {
-                answerRequest(o.requestMailbox, XpCompletion.RETARGET.word());
-            } else {
-                retryLater(o.caller);
-            }
-        }
-    }
-
-    /** An operation run on this CPU is done: answer its request, or continue its local caller. */
-    private void finishOperation(Operation op) {
-        Mailbox m = op.requestMailbox;
-        if (m != null) {
-            answerRequest(m, 0);
-            return;
-        }
-        Tcb caller = op.caller;
-        if (caller.state() == ThreadState.DEAD || caller.myselfAcquire() == null) {
-            return;
-        }
-        if (caller.state() == ThreadState.LOCKED_WAITING) {
-            // A local caller that waited for the hold: its result, then ready.
-            caller.setSysArgument(null);
-            caller.setSysResult(op.result);
-            caller.setErrorCode(op.result.ok() ? 0 : UNAVAILABLE_THREAD);
-            kcpu.makeReady(caller);
-        }
-    }
-
     // =========================================================================================
     // The unwind proxy (CPU b: the receiver's, where the target's send proxy runs)
     // =========================================================================================
 
-    /** The unwind proxy of mailbox {@code u} runs: aborts the target's send if it is still open. */
-    private void serveUnwind(Mailbox u) {
-        u.setProxyStatePlain(XpIpc.P_RUNNING);
-        // check_n_ack first: the target's request was flagged before the unwind, so after this
-        // its proxy is hooked, polling, or has answered.
-        xp.check().checkNow();
-        Operation op = (Operation) u.exregsPlain();
-        Tcb d = u.senderPlain();
-        Mailbox m2 = op.sendMailbox;
-        boolean aborted = false;
-        if (m2 != null && m2.dest == index && m2.senderPlain() == d && m2.opPlain() == Mailbox.OP_SEND) {
-            Tcb p2 = m2.proxyPlain();
-            kcpu.touchTcb(p2, Field.STATE, AccessKind.READ);
-            if (m2.proxyStatePlain() == XpIpc.P_HOOKED) {
-                // Activated but not yet run: off the ready list; it never runs this request.
-                kcpu.readyList().remove(p2);
-                xp.check().forgetHooked(p2);
-                stats[S_ABORT_HOOKED]++;
-                aborted = true;
-            } else if (m2.proxyStatePlain() == XpIpc.P_POLLING) {
-                // D waits in the receiver's send queue; the proxy's deadline in our wakeups.
-                if (m2.receiverPlain() != null && d.inSendQueue() && d.partner() == m2.receiverPlain()) {
-                    kcpu.touchTcb(m2.receiverPlain(), Field.SEND_QUEUE, AccessKind.WRITE);
-                    kcpu.touchTcb(d, Field.SEND_LINKS, AccessKind.WRITE);
-                    IpcPath.dequeueSender(m2.receiverPlain(), d);
-                }
-                kcpu.wakeups().remove(p2);
-                stats[S_ABORT_POLLING]++;
-                aborted = true;
-            }
-            if (aborted) {
-                xp.proxy().wakeupSender(m2, XpCompletion.error(CANCELED_SEND)); // D's reply: canceled in the send phase
-            }
-        }
-        u.setCompletionPlain(aborted ? 1 : 0);
-        u.setOpPlain(Mailbox.OP_UNWIND_RETURN);
-        mem.storeRelease(u.address + Mailbox.CODE, aborted ? 1 : 0);
-        mem.storeRelease(u.address + Mailbox.OP, Mailbox.OP_UNWIND_RETURN);
-        u.setProxyStatePlain(XpIpc.P_IDLE);
-        u.proxyPlain().setState(ThreadState.WAITING);
-        FlagLine.set(mem, fabric.flagLine(u.source), u.replyBit);
-        xp.trigger(u.source, true);
-    }
-
     // =========================================================================================
     // The registers (any CPU's kernel, for a target on that CPU)
     // =========================================================================================
-
-    private static ExchangeRegisters.Result unavailable() {
-        return new ExchangeRegisters.Result(ThreadId.NIL, UNAVAILABLE_THREAD, 0, 0, 0, 0, ThreadId.NIL, false,
-                "unavailable", false);
-    }
-
-    private static ExchangeRegisters.Result snapshot(Tcb d, boolean canceled) {
-        return new ExchangeRegisters.Result(d.id, 0, d.sp(), d.ip(), d.flags(), d.userHandle(), d.pager(), d.halted(),
-                d.state().name(), canceled);
-    }
-
-    private static ExchangeRegisters.Result result(Operation op) {
-        return op.canceled ? withCanceled(op.before) : op.before;
-    }
 
     /**
      * ExchangeRegisters of {@code d} by {@code caller}, both on {@code kcpu}'s CPU, on a machine
@@ -694,7 +469,7 @@ public final class XpExchangeRegisters {
      */
     public static ExchangeRegisters.Result applyLocal(KernelCpu kcpu, Tcb caller, Tcb d,
                                                       ExchangeRegisters.Request r) {
-        ExchangeRegisters.Result before = snapshot(d, false);
+        ExchangeRegisters.Result before = ExregsResults.snapshot(d, false);
         int c = r.control();
         boolean canceled = false;
         if ((c & ExchangeRegisters.CANCEL_SEND) != 0) {
@@ -703,40 +478,8 @@ public final class XpExchangeRegisters {
         if ((c & ExchangeRegisters.CANCEL_RECEIVE) != 0) {
             canceled |= kcpu.ipcPath().cancel(d, IpcError.PHASE_RECEIVE);
         }
-        applyRegisters(kcpu, caller, d, r);
-        return canceled ? withCanceled(before) : before;
+        ExregsResults.applyRegisters(kcpu, caller, d, r);
+        return canceled ? ExregsResults.withCanceled(before) : before;
     }
 
-    private static ExchangeRegisters.Result withCanceled(ExchangeRegisters.Result b) {
-        return new ExchangeRegisters.Result(b.thread(), 0, b.sp(), b.ip(), b.flags(), b.userHandle(), b.pager(),
-                b.halted(), b.state(), true);
-    }
-
-    /** Writes the registers the control word selects; halts or resumes. */
-    private static void applyRegisters(KernelCpu kcpu, Tcb caller, Tcb d, ExchangeRegisters.Request r) {
-        int c = r.control();
-        if ((c & ExchangeRegisters.SET_SP) != 0) {
-            d.setSp(r.sp());
-        }
-        if ((c & ExchangeRegisters.SET_IP) != 0) {
-            d.setIp(r.ip());
-        }
-        if ((c & ExchangeRegisters.SET_FLAGS) != 0) {
-            d.setFlags(r.flags());
-        }
-        if ((c & ExchangeRegisters.SET_USER_HANDLE) != 0) {
-            d.setUserHandle(r.userHandle());
-        }
-        if ((c & ExchangeRegisters.SET_PAGER) != 0) {
-            d.setPager(r.pager());
-        }
-        if ((c & ExchangeRegisters.HALT) != 0) {
-            d.setHalted(true);
-        } else if ((c & ExchangeRegisters.RESUME) != 0 && d.halted()) {
-            d.setHalted(false);
-            if (d.state() == ThreadState.READY && d != caller) {
-                kcpu.readyList().enqueueTail(d);
-            }
-        }
-    }
 }

@@ -128,11 +128,11 @@ public final class XpMailboxCheck implements FlagLine.Handler {
                 return;
             }
             if (m.opPlain() == Mailbox.OP_UNWIND_RETURN) {
-                xp.exchangeRegisters().unwindAnswered(m);
+                xp.exchangeRegisters().xpAbortHold.unwindAnswered(m);
                 return;
             }
             Tcb a = m.senderPlain();
-            if (xp.exchangeRegisters().sendReplyArrived(a, m)) {
+            if (xp.exchangeRegisters().xpAbortHold.sendReplyArrived(a, m)) {
                 return; // an abort of a's send is in flight: the reply waits for its end
             }
             if (a == null || a.state() == ThreadState.DEAD) {

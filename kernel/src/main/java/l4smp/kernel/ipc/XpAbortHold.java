@@ -1,0 +1,248 @@
+package l4smp.kernel.ipc;
+
+import l4smp.kernel.thread.SyscallArgument;
+import l4smp.kernel.thread.KernelResume;
+import l4smp.emulator.cache.AccessKind;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.KernelCpu;
+import l4smp.kernel.api.ExchangeRegisters;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.TcbLayout.Field;
+import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadState;
+import l4smp.kernel.xcpu.AbortJoin;
+import l4smp.kernel.xcpu.CpuXcpuMemory;
+import l4smp.kernel.xcpu.FlagLine;
+import l4smp.kernel.xcpu.Mailbox;
+import l4smp.kernel.xcpu.MailboxPool;
+import l4smp.kernel.xcpu.XcpuFabric;
+
+/**
+ * The abort of a cross-processor send by exchange-registers (8.4.3), on the target's CPU: the
+ * hold that keeps the target's send in place while the unwind to the receiver's CPU runs, the
+ * reply of the send that arrives meanwhile, the unwind's answer and the end of the hold (the
+ * operations that waited behind it run then, in order), and the unwind served on the receiver's
+ * CPU. Owner CPU only.
+ */
+final class XpAbortHold {
+
+    private final XpExchangeRegisters exregs;
+
+    XpAbortHold(XpExchangeRegisters exregs) {
+        this.exregs = exregs;
+    }
+
+    /**
+     * Cancels a send phase of {@code d} (on this CPU) that is not in a proxy's hands: polling
+     * locally, an IPC to be run again, or an XP send answered "retarget" and not yet run again.
+     */
+    boolean cancelSendHere(Tcb d) {
+        if (exregs.ipc.cancel(d, IpcError.PHASE_SEND)) {
+            return true;
+        }
+        if (d.kernelResume() == KernelResume.RETRY_IPC && d.state() == ThreadState.READY
+                && !(d.sysArgument() instanceof XpExchangeRegisters.Operation)) {
+            // The IPC runs again later (no mailbox, or its receiver migrated, 8.5): its send
+            // phase is in progress, so it is canceled; d stays in the ready list.
+            d.setKernelResume(KernelResume.NONE);
+            exregs.ipc.fail(d, IpcError.CANCELED, IpcError.PHASE_SEND);
+            return true;
+        }
+        if (d.kernelResume() == KernelResume.XP_RETURN && d.pendingReturn() != null
+                && d.xpCcAcquire().retarget()) {
+            d.setXpCcRelease(XpCompletion.error(XpExchangeRegisters.CANCELED_SEND)); // the send would run again: canceled instead
+            return true;
+        }
+        return false;
+    }
+
+    XpExchangeRegisters.Operation holdOf(Tcb d) {
+        for (int i = 0; i < exregs.holdCount; i++) {
+            if (exregs.holds[i].target == d) {
+                return exregs.holds[i];
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The send reply of {@code a} arrived on this CPU (check_n_ack). Returns true when an abort
+     * holds {@code a}: then the reply waits in {@code a.pendingReturn} until the hold ends.
+     */
+    boolean sendReplyArrived(Tcb a, Mailbox m) {
+        if (exregs.holdCount == 0 || a == null) {
+            return false;
+        }
+        XpExchangeRegisters.Operation op = holdOf(a);
+        if (op == null) {
+            return false;
+        }
+        boolean ends = op.join.replyArrived();
+        if (a.state() == ThreadState.DEAD || a.myselfAcquire() == null) {
+            m.setSenderPlain(null);
+            MailboxPool.free(exregs.mem, m.address);
+        } else {
+            a.setPendingReturn(m);
+            a.setKernelResume(KernelResume.XP_RETURN); // stays locked waiting until the hold ends
+        }
+        if (ends) {
+            endHold(op);
+        }
+        return true;
+    }
+
+    /** The unwind's answer arrived on this CPU (check_n_ack). */
+    void unwindAnswered(Mailbox u) {
+        XpExchangeRegisters.Operation op = (XpExchangeRegisters.Operation) u.exregsPlain();
+        boolean aborted = exregs.mem.loadAcquire(u.address + Mailbox.CODE) != 0;
+        exregs.stats[aborted ? XpExchangeRegisters.S_UNWIND_ABORTED : XpExchangeRegisters.S_UNWIND_FOUND_NOTHING]++;
+        u.setExregsPlain(null);
+        u.setSenderPlain(null);
+        MailboxPool.free(exregs.mem, u.address);
+        op.unwind = null;
+        if (op.join.unwindAnswered()) {
+            endHold(op);
+        }
+    }
+
+    /**
+     * Both answers are in: D's send phase is over (canceled by this operation, or ended by
+     * itself). D runs its XP RETURN; the caller gets the result; waiting operations run.
+     */
+    void endHold(XpExchangeRegisters.Operation op) {
+        for (int i = 0; i < exregs.holdCount; i++) {
+            if (exregs.holds[i] == op) {
+                exregs.holds[i] = exregs.holds[--exregs.holdCount];
+                exregs.holds[exregs.holdCount] = null;
+                break;
+            }
+        }
+        Tcb d = op.target;
+        op.sendMailbox = null;
+        if (d.state() != ThreadState.DEAD && d.myselfAcquire() != null) {
+            exregs.kcpu.touchTcb(d, Field.XP_CC, AccessKind.READ);
+            XpCompletion code = d.xpCcAcquire();
+            if (code.retarget()) {
+                // The receiver migrated before the abort reached it (8.5): the IPC was in
+                // progress when the abort came, so it is canceled instead of run again.
+                code = XpCompletion.error(XpExchangeRegisters.CANCELED_SEND);
+                d.setXpCcRelease(code);
+            }
+            op.canceled |= code.errorWord() == XpExchangeRegisters.CANCELED_SEND;
+            if (d.pendingReturn() != null) {
+                exregs.kcpu.makeReady(d); // XP RETURN with its code (KernelResume.XP_RETURN)
+            }
+        }
+        if (op.canceled) {
+            exregs.stats[XpExchangeRegisters.S_CANCELED]++;
+        }
+        op.result = ExregsResults.result(op);
+        finishOperation(op);
+        // The operations that waited behind this hold run now, in order.
+        XpExchangeRegisters.Operation next = op.deferredHead;
+        op.deferredHead = null;
+        op.deferredTail = null;
+        while (next != null) {
+            XpExchangeRegisters.Operation o = next;
+            next = o.nextDeferred;
+            o.nextDeferred = null;
+            Tcb t = exregs.kernel.lookup(o.request.dest());
+            int outcome;
+            if (t == null) {
+                o.result = ExregsResults.unavailable();
+                outcome = XpExchangeRegisters.DONE;
+            } else if (t.cpuAcquire() != exregs.index) {
+                outcome = XpExchangeRegisters.RETRY;
+            } else {
+                outcome = exregs.runOnTargetCpu(o, t);
+            }
+            if (outcome == XpExchangeRegisters.WAIT) {
+                // o holds (or waits behind) the target now: the rest waits behind it as well.
+                XpExchangeRegisters.Operation holder = holdOf(t);
+                while (next != null) {
+                    XpExchangeRegisters.Operation rest = next;
+                    next = rest.nextDeferred;
+                    rest.nextDeferred = null;
+                    if (holder.deferredTail == null) {
+                        holder.deferredHead = rest;
+                    } else {
+                        holder.deferredTail.nextDeferred = rest;
+                    }
+                    holder.deferredTail = rest;
+                }
+                break;
+            }
+            if (outcome == XpExchangeRegisters.DONE) {
+                finishOperation(o);
+            } else if (o.requestMailbox != null) {
+                exregs.answerRequest(o.requestMailbox, XpCompletion.RETARGET.word());
+            } else {
+                exregs.retryLater(o.caller);
+            }
+        }
+    }
+
+    /** An operation run on this CPU is done: answer its request, or continue its local caller. */
+    void finishOperation(XpExchangeRegisters.Operation op) {
+        Mailbox m = op.requestMailbox;
+        if (m != null) {
+            exregs.answerRequest(m, 0);
+            return;
+        }
+        Tcb caller = op.caller;
+        if (caller.state() == ThreadState.DEAD || caller.myselfAcquire() == null) {
+            return;
+        }
+        if (caller.state() == ThreadState.LOCKED_WAITING) {
+            // A local caller that waited for the hold: its result, then ready.
+            caller.setSysArgument(null);
+            caller.setSysResult(op.result);
+            caller.setErrorCode(op.result.ok() ? 0 : XpExchangeRegisters.UNAVAILABLE_THREAD);
+            exregs.kcpu.makeReady(caller);
+        }
+    }
+
+    /** The unwind proxy of mailbox {@code u} runs: aborts the target's send if it is still open. */
+    void serveUnwind(Mailbox u) {
+        u.setProxyStatePlain(XpIpc.P_RUNNING);
+        // check_n_ack first: the target's request was flagged before the unwind, so after this
+        // its proxy is hooked, polling, or has answered.
+        exregs.xp.check().checkNow();
+        XpExchangeRegisters.Operation op = (XpExchangeRegisters.Operation) u.exregsPlain();
+        Tcb d = u.senderPlain();
+        Mailbox m2 = op.sendMailbox;
+        boolean aborted = false;
+        if (m2 != null && m2.dest == exregs.index && m2.senderPlain() == d && m2.opPlain() == Mailbox.OP_SEND) {
+            Tcb p2 = m2.proxyPlain();
+            exregs.kcpu.touchTcb(p2, Field.STATE, AccessKind.READ);
+            if (m2.proxyStatePlain() == XpIpc.P_HOOKED) {
+                // Activated but not yet run: off the ready list; it never runs this request.
+                exregs.kcpu.readyList().remove(p2);
+                exregs.xp.check().forgetHooked(p2);
+                exregs.stats[XpExchangeRegisters.S_ABORT_HOOKED]++;
+                aborted = true;
+            } else if (m2.proxyStatePlain() == XpIpc.P_POLLING) {
+                // D waits in the receiver's send queue; the proxy's deadline in our wakeups.
+                if (m2.receiverPlain() != null && d.inSendQueue() && d.partner() == m2.receiverPlain()) {
+                    exregs.kcpu.touchTcb(m2.receiverPlain(), Field.SEND_QUEUE, AccessKind.WRITE);
+                    exregs.kcpu.touchTcb(d, Field.SEND_LINKS, AccessKind.WRITE);
+                    IpcPath.dequeueSender(m2.receiverPlain(), d);
+                }
+                exregs.kcpu.wakeups().remove(p2);
+                exregs.stats[XpExchangeRegisters.S_ABORT_POLLING]++;
+                aborted = true;
+            }
+            if (aborted) {
+                exregs.xp.proxy().wakeupSender(m2, XpCompletion.error(XpExchangeRegisters.CANCELED_SEND)); // D's reply: canceled in the send phase
+            }
+        }
+        u.setCompletionPlain(aborted ? 1 : 0);
+        u.setOpPlain(Mailbox.OP_UNWIND_RETURN);
+        exregs.mem.storeRelease(u.address + Mailbox.CODE, aborted ? 1 : 0);
+        exregs.mem.storeRelease(u.address + Mailbox.OP, Mailbox.OP_UNWIND_RETURN);
+        u.setProxyStatePlain(XpIpc.P_IDLE);
+        u.proxyPlain().setState(ThreadState.WAITING);
+        FlagLine.set(exregs.mem, exregs.fabric.flagLine(u.source), u.replyBit);
+        exregs.xp.trigger(u.source, true);
+    }
+}
