@@ -79,7 +79,9 @@ import org.slf4j.LoggerFactory;
  */
 final class Migration {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Migration.class);
+    final MigrationParts migrationParts = new MigrationParts(this);
+
+    static final Logger LOG = LoggerFactory.getLogger(Migration.class);
 
     /** X.2 schedule errors (UTCB error code). */
     static final int E_NO_PRIVILEGE = 1;
@@ -93,16 +95,16 @@ final class Migration {
     static final int ST_REFUSED = 4;
 
     /** Barrier words in the initiator's line. */
-    private static final int W_B1 = 0;
-    private static final int W_A2 = 4;
-    private static final int W_C2 = 8;
-    private static final int W_B3 = 12;
+    static final int W_B1 = 0;
+    static final int W_A2 = 4;
+    static final int W_C2 = 8;
+    static final int W_B3 = 12;
 
     /** No wakeup: the thread waits forever, or is ready. */
-    private static final long NO_WAKEUP = Long.MIN_VALUE;
+    static final long NO_WAKEUP = Long.MIN_VALUE;
 
     /** Cycles the caller sleeps when B answered "busy" before it calls again. */
-    private static final int BUSY_BACKOFF_CYCLES = 500;
+    static final int BUSY_BACKOFF_CYCLES = 500;
 
     /**
      * How long a schedule call retries a target that stays busy (8.5: delaying the request),
@@ -117,7 +119,7 @@ final class Migration {
      * {@code sysArgument}, which {@code L4.schedule} clears on every call; allocated once per
      * call that meets a busy target: a slow path).
      */
-    private static final class BusyRetry implements SyscallArgument {
+    static final class BusyRetry implements SyscallArgument {
         final long giveUpAt;
 
         BusyRetry(long giveUpAt) {
@@ -146,17 +148,17 @@ final class Migration {
         }
     }
 
-    private final Kernel kernel;
-    private final KernelCpu kcpu;
-    private final Cpu cpu;
-    private final int index;
-    private final CpuXcpuMemory mem;
-    private final Op op;
-    private final Wait wait = new Wait();
-    private final LockWait lockWait = new LockWait();
+    final Kernel kernel;
+    final KernelCpu kcpu;
+    final Cpu cpu;
+    final int index;
+    final CpuXcpuMemory mem;
+    final Op op;
+    final Wait wait = new Wait();
+    final LockWait lockWait = new LockWait();
 
     /** The XCPU mailboxes of this CPU's migrations; null on a one-CPU machine. */
-    private MigrationMailboxes mailboxes;
+    MigrationMailboxes mailboxes;
 
     Migration(Kernel kernel, KernelCpu kcpu) {
         this.kernel = kernel;
@@ -178,7 +180,7 @@ final class Migration {
     }
 
     /** Waits until a barrier word reaches a sequence number. */
-    private final class Wait implements SpinCondition {
+    final class Wait implements SpinCondition {
         long address;
         int seq;
 
@@ -189,7 +191,7 @@ final class Migration {
     }
 
     /** Waits until a migration lock is free, or a migration part is requested of this CPU. */
-    private final class LockWait implements SpinCondition {
+    final class LockWait implements SpinCondition {
         long address;
 
         @Override
@@ -201,7 +203,7 @@ final class Migration {
         }
     }
 
-    private void await(long line, int word, int seq, String reason) {
+    void await(long line, int word, int seq, String reason) {
         flushIpis();
         wait.address = line + word;
         wait.seq = seq;
@@ -213,7 +215,7 @@ final class Migration {
      * held back until the end of the path would keep the destination's "IPI pending" word set,
      * and so every other CPU's IPI to it, while this CPU waits for that destination.
      */
-    private void flushIpis() {
+    void flushIpis() {
         XpIpc xp = kcpu.ipcPath().xp();
         if (xp != null) {
             xp.flushIpis();
@@ -304,7 +306,7 @@ final class Migration {
     }
 
     /** Slow path: the target stayed busy for {@link #BUSY_LIMIT_CYCLES}; the call fails. */
-    private void busyTooLong(Tcb x, Tcb t1) {
+    void busyTooLong(Tcb x, Tcb t1) {
         if (kernel.firstWarning(x)) {
             LOG.warn("{} on CPU {}: schedule of {} gave up after {} cycles: the target stays in a cross-processor"
                     + " operation; error {} (unavailable thread)", x, index, t1, BUSY_LIMIT_CYCLES, E_UNAVAILABLE);
@@ -312,7 +314,7 @@ final class Migration {
         finish(x, -1, E_UNAVAILABLE);
     }
 
-    private void finish(Tcb x, int oldPriority, int error) {
+    void finish(Tcb x, int oldPriority, int error) {
         x.setSysArgument(null);
         x.setErrorCode(error);
         x.setSysResultWord(oldPriority);
@@ -320,7 +322,7 @@ final class Migration {
         kcpu.setSwitchHint(x);
     }
 
-    private static void apply(Tcb t, int priority, long timeslice) {
+    static void apply(Tcb t, int priority, long timeslice) {
         if (priority >= 0) {
             t.setPriority(priority);
         }
@@ -331,7 +333,7 @@ final class Migration {
     }
 
     /** The operation with the locks held. Returns B's verdict. */
-    private int run(Tcb t1, int b, int c, int priority, long timeslice, int callerMcp) {
+    int run(Tcb t1, int b, int c, int priority, long timeslice, int callerMcp) {
         Op o = op;
         XpIpc xp = kcpu.ipcPath().xp();
         // Trigger B and C as early as possible (8.7.2): claim both mailboxes first, so that a
@@ -365,7 +367,7 @@ final class Migration {
         o.wakeupTime = NO_WAKEUP;
         int status;
         if (b == index) {
-            status = detach(o); // A == B: no IPI, no =1
+            status = migrationParts.detach(o); // A == B: no IPI, no =1
         } else {
             mailboxes.postMigration(toB, o, seq);
             await(o.line, W_B1, seq, "migration barrier =1 (B)");
@@ -389,13 +391,13 @@ final class Migration {
             if (c != index) {
                 await(o.line, W_C2, seq, "migration barrier =2 (C)");
             }
-            setProcessor(o, seq);
+            migrationParts.setProcessor(o, seq);
             if (c == index) {
-                attach(t1, o.wakeupTime); // a priority change on A's own CPU
+                migrationParts.attach(t1, o.wakeupTime); // a priority change on A's own CPU
             }
         } else if (c == index) {
             mem.storeRelease(o.line + W_C2, seq); // A is C
-            attach(t1, o.wakeupTime);
+            migrationParts.attach(t1, o.wakeupTime);
             await(o.line, W_B3, seq, "migration ~3 (B sets the processor number)");
         } else if (c != b) {
             await(o.line, W_C2, seq, "migration barrier =2 (C)");
@@ -405,7 +407,7 @@ final class Migration {
 
     // ---- the migration locks ----------------------------------------------------------------
 
-    private void lockAll(int a, int b, int c) {
+    void lockAll(int a, int b, int c) {
         int lo = Math.min(a, Math.min(b, c));
         int hi = Math.max(a, Math.max(b, c));
         int mid = a + b + c - lo - hi;
@@ -418,7 +420,7 @@ final class Migration {
         }
     }
 
-    private void unlockAll(int a, int b, int c) {
+    void unlockAll(int a, int b, int c) {
         SpinLock.unlock(mem, kernel.migrationLock(a));
         if (b != a) {
             SpinLock.unlock(mem, kernel.migrationLock(b));
@@ -428,7 +430,7 @@ final class Migration {
         }
     }
 
-    private void lock(int which) {
+    void lock(int which) {
         long word = kernel.migrationLock(which);
         XpIpc xp = kcpu.ipcPath().xp();
         while (!SpinLock.tryLock(mem, word)) {
@@ -437,7 +439,7 @@ final class Migration {
             cpu.spinWaitUntil(lockWait, "migration lock of CPU " + which, true);
             if (xp != null) {
                 mailboxes.checkForMigrations();
-                servePending(); // an operation in flight needs this CPU
+                migrationParts.servePending(); // an operation in flight needs this CPU
             }
         }
     }
@@ -446,122 +448,15 @@ final class Migration {
     // B and C: the parts requested through the mailboxes
     // =========================================================================================
 
-    /** Runs the migration parts requested of this CPU. Returns whether it ran one. */
-    boolean servePending() {
-        XpIpc xp = kcpu.ipcPath().xp();
-        if (xp == null) {
-            return false;
-        }
-        boolean ran = false;
-        Mailbox m;
-        while ((m = mailboxes.pollMigration()) != null) {
-            Op o = (Op) m.migrationPlain();
-            int seq = m.migrationSeqPlain();
-            m.setMigrationPlain(null);
-            MailboxPool.free(mem, m.address); // the consumer frees a migration request
-            if (o.b == index) {
-                partB(o, seq);
-            } else {
-                partC(o, seq);
-            }
-            ran = true;
-        }
-        return ran;
-    }
-
-    /** Part B on the source CPU. */
-    private void partB(Op o, int seq) {
-        int c = o.c;
-        int a = o.a;
-        Tcb t1 = o.target;
-        int status = detach(o);
-        long wakeup = o.wakeupTime;
-        o.status = status;
-        mem.storeRelease(o.line + W_B1, seq); // (=1)
-        if (status != ST_OK) {
-            return;
-        }
-        await(o.line, W_A2, seq, "migration barrier =2 (A)");
-        if (c != index) {
-            await(o.line, W_C2, seq, "migration barrier =2 (C)");
-            mailboxes.moveUnderTcbLock(t1, c); // 8.5 race 2: see XpIpc.sendPath
-            kcpu.touchTcb(t1, Field.CPU, AccessKind.WRITE);
-            mem.storeRelease(o.line + W_B3, seq); // (~3)
-        } else {
-            attach(t1, wakeup); // B == C: a priority or timeslice change
-        }
-    }
-
-    /** B's tail when A == B: the processor number, then ~3. */
-    private void setProcessor(Op o, int seq) {
-        if (o.c != index) {
-            mailboxes.moveUnderTcbLock(o.target, o.c); // 8.5 race 2: see XpIpc.sendPath
-            kcpu.touchTcb(o.target, Field.CPU, AccessKind.WRITE);
-        }
-        mem.storeRelease(o.line + W_B3, seq);
-    }
-
-    /** Part C on the destination CPU (neither A nor B). */
-    private void partC(Op o, int seq) {
-        await(o.line, W_A2, seq, "migration barrier =2 (A)");
-        Tcb t1 = o.target;
-        long wakeup = o.wakeupTime;
-        mem.storeRelease(o.line + W_C2, seq); // (=2)
-        attach(t1, wakeup);
-        await(o.line, W_B3, seq, "migration ~3 (B sets the processor number)");
-    }
-
     // ---- B's and C's list work ----------------------------------------------------------------
-
-    /**
-     * B's verdict on {@code o.target}, and if it is "ok", the thread leaves this CPU's structures
-     * (ready list; if it migrates, also the wakeup queue, the send queues and the FPU).
-     */
-    private int detach(Op o) {
-        Tcb t = o.target;
-        kcpu.touchTcb(t, Field.STATE, AccessKind.READ);
-        if (t.myselfAcquire() == null || t.state() == ThreadState.DEAD) {
-            return ST_GONE;
-        }
-        if (t.cpuPlain() != index) {
-            return ST_BUSY; // cannot happen with the locks held; the initiator tries again
-        }
-        if (t.priority() > o.callerMcp) {
-            return ST_REFUSED; // X.2: the target's priority exceeds the caller's MCP
-        }
-        if (t == kcpu.kernelPathThread() || t == kcpu.current()
-                || t.state() == ThreadState.LOCKED_WAITING || t.kernelResume() == KernelResume.XP_RETURN
-                || t.pendingReturn() != null || t.proxyAcquire() != null
-                || (t.fault() != null && t.fault().kind() != l4smp.kernel.space.FaultState.NONE)) {
-            return ST_BUSY;
-        }
-        for (Tcb s = t.sendQueueHead(); s != null; s = s.sendNext()) {
-            if (s.hardwareLine() >= 0) {
-                return ST_BUSY; // an interrupt in delivery: its thread stays with the handler's CPU
-            }
-        }
-        kcpu.detachForMigration(t, o.c != index);
-        if (o.c != index) {
-            kcpu.ipcPath().migrateOut(t);
-            if (t.wakeupIndex() >= 0) {
-                o.wakeupTime = t.wakeupTime(); // 8.7.3: the absolute time, kept on C
-                kcpu.wakeups().remove(t);
-            }
-        }
-        return ST_OK;
-    }
-
-    /** C inserts {@code t} (ready list; wakeup queue with its remaining timeout, 8.7.3). */
-    private void attach(Tcb t, long wakeup) {
-        kcpu.attachAfterMigration(t);
-        if (wakeup != NO_WAKEUP) {
-            kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(t, wakeup);
-        }
-    }
 
     /** For reports: the thread id of the target of the operation in flight, if any. */
     ThreadId lastTarget() {
         return op.target == null ? ThreadId.NIL : op.target.id;
+    }
+
+    /** Runs the migration parts requested of this CPU. Returns whether it ran one. */
+    boolean servePending() {
+        return migrationParts.servePending();
     }
 }

@@ -82,15 +82,19 @@ import l4smp.kernel.thread.ThreadState;
  */
 public final class SpaceIpc {
 
-    private final Spaces spaces;
-    private final PhysicalMemory memory;
-    private final Mmu mmu;
-    private final byte[][] buffers;
+    final FaultIpc faultIpc = new FaultIpc(this);
+
+    final SpaceCopy spaceCopy = new SpaceCopy(this);
+
+    final Spaces spaces;
+    final PhysicalMemory memory;
+    final Mmu mmu;
+    final byte[][] buffers;
     /** Per CPU (owner only): the comm-window pages the current string touched. */
-    private final PageRange[] ranges;
+    final PageRange[] ranges;
 
     /** The comm-window pages a string touched (their TLB entries go when the window is unmapped). */
-    private static final class PageRange {
+    static final class PageRange {
         int low = Integer.MAX_VALUE;
         int high = -1;
 
@@ -123,7 +127,7 @@ public final class SpaceIpc {
         return from.space() != null || to.space() != null;
     }
 
-    private static FaultState state(Tcb t) {
+    static FaultState state(Tcb t) {
         FaultState f = t.fault();
         if (f == null) {
             f = new FaultState();
@@ -193,7 +197,7 @@ public final class SpaceIpc {
                     }
                     long target = to.br[buffer + 1];
                     if (!before) {
-                        Transfer r = copy(k, from, to, w1, target, length, i == item ? offset : 0, deadline);
+                        Transfer r = spaceCopy.copy(k, from, to, w1, target, length, i == item ? offset : 0, deadline);
                         if (r.faulted()) {
                             FaultState s = state(from);
                             s.xferActive = true;
@@ -238,139 +242,6 @@ public final class SpaceIpc {
         return Transfer.DONE;
     }
 
-    /**
-     * Copies one string, from byte {@code offset}: done, failed, or {@link Transfer#FAULTED} (the
-     * faulting thread's {@link FaultState} holds the address and access, the sender's the offset).
-     */
-    private Transfer copy(KernelCpu k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline) {
-        Cpu cpu = k.cpu();
-        int c = cpu.index();
-        AddressSpace src = from.space();
-        AddressSpace dst = to.space();
-        if (!inUser(src, srcVa, length) || !inUser(dst, dstVa, length)) {
-            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
-        }
-        if (length == offset) {
-            return Transfer.DONE;
-        }
-        // Which space is loaded, which one goes through the comm window.
-        AddressSpace cur = spaces.loaded(c);
-        if (cur == null || (cur != src && cur != dst)) {
-            // Locally the invoker's side; across processors the receiver's (active receiver, 8.3.2).
-            boolean receiverSide = dst != null && (src == null || from.cpuAcquire() != c);
-            spaces.load(c, receiverSide ? dst : src);
-            cur = spaces.loaded(c);
-        }
-        boolean srcViaComm = src != null && src != cur;
-        boolean dstViaComm = dst != null && dst != cur;
-        AddressSpace other = srcViaComm ? src : dstViaComm ? dst : null;
-        long otherVa = srcViaComm ? srcVa : dstVa;
-        long region = otherVa & ~((4L << 20) - 1);
-        long window = AddressSpace.commWindow(c);
-        int windowPde = (int) (window >>> 22);
-        if (other != null) {
-            // 8.8.2: map the partner's buffer into this CPU's comm window (two PDEs, 8 MB). The
-            // window's space is published first (volatile, in setComm): an unmap that clears a
-            // PTE of it then reads it and shoots this CPU down, or this CPU's walk sees the
-            // cleared PTE and faults (TlbShootdown, 9.3 option 1).
-            spaces.setComm(c, other, (int) region);
-            for (int p = 0; p < 2; p++) {
-                long from4m = region + ((long) p << 22);
-                int pde = from4m < AddressSpace.USER_LIMIT
-                        ? memory.intVolatile(other.pageDirectory + 4L * (int) (from4m >>> 22)) : 0;
-                memory.setIntVolatile(cur.pageDirectory + 4L * (windowPde + p), pde);
-                cpu.touch(cur.pageDirectory + 4L * (windowPde + p), AccessKind.WRITE);
-            }
-        }
-        byte[] buf = buffers[c];
-        PageRange range = ranges[c];
-        range.reset();
-        int line = cpu.cost().lineBytes();
-        int done = offset;
-        try {
-            while (done < length) {
-                long s = srcVa + done;
-                long d = dstVa + done;
-                int chunk = Math.min(line - (int) (s % line), length - done);
-                chunk = Math.min(chunk, line - (int) (d % line));
-                long sPa = translateLine(cpu, cur, src, srcViaComm, s, region, window, false, range);
-                if (Mmu.isFault(sPa)) {
-                    return fault(from, from, (int) s, false, done);
-                }
-                long dPa = translateLine(cpu, cur, dst, dstViaComm, d, region, window, true, range);
-                if (Mmu.isFault(dPa)) {
-                    return fault(from, to, (int) d, true, done);
-                }
-                cpu.touch(sPa, AccessKind.READ);
-                if (cpu.clock() > deadline) {
-                    return Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
-                }
-                memory.readBytesPlain(sPa, buf, 0, chunk);
-                memory.writeBytesPlain(dPa, buf, 0, chunk);
-                cpu.touch(dPa, AccessKind.WRITE);
-                if (cpu.clock() > deadline) {
-                    return Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER);
-                }
-                done += chunk;
-            }
-            return Transfer.DONE;
-        } finally {
-            if (other != null) {
-                // Unmap the comm window and forget its translations (8.8.2).
-                memory.setIntVolatile(cur.pageDirectory + 4L * windowPde, 0);
-                memory.setIntVolatile(cur.pageDirectory + 4L * (windowPde + 1), 0);
-                if (mmu != null && range.high >= 0) {
-                    if (range.high - range.low >= 32) {
-                        mmu.flushTlb(c);
-                    } else {
-                        for (int p = range.low; p <= range.high; p++) {
-                            mmu.invalidatePage(c, p << 12);
-                        }
-                    }
-                }
-                spaces.setComm(c, null, 0);
-            }
-        }
-    }
-
-    /**
-     * One side's translation of the line at {@code va} of {@code space} (null: the flat space,
-     * identity): through the loaded tables, at the comm-window alias when {@code viaComm} (whose
-     * page joins {@code range}). Returns the physical address or a fault value.
-     */
-    private long translateLine(Cpu cpu, AddressSpace cur, AddressSpace space, boolean viaComm, long va,
-                               long region, long window, boolean write, PageRange range) {
-        if (space == null) {
-            return va;
-        }
-        long at = viaComm ? window + (va - region) : va;
-        if (viaComm) {
-            range.include(at);
-        }
-        return spaces.translate(cpu, cur.pageDirectory, (int) at, write);
-    }
-
-    private Transfer fault(Tcb sender, Tcb faulter, int va, boolean write, int done) {
-        FaultState s = state(sender);
-        s.xferOffset = done;
-        FaultState f = state(faulter);
-        f.va = va;
-        f.write = write;
-        f.faultOnReceiver = faulter != sender;
-        s.faultOnReceiver = faulter != sender;
-        return Transfer.FAULTED;
-    }
-
-    private boolean inUser(AddressSpace s, long va, int length) {
-        if (va < 0) {
-            return false;
-        }
-        if (s == null) {
-            return va + length <= spaces.kernel().machine().kernelRegion().base();
-        }
-        return va + length <= AddressSpace.USER_LIMIT;
-    }
-
     // ---- suspension and redo -------------------------------------------------------------------
 
     /**
@@ -405,7 +276,7 @@ public final class SpaceIpc {
                 }
             }
             sender.setState(ThreadState.READY);
-            startFaultIpc(k, sender, FaultState.REDO_IPC, remaining, senderInvoked);
+            faultIpc.startFaultIpc(k, sender, FaultState.REDO_IPC, remaining, senderInvoked);
         }
     }
 
@@ -414,7 +285,7 @@ public final class SpaceIpc {
      * becomes ready with its fault IPC pending (started at its next dispatch, see "Faults"); if
      * it waited, it is queued here, else the path that runs its system call continues it.
      */
-    private void receiverFaultLater(KernelCpu k, Tcb receiver, Tcb sender, long deadline) {
+    void receiverFaultLater(KernelCpu k, Tcb receiver, Tcb sender, long deadline) {
         k.wakeups().remove(receiver);
         FaultState r = state(receiver);
         r.xferFrom = sender;
@@ -482,7 +353,7 @@ public final class SpaceIpc {
             return;
         }
         long remaining = f.xferDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.xferDeadline - cpu.clock());
-        startFaultIpc(k, t, FaultState.REDO_IPC, remaining, true);
+        faultIpc.startFaultIpc(k, t, FaultState.REDO_IPC, remaining, true);
         if (t.state() == ThreadState.READY && !t.inReadyList() && t.kernelResume() == KernelResume.NONE) {
             k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
             k.setSwitchHint(t);
@@ -528,230 +399,9 @@ public final class SpaceIpc {
         return IpcError.word(IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
     }
 
-    /** The user access of the trapped thread {@code t} faulted (the PAGE_FAULT trap). */
-    public void userFault(KernelCpu k, Tcb t) {
-        startFaultIpc(k, t, FaultState.USER, Timeout.NEVER, true);
-    }
-
-    /**
-     * Makes {@code t} send the page-fault IPC for its recorded fault to its pager and wait for
-     * the reply (X.2 protocol: label -2 << 4 | rwx, MR1 the address, MR2 the IP; the receive
-     * window is the whole space), its own registers saved. {@code invoker}: {@code t} is the
-     * thread whose system call the kernel is executing (it is continued by that call's path).
-     * The pager may run on any CPU: the fault IPC is an ordinary call, cross-processor when the
-     * pager is elsewhere (8.3.5), and its reply's map item is carried out on {@code t}'s CPU.
-     */
-    void startFaultIpc(KernelCpu k, Tcb t, int kind, long timeout, boolean invoker) {
-        FaultState f = state(t);
-        save(t, f);
-        f.kind = kind;
-        f.failed = false;
-        k.cpu().counters().increment(spaces.cFaults);
-        Tcb pager = spaces.kernel().lookup(t.pager());
-        if (pager == null || pager == t) {
-            f.failed = true;
-            f.failedError = IpcError.word(IpcError.NO_PARTNER, IpcError.PHASE_SEND);
-            t.setState(ThreadState.READY);
-            if (!invoker) {
-                k.makeReady(t);
-            }
-            return;
-        }
-        int access = MappingDatabase.R | (f.write ? MappingDatabase.W : 0);
-        t.setSysTo(pager.id);
-        t.setSysFrom(pager.id);
-        t.setSysTag(MsgTag.make(FaultState.PAGE_FAULT_LABEL | access, 2));
-        t.mr[0] = t.sysTag();
-        t.mr[1] = Integer.toUnsignedLong(f.va);
-        t.mr[2] = t.ip();
-        t.br[0] = TypedItems.fpage(0, 32, 0);
-        t.setSysSendTimeout(timeout);
-        t.setSysReceiveTimeout(timeout);
-        t.setState(ThreadState.READY);
-        k.ipcPath().ipc(t);
-        if (!invoker && t.state() == ThreadState.READY && !t.inReadyList()) {
-            k.readyList().enqueueTail(t);
-        }
-    }
-
-    /**
-     * {@code t} is dispatched with a fault IPC pending ({@link #receiverFaultLater}): starts it
-     * with the remaining transfer time. Always true: {@code t} is not resumed in its program.
-     */
-    boolean startPending(KernelCpu k, Tcb t) {
-        FaultState f = t.fault();
-        int kind = f.pendingKind;
-        f.pendingKind = FaultState.NONE;
-        long now = k.cpu().clock();
-        long remaining = f.pendingDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.pendingDeadline - now);
-        startFaultIpc(k, t, kind, remaining, true);
-        if (t.state() == ThreadState.READY && !t.inReadyList() && t.kernelResume() == KernelResume.NONE) {
-            k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
-            k.setSwitchHint(t);
-        }
-        return true;
-    }
-
-    /**
-     * {@code t}'s fault IPC is over and it is about to run (Spaces.beforeRun): restores its
-     * registers and resumes what the fault interrupted. Returns true when it is not to be
-     * resumed in its program (the kernel redid its IPC).
-     */
-    boolean afterFault(KernelCpu k, Tcb t) {
-        FaultState f = t.fault();
-        int kind = f.kind;
-        boolean err = f.failed || MsgTag.isError(t.resultTag());
-        int errWord = f.failed ? f.failedError : t.errorCode();
-        restore(t, f);
-        f.kind = FaultState.NONE;
-        switch (kind) {
-            case FaultState.USER -> {
-                f.failed = err;
-                f.failedError = errWord;
-                return false;
-            }
-            case FaultState.REDO_IPC -> {
-                Tcb receiver = f.xferTo;
-                // A fault IPC canceled by exchange-registers aborts the transfer (X.2 code 7 to
-                // both sides, 8.4.3); one that failed otherwise is a transfer timeout (5 and 6).
-                boolean canceled = err && IpcError.code(errWord) == IpcError.CANCELED;
-                if ((err || f.xferAborted) && f.xferActive && receiver != null
-                        && receiver.cpuAcquire() != k.index() && k.cpu().clock() < f.xferDeadline) {
-                    // Cross-processor, before the deadline (point 3): the redone send carries the
-                    // abort to the receiver's CPU, which fails both sides. (At the deadline the
-                    // receiver fails itself, on its CPU: the sender fails here, below.)
-                    f.xpAbortCanceled = canceled && !f.xferAborted;
-                    f.xferAborted = false;
-                    f.xpAbort = true;
-                    t.setState(ThreadState.READY);
-                    k.ipcPath().ipc(t);
-                    return true;
-                }
-                if (err || f.xferAborted) {
-                    boolean abort = canceled && !f.xferAborted;
-                    f.xferActive = false;
-                    f.xferAborted = false;
-                    fail(k, t, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_SEND);
-                    if (receiver != null && receiver.state() == ThreadState.WAITING && receiver.cpuPlain() == k.index()
-                            && (receiver.receiveFrom().isAny() || receiver.receiveFrom().equals(t.id))) {
-                        k.wakeups().remove(receiver);
-                        fail(k, receiver, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER,
-                                IpcError.PHASE_RECEIVE);
-                        k.makeReady(receiver);
-                    }
-                    k.readyList().enqueueHead(t);
-                    k.setSwitchHint(t);
-                    return true;
-                }
-                t.setState(ThreadState.READY);
-                k.ipcPath().ipc(t);
-                return true;
-            }
-            case FaultState.REDO_RECEIVE -> {
-                Tcb sender = f.xferFrom;
-                f.xferFrom = null;
-                boolean aborted = f.xferAborted;
-                f.xferAborted = false;
-                // The receiver's fault IPC canceled by exchange-registers: "aborted" (X.2 code 7).
-                boolean abort = !aborted && err && IpcError.code(errWord) == IpcError.CANCELED;
-                if (err || aborted) {
-                    fail(k, t, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_RECEIVE);
-                    if (sender != null && sender.cpuAcquire() != k.index()) {
-                        // Its proxy polls here (unless the deadline ended it): it fails the sender.
-                        // (Only then is the sender's fault state this CPU's to touch.)
-                        var xp = k.ipcPath().xp();
-                        if (xp != null && xp.proxy().proxyPollsFor(t, sender)) {
-                            sender.fault().xferActive = false;
-                            xp.proxy().abortPolling(t, sender, IpcError.word(
-                                    abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND));
-                        }
-                    } else if (sender != null && sender.state() == ThreadState.POLLING && sender.partner() == t) {
-                        dequeue(t, sender);
-                        k.wakeups().remove(sender);
-                        sender.fault().xferActive = false;
-                        fail(k, sender, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
-                        k.makeReady(sender);
-                    }
-                    k.readyList().enqueueHead(t);
-                    k.setSwitchHint(t);
-                    return true;
-                }
-                t.setSysTo(ThreadId.NIL);
-                t.setState(ThreadState.READY);
-                k.ipcPath().ipc(t);
-                return true;
-            }
-            default -> {
-                return false;
-            }
-        }
-    }
-
-    /**
-     * A timeout of {@code t} fired (IpcPath.timeoutExpired hook): a sender polling while its
-     * partner resolves a fault ran out of transfer time, or a receiver waiting while the sender
-     * of another CPU redoes a fault did. Returns true when handled here.
-     */
-    public boolean timeoutExpired(KernelCpu k, Tcb t) {
-        FaultState f = t.fault();
-        if (f == null) {
-            return false;
-        }
-        Tcb awaited = f.xferAwaited;
-        if (awaited != null && t.state() == ThreadState.WAITING && t.receiveFrom().equals(awaited.id)) {
-            // 8.4.2 across processors: the sender's fault was not resolved within the transfer
-            // timeout. The sender learns it on its CPU (its fault IPC has the same deadline, or
-            // its redone send finds this receiver gone: xpStaleTransfer).
-            f.xferAwaited = null;
-            fail(k, t, IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_RECEIVE);
-            k.makeReady(t);
-            return true;
-        }
-        if (!f.xferActive || t.state() != ThreadState.POLLING) {
-            return false;
-        }
-        Tcb receiver = f.xferTo;
-        f.xferActive = false;
-        if (t.inSendQueue() && t.partner() != null) {
-            dequeue(t.partner(), t);
-        }
-        fail(k, t, IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
-        k.makeReady(t);
-        if (receiver != null && receiver.fault() != null) {
-            receiver.fault().xferAborted = true;
-        }
-        return true;
-    }
-
     // ---- helpers -------------------------------------------------------------------------------
 
-    private static void save(Tcb t, FaultState f) {
-        System.arraycopy(t.mr, 0, f.savedMr, 0, 3);
-        f.savedBr0 = t.br[0];
-        f.savedTo = t.sysTo();
-        f.savedFrom = t.sysFrom();
-        f.savedTag = t.sysTag();
-        f.savedSendTimeout = t.sysSendTimeout();
-        f.savedReceiveTimeout = t.sysReceiveTimeout();
-        f.savedErrorCode = t.errorCode();
-        f.savedResultTag = t.resultTag();
-        f.savedResultFrom = t.resultFrom();
-    }
-
-    private static void restore(Tcb t, FaultState f) {
-        System.arraycopy(f.savedMr, 0, t.mr, 0, 3);
-        t.br[0] = f.savedBr0;
-        t.setSysTo(f.savedTo);
-        t.setSysFrom(f.savedFrom);
-        t.setSysTag(f.savedTag);
-        t.setSysSendTimeout(f.savedSendTimeout);
-        t.setSysReceiveTimeout(f.savedReceiveTimeout);
-        t.setErrorCode(f.savedErrorCode);
-        t.setResultTag(f.savedResultTag);
-        t.setResultFrom(f.savedResultFrom);
-    }
-
-    private void fail(KernelCpu k, Tcb t, int code, int phase) {
+    void fail(KernelCpu k, Tcb t, int code, int phase) {
         t.setErrorCode(IpcError.word(code, phase));
         t.setResultTag(MsgTag.ERROR_FLAG);
         t.mr[0] = t.resultTag();
@@ -761,12 +411,43 @@ public final class SpaceIpc {
         counters.increment(counters.names().indexOf(Kernel.C_IPC_ERRORS));
     }
 
-    private static void enqueueHead(Tcb receiver, Tcb sender) {
+    static void enqueueHead(Tcb receiver, Tcb sender) {
         l4smp.kernel.ipc.SendQueue.enqueueHead(receiver, sender);
     }
 
-    private static void dequeue(Tcb receiver, Tcb sender) {
+    static void dequeue(Tcb receiver, Tcb sender) {
         l4smp.kernel.ipc.SendQueue.dequeue(receiver, sender);
     }
 
+
+    /** The user access of the trapped thread {@code t} faulted (the PAGE_FAULT trap). */
+    public void userFault(KernelCpu k, Tcb t) {
+        faultIpc.userFault(k, t);
+    }
+
+    /**
+     * {@code t} is dispatched with a fault IPC pending ({@link #receiverFaultLater}): starts it
+     * with the remaining transfer time. Always true: {@code t} is not resumed in its program.
+     */
+    boolean startPending(KernelCpu k, Tcb t) {
+        return faultIpc.startPending(k, t);
+    }
+
+    /**
+     * {@code t}'s fault IPC is over and it is about to run (Spaces.beforeRun): restores its
+     * registers and resumes what the fault interrupted. Returns true when it is not to be
+     * resumed in its program (the kernel redid its IPC).
+     */
+    boolean afterFault(KernelCpu k, Tcb t) {
+        return faultIpc.afterFault(k, t);
+    }
+
+    /**
+     * A timeout of {@code t} fired (IpcPath.timeoutExpired hook): a sender polling while its
+     * partner resolves a fault ran out of transfer time, or a receiver waiting while the sender
+     * of another CPU redoes a fault did. Returns true when handled here.
+     */
+    public boolean timeoutExpired(KernelCpu k, Tcb t) {
+        return faultIpc.timeoutExpired(k, t);
+    }
 }

@@ -1,0 +1,167 @@
+package l4smp.kernel.space;
+
+import l4smp.kernel.thread.KernelResume;
+import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cpu.Cpu;
+import l4smp.emulator.memory.Mmu;
+import l4smp.emulator.memory.PageTables;
+import l4smp.emulator.memory.PhysicalMemory;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.KernelCpu;
+import l4smp.kernel.ipc.IpcError;
+import l4smp.kernel.ipc.Transfer;
+import l4smp.kernel.ipc.MsgTag;
+import l4smp.kernel.ipc.Timeout;
+import l4smp.kernel.ipc.TypedItems;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadState;
+
+/**
+ * The copy of one string between address spaces on one CPU (thesis 8.8.2): the partner's buffer
+ * mapped into this CPU's comm window, each line translated through the loaded page tables and
+ * copied through the accounting layer, bounded by the transfer deadline; a translation that
+ * faults stops the copy and records where (8.4.2). Owner CPU only; the copy loop allocates
+ * nothing.
+ */
+final class SpaceCopy {
+
+    private final SpaceIpc spaceIpc;
+
+    SpaceCopy(SpaceIpc spaceIpc) {
+        this.spaceIpc = spaceIpc;
+    }
+
+    /**
+     * Copies one string, from byte {@code offset}: done, failed, or {@link Transfer#FAULTED} (the
+     * faulting thread's {@link FaultState} holds the address and access, the sender's the offset).
+     */
+    Transfer copy(KernelCpu k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline) {
+        Cpu cpu = k.cpu();
+        int c = cpu.index();
+        AddressSpace src = from.space();
+        AddressSpace dst = to.space();
+        if (!inUser(src, srcVa, length) || !inUser(dst, dstVa, length)) {
+            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
+        }
+        if (length == offset) {
+            return Transfer.DONE;
+        }
+        // Which space is loaded, which one goes through the comm window.
+        AddressSpace cur = spaceIpc.spaces.loaded(c);
+        if (cur == null || (cur != src && cur != dst)) {
+            // Locally the invoker's side; across processors the receiver's (active receiver, 8.3.2).
+            boolean receiverSide = dst != null && (src == null || from.cpuAcquire() != c);
+            spaceIpc.spaces.load(c, receiverSide ? dst : src);
+            cur = spaceIpc.spaces.loaded(c);
+        }
+        boolean srcViaComm = src != null && src != cur;
+        boolean dstViaComm = dst != null && dst != cur;
+        AddressSpace other = srcViaComm ? src : dstViaComm ? dst : null;
+        long otherVa = srcViaComm ? srcVa : dstVa;
+        long region = otherVa & ~((4L << 20) - 1);
+        long window = AddressSpace.commWindow(c);
+        int windowPde = (int) (window >>> 22);
+        if (other != null) {
+            // 8.8.2: map the partner's buffer into this CPU's comm window (two PDEs, 8 MB). The
+            // window's space is published first (volatile, in setComm): an unmap that clears a
+            // PTE of it then reads it and shoots this CPU down, or this CPU's walk sees the
+            // cleared PTE and faults (TlbShootdown, 9.3 option 1).
+            spaceIpc.spaces.setComm(c, other, (int) region);
+            for (int p = 0; p < 2; p++) {
+                long from4m = region + ((long) p << 22);
+                int pde = from4m < AddressSpace.USER_LIMIT
+                        ? spaceIpc.memory.intVolatile(other.pageDirectory + 4L * (int) (from4m >>> 22)) : 0;
+                spaceIpc.memory.setIntVolatile(cur.pageDirectory + 4L * (windowPde + p), pde);
+                cpu.touch(cur.pageDirectory + 4L * (windowPde + p), AccessKind.WRITE);
+            }
+        }
+        byte[] buf = spaceIpc.buffers[c];
+        SpaceIpc.PageRange range = spaceIpc.ranges[c];
+        range.reset();
+        int line = cpu.cost().lineBytes();
+        int done = offset;
+        try {
+            while (done < length) {
+                long s = srcVa + done;
+                long d = dstVa + done;
+                int chunk = Math.min(line - (int) (s % line), length - done);
+                chunk = Math.min(chunk, line - (int) (d % line));
+                long sPa = translateLine(cpu, cur, src, srcViaComm, s, region, window, false, range);
+                if (Mmu.isFault(sPa)) {
+                    return fault(from, from, (int) s, false, done);
+                }
+                long dPa = translateLine(cpu, cur, dst, dstViaComm, d, region, window, true, range);
+                if (Mmu.isFault(dPa)) {
+                    return fault(from, to, (int) d, true, done);
+                }
+                cpu.touch(sPa, AccessKind.READ);
+                if (cpu.clock() > deadline) {
+                    return Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
+                }
+                spaceIpc.memory.readBytesPlain(sPa, buf, 0, chunk);
+                spaceIpc.memory.writeBytesPlain(dPa, buf, 0, chunk);
+                cpu.touch(dPa, AccessKind.WRITE);
+                if (cpu.clock() > deadline) {
+                    return Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER);
+                }
+                done += chunk;
+            }
+            return Transfer.DONE;
+        } finally {
+            if (other != null) {
+                // Unmap the comm window and forget its translations (8.8.2).
+                spaceIpc.memory.setIntVolatile(cur.pageDirectory + 4L * windowPde, 0);
+                spaceIpc.memory.setIntVolatile(cur.pageDirectory + 4L * (windowPde + 1), 0);
+                if (spaceIpc.mmu != null && range.high >= 0) {
+                    if (range.high - range.low >= 32) {
+                        spaceIpc.mmu.flushTlb(c);
+                    } else {
+                        for (int p = range.low; p <= range.high; p++) {
+                            spaceIpc.mmu.invalidatePage(c, p << 12);
+                        }
+                    }
+                }
+                spaceIpc.spaces.setComm(c, null, 0);
+            }
+        }
+    }
+
+    /**
+     * One side's translation of the line at {@code va} of {@code space} (null: the flat space,
+     * identity): through the loaded tables, at the comm-window alias when {@code viaComm} (whose
+     * page joins {@code range}). Returns the physical address or a fault value.
+     */
+    long translateLine(Cpu cpu, AddressSpace cur, AddressSpace space, boolean viaComm, long va,
+                               long region, long window, boolean write, SpaceIpc.PageRange range) {
+        if (space == null) {
+            return va;
+        }
+        long at = viaComm ? window + (va - region) : va;
+        if (viaComm) {
+            range.include(at);
+        }
+        return spaceIpc.spaces.translate(cpu, cur.pageDirectory, (int) at, write);
+    }
+
+    Transfer fault(Tcb sender, Tcb faulter, int va, boolean write, int done) {
+        FaultState s = SpaceIpc.state(sender);
+        s.xferOffset = done;
+        FaultState f = SpaceIpc.state(faulter);
+        f.va = va;
+        f.write = write;
+        f.faultOnReceiver = faulter != sender;
+        s.faultOnReceiver = faulter != sender;
+        return Transfer.FAULTED;
+    }
+
+    boolean inUser(AddressSpace s, long va, int length) {
+        if (va < 0) {
+            return false;
+        }
+        if (s == null) {
+            return va + length <= spaceIpc.spaces.kernel().machine().kernelRegion().base();
+        }
+        return va + length <= AddressSpace.USER_LIMIT;
+    }
+}
