@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MappingDatabase {
 
+    final MappingDatabaseCheck mappingDatabaseCheck = new MappingDatabaseCheck(this);
+
     /** X.2 access rights (fpage bits 0..2). */
     public static final int R = 4, W = 2, X = 1, RWX = 7;
 
@@ -77,15 +79,15 @@ public final class MappingDatabase {
         public int rights() { return rights; }
     }
 
-    private final PhysicalMemory memory;
-    private final FramePool pool;
-    private final AddressSpace sigma0;
+    final PhysicalMemory memory;
+    final FramePool pool;
+    final AddressSpace sigma0;
     /** Frames sigma0 may hand out: [0, userFrames). */
-    private final int userFrames;
-    private final Node[] roots;
-    private final AtomicInteger lock = new AtomicInteger();
-    private final SpinCondition lockFree = () -> lock.getOpaque() == 0;
-    private final List<AddressSpace> spaces = new ArrayList<>();
+    final int userFrames;
+    final Node[] roots;
+    final AtomicInteger lock = new AtomicInteger();
+    final SpinCondition lockFree = () -> lock.getOpaque() == 0;
+    final List<AddressSpace> spaces = new ArrayList<>();
 
     public MappingDatabase(PhysicalMemory memory, FramePool pool, AddressSpace sigma0, int userFrames) {
         this.memory = memory;
@@ -283,7 +285,7 @@ public final class MappingDatabase {
         return status;
     }
 
-    private void revoke(Node n, int rights, Sink sink) {
+    void revoke(Node n, int rights, Sink sink) {
         int left = n.rights & ~rights;
         if ((left & (R | X)) == 0) {
             remove(n, sink);
@@ -293,7 +295,7 @@ public final class MappingDatabase {
     }
 
     /** Narrows {@code n} and its subtree to {@code allowed}. */
-    private void narrow(Node n, int allowed, Sink sink) {
+    void narrow(Node n, int allowed, Sink sink) {
         int left = n.rights & allowed;
         if (left != n.rights) {
             if ((left & (R | X)) == 0) {
@@ -310,7 +312,7 @@ public final class MappingDatabase {
     }
 
     /** Removes {@code n} and its subtree (depth first, iteratively over siblings). */
-    private void remove(Node n, Sink sink) {
+    void remove(Node n, Sink sink) {
         while (n.firstChild != null) {
             remove(n.firstChild, sink);
         }
@@ -323,7 +325,7 @@ public final class MappingDatabase {
 
     // ---- page tables -----------------------------------------------------------------------
 
-    private boolean installPte(Node n, Sink sink) {
+    boolean installPte(Node n, Sink sink) {
         try {
             writePte(n, sink);
             return true;
@@ -332,33 +334,33 @@ public final class MappingDatabase {
         }
     }
 
-    private void writePte(Node n, Sink sink) {
+    void writePte(Node n, Sink sink) {
         int flags = PageTables.USER | ((n.rights & W) != 0 ? PageTables.WRITABLE : 0);
         int va = n.vpage << 12;
         PageTables.map(memory, n.space.pageDirectory, va, (long) n.frame << 12, flags, pool::allocate);
         sink.pteWritten(PageTables.pteAddress(PageTables.pde(memory, n.space.pageDirectory, va), va));
     }
 
-    private void clearPte(Node n, Sink sink) {
+    void clearPte(Node n, Sink sink) {
         int va = n.vpage << 12;
         PageTables.unmap(memory, n.space.pageDirectory, va);
         sink.pteWritten(PageTables.pteAddress(PageTables.pde(memory, n.space.pageDirectory, va), va));
         sink.pageRevoked(n.space, va);
     }
 
-    private static void putNode(Node n) {
+    static void putNode(Node n) {
         if (n.space.nodes == null) {
             n.space.nodes = new HashMap<>();
         }
         n.space.nodes.put(n.vpage, n);
     }
 
-    private static void linkChild(Node parent, Node c) {
+    static void linkChild(Node parent, Node c) {
         c.parent = parent;
         linkChildRaw(parent, c);
     }
 
-    private static void linkChildRaw(Node parent, Node c) {
+    static void linkChildRaw(Node parent, Node c) {
         c.prev = null;
         c.next = parent.firstChild;
         if (parent.firstChild != null) {
@@ -367,7 +369,7 @@ public final class MappingDatabase {
         parent.firstChild = c;
     }
 
-    private static void unlinkChild(Node c) {
+    static void unlinkChild(Node c) {
         Node p = c.parent;
         if (p == null) {
             return;
@@ -387,131 +389,6 @@ public final class MappingDatabase {
 
     // ---- the checker -------------------------------------------------------------------------
 
-    /**
-     * Checks the database against itself and the page tables: every node's PTE is present with
-     * its frame, user bit and write right; a child has the frame and at most the rights of its
-     * parent and lies in its parent's child list; every present user PTE of a registered space
-     * has its node. Empty when consistent. Takes the lock with {@link #SPIN}; call while no CPU
-     * holds it for long (a stopped machine, or a test's arbiter).
-     */
-    public List<String> check() {
-        lock(SPIN);
-        try {
-            List<String> out = new ArrayList<>();
-            for (AddressSpace s : spaces) {
-                if (s.nodes != null) {
-                    for (Node n : s.nodes.values()) {
-                        checkNode(n, out);
-                    }
-                }
-                scanPageTables(s, out);
-                if (out.size() > 50) {
-                    break;
-                }
-            }
-            return out;
-        } finally {
-            unlock();
-        }
-    }
-
-    private void checkNode(Node n, List<String> out) {
-        int va = n.vpage << 12;
-        String where = n.space + " 0x" + Integer.toHexString(va) + ": ";
-        int pte = PageTables.pte(memory, n.space.pageDirectory, va);
-        if ((pte & PageTables.PRESENT) == 0) {
-            out.add(where + "node without a present PTE");
-            return;
-        }
-        if (pte >>> 12 != n.frame) {
-            out.add(where + "PTE frame 0x" + Integer.toHexString(pte >>> 12) + ", node frame 0x" + Integer.toHexString(n.frame));
-        }
-        if (((pte & PageTables.WRITABLE) != 0) != ((n.rights & W) != 0)) {
-            out.add(where + "PTE writable bit disagrees with rights " + n.rights);
-        }
-        if ((pte & PageTables.USER) == 0) {
-            out.add(where + "PTE not user-accessible");
-        }
-        Node p = n.parent;
-        if (p == null) {
-            if (n.space != sigma0 || roots[n.frame] != n) {
-                out.add(where + "a node without parent that is not sigma0's root");
-            }
-            return;
-        }
-        if (p.frame != n.frame) {
-            out.add(where + "frame differs from its parent's");
-        }
-        if ((n.rights & ~p.rights) != 0) {
-            out.add(where + "rights " + n.rights + " wider than its parent's " + p.rights);
-        }
-        boolean found = false;
-        for (Node c = p.firstChild; c != null; c = c.next) {
-            if (c == n) {
-                found = true;
-                break;
-            }
-        }
-        if (!found) {
-            out.add(where + "not in its parent's child list");
-        }
-        HashMap<Integer, Node> pm = p.space.nodes;
-        if (pm == null || pm.get(p.vpage) != p) {
-            out.add(where + "its parent is not in its space's node map");
-        }
-    }
-
-    private void scanPageTables(AddressSpace s, List<String> out) {
-        long pd = s.pageDirectory;
-        int userPdes = (int) (AddressSpace.USER_LIMIT >>> 22);
-        for (int i = 0; i < userPdes; i++) {
-            int pde = memory.intVolatile(pd + 4L * i);
-            if ((pde & PageTables.PRESENT) == 0) {
-                continue;
-            }
-            long pt = Integer.toUnsignedLong(pde & PageTables.FRAME_MASK);
-            for (int j = 0; j < 1024; j++) {
-                int pte = memory.intVolatile(pt + 4L * j);
-                if ((pte & PageTables.PRESENT) == 0) {
-                    continue;
-                }
-                int vpage = i << 10 | j;
-                HashMap<Integer, Node> m = s.nodes;
-                Node n = m == null ? null : m.get(vpage);
-                if (n == null) {
-                    out.add(s + " 0x" + Integer.toHexString(vpage << 12) + ": present PTE without a mapping node");
-                }
-            }
-        }
-    }
-
-    /**
-     * Every mapping, one line each ("space va -&gt; frame rights, parent space va"), sorted: two
-     * runs that end with the same mappings give equal lists. Takes the lock with {@link #SPIN}
-     * (a stopped machine).
-     */
-    public List<String> describe() {
-        lock(SPIN);
-        try {
-            List<String> out = new ArrayList<>();
-            for (AddressSpace s : spaces) {
-                if (s.nodes == null) {
-                    continue;
-                }
-                for (Node n : s.nodes.values()) {
-                    Node p = n.parent;
-                    out.add(s.name + " 0x" + Integer.toHexString(n.vpage << 12) + " -> frame 0x"
-                            + Integer.toHexString(n.frame) + " rights " + n.rights + ", parent "
-                            + (p == null ? "none" : p.space.name + " 0x" + Integer.toHexString(p.vpage << 12)));
-                }
-            }
-            java.util.Collections.sort(out);
-            return out;
-        } finally {
-            unlock();
-        }
-    }
-
     /** Nodes in all trees (a racy count; tests and reports). */
     public int nodeCount() {
         int n = 0;
@@ -524,5 +401,25 @@ public final class MappingDatabase {
     /** Registered spaces (sigma0 first). Lock held or machine stopped. */
     public List<AddressSpace> spaces() {
         return spaces;
+    }
+
+    /**
+     * Checks the database against itself and the page tables: every node's PTE is present with
+     * its frame, user bit and write right; a child has the frame and at most the rights of its
+     * parent and lies in its parent's child list; every present user PTE of a registered space
+     * has its node. Empty when consistent. Takes the lock with {@link #SPIN}; call while no CPU
+     * holds it for long (a stopped machine, or a test's arbiter).
+     */
+    public List<String> check() {
+        return mappingDatabaseCheck.check();
+    }
+
+    /**
+     * Every mapping, one line each ("space va -&gt; frame rights, parent space va"), sorted: two
+     * runs that end with the same mappings give equal lists. Takes the lock with {@link #SPIN}
+     * (a stopped machine).
+     */
+    public List<String> describe() {
+        return mappingDatabaseCheck.describe();
     }
 }

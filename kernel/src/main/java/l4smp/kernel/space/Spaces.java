@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  */
 public final class Spaces {
 
+    final SpaceMappings spaceMappings = new SpaceMappings(this);
+
     public static final String C_FAULTS = "space.page_faults";
     public static final String C_MAPS = "space.pages_mapped";
     public static final String C_UNMAPS = "space.unmap_calls";
@@ -43,27 +45,27 @@ public final class Spaces {
     public static final String C_SD_FLUSHED = "tlb.shootdown_entries_flushed";
     public static final String C_XFER_FAULTS = "ipc.xfer_page_faults";
 
-    private static final int PAD = 16;
+    static final int PAD = 16;
 
-    private final Kernel kernel;
-    private final Machine machine;
-    private final PhysicalMemory memory;
-    private final Mmu mmu;
-    private final FramePool pool;
-    private final MappingDatabase mdb;
-    private final TlbShootdown shootdown;
-    private final TlbShootdown.Policy policy;
-    private final AddressSpace sigma0Space;
-    private final int[] kernelPdes;
-    private final AtomicInteger nextId = new AtomicInteger(1);
+    final Kernel kernel;
+    final Machine machine;
+    final PhysicalMemory memory;
+    final Mmu mmu;
+    final FramePool pool;
+    final MappingDatabase mdb;
+    final TlbShootdown shootdown;
+    final TlbShootdown.Policy policy;
+    final AddressSpace sigma0Space;
+    final int[] kernelPdes;
+    final AtomicInteger nextId = new AtomicInteger(1);
     /** Per CPU, padded: the loaded space's id (-1 none) and the comm window's space id (-1 none). */
-    private final AtomicIntegerArray published;
+    final AtomicIntegerArray published;
     /** Per CPU (owner only): the loaded space and the comm window's. */
-    private final AddressSpace[] loaded;
+    final AddressSpace[] loaded;
     final AddressSpace[] comm;
     final int[] commFirstVa;
-    private final CpuSide[] sides;
-    private final SpaceIpc ipc;
+    final CpuSide[] sides;
+    final SpaceIpc ipc;
     volatile l4smp.kernel.thread.ThreadId sigma0Thread = l4smp.kernel.thread.ThreadId.NIL;
     final int cFaults, cMaps, cUnmaps, cSwitches, cShootdowns, cSent, cSaved, cFlushed, cXferFaults;
 
@@ -97,7 +99,7 @@ public final class Spaces {
         }
     }
 
-    private Spaces(Kernel kernel, TlbShootdown.Policy policy) {
+    Spaces(Kernel kernel, TlbShootdown.Policy policy) {
         this.kernel = kernel;
         this.machine = kernel.machine();
         this.memory = machine.physicalMemory();
@@ -186,7 +188,7 @@ public final class Spaces {
         this.ipc = new SpaceIpc(this);
     }
 
-    private static int slot(int cpu) {
+    static int slot(int cpu) {
         return (cpu + 1) * PAD;
     }
 
@@ -215,7 +217,7 @@ public final class Spaces {
     }
 
     /** A page directory with the kernel area's entries (8.8). */
-    private long newPageDirectory() {
+    long newPageDirectory() {
         long pd = (long) pool.allocate() << 12;
         int first = (int) (AddressSpace.KERNEL_AREA >>> 22);
         for (int i = 0; i < kernelPdes.length && first + i < 1024; i++) {
@@ -341,7 +343,7 @@ public final class Spaces {
         published.set(slot(cpu) + 1, s == null ? -1 : s.id);
     }
 
-    private int invalidateLocal(int cpu, int space, int va) {
+    int invalidateLocal(int cpu, int space, int va) {
         if (mmu == null) {
             return 0;
         }
@@ -400,115 +402,15 @@ public final class Spaces {
 
     // ---- map and unmap (owner CPU of the caller) ---------------------------------------------
 
-    /**
-     * Maps or grants the flexpage {@code fpage} (in {@code src}, with send base {@code sendBase})
-     * into {@code dst} within the receive window {@code window} (X.2 placement: the larger of
-     * the two decides through the send base). Returns the pages mapped. Holds the database lock
-     * and shoots down what replaced mappings revoked.
-     */
-    public int mapFpage(Cpu cpu, AddressSpace src, long sendBase, long fpage, AddressSpace dst, long window,
-                        boolean grant) {
-        int fs = fpageLog2(fpage);
-        int ws = fpageLog2(window);
-        long fbase = fpage & ~0xFFFL & mask(fs);
-        long wbase = window & ~0xFFFL & mask(ws);
-        long srcStart;
-        long dstStart;
-        int size;
-        if (fs <= ws) {
-            size = fs;
-            srcStart = fbase;
-            dstStart = wbase + ((sendBase & ~0xFFFL) & (lenOf(ws) - 1) & ~(lenOf(fs) - 1));
-        } else {
-            size = ws;
-            srcStart = fbase + ((sendBase & ~0xFFFL) & (lenOf(fs) - 1) & ~(lenOf(ws) - 1));
-            dstStart = wbase;
-        }
-        long len = lenOf(size);
-        if (dstStart + len > AddressSpace.USER_LIMIT || srcStart + len > 0x1_0000_0000L) {
-            return 0; // the window reaches into the kernel area: nothing is mapped there
-        }
-        int rights = (int) (fpage & MappingDatabase.RWX);
-        CpuSide side = sides[cpu.index()];
-        int mapped = 0;
-        mdb.lock(side);
-        try {
-            for (long off = 0; off < len; off += 4096) {
-                if (mdb.map(src, (int) (srcStart + off), dst, (int) (dstStart + off), rights, grant, side)
-                        == MappingDatabase.MAPPED) {
-                    mapped++;
-                }
-            }
-            completeShootdown(cpu);
-        } finally {
-            mdb.unlock();
-        }
-        cpu.counters().add(cMaps, mapped);
-        return mapped;
-    }
-
-    /**
-     * Unmaps the flexpage {@code fpage} of {@code space} (rights bits: the rights to revoke),
-     * recursively; with {@code own}, the caller's own mappings too (X.2 flush). Returns the
-     * fpage with the reference bits of the caller's pages ORed in (X.2 status). Holds the
-     * database lock and waits for the shootdown.
-     */
-    public long unmap(Cpu cpu, AddressSpace space, long fpage, boolean own) {
-        int fs = fpageLog2(fpage);
-        long base = fpage & ~0xFFFL & mask(fs);
-        long len = lenOf(fs);
-        int rights = (int) (fpage & MappingDatabase.RWX);
-        CpuSide side = sides[cpu.index()];
-        int status = 0;
-        cpu.counters().increment(cUnmaps);
-        mdb.lock(side);
-        try {
-            for (long off = 0; off < len && base + off < AddressSpace.USER_LIMIT; off += 4096) {
-                int s = mdb.unmap(space, (int) (base + off), rights, own, side);
-                if (s > 0) {
-                    status |= s;
-                }
-                if (space.nodes == null && space != sigma0Space) {
-                    break; // nothing mapped at all
-                }
-            }
-            completeShootdown(cpu);
-        } finally {
-            mdb.unlock();
-        }
-        return (fpage & ~0xFL) | status;
-    }
-
-    private void completeShootdown(Cpu cpu) {
-        int i = cpu.index();
-        if (!shootdown.hasPending(i)) {
-            return;
-        }
-        long sentBefore = shootdown.ipisSent(i);
-        long savedBefore = shootdown.ipisSaved(i);
-        shootdown.complete(i, policy, sides[i]);
-        cpu.counters().increment(cShootdowns);
-        cpu.counters().add(cSent, shootdown.ipisSent(i) - sentBefore);
-        cpu.counters().add(cSaved, shootdown.ipisSaved(i) - savedBefore);
-    }
-
-    /** The shootdown IPI arrived on {@code k}'s CPU (KernelCpu.onInterrupt hook). */
-    public void onShootdownIpi(KernelCpu k) {
-        int i = k.index();
-        long before = shootdown.entriesFlushed(i);
-        shootdown.service(i);
-        k.cpu().counters().add(cFlushed, shootdown.entriesFlushed(i) - before);
-    }
-
     static int fpageLog2(long fpage) {
         return (int) (fpage >>> 4) & 0x3F;
     }
 
-    private static long lenOf(int log2) {
+    static long lenOf(int log2) {
         return 1L << log2;
     }
 
-    private static long mask(int log2) {
+    static long mask(int log2) {
         return ~(lenOf(log2) - 1);
     }
 
@@ -543,5 +445,30 @@ public final class Spaces {
     /** Spaces created so far (sigma0's included). */
     public int spaceCount() {
         return nextId.get();
+    }
+
+    /**
+     * Maps or grants the flexpage {@code fpage} (in {@code src}, with send base {@code sendBase})
+     * into {@code dst} within the receive window {@code window} (X.2 placement: the larger of
+     * the two decides through the send base). Returns the pages mapped. Holds the database lock
+     * and shoots down what replaced mappings revoked.
+     */
+    public int mapFpage(Cpu cpu, AddressSpace src, long sendBase, long fpage, AddressSpace dst, long window, boolean grant) {
+        return spaceMappings.mapFpage(cpu, src, sendBase, fpage, dst, window, grant);
+    }
+
+    /**
+     * Unmaps the flexpage {@code fpage} of {@code space} (rights bits: the rights to revoke),
+     * recursively; with {@code own}, the caller's own mappings too (X.2 flush). Returns the
+     * fpage with the reference bits of the caller's pages ORed in (X.2 status). Holds the
+     * database lock and waits for the shootdown.
+     */
+    public long unmap(Cpu cpu, AddressSpace space, long fpage, boolean own) {
+        return spaceMappings.unmap(cpu, space, fpage, own);
+    }
+
+    /** The shootdown IPI arrived on {@code k}'s CPU (KernelCpu.onInterrupt hook). */
+    public void onShootdownIpi(KernelCpu k) {
+        spaceMappings.onShootdownIpi(k);
     }
 }

@@ -1,0 +1,131 @@
+package l4smp.kernel.space;
+
+import l4smp.emulator.Machine;
+import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cpu.Cpu;
+import l4smp.emulator.memory.Mmu;
+import l4smp.emulator.memory.PageFault;
+import l4smp.emulator.memory.PageTables;
+import l4smp.emulator.memory.PhysicalMemory;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.KernelCpu;
+import l4smp.kernel.thread.Tcb;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * The mapping paths of the spaces (X.2 map, grant and unmap; thesis 9.3): the walk of a user
+ * access through the loaded page tables, a map or grant item installed from the sender's space
+ * into the receiver's window, and an unmap with its TLB shootdown. The mapping database is
+ * global (its lock); the calls run on the CPU that makes them.
+ */
+final class SpaceMappings {
+
+    private final Spaces spaces;
+
+    SpaceMappings(Spaces spaces) {
+        this.spaces = spaces;
+    }
+
+    /**
+     * Maps or grants the flexpage {@code fpage} (in {@code src}, with send base {@code sendBase})
+     * into {@code dst} within the receive window {@code window} (X.2 placement: the larger of
+     * the two decides through the send base). Returns the pages mapped. Holds the database lock
+     * and shoots down what replaced mappings revoked.
+     */
+    public int mapFpage(Cpu cpu, AddressSpace src, long sendBase, long fpage, AddressSpace dst, long window,
+                        boolean grant) {
+        int fs = Spaces.fpageLog2(fpage);
+        int ws = Spaces.fpageLog2(window);
+        long fbase = fpage & ~0xFFFL & Spaces.mask(fs);
+        long wbase = window & ~0xFFFL & Spaces.mask(ws);
+        long srcStart;
+        long dstStart;
+        int size;
+        if (fs <= ws) {
+            size = fs;
+            srcStart = fbase;
+            dstStart = wbase + ((sendBase & ~0xFFFL) & (Spaces.lenOf(ws) - 1) & ~(Spaces.lenOf(fs) - 1));
+        } else {
+            size = ws;
+            srcStart = fbase + ((sendBase & ~0xFFFL) & (Spaces.lenOf(fs) - 1) & ~(Spaces.lenOf(ws) - 1));
+            dstStart = wbase;
+        }
+        long len = Spaces.lenOf(size);
+        if (dstStart + len > AddressSpace.USER_LIMIT || srcStart + len > 0x1_0000_0000L) {
+            return 0; // the window reaches into the kernel area: nothing is mapped there
+        }
+        int rights = (int) (fpage & MappingDatabase.RWX);
+        Spaces.CpuSide side = spaces.sides[cpu.index()];
+        int mapped = 0;
+        spaces.mdb.lock(side);
+        try {
+            for (long off = 0; off < len; off += 4096) {
+                if (spaces.mdb.map(src, (int) (srcStart + off), dst, (int) (dstStart + off), rights, grant, side)
+                        == MappingDatabase.MAPPED) {
+                    mapped++;
+                }
+            }
+            completeShootdown(cpu);
+        } finally {
+            spaces.mdb.unlock();
+        }
+        cpu.counters().add(spaces.cMaps, mapped);
+        return mapped;
+    }
+
+    /**
+     * Unmaps the flexpage {@code fpage} of {@code space} (rights bits: the rights to revoke),
+     * recursively; with {@code own}, the caller's own mappings too (X.2 flush). Returns the
+     * fpage with the reference bits of the caller's pages ORed in (X.2 status). Holds the
+     * database lock and waits for the shootdown.
+     */
+    public long unmap(Cpu cpu, AddressSpace space, long fpage, boolean own) {
+        int fs = Spaces.fpageLog2(fpage);
+        long base = fpage & ~0xFFFL & Spaces.mask(fs);
+        long len = Spaces.lenOf(fs);
+        int rights = (int) (fpage & MappingDatabase.RWX);
+        Spaces.CpuSide side = spaces.sides[cpu.index()];
+        int status = 0;
+        cpu.counters().increment(spaces.cUnmaps);
+        spaces.mdb.lock(side);
+        try {
+            for (long off = 0; off < len && base + off < AddressSpace.USER_LIMIT; off += 4096) {
+                int s = spaces.mdb.unmap(space, (int) (base + off), rights, own, side);
+                if (s > 0) {
+                    status |= s;
+                }
+                if (space.nodes == null && space != spaces.sigma0Space) {
+                    break; // nothing mapped at all
+                }
+            }
+            completeShootdown(cpu);
+        } finally {
+            spaces.mdb.unlock();
+        }
+        return (fpage & ~0xFL) | status;
+    }
+
+    void completeShootdown(Cpu cpu) {
+        int i = cpu.index();
+        if (!spaces.shootdown.hasPending(i)) {
+            return;
+        }
+        long sentBefore = spaces.shootdown.ipisSent(i);
+        long savedBefore = spaces.shootdown.ipisSaved(i);
+        spaces.shootdown.complete(i, spaces.policy, spaces.sides[i]);
+        cpu.counters().increment(spaces.cShootdowns);
+        cpu.counters().add(spaces.cSent, spaces.shootdown.ipisSent(i) - sentBefore);
+        cpu.counters().add(spaces.cSaved, spaces.shootdown.ipisSaved(i) - savedBefore);
+    }
+
+    /** The shootdown IPI arrived on {@code k}'s CPU (KernelCpu.onInterrupt hook). */
+    public void onShootdownIpi(KernelCpu k) {
+        int i = k.index();
+        long before = spaces.shootdown.entriesFlushed(i);
+        spaces.shootdown.service(i);
+        k.cpu().counters().add(spaces.cFlushed, spaces.shootdown.entriesFlushed(i) - before);
+    }
+}
