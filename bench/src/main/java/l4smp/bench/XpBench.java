@@ -6,8 +6,8 @@ import l4smp.emulator.MachineConfig;
 import l4smp.emulator.cache.MemoryEvent;
 import l4smp.emulator.cost.CostModel;
 import l4smp.kernel.Kernel;
+import l4smp.kernel.KernelStatistics;
 import l4smp.kernel.KernelConfig;
-import l4smp.kernel.ipc.XpIpc;
 import org.jctools.queues.SpscArrayQueue;
 
 import java.util.Arrays;
@@ -76,10 +76,9 @@ public final class XpBench {
         Machine m = run.machine();
         Kernel k = run.kernel();
         int trips = rounds + warmup;
-        long[] parts = new long[5];
+        long[] parts = new long[KernelStatistics.XP_PARTS];
         for (int c = 0; c < m.cpuCount(); c++) {
-            XpIpc xp = k.kernelCpu(c).ipcPath().xp();
-            long[] p = xp.cyclesAfterRun();
+            long[] p = k.statistics().xpCycles(c);
             for (int i = 0; i < parts.length; i++) {
                 parts[i] += p[i];
             }

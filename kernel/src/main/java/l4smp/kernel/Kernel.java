@@ -275,6 +275,11 @@ public final class Kernel {
         }
     }
 
+    /** The kernel's statistics (read when the machine has stopped). */
+    public KernelStatistics statistics() {
+        return new KernelStatistics(this);
+    }
+
     /** The XCPU mailboxes and flag lines, or {@code null} on a one-CPU machine. */
     public l4smp.kernel.xcpu.XcpuFabric xcpuFabric() {
         return fabric;

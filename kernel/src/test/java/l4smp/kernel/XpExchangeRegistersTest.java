@@ -76,7 +76,7 @@ class XpExchangeRegistersTest {
     private static long[] stats(Kernel kernel) {
         long[] sum = null;
         for (int c = 0; c < kernel.machine().cpuCount(); c++) {
-            long[] s = kernel.kernelCpu(c).ipcPath().xp().exchangeRegisters().statsAfterRun();
+            long[] s = kernel.statistics().exchangeRegistersStats(c);
             if (sum == null) {
                 sum = s;
             } else {
@@ -91,7 +91,7 @@ class XpExchangeRegistersTest {
     /** After a quiet end: no hold left, every mailbox free (each claimed one was released). */
     private static void assertNothingLeaked(Kernel kernel) {
         for (int c = 0; c < kernel.machine().cpuCount(); c++) {
-            assertEquals(0, kernel.kernelCpu(c).ipcPath().xp().exchangeRegisters().holdsAfterRun(),
+            assertEquals(0, kernel.statistics().exchangeRegistersHolds(c),
                     "holds left on CPU " + c);
         }
         var memory = kernel.machine().physicalMemory();
