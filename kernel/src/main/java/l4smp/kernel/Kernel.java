@@ -595,24 +595,60 @@ public final class Kernel {
                 + " non-daemon thread(s) have not ended; threads: " + describeThreads(), null);
     }
 
-    /** Every live thread with its CPU, state and partner (for deadlock reports). */
-    public String describeThreads() {
-        StringBuilder sb = new StringBuilder();
+    /**
+     * What one live thread is doing, for reports (a deadlock, a stalled run).
+     *
+     * @param name     the thread's name and id
+     * @param cpu      its physical CPU
+     * @param state    its thread state
+     * @param waitsFor what it waits for (a receive's partner, a send's destination), or "" when
+     *                 it waits for nothing
+     * @param daemon   whether it is a daemon thread (the run does not wait for it to end)
+     */
+    public record ThreadView(String name, int cpu, ThreadState state, String waitsFor, boolean daemon) {
+        @Override
+        public String toString() {
+            return name + ": " + state + (waitsFor.isEmpty() ? "" : " (" + waitsFor + ")") + (daemon ? " [daemon]" : "");
+        }
+    }
+
+    /**
+     * Every live user thread with its CPU, state and partner, in thread-number order. A read-only
+     * query: exact once the machine stopped; while it runs, a racy snapshot (acquire loads of the
+     * table and the CPU, plain reads of the rest).
+     */
+    public List<ThreadView> threadViews() {
+        List<ThreadView> views = new ArrayList<>();
         int n = Math.min(nextNumber.get(), MAX_THREADS);
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = table.getAcquire(i);
             if (t == null || t.state == ThreadState.DEAD) {
                 continue;
             }
-            sb.append(t).append(" on CPU ").append(t.cpuAcquire()).append(": ").append(t.state);
-            if (t.state == ThreadState.WAITING) {
-                sb.append(" (receive from ").append(t.receiveFrom.isAny() ? "any" : describe(t.receiveFrom)).append(')');
-            } else if (t.state == ThreadState.POLLING) {
-                sb.append(" (send to ").append(t.partner).append(')');
-            } else if (t.state == ThreadState.LOCKED_WAITING) {
-                sb.append(" (cross-processor send to ").append(t.partner).append(" via ").append(t.proxyAcquire()).append(')');
+            ThreadState state = t.state;
+            String waitsFor = "";
+            if (state == ThreadState.WAITING) {
+                ThreadId from = t.receiveFrom;
+                waitsFor = "receive from " + (from == null || from.isAny() ? "any" : describe(from));
+            } else if (state == ThreadState.POLLING) {
+                waitsFor = "send to " + t.partner;
+            } else if (state == ThreadState.LOCKED_WAITING) {
+                waitsFor = "cross-processor send to " + t.partner + " via " + t.proxyAcquire();
             }
-            sb.append(t.daemon ? " [daemon]" : "").append("; ");
+            views.add(new ThreadView(t.toString(), t.cpuAcquire(), state, waitsFor, t.daemon));
+        }
+        return views;
+    }
+
+    /** Every live thread with its CPU, state and partner (for deadlock reports). */
+    public String describeThreads() {
+        StringBuilder sb = new StringBuilder();
+        for (ThreadView v : threadViews()) {
+            sb.append(v.name()).append(" on CPU ").append(v.cpu()).append(": ").append(v.state());
+            if (!v.waitsFor().isEmpty()) {
+                sb.append(" (").append(v.waitsFor()).append(')');
+            }
+            sb.append(v.daemon() ? " [daemon]" : "").append("; ");
         }
         return sb.toString();
     }
