@@ -193,7 +193,7 @@ final class RunCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(cl, e.getMessage(), e);
             }
-            signal = stop.signal();
+            signal = stop.signalVolatile();
         }
         TextReport.lines(report).forEach(out::println);
         out.flush();
@@ -250,7 +250,8 @@ final class RunCommand implements Callable<Integer> {
         int code;
         switch (outcome) {
             case "interrupted" -> {
-                err.println("l4smp run: the run of " + s.name() + " was interrupted by " + signal
+                err.println("l4smp run: the run of " + s.name() + " was interrupted by "
+                        + (signal != null ? signal : "an interrupt of its host thread")
                         + "; the report above covers what ran");
                 code = "SIGTERM".equals(signal) ? EXIT_SIGTERM : EXIT_SIGINT;
             }

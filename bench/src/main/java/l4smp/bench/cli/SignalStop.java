@@ -15,7 +15,7 @@ import java.util.Map;
  * exits at once with that code. {@link #close} puts the JVM's own handlers back.
  *
  * <p>Thread contract: {@link #install} and {@link #close} on the command's thread; the
- * handlers run on the JVM's signal thread; {@link #signal} from any thread.
+ * handlers run on the JVM's signal thread; {@link #signalVolatile} from any thread.
  */
 final class SignalStop implements AutoCloseable {
 
@@ -71,7 +71,7 @@ final class SignalStop implements AutoCloseable {
     }
 
     /** The first signal taken ("SIGINT" or "SIGTERM"), or null if none came. */
-    String signal() {
+    String signalVolatile() {
         return signal;
     }
 

@@ -101,11 +101,6 @@ public final class ScenarioRunner {
         }
     }
 
-    /** Whether {@link #interrupt} was called. Any thread. */
-    public boolean interrupted() {
-        return interruptReason != null;
-    }
-
     /** Resolves the CPU count of {@code spec} for {@code scenario}, checking its minimum. */
     public static int resolveCpus(RunSpec spec, Scenario scenario) {
         int cpus = spec.cpus() == 0 ? scenario.defaultCpus() : spec.cpus();
