@@ -14,8 +14,9 @@ import java.util.List;
 /**
  * A test scenario that stops making progress: a client on CPU 0 calls a server on CPU 1
  * {@code --answers} times; then the server waits for a message from a daemon on CPU 1 that
- * only computes and never sends, so the client's next call never gets through, while simulated
- * time runs on and the machine never goes quiet. Only the stall watchdog ends such a run.
+ * only computes (at a lower priority) and never sends, so the client's next call never gets
+ * through, while simulated time runs on and the machine never goes quiet. Only the stall
+ * watchdog ends such a run.
  */
 public final class StallingScenario implements Scenario {
 
@@ -43,7 +44,9 @@ public final class StallingScenario implements Scenario {
     public void setup(ScenarioContext context) {
         long answers = context.options().getLong("answers");
         SingleWriterLatencyRecorder recorder = context.recorder("call");
-        ThreadId spinner = context.kernel().createThread(ThreadSpec.daemon("spinner", 1, () -> {
+        // below the server's priority: it runs only while the server waits, never delays an answer
+        ThreadId spinner = context.kernel().createThread(new ThreadSpec("spinner", 1, ThreadSpec.DEFAULT_PRIORITY - 50,
+                true, () -> {
             while (true) {
                 L4.compute(1_000);
             }
