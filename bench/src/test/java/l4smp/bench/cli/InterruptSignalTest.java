@@ -42,6 +42,37 @@ class InterruptSignalTest {
         interruptAndCheck(dir, "TERM", 143);
     }
 
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void aSecondSigintExitsAtOnceWhenTheFirstCannotStopTheRun() throws Exception {
+        // deterministic mode: the stepper runs a thread that never calls L4 again, so the machine
+        // cannot stop and the first SIGINT never yields a report; the second must end the process
+        Process p = start("run", "test-spinning", "--seed", "1", "--ops", "10");
+        try {
+            StringBuilder out = new StringBuilder();
+            StringBuilder err = new StringBuilder();
+            CountDownLatch running = new CountDownLatch(1);
+            Thread outReader = drain(p.getInputStream(), out, null);
+            drain(p.getErrorStream(), err, running);
+            assertTrue(running.await(90, TimeUnit.SECONDS), () -> "no progress line; stderr: " + err);
+            signal(p, "INT");
+            assertTrue(!p.waitFor(2, TimeUnit.SECONDS), () -> "the first SIGINT cannot stop this run; stdout: " + out);
+            signal(p, "INT");
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), () -> "the second SIGINT must end the process; stderr: " + err);
+            outReader.join(10_000);
+            assertEquals(130, p.exitValue(), () -> "stderr: " + err);
+            assertTrue(!out.toString().contains("outcome:"), out::toString);
+            assertTrue(err.toString().contains("SIGINT again: exiting at once"), err::toString);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static void signal(Process p, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor());
+    }
+
     private static void interruptAndCheck(Path dir, String signal, int expectedCode) throws Exception {
         Path json = dir.resolve("out/run.json");
         Path hgrm = dir.resolve("hgrm");
@@ -56,8 +87,7 @@ class InterruptSignalTest {
             Thread outReader = drain(p.getInputStream(), out, null);
             Thread errReader = drain(p.getErrorStream(), err, running); // progress lines: the machine runs
             assertTrue(running.await(90, TimeUnit.SECONDS), () -> "no progress line; stderr: " + err);
-            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
-            assertEquals(0, kill.waitFor());
+            signal(p, signal);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), () -> "still running after SIG" + signal + "; stderr: " + err);
             outReader.join(10_000);
             errReader.join(10_000);
