@@ -489,6 +489,15 @@ public final class Machine {
 
     /** Stops the machine as failed, with a report (logged once). Any thread. */
     public void fail(String report, Throwable cause) {
+        fail("failed", report, cause);
+    }
+
+    /**
+     * Stops the machine as failed with its own stop reason (e.g. "stalled": a watchdog's
+     * verdict), with a report (logged once). The failure is recorded before the machine stops,
+     * so whoever waits in {@link #run()} sees both. Any thread.
+     */
+    public void fail(String stopReason, String report, Throwable cause) {
         synchronized (this) {
             if (failure == null) {
                 failure = report;
@@ -496,7 +505,7 @@ public final class Machine {
                 LOG.error("{}", report, cause);
             }
         }
-        requestStop("failed");
+        requestStop(stopReason);
     }
 
     /** Called by a CPU whose duty cycle threw. */

@@ -428,24 +428,41 @@ public final class Kernel {
                 + " non-daemon thread(s) have not ended; threads: " + describeThreads(), null);
     }
 
-    /** Every live thread with its CPU, state and partner (for deadlock reports). */
-    public String describeThreads() {
-        StringBuilder sb = new StringBuilder();
+    /**
+     * Every live user thread with its CPU, state and partner, in thread-number order. A read-only
+     * query: exact once the machine stopped; while it runs, a racy snapshot (acquire loads of the
+     * table and the CPU, plain reads of the rest).
+     */
+    public List<ThreadView> threadViews() {
+        List<ThreadView> views = new ArrayList<>();
         int n = Math.min(nextNumber.get(), MAX_THREADS);
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = table.getAcquire(i);
             if (t == null || t.stateOpaque() == ThreadState.DEAD) {
                 continue;
             }
-            sb.append(t).append(" on CPU ").append(t.cpuAcquire()).append(": ").append(t.stateOpaque());
-            if (t.stateOpaque() == ThreadState.WAITING) {
-                sb.append(" (receive from ").append(t.receiveFrom().isAny() ? "any" : describe(t.receiveFrom())).append(')');
-            } else if (t.stateOpaque() == ThreadState.POLLING) {
-                sb.append(" (send to ").append(t.partner()).append(')');
-            } else if (t.stateOpaque() == ThreadState.LOCKED_WAITING) {
-                sb.append(" (cross-processor send to ").append(t.partner()).append(" via ").append(t.proxyAcquire()).append(')');
+            ThreadState state = t.stateOpaque();
+            String waitsFor = "";
+            if (state == ThreadState.WAITING) {
+                ThreadId from = t.receiveFrom();
+                waitsFor = "receive from " + (from == null || from.isAny() ? "any" : describe(from));
+            } else if (state == ThreadState.POLLING) {
+                waitsFor = "send to " + t.partner();
+            } else if (state == ThreadState.LOCKED_WAITING) {
+                waitsFor = "cross-processor send to " + t.partner() + " via " + t.proxyAcquire();
             }
-            sb.append(t.daemon ? " [daemon]" : "").append("; ");
+            views.add(new ThreadView(t.toString(), t.cpuAcquire(), state, waitsFor, t.daemon));
+        }
+        return views;
+    }
+
+    /** Every live thread with its CPU, state and partner (for deadlock reports). */
+    public String describeThreads() {
+        StringBuilder sb = new StringBuilder();
+        for (ThreadView v : threadViews()) {
+            sb.append(v.name()).append(" on CPU ").append(v.cpu()).append(": ").append(v.state())
+                    .append(v.waitsFor().isEmpty() ? "" : " (" + v.waitsFor() + ")")
+                    .append(v.daemon() ? " [daemon]" : "").append("; ");
         }
         return sb.toString();
     }

@@ -13,8 +13,10 @@ import java.util.concurrent.Callable;
  * {@code l4smp}: the command line of the emulator (the main class of {@code l4smp.jar}).
  * Subcommands: {@code list}, {@code run}, {@code bench}, {@code reproduce}.
  *
- * <p>Exit codes: 0 success; 1 a run failed (machine outcome not ok, or a user thread threw; the
- * report is printed); 2 a bad command line (one line on stderr naming the option).
+ * <p>Exit codes: 0 success; 1 a run failed or stalled (machine outcome not ok, or a user thread
+ * threw; the report is printed), or an output file could not be written; 2 a bad command line
+ * (one line on stderr naming the option); 3 a degraded run; 130 and 143 a run interrupted by
+ * SIGINT or SIGTERM (the report of what ran is printed and the files are written).
  */
 @Command(name = "l4smp", mixinStandardHelpOptions = true, versionProvider = L4smpCommand.Version.class,
         description = "A real-thread emulator of the SMP L4 microkernel: run stress scenarios, read latency "
@@ -29,6 +31,8 @@ public final class L4smpCommand implements Callable<Integer> {
     public static final int EXIT_FAILED = 1;
     /** Exit code of a bad command line. */
     public static final int EXIT_USAGE = 2;
+    /** Exit code of a degraded run: it ran, but could not do its operations (e.g. no AP came up). */
+    public static final int EXIT_DEGRADED = 3;
 
     @Spec
     CommandSpec spec;
@@ -71,7 +75,14 @@ public final class L4smpCommand implements Callable<Integer> {
     }
 
     private static int usageError(CommandLine.ParameterException ex, String[] args) {
-        return usageLine(ex.getCommandLine(), ex.getMessage());
+        CommandLine cl = ex.getCommandLine();
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && cl.getParent() == null
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-")) {
+            // a word where a command belongs: name it and the commands there are
+            return usageLine(cl, "unknown command '" + u.getUnmatched().getFirst() + "' (commands: "
+                    + String.join(", ", cl.getSubcommands().keySet()) + ")");
+        }
+        return usageLine(cl, ex.getMessage());
     }
 
     /** Prints the one line of a usage error (with the hint to --help) and returns {@link #EXIT_USAGE}. */

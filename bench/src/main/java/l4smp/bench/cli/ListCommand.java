@@ -38,8 +38,16 @@ final class ListCommand implements Callable<Integer> {
         }
         for (OptionSpec o : s.options()) {
             out.printf("%s--%-22s %s (%s, default %s)%n", indent, o.name() + " " + valueLabel(o), o.description(),
-                    constraint(o), o.defaultValue());
+                    constraint(o), defaultLabel(o));
         }
+    }
+
+    /** The default as the user would type it (on|off options: on or off). */
+    private static String defaultLabel(OptionSpec o) {
+        if (o.type() == OptionSpec.Type.BOOLEAN && o.defaultValue() != null) {
+            return Boolean.TRUE.equals(o.parse(o.defaultValue())) ? "on" : "off";
+        }
+        return o.defaultValue();
     }
 
     private static String valueLabel(OptionSpec o) {

@@ -39,13 +39,16 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run", sortOptions = false,
         customSynopsis = {"l4smp run SCENARIO [--cpus=N] [--ops=N] [--seconds=S] [--seed=N] [--strategy=S] [--pin=on|off]",
-                "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--json=FILE] [--hgrm=DIR] [--trace=FILE]",
+                "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--stall=CYCLES|off]",
+                "          [--json=FILE] [--hgrm=DIR] [--trace=FILE]",
                 "          [--SCENARIO-OPTION VALUE ...]",
                 "l4smp run SCENARIO --help"},
         description = "Run a scenario and print its report (latency percentiles, throughput, per-CPU counters).",
         footer = {"", "Scenario options (--name value) follow the scenario's name; 'l4smp run SCENARIO --help' "
                 + "lists them.",
-                "Exit codes: 0 ok, 1 the run failed (report printed), 2 bad command line."})
+                "Exit codes: 0 ok; 1 the run failed or stalled (report printed); 2 bad command line; 3 degraded (it ran, "
+                        + "but could not do its operations, e.g. no AP came up); 130 or 143 interrupted by SIGINT or "
+                        + "SIGTERM (report and files written); 1 an output file could not be written."})
 final class RunCommand implements Callable<Integer> {
 
     @Spec
@@ -91,7 +94,8 @@ final class RunCommand implements Callable<Integer> {
     String preset;
 
     @Option(names = "--accounting", paramLabel = "on|off",
-            description = "Charge memory accesses through the MESI/TLB accounting layer (default: on; 64 CPUs need off).")
+            description = "Charge memory accesses through the MESI/TLB accounting layer (default: on up to 63 CPUs; "
+                    + "the MESI directory holds at most 63, so a 64-CPU run has it off, and says so in its report).")
     String accounting;
 
     @Option(names = "--fail-cpu", paramLabel = "N[,N...]",
@@ -99,6 +103,12 @@ final class RunCommand implements Callable<Integer> {
                     + "masks it out and compacts the processor numbers. Repeatable or a comma list; CPU 0, the "
                     + "bootstrap processor, cannot fail.")
     List<String> failCpus;
+
+    @Option(names = "--stall", paramLabel = "CYCLES|off", defaultValue = "" + RunSpec.DEFAULT_STALL_CYCLES,
+            description = "Stall watchdog: a run in which no operation completes and no thread ends for this many "
+                    + "simulated cycles stops with outcome 'stalled' and names what each CPU's threads wait for "
+                    + "(exit code 1; default ${DEFAULT-VALUE}; 'off' for none).")
+    String stall;
 
     @Option(names = "--tcb-layout", paramLabel = "grouped|naive", defaultValue = "grouped",
             description = "Where the kernel puts TCB fields in simulated memory: the grouped lines of thesis 8.6 or a naive order (default ${DEFAULT-VALUE}).")
@@ -120,8 +130,8 @@ final class RunCommand implements Callable<Integer> {
     Path hgrm;
 
     @Option(names = "--trace", paramLabel = "FILE",
-            description = "Capture the event trace and write it to FILE: Chrome/Perfetto JSON, or a text dump if FILE "
-                    + "ends in .txt.")
+            description = "Capture the event trace and write it to FILE: Chrome/Perfetto JSON if FILE ends in .json, "
+                    + "a text dump if it ends in .txt.")
     Path trace;
 
     @Option(names = "--trace-limit", paramLabel = "N", defaultValue = "1000000",
@@ -176,43 +186,103 @@ final class RunCommand implements Callable<Integer> {
             err.flush();
         });
         RunReport report;
-        try {
-            report = runner.run(runSpec);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cl, e.getMessage(), e);
+        String signal;
+        try (SignalStop stop = SignalStop.install(runner, err)) {
+            try {
+                report = runner.run(runSpec);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, e.getMessage(), e);
+            }
+            signal = stop.signalVolatile();
         }
         TextReport.lines(report).forEach(out::println);
         out.flush();
-        try {
-            if (json != null) {
+        boolean written = writeOutputs(report, out, err);
+        out.flush();
+        return exitCode(s, report, signal, written, err);
+    }
+
+    /**
+     * Writes every requested output file, each on its own: a file that cannot be written is
+     * reported on stderr, and the others are still written. Returns whether all were.
+     */
+    private boolean writeOutputs(RunReport report, PrintWriter out, PrintWriter err) {
+        boolean all = true;
+        if (json != null) {
+            try {
                 JsonReport.write(report, json);
                 out.println("json: " + json);
+            } catch (IOException | RuntimeException e) {
+                all = cannotWrite(err, "--json", json, e);
             }
-            if (hgrm != null) {
+        }
+        if (hgrm != null) {
+            try {
                 List<Path> files = HgrmWriter.write(report, hgrm);
                 out.println("hgrm: " + files.size() + " files in " + hgrm);
+            } catch (IOException | RuntimeException e) {
+                all = cannotWrite(err, "--hgrm", hgrm, e);
             }
-            if (trace != null) {
-                long written = TraceWriter.write(report, trace);
-                out.println("trace: " + written + " events to " + trace
-                        + (written < report.traceEvents() ? " (truncated at --trace-limit " + traceLimit + " of "
+        }
+        if (trace != null) {
+            try {
+                long n = TraceWriter.write(report, trace);
+                out.println("trace: " + n + " events to " + trace
+                        + (n < report.traceEvents() ? " (truncated at --trace-limit " + traceLimit + " of "
                         + report.traceEvents() + ")" : ""));
+            } catch (IOException | RuntimeException e) {
+                all = cannotWrite(err, "--trace", trace, e);
             }
-        } catch (IOException e) {
-            out.flush();
-            err.println("l4smp run: cannot write the report: " + e);
-            err.flush();
-            return L4smpCommand.EXIT_FAILED;
         }
-        out.flush();
-        if (!report.ok()) {
-            err.println("l4smp run: the run of " + s.name() + " failed: " + (report.outcome().failure() != null
-                    ? report.outcome().failure() : report.kernelFailures().size() + " user thread(s) threw"));
-            err.flush();
-            return L4smpCommand.EXIT_FAILED;
-        }
-        return 0;
+        return all;
     }
+
+    private static boolean cannotWrite(PrintWriter err, String option, Path path, Exception e) {
+        err.println("l4smp run: option '" + option + "': cannot write " + path + ": "
+                + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        err.flush();
+        return false;
+    }
+
+    /** The exit code of a finished run (see the footer of the help, and README's table). */
+    private static int exitCode(Scenario s, RunReport report, String signal, boolean written, PrintWriter err) {
+        String outcome = report.outcomeName();
+        int code;
+        switch (outcome) {
+            case "interrupted" -> {
+                err.println("l4smp run: the run of " + s.name() + " was interrupted by "
+                        + (signal != null ? signal : "an interrupt of its host thread")
+                        + "; the report above covers what ran");
+                code = "SIGTERM".equals(signal) ? EXIT_SIGTERM : EXIT_SIGINT;
+            }
+            case "stalled" -> {
+                err.println("l4smp run: the run of " + s.name() + " stalled: "
+                        + (report.outcome().failure() != null ? report.outcome().failure() : report.outcome().stopReason()));
+                code = L4smpCommand.EXIT_FAILED;
+            }
+            case "failed" -> {
+                err.println("l4smp run: the run of " + s.name() + " failed: " + (report.outcome().failure() != null
+                        ? report.outcome().failure() : report.kernelFailures().size() + " user thread(s) threw"));
+                code = L4smpCommand.EXIT_FAILED;
+            }
+            case "degraded" -> {
+                err.println("l4smp run: the run of " + s.name() + " is degraded: "
+                        + report.results().get(RunReport.RESULT_DEGRADED));
+                code = L4smpCommand.EXIT_DEGRADED;
+            }
+            default -> code = 0;
+        }
+        err.flush();
+        if (!written && (code == 0 || code == L4smpCommand.EXIT_DEGRADED)) {
+            return L4smpCommand.EXIT_FAILED;
+        }
+        return code;
+    }
+
+    /** Exit code of a run interrupted by SIGINT (128 + 2, the shell's convention). */
+    static final int EXIT_SIGINT = 130;
+    /** Exit code of a run stopped by SIGTERM (128 + 15). */
+    static final int EXIT_SIGTERM = 143;
 
     private RunSpec buildSpec(CommandLine cl, Scenario s) {
         if (cpus != null && (cpus < 1 || cpus > MachineConfig.MAX_CPUS)) {
@@ -285,17 +355,24 @@ final class RunCommand implements Callable<Integer> {
                         + accounting + "'");
             };
         }
+        checkTick(cl, cost);
+        long stallCycles = parseStall(cl);
+        if (seed != null && seconds != null) {
+            throw new CommandLine.ParameterException(cl, "option '--seconds' is a host-time budget, which a seeded run "
+                    + "cannot replay (the same seed would stop at a different point): give --ops instead, or drop --seed");
+        }
         l4smp.kernel.KernelConfig kernelConfig;
         try {
             kernelConfig = new l4smp.kernel.KernelConfig(tickMicros, timesliceTicks,
                     l4smp.kernel.KernelConfig.DEFAULT.fpuSwitchCycles(), l4smp.kernel.thread.TcbLayout.parse(tcbLayout));
         } catch (IllegalArgumentException e) {
             String option = e.getMessage().contains("layout") ? "--tcb-layout"
-                    : e.getMessage().contains("tick") ? "--tick-us" : "--timeslice-ticks";
+                    : e.getMessage().contains("timeslice") ? "--timeslice-ticks" : "--tick-us";
             throw new CommandLine.ParameterException(cl, "option '" + option + "': " + e.getMessage());
         }
         Map<String, String> given = parseScenarioArgs(cl, s);
         long failedMask = parseFailedCpus(cl);
+        checkOutputs(cl); // last: it may create the output directories
         return RunSpec.builder(s.name())
                 .failedCpus(failedMask)
                 .accounting(accountingOn)
@@ -312,7 +389,133 @@ final class RunCommand implements Callable<Integer> {
                 .captureTrace(trace != null)
                 .maxTraceEvents(traceLimit)
                 .progress(progress)
+                .stallCycles(stallCycles)
                 .build();
+    }
+
+    /**
+     * {@code --tick-us} and {@code --timeslice-ticks}, each named in its own error: a tick must be
+     * at least one cycle of the cost model's clock, a timeslice at least one tick.
+     */
+    private void checkTick(CommandLine cl, CostModel cost) {
+        if (!(tickMicros > 0) || Double.isInfinite(tickMicros)) {
+            throw new CommandLine.ParameterException(cl, "option '--tick-us' must be a positive number of microseconds, got "
+                    + tickMicros);
+        }
+        double cycleMicros = 1.0 / cost.clockMhz();
+        if (tickMicros * cost.clockMhz() < 1) {
+            throw new CommandLine.ParameterException(cl, String.format(Locale.ROOT, "option '--tick-us': a tick of %s us "
+                    + "is shorter than one cycle of the %s's %d MHz clock (%.6f us)", tickMicros, cost.name(),
+                    cost.clockMhz(), cycleMicros));
+        }
+        if (timesliceTicks < 1) {
+            throw new CommandLine.ParameterException(cl, "option '--timeslice-ticks' must be at least 1 tick, got "
+                    + timesliceTicks);
+        }
+    }
+
+    /** {@code --stall CYCLES|off}: the stall watchdog's limit, {@link RunSpec#NO_STALL_LIMIT} for off. */
+    private long parseStall(CommandLine cl) {
+        if (stall.equalsIgnoreCase("off")) {
+            return RunSpec.NO_STALL_LIMIT;
+        }
+        long cycles;
+        try {
+            cycles = Long.parseLong(stall.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new CommandLine.ParameterException(cl, "option '--stall' must be a number of cycles or 'off', got '"
+                    + stall + "'");
+        }
+        if (cycles < 1) {
+            throw new CommandLine.ParameterException(cl, "option '--stall' must be at least 1 cycle (or 'off'), got "
+                    + cycles);
+        }
+        return cycles;
+    }
+
+    /**
+     * The output paths, checked before the run so that no run's results are lost to a bad name:
+     * {@code --json} and {@code --trace} must name a file (not empty, not a directory) that can
+     * be written, {@code --trace} must end in .json or .txt, and {@code --hgrm} must name a
+     * directory (not an existing file). A missing parent directory (of {@code --hgrm}: the
+     * directory itself) is created; one that cannot be is an error naming the option.
+     */
+    private void checkOutputs(CommandLine cl) {
+        if (trace != null) {
+            String name = trace.getFileName() == null ? "" : trace.getFileName().toString();
+            if (!name.isEmpty() && !name.endsWith(".json") && !name.endsWith(".txt")) {
+                throw new CommandLine.ParameterException(cl, "option '--trace': '" + trace + "' must end in .json "
+                        + "(Chrome/Perfetto JSON) or .txt (a text dump)");
+            }
+        }
+        checkOutputFile(cl, "--json", json);
+        checkOutputFile(cl, "--trace", trace);
+        if (hgrm != null) {
+            if (hgrm.toString().isBlank()) {
+                throw new CommandLine.ParameterException(cl, "option '--hgrm': the directory name is empty");
+            }
+            if (java.nio.file.Files.exists(hgrm) && !java.nio.file.Files.isDirectory(hgrm)) {
+                throw new CommandLine.ParameterException(cl, "option '--hgrm': " + hgrm
+                        + " is a file, and the option needs a directory");
+            }
+            createDirectory(cl, "--hgrm", hgrm);
+            probeWritable(cl, "--hgrm", hgrm.resolve(".l4smp-write-test"));
+        }
+    }
+
+    private static void checkOutputFile(CommandLine cl, String option, Path file) {
+        if (file == null) {
+            return;
+        }
+        if (file.toString().isBlank() || file.getFileName() == null) {
+            throw new CommandLine.ParameterException(cl, "option '" + option + "': the file name is empty");
+        }
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new CommandLine.ParameterException(cl, "option '" + option + "': " + file
+                    + " is a directory, and the option needs a file");
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            createDirectory(cl, option, parent);
+        }
+        probeWritable(cl, option, file);
+    }
+
+    private static void createDirectory(CommandLine cl, String option, Path dir) {
+        try {
+            java.nio.file.Files.createDirectories(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new CommandLine.ParameterException(cl, "option '" + option + "': " + e.getFile()
+                    + " is a file where a directory is needed");
+        } catch (IOException | RuntimeException e) {
+            throw new CommandLine.ParameterException(cl, "option '" + option + "': cannot create the directory "
+                    + dir + " (" + describe(e) + ")");
+        }
+    }
+
+    /**
+     * Opens {@code file} for appending (creating it, and deleting it again if it was not there):
+     * the one check of writability that holds for every user, root included.
+     */
+    private static void probeWritable(CommandLine cl, String option, Path file) {
+        boolean existed = java.nio.file.Files.exists(file);
+        try {
+            java.nio.file.Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND).close();
+            if (!existed) {
+                java.nio.file.Files.deleteIfExists(file);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new CommandLine.ParameterException(cl, "option '" + option + "': cannot write " + file + " ("
+                    + describe(e) + ")");
+        }
+    }
+
+    private static String describe(Exception e) {
+        String simple = e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
+                .toLowerCase(Locale.ROOT);
+        return e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
+                ? fs.getReason() : simple.isBlank() ? String.valueOf(e.getMessage()) : simple;
     }
 
     /**

@@ -44,7 +44,7 @@ public final class JsonReport {
         j.name("preset").value(r.costModel().name());
         j.name("clock_mhz").value(r.costModel().clockMhz());
         Machine.RunOutcome o = r.outcome();
-        j.name("outcome").value(r.ok() ? "ok" : "failed");
+        j.name("outcome").value(r.outcomeName());
         j.name("stop_reason").value(o.stopReason());
         j.name("failure").value(o.failure());
         j.name("time_up").value(r.timeUp());

@@ -59,6 +59,35 @@ public record RunReport(String scenario, Map<String, Object> options, int cpus, 
         }
     }
 
+    /** The machine's stop reason of a run stopped by a signal (followed by the signal's name). */
+    public static final String STOP_INTERRUPTED = "interrupted";
+    /** The machine's stop reason of a run stopped for want of progress (a watchdog). */
+    public static final String STOP_STALLED = "stalled";
+    /** The result under which a scenario says why its run is degraded ({@code ScenarioContext.degraded}). */
+    public static final String RESULT_DEGRADED = "degraded";
+    /** The result of a stalled run: per CPU, what its threads wait for. */
+    public static final String RESULT_WAITS = "waits";
+
+    /**
+     * The run's outcome in one word: "interrupted" (a signal stopped it; what ran is reported),
+     * "stalled" (no operation completed for the stall limit of simulated cycles), "failed" (the
+     * machine failed, a user thread threw or a check failed), "degraded" (it ran, but could not
+     * do the work asked for: see the {@value #RESULT_DEGRADED} result), or "ok".
+     */
+    public String outcomeName() {
+        String reason = outcome.stopReason() == null ? "" : outcome.stopReason();
+        if (reason.startsWith(STOP_INTERRUPTED)) {
+            return "interrupted";
+        }
+        if (reason.startsWith(STOP_STALLED)) {
+            return "stalled";
+        }
+        if (!ok()) {
+            return "failed";
+        }
+        return results.containsKey(RESULT_DEGRADED) ? "degraded" : "ok";
+    }
+
     /** Whether the run succeeded: the machine's outcome is ok and no user thread threw. */
     public boolean ok() {
         return outcome.ok() && kernelFailures.isEmpty();

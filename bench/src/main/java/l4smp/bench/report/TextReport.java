@@ -31,10 +31,17 @@ public final class TextReport {
                 slack(r.slackCycles())));
         out.add("options: " + (r.options().isEmpty() ? "(none)" : formatMap(r.options())));
         Machine.RunOutcome o = r.outcome();
-        out.add("outcome: " + (r.ok() ? "ok" : "FAILED") + " (" + o.stopReason() + ")"
+        String outcome = r.outcomeName();
+        out.add("outcome: " + (outcome.equals("failed") ? "FAILED" : outcome) + " (" + o.stopReason() + ")"
                 + (r.timeUp() ? ", host-time budget of " + r.secondsBudget() + " s spent" : ""));
         if (o.failure() != null) {
             out.add("failure: " + o.failure());
+        }
+        if (r.results().get(RunReport.RESULT_DEGRADED) != null) {
+            out.add("degraded: " + r.results().get(RunReport.RESULT_DEGRADED));
+        }
+        if (r.results().get(RunReport.RESULT_WAITS) instanceof Map<?, ?> waits) {
+            waits.forEach((cpu, what) -> out.add("waiting on " + cpu + ": " + what));
         }
         for (String f : r.kernelFailures()) {
             // A user thread that threw, or a failed check (the scenario's, or a kernel invariant).
@@ -76,8 +83,11 @@ public final class TextReport {
         long[] t = r.counterTotals();
         appendCounters(totals, r.counterNames(), t, -1);
         out.add(totals.toString());
-        if (!r.results().isEmpty()) {
-            out.add("results: " + formatMap(r.results()));
+        Map<String, Object> results = new java.util.LinkedHashMap<>(r.results());
+        results.remove(RunReport.RESULT_WAITS); // printed above, one line per CPU
+        results.remove(RunReport.RESULT_DEGRADED);
+        if (!results.isEmpty()) {
+            out.add("results: " + formatMap(results));
         }
         out.add(String.format(Locale.ROOT, "trace: hash %s, %,d events", r.traceHashHex(), r.traceEvents()));
         return out;

@@ -31,11 +31,32 @@ import java.util.Objects;
  * @param kernelConfig    the kernel's tunables (tick, timeslice, TCB layout), for kernel scenarios
  * @param failedCpus      fault injection: the physical CPUs (bit i = CPU i) that never answer the
  *                        startup IPI ({@code --fail-cpu}; {@link MachineConfig#failedCpus})
+ * @param stallCycles     the stall watchdog: a run in which no operation completes (and no thread
+ *                        ends) for this many simulated cycles stops with outcome "stalled"
+ *                        ({@code --stall}); {@link #NO_STALL_LIMIT} for none
  */
 public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
                       boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
                       boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
-                      l4smp.kernel.KernelConfig kernelConfig, long failedCpus) {
+                      l4smp.kernel.KernelConfig kernelConfig, long failedCpus, long stallCycles) {
+
+    /** {@link #stallCycles} of a run without a stall watchdog. */
+    public static final long NO_STALL_LIMIT = 0;
+
+    /**
+     * The stall limit when none is given: 10^10 cycles (22 s simulated on the PIII_450), longer
+     * than the widest gap between two operations any built-in scenario's options allow.
+     */
+    public static final long DEFAULT_STALL_CYCLES = 10_000_000_000L;
+
+    /** A spec with the default stall limit. */
+    public RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
+                   boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
+                   boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
+                   l4smp.kernel.KernelConfig kernelConfig, long failedCpus) {
+        this(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel, scenarioOptions, captureTrace,
+                maxTraceEvents, progress, accounting, kernelConfig, failedCpus, DEFAULT_STALL_CYCLES);
+    }
 
     /** A spec without failed CPUs. */
     public RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
@@ -70,6 +91,10 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         if (maxTraceEvents < 1) {
             throw new IllegalArgumentException("option --trace-limit must be at least 1, got " + maxTraceEvents);
         }
+        if (stallCycles < 0) {
+            throw new IllegalArgumentException("option --stall must be a positive number of cycles or 'off', got "
+                    + stallCycles);
+        }
     }
 
     public boolean deterministic() {
@@ -99,6 +124,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         private Boolean accounting;
         private l4smp.kernel.KernelConfig kernelConfig = l4smp.kernel.KernelConfig.DEFAULT;
         private long failedCpus;
+        private long stallCycles = DEFAULT_STALL_CYCLES;
 
         private Builder(String scenario) {
             this.scenario = scenario;
@@ -122,9 +148,13 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         /** The physical CPUs (bit i = CPU i) that never answer the startup IPI (fault injection). */
         public Builder failedCpus(long mask) { this.failedCpus = mask; return this; }
 
+        /** The stall watchdog's limit in simulated cycles ({@link #NO_STALL_LIMIT}: none). */
+        public Builder stallCycles(long cycles) { this.stallCycles = cycles; return this; }
+
         public RunSpec build() {
             return new RunSpec(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel,
-                    scenarioOptions, captureTrace, maxTraceEvents, progress, accounting, kernelConfig, failedCpus);
+                    scenarioOptions, captureTrace, maxTraceEvents, progress, accounting, kernelConfig, failedCpus,
+                    stallCycles);
         }
     }
 }

@@ -30,9 +30,19 @@ import java.util.function.Consumer;
  * tests and the reproduction table.
  *
  * <p>Thread contract: {@link #run} runs on the calling thread (which is the deterministic
- * stepper in deterministic mode) and returns after the machine stopped; the budget timer and
- * the progress reporter run on one daemon thread of their own, which only sets the context's
- * time-up flag and reads opaque counters.
+ * stepper in deterministic mode) and returns after the machine stopped; the budget timer, the
+ * progress reporter and the stall watchdog run on one daemon thread of their own, which sets the
+ * context's time-up flag, reads opaque counters and clocks, and stops the machine.
+ * {@link #interrupt} may be called from any thread (a signal handler).
+ *
+ * <p>The stall watchdog: every {@value #WATCH_PERIOD_MS} ms of host time it samples the
+ * operations done (summed over the recorders) and the live non-daemon threads, and the highest
+ * CPU clock. If neither count changed while the highest clock moved {@link RunSpec#stallCycles}
+ * past its value at the last change, the run makes no progress: the watchdog records what each
+ * CPU was doing and stops the machine as failed with the stop reason "stalled"; once it has
+ * stopped, the report gets what each CPU's threads wait for (the kernel's thread views, exact
+ * then). An interrupted or stalled run skips the scenario's after-run checks and the kernel
+ * invariant check: the machine stopped in the middle of its work.
  */
 public final class ScenarioRunner {
 
@@ -42,8 +52,18 @@ public final class ScenarioRunner {
     static final long PROGRESS_DELAY_MS = 2000;
     static final long PROGRESS_PERIOD_MS = 1000;
 
+    /** Host time between two samples of the stall watchdog (and checks for an interrupt). */
+    static final long WATCH_PERIOD_MS = 50;
+
+    /** The most threads listed per CPU in a stalled run's report (the rest are counted). */
+    static final int WAITS_LISTED_PER_CPU = 8;
+
     private final Scenarios scenarios;
     private final Consumer<String> progressSink;
+    /** The machine of the run in progress, or null. Written by the running thread, read by any. */
+    private volatile Machine current;
+    /** Why the run was interrupted ({@link #interrupt}), or null. Any thread. */
+    private volatile String interruptReason;
 
     /**
      * @param scenarios    where scenario names are looked up
@@ -62,6 +82,23 @@ public final class ScenarioRunner {
 
     public Scenarios scenarios() {
         return scenarios;
+    }
+
+    /**
+     * Stops the run in progress (or the next one, if none has started its machine yet) as
+     * interrupted: the machine stops at its CPUs' next duty cycle, and {@link #run} returns the
+     * report of what ran, with outcome "interrupted". Idempotent. Any thread.
+     *
+     * @param why the cause, e.g. "SIGINT" (it follows "interrupted" in the stop reason)
+     */
+    public void interrupt(String why) {
+        if (interruptReason == null) {
+            interruptReason = why;
+        }
+        Machine m = current;
+        if (m != null) {
+            m.requestStop(RunReport.STOP_INTERRUPTED + " (" + why + ")");
+        }
     }
 
     /** Resolves the CPU count of {@code spec} for {@code scenario}, checking its minimum. */
@@ -109,8 +146,22 @@ public final class ScenarioRunner {
             throw new IllegalArgumentException(m.startsWith("the MESI accounting layer") ? "option --accounting: " + m
                     : m.startsWith("failed CPUs") ? "option --fail-cpu: " + m : m, e);
         }
+        int processors = cpus - Long.bitCount(spec.failedCpus());
+        if (processors < scenario.minCpus()) {
+            throw new IllegalArgumentException("option --fail-cpu: scenario " + scenario.name() + " needs at least "
+                    + scenario.minCpus() + " processors, but only " + processors + " of its " + cpus
+                    + " CPUs come up");
+        }
         Machine machine = new Machine(config);
         ScenarioContext ctx = new ScenarioContext(machine, options, spec.ops(), spec.kernelConfig());
+        if (!config.accounting() && spec.accounting() == null) {
+            // Off by default, not by request: the MESI directory's word holds at most 63 CPUs.
+            String why = "off: the MESI directory holds at most " + l4smp.emulator.cache.ConcurrentMesiDirectory.MAX_CPUS
+                    + " CPUs, so this " + cpus + "-CPU run charges no memory access (no mem.* counters, no cache "
+                    + "or coherence costs in its cycles)";
+            machine.warn("accounting " + why);
+            ctx.putResult("accounting", why);
+        }
         scenario.setup(ctx);
         if (spec.failedCpus() != 0 && ctx.kernelIfBooted() == null) {
             throw new IllegalArgumentException("option --fail-cpu: scenario " + scenario.name() + " runs without the "
@@ -134,7 +185,10 @@ public final class ScenarioRunner {
             return t;
         });
         long hostStart = System.nanoTime();
+        StallWatch watch = new StallWatch(spec.stallCycles(), ctx, machine);
         try {
+            current = machine;
+            timer.scheduleAtFixedRate(watch::check, WATCH_PERIOD_MS, WATCH_PERIOD_MS, TimeUnit.MILLISECONDS);
             if (spec.seconds() != null) {
                 timer.schedule(ctx::setTimeUp, spec.seconds().toNanos(), TimeUnit.NANOSECONDS);
             }
@@ -146,10 +200,125 @@ public final class ScenarioRunner {
                     ? "deterministic, seed " + spec.seed() : "parallel");
             machine.run();
         } finally {
+            current = null;
             timer.shutdownNow();
         }
-        ctx.runAfterRunChecks();
-        return collect(spec, scenario, options, machine, ctx);
+        boolean stoppedEarly = stoppedEarly(machine);
+        if (!stoppedEarly) {
+            ctx.runAfterRunChecks();
+        }
+        if (isStalled(machine)) {
+            ctx.putResult(RunReport.RESULT_WAITS, waits(machine, ctx.kernelIfBooted(), watch.cpuViews()));
+        }
+        return collect(spec, scenario, options, machine, ctx, stoppedEarly);
+    }
+
+    /** Whether the machine was stopped in the middle of its work: interrupted, or stalled. */
+    private static boolean stoppedEarly(Machine machine) {
+        String reason = machine.outcome().stopReason();
+        return reason != null && (reason.startsWith(RunReport.STOP_INTERRUPTED) || isStalled(machine));
+    }
+
+    private static boolean isStalled(Machine machine) {
+        String reason = machine.outcome().stopReason();
+        return reason != null && reason.startsWith(RunReport.STOP_STALLED);
+    }
+
+    /**
+     * The stall watchdog and the interrupt check of one run (see the class comment). Timer
+     * thread only, except {@link #cpuViews}, read after the machine stopped.
+     */
+    private final class StallWatch {
+        private final long limit;
+        private final ScenarioContext ctx;
+        private final Machine machine;
+        private long lastOps = -1;
+        private long lastLive = -1;
+        private long clockAtChange;
+        private volatile String[] cpuViews;
+
+        StallWatch(long limit, ScenarioContext ctx, Machine machine) {
+            this.limit = limit;
+            this.ctx = ctx;
+            this.machine = machine;
+        }
+
+        void check() {
+            String why = interruptReason;
+            if (why != null) {
+                machine.requestStop(RunReport.STOP_INTERRUPTED + " (" + why + ")");
+                return;
+            }
+            if (limit == RunSpec.NO_STALL_LIMIT || !machine.runningOpaque()) {
+                return;
+            }
+            long clock = machine.maxClockAcquire();
+            long ops = 0;
+            for (SingleWriterLatencyRecorder r : ctx.recorders()) {
+                ops += r.operationsOpaque();
+            }
+            Kernel kernel = ctx.kernelIfBooted();
+            long live = kernel == null ? 0 : kernel.liveNonDaemonThreads();
+            if (ops != lastOps || live != lastLive) {
+                lastOps = ops;
+                lastLive = live;
+                clockAtChange = clock;
+                return;
+            }
+            if (clock - clockAtChange >= limit) {
+                String[] views = new String[machine.cpuCount()];
+                for (int i = 0; i < views.length; i++) {
+                    views[i] = machine.cpu(i).describe();
+                }
+                cpuViews = views;
+                machine.fail(RunReport.STOP_STALLED, String.format(Locale.ROOT, "stalled: no operation completed "
+                        + "and no thread ended in %,d simulated cycles (the --stall limit %,d; %,d operations done, "
+                        + "the last at or after cycle %,d, now cycle %,d)", clock - clockAtChange, limit, ops,
+                        clockAtChange, clock), null);
+            }
+        }
+
+        String[] cpuViews() {
+            return cpuViews;
+        }
+    }
+
+    /**
+     * Per CPU ("cpu0", ...): what it was doing when the watchdog fired, and what its live threads
+     * wait for (name, state, partner; at most {@value #WAITS_LISTED_PER_CPU} listed).
+     */
+    private static Map<String, String> waits(Machine machine, Kernel kernel, String[] cpuViews) {
+        Map<String, StringBuilder> lines = new LinkedHashMap<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (int i = 0; i < machine.cpuCount(); i++) {
+            String view = cpuViews != null ? cpuViews[i] : machine.cpu(i).describe();
+            lines.put("cpu" + i, new StringBuilder(view));
+            counts.put("cpu" + i, 0);
+        }
+        if (kernel != null) {
+            for (ThreadView v : kernel.threadViews()) {
+                String key = "cpu" + v.cpu();
+                StringBuilder sb = lines.get(key);
+                if (sb == null) {
+                    continue;
+                }
+                int n = counts.merge(key, 1, Integer::sum);
+                if (n <= WAITS_LISTED_PER_CPU) {
+                    sb.append(n == 1 ? "; threads: " : ", ").append(v);
+                }
+            }
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        lines.forEach((cpu, sb) -> {
+            int n = counts.get(cpu);
+            if (kernel != null && n == 0) {
+                sb.append("; no live threads");
+            } else if (n > WAITS_LISTED_PER_CPU) {
+                sb.append(" and ").append(n - WAITS_LISTED_PER_CPU).append(" more");
+            }
+            out.put(cpu, sb.toString());
+        });
+        return out;
     }
 
     private void progress(ScenarioContext ctx, Machine machine, long hostStart) {
@@ -163,7 +332,7 @@ public final class ScenarioRunner {
     }
 
     private static RunReport collect(RunSpec spec, Scenario scenario, ScenarioOptions options, Machine machine,
-                                     ScenarioContext ctx) {
+                                     ScenarioContext ctx, boolean stoppedEarly) {
         int cpus = machine.cpuCount();
         long[] clocks = new long[cpus];
         // The machine's and the kernel's counters, then the accounting layer's (mem.*).
@@ -200,7 +369,9 @@ public final class ScenarioRunner {
         Kernel kernel = ctx.kernelIfBooted();
         List<String> failures = new ArrayList<>(kernel == null ? List.of() : kernel.failures());
         failures.addAll(ctx.failures()); // the scenario's own checks (ScenarioContext.fail)
-        if (kernel != null && machine.outcome().ok()) {
+        if (kernel != null && stoppedEarly) {
+            results.put("invariants", "not checked: the run was stopped in the middle of its work");
+        } else if (kernel != null && machine.outcome().ok()) {
             // Every run that booted a kernel ends with the invariant check (each thread in exactly
             // one CPU's structures, matching its cpu field; none in two queues): a violation makes
             // the run fail like a thread that threw. The machine has stopped: its state is final.

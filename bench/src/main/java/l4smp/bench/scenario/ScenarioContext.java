@@ -56,6 +56,17 @@ public final class ScenarioContext {
         return options;
     }
 
+    /**
+     * The processors the scenario places its threads over: the machine's CPUs less those that
+     * never answer their startup IPI ({@code --fail-cpu}). The boot numbers the processors that
+     * came up 1..k and compacts the numbering (thesis 8.2), so a thread's CPU index at setup is
+     * a logical index 0..{@code processors()-1}, and {@code L4.schedule} targets processor
+     * numbers 1..{@code processors()}. Without failed CPUs, the machine's CPU count.
+     */
+    public int processors() {
+        return machine.cpuCount() - Long.bitCount(machine.config().failedCpus());
+    }
+
     /** The operations the run should perform ({@code --ops}); with {@code --seconds}, an upper bound. */
     public long ops() {
         return ops;
@@ -111,6 +122,18 @@ public final class ScenarioContext {
     /** Whether a thread that has done {@code done} operations should stop. Any thread. */
     public boolean shouldStop(long done) {
         return done >= ops || timeUp;
+    }
+
+    /** The result key under which {@link #degraded} records why the run is degraded. */
+    public static final String DEGRADED = l4smp.bench.report.RunReport.RESULT_DEGRADED;
+
+    /**
+     * Records that the run did not do the work it was asked for, through no fault of its own
+     * (e.g. no application processor came up to run it on): the run's outcome is "degraded"
+     * and {@code why} is its one-line explanation. Any thread.
+     */
+    public void degraded(String why) {
+        results.put(DEGRADED, why);
     }
 
     /** Adds a scenario-specific result (shown in the report and the JSON). Any thread. */

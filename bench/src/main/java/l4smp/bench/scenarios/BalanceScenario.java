@@ -76,7 +76,7 @@ public final class BalanceScenario implements Scenario {
         boolean balance = context.options().getBoolean("balance");
         long work = context.options().getLong("work");
         boolean moveCaller = context.options().getString("move").equals("caller");
-        int cpus = context.config().cpus();
+        int cpus = context.processors();
         AtomicLong crossed = new AtomicLong();
         AtomicLong aborted = new AtomicLong();
         AtomicLong migrations = new AtomicLong();

@@ -73,6 +73,8 @@ public final class BootScenario implements Scenario {
             context.putResult("ap_boot_cycles", apCycles(boot));
             if (k == 1) {
                 context.putResult("ping_pong", "none: only the bootstrap processor came up");
+                context.degraded("no application processor came up (masked: " + boot.maskedCpus()
+                        + "): the boot ran, the round trips did not (0 operations)");
                 return;
             }
             List<ThreadId> servers = new ArrayList<>();

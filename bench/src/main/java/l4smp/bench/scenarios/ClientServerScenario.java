@@ -67,7 +67,7 @@ public final class ClientServerScenario implements Scenario {
             long share = context.ops() / clients + (c < context.ops() % clients ? 1 : 0);
             SingleWriterLatencyRecorder recorder = context.recorder("client" + c);
             int label = c;
-            kernel.createThread(ThreadSpec.of("client" + c, c % context.config().cpus(), () -> {
+            kernel.createThread(ThreadSpec.of("client" + c, c % context.processors(), () -> {
                 long done = 0;
                 while (done < share && !context.timeUp()) {
                     for (int i = 1; i <= words; i++) {

@@ -78,9 +78,9 @@ public final class LongIpcScenario implements Scenario {
         int[] sizes = sizes(context.options().getInt("max-bytes"));
         int max = sizes[sizes.length - 1];
         boolean cross = "cross".equals(context.options().getString("placement"));
-        if (cross && context.config().cpus() < 2) {
+        if (cross && context.processors() < 2) {
             throw new IllegalArgumentException("option --placement cross needs at least 2 CPUs (--cpus 2), got "
-                    + context.config().cpus());
+                    + context.processors());
         }
         Kernel kernel = context.kernel();
         Spaces spaces = kernel.spaces();

@@ -1,5 +1,6 @@
 package l4smp.bench.scenarios;
 
+import l4smp.bench.report.RunReport;
 import l4smp.bench.report.SingleWriterLatencyRecorder;
 import l4smp.bench.scenario.OptionSpec;
 import l4smp.bench.scenario.Scenario;
@@ -73,7 +74,7 @@ public final class MigrationStormScenario implements Scenario {
 
     @Override
     public void setup(ScenarioContext context) {
-        int cpus = context.config().cpus();
+        int cpus = context.processors();
         int clients = context.options().getInt("clients");
         int servers = context.options().getInt("servers");
         long period = context.options().getLong("period");
@@ -175,7 +176,8 @@ public final class MigrationStormScenario implements Scenario {
                     context.fail("scenario check: no reply for " + stall + " cycles: stalled with "
                             + (clients - finished.get()) + " client(s) waiting (a lost message); "
                             + kernel.describeThreads());
-                    context.machine().requestStop("migration-storm stalled");
+                    context.machine().requestStop(RunReport.STOP_STALLED + " (migration-storm: no reply for "
+                            + stall + " cycles)");
                     return;
                 }
             }

@@ -64,15 +64,15 @@ public final class PagerScenario implements Scenario {
         int threads = context.options().getInt("threads");
         int window = context.options().getInt("window");
         boolean cross = "cross".equals(context.options().getString("placement"));
-        if (cross && context.config().cpus() < 2) {
+        if (cross && context.processors() < 2) {
             throw new IllegalArgumentException("option --placement cross needs at least 2 CPUs (--cpus 2), got "
-                    + context.config().cpus());
+                    + context.processors());
         }
         long framesNeeded = (long) threads * window + 16;
         if (framesNeeded > spaces.mappingDatabase().userFrames() / 2) {
             throw new IllegalArgumentException("--threads x --window = " + threads * (long) window
                     + " pages does not fit half the " + spaces.mappingDatabase().userFrames()
-                    + " user frames of this machine (raise --memory or lower --window)");
+                    + " user frames of this machine (lower --window or --threads)");
         }
         ThreadId sigma0 = spaces.startSigma0(0);
         AnonymousPager program = new AnonymousPager(sigma0);

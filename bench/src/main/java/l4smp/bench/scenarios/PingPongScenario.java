@@ -50,7 +50,7 @@ public final class PingPongScenario implements Scenario {
     @Override
     public void setup(ScenarioContext context) {
         boolean cross = "cross".equals(context.options().getString("placement"));
-        int cpus = context.config().cpus();
+        int cpus = context.processors();
         if (cross && cpus < 2) {
             throw new IllegalArgumentException("option --placement cross needs at least 2 CPUs (--cpus 2), got " + cpus);
         }

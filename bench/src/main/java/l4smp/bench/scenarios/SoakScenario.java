@@ -90,7 +90,7 @@ public final class SoakScenario implements Scenario {
 
     @Override
     public void setup(ScenarioContext context) {
-        int cpus = context.config().cpus();
+        int cpus = context.processors();
         int clients = context.options().getInt("clients");
         int servers = context.options().getInt("servers");
         clients = clients == 0 ? 2 * cpus : clients;

@@ -78,7 +78,7 @@ public final class UnmapStormScenario implements Scenario {
         int pages = context.options().getInt("pages");
         int bystanders = context.options().getInt("bystanders");
         long work = context.options().getLong("work");
-        int cpus = context.config().cpus();
+        int cpus = context.processors();
         if (bystanders >= cpus) {
             throw new IllegalArgumentException("--bystanders must be below the CPU count (" + cpus + "): CPU 0 runs a worker");
         }
@@ -98,7 +98,7 @@ public final class UnmapStormScenario implements Scenario {
         }), shared, ThreadId.NIL);
         ids[0] = spaces.createThread(ThreadSpec.of("pager", 0, () -> {
             try {
-                revoke(context, spaces, sigma0, ids[1], pages, work, cpus, policy, recorder);
+                revoke(context, spaces, sigma0, ids[1], pages, work, context.machine().cpuCount(), policy, recorder);
             } finally {
                 stats.stopped = true; // also when the pager failed: the workers must not wait forever
             }
@@ -164,7 +164,8 @@ public final class UnmapStormScenario implements Scenario {
 
     /** The pager: maps the pages into S, then revokes and re-maps them in turn. Pager thread. */
     private static void revoke(ScenarioContext context, Spaces spaces, ThreadId sigma0, ThreadId helper, int pages,
-                               long work, int cpus, TlbShootdown.Policy policy, SingleWriterLatencyRecorder recorder) {
+                               long work, int physicalCpus, TlbShootdown.Policy policy,
+                               SingleWriterLatencyRecorder recorder) {
         for (int p = 0; p < pages; p++) {
             if (L4.sigma0Request(sigma0, Sigma0.ANY_PAGE, POOL + p * 4096L) == 0) {
                 throw new IllegalStateException("sigma0 refused a page");
@@ -204,7 +205,7 @@ public final class UnmapStormScenario implements Scenario {
         // targets before they acknowledge: complete as of the last unmap.
         var sd = spaces.shootdown();
         long flushed = 0;
-        for (int i = 0; i < cpus; i++) {
+        for (int i = 0; i < physicalCpus; i++) { // per physical CPU (a failed one flushed nothing)
             flushed += sd.entriesFlushed(i);
         }
         context.putResult("policy", policy.name());

@@ -53,7 +53,7 @@ public final class XpDetectScenario implements Scenario {
         Kernel kernel = context.kernel();
         int clients = context.options().getInt("clients");
         boolean fallback = context.options().getBoolean("fallback");
-        int cpus = context.config().cpus();
+        int cpus = context.processors();
         // [0] aborts, [1] delivered, [2] crossed, [3] wrong processor numbers, [4 + p] aborts naming processor p
         AtomicLongArray stats = new AtomicLongArray(4 + cpus + 1);
         ThreadId server = kernel.createThread(ThreadSpec.daemon("server", 0, () -> {

@@ -55,7 +55,25 @@ class CommandLineTest {
                 Arguments.of(List.of("run", "no-such-scenario"), "no-such-scenario"),
                 Arguments.of(List.of("run"), "scenario"),
                 Arguments.of(List.of("--bogus"), "--bogus"),
-                Arguments.of(List.of("bench", "--rounds", "5"), "--rounds"));
+                Arguments.of(List.of("bench", "--rounds", "5"), "--rounds"),
+                Arguments.of(List.of("run", "pingpong", "--timeslice-ticks", "0"), "--timeslice-ticks"),
+                Arguments.of(List.of("run", "pingpong", "--tick-us", "0.001"), "--tick-us"),
+                Arguments.of(List.of("run", "pingpong", "--tick-us", "0"), "--tick-us"),
+                Arguments.of(List.of("run", "pingpong", "--preset", "P4", "--tick-us", "0.0001"), "--tick-us"),
+                Arguments.of(List.of("run", "pingpong", "--seed", "1", "--seconds", "2"), "--seconds"),
+                Arguments.of(List.of("run", "pingpong", "--trace", "events.csv"), "--trace"),
+                Arguments.of(List.of("run", "pingpong", "--trace", "events"), "--trace"),
+                Arguments.of(List.of("run", "pingpong", "--json", ""), "--json"),
+                Arguments.of(List.of("run", "pingpong", "--trace", ""), "--trace"),
+                Arguments.of(List.of("run", "pingpong", "--hgrm", ""), "--hgrm"),
+                Arguments.of(List.of("run", "pingpong", "--json", System.getProperty("java.io.tmpdir")), "--json"),
+                Arguments.of(List.of("run", "pingpong", "--trace", System.getProperty("java.io.tmpdir")), "--trace"),
+                // /proc takes no new files, whoever runs the test (root included)
+                Arguments.of(List.of("run", "pingpong", "--json", "/proc/l4smp-no-such-dir/run.json"), "--json"),
+                Arguments.of(List.of("run", "pingpong", "--json", "/proc/run.json"), "--json"),
+                Arguments.of(List.of("run", "pingpong", "--hgrm", "/proc/l4smp-hgrm"), "--hgrm"),
+                Arguments.of(List.of("nosuchcmd"), "unknown command 'nosuchcmd'"),
+                Arguments.of(List.of("run", "pager", "--threads", "64", "--window", "4096"), "--window"));
     }
 
     @ParameterizedTest
@@ -68,6 +86,90 @@ class CommandLineTest {
         assertTrue(lines.getFirst().contains(named), () -> "the line names " + named + ": " + lines.getFirst());
         assertTrue(lines.getFirst().contains("--help"), () -> "the line hints at --help: " + lines.getFirst());
         assertEquals("", r.out(), "nothing on stdout");
+    }
+
+    @Test
+    void anExistingFileWhereADirectoryIsNeededIsRefusedBeforeTheRun(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+        for (List<String> args : List.of(
+                List.of("run", "pingpong", "--hgrm", file.toString()),
+                List.of("run", "pingpong", "--json", file.resolve("run.json").toString()),
+                List.of("run", "pingpong", "--trace", file.resolve("sub/trace.json").toString()))) {
+            Result r = l4smp(args.toArray(String[]::new));
+            assertEquals(L4smpCommand.EXIT_USAGE, r.code(), () -> args + ": " + r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertTrue(r.err().contains(args.get(2)) && r.err().contains(file.toString()), r.err());
+            assertEquals("", r.out(), "refused before the run");
+        }
+    }
+
+    @Test
+    void missingOutputDirectoriesAreCreated(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("a/b/run.json");
+        Path hgrm = dir.resolve("c/d");
+        Path trace = dir.resolve("e/trace.txt");
+        Result r = l4smp("run", "pingpong", "--seed", "1", "--ops", "20", "--json", json.toString(), "--hgrm",
+                hgrm.toString(), "--trace", trace.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(Files.isRegularFile(json) && Files.isRegularFile(trace), r.out());
+        assertTrue(Files.isRegularFile(hgrm.resolve("pingpong.cycles.hgrm")), r.out());
+    }
+
+    @Test
+    void messagesNameTheRightOption() {
+        Result slice = l4smp("run", "pingpong", "--timeslice-ticks", "0");
+        assertTrue(!slice.err().contains("--tick-us"), slice.err());
+        Result pager = l4smp("run", "pager", "--threads", "64", "--window", "4096");
+        assertTrue(!pager.err().contains("--memory"), "no such option: " + pager.err());
+        Result cmd = l4smp("nosuchcmd");
+        assertTrue(!cmd.err().contains("Unmatched argument"), cmd.err());
+        assertTrue(cmd.err().contains("run") && cmd.err().contains("list"), "names the commands: " + cmd.err());
+    }
+
+    @Test
+    void aTickOfOneCycleIsAccepted() {
+        // 1/450 us is one cycle of the PIII_450's clock: the shortest tick there is
+        Result r = l4smp("run", "pingpong", "--seed", "1", "--ops", "10", "--tick-us", "0.0023", "--no-progress");
+        assertEquals(0, r.code(), r.err() + r.out());
+    }
+
+    @Test
+    void listPrintsOnOffDefaultsAsOnOrOff() {
+        Result r = l4smp("list");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(!r.out().contains("default true") && !r.out().contains("default false"), r.out());
+        assertTrue(r.out().contains("--latency on|off") && r.out().contains("default on)"), r.out());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void sixtyFourCpusSayThatAccountingIsOff(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("64.json");
+        Result r = l4smp("run", "pingpong", "--cpus", "64", "--seed", "1", "--ops", "20", "--no-progress", "--json",
+                json.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("warning: accounting off: the MESI directory holds at most 63 CPUs"), r.out());
+        Object root = MiniJson.parse(Files.readString(json));
+        assertTrue(String.valueOf(MiniJson.at(root, "results.accounting")).startsWith("off: "), root::toString);
+        assertTrue(((List<Object>) MiniJson.at(root, "warnings")).stream()
+                .anyMatch(w -> String.valueOf(w).startsWith("accounting off")), root::toString);
+        // 63 CPUs keep it on, and say nothing
+        Result r63 = l4smp("run", "pingpong", "--cpus", "63", "--seed", "1", "--ops", "20", "--no-progress");
+        assertEquals(0, r63.code(), r63.err() + r63.out());
+        assertTrue(!r63.out().contains("accounting off") && r63.out().contains("mem.l1_hits="), r63.out());
+    }
+
+    @Test
+    void theScriptFindsItsRepositoryThroughASymlink(@TempDir Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath().getParent(); // the tests run in bench/
+        Path script = root.resolve("scripts/l4smp");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(script), "scripts/l4smp not found");
+        Path link = Files.createSymbolicLink(dir.resolve("l4smp"), script);
+        Process p = new ProcessBuilder("bash", "-c", "source \"$1\" && echo \"$L4SMP_ROOT\"", "bash", link.toString())
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        String printed = new String(p.getInputStream().readAllBytes()).strip();
+        assertEquals(root.toRealPath().toString(), printed);
     }
 
     @Test
