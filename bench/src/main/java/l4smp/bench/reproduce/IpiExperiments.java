@@ -45,10 +45,10 @@ public final class IpiExperiments {
     /** Rows C3: IPI delivery measured with polling, and kernel entry plus exit. */
     public static List<ReproduceRow> c3(CostModel model) {
         List<ReproduceRow> rows = new ArrayList<>();
-        rows.add(ReproduceRow.within("C3", "IPI: ICR write to detection, polling", "3.3.1 (1230-1250)",
+        rows.add(ReproduceRow.within("C3", ReproduceRow.Kind.CALIBRATION, "IPI: ICR write to detection, polling", "3.3.1 (1230-1250)",
                 1240, pollingDelivery(model), 0.05, "cycles"));
         double entryExit = nullSystemCall(model);
-        rows.add(new ReproduceRow("C3", "kernel entry + exit (null system call)", "3.3.1 (120-160 + 170-250)",
+        rows.add(new ReproduceRow("C3", ReproduceRow.Kind.CALIBRATION, "kernel entry + exit (null system call)", "3.3.1 (120-160 + 170-250)",
                 350, entryExit, entryExit / 350, entryExit >= 290 && entryExit <= 410, "cycles"));
         return rows;
     }
@@ -57,17 +57,17 @@ public final class IpiExperiments {
     public static List<ReproduceRow> d1(CostModel model) {
         List<ReproduceRow> rows = new ArrayList<>();
         ProbeRun fastest = probeRun(model, 0, 200);
-        rows.add(ReproduceRow.within("D1", "handler runs after the ICR write", "3.3.1 (about 1200)",
+        rows.add(ReproduceRow.within("D1", ReproduceRow.Kind.PATH, "handler runs after the ICR write", "3.3.1 (about 1200)",
                 1200, fastest.handlerDelay, 0.10, "cycles"));
-        rows.add(new ReproduceRow("D1", "thread loses per IPI (empty handler)", "3.3.1 (290-410 + handler)",
+        rows.add(new ReproduceRow("D1", ReproduceRow.Kind.PATH, "thread loses per IPI (empty handler)", "3.3.1 (290-410 + handler)",
                 350, fastest.lossPerIpi, fastest.lossPerIpi / 350,
                 fastest.lossPerIpi >= 290 && fastest.lossPerIpi <= 410, "cycles"));
-        rows.add(new ReproduceRow("D1", "share of cycles to IPIs, highest rate", "3.3.1 (about a third)",
+        rows.add(new ReproduceRow("D1", ReproduceRow.Kind.PATH, "share of cycles to IPIs, highest rate", "3.3.1 (about a third)",
                 1.0 / 3, fastest.overhead, fastest.overhead * 3, fastest.overhead >= 0.25 && fastest.overhead <= 0.40,
                 "fraction"));
         long period = model.microsToCycles(100);
         ProbeRun slow = probeRun(model, period, 20);
-        rows.add(new ReproduceRow("D1", "share of cycles to IPIs, 1 per 100 us", "3.3.1 (under 1%)",
+        rows.add(new ReproduceRow("D1", ReproduceRow.Kind.PATH, "share of cycles to IPIs, 1 per 100 us", "3.3.1 (under 1%)",
                 0.01, slow.overhead, slow.overhead / 0.01, slow.overhead < 0.01, "fraction"));
         return rows;
     }

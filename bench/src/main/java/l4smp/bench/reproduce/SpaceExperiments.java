@@ -43,15 +43,15 @@ public final class SpaceExperiments {
         double perAll = (double) all.ipisSent / all.unmaps;
         double perCurrent = (double) current.ipisSent / current.unmaps;
         List<ReproduceRow> rows = new ArrayList<>();
-        rows.add(new ReproduceRow("D7", "shootdown IPIs / unmap: current space vs all", "9.3 (fewer than all)",
+        rows.add(new ReproduceRow("D7", ReproduceRow.Kind.EMERGENT, "shootdown IPIs / unmap: current space vs all", "9.3 (fewer than all)",
                 perAll, perCurrent, perCurrent / perAll,
                 perCurrent < perAll && all.unmaps == UNMAPS && current.unmaps == UNMAPS, "IPIs"));
         boolean same = all.mappings.equals(current.mappings) && !all.mappings.isEmpty();
         long stale = all.staleReads + current.staleReads;
         boolean correct = stale == 0 && all.problems.isEmpty() && current.problems.isEmpty() && same
                 && all.workerLoads > 0 && current.workerLoads > 0;
-        rows.add(new ReproduceRow("D7", "stale reads after unmap (both policies)", "9.3 (same correctness)",
-                0, stale, same ? 1 : 0, correct, "reads"));
+        rows.add(new ReproduceRow("D7", ReproduceRow.Kind.EMERGENT, "stale reads after unmap (both policies)", "9.3 (same correctness)",
+                0, stale, same ? 1 : 0, correct, "reads").anyPreset());
         return rows;
     }
 

@@ -64,11 +64,11 @@ public final class XpIpcExperiments {
     public static List<ReproduceRow> d3(CostModel model) {
         PollResult r = pollFlags(model, 32);
         List<ReproduceRow> rows = new ArrayList<>();
-        rows.add(ReproduceRow.within("D3", "poll 256 packed flags, none pending", "8.3.4 (about 8)",
+        rows.add(ReproduceRow.within("D3", ReproduceRow.Kind.PATH, "poll 256 packed flags, none pending", "8.3.4 (about 8)",
                 8, r.emptyCheckCycles, 0.10, "cycles"));
-        rows.add(ReproduceRow.within("D3", "trigger: line transfers to the sender", "8.3.4 (one each way)",
+        rows.add(ReproduceRow.within("D3", ReproduceRow.Kind.PATH, "trigger: line transfers to the sender", "8.3.4 (one each way)",
                 1, r.senderTransfersPerTrigger, 0.05, "lines"));
-        rows.add(ReproduceRow.within("D3", "trigger: line transfers to the receiver", "8.3.4 (one each way)",
+        rows.add(ReproduceRow.within("D3", ReproduceRow.Kind.PATH, "trigger: line transfers to the receiver", "8.3.4 (one each way)",
                 1, r.receiverTransfersPerTrigger, 0.05, "lines"));
         return rows;
     }
@@ -169,9 +169,9 @@ public final class XpIpcExperiments {
         for (int n : new int[] {64, 256, 1024, 4096}) {
             long receiver = copyMisses(model, n, false);
             long sender = copyMisses(model, n, true);
-            rows.add(ReproduceRow.within("D4", "n=" + n + ": MESI misses, receiver copies", "8.3.2 (n/c+1)",
+            rows.add(ReproduceRow.within("D4", ReproduceRow.Kind.EMERGENT, "n=" + n + ": MESI misses, receiver copies", "8.3.2 (n/c+1)",
                     n / c + 1, receiver, 0.10, "misses"));
-            rows.add(ReproduceRow.within("D4", "n=" + n + ": MESI misses, sender copies", "8.3.2 (2n/c+2)",
+            rows.add(ReproduceRow.within("D4", ReproduceRow.Kind.EMERGENT, "n=" + n + ": MESI misses, sender copies", "8.3.2 (2n/c+2)",
                     2 * (n / c) + 2, sender, 0.10, "misses"));
         }
         return rows;
@@ -229,9 +229,9 @@ public final class XpIpcExperiments {
         double grouped = tcbMissesPerRoundTrip(model, TcbLayout.GROUPED, 100);
         double naive = tcbMissesPerRoundTrip(model, TcbLayout.NAIVE, 100);
         return List.of(
-                new ReproduceRow("D6", "TCB coherence misses / XP round trip, grouped", "8.6, Table 3",
+                new ReproduceRow("D6", ReproduceRow.Kind.EMERGENT, "TCB coherence misses / XP round trip, grouped", "8.6, Table 3",
                         Double.NaN, grouped, grouped / naive, grouped < naive, "misses"),
-                new ReproduceRow("D6", "TCB coherence misses / XP round trip, naive", "8.6 (more than grouped)",
+                new ReproduceRow("D6", ReproduceRow.Kind.EMERGENT, "TCB coherence misses / XP round trip, naive", "8.6 (more than grouped)",
                         Double.NaN, naive, naive / grouped, naive > grouped, "misses"));
     }
 
@@ -311,9 +311,9 @@ public final class XpIpcExperiments {
     public static List<ReproduceRow> d8(CostModel model) {
         FloodResult r = flood(model, 4, 3, 30);
         return List.of(
-                new ReproduceRow("D8", "XP flood, 4 CPUs: calls completed", "8.3.3 (never a 3rd slot)",
-                        Double.NaN, r.calls, r.completed ? 1 : 0, r.completed, "calls"),
-                new ReproduceRow("D8", "XP flood: waits for a LINT slot", "3.3.1 (2 slots)",
+                new ReproduceRow("D8", ReproduceRow.Kind.EMERGENT, "XP flood, 4 CPUs: calls completed", "8.3.3 (never a 3rd slot)",
+                        Double.NaN, r.calls, r.completed ? 1 : 0, r.completed, "calls").anyPreset(),
+                new ReproduceRow("D8", ReproduceRow.Kind.EMERGENT, "XP flood: waits for a LINT slot", "3.3.1 (2 slots)",
                         Double.NaN, r.lintWaits, r.xcpuIpis, r.completed, "waits"));
     }
 
