@@ -271,6 +271,17 @@ public final class Kernel {
         }
     }
 
+    /**
+     * The mailbox checks (check_n_ack, 8.3.4) of CPU {@code cpu}: how many ran and the cycles
+     * they took, {@code {checks, cycles}}; zeros on a one-CPU machine or a CPU without the
+     * kernel. Read after the machine stopped.
+     */
+    public long[] mailboxChecksAfterRun(int cpu) {
+        KernelCpu k = cpus[cpu];
+        l4smp.kernel.ipc.XpIpc xp = k == null ? null : k.ipcPath().xp();
+        return xp == null ? new long[2] : new long[] {xp.checksAfterRun(), xp.cyclesAfterRun()[1]};
+    }
+
     /** The XCPU mailboxes and flag lines, or {@code null} on a one-CPU machine. */
     public l4smp.kernel.xcpu.XcpuFabric xcpuFabric() {
         return fabric;

@@ -167,9 +167,17 @@ public final class XpIpc implements FlagLine.Handler {
      */
     private final long[] cycles = new long[5];
 
+    /** check_n_ack runs on this CPU (owner writes; read after the machine stopped). */
+    private long checks;
+
     /** Cycle breakdown (see {@link #cycles}); read when the machine has stopped. */
     public long[] cyclesAfterRun() {
         return cycles.clone();
+    }
+
+    /** How many check_n_ack ran on this CPU; read when the machine has stopped. */
+    public long checksAfterRun() {
+        return checks;
     }
 
     private SingleWriterCounters counters;
@@ -451,6 +459,7 @@ public final class XpIpc implements FlagLine.Handler {
         long t0 = kcpu.cpu().clock();
         int n = FlagLine.checkAndAck(mem, flagLine, this);
         cycles[1] += kcpu.cpu().clock() - t0;
+        checks++;
         return n;
     }
 
