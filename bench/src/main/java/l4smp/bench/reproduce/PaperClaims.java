@@ -44,6 +44,7 @@ public final class PaperClaims {
         rows.addAll(XpIpcExperiments.d6(model));
         rows.addAll(SpaceExperiments.d7(model));
         rows.addAll(XpIpcExperiments.d8(model));
+        rows.addAll(EmergentExperiments.rows(model));
         if (isThesisMachine(model)) {
             return rows;
         }
