@@ -45,6 +45,7 @@ public final class PaperClaims {
         rows.addAll(SpaceExperiments.d7(model));
         rows.addAll(XpIpcExperiments.d8(model));
         rows.addAll(EmergentExperiments.rows(model));
+        rows.add(SpaceExperiments.d11(model));
         if (isThesisMachine(model)) {
             return rows;
         }

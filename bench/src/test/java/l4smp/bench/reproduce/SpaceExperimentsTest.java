@@ -49,4 +49,11 @@ class SpaceExperimentsTest {
         ReproduceRow row = SpaceExperiments.savedRow(p, "every CPU");
         assertFalse(row.holds(), row::toString);
     }
+
+    @Test
+    void theUnmapLatencyBarelyGrowsWithTheCpus() {
+        ReproduceRow row = SpaceExperiments.d11(CostModel.PIII_450);
+        System.err.println(row);
+        assertTrue(row.holds(), row::toString);
+    }
 }
