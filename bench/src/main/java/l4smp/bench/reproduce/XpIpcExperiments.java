@@ -32,18 +32,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * out of the accounting layer and the kernel's real paths.
  *
  * <ul>
- *   <li>D3 (8.3.4): one CPU polls its packed flag line ({@link FlagLine#checkAndAck}, the
- *       kernel's check_n_ack) while another sets flags: cycles of a check that finds nothing,
- *       and line transfers (accesses served over the bus) per trigger on each side.</li>
+ *   <li>D3 (8.3.4): the kernel's check_n_ack at kernel exit when nothing is pending, in
+ *       cycles; and {@link FlagLine}'s set and check between two CPUs, in line transfers
+ *       (accesses served over the bus) per trigger on each side.</li>
  *   <li>D4 (8.3.2): a string of n bytes, written by the sender, sent to a waiting receiver,
  *       which then reads it: misses with MESI traffic on the user buffers, copy on the
  *       receiver's CPU (the kernel's default) against copy on the sender's CPU
  *       ({@link KernelConfig#withCopyOnSender}).</li>
  *   <li>D6 (8.6): coherence misses on TCB lines per cross-processor round trip, grouped layout
- *       (Table 3) against a naive field order.</li>
- *   <li>D8 (3.3.1, 8.3.3): a flood of cross-processor calls among four CPUs, IPIs sent with no
- *       latency slack: every call completes, nothing deadlocks, and the XCPU path never has
- *       more than one IPI per destination outstanding.</li>
+ *       (Table 3) against the declaration order of an unoptimised TCB, at 32- and 64-byte
+ *       lines.</li>
+ *   <li>D8 (3.3.1, 8.3.3): two kernel CPUs call a server on CPU 0 while three more flood it
+ *       with IPIs: the kernel's IPIs wait for a LINT slot, CPU 0's APIC never holds a third,
+ *       every call completes.</li>
  * </ul>
  */
 public final class XpIpcExperiments {
