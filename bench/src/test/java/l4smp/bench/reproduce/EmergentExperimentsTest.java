@@ -16,8 +16,13 @@ class EmergentExperimentsTest {
         List<ReproduceRow> rows = EmergentExperiments.rows(CostModel.PIII_450);
         rows.forEach(System.err::println);
         assertEquals(3, rows.size());
-        rows.forEach(r -> assertTrue(r.verdict() != ReproduceRow.Verdict.FAILS, r::toString));
-        assertTrue(rows.get(0).holds() && rows.get(2).holds(), rows::toString);
+        // D9 does not hold once the XP path's reads of the next-check word and of the mailbox
+        // are charged (README, "What reproduce proves"): 2L + 2 IPIs leaves out the protocol's
+        // line moves. The test pins that, so that a change either way shows.
+        assertEquals(ReproduceRow.Verdict.FAILS, rows.get(0).verdict(), rows.get(0)::toString);
+        assertTrue(rows.get(0).ratio() > 1 + EmergentExperiments.ROUND_TRIP_TOLERANCE, rows.get(0)::toString);
+        assertEquals(ReproduceRow.Verdict.NOT_COMPARED, rows.get(1).verdict(), rows.get(1)::toString);
+        assertTrue(rows.get(2).holds(), rows.get(2)::toString);
     }
 
     /** D10 can fail: two low rates save the same share, so "more at the higher rate" does not hold. */

@@ -144,6 +144,8 @@ public final class XpIpc implements FlagLine.Handler {
     private final long maxLatency;
     private final boolean copyOnSender;
     private final boolean tcbLock;
+    /** Whether the machine charges memory accesses (the next-check word's accesses are charged then). */
+    private final boolean accounting;
     /** IPIs to send once the kernel path has released its locks (bit i: CPU i). */
     private long ipiMask;
     /** Who called the check now running (for the counters). */
@@ -204,6 +206,7 @@ public final class XpIpc implements FlagLine.Handler {
         this.maxLatency = maxLatency;
         this.copyOnSender = copyOnSender;
         this.tcbLock = tcbLock;
+        this.accounting = kcpu.cpu().machine().memorySystem() != null;
         this.hooked = new Tcb[fabric.perPair() * fabric.cpus()];
         this.migrations = new Mailbox[fabric.perPair() * fabric.cpus()];
         this.exregs = new XpExchangeRegisters(kernel, kcpu, this, ipc, fabric);
@@ -401,6 +404,9 @@ public final class XpIpc implements FlagLine.Handler {
             counters.increment(cIpisSaved);
             return;
         }
+        if (accounting) {
+            kcpu.cpu().touch(fabric.nextCheckLine(dest), AccessKind.READ); // the published word (XcpuFabric)
+        }
         long next = fabric.nextCheckVolatile(dest);
         if (next != XcpuFabric.IDLE && next - kcpu.cpu().clock() <= maxLatency) {
             counters.increment(cIpisSaved);
@@ -431,6 +437,10 @@ public final class XpIpc implements FlagLine.Handler {
     /** Publishes when this CPU checks its mailboxes next (its clock, or {@link XcpuFabric#IDLE}). */
     public void publishNextCheck(long when) {
         fabric.setNextCheckVolatile(index, when);
+        if (accounting) {
+            // Only this CPU writes the word (senders read it): no interleaving point needed.
+            kcpu.cpu().touchOwn(fabric.nextCheckLine(index), AccessKind.WRITE);
+        }
     }
 
     /**
@@ -542,6 +552,12 @@ public final class XpIpc implements FlagLine.Handler {
 
     /** The proxy's first step: check the receiver; transmit, or queue the sender and poll. */
     private void arrive(Mailbox m) {
+        // The proxy reads the request from the mailbox line (8.3.5 "read ipc data from
+        // mailbox"): the sender, the destination and the send descriptor. The values are the
+        // mailbox's Java mirror (Mailbox), published by the flag like the simulated words.
+        mem.loadAcquire(m.address + Mailbox.SENDER);
+        mem.loadAcquire(m.address + Mailbox.DEST);
+        mem.loadAcquire(m.address + Mailbox.TAG);
         Tcb p = m.proxy;
         Tcb a = m.sender;
         Tcb b = kernel.lookup(m.destId); // check again if the destination exists
