@@ -34,6 +34,15 @@ public final class KernelStatistics {
         return xp == null ? new long[XP_PARTS] : xp.cyclesAfterRun();
     }
 
+    /**
+     * The mailbox checks (check_n_ack, 8.3.4) of CPU {@code cpu}: how many ran and the cycles
+     * they took, {@code {checks, cycles}}; zeros on a one-CPU machine.
+     */
+    public long[] mailboxChecks(int cpu) {
+        XpIpc xp = kernel.kernelCpu(cpu).ipcPath().xp();
+        return xp == null ? new long[2] : new long[] {xp.checksAfterRun(), xp.cyclesAfterRun()[XP_CHECK_N_ACK]};
+    }
+
     /** CPU {@code cpu}'s exchange-registers statistics (see {@code XpExchangeRegisters.S_...}). */
     public long[] exchangeRegistersStats(int cpu) {
         XpIpc xp = kernel.kernelCpu(cpu).ipcPath().xp();

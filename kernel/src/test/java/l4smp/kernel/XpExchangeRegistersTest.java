@@ -334,7 +334,7 @@ class XpExchangeRegistersTest {
      * proxy hooked, takes it off the ready list and cancels the send before it ran.
      */
     @ParameterizedTest
-    @ValueSource(longs = {1600, 2400})
+    @ValueSource(longs = {2000, 2400})
     void abortsASendWhoseProxyWasActivatedButHasNotRun(long delay) {
         Machine machine = new Machine(config(3, 1).build());
         Kernel kernel = Kernel.boot(machine);

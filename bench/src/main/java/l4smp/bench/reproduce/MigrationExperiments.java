@@ -45,7 +45,7 @@ public final class MigrationExperiments {
         double mid = (low + high) / 2;
         boolean holds = r.cyclesOnDestination >= low && r.cyclesOnDestination <= high
                 && r.processorBefore != r.processorAfter;
-        return List.of(new ReproduceRow("D2", "working set 50 dirty + 50 RO lines after migration",
+        return List.of(new ReproduceRow("D2", ReproduceRow.Kind.PATH, "working set 50 dirty + 50 RO lines after migration",
                 "6.1.1 (4500-7750)", mid, r.cyclesOnDestination, r.cyclesOnDestination / mid, holds,
                 "cycles on C"));
     }

@@ -31,7 +31,7 @@ public final class Section32Experiments {
         List<PhaseResult> phases = Section32Procedure.table1(model);
         List<ReproduceRow> rows = new ArrayList<>();
         for (int i = 0; i < phases.size(); i++) {
-            rows.add(ReproduceRow.within("C1", TABLE1_NAMES[i] + " (" + model.name() + ")",
+            rows.add(ReproduceRow.within("C1", ReproduceRow.Kind.CALIBRATION, TABLE1_NAMES[i] + " (" + model.name() + ")",
                     "3.2.1, Table 1", TABLE1_THESIS[i], phases.get(i).cyclesPerLine(), TOLERANCE, "cycles/line"));
         }
         return rows;
@@ -42,7 +42,7 @@ public final class Section32Experiments {
         List<PhaseResult> phases = Section32Procedure.table2(model);
         List<ReproduceRow> rows = new ArrayList<>();
         for (int i = 0; i < phases.size(); i++) {
-            rows.add(ReproduceRow.within("C2", TABLE2_NAMES[i] + " (" + model.name() + ")",
+            rows.add(ReproduceRow.within("C2", ReproduceRow.Kind.CALIBRATION, TABLE2_NAMES[i] + " (" + model.name() + ")",
                     "3.2.2, Table 2", TABLE2_THESIS[i], phases.get(i).cyclesPerLine(), TOLERANCE, "cycles/line"));
         }
         return rows;

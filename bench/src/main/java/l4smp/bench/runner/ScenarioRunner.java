@@ -9,6 +9,7 @@ import l4smp.emulator.Machine;
 import l4smp.emulator.MachineConfig;
 import l4smp.emulator.trace.EventLog;
 import l4smp.kernel.Kernel;
+import l4smp.kernel.ThreadView;
 import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

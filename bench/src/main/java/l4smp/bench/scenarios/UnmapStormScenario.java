@@ -32,7 +32,8 @@ import java.util.List;
  * a stale translation after {@code unmap} returned, counted as {@code stale_reads} (must be 0).
  * A page not mapped at the moment faults (no pager: the worker catches it and retries).
  * The last {@code --bystanders} CPUs run a thread of a private space instead (computing only):
- * those are the IPIs the current-space policy saves.
+ * those are the IPIs the current-space policy saves. {@code --sharers MASK} names the CPUs of
+ * S's workers directly instead (bit c: CPU c; CPU 0 must be one), the others run private spaces.
  */
 public final class UnmapStormScenario implements Scenario {
 
@@ -64,7 +65,9 @@ public final class UnmapStormScenario implements Scenario {
                 OptionSpec.longOption("pages", 4, 1, MAX_PAGES, "shared pages the pager revokes in turn"),
                 OptionSpec.longOption("bystanders", 0, 0, 63,
                         "CPUs (the last ones) that run a private space instead of a worker of the shared one"),
-                OptionSpec.longOption("work", 200, 0, 1_000_000, "cycles the pager computes between unmaps"));
+                OptionSpec.longOption("work", 200, 0, 1_000_000, "cycles the pager computes between unmaps"),
+                OptionSpec.longOption("sharers", 0, 0, Long.MAX_VALUE,
+                        "bit mask of the CPUs that run a worker of the shared space (0: all but the bystanders)"));
     }
 
     /** The policy named by {@code --policy}. */
@@ -82,6 +85,14 @@ public final class UnmapStormScenario implements Scenario {
         if (bystanders >= cpus) {
             throw new IllegalArgumentException("--bystanders must be below the CPU count (" + cpus + "): CPU 0 runs a worker");
         }
+        long sharers = context.options().getLong("sharers");
+        if (sharers != 0 && bystanders != 0) {
+            throw new IllegalArgumentException("--sharers and --bystanders both place the workers: give one");
+        }
+        if (sharers != 0 && ((sharers & 1) == 0 || (cpus < 63 && (sharers >>> cpus) != 0))) {
+            throw new IllegalArgumentException("--sharers must include CPU 0 (bit 0) and name only CPUs below " + cpus);
+        }
+        long sharing = sharers != 0 ? sharers : bystanderMask(cpus, bystanders);
         Kernel kernel = context.kernel(c -> c.withShootdownPolicy(policy));
         Spaces spaces = kernel.spaces();
         ThreadId sigma0 = spaces.startSigma0(0);
@@ -105,7 +116,7 @@ public final class UnmapStormScenario implements Scenario {
         }), spaces.createSpace("pager"), sigma0);
         for (int c = 0; c < cpus; c++) {
             int cpu = c;
-            if (c >= cpus - bystanders) {
+            if ((sharing & (1L << c)) == 0) {
                 spaces.createThread(ThreadSpec.of("bystander" + c, c, () -> {
                     while (!stats.stopped) {
                         L4.compute(1000);
@@ -160,6 +171,13 @@ public final class UnmapStormScenario implements Scenario {
                 }
             }), shared, ThreadId.NIL);
         }
+    }
+
+    /** The CPUs that run a worker of S when the last {@code bystanders} CPUs do not. */
+    private static long bystanderMask(int cpus, int bystanders) {
+        long all = cpus >= 64 ? -1L : (1L << cpus) - 1;
+        long shared = cpus - bystanders >= 64 ? -1L : (1L << (cpus - bystanders)) - 1;
+        return all & shared;
     }
 
     /** The pager: maps the pages into S, then revokes and re-maps them in turn. Pager thread. */

@@ -1,5 +1,6 @@
 package l4smp.kernel.ipc;
 
+import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
@@ -96,6 +97,8 @@ public final class XpIpc {
     private final long maxLatency;
     final boolean copyOnSender;
     private final boolean tcbLock;
+    /** Whether the machine charges memory accesses (the next-check word's accesses are charged then). */
+    final boolean accounting;
     /** IPIs to send once the kernel path has released its locks (bit i: CPU i). */
     private long ipiMask;
 
@@ -142,6 +145,7 @@ public final class XpIpc {
         this.maxLatency = maxLatency;
         this.copyOnSender = copyOnSender;
         this.tcbLock = tcbLock;
+        this.accounting = kcpu.cpu().machine().memorySystem() != null;
         this.exregs = new XpExchangeRegisters(kernel, kcpu, this, ipc, fabric);
         this.sendPath = new XpSendPath(this);
         this.check = new XpMailboxCheck(this);
@@ -180,6 +184,14 @@ public final class XpIpc {
     /** Cycle breakdown (see {@link #cycles}); read when the machine has stopped. */
     public long[] cyclesAfterRun() {
         return cycles.clone();
+    }
+
+    /** check_n_ack runs on this CPU (owner writes; read after the machine stopped). */
+    long checks;
+
+    /** How many check_n_ack ran on this CPU; read when the machine has stopped. */
+    public long checksAfterRun() {
+        return checks;
     }
 
     /** Adds the cycles of a resumed kernel path (XP RETURN, a retried operation). Owner CPU only. */
@@ -270,6 +282,9 @@ public final class XpIpc {
         if (!urgent) {
             counters.increment(cIpisSaved);
             return;
+        }
+        if (accounting) {
+            kcpu.cpu().touch(fabric.nextCheckLine(dest), AccessKind.READ); // the published word (XcpuFabric)
         }
         long next = fabric.nextCheckVolatile(dest);
         if (next != XcpuFabric.IDLE && next - kcpu.cpu().clock() <= maxLatency) {

@@ -71,6 +71,10 @@ public final class XpMailboxCheck implements FlagLine.Handler {
     /** Publishes when this CPU checks its mailboxes next (its clock, or {@link XcpuFabric#IDLE}). */
     public void publishNextCheck(long when) {
         fabric.setNextCheckVolatile(index, when);
+        if (xp.accounting) {
+            // Only this CPU writes the word (senders read it): no interleaving point needed.
+            kcpu.cpu().touchOwn(fabric.nextCheckLine(index), AccessKind.WRITE);
+        }
     }
 
     /**
@@ -99,6 +103,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
         long t0 = kcpu.cpu().clock();
         int n = FlagLine.checkAndAck(mem, flagLine, this);
         xp.cycles[1] += kcpu.cpu().clock() - t0;
+        xp.checks++;
         return n;
     }
 

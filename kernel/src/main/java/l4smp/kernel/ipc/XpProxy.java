@@ -72,6 +72,12 @@ public final class XpProxy {
 
     /** The proxy's first step: check the receiver; transmit, or queue the sender and poll. */
     void arrive(Mailbox m) {
+        // The proxy reads the request from the mailbox line (8.3.5 "read ipc data from
+        // mailbox"): the sender, the destination and the send descriptor. The values are the
+        // mailbox's Java mirror (Mailbox), published by the flag like the simulated words.
+        mem.loadAcquire(m.address + Mailbox.SENDER);
+        mem.loadAcquire(m.address + Mailbox.DEST);
+        mem.loadAcquire(m.address + Mailbox.TAG);
         Tcb p = m.proxyPlain();
         Tcb a = m.senderPlain();
         Tcb b = kernel.lookup(m.destIdPlain()); // check again if the destination exists

@@ -10,8 +10,8 @@ import java.util.Locale;
  * local lines (the fast IPC path's fields first), one global line read by other processors and
  * rarely written (myself, cpu, present links), one global line that other processors' proxies
  * modify (partner, proxy, xp completion code, mailbox pointers). {@link #NAIVE} packs the same
- * fields in a plain declaration order, so that fields other processors read share lines with
- * fields the owner writes on every IPC.
+ * fields in the declaration order of an unoptimised TCB (the order in which 8.6 introduces
+ * them, the SMP fields appended): nobody chose which fields share a line.
  */
 public enum TcbLayout {
     GROUPED, NAIVE;
@@ -76,12 +76,18 @@ public enum TcbLayout {
             GROUPED[Field.LOCK.ordinal()] = 148;
             GROUPED[Field.WAIT_FOR.ordinal()] = 152;
 
-            // A plain struct in declaration order: identity, state, IPC, scheduling, links, SMP.
-            Field[] order = {Field.MYSELF, Field.STATE, Field.PARTNER, Field.LOCK, Field.WAIT_FOR, Field.CPU, Field.PRIORITY,
-                    Field.TIMESLICE, Field.REMAINING_TIMESLICE, Field.IPC_BUFFER, Field.TIMEOUT,
-                    Field.READY_LINKS, Field.WAKEUP_LINKS, Field.SEND_QUEUE, Field.SEND_LINKS, Field.PAGER,
-                    Field.STACK, Field.RESOURCES, Field.COMM_AREA, Field.PROXY, Field.XP_CC,
-                    Field.MAILBOX_PTRS, Field.PRESENT_LINKS};
+            // An unoptimised TCB: the uniprocessor TCB in the order in which 8.6 introduces its
+            // fields (group 1, "(a) ipc buffer" to "(l) link pointers for the send queue", then
+            // the identity and present links of group 3), with the fields a port to SMP adds
+            // appended at its end, in 8.6's order too (group 2: partner, proxy, xp cc, mailbox
+            // pointers; group 3 (b): cpu), followed by this kernel's TCB lock and published
+            // receive specifier (8.3.3). Nobody arranged these fields by who writes them.
+            Field[] order = {Field.IPC_BUFFER, Field.TIMEOUT, Field.PAGER, Field.STACK, Field.STATE,
+                    Field.PRIORITY, Field.TIMESLICE, Field.REMAINING_TIMESLICE, Field.READY_LINKS,
+                    Field.WAKEUP_LINKS, Field.RESOURCES, Field.COMM_AREA, Field.SEND_QUEUE, Field.SEND_LINKS,
+                    Field.MYSELF, Field.PRESENT_LINKS,
+                    Field.PARTNER, Field.PROXY, Field.XP_CC, Field.MAILBOX_PTRS, Field.CPU,
+                    Field.LOCK, Field.WAIT_FOR};
             int o = 0;
             for (Field f : order) {
                 NAIVE[f.ordinal()] = o;

@@ -21,6 +21,18 @@ import java.lang.invoke.VarHandle;
  * mailbox (no mailbox can be exhausted by replies), and each mailbox has its own proxy thread
  * on {@code d} (the pseudo-code's {@code mailbox[id].proxy}).
  *
+ * <h2>The next-check word</h2>
+ * Each CPU publishes when it checks its mailboxes next (8.3.4's {@code next check(destination)})
+ * in a word of its own line, which senders read at every trigger. The value lives in a host
+ * array (volatile: the Dekker pair with the flag line), and its accesses are charged to the
+ * line {@link #nextCheckLine}: the owner's publish is a write (an L1 hit, or S to M after a
+ * sender read it), a sender's read a read (M to S when the owner wrote it since). The
+ * comparison of the published time with the sender's own clock presumes a clock common to all
+ * processors, which the Pentium does not have (8.3.4: "Unfortunately on the Intel Pentium
+ * processors there is no synchronous clock available"): the emulator's CPU clocks are one
+ * simulated time by construction, so here the comparison is exact, an idealisation of what a
+ * PIII kernel could publish (in the kernel, idle, or the next timer tick in its own TSC).
+ *
  * <p>Thread contract: built at boot (setup thread); afterwards immutable, except the per-CPU
  * next-check words ({@link #nextCheckVolatile}, written by their CPU only) and the simulated
  * words, which CPUs access through their {@link XcpuMemory}.
@@ -40,6 +52,8 @@ public final class XcpuFabric {
     private final long[] flagLines;
     private final long[] ipiPending;
     private final long[] nextCheck;
+    /** The simulated line of each CPU's next-check word (charged; see "The next-check word"). */
+    private final long[] nextCheckLines;
 
     /** Allocates the structures in {@code region} (setup only). */
     public XcpuFabric(int cpus, KernelRegion region) {
@@ -51,7 +65,9 @@ public final class XcpuFabric {
         this.flagLines = new long[cpus];
         this.ipiPending = new long[cpus];
         this.nextCheck = new long[(cpus + 2) * STRIDE];
+        this.nextCheckLines = new long[cpus];
         for (int c = 0; c < cpus; c++) {
+            nextCheckLines[c] = region.allocateLines(1, AttributionTags.MAILBOX);
             flagLines[c] = region.allocateBytes(4L * FlagLine.WORDS, AttributionTags.MAILBOX);
             ipiPending[c] = region.allocateLines(1, AttributionTags.MAILBOX);
             LONGS.setRelease(nextCheck, (c + 1) * STRIDE, IDLE);
@@ -119,6 +135,11 @@ public final class XcpuFabric {
      */
     public long nextCheckVolatile(int cpu) {
         return (long) LONGS.getVolatile(nextCheck, (cpu + 1) * STRIDE);
+    }
+
+    /** The simulated line whose accesses stand for {@code cpu}'s next-check word. */
+    public long nextCheckLine(int cpu) {
+        return nextCheckLines[cpu];
     }
 
     /** Publishes when {@code cpu} checks next. Owner CPU only. */
