@@ -1,23 +1,26 @@
 package l4smp.kernel;
 
-import l4smp.kernel.xcpu.XcpuFabric;
-import l4smp.kernel.ipc.XpIpc;
-import l4smp.kernel.thread.ThreadHost;
-import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.apic.Interrupt;
 import l4smp.emulator.apic.IoApic;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cache.AttributionTags;
-import l4smp.kernel.thread.TcbLayout;
-import l4smp.kernel.irq.InterruptThreads;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.Dispatcher;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.ipc.IpcPath;
+import l4smp.kernel.ipc.XpIpc;
+import l4smp.kernel.irq.Device;
+import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.sched.ReadyList;
 import l4smp.kernel.sched.WakeupQueue;
+import l4smp.kernel.space.Spaces;
+import l4smp.kernel.thread.KernelResume;
+import l4smp.kernel.thread.L4ThreadIdentity;
 import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.TcbLayout;
+import l4smp.kernel.thread.ThreadHost;
 import l4smp.kernel.thread.ThreadState;
+import l4smp.kernel.xcpu.XcpuFabric;
 
 /**
  * The dispatcher of one CPU's kernel: its duty cycle (migration parts, mailbox checks, picking
@@ -47,12 +50,12 @@ final class DispatchPath {
         }
         Tcb next = pickNext();
         kcpu.inHand = next;
-        l4smp.kernel.ipc.XpIpc xp = kcpu.ipc.xp();
+        XpIpc xp = kcpu.ipc.xp();
         if (next == null && xp != null) {
             // About to idle: publish "never" first, then check once more (a sender that set its
             // flag after this check reads "idle" and sends an IPI; 8.3.4).
             while (true) {
-                xp.check().publishNextCheck(l4smp.kernel.xcpu.XcpuFabric.IDLE);
+                xp.check().publishNextCheck(XcpuFabric.IDLE);
                 if (xp.check().checkAtExit() == 0) {
                     break; // idle with "never" published: a sender will send an IPI
                 }
@@ -139,7 +142,7 @@ final class DispatchPath {
 
     void run(Tcb t) {
         long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
-        l4smp.kernel.ipc.XpIpc xp = kcpu.ipc.xp();
+        XpIpc xp = kcpu.ipc.xp();
         if (xp != null) {
             // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
             // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
@@ -157,14 +160,14 @@ final class DispatchPath {
         kcpu.cpu.advance(kcpu.exitCycles);
         kcpu.deadline = due;
         // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
-        l4smp.kernel.space.Spaces spaces = kcpu.kernel.spacesOrNull();
+        Spaces spaces = kcpu.kernel.spacesOrNull();
         if (spaces != null && spaces.beforeRun(kcpu, t)) {
             kcpu.current = null;
             return;
         }
         t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
         if (t.identity() == null) {
-            t.setIdentity(new l4smp.kernel.thread.L4ThreadIdentity(t)); // first run: setup cost, once
+            t.setIdentity(new L4ThreadIdentity(t)); // first run: setup cost, once
         }
         kcpu.cpu.runGuest(t.continuation, t.identity());
         kcpu.current = null;
@@ -300,7 +303,7 @@ final class DispatchPath {
     void fireDevices() {
         long now = kcpu.cpu.clock();
         for (int i = 0; i < kcpu.devices.size(); i++) {
-            l4smp.kernel.irq.Device d = kcpu.devices.get(i);
+            Device d = kcpu.devices.get(i);
             while (d.next() <= now) {
                 d.fired();
                 kcpu.cpu.machine().ioApic().raise(d.line(), kcpu.cpu);

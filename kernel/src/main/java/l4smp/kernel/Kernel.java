@@ -1,16 +1,22 @@
 package l4smp.kernel;
 
 import l4smp.emulator.Machine;
-import l4smp.emulator.cpu.CpuStuckException;
-import l4smp.emulator.cpu.MachineStoppedException;
+import l4smp.emulator.apic.IoApic;
 import l4smp.emulator.cache.AttributionTags;
 import l4smp.emulator.cache.KernelRegion;
+import l4smp.emulator.cpu.CpuStuckException;
+import l4smp.emulator.cpu.MachineStoppedException;
+import l4smp.kernel.api.KernelInfoPage;
+import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.irq.Device;
-import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.irq.InterruptThreads;
+import l4smp.kernel.space.Spaces;
 import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
+import l4smp.kernel.xcpu.Mailbox;
+import l4smp.kernel.xcpu.XcpuFabric;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +58,7 @@ public final class Kernel {
     public static final String C_IRQ_QUEUED = "irq.queued_while_in_service";
     public static final String C_IRQ_FORWARDED = "irq.forwarded";
     public static final String C_FPU_SWITCHES = "fpu.switches";
-    /** Map and grant items validated and passed on (the address-space issue carries them out). */
+    /** Map and grant items validated and passed on (the space layer maps them, {@code SpaceIpc}). */
     public static final String C_MAP_ITEMS = "ipc.map_items";
     public static final String C_FPU_SAVES_AVOIDED = "fpu.saves_avoided";
     /** IPCs that crossed processors (counted on the receiver's CPU, where the copy ran). */
@@ -94,7 +100,7 @@ public final class Kernel {
 
     final Machine machine;
     final KernelConfig config;
-    final l4smp.kernel.api.KernelInfoPage kip;
+    final KernelInfoPage kip;
     final KernelCpu[] cpus;
     final AtomicReferenceArray<Tcb> table = new AtomicReferenceArray<>(MAX_THREADS);
     final AtomicInteger nextNumber = new AtomicInteger(InterruptThreads.FIRST_USER_THREAD);
@@ -103,7 +109,7 @@ public final class Kernel {
     final Set<ThreadId> warned = ConcurrentHashMap.newKeySet();
     final boolean[] lowestPriorityLines = new boolean[InterruptThreads.LINES];
 
-    final l4smp.kernel.xcpu.XcpuFabric fabric;
+    final XcpuFabric fabric;
     final boolean tcbLock;
 
     Kernel(Machine machine, KernelConfig config) {
@@ -140,11 +146,11 @@ public final class Kernel {
             threadLifecycle.placeInMemory(irq);
             table.setRelease(line, irq);
         }
-        this.fabric = machine.cpuCount() > 1 ? new l4smp.kernel.xcpu.XcpuFabric(machine.cpuCount(), machine.kernelRegion()) : null;
+        this.fabric = machine.cpuCount() > 1 ? new XcpuFabric(machine.cpuCount(), machine.kernelRegion()) : null;
         if (fabric != null) {
             installXcpu();
         }
-        this.kip = new l4smp.kernel.api.KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000);
+        this.kip = new KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000);
         // 8.2: the SMP boot runs when the machine starts, if the kernel runs on every CPU (an
         // experiment that drives some CPUs with dispatchers of its own gets them all at once).
         this.smp = allKernel() ? new SmpBoot(this) : null;
@@ -251,13 +257,13 @@ public final class Kernel {
     void installXcpu() {
         long latency = config.xcpuMaxLatencyCycles() >= 0 ? config.xcpuMaxLatencyCycles()
                 : machine.config().costModel().ipiDeliveryCycles();
-        for (l4smp.kernel.xcpu.Mailbox m : fabric.mailboxes()) {
+        for (Mailbox m : fabric.mailboxes()) {
             if (m == null) {
                 continue;
             }
             // Proxy ids lie above the thread table: no thread id reaches a proxy (8.8.4).
             Tcb p = new Tcb(ThreadId.of(MAX_THREADS + m.index, 1), "proxy" + m.source + ">" + m.dest + "#" + m.slot,
-                    m.dest, l4smp.kernel.ipc.XpIpc.PROXY_PRIORITY, true, () -> {
+                    m.dest, XpIpc.PROXY_PRIORITY, true, () -> {
                 throw new IllegalStateException("a proxy runs in the kernel only");
             });
             p.setXpMailbox(m);
@@ -267,7 +273,7 @@ public final class Kernel {
         }
         for (KernelCpu k : cpus) {
             if (k != null) {
-                l4smp.kernel.ipc.XpIpc xp = new l4smp.kernel.ipc.XpIpc(this, k, k.ipcPath(), fabric,
+                XpIpc xp = new XpIpc(this, k, k.ipcPath(), fabric,
                         config.tcbLayout(), latency, config.copyOnSender(), tcbLock);
                 k.ipcPath().setXp(xp);
                 k.attachMigrationMailboxes(xp, fabric);
@@ -281,7 +287,7 @@ public final class Kernel {
     }
 
     /** The XCPU mailboxes and flag lines, or {@code null} on a one-CPU machine. */
-    public l4smp.kernel.xcpu.XcpuFabric xcpuFabric() {
+    public XcpuFabric xcpuFabric() {
         return fabric;
     }
 
@@ -294,16 +300,16 @@ public final class Kernel {
     }
 
     /** The address-space layer, created on first use (setup). */
-    volatile l4smp.kernel.space.Spaces spaces;
+    volatile Spaces spaces;
 
     /** The address-space layer (spaces, mapping database, sigma0, TLB shootdown); created at first call, at setup. */
-    public l4smp.kernel.space.Spaces spaces() {
-        l4smp.kernel.space.Spaces s = spaces;
+    public Spaces spaces() {
+        Spaces s = spaces;
         if (s == null) {
             synchronized (this) {
                 s = spaces;
                 if (s == null) {
-                    s = l4smp.kernel.space.Spaces.create(this);
+                    s = Spaces.create(this);
                     spaces = s;
                 }
             }
@@ -312,7 +318,7 @@ public final class Kernel {
     }
 
     /** The address-space layer, or null when no one set it up. Any thread. */
-    public l4smp.kernel.space.Spaces spacesOrNull() {
+    public Spaces spacesOrNull() {
         return spaces;
     }
 
@@ -361,7 +367,7 @@ public final class Kernel {
      */
     public void routeInterrupt(int line, int cpu) {
         machine.ioApic().route(line, cpu);
-        lowestPriorityLines[line] = cpu == l4smp.emulator.apic.IoApic.LOWEST_PRIORITY;
+        lowestPriorityLines[line] = cpu == IoApic.LOWEST_PRIORITY;
     }
 
     /** Whether {@code line} is routed by lowest priority (set at setup). */
@@ -373,7 +379,7 @@ public final class Kernel {
     public static final String TCB_NAIVE_TAG = "TCB (naive layout)";
 
     /** The kernel info page (highest processor number at 0xB8). */
-    public l4smp.kernel.api.KernelInfoPage kernelInfoPage() {
+    public KernelInfoPage kernelInfoPage() {
         return kip;
     }
 

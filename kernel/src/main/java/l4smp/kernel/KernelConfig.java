@@ -1,5 +1,8 @@
 package l4smp.kernel;
 
+import l4smp.kernel.space.TlbShootdown;
+import l4smp.kernel.thread.TcbLayout;
+
 /**
  * The kernel's tunables.
  *
@@ -27,20 +30,20 @@ package l4smp.kernel;
  *                        cache the pages (thesis 9.3, option 1)
  */
 public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
-                           l4smp.kernel.thread.TcbLayout tcbLayout, long xcpuMaxLatencyCycles,
-                           boolean copyOnSender, l4smp.kernel.space.TlbShootdown.Policy shootdownPolicy) {
+                           TcbLayout tcbLayout, long xcpuMaxLatencyCycles,
+                           boolean copyOnSender, TlbShootdown.Policy shootdownPolicy) {
 
     /** 1 ms ticks, 10-tick timeslices (the L4 defaults); 300-cycle FPU switch (estimate); grouped TCBs. */
-    public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300, l4smp.kernel.thread.TcbLayout.GROUPED);
+    public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300, TcbLayout.GROUPED);
 
     /** The defaults with another tick and timeslice. */
     public KernelConfig(double tickMicros, int timesliceTicks) {
-        this(tickMicros, timesliceTicks, 300, l4smp.kernel.thread.TcbLayout.GROUPED);
+        this(tickMicros, timesliceTicks, 300, TcbLayout.GROUPED);
     }
 
     /** The defaults with another tick, timeslice and FPU switch cost. */
     public KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles) {
-        this(tickMicros, timesliceTicks, fpuSwitchCycles, l4smp.kernel.thread.TcbLayout.GROUPED);
+        this(tickMicros, timesliceTicks, fpuSwitchCycles, TcbLayout.GROUPED);
     }
 
     /**
@@ -48,13 +51,13 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
      * for TLB shootdown (to all other CPUs).
      */
     public KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
-                        l4smp.kernel.thread.TcbLayout tcbLayout) {
+                        TcbLayout tcbLayout) {
         this(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, -1, false,
-                l4smp.kernel.space.TlbShootdown.Policy.ALL);
+                TlbShootdown.Policy.ALL);
     }
 
     /** This configuration with another TCB layout. */
-    public KernelConfig withTcbLayout(l4smp.kernel.thread.TcbLayout layout) {
+    public KernelConfig withTcbLayout(TcbLayout layout) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout, xcpuMaxLatencyCycles, copyOnSender,
                 shootdownPolicy);
     }
@@ -72,7 +75,7 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
     }
 
     /** This configuration with another TLB shootdown policy. */
-    public KernelConfig withShootdownPolicy(l4smp.kernel.space.TlbShootdown.Policy policy) {
+    public KernelConfig withShootdownPolicy(TlbShootdown.Policy policy) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
                 policy);
     }

@@ -1,23 +1,28 @@
 package l4smp.kernel;
 
-import l4smp.kernel.xcpu.XcpuFabric;
-import l4smp.kernel.ipc.XpIpc;
-import l4smp.kernel.thread.ThreadHost;
-import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.apic.Interrupt;
 import l4smp.emulator.apic.IoApic;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cache.AttributionTags;
-import l4smp.kernel.thread.TcbLayout;
-import l4smp.kernel.irq.InterruptThreads;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.Dispatcher;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.ipc.IpcPath;
+import l4smp.kernel.ipc.XpIpc;
+import l4smp.kernel.irq.Device;
+import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.sched.ReadyList;
 import l4smp.kernel.sched.WakeupQueue;
+import l4smp.kernel.space.TlbShootdown;
+import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.TcbLayout;
+import l4smp.kernel.thread.ThreadHost;
 import l4smp.kernel.thread.ThreadState;
+import l4smp.kernel.xcpu.XcpuFabric;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The kernel on one CPU: its dispatcher (the emulator's {@link Dispatcher} hook), ready list,
@@ -55,7 +60,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     /** When the running thread must trap at its next L4 call: the next tick or timeout. */
     long deadline = Long.MAX_VALUE;
     boolean wasIdle = true;
-    final java.util.List<l4smp.kernel.irq.Device> devices = new java.util.ArrayList<>();
+    final List<Device> devices = new ArrayList<>();
     final int fpuSwitchCycles;
     final TcbLayout layout;
     /** Whether the machine charges memory accesses (the kernel's data touches are no-ops otherwise). */
@@ -137,7 +142,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         if (!booted) {
             return kernel.smpBoot().apWork(this); // an AP before its boot is done (8.2)
         }
-        l4smp.kernel.ipc.XpIpc xp = ipc.xp();
+        XpIpc xp = ipc.xp();
         if (xp == null) {
             return dispatchPath.doWorkLocal();
         }
@@ -191,7 +196,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             dispatchPath.deviceInterrupt(line, interrupt);
             return;
         }
-        if (vector == l4smp.kernel.space.TlbShootdown.VECTOR && kernel.spacesOrNull() != null) {
+        if (vector == TlbShootdown.VECTOR && kernel.spacesOrNull() != null) {
             kernel.spacesOrNull().onShootdownIpi(this); // TLB shootdown (3.1.1, 9.3)
             return;
         }
@@ -209,13 +214,12 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             ipc.xp().check().onIpi();
             return;
         }
-        // The kernel's IPI vectors (XCPU mailboxes, TLB shootdown) arrive with later issues;
-        // an IPI nobody handles is counted and acknowledged, never silently lost.
+        // A vector this kernel does not handle: counted and acknowledged, never silently lost.
         counters.increment(cSpurious);
     }
 
     /** Adds a device to this CPU's device timeline (setup; CPU 0). */
-    void addDevice(l4smp.kernel.irq.Device device) {
+    void addDevice(Device device) {
         devices.add(device);
     }
 

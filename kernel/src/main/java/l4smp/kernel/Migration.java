@@ -1,20 +1,20 @@
 package l4smp.kernel;
 
-import l4smp.kernel.thread.SyscallArgument;
-import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.SpinCondition;
 import l4smp.kernel.ipc.XpIpc;
+import l4smp.kernel.thread.KernelResume;
+import l4smp.kernel.thread.SyscallArgument;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
-import l4smp.kernel.xcpu.XcpuFabric;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.SpinLock;
+import l4smp.kernel.xcpu.XcpuFabric;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -8,6 +8,7 @@ import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.XcpuFabric;
+import l4smp.kernel.xcpu.XpSendHandshake;
 
 /**
  * The XCPU mailboxes as a migration uses them (8.7.2: parts B and C travel as mailbox requests
@@ -78,9 +79,7 @@ final class MigrationMailboxes implements XpIpc.MigrationSink {
      * before it idles, and the proxy of such a request answers {@link l4smp.kernel.ipc.XpCompletion#RETARGET}.
      */
     public void moveUnderTcbLock(Tcb t, int cpu) {
-        xp.lockTcb(t);
-        t.setCpuRelease(cpu);
-        xp.unlockTcb(t);
+        XpSendHandshake.moveUnderLock(mem, xp.lockWordOf(t), xp.tcbLocking(), t, cpu);
     }
 
     /** Runs check_n_ack now (a CPU spinning in the kernel); returns whether migrations wait. */

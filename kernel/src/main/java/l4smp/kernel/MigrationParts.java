@@ -1,20 +1,21 @@
 package l4smp.kernel;
 
-import l4smp.kernel.thread.SyscallArgument;
-import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.SpinCondition;
 import l4smp.kernel.ipc.XpIpc;
+import l4smp.kernel.space.FaultState;
+import l4smp.kernel.thread.KernelResume;
+import l4smp.kernel.thread.SyscallArgument;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
-import l4smp.kernel.xcpu.XcpuFabric;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.SpinLock;
+import l4smp.kernel.xcpu.XcpuFabric;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,7 +117,7 @@ final class MigrationParts {
         if (t == migration.kcpu.kernelPathThread() || t == migration.kcpu.current()
                 || t.state() == ThreadState.LOCKED_WAITING || t.kernelResume() == KernelResume.XP_RETURN
                 || t.pendingReturn() != null || t.proxyAcquire() != null
-                || (t.fault() != null && t.fault().kind() != l4smp.kernel.space.FaultState.NONE)) {
+                || (t.fault() != null && t.fault().kind() != FaultState.NONE)) {
             return Migration.ST_BUSY;
         }
         for (Tcb s = t.sendQueueHead(); s != null; s = s.sendNext()) {

@@ -5,6 +5,7 @@ import l4smp.kernel.space.Spaces;
 import l4smp.kernel.thread.SyscallArgument;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadState;
 
 /**
  * The address-space system calls on one CPU: ThreadControl that creates a thread in a new space
@@ -74,7 +75,7 @@ public final class SpaceControlPath {
     /** The PAGE_FAULT trap of {@code t}: the fault becomes an IPC to its pager. */
     static void pageFault(Kernel kernel, KernelCpu k, Tcb t) {
         kernel.spaces().ipc().userFault(k, t);
-        if (t.state() == l4smp.kernel.thread.ThreadState.READY && !t.inReadyList()) {
+        if (t.state() == ThreadState.READY && !t.inReadyList()) {
             k.readyList().enqueueHead(t); // the fault could not be sent: back to the program, which fails
             k.setSwitchHint(t);
         }

@@ -16,7 +16,7 @@ public final class Syscall {
     public static final int EXCHANGE_REGISTERS = 6;
     /** Schedule (X.2; thesis 7.2, 8.7): priority, timeslice and the processor (migration). */
     public static final int SCHEDULE = 7;
-    /** ThreadControl with a space specifier, and Unmap (the address-space issue). */
+    /** ThreadControl with a space specifier, and Unmap (X.2; thesis 2.2). */
     public static final int SPACE_CONTROL = 20;
     /** Not a system call: a user access faulted; the kernel sends the page-fault IPC. */
     public static final int PAGE_FAULT = 21;

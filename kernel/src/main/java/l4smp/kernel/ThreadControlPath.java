@@ -3,6 +3,7 @@ package l4smp.kernel;
 import l4smp.kernel.api.ExchangeRegisters;
 import l4smp.kernel.ipc.XpExchangeRegisters;
 import l4smp.kernel.ipc.XpIpc;
+import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
 import org.slf4j.Logger;
@@ -37,7 +38,7 @@ final class ThreadControlPath {
     void threadControl(Tcb t) {
         t.setErrorCode(0);
         if (t.sysArgument() instanceof ThreadControlRequests.Attach attach) {
-            Tcb irq = kernel.lookup(l4smp.kernel.irq.InterruptThreads.id(attach.line()));
+            Tcb irq = kernel.lookup(InterruptThreads.id(attach.line()));
             Tcb oldHandler = kernel.lookup(irq.pager());
             if (oldHandler != null && oldHandler != t) {
                 t.setErrorCode(1); // X.2: no privilege (the line has another handler)

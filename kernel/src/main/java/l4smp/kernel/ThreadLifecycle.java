@@ -1,18 +1,21 @@
 package l4smp.kernel;
 
 import l4smp.emulator.Machine;
-import l4smp.emulator.cpu.CpuStuckException;
-import l4smp.emulator.cpu.MachineStoppedException;
 import l4smp.emulator.cache.AttributionTags;
 import l4smp.emulator.cache.KernelRegion;
+import l4smp.emulator.cpu.CpuStuckException;
+import l4smp.emulator.cpu.MachineStoppedException;
+import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.irq.Device;
-import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -120,7 +123,7 @@ final class ThreadLifecycle {
                 tcb.setKernelAddress(region.allocateBytes(TcbLayout.TCB_BYTES, Kernel.TCB_NAIVE_TAG));
                 tcb.setKernelGlobalAddress(tcb.kernelAddress());
             }
-            tcb.setUtcbAddress(region.allocateBytes(4L * l4smp.kernel.ipc.MsgTag.MESSAGE_REGISTERS,
+            tcb.setUtcbAddress(region.allocateBytes(4L * MsgTag.MESSAGE_REGISTERS,
                     AttributionTags.USER_PAGE));
             return true;
         } catch (IllegalStateException | IllegalArgumentException full) {
@@ -175,7 +178,7 @@ final class ThreadLifecycle {
         if (kernel.machine.cpuCount() == 1 || kcpu.ipcPath().xp() == null) {
             return;
         }
-        java.lang.invoke.VarHandle.fullFence(); // after myself = null, before the wait words (Dekker)
+        VarHandle.fullFence(); // after myself = null, before the wait words (Dekker)
         int raw = dead.id.raw();
         long mask = 0;
         int n = Math.min(kernel.nextNumber.get(), Kernel.MAX_THREADS);

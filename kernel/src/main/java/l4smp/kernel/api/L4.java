@@ -1,12 +1,21 @@
 package l4smp.kernel.api;
 
+import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.KernelTraps;
+import l4smp.kernel.SpaceControlPath;
 import l4smp.kernel.Syscall;
+import l4smp.kernel.ThreadControlRequests;
 import l4smp.kernel.ThreadSpec;
+import l4smp.kernel.UserProgram;
+import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
+import l4smp.kernel.ipc.TypedItems;
+import l4smp.kernel.irq.InterruptThreads;
+import l4smp.kernel.space.Sigma0;
+import l4smp.kernel.thread.L4ThreadIdentity;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
 
@@ -41,7 +50,7 @@ public final class L4 {
     }
 
     private static Tcb self() {
-        if (Thread.currentThread() instanceof l4smp.kernel.thread.L4ThreadIdentity me) {
+        if (Thread.currentThread() instanceof L4ThreadIdentity me) {
             return me.tcb; // parallel mode: the running thread's own identity (see GuestThread)
         }
         Tcb t = kernelCpu().current();
@@ -136,7 +145,7 @@ public final class L4 {
 
     /** Sets buffer register {@code i} (0..33): BR0 the acceptor, then string buffers. */
     public static void setBr(int i, long value) {
-        if (i < 0 || i >= l4smp.kernel.ipc.TypedItems.BUFFER_REGISTERS) {
+        if (i < 0 || i >= TypedItems.BUFFER_REGISTERS) {
             throw new IllegalArgumentException("buffer register index must be 0.."
                     + (l4smp.kernel.ipc.TypedItems.BUFFER_REGISTERS - 1) + ", got " + i);
         }
@@ -168,7 +177,7 @@ public final class L4 {
         k.cpu().machine().physicalMemory().writeBytesPlain(address, bytes, 0, bytes.length);
         int line = k.cpu().cost().lineBytes();
         for (long a = address - address % line; a < address + bytes.length; a += line) {
-            k.cpu().touch(a, l4smp.emulator.cache.AccessKind.WRITE);
+            k.cpu().touch(a, AccessKind.WRITE);
         }
         k.preemptionPoint(k.current()); // last use of k
     }
@@ -182,7 +191,7 @@ public final class L4 {
         checkUserRange(k, address, length);
         int line = k.cpu().cost().lineBytes();
         for (long a = address - address % line; a < address + length; a += line) {
-            k.cpu().touch(a, l4smp.emulator.cache.AccessKind.READ);
+            k.cpu().touch(a, AccessKind.READ);
         }
         byte[] out = new byte[length];
         k.cpu().machine().physicalMemory().readBytesPlain(address, out, 0, length);
@@ -279,7 +288,7 @@ public final class L4 {
      */
     public static boolean sleep(long cycles) {
         int tag = ipc(ThreadId.NIL, myself(), 0, Timeout.ZERO, cycles);
-        return MsgTag.isError(tag) && l4smp.kernel.ipc.IpcError.code(errorCode()) == l4smp.kernel.ipc.IpcError.TIMEOUT;
+        return MsgTag.isError(tag) && IpcError.code(errorCode()) == IpcError.TIMEOUT;
     }
 
     /** Open receive: from any thread, waiting forever. */
@@ -317,7 +326,7 @@ public final class L4 {
      * {@code program}. Returns its id, or {@link ThreadId#NIL} with {@link #errorCode()} set
      * (8: out of memory, the thread table is full).
      */
-    public static ThreadId createThread(String name, int priority, boolean daemon, l4smp.kernel.UserProgram program) {
+    public static ThreadId createThread(String name, int priority, boolean daemon, UserProgram program) {
         ThreadSpec spec = new ThreadSpec(name, processorNumber() - 1, priority, daemon, program);
         Tcb self = self();
         self.setSysArgument(spec);
@@ -371,9 +380,9 @@ public final class L4 {
      * with {@link #errorCode()} 1 when another thread handles the line.
      */
     public static ThreadId attachInterrupt(int line) {
-        ThreadId irq = l4smp.kernel.irq.InterruptThreads.id(line); // validates the line
+        ThreadId irq = InterruptThreads.id(line); // validates the line
         Tcb self = self();
-        self.setSysArgument(new l4smp.kernel.ThreadControlRequests.Attach(line));
+        self.setSysArgument(new ThreadControlRequests.Attach(line));
         KernelTraps.trap(self, Syscall.THREAD_CONTROL);
         ThreadId result = (ThreadId) self.sysResult();
         return result.isNil() ? ThreadId.NIL : irq;
@@ -467,7 +476,7 @@ public final class L4 {
             throw new IllegalArgumentException("thread spec and space specifier must not be null");
         }
         Tcb self = self();
-        self.setSysArgument(new l4smp.kernel.SpaceControlPath.Create(
+        self.setSysArgument(new SpaceControlPath.Create(
                 new ThreadSpec(spec.name(), processorNumber() - 1, spec.priority(), spec.daemon(), spec.program()),
                 spaceOf, pager));
         KernelTraps.trap(self, Syscall.SPACE_CONTROL);
@@ -486,7 +495,7 @@ public final class L4 {
                     + Integer.toHexString(control));
         }
         Tcb self = self();
-        self.setSysArgument(l4smp.kernel.SpaceControlPath.UNMAP);
+        self.setSysArgument(SpaceControlPath.UNMAP);
         self.setSysTag(control);
         KernelTraps.trap(self, Syscall.SPACE_CONTROL);
     }
@@ -496,7 +505,7 @@ public final class L4 {
         Tcb self = self();
         long saved = self.mr[0];
         self.mr[0] = fpage;
-        unmap(own ? l4smp.kernel.SpaceControlPath.UNMAP_FLUSH : 0);
+        unmap(own ? SpaceControlPath.UNMAP_FLUSH : 0);
         long result = self.mr[0];
         self.mr[0] = saved;
         return result;
@@ -509,10 +518,10 @@ public final class L4 {
      */
     public static long sigma0Request(ThreadId sigma0, long fpage, long va) {
         int log2 = (int) (fpage >>> 4) & 0x3F;
-        setBr(0, l4smp.kernel.ipc.TypedItems.fpage(va, Math.max(12, log2), 7));
+        setBr(0, TypedItems.fpage(va, Math.max(12, log2), 7));
         setMr(1, fpage);
         setMr(2, 0);
-        int tag = call(sigma0, MsgTag.make(l4smp.kernel.space.Sigma0.REQUEST_LABEL, 2));
+        int tag = call(sigma0, MsgTag.make(Sigma0.REQUEST_LABEL, 2));
         if (MsgTag.isError(tag) || MsgTag.typed(tag) < 2) {
             return 0;
         }

@@ -1,11 +1,11 @@
 package l4smp.kernel.ipc;
 
-import l4smp.kernel.thread.SyscallArgument;
-import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.api.ExchangeRegisters;
+import l4smp.kernel.thread.KernelResume;
+import l4smp.kernel.thread.SyscallArgument;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;

@@ -1,12 +1,12 @@
 package l4smp.kernel.ipc;
 
-import l4smp.kernel.thread.KernelResume;
+import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.Syscall;
 import l4smp.kernel.irq.InterruptThreads;
-import l4smp.emulator.cache.AccessKind;
+import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;

@@ -1,12 +1,13 @@
 package l4smp.kernel.ipc;
 
-import l4smp.kernel.thread.KernelResume;
+import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.Syscall;
 import l4smp.kernel.irq.InterruptThreads;
-import l4smp.emulator.cache.AccessKind;
+import l4smp.kernel.space.SpaceIpc;
+import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;
@@ -126,7 +127,7 @@ final class TransmitPath {
      * error codes ({@link Transfer}).
      */
     Transfer transferTyped(Tcb from, Tcb to, int u, int t, long[] out) {
-        if (l4smp.kernel.space.SpaceIpc.involves(from, to)) {
+        if (SpaceIpc.involves(from, to)) {
             if (out != to.mr) {
                 // The sender-side copy experiment (D4) stages on the sender's CPU: typed items
                 // between spaces are not staged (their faults and mappings belong to the

@@ -15,9 +15,10 @@ package l4smp.kernel.ipc;
  * 0 {@code s}: strings accepted into the string buffers BR1/BR2, BR3/BR4, ... (each a string item
  * naming a buffer).
  *
- * <p>Addresses: until address spaces exist (the address-space issue), every thread sees one
- * flat space, identity-mapped onto the user part of physical memory, so a string item's address
- * is a physical address; the copy goes through the accounting layer line by line.
+ * <p>Addresses: a thread without an address space of its own sees one flat space, identity-mapped
+ * onto the user part of physical memory, so a string item's address is a physical address; the
+ * copy goes through the accounting layer line by line (between address spaces the space layer
+ * copies, {@code SpaceIpc}).
  */
 public final class TypedItems {
 

@@ -5,14 +5,15 @@ import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.thread.Tcb;
-import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.thread.TcbLayout.Field;
+import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.SpinLock;
 import l4smp.kernel.xcpu.XcpuFabric;
+import l4smp.kernel.xcpu.XpSendHandshake;
 
 /**
  * Cross-processor IPC on one CPU (thesis 8.3.3 - 8.4): the state its paths share (the TCB lock
@@ -96,7 +97,7 @@ public final class XpIpc {
     final int index;
     private final long maxLatency;
     final boolean copyOnSender;
-    private final boolean tcbLock;
+    final boolean tcbLock;
     /** Whether the machine charges memory accesses (the next-check word's accesses are charged then). */
     final boolean accounting;
     /** IPIs to send once the kernel path has released its locks (bit i: CPU i). */
@@ -224,7 +225,7 @@ public final class XpIpc {
     // =========================================================================================
 
 
-    private long lockWord(Tcb t) {
+    long lockWord(Tcb t) {
         return t.kernelAddress() + layout.offset(Field.LOCK);
     }
 
@@ -279,25 +280,26 @@ public final class XpIpc {
      * sent after the kernel path released its locks ({@link #flushIpis}).
      */
     public void trigger(int dest, boolean urgent) {
-        if (!urgent) {
-            counters.increment(cIpisSaved);
-            return;
+        if (urgent && accounting) {
+            // The published next-check word that ipiNeeded reads (XcpuFabric, "The next-check word").
+            kcpu.cpu().touch(fabric.nextCheckLine(dest), AccessKind.READ);
         }
-        if (accounting) {
-            kcpu.cpu().touch(fabric.nextCheckLine(dest), AccessKind.READ); // the published word (XcpuFabric)
+        if (XpSendHandshake.ipiNeeded(mem, fabric, dest, kcpu.cpu().clock(), maxLatency, urgent)) {
+            ipiMask |= 1L << dest;
+        } else {
+            counters.increment(cIpisSaved); // no IPI needed, or one is on its way: its handler sees our flag
         }
-        long next = fabric.nextCheckVolatile(dest);
-        if (next != XcpuFabric.IDLE && next - kcpu.cpu().clock() <= maxLatency) {
-            counters.increment(cIpisSaved);
-            return;
-        }
-        if (!mem.casVolatile(fabric.ipiPendingWord(dest), 0, 1)) {
-            counters.increment(cIpisSaved); // one is on its way: its handler will see our flag
-            return;
-        }
-        ipiMask |= 1L << dest;
     }
 
+    /** The address of {@code t}'s TCB lock word (8.3.3). */
+    public long lockWordOf(Tcb t) {
+        return lockWord(t);
+    }
+
+    /** Whether this kernel takes the TCB lock (false only in the lock's negative-control tests). */
+    public boolean tcbLocking() {
+        return tcbLock;
+    }
 
     /** Sends the IPIs the kernel path decided on. Call with no lock held. */
     public void flushIpis() {

@@ -14,6 +14,8 @@ import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.XcpuFabric;
 
+import java.lang.invoke.VarHandle;
+
 /**
  * The mailbox check of one CPU, {@code check_n_ack} (thesis 8.3.4), and the receiver's side of
  * the XP paths around it: the check runs at every kernel exit (so also after every timer tick),
@@ -83,7 +85,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
      * number of mailboxes found.
      */
     public int checkAtExit() {
-        java.lang.invoke.VarHandle.fullFence();
+        VarHandle.fullFence();
         return check(BY_POLL);
     }
 
@@ -197,7 +199,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
                     // exists. A partner on this CPU cannot end meanwhile (its end runs here), and
                     // should it migrate and end elsewhere later, its CPU reads our wait word after
                     // the migration's barriers: no fence on the local path.
-                    java.lang.invoke.VarHandle.fullFence();
+                    VarHandle.fullFence();
                     if (kernel.lookup(from) == null) {
                         kcpu.requestPartnerGoneCheck();
                     }

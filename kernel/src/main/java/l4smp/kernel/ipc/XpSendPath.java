@@ -13,6 +13,7 @@ import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.XcpuFabric;
+import l4smp.kernel.xcpu.XpSendHandshake;
 
 /**
  * The XP send path on the sender's CPU (thesis 8.3.5 "send path", the trigger of 8.3.4) and its
@@ -103,17 +104,16 @@ public final class XpSendPath {
         mem.storeRelease(m.address + Mailbox.TAG, a.sysTag());
         MailboxPool.unlock(mem, m.address);
 
-        xp.lockTcb(b);
-        // (Not charged again: the send path read B's CPU word a moment ago, 8.3.2.)
-        if (b.cpuAcquire() != bcpu) {
+        // Lock B's TCB and re-read its CPU (not charged again: the send path read B's CPU word a
+        // moment ago, 8.3.2).
+        if (!XpSendHandshake.lockOnCpu(mem, xp.lockWord(b), xp.tcbLock, b, bcpu)) {
             // 8.5, race 2, the case the thesis leaves open: B migrated after we read its CPU. A
             // request flagged at the old CPU now would never be looked at: B's receive paths run
             // elsewhere, and the trigger below sends no IPI for a request that is not urgent.
-            // B's source sets the new CPU under B's TCB lock (moveUnderTcbLock), so under the
+            // B's source sets the new CPU under B's TCB lock (MigrationMailboxes.moveUnderTcbLock), so under the
             // lock either we see the new CPU here and the IPC runs again, or our flag is set
             // before the move and the source's next check_n_ack hooks the proxy, which answers
-            // RETARGET.
-            xp.unlockTcb(b);
+            // RETARGET. (The handshake has released the lock.)
             MailboxPool.free(mem, m.address);
             m.setSenderPlain(null);
             keepRemainingSendTimeout(a, m.deadlinePlain());
@@ -122,7 +122,7 @@ public final class XpSendPath {
             kcpu.readyList().enqueueHead(a);
             return false;
         }
-        int waitFor = mem.loadAcquire(xp.waitWord(b));
+        int waitFor = XpSendHandshake.readWaitFor(mem, xp.waitWord(b));
         boolean receptive = XpIpc.accepts(waitFor, a);
         if (!receptive && timeout == Timeout.ZERO) {
             // B's state is exact under its lock: it does not wait for A. As locally: timeout.
@@ -150,9 +150,8 @@ public final class XpSendPath {
             m.setPreCopiedPlain(result.done());
             FlagLine.set(mem, fabric.flagLine(bcpu), m.requestBit);
         } else {
-            // trigger mailbox, still under B's lock (see "The TCB lock" above)
-            FlagLine.set(mem, fabric.flagLine(bcpu), m.requestBit);
-            xp.unlockTcb(b);
+            // trigger mailbox, still under B's lock (see "The TCB lock" in XpIpc)
+            XpSendHandshake.flagAndUnlock(mem, fabric.flagLine(bcpu), m.requestBit, xp.lockWord(b), xp.tcbLock);
         }
         xp.trigger(bcpu, receptive || timeout != Timeout.NEVER);
         return false;

@@ -1,5 +1,6 @@
 package l4smp.kernel.irq;
 
+import l4smp.emulator.apic.IoApic;
 import l4smp.kernel.thread.ThreadId;
 
 /**
@@ -11,7 +12,7 @@ import l4smp.kernel.thread.ThreadId;
 public final class InterruptThreads {
 
     /** Lines with interrupt threads (the IO-APIC's). */
-    public static final int LINES = l4smp.emulator.apic.IoApic.LINES;
+    public static final int LINES = IoApic.LINES;
     /** The first thread number of user threads. */
     public static final int FIRST_USER_THREAD = 32;
     /** The label of an interrupt message (16 bits of X.2's -1 << 4). */

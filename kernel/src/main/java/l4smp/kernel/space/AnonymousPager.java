@@ -6,6 +6,8 @@ import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.thread.ThreadId;
 
+import java.util.HashMap;
+
 /**
  * A user-level pager that serves page faults with fresh memory from sigma0 (a daemon): on a
  * fault it asks sigma0 for any free frame, mapped into its own space at the next page of its
@@ -19,7 +21,7 @@ public final class AnonymousPager implements UserProgram {
     public static final long POOL = 0x8000_0000L;
 
     private final ThreadId sigma0;
-    private final java.util.HashMap<Long, Long> given = new java.util.HashMap<>();
+    private final HashMap<Long, Long> given = new HashMap<>();
     private long next = POOL;
     private volatile long served;
 

@@ -1,6 +1,5 @@
 package l4smp.kernel.space;
 
-import l4smp.kernel.thread.KernelResume;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.memory.Mmu;
@@ -9,10 +8,11 @@ import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.ipc.IpcError;
-import l4smp.kernel.ipc.Transfer;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
+import l4smp.kernel.ipc.Transfer;
 import l4smp.kernel.ipc.TypedItems;
+import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;

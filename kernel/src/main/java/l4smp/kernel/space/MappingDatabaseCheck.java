@@ -3,7 +3,9 @@ package l4smp.kernel.space;
 import l4smp.emulator.cpu.SpinCondition;
 import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
+
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -139,7 +141,7 @@ final class MappingDatabaseCheck {
                             + (p == null ? "none" : p.space.name + " 0x" + Integer.toHexString(p.vpage << 12)));
                 }
             }
-            java.util.Collections.sort(out);
+            Collections.sort(out);
             return out;
         } finally {
             db.unlock();

@@ -10,6 +10,7 @@ import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.thread.Tcb;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

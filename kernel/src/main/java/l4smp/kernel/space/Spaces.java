@@ -3,13 +3,16 @@ package l4smp.kernel.space;
 import l4smp.emulator.Machine;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
+import l4smp.emulator.cpu.SpinCondition;
 import l4smp.emulator.memory.Mmu;
 import l4smp.emulator.memory.PageFault;
 import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
+import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadId;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +69,7 @@ public final class Spaces {
     final int[] commFirstVa;
     final CpuSide[] sides;
     final SpaceIpc ipc;
-    volatile l4smp.kernel.thread.ThreadId sigma0Thread = l4smp.kernel.thread.ThreadId.NIL;
+    volatile ThreadId sigma0Thread = ThreadId.NIL;
     final int cFaults, cMaps, cUnmaps, cSwitches, cShootdowns, cSent, cSaved, cFlushed, cXferFaults;
 
     /** Per-CPU helpers: the sink that feeds the shootdown and charges PTE writes, the waiter. */
@@ -90,7 +93,7 @@ public final class Spaces {
         }
 
         @Override
-        public void await(l4smp.emulator.cpu.SpinCondition condition, String reason) {
+        public void await(SpinCondition condition, String reason) {
             // Interrupts enabled for shootdowns: service our pending requests while waiting.
             cpu.spinWaitUntil(() -> {
                 shootdown.service(index);
@@ -227,37 +230,37 @@ public final class Spaces {
     }
 
     /** Puts the thread {@code id} (created, not yet run) into {@code space} with {@code pager}. Setup. */
-    public void assign(l4smp.kernel.thread.ThreadId id, AddressSpace space, l4smp.kernel.thread.ThreadId pager) {
+    public void assign(ThreadId id, AddressSpace space, ThreadId pager) {
         Tcb t = kernel.lookup(id);
         if (t == null) {
             throw new IllegalArgumentException("no thread " + id);
         }
         t.setSpace(space);
-        t.setPager(pager == null ? l4smp.kernel.thread.ThreadId.NIL : pager);
+        t.setPager(pager == null ? ThreadId.NIL : pager);
         space.threads++;
     }
 
     /** Creates a thread in {@code space} with {@code pager} (setup). */
-    public l4smp.kernel.thread.ThreadId createThread(l4smp.kernel.ThreadSpec spec, AddressSpace space,
-                                                     l4smp.kernel.thread.ThreadId pager) {
-        l4smp.kernel.thread.ThreadId id = kernel.createThread(spec);
+    public ThreadId createThread(ThreadSpec spec, AddressSpace space,
+                                                     ThreadId pager) {
+        ThreadId id = kernel.createThread(spec);
         assign(id, space, pager);
         return id;
     }
 
     /** Starts sigma0 (a daemon in sigma0's space) on {@code cpu}; returns its id. Setup, once. */
-    public l4smp.kernel.thread.ThreadId startSigma0(int cpu) {
+    public ThreadId startSigma0(int cpu) {
         if (!sigma0Thread.isNil()) {
             throw new IllegalStateException("sigma0 runs already");
         }
-        l4smp.kernel.thread.ThreadId id = kernel.createThread(
+        ThreadId id = kernel.createThread(
                 new l4smp.kernel.ThreadSpec("sigma0", cpu, 250, true, new Sigma0(mdb.userFrames())));
-        assign(id, sigma0Space, l4smp.kernel.thread.ThreadId.NIL);
+        assign(id, sigma0Space, ThreadId.NIL);
         sigma0Thread = id;
         return id;
     }
 
-    public l4smp.kernel.thread.ThreadId sigma0() {
+    public ThreadId sigma0() {
         return sigma0Thread;
     }
 

@@ -9,7 +9,7 @@ import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.HostXcpuMemory;
-import l4smp.kernel.xcpu.SpinLock;
+import l4smp.kernel.xcpu.XpSendHandshake;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -23,17 +23,17 @@ import org.openjdk.jcstress.infra.results.III_Result;
 /**
  * A migration against a concurrent cross-processor IPC to the migrating thread (thesis 8.5
  * race 2, 8.7.2), on real host threads, with the kernel's own {@link Tcb} (its processor word,
- * acquire/release), {@link SpinLock} (the TCB lock), {@link FlagLine} (the XCPU request flags)
+ * acquire/release), the kernel's XP send handshake {@link XpSendHandshake} (the TCB lock, 8.3.3), {@link FlagLine} (the XCPU request flags)
  * and {@link ReadyList} over {@link HostXcpuMemory}. The receiver t1 moves from CPU B (0) to CPU
  * C (1) while a sender on a third CPU sends to it:
  * <pre>
- *   sender (XpIpc.sendPath):   b = t1.cpu; lock(t1); if t1.cpu != b: unlock, run again (b = t1.cpu);
+ *   sender (XpSendHandshake):  b = t1.cpu; lock(t1); if t1.cpu != b: unlock, run again (b = t1.cpu);
  *                              else set the request flag in b's line; unlock(t1)
- *   part B (Migration.partB):  remove t1 from B's ready list; (=1) ... (=2);
+ *   part B (MigrationParts):   remove t1 from B's ready list; (=1) ... (=2);
  *                              lock(t1); t1.cpu = C; unlock(t1); (~3);
  *                              B's next check_n_ack: a request found is answered RETARGET,
  *                              and the sender runs its IPC again, to C
- *   part C (Migration.partC):  (=2) insert t1 into C's ready list; wait for (~3)
+ *   part C (MigrationParts):   (=2) insert t1 into C's ready list; wait for (~3)
  * </pre>
  * B's and C's parts run on one host thread in the order the barriers impose (jcstress runs no
  * more actors than the host has CPUs; the barriers themselves are those of the migration
@@ -67,21 +67,17 @@ public final class MigrationIpcStress {
             readyB.enqueueTail(t1);
         }
 
-        /** The sender's XP send path to t1: check-and-flag under t1's TCB lock (XpIpc.sendPath). */
+        /**
+         * The sender's XP send path to t1: the kernel's handshake ({@link XpSendHandshake}, as
+         * {@code XpSendPath} runs it): lock t1's TCB and re-read its CPU (moved: run again, to
+         * where it is now), then flag the request and unlock.
+         */
         void send() {
             int b = t1.cpuAcquire();
-            while (true) {
-                SpinLock.lock(mem, TCB_LOCK);
-                if (t1.cpuAcquire() != b) {
-                    // moved after we read its CPU: run the IPC again, to where it is now
-                    SpinLock.unlock(mem, TCB_LOCK);
-                    b = t1.cpuAcquire();
-                    continue;
-                }
-                FlagLine.set(mem, FLAGS[b], BIT_SEND);
-                SpinLock.unlock(mem, TCB_LOCK);
-                return;
+            while (!XpSendHandshake.lockOnCpu(mem, TCB_LOCK, true, t1, b)) {
+                b = t1.cpuAcquire();
             }
+            XpSendHandshake.flagAndUnlock(mem, FLAGS[b], BIT_SEND, TCB_LOCK, true);
         }
 
         /**
@@ -95,9 +91,7 @@ public final class MigrationIpcStress {
         void migrate() {
             readyB.remove(t1);
             readyC.enqueueTail(t1);
-            SpinLock.lock(mem, TCB_LOCK);
-            t1.setCpuRelease(C);
-            SpinLock.unlock(mem, TCB_LOCK);
+            XpSendHandshake.moveUnderLock(mem, TCB_LOCK, true, t1, C); // part B, as MigrationMailboxes runs it
             FlagLine.checkAndAck(mem, FLAGS[B], bit -> FlagLine.set(mem, FLAGS[C], BIT_RETRY));
         }
 

@@ -1,0 +1,97 @@
+package l4smp.kernel.xcpu;
+
+import l4smp.kernel.thread.Tcb;
+
+/**
+ * The cross-processor handshakes of the XP send (thesis 8.3.3, 8.3.4, 8.3.5) and of a migration
+ * that moves its receiver (8.5, race 2), as steps over {@link XcpuMemory}: the kernel's paths
+ * ({@code XpSendPath}, {@code XpIpc.trigger}, {@code MigrationMailboxes}) call them on simulated
+ * memory, the jcstress tests on host memory, so both run the one protocol.
+ *
+ * <pre>
+ *   sender (a):  b = B.cpu; lock(B); B.cpu != b ? unlock, run again     {@link #lockOnCpu}
+ *                w = B.WAIT_FOR                                          {@link #readWaitFor}
+ *                set the request flag in b's line; unlock(B)            {@link #flagAndUnlock}
+ *                IPI to b only if urgent, b checks later than the latency bound, and no XCPU
+ *                IPI to b is still unacknowledged                        {@link #ipiNeeded}
+ *   migration (B's source CPU, part B):  lock(B); B.cpu = c; unlock(B)    {@link #moveUnderLock}
+ *   receiver (b): check_n_ack and the store to WAIT_FOR under the same lock (XpMailboxCheck)
+ * </pre>
+ * Whichever of sender and receiver (or sender and migration) takes the lock second sees what
+ * the first did: no request is flagged at a CPU its receiver has left, and no sender decides on
+ * "no IPI" against a receiver that is about to idle (8.3.3's lost wake-up).
+ *
+ * <p>Stateless; every step runs on the calling CPU. {@code locking} false is the negative
+ * control of the TCB lock (tests only).
+ */
+public final class XpSendHandshake {
+
+    private XpSendHandshake() {
+    }
+
+    /**
+     * Locks {@code receiver}'s TCB (its lock word {@code lockWord}) and re-reads its CPU: true,
+     * lock held, when it is still {@code expectedCpu}; false, lock released, when it has moved
+     * (the sender runs its IPC again, to the new CPU).
+     */
+    public static boolean lockOnCpu(XcpuMemory mem, long lockWord, boolean locking, Tcb receiver, int expectedCpu) {
+        if (locking) {
+            SpinLock.lock(mem, lockWord);
+        }
+        if (receiver.cpuAcquire() != expectedCpu) {
+            unlock(mem, lockWord, locking);
+            return false;
+        }
+        return true;
+    }
+
+    /** The receiver's published WAIT_FOR word (0: not receiving, -1: any, else a raw id), under its lock. */
+    public static int readWaitFor(XcpuMemory mem, long waitWord) {
+        return mem.loadAcquire(waitWord);
+    }
+
+    /** Sets the request flag {@code bit} in the destination's flag line, then unlocks the receiver's TCB. */
+    public static void flagAndUnlock(XcpuMemory mem, long flagLine, int bit, long lockWord, boolean locking) {
+        FlagLine.set(mem, flagLine, bit);
+        unlock(mem, lockWord, locking);
+    }
+
+    /** Unlocks the receiver's TCB. */
+    public static void unlock(XcpuMemory mem, long lockWord, boolean locking) {
+        if (locking) {
+            SpinLock.unlock(mem, lockWord);
+        }
+    }
+
+    /**
+     * The trigger's IPI decision for a flag just set at CPU {@code dest} (8.3.4): an IPI only
+     * when {@code urgent}, when {@code dest}'s next check ({@link XcpuFabric#nextCheckVolatile})
+     * lies further from {@code now} than {@code maxLatency} (or it idles), and when no XCPU IPI to
+     * {@code dest} is unacknowledged (the pending word claimed here by a CAS). False: the IPI is
+     * saved, the flag is found by a check that comes anyway.
+     */
+    public static boolean ipiNeeded(XcpuMemory mem, XcpuFabric fabric, int dest, long now, long maxLatency,
+                                    boolean urgent) {
+        if (!urgent) {
+            return false;
+        }
+        long next = fabric.nextCheckVolatile(dest);
+        if (next != XcpuFabric.IDLE && next - now <= maxLatency) {
+            return false;
+        }
+        return mem.casVolatile(fabric.ipiPendingWord(dest), 0, 1);
+    }
+
+    /**
+     * Part B of a migration (8.7.2): sets {@code t}'s processor number to {@code cpu} under its
+     * TCB lock, so that a sender that read the old number either sees the new one under the lock
+     * or has flagged its request before the move (8.5, race 2).
+     */
+    public static void moveUnderLock(XcpuMemory mem, long lockWord, boolean locking, Tcb t, int cpu) {
+        if (locking) {
+            SpinLock.lock(mem, lockWord);
+        }
+        t.setCpuRelease(cpu);
+        unlock(mem, lockWord, locking);
+    }
+}
