@@ -514,9 +514,13 @@ final class Migration {
         if (t.priority > o.callerMcp) {
             return ST_REFUSED; // X.2: the target's priority exceeds the caller's MCP
         }
+        // 8.5 race 1: a thread whose cross-processor send a proxy handles (locked waiting, its
+        // proxy set) stays where the proxy's wake-up will look for it (not so when planted).
+        boolean inXpSend = t.state == ThreadState.LOCKED_WAITING || t.proxyAcquire() != null;
         if (t == kcpu.kernelPathThread() || t == kcpu.current()
-                || t.state == ThreadState.LOCKED_WAITING || t.kernelResume == XpIpc.RESUME_XP_RETURN
-                || t.pendingReturn != null || t.proxyAcquire() != null
+                || (inXpSend && kernel.config().plant() != Plant.MIGRATE_SENDER)
+                || t.kernelResume == XpIpc.RESUME_XP_RETURN
+                || t.pendingReturn != null
                 || (t.fault != null && t.fault.kind() != l4smp.kernel.space.FaultState.NONE)) {
             return ST_BUSY;
         }

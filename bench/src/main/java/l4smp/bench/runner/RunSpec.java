@@ -31,11 +31,23 @@ import java.util.Objects;
  * @param kernelConfig    the kernel's tunables (tick, timeslice, TCB layout), for kernel scenarios
  * @param failedCpus      fault injection: the physical CPUs (bit i = CPU i) that never answer the
  *                        startup IPI ({@code --fail-cpu}; {@link MachineConfig#failedCpus})
+ * @param pctDepth        the PCT strategy's bug depth d ({@code --pct-depth}; d - 1 change points)
+ * @param pctSteps        the PCT strategy's step estimate k ({@code --pct-steps})
  */
 public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
                       boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
                       boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
-                      l4smp.kernel.KernelConfig kernelConfig, long failedCpus) {
+                      l4smp.kernel.KernelConfig kernelConfig, long failedCpus, int pctDepth, long pctSteps) {
+
+    /** A spec with the default PCT parameters. */
+    public RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
+                   boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
+                   boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
+                   l4smp.kernel.KernelConfig kernelConfig, long failedCpus) {
+        this(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel, scenarioOptions, captureTrace,
+                maxTraceEvents, progress, accounting, kernelConfig, failedCpus, MachineConfig.DEFAULT_PCT_DEPTH,
+                MachineConfig.DEFAULT_PCT_STEPS);
+    }
 
     /** A spec without failed CPUs. */
     public RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
@@ -66,6 +78,13 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         }
         if (slackCycles < 0) {
             throw new IllegalArgumentException("option --slack must be >= 0 cycles or 'unbounded', got " + slackCycles);
+        }
+        if (pctDepth < 1 || pctDepth > MachineConfig.MAX_PCT_DEPTH) {
+            throw new IllegalArgumentException("option --pct-depth must be 1.." + MachineConfig.MAX_PCT_DEPTH + ", got "
+                    + pctDepth);
+        }
+        if (pctSteps < 1) {
+            throw new IllegalArgumentException("option --pct-steps must be at least 1, got " + pctSteps);
         }
         if (maxTraceEvents < 1) {
             throw new IllegalArgumentException("option --trace-limit must be at least 1, got " + maxTraceEvents);
@@ -99,6 +118,8 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         private Boolean accounting;
         private l4smp.kernel.KernelConfig kernelConfig = l4smp.kernel.KernelConfig.DEFAULT;
         private long failedCpus;
+        private int pctDepth = MachineConfig.DEFAULT_PCT_DEPTH;
+        private long pctSteps = MachineConfig.DEFAULT_PCT_STEPS;
 
         private Builder(String scenario) {
             this.scenario = scenario;
@@ -118,13 +139,16 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         public Builder progress(boolean progress) { this.progress = progress; return this; }
         public Builder accounting(Boolean accounting) { this.accounting = accounting; return this; }
         public Builder kernelConfig(l4smp.kernel.KernelConfig kernelConfig) { this.kernelConfig = kernelConfig; return this; }
+        public Builder pctDepth(int pctDepth) { this.pctDepth = pctDepth; return this; }
+        public Builder pctSteps(long pctSteps) { this.pctSteps = pctSteps; return this; }
 
         /** The physical CPUs (bit i = CPU i) that never answer the startup IPI (fault injection). */
         public Builder failedCpus(long mask) { this.failedCpus = mask; return this; }
 
         public RunSpec build() {
             return new RunSpec(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel,
-                    scenarioOptions, captureTrace, maxTraceEvents, progress, accounting, kernelConfig, failedCpus);
+                    scenarioOptions, captureTrace, maxTraceEvents, progress, accounting, kernelConfig, failedCpus,
+                    pctDepth, pctSteps);
         }
     }
 }

@@ -92,6 +92,8 @@ public final class ScenarioRunner {
                 .pinning(spec.pin())
                 .slackCycles(spec.slackCycles())
                 .strategy(spec.strategy())
+                .pctDepth(spec.pctDepth())
+                .pctSteps(spec.pctSteps())
                 .captureTrace(spec.captureTrace())
                 .maxTraceEvents(spec.maxTraceEvents())
                 .failedCpus(spec.failedCpus());
@@ -115,6 +117,10 @@ public final class ScenarioRunner {
         if (spec.failedCpus() != 0 && ctx.kernelIfBooted() == null) {
             throw new IllegalArgumentException("option --fail-cpu: scenario " + scenario.name() + " runs without the "
                     + "kernel, and only the kernel's boot (8.2) detects and masks out a failed CPU");
+        }
+        if (spec.kernelConfig().plant() != l4smp.kernel.Plant.NONE && ctx.kernelIfBooted() == null) {
+            throw new IllegalArgumentException("option --plant: scenario " + scenario.name() + " runs without the kernel, "
+                    + "where no race can be planted");
         }
         if (ctx.recorders().isEmpty()) {
             LOG.warn("scenario {} created no latency recorder: the report has no operations", scenario.name());
@@ -177,6 +183,13 @@ public final class ScenarioRunner {
             }
         }
         Map<String, Object> results = new LinkedHashMap<>(ctx.results());
+        if (spec.kernelConfig().plant() != l4smp.kernel.Plant.NONE) {
+            // A planted race is named in every report of the run (tests and hunts only).
+            results.put("planted", spec.kernelConfig().plant().cliName());
+        }
+        if (spec.deterministic() && spec.strategy() == l4smp.emulator.ScheduleStrategy.PCT) {
+            results.put("steps", machine.deterministicSteps()); // k, the PCT step estimate of a like run
+        }
         if (machine.memorySystem() != null) {
             // Coherence misses by the kernel object (or user page) that owns the line.
             Map<String, Object> byOwner = new LinkedHashMap<>();
@@ -223,6 +236,9 @@ public final class ScenarioRunner {
     }
 
     private static String strategyName(RunSpec spec) {
+        if (spec.strategy() == l4smp.emulator.ScheduleStrategy.PCT) {
+            return "pct, depth " + spec.pctDepth() + ", steps " + spec.pctSteps();
+        }
         return spec.strategy().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

@@ -602,7 +602,9 @@ public final class IpcPath {
             t.state = ThreadState.READY;
             t.kernelResume = XpIpc.RESUME_RETRY_IPC;
         }
-        while (t.sendQueueHead != null) {
+        // 8.5 race 3: the senders waiting in t's send queue go along with it (planted: they
+        // stay queued where t was, their proxies polling a queue that t no longer serves).
+        while (t.sendQueueHead != null && kernel.config().plant() != l4smp.kernel.Plant.MIGRATE_QUEUED) {
             Tcb s = t.sendQueueHead;
             kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.WRITE);
             kcpu.touchTcb(s, Field.SEND_LINKS, AccessKind.WRITE);

@@ -542,9 +542,10 @@ public final class XpIpc implements FlagLine.Handler {
         }
         kcpu.touchTcb(b, Field.MYSELF, AccessKind.READ);
         kcpu.touchTcb(b, Field.CPU, AccessKind.READ);
-        if (b.cpuAcquire() != index) {
+        if (b.cpuAcquire() != index && kernel.config().plant() != l4smp.kernel.Plant.MIGRATE_RECEIVER) {
             // The receiver left this CPU while the request was in flight (8.5, race 2): the
-            // sender's CPU runs the IPC again, to where the receiver is now.
+            // sender's CPU runs the IPC again, to where the receiver is now. (Planted: the
+            // proxy goes on as if the receiver were still here.)
             wakeupSender(m, RETARGET);
             return;
         }
