@@ -80,6 +80,8 @@ public final class Machine {
     private final PctSchedule pct;
     /** The stepper's steps so far (resumptions of a CPU's continuation); stepper only. */
     private long steps;
+    /** The most steps a deterministic run may take before it fails as stalled (setup only). */
+    private long stepLimit = Long.MAX_VALUE;
     private SingleWriterCounters[] counters;
     private EventLog[] logs;
     private QuiescenceHandler quiescenceHandler = m -> m.requestStop("quiescent");
@@ -284,7 +286,10 @@ public final class Machine {
                     quiescent();
                     break;
                 }
-                steps++;
+                if (++steps > stepLimit) {
+                    stepLimitReached();
+                    break;
+                }
                 Cpu.setCurrent(next);
                 next.continuation().run();
             }
@@ -359,6 +364,24 @@ public final class Machine {
 
     private long[] scratch;
     private boolean[] scratchEligible;
+
+    /**
+     * Bounds a deterministic run to {@code limit} stepper steps: past it the run fails as a
+     * stall (a livelock, or a run far longer than its like). For hunts, where a planted race
+     * may leave a run spinning forever. Setup only.
+     */
+    public void setStepLimit(long limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("the step limit must be at least 1, got " + limit);
+        }
+        this.stepLimit = limit;
+    }
+
+    /** Slow path: the run took more steps than its limit. */
+    private void stepLimitReached() {
+        fail("stall: the run took more than " + stepLimit + " stepper steps (a livelock, or a run far longer than "
+                + "expected); " + describeCpus(), null);
+    }
 
     private boolean[] scratchEligible() {
         if (scratchEligible == null) {

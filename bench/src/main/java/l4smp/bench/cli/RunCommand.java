@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run", sortOptions = false,
         customSynopsis = {"l4smp run SCENARIO [--cpus=N] [--ops=N] [--seconds=S] [--seed=N] [--strategy=S] [--pct-depth=D]",
-                "          [--pct-steps=K] [--plant=NAME] [--pin=on|off]",
+                "          [--pct-steps=K] [--max-steps=N] [--plant=NAME] [--pin=on|off]",
                 "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--json=FILE] [--hgrm=DIR] [--trace=FILE]",
                 "          [--SCENARIO-OPTION VALUE ...]",
                 "l4smp run SCENARIO --help"},
@@ -87,6 +87,10 @@ final class RunCommand implements Callable<Integer> {
             description = "With --strategy pct: the estimate k of a run's steps; change points are drawn from 1..k "
                     + "(default " + MachineConfig.DEFAULT_PCT_STEPS + "; 'l4smp hunt' measures it).")
     Long pctSteps;
+
+    @Option(names = "--max-steps", paramLabel = "N",
+            description = "With --seed: fail the run as a stall after N stepper steps (a livelock bound; default none).")
+    Long maxSteps;
 
     @Option(names = "--plant", paramLabel = "NAME",
             description = "Tests and hunts only: re-open a race of the thesis on purpose (lost-wakeup, migrate-sender, "
@@ -276,6 +280,11 @@ final class RunCommand implements Callable<Integer> {
         if (pctSteps != null && pctSteps < 1) {
             throw new CommandLine.ParameterException(cl, "option '--pct-steps' must be at least 1, got " + pctSteps);
         }
+        if (maxSteps != null && (seed == null || maxSteps < 1)) {
+            throw new CommandLine.ParameterException(cl, seed == null
+                    ? "option '--max-steps' applies to the deterministic mode only: give --seed N too"
+                    : "option '--max-steps' must be at least 1, got " + maxSteps);
+        }
         l4smp.kernel.Plant planted = l4smp.kernel.Plant.NONE;
         if (plant != null) {
             try {
@@ -348,6 +357,7 @@ final class RunCommand implements Callable<Integer> {
                 .strategy(strat)
                 .pctDepth(pctDepth == null ? MachineConfig.DEFAULT_PCT_DEPTH : pctDepth)
                 .pctSteps(pctSteps == null ? MachineConfig.DEFAULT_PCT_STEPS : pctSteps)
+                .maxSteps(maxSteps == null ? 0 : maxSteps)
                 .pin(pinOn)
                 .slackCycles(slackCycles)
                 .costModel(cost)

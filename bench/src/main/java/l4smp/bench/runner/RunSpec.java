@@ -33,11 +33,14 @@ import java.util.Objects;
  *                        startup IPI ({@code --fail-cpu}; {@link MachineConfig#failedCpus})
  * @param pctDepth        the PCT strategy's bug depth d ({@code --pct-depth}; d - 1 change points)
  * @param pctSteps        the PCT strategy's step estimate k ({@code --pct-steps})
+ * @param maxSteps        deterministic mode: the most stepper steps before the run fails as a
+ *                        stall ({@code --max-steps}; 0: no bound)
  */
 public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
                       boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
                       boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
-                      l4smp.kernel.KernelConfig kernelConfig, long failedCpus, int pctDepth, long pctSteps) {
+                      l4smp.kernel.KernelConfig kernelConfig, long failedCpus, int pctDepth, long pctSteps,
+                      long maxSteps) {
 
     /** A spec with the default PCT parameters. */
     public RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
@@ -46,7 +49,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
                    l4smp.kernel.KernelConfig kernelConfig, long failedCpus) {
         this(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel, scenarioOptions, captureTrace,
                 maxTraceEvents, progress, accounting, kernelConfig, failedCpus, MachineConfig.DEFAULT_PCT_DEPTH,
-                MachineConfig.DEFAULT_PCT_STEPS);
+                MachineConfig.DEFAULT_PCT_STEPS, 0);
     }
 
     /** A spec without failed CPUs. */
@@ -86,6 +89,9 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         if (pctSteps < 1) {
             throw new IllegalArgumentException("option --pct-steps must be at least 1, got " + pctSteps);
         }
+        if (maxSteps < 0) {
+            throw new IllegalArgumentException("option --max-steps must be at least 1, got " + maxSteps);
+        }
         if (maxTraceEvents < 1) {
             throw new IllegalArgumentException("option --trace-limit must be at least 1, got " + maxTraceEvents);
         }
@@ -120,6 +126,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         private long failedCpus;
         private int pctDepth = MachineConfig.DEFAULT_PCT_DEPTH;
         private long pctSteps = MachineConfig.DEFAULT_PCT_STEPS;
+        private long maxSteps;
 
         private Builder(String scenario) {
             this.scenario = scenario;
@@ -141,6 +148,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         public Builder kernelConfig(l4smp.kernel.KernelConfig kernelConfig) { this.kernelConfig = kernelConfig; return this; }
         public Builder pctDepth(int pctDepth) { this.pctDepth = pctDepth; return this; }
         public Builder pctSteps(long pctSteps) { this.pctSteps = pctSteps; return this; }
+        public Builder maxSteps(long maxSteps) { this.maxSteps = maxSteps; return this; }
 
         /** The physical CPUs (bit i = CPU i) that never answer the startup IPI (fault injection). */
         public Builder failedCpus(long mask) { this.failedCpus = mask; return this; }
@@ -148,7 +156,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         public RunSpec build() {
             return new RunSpec(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel,
                     scenarioOptions, captureTrace, maxTraceEvents, progress, accounting, kernelConfig, failedCpus,
-                    pctDepth, pctSteps);
+                    pctDepth, pctSteps, maxSteps);
         }
     }
 }

@@ -112,6 +112,9 @@ public final class ScenarioRunner {
                     : m.startsWith("failed CPUs") ? "option --fail-cpu: " + m : m, e);
         }
         Machine machine = new Machine(config);
+        if (spec.maxSteps() > 0 && spec.deterministic()) {
+            machine.setStepLimit(spec.maxSteps());
+        }
         ScenarioContext ctx = new ScenarioContext(machine, options, spec.ops(), spec.kernelConfig());
         scenario.setup(ctx);
         if (spec.failedCpus() != 0 && ctx.kernelIfBooted() == null) {
