@@ -41,7 +41,7 @@ import java.util.concurrent.Callable;
 @Command(name = "hunt", sortOptions = false,
         customSynopsis = {"l4smp hunt [SCENARIO] [run options] --seeds=N [--from=S] [--strategy=random|pct] [--pct-depth=D]",
                 "           [--pct-steps=K] [--plant=NAME] [--plant-scenario=NAME] [--jobs=J] [--shard=I/N] [--json=FILE] [--out=DIR]",
-                "           [--shrink-runs=N]",
+                "           [--shrink-runs=N] [--run-timeout=S]",
                 "l4smp hunt --merge A.json B.json ... [--json=FILE]"},
         description = "Search seeded schedules of a scenario for a failing run (a broken invariant, a lost or "
                 + "duplicated message, a deadlock or stall, an exception out of the kernel, the scenario's check); "
@@ -107,6 +107,10 @@ final class HuntCommand implements Callable<Integer> {
             description = "Runs the shrinker may spend (0: no shrinking; default ${DEFAULT-VALUE}).")
     int shrinkRuns;
 
+    @Option(names = "--run-timeout", paramLabel = "S", defaultValue = "120",
+            description = "Host seconds after which a run that has not returned counts as a hang (default ${DEFAULT-VALUE}).")
+    long runTimeout;
+
     @Option(names = "--merge", arity = "1..*", paramLabel = "FILE", description = "Merge the JSON results of shards.")
     List<Path> merge;
 
@@ -133,6 +137,9 @@ final class HuntCommand implements Callable<Integer> {
         int threads = jobs == null ? Runtime.getRuntime().availableProcessors() : jobs;
         if (threads < 1) {
             throw new CommandLine.ParameterException(cl, "option '--jobs' must be at least 1, got " + threads);
+        }
+        if (runTimeout < 1) {
+            throw new CommandLine.ParameterException(cl, "option '--run-timeout' must be at least 1 s, got " + runTimeout);
         }
         if (shrinkRuns < 0) {
             throw new CommandLine.ParameterException(cl, "option '--shrink-runs' must be >= 0, got " + shrinkRuns);
@@ -212,7 +219,7 @@ final class HuntCommand implements Callable<Integer> {
         Hunter hunter = new Hunter(lines, threads, line -> {
             err.println("l4smp hunt: " + line);
             err.flush();
-        });
+        }, runTimeout);
         Hunter.Sweep sweep = hunter.hunt(base, range);
         Hunter.Failure f = sweep.failure();
         String rate = String.format(Locale.ROOT, "%.2f seeds/s", sweep.seconds() > 0 ? sweep.runs() / sweep.seconds() : 0);

@@ -49,19 +49,27 @@ public final class Hunter {
     private final LineRunner runner;
     private final int jobs;
     private final Consumer<String> progress;
+    private final long runTimeoutNanos;
 
     /**
      * @param runner   runs a line
      * @param jobs     host threads, at least 1
      * @param progress receives a progress line about every second (seeds/s, done, ETA)
+     * @param runTimeoutSeconds host seconds after which a run that has not returned counts as a
+     *                 "hang" (an endless loop inside one step, which no step bound catches; its
+     *                 thread is left behind as a daemon)
      */
-    public Hunter(LineRunner runner, int jobs, Consumer<String> progress) {
+    public Hunter(LineRunner runner, int jobs, Consumer<String> progress, long runTimeoutSeconds) {
         if (jobs < 1) {
             throw new IllegalArgumentException("option --jobs must be at least 1, got " + jobs);
+        }
+        if (runTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("option --run-timeout must be at least 1 s, got " + runTimeoutSeconds);
         }
         this.runner = runner;
         this.jobs = jobs;
         this.progress = progress;
+        this.runTimeoutNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(runTimeoutSeconds);
     }
 
     /** The kind of failure of a report, or null when the run is ok. */
@@ -100,12 +108,27 @@ public final class Hunter {
 
     /** Runs {@code line} and classifies it; null when it passed. */
     Failure attempt(long seed, RunLine line) {
+        // Each run on a thread of its own (it is the run's stepper), so that a run stuck in an
+        // endless loop inside one step can be given up on.
+        java.util.concurrent.FutureTask<RunReport> task = new java.util.concurrent.FutureTask<>(() -> runner.run(line));
+        Thread t = new Thread(task, "l4smp-hunt-run-" + seed);
+        t.setDaemon(true);
+        t.start();
         try {
-            RunReport r = runner.run(line);
+            RunReport r = task.get(runTimeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
             String kind = failureKind(r);
             return kind == null ? null : new Failure(seed, line, kind, failureLine(r));
-        } catch (RuntimeException e) {
-            return new Failure(seed, line, "exception:" + e.getClass().getSimpleName(), "the run threw " + e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            return new Failure(seed, line, "exception:" + c.getClass().getSimpleName(), "the run threw " + c);
+        } catch (java.util.concurrent.TimeoutException e) {
+            progress.accept("seed " + seed + ": the run did not return within " + runTimeoutNanos / 1_000_000_000L
+                    + " s of host time (an endless loop inside one step); its thread is left behind");
+            return new Failure(seed, line, "hang", "the run did not return within " + runTimeoutNanos / 1_000_000_000L
+                    + " s of host time: an endless loop inside one step of the stepper");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Failure(seed, line, "interrupted", "the hunt was interrupted");
         }
     }
 

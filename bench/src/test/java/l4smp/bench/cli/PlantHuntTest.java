@@ -32,7 +32,7 @@ class PlantHuntTest {
 
     private static Hunter hunter() {
         ScenarioRunner runner = new ScenarioRunner(SCENARIOS, null);
-        return new Hunter(line -> runner.run(HuntCommand.specOf(line, SCENARIOS)), 2, line -> { });
+        return new Hunter(line -> runner.run(HuntCommand.specOf(line, SCENARIOS)), 2, line -> { }, 120);
     }
 
     private static RunLine line(Plant plant, boolean planted) {
