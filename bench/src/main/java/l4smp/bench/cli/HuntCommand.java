@@ -182,10 +182,11 @@ final class HuntCommand implements Callable<Integer> {
         Scenario scenario = scenarios.require(base.scenario());
         ScenarioRunner runner = new ScenarioRunner(scenarios, null);
         Hunter.LineRunner lines = line -> runner.run(specOf(line, scenarios));
-        // Bad input fails here, before any work: the first seed's line must parse and set up.
+        // Bad input fails here, before any work: the first seed's line must parse and set up
+        // (the scenario's own checks run at setup).
         try {
             RunLine first = base.with("--seed", Long.toString(from));
-            specOf(strat.equals("pct") ? first.with("--pct-steps", "1") : first, scenarios);
+            runner.validate(specOf(strat.equals("pct") ? first.with("--pct-steps", "1") : first, scenarios));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }

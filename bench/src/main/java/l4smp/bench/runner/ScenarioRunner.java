@@ -77,12 +77,20 @@ public final class ScenarioRunner {
         return cpus;
     }
 
+    /** A run set up and checked, not yet started. */
+    private record Prepared(Scenario scenario, ScenarioOptions options, Machine machine, ScenarioContext ctx) {
+    }
+
     /**
-     * Runs {@code spec}. A bad option (of the run or of the scenario) fails with an
-     * {@link IllegalArgumentException} naming it, before the machine runs; a run that fails
-     * returns a report whose {@link RunReport#ok()} is false.
+     * Checks {@code spec} as {@link #run} does, up to and including the scenario's setup (its
+     * own checks of its options), without running the machine: a bad option fails with an
+     * {@link IllegalArgumentException} naming it.
      */
-    public RunReport run(RunSpec spec) {
+    public void validate(RunSpec spec) {
+        prepare(spec);
+    }
+
+    private Prepared prepare(RunSpec spec) {
         Scenario scenario = scenarios.require(spec.scenario());
         int cpus = resolveCpus(spec, scenario);
         ScenarioOptions options = ScenarioOptions.parse(scenario.name(), scenario.options(), spec.scenarioOptions());
@@ -137,6 +145,20 @@ public final class ScenarioRunner {
             }
         }
 
+        return new Prepared(scenario, options, machine, ctx);
+    }
+
+    /**
+     * Runs {@code spec}. A bad option (of the run or of the scenario) fails with an
+     * {@link IllegalArgumentException} naming it, before the machine runs; a run that fails
+     * returns a report whose {@link RunReport#ok()} is false.
+     */
+    public RunReport run(RunSpec spec) {
+        Prepared p = prepare(spec);
+        Scenario scenario = p.scenario();
+        ScenarioOptions options = p.options();
+        Machine machine = p.machine();
+        ScenarioContext ctx = p.ctx();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "l4smp-run-timer");
             t.setDaemon(true);
@@ -151,7 +173,7 @@ public final class ScenarioRunner {
                 timer.scheduleAtFixedRate(() -> progress(ctx, machine, hostStart),
                         PROGRESS_DELAY_MS, PROGRESS_PERIOD_MS, TimeUnit.MILLISECONDS);
             }
-            LOG.debug("running {} on {} CPUs ({})", scenario.name(), cpus, spec.deterministic()
+            LOG.debug("running {} on {} CPUs ({})", scenario.name(), machine.cpuCount(), spec.deterministic()
                     ? "deterministic, seed " + spec.seed() : "parallel");
             machine.run();
         } finally {
