@@ -76,6 +76,12 @@ public final class Machine {
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final DeterministicRandom random;
+    /** The PCT scheduler, or {@code null} for the other strategies (stepper only). */
+    private final PctSchedule pct;
+    /** The stepper's steps so far (resumptions of a CPU's continuation); stepper only. */
+    private long steps;
+    /** The most steps a deterministic run may take before it fails as stalled (setup only). */
+    private long stepLimit = Long.MAX_VALUE;
     private SingleWriterCounters[] counters;
     private EventLog[] logs;
     private QuiescenceHandler quiescenceHandler = m -> m.requestStop("quiescent");
@@ -90,6 +96,8 @@ public final class Machine {
     public Machine(MachineConfig config) {
         this.config = config;
         this.random = new DeterministicRandom(config.seed());
+        this.pct = config.deterministic() && config.strategy() == ScheduleStrategy.PCT
+                ? new PctSchedule(config.seed(), config.cpus(), config.pctDepth(), config.pctSteps()) : null;
         for (String name : List.of(C_IPI_SENT, C_IPI_TAKEN, C_LINT_WAITS, C_SLACK_WAITS, C_IDLE_PARKS,
                 C_SPIN_ITERATIONS, C_IDLE_CYCLES)) {
             counterNames.register(name);
@@ -278,6 +286,10 @@ public final class Machine {
                     quiescent();
                     break;
                 }
+                if (++steps > stepLimit) {
+                    stepLimitReached();
+                    break;
+                }
                 Cpu.setCurrent(next);
                 next.continuation().run();
             }
@@ -323,6 +335,14 @@ public final class Machine {
                     return cpus[i];
                 }
             }
+        } else if (pct != null) {
+            long limit = config.slackCycles() == MachineConfig.UNBOUNDED_SLACK
+                    ? Long.MAX_VALUE - 1 : Math.min(Long.MAX_VALUE - 1, min + config.slackCycles());
+            boolean[] eligible = scratchEligible();
+            for (int i = 0; i < cpus.length; i++) {
+                eligible[i] = effective[i] <= limit;
+            }
+            return cpus[pct.pick(eligible)];
         } else {
             long limit = config.slackCycles() == MachineConfig.UNBOUNDED_SLACK
                     ? Long.MAX_VALUE - 1 : Math.min(Long.MAX_VALUE - 1, min + config.slackCycles());
@@ -343,6 +363,41 @@ public final class Machine {
     }
 
     private long[] scratch;
+    private boolean[] scratchEligible;
+
+    /**
+     * Bounds a deterministic run to {@code limit} stepper steps: past it the run fails as a
+     * stall (a livelock, or a run far longer than its like). For hunts, where a planted race
+     * may leave a run spinning forever. Setup only.
+     */
+    public void setStepLimit(long limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("the step limit must be at least 1, got " + limit);
+        }
+        this.stepLimit = limit;
+    }
+
+    /** Slow path: the run took more steps than its limit. */
+    private void stepLimitReached() {
+        fail("stall: the run took more than " + stepLimit + " stepper steps (a livelock, or a run far longer than "
+                + "expected); " + describeCpus(), null);
+    }
+
+    private boolean[] scratchEligible() {
+        if (scratchEligible == null) {
+            scratchEligible = new boolean[cpus.length];
+        }
+        return scratchEligible;
+    }
+
+    /**
+     * The deterministic stepper's steps so far: resumptions of a CPU's continuation, from one
+     * interleaving point to the next (the unit of {@link PctSchedule}). Stepper thread, or any
+     * thread after the machine stopped.
+     */
+    public long deterministicSteps() {
+        return steps;
+    }
 
     private long[] scratchEffective() {
         if (scratch == null) {

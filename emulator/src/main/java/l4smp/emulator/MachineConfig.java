@@ -32,12 +32,27 @@ import java.util.Objects;
  *                         cycle does not start, it counts as stopped, and IPIs and device
  *                         interrupts sent to it are lost (the sender is charged, nothing arrives).
  *                         CPU 0, the bootstrap processor, cannot fail: it runs the boot.
+ * @param pctDepth         the bug depth d the {@link ScheduleStrategy#PCT PCT} strategy targets:
+ *                         d - 1 priority change points per run (1..{@value #MAX_PCT_DEPTH};
+ *                         ignored by the other strategies)
+ * @param pctSteps         the PCT strategy's estimate k of the steps of a run: the change points
+ *                         are drawn uniformly from steps 1..k (ignored by the other strategies)
  */
 public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long slackCycles,
                             ExecutionMode mode, long seed, ScheduleStrategy strategy,
                             boolean captureTrace, int maxTraceEvents, Duration stuckTimeout,
                             long maxSpinIterations, long memoryBytes, boolean accounting,
-                            long failedCpus) {
+                            long failedCpus, int pctDepth, long pctSteps) {
+
+    /** The configuration with the default PCT parameters. */
+    public MachineConfig(int cpus, CostModel costModel, boolean pinning, long slackCycles,
+                         ExecutionMode mode, long seed, ScheduleStrategy strategy,
+                         boolean captureTrace, int maxTraceEvents, Duration stuckTimeout,
+                         long maxSpinIterations, long memoryBytes, boolean accounting, long failedCpus) {
+        this(cpus, costModel, pinning, slackCycles, mode, seed, strategy, captureTrace, maxTraceEvents,
+                stuckTimeout, maxSpinIterations, memoryBytes, accounting, failedCpus, DEFAULT_PCT_DEPTH,
+                DEFAULT_PCT_STEPS);
+    }
 
     /** The configuration without failed CPUs (every CPU answers its startup IPI). */
     public MachineConfig(int cpus, CostModel costModel, boolean pinning, long slackCycles,
@@ -56,6 +71,12 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
      * timer on an idle CPU) is then off by at most this much in parallel mode.
      */
     public static final long DEFAULT_SLACK = 10_000;
+    /** The default bug depth of the PCT strategy: 3 (two priority change points). */
+    public static final int DEFAULT_PCT_DEPTH = 3;
+    /** The largest PCT depth accepted. */
+    public static final int MAX_PCT_DEPTH = 64;
+    /** The default PCT step estimate (the steps of a small scenario run: a few ten thousand). */
+    public static final long DEFAULT_PCT_STEPS = 50_000;
 
     public MachineConfig {
         Objects.requireNonNull(costModel, "costModel");
@@ -89,6 +110,12 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         if ((failedCpus & 1L) != 0) {
             throw new IllegalArgumentException("failed CPUs: CPU 0 is the bootstrap processor and runs the boot; "
                     + "it cannot fail (fail an application processor, 1.." + (cpus - 1) + ")");
+        }
+        if (pctDepth < 1 || pctDepth > MAX_PCT_DEPTH) {
+            throw new IllegalArgumentException("PCT depth must be 1.." + MAX_PCT_DEPTH + ", got " + pctDepth);
+        }
+        if (pctSteps < 1) {
+            throw new IllegalArgumentException("PCT steps must be >= 1, got " + pctSteps);
         }
         long valid = cpus == 64 ? -1L : (1L << cpus) - 1;
         if ((failedCpus & ~valid) != 0) {
@@ -127,6 +154,8 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         private long memoryBytes = 64L << 20;
         private Boolean accounting;
         private long failedCpus;
+        private int pctDepth = DEFAULT_PCT_DEPTH;
+        private long pctSteps = DEFAULT_PCT_STEPS;
 
         public Builder cpus(int cpus) { this.cpus = cpus; return this; }
         public Builder costModel(CostModel costModel) { this.costModel = costModel; return this; }
@@ -136,6 +165,10 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         /** Deterministic mode with this seed. */
         public Builder deterministic(long seed) { this.mode = ExecutionMode.DETERMINISTIC; this.seed = seed; return this; }
         public Builder strategy(ScheduleStrategy strategy) { this.strategy = strategy; return this; }
+        /** The bug depth d of the PCT strategy (d - 1 change points). */
+        public Builder pctDepth(int depth) { this.pctDepth = depth; return this; }
+        /** The PCT strategy's estimate of a run's steps. */
+        public Builder pctSteps(long steps) { this.pctSteps = steps; return this; }
         public Builder captureTrace(boolean captureTrace) { this.captureTrace = captureTrace; return this; }
         public Builder maxTraceEvents(int maxTraceEvents) { this.maxTraceEvents = maxTraceEvents; return this; }
         public Builder stuckTimeout(Duration stuckTimeout) { this.stuckTimeout = stuckTimeout; return this; }
@@ -159,7 +192,8 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
             boolean acct = accounting != null ? accounting
                     : cpus <= l4smp.emulator.cache.ConcurrentMesiDirectory.MAX_CPUS;
             return new MachineConfig(cpus, costModel, pinning, slackCycles, mode, seed, strategy,
-                    captureTrace, maxTraceEvents, stuckTimeout, maxSpinIterations, memoryBytes, acct, failedCpus);
+                    captureTrace, maxTraceEvents, stuckTimeout, maxSpinIterations, memoryBytes, acct, failedCpus,
+                    pctDepth, pctSteps);
         }
     }
 }

@@ -75,7 +75,8 @@ class MachineConfigTest {
         assertEquals(ScheduleStrategy.LOWEST_CLOCK, ScheduleStrategy.parse("lowest-clock"));
         assertEquals(ScheduleStrategy.LOWEST_CLOCK, ScheduleStrategy.parse("CLOCK"));
         assertEquals(ScheduleStrategy.RANDOM, ScheduleStrategy.parse("Random"));
-        String m = assertThrows(IllegalArgumentException.class, () -> ScheduleStrategy.parse("pct")).getMessage();
-        assertTrue(m.contains("pct") && m.contains("random"), m);
+        assertEquals(ScheduleStrategy.PCT, ScheduleStrategy.parse("PCT"));
+        String m = assertThrows(IllegalArgumentException.class, () -> ScheduleStrategy.parse("dfs")).getMessage();
+        assertTrue(m.contains("dfs") && m.contains("random") && m.contains("pct"), m);
     }
 }

@@ -113,7 +113,8 @@ public final class Kernel {
     final boolean tcbLock;
 
     Kernel(Machine machine, KernelConfig config) {
-        this(machine, config, true);
+        // The planted lost wake-up of 8.3.3: the cross-processor paths without the TCB lock.
+        this(machine, config, config.plant() != Plant.LOST_WAKEUP);
     }
 
     Kernel(Machine machine, KernelConfig config, boolean tcbLock) {

@@ -28,10 +28,21 @@ import l4smp.kernel.thread.TcbLayout;
  * @param shootdownPolicy which CPUs an unmap's TLB shootdown interrupts: all others
  *                        (implementation decision 5, the default) or those whose current space may
  *                        cache the pages (thesis 9.3, option 1)
+ * @param plant           tests and hunts only: a race of the thesis re-opened on purpose
+ *                        ({@link Plant#NONE}, the default: none)
  */
 public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
                            TcbLayout tcbLayout, long xcpuMaxLatencyCycles,
-                           boolean copyOnSender, TlbShootdown.Policy shootdownPolicy) {
+                           boolean copyOnSender, TlbShootdown.Policy shootdownPolicy,
+                           Plant plant) {
+
+    /** The configuration with no race planted. */
+    public KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
+                        TcbLayout tcbLayout, long xcpuMaxLatencyCycles,
+                        boolean copyOnSender, TlbShootdown.Policy shootdownPolicy) {
+        this(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
+                shootdownPolicy, Plant.NONE);
+    }
 
     /** 1 ms ticks, 10-tick timeslices (the L4 defaults); 300-cycle FPU switch (estimate); grouped TCBs. */
     public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300, TcbLayout.GROUPED);
@@ -59,25 +70,31 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
     /** This configuration with another TCB layout. */
     public KernelConfig withTcbLayout(TcbLayout layout) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout, xcpuMaxLatencyCycles, copyOnSender,
-                shootdownPolicy);
+                shootdownPolicy, plant);
     }
 
     /** This configuration with another latency bound for cross-processor requests (-1: IPI delivery time). */
     public KernelConfig withXcpuMaxLatency(long cycles) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, cycles, copyOnSender,
-                shootdownPolicy);
+                shootdownPolicy, plant);
     }
 
     /** This configuration copying cross-processor messages on the sender's CPU (experiment only, D4). */
     public KernelConfig withCopyOnSender(boolean onSender) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, onSender,
-                shootdownPolicy);
+                shootdownPolicy, plant);
     }
 
     /** This configuration with another TLB shootdown policy. */
     public KernelConfig withShootdownPolicy(TlbShootdown.Policy policy) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
-                policy);
+                policy, plant);
+    }
+
+    /** This configuration with {@code race} re-opened (tests and hunts only; {@link Plant#NONE}: none). */
+    public KernelConfig withPlant(Plant race) {
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
+                shootdownPolicy, race);
     }
 
     public KernelConfig {
@@ -86,6 +103,7 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
         }
         java.util.Objects.requireNonNull(tcbLayout, "tcbLayout");
         java.util.Objects.requireNonNull(shootdownPolicy, "shootdownPolicy");
+        java.util.Objects.requireNonNull(plant, "plant");
         if (fpuSwitchCycles < 0) {
             throw new IllegalArgumentException("FPU switch cost must be >= 0 cycles, got " + fpuSwitchCycles);
         }

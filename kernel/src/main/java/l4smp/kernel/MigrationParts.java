@@ -114,9 +114,13 @@ final class MigrationParts {
         if (t.priority() > o.callerMcp) {
             return Migration.ST_REFUSED; // X.2: the target's priority exceeds the caller's MCP
         }
+        // 8.5 race 1: a thread whose cross-processor send a proxy handles (locked waiting, its
+        // proxy set) stays where the proxy's wake-up will look for it (not so when planted).
+        boolean inXpSend = t.state() == ThreadState.LOCKED_WAITING || t.proxyAcquire() != null;
         if (t == migration.kcpu.kernelPathThread() || t == migration.kcpu.current()
-                || t.state() == ThreadState.LOCKED_WAITING || t.kernelResume() == KernelResume.XP_RETURN
-                || t.pendingReturn() != null || t.proxyAcquire() != null
+                || (inXpSend && migration.kernel.config().plant() != Plant.MIGRATE_SENDER)
+                || t.kernelResume() == KernelResume.XP_RETURN
+                || t.pendingReturn() != null
                 || (t.fault() != null && t.fault().kind() != FaultState.NONE)) {
             return Migration.ST_BUSY;
         }

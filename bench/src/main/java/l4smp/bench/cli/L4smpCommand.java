@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code l4smp}: the command line of the emulator (the main class of {@code l4smp.jar}).
- * Subcommands: {@code list}, {@code run}, {@code bench}, {@code reproduce}.
+ * Subcommands: {@code list}, {@code run}, {@code hunt}, {@code bench}, {@code reproduce}.
  *
  * <p>Exit codes: 0 success; 1 a run failed or stalled (machine outcome not ok, or a user thread
  * threw; the report is printed), or an output file could not be written; 2 a bad command line
@@ -21,10 +21,10 @@ import java.util.concurrent.Callable;
 @Command(name = "l4smp", mixinStandardHelpOptions = true, versionProvider = L4smpCommand.Version.class,
         description = "A real-thread emulator of the SMP L4 microkernel: run stress scenarios, read latency "
                 + "histograms and counters, replay seeded runs.",
-        subcommands = {ListCommand.class, RunCommand.class, BenchCommand.class, ReproduceCommand.class,
+        subcommands = {ListCommand.class, RunCommand.class, HuntCommand.class, BenchCommand.class, ReproduceCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  l4smp list", "  l4smp run pingpong", "  l4smp run ipi-pingpong --cpus 2 --seed 7 --ops 10000 --json out.json",
-                "  l4smp run pingpong --help", "  l4smp bench"})
+                "  l4smp run pingpong --help", "  l4smp hunt --plant lost-wakeup --seeds 200", "  l4smp bench"})
 public final class L4smpCommand implements Callable<Integer> {
 
     /** Exit code of a run that failed. */
@@ -71,6 +71,7 @@ public final class L4smpCommand implements Callable<Integer> {
         });
         // the run command collects the scenario's own options itself
         cl.getSubcommands().get("run").setUnmatchedOptionsArePositionalParams(true);
+        cl.getSubcommands().get("hunt").setUnmatchedOptionsArePositionalParams(true);
         return cl;
     }
 

@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
  * and are checked by the scenario's option specs.
  */
 @Command(name = "run", sortOptions = false,
-        customSynopsis = {"l4smp run SCENARIO [--cpus=N] [--ops=N] [--seconds=S] [--seed=N] [--strategy=S] [--pin=on|off]",
+        customSynopsis = {"l4smp run SCENARIO [--cpus=N] [--ops=N] [--seconds=S] [--seed=N] [--strategy=S] [--pct-depth=D]",
+                "          [--pct-steps=K] [--max-steps=N] [--plant=NAME] [--pin=on|off]",
                 "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--stall=CYCLES|off]",
                 "          [--json=FILE] [--hgrm=DIR] [--trace=FILE]",
                 "          [--SCENARIO-OPTION VALUE ...]",
@@ -76,9 +77,28 @@ final class RunCommand implements Callable<Integer> {
                     + "Absent: parallel mode (a host thread per CPU).")
     Long seed;
 
-    @Option(names = "--strategy", paramLabel = "lowest-clock|random",
+    @Option(names = "--strategy", paramLabel = "lowest-clock|random|pct",
             description = "The deterministic stepper's choice of the next CPU (needs --seed; default lowest-clock).")
     String strategy;
+
+    @Option(names = "--pct-depth", paramLabel = "D",
+            description = "With --strategy pct: the bug depth d targeted, d - 1 priority change points per run "
+                    + "(default " + MachineConfig.DEFAULT_PCT_DEPTH + ").")
+    Integer pctDepth;
+
+    @Option(names = "--pct-steps", paramLabel = "K",
+            description = "With --strategy pct: the estimate k of a run's steps; change points are drawn from 1..k "
+                    + "(default " + MachineConfig.DEFAULT_PCT_STEPS + "; 'l4smp hunt' measures it).")
+    Long pctSteps;
+
+    @Option(names = "--max-steps", paramLabel = "N",
+            description = "With --seed: fail the run as a stall after N stepper steps (a livelock bound; default none).")
+    Long maxSteps;
+
+    @Option(names = "--plant", paramLabel = "NAME",
+            description = "Tests and hunts only: re-open a race of the thesis on purpose (lost-wakeup, migrate-sender, "
+                    + "migrate-receiver, migrate-queued, abort-nested-fault); the report names it.")
+    String plant;
 
     @Option(names = "--pin", paramLabel = "on|off", defaultValue = "on",
             description = "Pin simulated CPU i to host core i mod H in parallel mode (default ${DEFAULT-VALUE}).")
@@ -284,7 +304,8 @@ final class RunCommand implements Callable<Integer> {
     /** Exit code of a run stopped by SIGTERM (128 + 15). */
     static final int EXIT_SIGTERM = 143;
 
-    private RunSpec buildSpec(CommandLine cl, Scenario s) {
+    /** The run's spec from the parsed options (also used by {@code hunt} for each of its runs). */
+    RunSpec buildSpec(CommandLine cl, Scenario s) {
         if (cpus != null && (cpus < 1 || cpus > MachineConfig.MAX_CPUS)) {
             throw new CommandLine.ParameterException(cl, "option '--cpus' must be 1.." + MachineConfig.MAX_CPUS
                     + ", got " + cpus);
@@ -316,6 +337,34 @@ final class RunCommand implements Callable<Integer> {
                 strat = ScheduleStrategy.parse(strategy);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(cl, "option '--strategy': " + e.getMessage());
+            }
+        }
+        if ((pctDepth != null || pctSteps != null) && strat != ScheduleStrategy.PCT) {
+            throw new CommandLine.ParameterException(cl, "option '" + (pctDepth != null ? "--pct-depth" : "--pct-steps")
+                    + "' applies to --strategy pct only");
+        }
+        if (pctDepth != null && (pctDepth < 1 || pctDepth > MachineConfig.MAX_PCT_DEPTH)) {
+            throw new CommandLine.ParameterException(cl, "option '--pct-depth' must be 1.." + MachineConfig.MAX_PCT_DEPTH
+                    + ", got " + pctDepth);
+        }
+        if (pctSteps != null && pctSteps < 1) {
+            throw new CommandLine.ParameterException(cl, "option '--pct-steps' must be at least 1, got " + pctSteps);
+        }
+        if (maxSteps != null && (seed == null || maxSteps < 1)) {
+            throw new CommandLine.ParameterException(cl, seed == null
+                    ? "option '--max-steps' applies to the deterministic mode only: give --seed N too"
+                    : "option '--max-steps' must be at least 1, got " + maxSteps);
+        }
+        l4smp.kernel.Plant planted = l4smp.kernel.Plant.NONE;
+        if (plant != null) {
+            try {
+                planted = l4smp.kernel.Plant.parse(plant);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, "option '--plant': " + e.getMessage());
+            }
+            if (planted == l4smp.kernel.Plant.NONE) {
+                throw new CommandLine.ParameterException(cl, "option '--plant': name a race to plant (leave the option "
+                        + "out for none)");
             }
         }
         boolean pinOn = switch (pin.toLowerCase(Locale.ROOT)) {
@@ -364,7 +413,8 @@ final class RunCommand implements Callable<Integer> {
         l4smp.kernel.KernelConfig kernelConfig;
         try {
             kernelConfig = new l4smp.kernel.KernelConfig(tickMicros, timesliceTicks,
-                    l4smp.kernel.KernelConfig.DEFAULT.fpuSwitchCycles(), l4smp.kernel.thread.TcbLayout.parse(tcbLayout));
+                    l4smp.kernel.KernelConfig.DEFAULT.fpuSwitchCycles(), l4smp.kernel.thread.TcbLayout.parse(tcbLayout))
+                    .withPlant(planted);
         } catch (IllegalArgumentException e) {
             String option = e.getMessage().contains("layout") ? "--tcb-layout"
                     : e.getMessage().contains("timeslice") ? "--timeslice-ticks" : "--tick-us";
@@ -382,6 +432,9 @@ final class RunCommand implements Callable<Integer> {
                 .seconds(budget)
                 .seed(seed)
                 .strategy(strat)
+                .pctDepth(pctDepth == null ? MachineConfig.DEFAULT_PCT_DEPTH : pctDepth)
+                .pctSteps(pctSteps == null ? MachineConfig.DEFAULT_PCT_STEPS : pctSteps)
+                .maxSteps(maxSteps == null ? 0 : maxSteps)
                 .pin(pinOn)
                 .slackCycles(slackCycles)
                 .costModel(cost)

@@ -30,6 +30,11 @@ public final class TextReport {
                 r.seed() == null ? (r.pin() ? "pinned" : "unpinned") : "one host thread",
                 slack(r.slackCycles())));
         out.add("options: " + (r.options().isEmpty() ? "(none)" : formatMap(r.options())));
+        Object planted = r.results().get("planted");
+        if (planted != null) {
+            out.add("PLANTED RACE: " + planted + " (" + l4smp.kernel.Plant.parse(planted.toString()).race()
+                    + "; a negative control, not the kernel as designed)");
+        }
         Machine.RunOutcome o = r.outcome();
         String outcome = r.outcomeName();
         out.add("outcome: " + (outcome.equals("failed") ? "FAILED" : outcome) + " (" + o.stopReason() + ")"

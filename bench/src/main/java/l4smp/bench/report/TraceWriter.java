@@ -122,6 +122,17 @@ public final class TraceWriter {
         for (int c = 0; c < r.cpus(); c++) {
             close(out, openName, openStart, c, Math.max(end, openStart[c]), mhz);
         }
+        if (!r.ok()) {
+            // The failure point: a global marker at the end of the run, where the machine stopped
+            // (a deadlock is detected there), and one on each CPU's track at its last clock.
+            String why = r.outcome().failure() != null ? r.outcome().failure()
+                    : String.join("; ", r.kernelFailures());
+            out.event("{\"name\":" + quote("FAILURE: " + why) + ",\"ph\":\"i\",\"s\":\"g\",\"pid\":0,\"tid\":0,\"ts\":"
+                    + ChromeOut.us(end, mhz) + "}");
+            for (int c = 0; c < r.cpus(); c++) {
+                out.instant(c, r.clocks()[c], mhz, "failure point: cpu " + c + " stopped here");
+            }
+        }
         w.write("\n]}\n");
         return n;
     }

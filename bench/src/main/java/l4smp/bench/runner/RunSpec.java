@@ -34,11 +34,16 @@ import java.util.Objects;
  * @param stallCycles     the stall watchdog: a run in which no operation completes (and no thread
  *                        ends) for this many simulated cycles stops with outcome "stalled"
  *                        ({@code --stall}); {@link #NO_STALL_LIMIT} for none
+ * @param pctDepth        the PCT strategy's bug depth d ({@code --pct-depth}; d - 1 change points)
+ * @param pctSteps        the PCT strategy's step estimate k ({@code --pct-steps})
+ * @param maxSteps        deterministic mode: the most stepper steps before the run fails as a
+ *                        stall ({@code --max-steps}; 0: no bound)
  */
 public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
                       boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
                       boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
-                      l4smp.kernel.KernelConfig kernelConfig, long failedCpus, long stallCycles) {
+                      l4smp.kernel.KernelConfig kernelConfig, long failedCpus, long stallCycles, int pctDepth,
+                      long pctSteps, long maxSteps) {
 
     /** {@link #stallCycles} of a run without a stall watchdog. */
     public static final long NO_STALL_LIMIT = 0;
@@ -49,13 +54,14 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
      */
     public static final long DEFAULT_STALL_CYCLES = 10_000_000_000L;
 
-    /** A spec with the default stall limit. */
+    /** A spec with the default stall limit and PCT parameters. */
     public RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
                    boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
                    boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
                    l4smp.kernel.KernelConfig kernelConfig, long failedCpus) {
         this(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel, scenarioOptions, captureTrace,
-                maxTraceEvents, progress, accounting, kernelConfig, failedCpus, DEFAULT_STALL_CYCLES);
+                maxTraceEvents, progress, accounting, kernelConfig, failedCpus, DEFAULT_STALL_CYCLES,
+                MachineConfig.DEFAULT_PCT_DEPTH, MachineConfig.DEFAULT_PCT_STEPS, 0);
     }
 
     /** A spec without failed CPUs. */
@@ -87,6 +93,16 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         }
         if (slackCycles < 0) {
             throw new IllegalArgumentException("option --slack must be >= 0 cycles or 'unbounded', got " + slackCycles);
+        }
+        if (pctDepth < 1 || pctDepth > MachineConfig.MAX_PCT_DEPTH) {
+            throw new IllegalArgumentException("option --pct-depth must be 1.." + MachineConfig.MAX_PCT_DEPTH + ", got "
+                    + pctDepth);
+        }
+        if (pctSteps < 1) {
+            throw new IllegalArgumentException("option --pct-steps must be at least 1, got " + pctSteps);
+        }
+        if (maxSteps < 0) {
+            throw new IllegalArgumentException("option --max-steps must be at least 1, got " + maxSteps);
         }
         if (maxTraceEvents < 1) {
             throw new IllegalArgumentException("option --trace-limit must be at least 1, got " + maxTraceEvents);
@@ -125,6 +141,9 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         private l4smp.kernel.KernelConfig kernelConfig = l4smp.kernel.KernelConfig.DEFAULT;
         private long failedCpus;
         private long stallCycles = DEFAULT_STALL_CYCLES;
+        private int pctDepth = MachineConfig.DEFAULT_PCT_DEPTH;
+        private long pctSteps = MachineConfig.DEFAULT_PCT_STEPS;
+        private long maxSteps;
 
         private Builder(String scenario) {
             this.scenario = scenario;
@@ -144,6 +163,9 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         public Builder progress(boolean progress) { this.progress = progress; return this; }
         public Builder accounting(Boolean accounting) { this.accounting = accounting; return this; }
         public Builder kernelConfig(l4smp.kernel.KernelConfig kernelConfig) { this.kernelConfig = kernelConfig; return this; }
+        public Builder pctDepth(int pctDepth) { this.pctDepth = pctDepth; return this; }
+        public Builder pctSteps(long pctSteps) { this.pctSteps = pctSteps; return this; }
+        public Builder maxSteps(long maxSteps) { this.maxSteps = maxSteps; return this; }
 
         /** The physical CPUs (bit i = CPU i) that never answer the startup IPI (fault injection). */
         public Builder failedCpus(long mask) { this.failedCpus = mask; return this; }
@@ -154,7 +176,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         public RunSpec build() {
             return new RunSpec(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel,
                     scenarioOptions, captureTrace, maxTraceEvents, progress, accounting, kernelConfig, failedCpus,
-                    stallCycles);
+                    stallCycles, pctDepth, pctSteps, maxSteps);
         }
     }
 }

@@ -115,12 +115,20 @@ public final class ScenarioRunner {
         return cpus;
     }
 
+    /** A run set up and checked, not yet started. */
+    private record Prepared(Scenario scenario, ScenarioOptions options, Machine machine, ScenarioContext ctx) {
+    }
+
     /**
-     * Runs {@code spec}. A bad option (of the run or of the scenario) fails with an
-     * {@link IllegalArgumentException} naming it, before the machine runs; a run that fails
-     * returns a report whose {@link RunReport#ok()} is false.
+     * Checks {@code spec} as {@link #run} does, up to and including the scenario's setup (its
+     * own checks of its options), without running the machine: a bad option fails with an
+     * {@link IllegalArgumentException} naming it.
      */
-    public RunReport run(RunSpec spec) {
+    public void validate(RunSpec spec) {
+        prepare(spec);
+    }
+
+    private Prepared prepare(RunSpec spec) {
         Scenario scenario = scenarios.require(spec.scenario());
         int cpus = resolveCpus(spec, scenario);
         ScenarioOptions options = ScenarioOptions.parse(scenario.name(), scenario.options(), spec.scenarioOptions());
@@ -130,6 +138,8 @@ public final class ScenarioRunner {
                 .pinning(spec.pin())
                 .slackCycles(spec.slackCycles())
                 .strategy(spec.strategy())
+                .pctDepth(spec.pctDepth())
+                .pctSteps(spec.pctSteps())
                 .captureTrace(spec.captureTrace())
                 .maxTraceEvents(spec.maxTraceEvents())
                 .failedCpus(spec.failedCpus());
@@ -154,6 +164,9 @@ public final class ScenarioRunner {
                     + " CPUs come up");
         }
         Machine machine = new Machine(config);
+        if (spec.maxSteps() > 0 && spec.deterministic()) {
+            machine.setStepLimit(spec.maxSteps());
+        }
         ScenarioContext ctx = new ScenarioContext(machine, options, spec.ops(), spec.kernelConfig());
         if (!config.accounting() && spec.accounting() == null) {
             // Off by default, not by request: the MESI directory's word holds at most 63 CPUs.
@@ -168,6 +181,10 @@ public final class ScenarioRunner {
             throw new IllegalArgumentException("option --fail-cpu: scenario " + scenario.name() + " runs without the "
                     + "kernel, and only the kernel's boot (8.2) detects and masks out a failed CPU");
         }
+        if (spec.kernelConfig().plant() != l4smp.kernel.Plant.NONE && ctx.kernelIfBooted() == null) {
+            throw new IllegalArgumentException("option --plant: scenario " + scenario.name() + " runs without the kernel, "
+                    + "where no race can be planted");
+        }
         if (ctx.recorders().isEmpty()) {
             LOG.warn("scenario {} created no latency recorder: the report has no operations", scenario.name());
         }
@@ -180,6 +197,20 @@ public final class ScenarioRunner {
             }
         }
 
+        return new Prepared(scenario, options, machine, ctx);
+    }
+
+    /**
+     * Runs {@code spec}. A bad option (of the run or of the scenario) fails with an
+     * {@link IllegalArgumentException} naming it, before the machine runs; a run that fails
+     * returns a report whose {@link RunReport#ok()} is false.
+     */
+    public RunReport run(RunSpec spec) {
+        Prepared p = prepare(spec);
+        Scenario scenario = p.scenario();
+        ScenarioOptions options = p.options();
+        Machine machine = p.machine();
+        ScenarioContext ctx = p.ctx();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "l4smp-run-timer");
             t.setDaemon(true);
@@ -197,7 +228,7 @@ public final class ScenarioRunner {
                 timer.scheduleAtFixedRate(() -> progress(ctx, machine, hostStart),
                         PROGRESS_DELAY_MS, PROGRESS_PERIOD_MS, TimeUnit.MILLISECONDS);
             }
-            LOG.debug("running {} on {} CPUs ({})", scenario.name(), cpus, spec.deterministic()
+            LOG.debug("running {} on {} CPUs ({})", scenario.name(), machine.cpuCount(), spec.deterministic()
                     ? "deterministic, seed " + spec.seed() : "parallel");
             machine.run();
         } finally {
@@ -347,6 +378,13 @@ public final class ScenarioRunner {
             }
         }
         Map<String, Object> results = new LinkedHashMap<>(ctx.results());
+        if (spec.kernelConfig().plant() != l4smp.kernel.Plant.NONE) {
+            // A planted race is named in every report of the run (tests and hunts only).
+            results.put("planted", spec.kernelConfig().plant().cliName());
+        }
+        if (spec.deterministic() && spec.strategy() == l4smp.emulator.ScheduleStrategy.PCT) {
+            results.put("steps", machine.deterministicSteps()); // k, the PCT step estimate of a like run
+        }
         if (machine.memorySystem() != null) {
             // Coherence misses by the kernel object (or user page) that owns the line.
             Map<String, Object> byOwner = new LinkedHashMap<>();
@@ -395,6 +433,9 @@ public final class ScenarioRunner {
     }
 
     private static String strategyName(RunSpec spec) {
+        if (spec.strategy() == l4smp.emulator.ScheduleStrategy.PCT) {
+            return "pct, depth " + spec.pctDepth() + ", steps " + spec.pctSteps();
+        }
         return spec.strategy().name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

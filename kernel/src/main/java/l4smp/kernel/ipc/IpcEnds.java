@@ -4,6 +4,7 @@ import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
+import l4smp.kernel.Plant;
 import l4smp.kernel.Syscall;
 import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.thread.KernelResume;
@@ -113,7 +114,9 @@ final class IpcEnds {
             ipc.kcpu.writeState(t, ThreadState.READY);
             t.setKernelResume(KernelResume.RETRY_IPC);
         }
-        while (t.sendQueueHead() != null) {
+        // 8.5 race 3: the senders waiting in t's send queue go along with it (planted: they
+        // stay queued where t was, their proxies polling a queue that t no longer serves).
+        while (t.sendQueueHead() != null && ipc.kernel.config().plant() != Plant.MIGRATE_QUEUED) {
             Tcb s = t.sendQueueHead();
             ipc.kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.WRITE);
             ipc.kcpu.touchTcb(s, Field.SEND_LINKS, AccessKind.WRITE);

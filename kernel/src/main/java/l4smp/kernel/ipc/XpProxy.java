@@ -3,6 +3,7 @@ package l4smp.kernel.ipc;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
+import l4smp.kernel.Plant;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
@@ -87,9 +88,10 @@ public final class XpProxy {
         }
         kcpu.touchTcb(b, Field.MYSELF, AccessKind.READ);
         kcpu.touchTcb(b, Field.CPU, AccessKind.READ);
-        if (b.cpuAcquire() != index) {
+        if (b.cpuAcquire() != index && kernel.config().plant() != Plant.MIGRATE_RECEIVER) {
             // The receiver left this CPU while the request was in flight (8.5, race 2): the
-            // sender's CPU runs the IPC again, to where the receiver is now.
+            // sender's CPU runs the IPC again, to where the receiver is now. (Planted: the
+            // proxy goes on as if the receiver were still here.)
             wakeupSender(m, XpCompletion.RETARGET);
             return;
         }

@@ -7,6 +7,7 @@ import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
+import l4smp.kernel.Plant;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
@@ -118,7 +119,10 @@ final class FaultIpc {
                 // A fault IPC canceled by exchange-registers aborts the transfer (X.2 code 7 to
                 // both sides, 8.4.3); one that failed otherwise is a transfer timeout (5 and 6).
                 boolean canceled = err && IpcError.code(errWord) == IpcError.CANCELED;
-                if ((err || f.xferAborted) && f.xferActive && receiver != null
+                // Planted (8.4.3): a canceled fault IPC is aborted on this side only; the
+                // receiver's CPU never learns that the suspended transfer ended.
+                boolean carryAbort = !(canceled && k.kernel().config().plant() == Plant.ABORT_NESTED_FAULT);
+                if ((err || f.xferAborted) && f.xferActive && receiver != null && carryAbort
                         && receiver.cpuAcquire() != k.index() && k.cpu().clock() < f.xferDeadline) {
                     // Cross-processor, before the deadline (point 3): the redone send carries the
                     // abort to the receiver's CPU, which fails both sides. (At the deadline the

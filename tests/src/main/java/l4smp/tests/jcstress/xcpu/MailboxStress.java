@@ -62,10 +62,13 @@ public final class MailboxStress {
         int delivered;
         int seen;
         boolean mixed;
+        /** Set by sender 1 after its post (release); the receiver's last check follows it. */
+        volatile boolean sender1Posted;
 
         @Actor
         public void sender1() {
             post(mem, 1);
+            sender1Posted = true;
         }
 
         /**
@@ -77,8 +80,11 @@ public final class MailboxStress {
         public void sender2AndReceiver() {
             post(mem, 2);
             int n = 0;
-            long spins = 0;
-            while (n < 2 && spins++ < 10_000_000L) {
+            while (n < 2) {
+                // A check that begins after sender 1's post ended must find its flag: read the
+                // "posted" word first (acquire; partner: sender 1's store), then check. No spin
+                // bound that a descheduled sender 1 could outlast on a loaded host.
+                boolean last = sender1Posted;
                 n += FlagLine.checkAndAck(mem, FLAGS, bit -> {
                     long box = bit == 0 ? BOX0 : BOX1;
                     int id = mem.loadAcquire(box + Mailbox.SENDER);
@@ -89,6 +95,10 @@ public final class MailboxStress {
                     delivered++;
                     MailboxPool.free(mem, box);
                 });
+                if (last) {
+                    break;
+                }
+                Thread.onSpinWait();
             }
         }
 

@@ -1,0 +1,70 @@
+package l4smp.tests.jcstress.xcpu;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import l4smp.emulator.cache.ConcurrentAttributionRegistry;
+import l4smp.emulator.cache.KernelRegion;
+import l4smp.emulator.memory.PhysicalMemory;
+import l4smp.kernel.xcpu.FlagLine;
+import l4smp.kernel.xcpu.HostXcpuMemory;
+import l4smp.kernel.xcpu.XcpuFabric;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * The idle-time ordering of thesis 8.3.4 on the kernel's own {@link XcpuFabric} and
+ * {@link FlagLine} code over {@link HostXcpuMemory}: a CPU about to idle publishes "idle" as its
+ * next mailbox check, then (after a full fence, as {@code XpIpc.checkAtExit}) checks its flags
+ * ({@code KernelCpu.doWorkLocal}); a sender sets its request flag (a locked or) and then reads
+ * the CPU's next check, deciding on an IPI when it reads "idle" ({@code XpIpc.trigger}):
+ * <pre>
+ *   cpu:    nextCheck = IDLE; fence; r2 = check_n_ack   -- sleeps if r2 == 0
+ *   sender: set flag; r1 = (nextCheck == IDLE)           -- IPI if r1
+ * </pre>
+ * (0, 0) is the lost wake-up: the CPU sleeps with a request pending and no IPI comes. It is a
+ * Dekker pair (store, then load of the other's word on both sides), so both the interleaving
+ * and a store-load reordering could produce it; the volatile next-check word, the fence and the
+ * locked flag store forbid it. Two actors (runs on a 2-core host). The planted variant (check
+ * first, publish after) is shown to lose the wake-up by {@code NegativeControlTest}.
+ */
+public final class IdleCheckStress {
+    private IdleCheckStress() { }
+
+    static final int BIT = 5;
+
+    @JCStressTest
+    @Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "the CPU published idle first and missed the flag: the sender sends the IPI")
+    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "the flag came first: the CPU's check found it, no IPI needed")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "both: the check found the flag and an IPI comes too (a spurious wake-up, harmless)")
+    @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "lost wake-up: the CPU sleeps with the request pending and no IPI")
+    @Outcome(expect = FORBIDDEN, desc = "anything else")
+    @State
+    public static class PublishIdleThenCheck {
+        final PhysicalMemory pm = new PhysicalMemory(256 * 1024);
+        final XcpuFabric fabric = new XcpuFabric(2, new KernelRegion(new ConcurrentAttributionRegistry(), 0, 256 * 1024, 32));
+        final HostXcpuMemory mem = new HostXcpuMemory(pm);
+        final long line = fabric.flagLine(1);
+
+        {
+            fabric.setNextCheckVolatile(1, 1_000); // CPU 1 is in the kernel: it checks at its exit
+        }
+
+        @Actor
+        public void sender(II_Result r) {
+            FlagLine.set(mem, line, BIT);
+            r.r1 = fabric.nextCheckVolatile(1) == XcpuFabric.IDLE ? 1 : 0;
+        }
+
+        @Actor
+        public void idlingCpu(II_Result r) {
+            fabric.setNextCheckVolatile(1, XcpuFabric.IDLE);
+            java.lang.invoke.VarHandle.fullFence(); // partner: the sender's locked flag store
+            r.r2 = FlagLine.checkAndAck(mem, line, bit -> { });
+        }
+    }
+}
