@@ -1,6 +1,6 @@
 package l4smp.bench.cli;
 
-import l4smp.bench.report.JsonWriter;
+import l4smp.bench.report.Json;
 import l4smp.bench.reproduce.PaperClaims;
 import l4smp.bench.reproduce.ReproduceRow;
 import l4smp.emulator.cost.CostModel;
@@ -59,22 +59,21 @@ final class ReproduceCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%d of %d rows hold (preset %s)%n", rows.size() - failed, rows.size(), model.name());
         out.flush();
         if (json != null) {
-            JsonWriter w = new JsonWriter(true).beginArray();
+            java.util.List<Object> array = new java.util.ArrayList<>();
             for (ReproduceRow r : rows) {
-                w.beginObject()
-                        .name("id").value(r.id())
-                        .name("claim").value(r.claim())
-                        .name("source").value(r.thesisFigure())
-                        .name("thesis").value(r.thesisValue())
-                        .name("emulator").value(r.emulatorValue())
-                        .name("ratio").value(r.ratio())
-                        .name("holds").value(r.holds())
-                        .name("unit").value(r.unit())
-                        .endObject();
+                java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+                row.put("id", r.id());
+                row.put("claim", r.claim());
+                row.put("source", r.thesisFigure());
+                row.put("thesis", r.thesisValue());
+                row.put("emulator", r.emulatorValue());
+                row.put("ratio", r.ratio());
+                row.put("holds", r.holds());
+                row.put("unit", r.unit());
+                array.add(row);
             }
-            w.endArray();
             try {
-                Files.writeString(json, w.toJson() + System.lineSeparator(), StandardCharsets.UTF_8);
+                Json.write(Json.plain(array), json);
             } catch (IOException e) {
                 cl.getErr().println("l4smp reproduce: cannot write " + json + ": " + e.getMessage());
                 return L4smpCommand.EXIT_FAILED;

@@ -2,6 +2,7 @@ package l4smp.bench.cli;
 
 import l4smp.bench.report.HgrmWriter;
 import l4smp.bench.report.JsonReport;
+import l4smp.bench.report.Plots;
 import l4smp.bench.report.RunReport;
 import l4smp.bench.report.TextReport;
 import l4smp.bench.report.TraceWriter;
@@ -39,8 +40,11 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run", sortOptions = false,
         customSynopsis = {"l4smp run SCENARIO [--cpus=N] [--ops=N] [--seconds=S] [--seed=N] [--strategy=S] [--pin=on|off]",
-                "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--json=FILE] [--hgrm=DIR] [--trace=FILE]",
+                "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--accounting=on|off]",
+                "          [--tcb-layout=grouped|naive] [--tick-us=U] [--timeslice-ticks=N]",
+                "          [--json=FILE] [--hgrm=DIR] [--trace=FILE] [--trace-limit=N] [--plot=DIR] [--[no-]progress] [-q]",
                 "          [--SCENARIO-OPTION VALUE ...]",
+                "l4smp run --replay REPORT.json [--json=FILE] [--hgrm=DIR] [--trace=FILE] [--plot=DIR] ...",
                 "l4smp run SCENARIO --help"},
         description = "Run a scenario and print its report (latency percentiles, throughput, per-CPU counters).",
         footer = {"", "Scenario options (--name value) follow the scenario's name; 'l4smp run SCENARIO --help' "
@@ -132,6 +136,20 @@ final class RunCommand implements Callable<Integer> {
             description = "Print progress on stderr every second after the first two (default on).")
     boolean progress;
 
+    @Option(names = "--replay", paramLabel = "REPORT.json",
+            description = "Run again exactly the run a JSON report (--json) describes: its scenario, its options and "
+                    + "the scenario's, its seed. Takes no scenario and no option that changes the run; output options "
+                    + "(--json, --hgrm, --trace, --plot, --progress, --quiet) apply.")
+    Path replay;
+
+    @Option(names = "--plot", paramLabel = "DIR",
+            description = "Draw PNG plots of the run into DIR: latency percentiles (cycles and host ns), per-CPU time, "
+                    + "counters per operation.")
+    Path plot;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print no progress (the same as --no-progress).")
+    boolean quiet;
+
     @Option(names = {"-h", "--help"}, description = "Show this help (with a scenario: also its own options).")
     boolean help;
 
@@ -142,6 +160,11 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = cl.getErr();
         Scenarios scenarios = Scenarios.load();
         Scenario s = null;
+        RunSpec replaySpec = null;
+        if (replay != null && !help) {
+            replaySpec = Replay.load(cl, replay, scenario, scenarioArgs, trace != null, traceLimit, progress && !quiet);
+            scenario = replaySpec.scenario();
+        }
         if (scenario != null) {
             if (scenario.startsWith("-")) {
                 throw new CommandLine.ParameterException(cl, "unknown option '" + scenario + "'");
@@ -170,7 +193,7 @@ final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "missing the scenario to run (known: "
                     + String.join(", ", scenarios.all().stream().map(Scenario::name).toList()) + ")");
         }
-        RunSpec runSpec = buildSpec(cl, s);
+        RunSpec runSpec = replaySpec != null ? replaySpec : buildSpec(cl, s);
         ScenarioRunner runner = new ScenarioRunner(scenarios, line -> {
             err.println("l4smp: " + line);
             err.flush();
@@ -185,7 +208,7 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
         try {
             if (json != null) {
-                JsonReport.write(report, json);
+                JsonReport.write(report, json, cl.getParseResult().originalArgs());
                 out.println("json: " + json);
             }
             if (hgrm != null) {
@@ -197,6 +220,10 @@ final class RunCommand implements Callable<Integer> {
                 out.println("trace: " + written + " events to " + trace
                         + (written < report.traceEvents() ? " (truncated at --trace-limit " + traceLimit + " of "
                         + report.traceEvents() + ")" : ""));
+            }
+            if (plot != null) {
+                List<Path> files = Plots.writeRun(JsonReport.toTree(report, cl.getParseResult().originalArgs()), plot);
+                out.println("plots: " + files.size() + " PNG files in " + plot);
             }
         } catch (IOException e) {
             out.flush();
@@ -311,7 +338,7 @@ final class RunCommand implements Callable<Integer> {
                 .scenarioOptions(given)
                 .captureTrace(trace != null)
                 .maxTraceEvents(traceLimit)
-                .progress(progress)
+                .progress(progress && !quiet)
                 .build();
     }
 

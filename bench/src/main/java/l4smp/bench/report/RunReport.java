@@ -39,6 +39,10 @@ import java.util.Map;
  * @param traceEvents     the events traced (captured or only hashed)
  * @param eventLogs       the machine's event logs (their events when the trace was captured)
  * @param timeUp          whether the host-time budget ran out before the operations were done
+ * @param spec            the run's specification, every option as given (for the JSON report and
+ *                        its replay)
+ * @param accountingOn    whether the MESI/TLB accounting layer charged memory accesses (the
+ *                        specification's choice, or the machine's default for its CPUs)
  */
 public record RunReport(String scenario, Map<String, Object> options, int cpus, long opsRequested,
                         Double secondsBudget, Long seed, String strategy, boolean pin, long slackCycles,
@@ -46,7 +50,7 @@ public record RunReport(String scenario, Map<String, Object> options, int cpus, 
                         List<String> counterNames, long[][] perCpuCounters, List<RecorderReport> recorders,
                         Histogram cycles, Histogram hostNanos, List<String> kernelFailures,
                         Map<String, Object> results, long traceHash, long traceEvents, List<EventLog> eventLogs,
-                        boolean timeUp) {
+                        boolean timeUp, l4smp.bench.runner.RunSpec spec, boolean accountingOn) {
 
     /** One recorder's share of the run. */
     public record RecorderReport(String name, long operations, Histogram cycles, Histogram hostNanos) {

@@ -31,6 +31,9 @@ public final class TraceWriter {
     /** Duration of the marker slices that IPI arrows attach to, in microseconds. */
     private static final double MARK_US = 0.001;
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper QUOTER =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     private TraceWriter() {
     }
 
@@ -156,7 +159,11 @@ public final class TraceWriter {
     }
 
     private static String quote(String s) {
-        return new JsonWriter(false).value(s).toJson();
+        try {
+            return QUOTER.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Streams trace events, comma-separated. */

@@ -182,7 +182,10 @@ public final class ScenarioRunner {
             Map<String, Object> byOwner = new LinkedHashMap<>();
             for (Map.Entry<String, long[]> e : machine.memorySystem().attributionReportOpaque().entrySet()) {
                 if (e.getValue()[0] != 0 || e.getValue()[1] != 0) {
-                    byOwner.put(e.getKey(), Map.of("coherence_misses", e.getValue()[0], "invalidations", e.getValue()[1]));
+                    Map<String, Object> misses = new LinkedHashMap<>();
+                    misses.put("coherence_misses", e.getValue()[0]);
+                    misses.put("invalidations", e.getValue()[1]);
+                    byOwner.put(e.getKey(), misses);
                 }
             }
             if (!byOwner.isEmpty()) {
@@ -219,7 +222,8 @@ public final class ScenarioRunner {
                 spec.seconds() == null ? null : spec.seconds().toNanos() / 1e9,
                 spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
                 spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,
-                List.copyOf(failures), results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp());
+                List.copyOf(failures), results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp(),
+                spec, machine.config().accounting());
     }
 
     private static String strategyName(RunSpec spec) {
