@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
 @Command(name = "l4smp", mixinStandardHelpOptions = true, versionProvider = L4smpCommand.Version.class,
         description = "A real-thread emulator of the SMP L4 microkernel: run stress scenarios, read latency "
                 + "histograms and counters, replay seeded runs.",
-        subcommands = {ListCommand.class, RunCommand.class, CompareCommand.class, PlotCommand.class, BenchCommand.class,
+        subcommands = {ListCommand.class, RunCommand.class, CompareCommand.class, PlotCommand.class, CountersCommand.class,
+                BenchCommand.class,
                 ReproduceCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  l4smp list", "  l4smp run pingpong", "  l4smp run ipi-pingpong --cpus 2 --seed 7 --ops 10000 --json out.json",

@@ -19,12 +19,12 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code l4smp reproduce}: the thesis's figures of PAPER-CLAIMS.md against the emulator's, each
+ * {@code l4smp reproduce}: the thesis's figures of docs/thesis-claims.md against the emulator's, each
  * from a live run: id, claim, thesis figure, emulator figure, ratio, holds yes/no. Exit code 1
  * when a row does not hold.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        description = "Run the thesis's experiments and print its figures beside the emulator's (PAPER-CLAIMS.md).")
+        description = "Run the thesis's experiments and print its figures beside the emulator's (docs/thesis-claims.md).")
 final class ReproduceCommand implements Callable<Integer> {
 
     @Spec

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The reproduction table of PAPER-CLAIMS.md, every row measured from a live run: the
+ * The reproduction table of docs/thesis-claims.md, every row measured from a live run: the
  * calibration rows (C1-C3, inputs of the cost model measured back through the whole stack) and
  * the derived rows (D1-D8).
  */

@@ -4,7 +4,7 @@ package l4smp.bench.reproduce;
  * One row of the paper-reproduction table: a claim of the thesis, the thesis's figure, what the
  * emulator measured, their ratio, and whether the claim holds.
  *
- * @param id            the claim's id in PAPER-CLAIMS.md (C1, C2, D5, ...)
+ * @param id            the claim's id in docs/thesis-claims.md (C1, C2, D5, ...)
  * @param claim         what is compared (e.g. "L1 hit", "E to S", "TTAS vs TAS invalidations")
  * @param thesisFigure  where the thesis says it, and how (e.g. "3.2.1, Table 1")
  * @param thesisValue   the thesis's number, or NaN for a qualitative claim

@@ -9,7 +9,7 @@ import l4smp.emulator.cache.experiments.SpinlockContention.Variant;
 import l4smp.emulator.cost.CostModel;
 
 /**
- * D5 of PAPER-CLAIMS.md (appendix A): under contention a test-and-test-and-set spinlock causes
+ * D5 of docs/thesis-claims.md (appendix A): under contention a test-and-test-and-set spinlock causes
  * far fewer invalidations than a plain test-and-set spin. Both run the same workload
  * ({@link SpinlockContention}); the verdict compares the invalidations the memory system
  * counted. "Far fewer" is taken as less than half.
