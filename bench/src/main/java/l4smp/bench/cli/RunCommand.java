@@ -133,7 +133,8 @@ final class RunCommand implements Callable<Integer> {
     int traceLimit;
 
     @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Print progress on stderr every second after the first two (default on).")
+            description = "Show progress on stderr: on a terminal a bar (ops done, %, rate, ETA), else a line every "
+                    + "second after the first two (default on).")
     boolean progress;
 
     @Option(names = "--replay", paramLabel = "REPORT.json",
@@ -194,10 +195,8 @@ final class RunCommand implements Callable<Integer> {
                     + String.join(", ", scenarios.all().stream().map(Scenario::name).toList()) + ")");
         }
         RunSpec runSpec = replaySpec != null ? replaySpec : buildSpec(cl, s);
-        ScenarioRunner runner = new ScenarioRunner(scenarios, line -> {
-            err.println("l4smp: " + line);
-            err.flush();
-        });
+        ProgressDisplay progressDisplay = new ProgressDisplay(err, ProgressDisplay.stderrIsTerminal());
+        ScenarioRunner runner = new ScenarioRunner(scenarios, progressDisplay, progressDisplay.delayMs());
         RunReport report;
         try {
             report = runner.run(runSpec);

@@ -43,7 +43,58 @@ public final class ScenarioRunner {
     static final long PROGRESS_PERIOD_MS = 1000;
 
     private final Scenarios scenarios;
-    private final Consumer<String> progressSink;
+    private final Consumer<Progress> progressSink;
+
+    /**
+     * How far a run has come, for a progress display.
+     *
+     * @param opsDone         operations recorded so far
+     * @param opsRequested    the operation budget ({@code Long.MAX_VALUE}: only a time budget)
+     * @param hostSeconds     host time since the machine started
+     * @param secondsBudget   the host-time budget in seconds, or 0 for none
+     * @param simulatedCycles the highest CPU clock
+     * @param finished        whether the machine has stopped (the last report of a run)
+     */
+    public record Progress(long opsDone, long opsRequested, double hostSeconds, double secondsBudget,
+                           long simulatedCycles, boolean finished) {
+
+        /** Operations per host second so far. */
+        public double rate() {
+            return hostSeconds > 0 ? opsDone / hostSeconds : 0.0;
+        }
+
+        /** The share done, 0..1, by operations or by the time budget, whichever is further; -1 if unknown. */
+        public double fraction() {
+            double byOps = opsRequested == Long.MAX_VALUE ? -1 : Math.min(1.0, opsDone / (double) opsRequested);
+            double byTime = secondsBudget > 0 ? Math.min(1.0, hostSeconds / secondsBudget) : -1;
+            return Math.max(byOps, byTime);
+        }
+
+        /** Host seconds left at the rate so far, or -1 when unknown. */
+        public double etaSeconds() {
+            double f = fraction();
+            if (f <= 0) {
+                return -1;
+            }
+            return Math.max(0.0, hostSeconds * (1 - f) / f);
+        }
+
+        /** The one-line form: elapsed time, operations, share, rate, ETA, simulated cycles. */
+        public String line() {
+            double f = fraction();
+            double eta = etaSeconds();
+            return String.format(Locale.ROOT, "%6.1f s: %,d ops%s (%,.0f ops/s)%s, simulated %,d cycles", hostSeconds,
+                    opsDone, f >= 0 ? String.format(Locale.ROOT, " %.1f%%", 100 * f) : "", rate(),
+                    eta >= 0 ? ", ETA " + duration(eta) : "", simulatedCycles);
+        }
+
+        /** Seconds as m:ss or h:mm:ss. */
+        public static String duration(double seconds) {
+            long s = Math.round(seconds);
+            return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                    : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+        }
+    }
 
     /**
      * @param scenarios    where scenario names are looked up
@@ -52,8 +103,29 @@ public final class ScenarioRunner {
      */
     public ScenarioRunner(Scenarios scenarios, Consumer<String> progressSink) {
         this.scenarios = scenarios;
-        this.progressSink = progressSink;
+        this.progressSink = progressSink == null ? null : p -> {
+            if (!p.finished()) {
+                progressSink.accept(p.line());
+            }
+        };
+        this.progressDelayMs = PROGRESS_DELAY_MS;
     }
+
+    /**
+     * A runner that reports {@link Progress} (when the spec asks for progress): every
+     * {@value #PROGRESS_PERIOD_MS} ms after the first {@value #PROGRESS_DELAY_MS} ms, on the
+     * runner's timer thread, and once with {@code finished} set after the machine stopped, on
+     * the calling thread.
+     *
+     * @param progressDelayMs host time before the first report (a progress bar starts at once)
+     */
+    public ScenarioRunner(Scenarios scenarios, Consumer<Progress> progress, long progressDelayMs) {
+        this.scenarios = scenarios;
+        this.progressSink = progress;
+        this.progressDelayMs = progressDelayMs;
+    }
+
+    private final long progressDelayMs;
 
     /** A runner over the scenarios on the class path that logs progress at info level. */
     public static ScenarioRunner withDefaults() {
@@ -139,27 +211,35 @@ public final class ScenarioRunner {
                 timer.schedule(ctx::setTimeUp, spec.seconds().toNanos(), TimeUnit.NANOSECONDS);
             }
             if (spec.progress() && progressSink != null) {
-                timer.scheduleAtFixedRate(() -> progress(ctx, machine, hostStart),
-                        PROGRESS_DELAY_MS, PROGRESS_PERIOD_MS, TimeUnit.MILLISECONDS);
+                timer.scheduleAtFixedRate(() -> progress(spec, ctx, machine, hostStart, false),
+                        progressDelayMs, PROGRESS_PERIOD_MS, TimeUnit.MILLISECONDS);
             }
             LOG.debug("running {} on {} CPUs ({})", scenario.name(), cpus, spec.deterministic()
                     ? "deterministic, seed " + spec.seed() : "parallel");
             machine.run();
         } finally {
             timer.shutdownNow();
+            try {
+                timer.awaitTermination(1, TimeUnit.SECONDS); // no progress report after the last one
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (spec.progress() && progressSink != null) {
+            progress(spec, ctx, machine, hostStart, true);
         }
         ctx.runAfterRunChecks();
         return collect(spec, scenario, options, machine, ctx);
     }
 
-    private void progress(ScenarioContext ctx, Machine machine, long hostStart) {
+    private void progress(RunSpec spec, ScenarioContext ctx, Machine machine, long hostStart, boolean finished) {
         long ops = 0;
         for (SingleWriterLatencyRecorder r : ctx.recorders()) {
             ops += r.operationsOpaque();
         }
         double s = (System.nanoTime() - hostStart) / 1e9;
-        progressSink.accept(String.format(Locale.ROOT, "%6.1f s: %,d ops (%,.0f ops/s), simulated %,d cycles",
-                s, ops, ops / s, machine.maxClockAcquire()));
+        progressSink.accept(new Progress(ops, spec.ops(), s, spec.seconds() == null ? 0 : spec.seconds().toNanos() / 1e9,
+                machine.maxClockAcquire(), finished));
     }
 
     private static RunReport collect(RunSpec spec, Scenario scenario, ScenarioOptions options, Machine machine,
