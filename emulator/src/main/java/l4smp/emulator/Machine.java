@@ -78,6 +78,7 @@ public final class Machine {
     private final DeterministicRandom random;
     private SingleWriterCounters[] counters;
     private EventLog[] logs;
+    private java.util.function.IntFunction<EventLog.Spool> traceSpools;
     private QuiescenceHandler quiescenceHandler = m -> m.requestStop("quiescent");
     private volatile boolean running;
     private volatile boolean started;
@@ -218,6 +219,9 @@ public final class Machine {
         logs = new EventLog[config.deterministic() ? 1 : cpus.length];
         for (int i = 0; i < logs.length; i++) {
             logs[i] = new EventLog(config.captureTrace(), config.maxTraceEvents());
+            if (traceSpools != null) {
+                logs[i].spoolTo(traceSpools.apply(i));
+            }
         }
         for (int i = 0; i < cpus.length; i++) {
             counters[i] = new SingleWriterCounters(counterNames);
@@ -542,6 +546,21 @@ public final class Machine {
             sum += c.valueOpaque(index);
         }
         return sum;
+    }
+
+    /**
+     * Streams the captured trace: event log {@code i} (one per CPU in parallel mode, one in
+     * deterministic mode) hands its events in chunks to {@code spools.apply(i)}, called when the
+     * machine starts ({@link EventLog#spoolTo}). Setup only, with trace capture on.
+     */
+    public void spoolTrace(java.util.function.IntFunction<EventLog.Spool> spools) {
+        if (started) {
+            throw new IllegalStateException("the trace's spool is set up before the machine runs");
+        }
+        if (!config.captureTrace()) {
+            throw new IllegalStateException("the machine captures no trace to spool");
+        }
+        this.traceSpools = spools;
     }
 
     /**

@@ -229,6 +229,8 @@ final class RunCommand implements Callable<Integer> {
             err.println("l4smp run: cannot write the report: " + e);
             err.flush();
             return L4smpCommand.EXIT_FAILED;
+        } finally {
+            closeTraceSpool(report, err);
         }
         out.flush();
         if (!report.ok()) {
@@ -238,6 +240,17 @@ final class RunCommand implements Callable<Integer> {
             return L4smpCommand.EXIT_FAILED;
         }
         return 0;
+    }
+
+    /** Deletes the temporary files the trace was streamed to during the run. */
+    private static void closeTraceSpool(RunReport report, PrintWriter err) {
+        if (report.traceSpool() != null) {
+            try {
+                report.traceSpool().close();
+            } catch (IOException e) {
+                err.println("l4smp run: cannot delete the trace's temporary files: " + e.getMessage());
+            }
+        }
     }
 
     private RunSpec buildSpec(CommandLine cl, Scenario s) {

@@ -200,6 +200,21 @@ public final class ScenarioRunner {
             }
         }
 
+        // names of the threads the scenario set up (some end before the run does)
+        Map<Integer, String> threadNames = new java.util.TreeMap<>();
+        if (ctx.kernelIfBooted() != null) {
+            for (l4smp.kernel.thread.Tcb t : ctx.kernelIfBooted().liveThreads()) {
+                threadNames.put(t.id.number(), t.name);
+            }
+        }
+        l4smp.bench.report.TraceSpool spool = null;
+        if (spec.captureTrace()) {
+            try {
+                spool = new l4smp.bench.report.TraceSpool(machine);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot create the trace's temporary files", e);
+            }
+        }
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "l4smp-run-timer");
             t.setDaemon(true);
@@ -229,7 +244,19 @@ public final class ScenarioRunner {
             progress(spec, ctx, machine, hostStart, true);
         }
         ctx.runAfterRunChecks();
-        return collect(spec, scenario, options, machine, ctx);
+        if (spool != null) {
+            try {
+                spool.finish();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        if (ctx.kernelIfBooted() != null) {
+            for (l4smp.kernel.thread.Tcb t : ctx.kernelIfBooted().liveThreads()) {
+                threadNames.putIfAbsent(t.id.number(), t.name);
+            }
+        }
+        return collect(spec, scenario, options, machine, ctx, Map.copyOf(threadNames), spool);
     }
 
     private void progress(RunSpec spec, ScenarioContext ctx, Machine machine, long hostStart, boolean finished) {
@@ -243,7 +270,8 @@ public final class ScenarioRunner {
     }
 
     private static RunReport collect(RunSpec spec, Scenario scenario, ScenarioOptions options, Machine machine,
-                                     ScenarioContext ctx) {
+                                     ScenarioContext ctx, Map<Integer, String> threadNames,
+                                     l4smp.bench.report.TraceSpool spool) {
         int cpus = machine.cpuCount();
         long[] clocks = new long[cpus];
         // The machine's and the kernel's counters, then the accounting layer's (mem.*).
@@ -303,7 +331,7 @@ public final class ScenarioRunner {
                 spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
                 spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,
                 List.copyOf(failures), results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp(),
-                spec, machine.config().accounting());
+                spec, machine.config().accounting(), threadNames, spool);
     }
 
     private static String strategyName(RunSpec spec) {
