@@ -79,6 +79,7 @@ public final class Machine {
     private SingleWriterCounters[] counters;
     private EventLog[] logs;
     private java.util.function.IntFunction<EventLog.Spool> traceSpools;
+    private EventLog.Listener traceListener;
     private QuiescenceHandler quiescenceHandler = m -> m.requestStop("quiescent");
     private volatile boolean running;
     private volatile boolean started;
@@ -221,6 +222,9 @@ public final class Machine {
             logs[i] = new EventLog(config.captureTrace(), config.maxTraceEvents());
             if (traceSpools != null) {
                 logs[i].spoolTo(traceSpools.apply(i));
+            }
+            if (traceListener != null) {
+                logs[i].listen(traceListener);
             }
         }
         for (int i = 0; i < cpus.length; i++) {
@@ -561,6 +565,17 @@ public final class Machine {
             throw new IllegalStateException("the machine captures no trace to spool");
         }
         this.traceSpools = spools;
+    }
+
+    /**
+     * Shows every trace event, as it is recorded, to {@code listener} (on the recording CPU's
+     * thread; shared by every log, so thread-safe in parallel mode). Setup only.
+     */
+    public void listenToTrace(EventLog.Listener listener) {
+        if (started) {
+            throw new IllegalStateException("the trace's listener is set up before the machine runs");
+        }
+        this.traceListener = listener;
     }
 
     /**

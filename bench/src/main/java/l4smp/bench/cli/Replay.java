@@ -20,7 +20,7 @@ final class Replay {
 
     /** The options of {@code run} that only choose what is written, not what runs. */
     private static final Set<String> OUTPUT_OPTIONS = Set.of("--replay", "--json", "--hgrm", "--trace",
-            "--trace-limit", "--plot", "--progress", "--no-progress", "--quiet", "-q", "--help", "-h");
+            "--trace-limit", "--plot", "--jfr", "--progress", "--no-progress", "--quiet", "-q", "--help", "-h");
 
     private Replay() {
     }

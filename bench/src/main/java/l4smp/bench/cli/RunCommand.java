@@ -42,7 +42,8 @@ import java.util.concurrent.Callable;
         customSynopsis = {"l4smp run SCENARIO [--cpus=N] [--ops=N] [--seconds=S] [--seed=N] [--strategy=S] [--pin=on|off]",
                 "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--accounting=on|off]",
                 "          [--tcb-layout=grouped|naive] [--tick-us=U] [--timeslice-ticks=N]",
-                "          [--json=FILE] [--hgrm=DIR] [--trace=FILE] [--trace-limit=N] [--plot=DIR] [--[no-]progress] [-q]",
+                "          [--json=FILE] [--hgrm=DIR] [--trace=FILE] [--trace-limit=N] [--plot=DIR] [--jfr=FILE]",
+                "          [--[no-]progress] [-q]",
                 "          [--SCENARIO-OPTION VALUE ...]",
                 "l4smp run --replay REPORT.json [--json=FILE] [--hgrm=DIR] [--trace=FILE] [--plot=DIR] ...",
                 "l4smp run SCENARIO --help"},
@@ -148,6 +149,12 @@ final class RunCommand implements Callable<Integer> {
                     + "counters per operation.")
     Path plot;
 
+    @Option(names = "--jfr", paramLabel = "FILE",
+            description = "Record the run with JDK Flight Recorder into FILE: the host's profile and the run's IPC, "
+                    + "cross-processor IPC, IPI, TLB shootdown, page fault and migration events with their simulated "
+                    + "CPU and cycles (open in JDK Mission Control).")
+    Path jfr;
+
     @Option(names = {"-q", "--quiet"}, description = "Print no progress (the same as --no-progress).")
     boolean quiet;
 
@@ -198,10 +205,15 @@ final class RunCommand implements Callable<Integer> {
         ProgressDisplay progressDisplay = new ProgressDisplay(err, ProgressDisplay.stderrIsTerminal());
         ScenarioRunner runner = new ScenarioRunner(scenarios, progressDisplay, progressDisplay.delayMs());
         RunReport report;
+        l4smp.bench.jfr.FlightRecording recording = startRecording(err);
         try {
-            report = runner.run(runSpec);
+            report = runner.run(runSpec, recording == null ? null : recording.listener());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage(), e);
+        } finally {
+            if (recording != null) {
+                recording.close();
+            }
         }
         TextReport.lines(report).forEach(out::println);
         out.flush();
@@ -219,6 +231,9 @@ final class RunCommand implements Callable<Integer> {
                 out.println("trace: " + written + " events to " + trace
                         + (written < report.traceEvents() ? " (truncated at --trace-limit " + traceLimit + " of "
                         + report.traceEvents() + ")" : ""));
+            }
+            if (jfr != null && recording != null) {
+                out.println("jfr: " + jfr);
             }
             if (plot != null) {
                 List<Path> files = Plots.writeRun(JsonReport.toTree(report, cl.getParseResult().originalArgs()), plot);
@@ -240,6 +255,20 @@ final class RunCommand implements Callable<Integer> {
             return L4smpCommand.EXIT_FAILED;
         }
         return 0;
+    }
+
+    /** The flight recording of {@code --jfr}, started; {@code null} without the option or when JFR cannot start. */
+    private l4smp.bench.jfr.FlightRecording startRecording(PrintWriter err) {
+        if (jfr == null) {
+            return null;
+        }
+        try {
+            return l4smp.bench.jfr.FlightRecording.start(jfr);
+        } catch (IOException | IllegalStateException | SecurityException e) {
+            err.println("l4smp run: cannot start the flight recording (--jfr " + jfr + "): " + e.getMessage());
+            err.flush();
+            return null;
+        }
     }
 
     /** Deletes the temporary files the trace was streamed to during the run. */

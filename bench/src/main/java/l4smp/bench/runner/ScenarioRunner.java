@@ -155,6 +155,14 @@ public final class ScenarioRunner {
      * returns a report whose {@link RunReport#ok()} is false.
      */
     public RunReport run(RunSpec spec) {
+        return run(spec, null);
+    }
+
+    /**
+     * Runs {@code spec} like {@link #run(RunSpec)}, showing every trace event as it is recorded
+     * to {@code traceListener} (when not {@code null}; see {@link Machine#listenToTrace}).
+     */
+    public RunReport run(RunSpec spec, l4smp.emulator.trace.EventLog.Listener traceListener) {
         Scenario scenario = scenarios.require(spec.scenario());
         int cpus = resolveCpus(spec, scenario);
         ScenarioOptions options = ScenarioOptions.parse(scenario.name(), scenario.options(), spec.scenarioOptions());
@@ -200,6 +208,9 @@ public final class ScenarioRunner {
             }
         }
 
+        if (traceListener != null) {
+            machine.listenToTrace(traceListener);
+        }
         // names of the threads the scenario set up (some end before the run does)
         Map<Integer, String> threadNames = new java.util.TreeMap<>();
         if (ctx.kernelIfBooted() != null) {

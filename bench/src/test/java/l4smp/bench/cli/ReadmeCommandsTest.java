@@ -139,7 +139,7 @@ class ReadmeCommandsTest {
                 i++; // replaced below
                 continue;
             }
-            if (w.endsWith(".json") || w.endsWith(".txt") || (i > 0 && List.of("-o", "--out", "--plot", "--hgrm")
+            if (w.endsWith(".json") || w.endsWith(".txt") || w.endsWith(".jfr") || (i > 0 && List.of("-o", "--out", "--plot", "--hgrm")
                     .contains(words.get(i - 1)))) {
                 w = dir.resolve(w).toString();
             }

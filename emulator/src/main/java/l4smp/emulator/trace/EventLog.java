@@ -38,6 +38,15 @@ public final class EventLog {
         void write(long[] events, int count);
     }
 
+    /**
+     * Sees every event as it is recorded, on the log's writer thread (in parallel mode several
+     * logs' writers at once: an implementation shared by logs is thread-safe). For diagnostics
+     * that follow a run live, such as flight-recorder events; it must not throw.
+     */
+    public interface Listener {
+        void onEvent(int cpu, int kind, long time, long a, long b);
+    }
+
     private final boolean capture;
     private final int maxEvents;
     private long[] events;
@@ -45,6 +54,7 @@ public final class EventLog {
     private long captured;
     private long count;
     private Spool spool;
+    private Listener listener;
     private long hash = FNV_OFFSET;
 
     /**
@@ -64,6 +74,9 @@ public final class EventLog {
     public void record(int cpu, int kind, long time, long a, long b) {
         hash = (hash ^ mix(cpu, kind, time, a, b)) * FNV_PRIME;
         count++;
+        if (listener != null) {
+            listener.onEvent(cpu, kind, time, a, b);
+        }
         if (capture && captured < maxEvents) {
             if ((size + 1) * FIELDS > events.length) {
                 if (spool != null && size >= SPOOL_CHUNK) {
@@ -117,6 +130,11 @@ public final class EventLog {
         if (events.length > SPOOL_CHUNK * FIELDS) {
             events = new long[SPOOL_CHUNK * FIELDS];
         }
+    }
+
+    /** Shows every event from now on to {@code listener}. Setup only, before the machine runs. */
+    public void listen(Listener listener) {
+        this.listener = listener;
     }
 
     /** Passes the events still buffered to the spool. Call once the machine stopped. */
