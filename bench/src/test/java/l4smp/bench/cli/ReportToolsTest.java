@@ -86,6 +86,8 @@ class ReportToolsTest {
                 "--no-progress", "--json", json.toString());
         assertEquals(0, r.code(), r.err() + r.out());
         assertEquals(List.of(2L), MiniJson.at(json(json), "run.fail_cpus"));
+        assertEquals(Map.of("1", "cpu0", "2", "cpu1", "3", "cpu3"), MiniJson.at(json(json), "results.numbering"),
+                "processor numbers to physical CPUs, an object");
     }
 
     @Test
