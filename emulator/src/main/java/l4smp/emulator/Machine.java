@@ -84,6 +84,8 @@ public final class Machine {
     private long stepLimit = Long.MAX_VALUE;
     private SingleWriterCounters[] counters;
     private EventLog[] logs;
+    private java.util.function.IntFunction<EventLog.Spool> traceSpools;
+    private EventLog.Listener traceListener;
     private QuiescenceHandler quiescenceHandler = m -> m.requestStop("quiescent");
     private volatile boolean running;
     private volatile boolean started;
@@ -226,6 +228,12 @@ public final class Machine {
         logs = new EventLog[config.deterministic() ? 1 : cpus.length];
         for (int i = 0; i < logs.length; i++) {
             logs[i] = new EventLog(config.captureTrace(), config.maxTraceEvents());
+            if (traceSpools != null) {
+                logs[i].spoolTo(traceSpools.apply(i));
+            }
+            if (traceListener != null) {
+                logs[i].listen(traceListener);
+            }
         }
         for (int i = 0; i < cpus.length; i++) {
             counters[i] = new SingleWriterCounters(counterNames);
@@ -606,6 +614,32 @@ public final class Machine {
             sum += c.valueOpaque(index);
         }
         return sum;
+    }
+
+    /**
+     * Streams the captured trace: event log {@code i} (one per CPU in parallel mode, one in
+     * deterministic mode) hands its events in chunks to {@code spools.apply(i)}, called when the
+     * machine starts ({@link EventLog#spoolTo}). Setup only, with trace capture on.
+     */
+    public void spoolTrace(java.util.function.IntFunction<EventLog.Spool> spools) {
+        if (started) {
+            throw new IllegalStateException("the trace's spool is set up before the machine runs");
+        }
+        if (!config.captureTrace()) {
+            throw new IllegalStateException("the machine captures no trace to spool");
+        }
+        this.traceSpools = spools;
+    }
+
+    /**
+     * Shows every trace event, as it is recorded, to {@code listener} (on the recording CPU's
+     * thread; shared by every log, so thread-safe in parallel mode). Setup only.
+     */
+    public void listenToTrace(EventLog.Listener listener) {
+        if (started) {
+            throw new IllegalStateException("the trace's listener is set up before the machine runs");
+        }
+        this.traceListener = listener;
     }
 
     /**

@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
 @Command(name = "l4smp", mixinStandardHelpOptions = true, versionProvider = L4smpCommand.Version.class,
         description = "A real-thread emulator of the SMP L4 microkernel: run stress scenarios, read latency "
                 + "histograms and counters, replay seeded runs.",
-        subcommands = {ListCommand.class, RunCommand.class, HuntCommand.class, BenchCommand.class, ReproduceCommand.class,
+        subcommands = {ListCommand.class, RunCommand.class, HuntCommand.class, CompareCommand.class, PlotCommand.class,
+                CountersCommand.class, BenchCommand.class, ReproduceCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:", "  l4smp list", "  l4smp run pingpong", "  l4smp run ipi-pingpong --cpus 2 --seed 7 --ops 10000 --json out.json",
                 "  l4smp run pingpong --help", "  l4smp hunt --plant lost-wakeup --seeds 200", "  l4smp bench"})

@@ -1,6 +1,6 @@
 package l4smp.bench.cli;
 
-import l4smp.bench.report.JsonWriter;
+import l4smp.bench.report.Json;
 import l4smp.bench.reproduce.PaperClaims;
 import l4smp.bench.reproduce.ReproduceRow;
 import l4smp.emulator.cost.CostModel;
@@ -19,14 +19,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code l4smp reproduce}: the thesis's figures of PAPER-CLAIMS.md against the emulator's, each
+ * {@code l4smp reproduce}: the thesis's figures of docs/thesis-claims.md against the emulator's, each
  * from a live run: id, kind (calibration, path, emergent), claim, thesis figure, emulator figure,
  * ratio, holds yes/no. The thesis's figures are compared only under the preset of the machine
  * it measured (PIII_450); under another preset they read n/a and only preset-independent rows
  * are judged. Exit code 1 when a judged row does not hold.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
-        description = "Run the thesis's experiments and print its figures beside the emulator's (PAPER-CLAIMS.md).")
+        description = "Run the thesis's experiments and print its figures beside the emulator's (docs/thesis-claims.md).")
 final class ReproduceCommand implements Callable<Integer> {
 
     @Spec
@@ -51,25 +51,24 @@ final class ReproduceCommand implements Callable<Integer> {
         List<ReproduceRow> rows = PaperClaims.rows(model);
         int code = report(model, rows, cl.getOut());
         if (json != null) {
-            JsonWriter w = new JsonWriter(true).beginArray();
+            java.util.List<Object> array = new java.util.ArrayList<>();
             for (ReproduceRow r : rows) {
-                w.beginObject()
-                        .name("id").value(r.id())
-                        .name("kind").value(r.kind().label())
-                        .name("claim").value(r.claim())
-                        .name("source").value(r.thesisFigure())
-                        .name("thesis").value(r.thesisValue())
-                        .name("emulator").value(r.emulatorValue())
-                        .name("ratio").value(r.ratio())
-                        .name("holds").value(r.holds())
-                        .name("verdict").value(r.verdict().name().toLowerCase(Locale.ROOT))
-                        .name("preset_independent").value(r.presetIndependent())
-                        .name("unit").value(r.unit())
-                        .endObject();
+                java.util.Map<String, Object> row = new java.util.LinkedHashMap<>();
+                row.put("id", r.id());
+                row.put("kind", r.kind().label());
+                row.put("claim", r.claim());
+                row.put("source", r.thesisFigure());
+                row.put("thesis", r.thesisValue());
+                row.put("emulator", r.emulatorValue());
+                row.put("ratio", r.ratio());
+                row.put("holds", r.holds());
+                row.put("verdict", r.verdict().name().toLowerCase(Locale.ROOT));
+                row.put("preset_independent", r.presetIndependent());
+                row.put("unit", r.unit());
+                array.add(row);
             }
-            w.endArray();
             try {
-                Files.writeString(json, w.toJson() + System.lineSeparator(), StandardCharsets.UTF_8);
+                Json.write(Json.plain(array), json);
             } catch (IOException e) {
                 cl.getErr().println("l4smp reproduce: cannot write " + json + ": " + e.getMessage());
                 return L4smpCommand.EXIT_FAILED;

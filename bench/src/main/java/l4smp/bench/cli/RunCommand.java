@@ -2,6 +2,7 @@ package l4smp.bench.cli;
 
 import l4smp.bench.report.HgrmWriter;
 import l4smp.bench.report.JsonReport;
+import l4smp.bench.report.Plots;
 import l4smp.bench.report.RunReport;
 import l4smp.bench.report.TextReport;
 import l4smp.bench.report.TraceWriter;
@@ -41,8 +42,11 @@ import java.util.concurrent.Callable;
         customSynopsis = {"l4smp run SCENARIO [--cpus=N] [--ops=N] [--seconds=S] [--seed=N] [--strategy=S] [--pct-depth=D]",
                 "          [--pct-steps=K] [--max-steps=N] [--plant=NAME] [--pin=on|off]",
                 "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--stall=CYCLES|off]",
-                "          [--json=FILE] [--hgrm=DIR] [--trace=FILE]",
+                "          [--accounting=on|off] [--tcb-layout=grouped|naive] [--tick-us=U] [--timeslice-ticks=N]",
+                "          [--json=FILE] [--hgrm=DIR] [--trace=FILE] [--trace-limit=N] [--plot=DIR] [--jfr=FILE]",
+                "          [--[no-]progress] [-q]",
                 "          [--SCENARIO-OPTION VALUE ...]",
+                "l4smp run --replay REPORT.json [--json=FILE] [--hgrm=DIR] [--trace=FILE] [--plot=DIR] ...",
                 "l4smp run SCENARIO --help"},
         description = "Run a scenario and print its report (latency percentiles, throughput, per-CPU counters).",
         footer = {"", "Scenario options (--name value) follow the scenario's name; 'l4smp run SCENARIO --help' "
@@ -159,8 +163,29 @@ final class RunCommand implements Callable<Integer> {
     int traceLimit;
 
     @Option(names = "--progress", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Print progress on stderr every second after the first two (default on).")
+            description = "Show progress on stderr: on a terminal a bar (ops done, %, rate, ETA), else a line every "
+                    + "second after the first two (default on).")
     boolean progress;
+
+    @Option(names = "--replay", paramLabel = "REPORT.json",
+            description = "Run again exactly the run a JSON report (--json) describes: its scenario, its options and "
+                    + "the scenario's, its seed. Takes no scenario and no option that changes the run; output options "
+                    + "(--json, --hgrm, --trace, --plot, --progress, --quiet) apply.")
+    Path replay;
+
+    @Option(names = "--plot", paramLabel = "DIR",
+            description = "Draw PNG plots of the run into DIR: latency percentiles (cycles and host ns), per-CPU time, "
+                    + "counters per operation.")
+    Path plot;
+
+    @Option(names = "--jfr", paramLabel = "FILE",
+            description = "Record the run with JDK Flight Recorder into FILE: the host's profile and the run's IPC, "
+                    + "cross-processor IPC, IPI, TLB shootdown, page fault and migration events with their simulated "
+                    + "CPU and cycles (open in JDK Mission Control).")
+    Path jfr;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print no progress (the same as --no-progress).")
+    boolean quiet;
 
     @Option(names = {"-h", "--help"}, description = "Show this help (with a scenario: also its own options).")
     boolean help;
@@ -172,6 +197,11 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = cl.getErr();
         Scenarios scenarios = Scenarios.load();
         Scenario s = null;
+        RunSpec replaySpec = null;
+        if (replay != null && !help) {
+            replaySpec = Replay.load(cl, replay, scenario, scenarioArgs, trace != null, traceLimit, progress && !quiet);
+            scenario = replaySpec.scenario();
+        }
         if (scenario != null) {
             if (scenario.startsWith("-")) {
                 throw new CommandLine.ParameterException(cl, "unknown option '" + scenario + "'");
@@ -200,24 +230,32 @@ final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "missing the scenario to run (known: "
                     + String.join(", ", scenarios.all().stream().map(Scenario::name).toList()) + ")");
         }
-        RunSpec runSpec = buildSpec(cl, s);
-        ScenarioRunner runner = new ScenarioRunner(scenarios, line -> {
-            err.println("l4smp: " + line);
-            err.flush();
-        });
+        RunSpec runSpec = replaySpec != null ? replaySpec : buildSpec(cl, s);
+        ProgressDisplay progressDisplay = new ProgressDisplay(err, ProgressDisplay.stderrIsTerminal());
+        ScenarioRunner runner = new ScenarioRunner(scenarios, progressDisplay, progressDisplay.delayMs());
         RunReport report;
         String signal;
+        l4smp.bench.jfr.FlightRecording recording = startRecording(err);
         try (SignalStop stop = SignalStop.install(runner, err)) {
             try {
-                report = runner.run(runSpec);
+                report = runner.run(runSpec, recording == null ? null : recording.listener());
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(cl, e.getMessage(), e);
+            } finally {
+                if (recording != null) {
+                    recording.close();
+                }
             }
             signal = stop.signalVolatile();
         }
         TextReport.lines(report).forEach(out::println);
         out.flush();
-        boolean written = writeOutputs(report, out, err);
+        boolean written;
+        try {
+            written = writeOutputs(report, cl.getParseResult().originalArgs(), recording != null, out, err);
+        } finally {
+            closeTraceSpool(report, err);
+        }
         out.flush();
         return exitCode(s, report, signal, written, err);
     }
@@ -226,11 +264,12 @@ final class RunCommand implements Callable<Integer> {
      * Writes every requested output file, each on its own: a file that cannot be written is
      * reported on stderr, and the others are still written. Returns whether all were.
      */
-    private boolean writeOutputs(RunReport report, PrintWriter out, PrintWriter err) {
+    private boolean writeOutputs(RunReport report, List<String> args, boolean recorded, PrintWriter out,
+                                 PrintWriter err) {
         boolean all = true;
         if (json != null) {
             try {
-                JsonReport.write(report, json);
+                JsonReport.write(report, json, args);
                 out.println("json: " + json);
             } catch (IOException | RuntimeException e) {
                 all = cannotWrite(err, "--json", json, e);
@@ -252,6 +291,17 @@ final class RunCommand implements Callable<Integer> {
                         + report.traceEvents() + ")" : ""));
             } catch (IOException | RuntimeException e) {
                 all = cannotWrite(err, "--trace", trace, e);
+            }
+        }
+        if (jfr != null && recorded) {
+            out.println("jfr: " + jfr);
+        }
+        if (plot != null) {
+            try {
+                List<Path> files = Plots.writeRun(JsonReport.toTree(report, args), plot);
+                out.println("plots: " + files.size() + " PNG files in " + plot);
+            } catch (IOException | RuntimeException e) {
+                all = cannotWrite(err, "--plot", plot, e);
             }
         }
         return all;
@@ -303,6 +353,31 @@ final class RunCommand implements Callable<Integer> {
     static final int EXIT_SIGINT = 130;
     /** Exit code of a run stopped by SIGTERM (128 + 15). */
     static final int EXIT_SIGTERM = 143;
+
+    /** The flight recording of {@code --jfr}, started; {@code null} without the option or when JFR cannot start. */
+    private l4smp.bench.jfr.FlightRecording startRecording(PrintWriter err) {
+        if (jfr == null) {
+            return null;
+        }
+        try {
+            return l4smp.bench.jfr.FlightRecording.start(jfr);
+        } catch (IOException | IllegalStateException | SecurityException e) {
+            err.println("l4smp run: cannot start the flight recording (--jfr " + jfr + "): " + e.getMessage());
+            err.flush();
+            return null;
+        }
+    }
+
+    /** Deletes the temporary files the trace was streamed to during the run. */
+    private static void closeTraceSpool(RunReport report, PrintWriter err) {
+        if (report.traceSpool() != null) {
+            try {
+                report.traceSpool().close();
+            } catch (IOException e) {
+                err.println("l4smp run: cannot delete the trace's temporary files: " + e.getMessage());
+            }
+        }
+    }
 
     /** The run's spec from the parsed options (also used by {@code hunt} for each of its runs). */
     RunSpec buildSpec(CommandLine cl, Scenario s) {
@@ -441,7 +516,7 @@ final class RunCommand implements Callable<Integer> {
                 .scenarioOptions(given)
                 .captureTrace(trace != null)
                 .maxTraceEvents(traceLimit)
-                .progress(progress)
+                .progress(progress && !quiet)
                 .stallCycles(stallCycles)
                 .build();
     }
@@ -503,17 +578,24 @@ final class RunCommand implements Callable<Integer> {
         }
         checkOutputFile(cl, "--json", json);
         checkOutputFile(cl, "--trace", trace);
-        if (hgrm != null) {
-            if (hgrm.toString().isBlank()) {
-                throw new CommandLine.ParameterException(cl, "option '--hgrm': the directory name is empty");
-            }
-            if (java.nio.file.Files.exists(hgrm) && !java.nio.file.Files.isDirectory(hgrm)) {
-                throw new CommandLine.ParameterException(cl, "option '--hgrm': " + hgrm
-                        + " is a file, and the option needs a directory");
-            }
-            createDirectory(cl, "--hgrm", hgrm);
-            probeWritable(cl, "--hgrm", hgrm.resolve(".l4smp-write-test"));
+        checkOutputFile(cl, "--jfr", jfr);
+        checkOutputDirectory(cl, "--hgrm", hgrm);
+        checkOutputDirectory(cl, "--plot", plot);
+    }
+
+    private static void checkOutputDirectory(CommandLine cl, String option, Path dir) {
+        if (dir == null) {
+            return;
         }
+        if (dir.toString().isBlank()) {
+            throw new CommandLine.ParameterException(cl, "option '" + option + "': the directory name is empty");
+        }
+        if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir)) {
+            throw new CommandLine.ParameterException(cl, "option '" + option + "': " + dir
+                    + " is a file, and the option needs a directory");
+        }
+        createDirectory(cl, option, dir);
+        probeWritable(cl, option, dir.resolve(".l4smp-write-test"));
     }
 
     private static void checkOutputFile(CommandLine cl, String option, Path file) {

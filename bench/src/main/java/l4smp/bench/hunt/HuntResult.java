@@ -1,6 +1,9 @@
 package l4smp.bench.hunt;
 
-import l4smp.bench.report.JsonWriter;
+import l4smp.bench.report.Json;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,33 +44,39 @@ public record HuntResult(String scenario, String plant, String strategy, long fr
         return seconds > 0 ? runs / seconds : 0;
     }
 
+    /** The result as a JSON document (indented). */
     public String toJson() {
-        JsonWriter j = new JsonWriter(true).beginObject();
-        j.name("scenario").value(scenario);
-        j.name("plant").value(plant);
-        j.name("strategy").value(strategy);
-        j.name("from").value(from);
-        j.name("seeds").value(seeds);
-        j.name("shards").anyValue(shards);
-        j.name("runs").value(runs);
-        j.name("found").value(found);
-        if (seed == null) {
-            j.name("seed").nullValue();
-        } else {
-            j.name("seed").value(seed.longValue());
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("scenario", scenario);
+        j.put("plant", plant);
+        j.put("strategy", strategy);
+        j.put("from", from);
+        j.put("seeds", seeds);
+        j.put("shards", shards);
+        j.put("runs", runs);
+        j.put("found", found);
+        j.put("seed", seed);
+        j.put("failure_kind", failureKind);
+        j.put("failure", failure);
+        j.put("replay", replay);
+        j.put("shrunk_replay", shrunkReplay);
+        j.put("seconds", seconds);
+        j.put("seeds_per_s", seedsPerSecond());
+        try {
+            return Json.MAPPER.writeValueAsString(j);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serialise the hunt result", e);
         }
-        j.name("failure_kind").value(failureKind);
-        j.name("failure").value(failure);
-        j.name("replay").value(replay);
-        j.name("shrunk_replay").value(shrunkReplay);
-        j.name("seconds").value(seconds);
-        j.name("seeds_per_s").value(seedsPerSecond());
-        return j.endObject().toJson();
     }
 
     /** Reads a result written by {@link #toJson}. */
     public static HuntResult fromJson(String text) {
-        Object parsed = MiniJson.parse(text);
+        Object parsed;
+        try {
+            parsed = Json.parse(text);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
+        }
         if (!(parsed instanceof Map<?, ?> m)) {
             throw new IllegalArgumentException("not a JSON object");
         }

@@ -30,16 +30,4 @@ public record LatencySummary(long p50, long p90, long p99, long p999, long p9999
                 h.getMean(),
                 h.getTotalCount());
     }
-
-    /** Writes the figures as the members of the current JSON object. */
-    void writeJson(JsonWriter json) {
-        json.name("p50").value(p50)
-                .name("p90").value(p90)
-                .name("p99").value(p99)
-                .name("p999").value(p999)
-                .name("p9999").value(p9999)
-                .name("max").value(max)
-                .name("mean").value(mean)
-                .name("count").value(count);
-    }
 }

@@ -39,6 +39,14 @@ import java.util.Map;
  * @param traceEvents     the events traced (captured or only hashed)
  * @param eventLogs       the machine's event logs (their events when the trace was captured)
  * @param timeUp          whether the host-time budget ran out before the operations were done
+ * @param spec            the run's specification, every option as given (for the JSON report and
+ *                        its replay)
+ * @param accountingOn    whether the MESI/TLB accounting layer charged memory accesses (the
+ *                        specification's choice, or the machine's default for its CPUs)
+ * @param threadNames     the names of the kernel's user threads by thread number (those alive
+ *                        when the run started or when it ended), for traces
+ * @param traceSpool      the captured trace's events when {@code --trace} spooled them to
+ *                        temporary files, or {@code null} (its owner closes it)
  */
 public record RunReport(String scenario, Map<String, Object> options, int cpus, long opsRequested,
                         Double secondsBudget, Long seed, String strategy, boolean pin, long slackCycles,
@@ -46,7 +54,8 @@ public record RunReport(String scenario, Map<String, Object> options, int cpus, 
                         List<String> counterNames, long[][] perCpuCounters, List<RecorderReport> recorders,
                         Histogram cycles, Histogram hostNanos, List<String> kernelFailures,
                         Map<String, Object> results, long traceHash, long traceEvents, List<EventLog> eventLogs,
-                        boolean timeUp) {
+                        boolean timeUp, l4smp.bench.runner.RunSpec spec, boolean accountingOn,
+                        Map<Integer, String> threadNames, TraceSpool traceSpool) {
 
     /** One recorder's share of the run. */
     public record RecorderReport(String name, long operations, Histogram cycles, Histogram hostNanos) {
@@ -86,6 +95,12 @@ public record RunReport(String scenario, Map<String, Object> options, int cpus, 
             return "failed";
         }
         return results.containsKey(RESULT_DEGRADED) ? "degraded" : "ok";
+    }
+
+    /** The name of thread {@code number} with its number ("client (7)"), or "thread N" when unknown. */
+    public String threadName(long number) {
+        String name = threadNames.get((int) number);
+        return name == null ? "thread " + number : name + " (" + number + ")";
     }
 
     /** Whether the run succeeded: the machine's outcome is ok and no user thread threw. */

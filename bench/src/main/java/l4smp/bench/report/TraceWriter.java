@@ -22,7 +22,12 @@ import java.util.Map;
  * idle periods, every other event as an instant, and IPIs as flow arrows from the sender's
  * {@code ipi-send} to the target's {@code ipi-take}. The k-th IPI from CPU s to CPU d with
  * vector v is paired with the k-th take of that triple (the APIC delivers them in order).
- * A file name ending in {@code .txt} gets a plain text dump instead, one event per line.
+ * Thread slices and events name the kernel's threads ("client (7)"). A trace cut short by
+ * {@code --trace-limit} says so in its metadata and with a marker at the cut on every CPU's
+ * track. A file name ending in {@code .txt} gets a plain text dump instead: a header (scenario,
+ * mode, hash, the columns and what a and b mean per event), one event per line, a line saying
+ * where it was truncated, and the thread names. The events come from the run's
+ * {@link TraceSpool} (streamed to temporary files during the run) when there is one.
  *
  * <p>Read after the machine stopped; stateless; any thread.
  */
@@ -30,6 +35,9 @@ public final class TraceWriter {
 
     /** Duration of the marker slices that IPI arrows attach to, in microseconds. */
     private static final double MARK_US = 0.001;
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper QUOTER =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private TraceWriter() {
     }
@@ -48,13 +56,40 @@ public final class TraceWriter {
         }
     }
 
+    /** The captured events of log {@code i}: spooled to a file during the run, or held by the log. */
+    private static Iterable<EventLog.Event> events(RunReport r, int i) {
+        return r.traceSpool() != null ? r.traceSpool().events(i) : r.eventLogs().get(i).events();
+    }
+
+    /** The number of event logs: one per CPU in parallel mode, one in deterministic mode. */
+    private static int logs(RunReport r) {
+        return r.traceSpool() != null ? r.traceSpool().logs() : r.eventLogs().size();
+    }
+
     private static long writeText(RunReport r, Writer w) throws IOException {
+        w.write(String.format(Locale.ROOT, "# l4smp trace: scenario %s, %d CPUs, %s, trace hash %s, %d events%n",
+                r.scenario(), r.cpus(), r.seed() == null ? "parallel (one log per CPU, each in its order)"
+                        : "deterministic, seed " + r.seed() + " (one log in execution order)",
+                r.traceHashHex(), r.traceEvents()));
+        w.write("# columns: cpu, time (simulated cycles at " + r.costModel().clockMhz() + " MHz), event, a, b\n");
+        w.write("# events: ipi-send a=target b=vector; ipi-take a=sender b=vector; trap a=thread b=system call; "
+                + "switch a=from b=to thread; ipc a=receiver b=sender; ipc-error a=thread b=error; "
+                + "thread-end a=thread b=1 if it threw\n");
         long n = 0;
-        for (EventLog log : r.eventLogs()) {
-            for (EventLog.Event e : log.events()) {
+        for (int i = 0; i < logs(r); i++) {
+            for (EventLog.Event e : events(r, i)) {
                 w.write(e.cpu() + " " + e.time() + " " + name(e.kind()) + " " + e.a() + " " + e.b() + "\n");
                 n++;
             }
+        }
+        if (n < r.traceEvents()) {
+            w.write("# truncated: the first " + n + " of " + r.traceEvents() + " events (--trace-limit); the hash covers all\n");
+        }
+        if (!r.threadNames().isEmpty()) {
+            StringBuilder sb = new StringBuilder("# threads:");
+            r.threadNames().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> sb.append(' ').append(e.getKey()).append('=').append(e.getValue()));
+            w.write(sb.append('\n').toString());
         }
         return n;
     }
@@ -64,8 +99,14 @@ public final class TraceWriter {
         ChromeOut out = new ChromeOut(w);
         w.write("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"scenario\":");
         w.write(quote(r.scenario()));
+        long captured = 0;
+        for (EventLog log : r.eventLogs()) {
+            captured += log.captured();
+        }
+        boolean truncated = captured < r.traceEvents();
         w.write(",\"time\":\"simulated microseconds at " + r.costModel().clockMhz() + " MHz\",\"trace_hash\":\""
-                + r.traceHashHex() + "\"},\"traceEvents\":[\n");
+                + r.traceHashHex() + "\",\"events_total\":" + r.traceEvents() + ",\"events_written\":" + captured
+                + ",\"truncated\":" + truncated + "},\"traceEvents\":[\n");
         out.event("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":0,\"tid\":0,\"args\":{\"name\":"
                 + quote("l4smp " + r.scenario()) + "}}");
         for (int c = 0; c < r.cpus(); c++) {
@@ -79,9 +120,11 @@ public final class TraceWriter {
         Map<String, Integer> sends = new HashMap<>();
         Map<String, Integer> takes = new HashMap<>();
         long n = 0;
-        for (EventLog log : r.eventLogs()) {
-            for (EventLog.Event e : log.events()) {
+        long lastTime = 0;
+        for (int i = 0; i < logs(r); i++) {
+            for (EventLog.Event e : events(r, i)) {
                 n++;
+                lastTime = Math.max(lastTime, e.time());
                 int cpu = e.cpu();
                 long t = e.time();
                 switch (e.kind()) {
@@ -93,12 +136,12 @@ public final class TraceWriter {
                     case EventKind.WAKE -> close(out, openName, openStart, cpu, t, mhz);
                     case Syscall.EV_SWITCH -> {
                         close(out, openName, openStart, cpu, t, mhz);
-                        openName[cpu] = "thread " + e.b();
+                        openName[cpu] = r.threadName(e.b());
                         openStart[cpu] = t;
                     }
                     case Syscall.EV_THREAD_END -> {
                         close(out, openName, openStart, cpu, t, mhz);
-                        out.instant(cpu, t, mhz, "thread " + e.a() + " ended" + (e.b() != 0 ? " (threw)" : ""));
+                        out.instant(cpu, t, mhz, r.threadName(e.a()) + " ended" + (e.b() != 0 ? " (threw)" : ""));
                     }
                     case EventKind.IPI_SEND -> {
                         String key = cpu + ">" + e.a() + "/" + e.b();
@@ -114,11 +157,17 @@ public final class TraceWriter {
                                 + Long.toHexString(e.b()));
                         out.flow("f", cpu, t, mhz, key + "#" + k);
                     }
-                    default -> out.instant(cpu, t, mhz, describe(e));
+                    default -> out.instant(cpu, t, mhz, describe(r, e));
                 }
             }
         }
-        long end = r.simulatedCycles();
+        if (truncated) {
+            for (int c = 0; c < r.cpus(); c++) {
+                out.instant(c, lastTime, mhz, "trace truncated here (--trace-limit): " + captured + " of "
+                        + r.traceEvents() + " events written");
+            }
+        }
+        long end = truncated ? lastTime : r.simulatedCycles();
         for (int c = 0; c < r.cpus(); c++) {
             close(out, openName, openStart, c, Math.max(end, openStart[c]), mhz);
         }
@@ -145,11 +194,11 @@ public final class TraceWriter {
         }
     }
 
-    private static String describe(EventLog.Event e) {
+    private static String describe(RunReport r, EventLog.Event e) {
         return switch (e.kind()) {
-            case Syscall.EV_TRAP -> "trap " + Syscall.name((int) e.b()) + " by thread " + e.a();
-            case Syscall.EV_IPC -> "ipc to thread " + e.a() + " from thread " + e.b();
-            case Syscall.EV_IPC_ERROR -> "ipc error of thread " + e.a() + " (0x" + Long.toHexString(e.b()) + ")";
+            case Syscall.EV_TRAP -> "trap " + Syscall.name((int) e.b()) + " by " + r.threadName(e.a());
+            case Syscall.EV_IPC -> "ipc to " + r.threadName(e.a()) + " from " + r.threadName(e.b());
+            case Syscall.EV_IPC_ERROR -> "ipc error of " + r.threadName(e.a()) + " (0x" + Long.toHexString(e.b()) + ")";
             default -> name(e.kind()) + " " + e.a() + " " + e.b();
         };
     }
@@ -167,7 +216,11 @@ public final class TraceWriter {
     }
 
     private static String quote(String s) {
-        return new JsonWriter(false).value(s).toJson();
+        try {
+            return QUOTER.writeValueAsString(s);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Streams trace events, comma-separated. */

@@ -19,7 +19,7 @@ import java.util.List;
 
 /**
  * The IPI experiments of thesis 3.3.1, run on a deterministic two-CPU machine (lowest clock
- * first, so the simulated timing is exact), and the rows C3 and D1 of PAPER-CLAIMS.md.
+ * first, so the simulated timing is exact), and the rows C3 and D1 of docs/thesis-claims.md.
  *
  * <ul>
  *   <li>C3, delivery: A writes the ICR; B polls its IRR with interrupts disabled and, when the

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The migration row of PAPER-CLAIMS.md, from a live run on a deterministic machine (lowest clock
+ * The migration row of docs/thesis-claims.md, from a live run on a deterministic machine (lowest clock
  * first). Nothing here names a target: the figure is what the accounting layer charged.
  *
  * <p>D2 (6.1.1): a thread works on 50 lines it writes and 50 it only reads on CPU B (its working

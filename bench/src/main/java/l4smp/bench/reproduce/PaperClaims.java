@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The reproduction table of PAPER-CLAIMS.md, every row measured from a live run: the
+ * The reproduction table of docs/thesis-claims.md, every row measured from a live run: the
  * calibration rows (C1-C3, inputs of the cost model measured back through the whole stack),
  * the path rows (a kernel path charges what the thesis's arithmetic says) and the emergent rows
  * (figures the model was not told). See {@link ReproduceRow.Kind}.

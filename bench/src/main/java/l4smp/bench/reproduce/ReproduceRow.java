@@ -6,7 +6,7 @@ import java.util.Locale;
  * One row of the paper-reproduction table: a claim of the thesis, the thesis's figure, what the
  * emulator measured, their ratio, and the verdict.
  *
- * @param id                the claim's id in PAPER-CLAIMS.md (C1, C2, D5, ...)
+ * @param id                the claim's id in docs/thesis-claims.md (C1, C2, D5, ...)
  * @param kind              what the row can prove ({@link Kind})
  * @param claim             what is compared (e.g. "L1 hit", "E to S", "TTAS vs TAS invalidations")
  * @param thesisFigure      where the thesis says it, and how (e.g. "3.2.1, Table 1")

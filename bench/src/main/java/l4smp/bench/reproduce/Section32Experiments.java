@@ -8,7 +8,7 @@ import l4smp.emulator.cache.experiments.Section32Procedure;
 import l4smp.emulator.cost.CostModel;
 
 /**
- * C1 and C2 of PAPER-CLAIMS.md: the cost model's calibration measured back through the whole
+ * C1 and C2 of docs/thesis-claims.md: the cost model's calibration measured back through the whole
  * memory system (caches, MESI directory, counters) by the thesis's own procedure of section 3.2
  * ({@link Section32Procedure}). The thesis's figures below are only the comparison column; the
  * measured column comes from the cycles the memory system charged.

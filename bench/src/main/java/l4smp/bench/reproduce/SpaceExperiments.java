@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The address-space experiment of thesis 9.3 (rows D7 of PAPER-CLAIMS.md): the
+ * The address-space experiment of thesis 9.3 (rows D7 of docs/thesis-claims.md): the
  * {@code unmap-storm} scenario on a deterministic machine of {@value #CPUS} CPUs (same seed,
  * same programs), once with TLB shootdowns to every other CPU (implementation decision 5) and
  * once only to CPUs whose current space may cache the page (9.3 option 1). CPU 0 runs the pager

@@ -16,7 +16,7 @@ import l4smp.kernel.xcpu.CpuXcpuMemory;
 import l4smp.kernel.xcpu.SpinLock;
 
 /**
- * D5 of PAPER-CLAIMS.md (appendix A): under contention a test-and-test-and-set spinlock causes
+ * D5 of docs/thesis-claims.md (appendix A): under contention a test-and-test-and-set spinlock causes
  * far fewer invalidations than a plain test-and-set spin. Both run the same workload on
  * {@value #CPUS} simulated CPUs of a deterministic machine: the kernel's own lock
  * ({@link SpinLock}, the mailbox and TCB lock of 8.3.3/8.3.4) against a test-and-set variant

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The cross-processor IPC rows of PAPER-CLAIMS.md, from live runs on deterministic machines
+ * The cross-processor IPC rows of docs/thesis-claims.md, from live runs on deterministic machines
  * (lowest clock first: exact simulated timing). Nothing here names a target: the figures come
  * out of the accounting layer and the kernel's real paths.
  *

@@ -60,11 +60,62 @@ public final class ScenarioRunner {
     static final int WAITS_LISTED_PER_CPU = 8;
 
     private final Scenarios scenarios;
-    private final Consumer<String> progressSink;
     /** The machine of the run in progress, or null. Written by the running thread, read by any. */
     private volatile Machine current;
     /** Why the run was interrupted ({@link #interrupt}), or null. Any thread. */
     private volatile String interruptReason;
+    private final Consumer<Progress> progressSink;
+
+    /**
+     * How far a run has come, for a progress display.
+     *
+     * @param opsDone         operations recorded so far
+     * @param opsRequested    the operation budget ({@code Long.MAX_VALUE}: only a time budget)
+     * @param hostSeconds     host time since the machine started
+     * @param secondsBudget   the host-time budget in seconds, or 0 for none
+     * @param simulatedCycles the highest CPU clock
+     * @param finished        whether the machine has stopped (the last report of a run)
+     */
+    public record Progress(long opsDone, long opsRequested, double hostSeconds, double secondsBudget,
+                           long simulatedCycles, boolean finished) {
+
+        /** Operations per host second so far. */
+        public double rate() {
+            return hostSeconds > 0 ? opsDone / hostSeconds : 0.0;
+        }
+
+        /** The share done, 0..1, by operations or by the time budget, whichever is further; -1 if unknown. */
+        public double fraction() {
+            double byOps = opsRequested == Long.MAX_VALUE ? -1 : Math.min(1.0, opsDone / (double) opsRequested);
+            double byTime = secondsBudget > 0 ? Math.min(1.0, hostSeconds / secondsBudget) : -1;
+            return Math.max(byOps, byTime);
+        }
+
+        /** Host seconds left at the rate so far, or -1 when unknown. */
+        public double etaSeconds() {
+            double f = fraction();
+            if (f <= 0) {
+                return -1;
+            }
+            return Math.max(0.0, hostSeconds * (1 - f) / f);
+        }
+
+        /** The one-line form: elapsed time, operations, share, rate, ETA, simulated cycles. */
+        public String line() {
+            double f = fraction();
+            double eta = etaSeconds();
+            return String.format(Locale.ROOT, "%6.1f s: %,d ops%s (%,.0f ops/s)%s, simulated %,d cycles", hostSeconds,
+                    opsDone, f >= 0 ? String.format(Locale.ROOT, " %.1f%%", 100 * f) : "", rate(),
+                    eta >= 0 ? ", ETA " + duration(eta) : "", simulatedCycles);
+        }
+
+        /** Seconds as m:ss or h:mm:ss. */
+        public static String duration(double seconds) {
+            long s = Math.round(seconds);
+            return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                    : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+        }
+    }
 
     /**
      * @param scenarios    where scenario names are looked up
@@ -73,8 +124,29 @@ public final class ScenarioRunner {
      */
     public ScenarioRunner(Scenarios scenarios, Consumer<String> progressSink) {
         this.scenarios = scenarios;
-        this.progressSink = progressSink;
+        this.progressSink = progressSink == null ? null : p -> {
+            if (!p.finished()) {
+                progressSink.accept(p.line());
+            }
+        };
+        this.progressDelayMs = PROGRESS_DELAY_MS;
     }
+
+    /**
+     * A runner that reports {@link Progress} (when the spec asks for progress): every
+     * {@value #PROGRESS_PERIOD_MS} ms after the first {@value #PROGRESS_DELAY_MS} ms, on the
+     * runner's timer thread, and once with {@code finished} set after the machine stopped, on
+     * the calling thread.
+     *
+     * @param progressDelayMs host time before the first report (a progress bar starts at once)
+     */
+    public ScenarioRunner(Scenarios scenarios, Consumer<Progress> progress, long progressDelayMs) {
+        this.scenarios = scenarios;
+        this.progressSink = progress;
+        this.progressDelayMs = progressDelayMs;
+    }
+
+    private final long progressDelayMs;
 
     /** A runner over the scenarios on the class path that logs progress at info level. */
     public static ScenarioRunner withDefaults() {
@@ -206,11 +278,37 @@ public final class ScenarioRunner {
      * returns a report whose {@link RunReport#ok()} is false.
      */
     public RunReport run(RunSpec spec) {
+        return run(spec, null);
+    }
+
+    /**
+     * Runs {@code spec} like {@link #run(RunSpec)}, showing every trace event as it is recorded
+     * to {@code traceListener} (when not {@code null}; see {@link Machine#listenToTrace}).
+     */
+    public RunReport run(RunSpec spec, l4smp.emulator.trace.EventLog.Listener traceListener) {
         Prepared p = prepare(spec);
         Scenario scenario = p.scenario();
         ScenarioOptions options = p.options();
         Machine machine = p.machine();
         ScenarioContext ctx = p.ctx();
+        if (traceListener != null) {
+            machine.listenToTrace(traceListener);
+        }
+        // names of the threads the scenario set up (some end before the run does)
+        Map<Integer, String> threadNames = new java.util.TreeMap<>();
+        if (ctx.kernelIfBooted() != null) {
+            for (l4smp.kernel.thread.Tcb t : ctx.kernelIfBooted().liveThreads()) {
+                threadNames.put(t.id.number(), t.name);
+            }
+        }
+        l4smp.bench.report.TraceSpool spool = null;
+        if (spec.captureTrace()) {
+            try {
+                spool = new l4smp.bench.report.TraceSpool(machine);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot create the trace's temporary files", e);
+            }
+        }
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "l4smp-run-timer");
             t.setDaemon(true);
@@ -225,8 +323,8 @@ public final class ScenarioRunner {
                 timer.schedule(ctx::setTimeUp, spec.seconds().toNanos(), TimeUnit.NANOSECONDS);
             }
             if (spec.progress() && progressSink != null) {
-                timer.scheduleAtFixedRate(() -> progress(ctx, machine, hostStart),
-                        PROGRESS_DELAY_MS, PROGRESS_PERIOD_MS, TimeUnit.MILLISECONDS);
+                timer.scheduleAtFixedRate(() -> progress(spec, ctx, machine, hostStart, false),
+                        progressDelayMs, PROGRESS_PERIOD_MS, TimeUnit.MILLISECONDS);
             }
             LOG.debug("running {} on {} CPUs ({})", scenario.name(), machine.cpuCount(), spec.deterministic()
                     ? "deterministic, seed " + spec.seed() : "parallel");
@@ -234,6 +332,14 @@ public final class ScenarioRunner {
         } finally {
             current = null;
             timer.shutdownNow();
+            try {
+                timer.awaitTermination(1, TimeUnit.SECONDS); // no progress report after the last one
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (spec.progress() && progressSink != null) {
+            progress(spec, ctx, machine, hostStart, true);
         }
         boolean stoppedEarly = stoppedEarly(machine);
         if (!stoppedEarly) {
@@ -242,7 +348,19 @@ public final class ScenarioRunner {
         if (isStalled(machine)) {
             ctx.putResult(RunReport.RESULT_WAITS, waits(machine, ctx.kernelIfBooted(), watch.cpuViews()));
         }
-        return collect(spec, scenario, options, machine, ctx, stoppedEarly);
+        if (spool != null) {
+            try {
+                spool.finish();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        if (ctx.kernelIfBooted() != null) {
+            for (l4smp.kernel.thread.Tcb t : ctx.kernelIfBooted().liveThreads()) {
+                threadNames.putIfAbsent(t.id.number(), t.name);
+            }
+        }
+        return collect(spec, scenario, options, machine, ctx, stoppedEarly, Map.copyOf(threadNames), spool);
     }
 
     /** Whether the machine was stopped in the middle of its work: interrupted, or stalled. */
@@ -353,18 +471,19 @@ public final class ScenarioRunner {
         return out;
     }
 
-    private void progress(ScenarioContext ctx, Machine machine, long hostStart) {
+    private void progress(RunSpec spec, ScenarioContext ctx, Machine machine, long hostStart, boolean finished) {
         long ops = 0;
         for (SingleWriterLatencyRecorder r : ctx.recorders()) {
             ops += r.operationsOpaque();
         }
         double s = (System.nanoTime() - hostStart) / 1e9;
-        progressSink.accept(String.format(Locale.ROOT, "%6.1f s: %,d ops (%,.0f ops/s), simulated %,d cycles",
-                s, ops, ops / s, machine.maxClockAcquire()));
+        progressSink.accept(new Progress(ops, spec.ops(), s, spec.seconds() == null ? 0 : spec.seconds().toNanos() / 1e9,
+                machine.maxClockAcquire(), finished));
     }
 
     private static RunReport collect(RunSpec spec, Scenario scenario, ScenarioOptions options, Machine machine,
-                                     ScenarioContext ctx, boolean stoppedEarly) {
+                                     ScenarioContext ctx, boolean stoppedEarly, Map<Integer, String> threadNames,
+                                     l4smp.bench.report.TraceSpool spool) {
         int cpus = machine.cpuCount();
         long[] clocks = new long[cpus];
         // The machine's and the kernel's counters, then the accounting layer's (mem.*).
@@ -390,7 +509,10 @@ public final class ScenarioRunner {
             Map<String, Object> byOwner = new LinkedHashMap<>();
             for (Map.Entry<String, long[]> e : machine.memorySystem().attributionReportOpaque().entrySet()) {
                 if (e.getValue()[0] != 0 || e.getValue()[1] != 0) {
-                    byOwner.put(e.getKey(), Map.of("coherence_misses", e.getValue()[0], "invalidations", e.getValue()[1]));
+                    Map<String, Object> misses = new LinkedHashMap<>();
+                    misses.put("coherence_misses", e.getValue()[0]);
+                    misses.put("invalidations", e.getValue()[1]);
+                    byOwner.put(e.getKey(), misses);
                 }
             }
             if (!byOwner.isEmpty()) {
@@ -429,7 +551,8 @@ public final class ScenarioRunner {
                 spec.seconds() == null ? null : spec.seconds().toNanos() / 1e9,
                 spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
                 spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,
-                List.copyOf(failures), results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp());
+                List.copyOf(failures), results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp(),
+                spec, machine.config().accounting(), threadNames, spool);
     }
 
     private static String strategyName(RunSpec spec) {

@@ -118,13 +118,13 @@ public final class BootScenario implements Scenario {
         }
     }
 
-    /** "processor number -> physical CPU" for the processors that came up. */
-    private static String numbering(SmpBoot boot, int k) {
-        StringBuilder sb = new StringBuilder();
+    /** Processor number (1..k) to the physical CPU it names, for the processors that came up. */
+    private static Map<String, String> numbering(SmpBoot boot, int k) {
+        Map<String, String> map = new LinkedHashMap<>();
         for (int l = 0; l < k; l++) {
-            sb.append(l == 0 ? "" : " ").append(l + 1).append("->cpu").append(boot.physicalOfPlain(l));
+            map.put(Integer.toString(l + 1), "cpu" + boot.physicalOfPlain(l));
         }
-        return sb.toString();
+        return map;
     }
 
     /** Per AP (physical CPU), the bootstrap processor's cycles from its INIT IPI to the answer or the timeout. */

@@ -183,13 +183,13 @@ public final class MigrationStormScenario implements Scenario {
             }
         }));
         context.afterRun(() -> {
-            context.putResult("requests sent", sent.get());
-            context.putResult("requests received", received.get());
-            context.putResult("replies received", replies.get());
-            context.putResult("duplicated or out of order", outOfOrder.get());
-            context.putResult("wrong replies", wrongReplies.get());
-            context.putResult("migrations done", migrations.get());
-            context.putResult("migrations refused", refused.get());
+            context.putResult("requests_sent", sent.get());
+            context.putResult("requests_received", received.get());
+            context.putResult("replies_received", replies.get());
+            context.putResult("duplicated_or_out_of_order", outOfOrder.get());
+            context.putResult("wrong_replies", wrongReplies.get());
+            context.putResult("migrations_done", migrations.get());
+            context.putResult("migrations_refused", refused.get());
             List<String> bad = KernelInvariants.check(kernel);
             context.putResult("invariants", bad.isEmpty() ? "ok (" + kernel.liveThreads().size() + " threads checked)"
                     : bad.size() + " violated");

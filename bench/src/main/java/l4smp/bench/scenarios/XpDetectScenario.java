@@ -12,7 +12,9 @@ import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.thread.ThreadId;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -103,13 +105,14 @@ public final class XpDetectScenario implements Scenario {
                 }
                 context.putResult("aborted", stats.get(0));
                 context.putResult("delivered", stats.get(1));
-                context.putResult("delivered crossed", stats.get(2));
-                context.putResult("wrong processor numbers", stats.get(3));
-                StringBuilder byProcessor = new StringBuilder();
+                context.putResult("delivered_crossed", stats.get(2));
+                context.putResult("wrong_processor_numbers", stats.get(3));
+                // processor number (1..k, as the abort reports it) -> aborts naming it
+                Map<String, Long> byProcessor = new LinkedHashMap<>();
                 for (int p = 1; p <= cpus; p++) {
-                    byProcessor.append(p == 1 ? "" : " ").append(p).append(':').append(stats.get(4 + p));
+                    byProcessor.put(Integer.toString(p), stats.get(4 + p));
                 }
-                context.putResult("aborts by partner processor", byProcessor.toString());
+                context.putResult("aborts_by_partner_processor", byProcessor);
             }));
         }
     }

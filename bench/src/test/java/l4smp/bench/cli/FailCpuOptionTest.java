@@ -46,7 +46,7 @@ class FailCpuOptionTest {
             assertEquals(0, r.code(), r.err() + r.out());
             assertTrue(r.out().contains("aps_masked=[1, 3]"), r.out());
             assertTrue(r.out().contains("kip_highest_processor=3"), r.out());
-            assertTrue(r.out().contains("numbering=1->cpu0 2->cpu2 3->cpu4"), r.out());
+            assertTrue(r.out().contains("numbering={1=cpu0, 2=cpu2, 3=cpu4}"), r.out());
             assertTrue(r.out().contains("warning: boot: CPU 1 did not answer"), r.out());
         }
         assertEquals(list.out().lines().filter(l -> l.startsWith("trace: hash")).toList(),

@@ -57,7 +57,7 @@ class BootScenariosTest {
         assertEquals(2, r.results().get("aps_found"));
         assertEquals(List.of(2), r.results().get("aps_masked"));
         assertEquals(3, r.results().get("kip_highest_processor"));
-        assertEquals("1->cpu0 2->cpu1 3->cpu3", r.results().get("numbering"));
+        assertEquals(Map.of("1", "cpu0", "2", "cpu1", "3", "cpu3"), r.results().get("numbering"));
         @SuppressWarnings("unchecked")
         Map<String, Long> ap = (Map<String, Long>) r.results().get("ap_boot_cycles");
         assertTrue(ap.get("cpu2") >= SmpBoot.DEFAULT_AP_TIMEOUT_CYCLES, ap::toString);

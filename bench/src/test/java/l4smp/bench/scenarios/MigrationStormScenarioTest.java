@@ -46,12 +46,12 @@ class MigrationStormScenarioTest {
         ScenarioContext c = run(cpus, seed, strategy,
                 Map.of("clients", "" + clients, "period", "3000", "balancer", balancer), 600);
         Map<String, Object> r = c.results();
-        assertEquals(600L, r.get("requests sent"), r.toString());
-        assertEquals(600L, r.get("requests received"), r.toString());
-        assertEquals(600L, r.get("replies received"), r.toString());
-        assertEquals(0L, r.get("duplicated or out of order"), r.toString());
-        assertEquals(0L, r.get("wrong replies"), r.toString());
-        assertTrue((Long) r.get("migrations done") > 0, r.toString());
+        assertEquals(600L, r.get("requests_sent"), r.toString());
+        assertEquals(600L, r.get("requests_received"), r.toString());
+        assertEquals(600L, r.get("replies_received"), r.toString());
+        assertEquals(0L, r.get("duplicated_or_out_of_order"), r.toString());
+        assertEquals(0L, r.get("wrong_replies"), r.toString());
+        assertTrue((Long) r.get("migrations_done") > 0, r.toString());
         assertTrue(((String) r.get("invariants")).startsWith("ok"), r.toString());
         assertTrue(c.machine().counterTotal(Kernel.C_IPC_XCPU) > 0, "calls crossed processors");
     }

@@ -87,7 +87,7 @@ class XpScenariosTest {
         Map<String, Object> r = c.results();
         assertEquals(40L, r.get("aborted"), r.toString());
         assertEquals(80L, r.get("delivered"), r.toString());
-        assertEquals(40L, r.get("delivered crossed"), r.toString());
-        assertEquals(0L, r.get("wrong processor numbers"), r.toString());
+        assertEquals(40L, r.get("delivered_crossed"), r.toString());
+        assertEquals(0L, r.get("wrong_processor_numbers"), r.toString());
     }
 }

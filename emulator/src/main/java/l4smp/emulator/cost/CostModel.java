@@ -10,7 +10,7 @@ import java.util.Locale;
  * calibrated from measurements on real hardware, with the source named at each figure.
  *
  * <p>Figures that are <em>inputs</em> (taken from a measurement) are named for the measured
- * event; nothing here names a figure that the thesis <em>derives</em> (PAPER-CLAIMS.md, block
+ * event; nothing here names a figure that the thesis <em>derives</em> (docs/thesis-claims.md, block
  * "Derived"): those must emerge from the paths that the emulator and the kernel really run.
  */
 public final class CostModel {

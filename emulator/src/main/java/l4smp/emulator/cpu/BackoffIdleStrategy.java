@@ -6,7 +6,7 @@ import java.util.concurrent.locks.LockSupport;
  * Spin, then yield, then park with exponential back-off: an IPI to a recently busy CPU is cheap
  * (the CPU is still spinning), while many idle simulated CPUs do not starve the few host cores
  * (they park). Waking a parked thread costs tens of microseconds of host time, hence the spin
- * and yield phases (DESIGN.md, "Waking a parked thread").
+ * and yield phases (docs/design.md, "Waking a parked thread").
  *
  * <p>Owner CPU only.
  */

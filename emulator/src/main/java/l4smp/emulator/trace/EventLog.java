@@ -14,18 +14,47 @@ import java.util.List;
  * themselves, up to a bound (the hash still covers all of them). Two runs with equal hashes and
  * equal event counts had identical traces, up to the (negligible) chance of a hash collision;
  * tests that need certainty compare captured events.
+ *
+ * <p>A captured log may hand its events to a {@link Spool} in chunks of {@value #SPOOL_CHUNK}
+ * instead of keeping them all: the writer passes each full chunk on and reuses its buffer, and
+ * {@link #flushSpool} passes on the rest once the machine has stopped. A long trace then costs a
+ * chunk of memory per log, not one array of every event.
  */
 public final class EventLog {
 
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
     private static final int FIELDS = 5;
+    /** Events a spooling log buffers before it passes them on. */
+    public static final int SPOOL_CHUNK = 8192;
+
+    /**
+     * Receives captured events in chunks, on the log's writer thread: {@code count} events of
+     * five words each (cpu, kind, time, a, b) at the start of {@code events}, which the log reuses
+     * once the call returns. Must not throw; an implementation that cannot store them remembers
+     * the failure for its reader.
+     */
+    public interface Spool {
+        void write(long[] events, int count);
+    }
+
+    /**
+     * Sees every event as it is recorded, on the log's writer thread (in parallel mode several
+     * logs' writers at once: an implementation shared by logs is thread-safe). For diagnostics
+     * that follow a run live, such as flight-recorder events; it must not throw.
+     */
+    public interface Listener {
+        void onEvent(int cpu, int kind, long time, long a, long b);
+    }
 
     private final boolean capture;
     private final int maxEvents;
     private long[] events;
     private int size;
+    private long captured;
     private long count;
+    private Spool spool;
+    private Listener listener;
     private long hash = FNV_OFFSET;
 
     /**
@@ -45,9 +74,16 @@ public final class EventLog {
     public void record(int cpu, int kind, long time, long a, long b) {
         hash = (hash ^ mix(cpu, kind, time, a, b)) * FNV_PRIME;
         count++;
-        if (capture && size < maxEvents) {
+        if (listener != null) {
+            listener.onEvent(cpu, kind, time, a, b);
+        }
+        if (capture && captured < maxEvents) {
             if ((size + 1) * FIELDS > events.length) {
-                growSlowPath();
+                if (spool != null && size >= SPOOL_CHUNK) {
+                    spoolSlowPath();
+                } else {
+                    growSlowPath();
+                }
             }
             int i = size * FIELDS;
             events[i] = cpu;
@@ -56,6 +92,7 @@ public final class EventLog {
             events[i + 3] = a;
             events[i + 4] = b;
             size++;
+            captured++;
         }
     }
 
@@ -69,9 +106,47 @@ public final class EventLog {
     }
 
     private void growSlowPath() {
-        long[] bigger = new long[Math.min(Math.max(events.length * 2, 64 * FIELDS), maxEvents * FIELDS)];
+        int cap = spool != null ? SPOOL_CHUNK : maxEvents;
+        long[] bigger = new long[(int) Math.min(Math.max(events.length * 2L, 64L * FIELDS), (long) cap * FIELDS)];
         System.arraycopy(events, 0, bigger, 0, size * FIELDS);
         events = bigger;
+    }
+
+    private void spoolSlowPath() {
+        spool.write(events, size);
+        size = 0;
+    }
+
+    /**
+     * Hands the captured events to {@code spool} in chunks from now on. Setup only, before the
+     * machine runs (the writer reads the field without synchronisation; the machine's start is
+     * the happens-before edge).
+     */
+    public void spoolTo(Spool spool) {
+        if (!capture) {
+            throw new IllegalStateException("a log that does not capture has nothing to spool");
+        }
+        this.spool = spool;
+        if (events.length > SPOOL_CHUNK * FIELDS) {
+            events = new long[SPOOL_CHUNK * FIELDS];
+        }
+    }
+
+    /** Shows every event from now on to {@code listener}. Setup only, before the machine runs. */
+    public void listen(Listener listener) {
+        this.listener = listener;
+    }
+
+    /** Passes the events still buffered to the spool. Call once the machine stopped. */
+    public void flushSpool() {
+        if (spool != null && size > 0) {
+            spoolSlowPath();
+        }
+    }
+
+    /** The events captured (kept or spooled), at most {@code maxEvents}. Read after the machine stopped. */
+    public long captured() {
+        return captured;
     }
 
     /** The rolling hash of all events recorded so far. Read after the machine stopped. */
@@ -84,7 +159,7 @@ public final class EventLog {
         return count;
     }
 
-    /** The captured events, in order. Read after the machine stopped. */
+    /** The captured events still held (all of them unless spooled), in order. Read after the machine stopped. */
     public List<Event> events() {
         List<Event> list = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {

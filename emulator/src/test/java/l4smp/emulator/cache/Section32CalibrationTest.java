@@ -13,7 +13,7 @@ import l4smp.emulator.cost.CostModel;
 import org.junit.jupiter.api.Test;
 
 /**
- * C1, C2 and D5 of PAPER-CLAIMS.md: the thesis's section 3.2 procedures measured back through
+ * C1, C2 and D5 of docs/thesis-claims.md: the thesis's section 3.2 procedures measured back through
  * the caches, directory and counters (simulated cycles and counts only, never host time).
  */
 class Section32CalibrationTest {
