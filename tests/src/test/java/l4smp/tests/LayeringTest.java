@@ -19,6 +19,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
  *
  * <pre>
  *   tests  ->  bench  ->  kernel (its facade, configuration, statistics, ids)  ->  emulator
+ *   user programs (sigma0, pagers)  ->  api (the L4 facade)
  *   kernel:  paths (root: the CPU's kernel, dispatch, migration; ipc; space)
  *              -> sched, irq, boot -> xcpu -> thread (the TCB and its types) -> emulator
  * </pre>
@@ -96,5 +97,18 @@ class LayeringTest {
         check(noClasses().that().resideInAnyPackage("l4smp.kernel.sched..", "l4smp.kernel.irq..", "l4smp.kernel.boot..")
                 .should().dependOnClassesThat().resideInAnyPackage("l4smp.kernel", "l4smp.kernel.ipc..",
                         "l4smp.kernel.space..", "l4smp.kernel.api.."));
+    }
+
+    @Test
+    void theSpaceLayerKnowsNoUserFacade() {
+        check(noClasses().that().resideInAPackage("l4smp.kernel.space..")
+                .should().dependOnClassesThat().resideInAnyPackage("l4smp.kernel.api.."));
+    }
+
+    @Test
+    void userProgramsUseTheFacadeNotThePaths() {
+        check(noClasses().that().resideInAPackage("l4smp.kernel.user..")
+                .should().dependOnClassesThat(KERNEL_PATH)
+                .orShould().dependOnClassesThat().resideInAnyPackage("l4smp.kernel.sched..", "l4smp.kernel.xcpu.."));
     }
 }

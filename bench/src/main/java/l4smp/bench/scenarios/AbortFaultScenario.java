@@ -11,9 +11,9 @@ import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
 import l4smp.kernel.ipc.TypedItems;
-import l4smp.kernel.space.AnonymousPager;
 import l4smp.kernel.space.Spaces;
 import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.user.AnonymousPager;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

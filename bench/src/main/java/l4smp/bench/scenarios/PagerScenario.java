@@ -9,7 +9,7 @@ import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.api.L4;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.space.AddressSpace;
-import l4smp.kernel.space.AnonymousPager;
+import l4smp.kernel.user.AnonymousPager;
 import l4smp.kernel.space.Spaces;
 import l4smp.kernel.thread.ThreadId;
 

@@ -12,7 +12,7 @@ import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.space.AddressSpace;
-import l4smp.kernel.space.Sigma0;
+import l4smp.kernel.user.Sigma0;
 import l4smp.kernel.space.Spaces;
 import l4smp.kernel.space.UnresolvedPageFault;
 import l4smp.kernel.thread.ThreadId;

@@ -10,7 +10,7 @@ import l4smp.kernel.api.L4;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.space.AddressSpace;
-import l4smp.kernel.space.Sigma0;
+import l4smp.kernel.user.Sigma0;
 import l4smp.kernel.space.Spaces;
 import l4smp.kernel.space.TlbShootdown;
 import l4smp.kernel.space.UnresolvedPageFault;

@@ -14,7 +14,7 @@ import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.irq.InterruptThreads;
-import l4smp.kernel.space.Sigma0;
+import l4smp.kernel.user.Sigma0;
 import l4smp.kernel.thread.L4ThreadIdentity;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
@@ -512,7 +512,7 @@ public final class L4 {
     }
 
     /**
-     * Asks {@code sigma0} for the flexpage {@code fpage} ({@link l4smp.kernel.space.Sigma0#ANY_PAGE}
+     * Asks {@code sigma0} for the flexpage {@code fpage} ({@link l4smp.kernel.user.Sigma0#ANY_PAGE}
      * for any free frame) to be mapped at {@code va} of the caller's space (X.2 sigma0
      * protocol). Returns the flexpage received, or 0 (nil) when refused.
      */

@@ -13,6 +13,7 @@ import l4smp.kernel.KernelCpu;
 import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.user.Sigma0;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -254,7 +255,7 @@ public final class Spaces {
             throw new IllegalStateException("sigma0 runs already");
         }
         ThreadId id = kernel.createThread(
-                new l4smp.kernel.ThreadSpec("sigma0", cpu, 250, true, new Sigma0(mdb.userFrames())));
+                new ThreadSpec("sigma0", cpu, 250, true, new Sigma0(mdb.userFrames())));
         assign(id, sigma0Space, ThreadId.NIL);
         sigma0Thread = id;
         return id;

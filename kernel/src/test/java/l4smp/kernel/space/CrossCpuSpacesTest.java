@@ -7,6 +7,7 @@ import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.user.Sigma0;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -6,6 +6,7 @@ import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.user.Sigma0;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

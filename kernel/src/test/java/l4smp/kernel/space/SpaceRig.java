@@ -7,6 +7,7 @@ import l4smp.kernel.KernelConfig;
 import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.UserProgram;
 import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.user.AnonymousPager;
 
 import java.time.Duration;
 import java.util.List;

@@ -6,7 +6,10 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.HostXcpuMemory;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.xcpu.SpinLock;
+import l4smp.kernel.xcpu.XpSendHandshake;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -16,9 +19,10 @@ import org.openjdk.jcstress.annotations.Signal;
 import org.openjdk.jcstress.annotations.State;
 
 /**
- * The TCB lock of thesis 8.3.3 as the kernel uses it ({@code XpIpc.send} and
- * {@code XpIpc.beginReceive/endReceive}), on real host threads with the kernel's own
- * {@link SpinLock} and {@link FlagLine} code over {@link HostXcpuMemory}:
+ * The TCB lock of thesis 8.3.3 as the kernel uses it (the sender's {@link XpSendHandshake}, as
+ * {@code XpSendPath} runs it, and {@code XpMailboxCheck.beginReceive/endReceive}), on real host
+ * threads with the kernel's own {@link SpinLock} and {@link FlagLine} code over
+ * {@link HostXcpuMemory}:
  *
  * <pre>
  *   sender:   lock(B); w = B.WAIT_FOR; set flag; unlock(B); if (w) send IPI
@@ -44,6 +48,8 @@ public final class TcbLockRendezvousStress {
     @State
     public static class BothEnterAtOnce {
         final HostXcpuMemory mem = new HostXcpuMemory(new PhysicalMemory(16 * 1024));
+        /** The receiver B's TCB (its CPU word: the sender re-reads it under the lock). */
+        final Tcb receiverTcb = new Tcb(ThreadId.of(40, 1), "B", 0, 100, false, () -> { });
 
         @Actor
         public void receiver() {
@@ -66,10 +72,13 @@ public final class TcbLockRendezvousStress {
 
         @Signal
         public void sender() {
-            SpinLock.lock(mem, LOCK);
-            boolean receptive = mem.loadAcquire(WAIT_FOR) != 0;
-            FlagLine.set(mem, FLAGS, 5);
-            SpinLock.unlock(mem, LOCK);
+            // The kernel's XP send handshake (XpSendPath): lock B's TCB (B stays on CPU 0),
+            // read WAIT_FOR, flag the request and unlock.
+            if (!XpSendHandshake.lockOnCpu(mem, LOCK, true, receiverTcb, 0)) {
+                throw new IllegalStateException("B never moves in this test");
+            }
+            boolean receptive = XpSendHandshake.readWaitFor(mem, WAIT_FOR) != 0;
+            XpSendHandshake.flagAndUnlock(mem, FLAGS, 5, LOCK, true);
             if (receptive) {
                 mem.storeRelease(IPI, 1);
             }

@@ -1,10 +1,11 @@
-package l4smp.kernel.space;
+package l4smp.kernel.user;
 
 import l4smp.kernel.UserProgram;
 import l4smp.kernel.api.L4;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.space.FaultState;
 
 import java.util.HashMap;
 

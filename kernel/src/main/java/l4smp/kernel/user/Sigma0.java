@@ -1,10 +1,11 @@
-package l4smp.kernel.space;
+package l4smp.kernel.user;
 
 import l4smp.kernel.UserProgram;
 import l4smp.kernel.api.L4;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.space.FaultState;
 
 /**
  * Sigma0, the root pager (L4 X.2, "Sigma0 RPC protocol"): its address space is physical memory,
@@ -31,7 +32,7 @@ public final class Sigma0 implements UserProgram {
     private final int[] owner;
     private int hint;
 
-    Sigma0(int userFrames) {
+    public Sigma0(int userFrames) {
         this.userFrames = userFrames;
         this.owner = new int[userFrames];
     }
