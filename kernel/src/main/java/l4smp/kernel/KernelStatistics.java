@@ -1,6 +1,10 @@
 package l4smp.kernel;
 
 import l4smp.kernel.ipc.XpIpc;
+import l4smp.kernel.thread.Tcb;
+
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Read access to the kernel's own statistics beyond the machine's counters, for reports and
@@ -53,5 +57,17 @@ public final class KernelStatistics {
     public int exchangeRegistersHolds(int cpu) {
         XpIpc xp = kernel.kernelCpu(cpu).ipcPath().xp();
         return xp == null ? 0 : xp.exchangeRegisters().holdsAfterRun();
+    }
+
+    /**
+     * The names of the live user threads by thread number, for reports that name threads. Exact
+     * once the machine stopped; while it runs, a snapshot of the thread table (acquire loads).
+     */
+    public Map<Integer, String> liveThreadNames() {
+        Map<Integer, String> names = new TreeMap<>();
+        for (Tcb t : kernel.liveThreads()) {
+            names.put(t.id.number(), t.name);
+        }
+        return names;
     }
 }

@@ -297,9 +297,7 @@ public final class ScenarioRunner {
         // names of the threads the scenario set up (some end before the run does)
         Map<Integer, String> threadNames = new java.util.TreeMap<>();
         if (ctx.kernelIfBooted() != null) {
-            for (l4smp.kernel.thread.Tcb t : ctx.kernelIfBooted().liveThreads()) {
-                threadNames.put(t.id.number(), t.name);
-            }
+            threadNames.putAll(ctx.kernelIfBooted().statistics().liveThreadNames());
         }
         l4smp.bench.report.TraceSpool spool = null;
         if (spec.captureTrace()) {
@@ -356,9 +354,7 @@ public final class ScenarioRunner {
             }
         }
         if (ctx.kernelIfBooted() != null) {
-            for (l4smp.kernel.thread.Tcb t : ctx.kernelIfBooted().liveThreads()) {
-                threadNames.putIfAbsent(t.id.number(), t.name);
-            }
+            ctx.kernelIfBooted().statistics().liveThreadNames().forEach(threadNames::putIfAbsent);
         }
         return collect(spec, scenario, options, machine, ctx, stoppedEarly, Map.copyOf(threadNames), spool);
     }

@@ -126,7 +126,7 @@ class InterruptSignalTest {
                     synchronized (sink) {
                         sink.append(line).append('\n');
                     }
-                    if (onProgress != null && line.startsWith("l4smp: ") && line.contains(" ops (")) {
+                    if (onProgress != null && line.startsWith("l4smp: ") && line.contains(" ops")) {
                         onProgress.countDown();
                     }
                 }
