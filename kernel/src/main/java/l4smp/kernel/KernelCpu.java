@@ -197,6 +197,19 @@ public final class KernelCpu implements Dispatcher {
             kernelPath = null;
             return 1;
         }
+        if (next.kernelResume == l4smp.kernel.ipc.XpIpc.RESUME_RETRY_IPC
+                || next.kernelResume == l4smp.kernel.ipc.XpExchangeRegisters.RESUME_RETRY_EXREGS) {
+            // A call that found no free mailbox (8.3.4) runs again: check the mailboxes first, as
+            // a kernel exit would. Only this CPU consumes the replies that free its mailboxes, and
+            // a CPU that keeps retrying never exits to user mode and never idles, while its
+            // published next check ("now") makes every sender save the IPI: without this check
+            // the replies would never be read and the retry would spin forever.
+            xp.publishNextCheck(cpu.clock());
+            if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > next.priority || xp.hasPendingMigrations())) {
+                ready.enqueueHead(next);
+                return 1;
+            }
+        }
         if (next.xpMailbox != null || next.kernelResume != 0) {
             // A proxy (a kernel thread), or a thread with the rest of an IPC to finish in the
             // kernel (8.4.1 XP RETURN): no exit to user mode here.
