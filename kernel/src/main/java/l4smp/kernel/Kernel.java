@@ -494,6 +494,9 @@ public final class Kernel {
         }
         t.state = ThreadState.DEAD;
         t.setMyselfRelease(null);
+        if (kcpu.ipcPath().xp() != null) {
+            kcpu.ipcPath().xp().leaveMailboxWait(t);
+        }
         kcpu.readyList().remove(t);
         kcpu.wakeups().remove(t);
         boolean threw = t.failure != null;
@@ -607,6 +610,8 @@ public final class Kernel {
             sb.append(t).append(" on CPU ").append(t.cpuAcquire()).append(": ").append(t.state);
             if (t.state == ThreadState.WAITING) {
                 sb.append(" (receive from ").append(t.receiveFrom.isAny() ? "any" : describe(t.receiveFrom)).append(')');
+            } else if (t.state == ThreadState.POLLING && t.mailboxWaitCpu >= 0) {
+                sb.append(" (cross-processor send waiting for a free mailbox to CPU ").append(t.mailboxWaitCpu).append(')');
             } else if (t.state == ThreadState.POLLING) {
                 sb.append(" (send to ").append(t.partner).append(')');
             } else if (t.state == ThreadState.LOCKED_WAITING) {

@@ -157,6 +157,11 @@ public final class KernelCpu implements Dispatcher {
         Tcb next = pickNext();
         inHand = next;
         l4smp.kernel.ipc.XpIpc xp = ipc.xp();
+        if (next == null && xp != null && xp.hasMailboxWaiters()) {
+            xp.serveMailboxWaiters(); // mailboxes another CPU freed (see XpIpc, waiting for a mailbox)
+            next = pickNext();
+            inHand = next;
+        }
         if (next == null && xp != null) {
             // About to idle: publish "never" first, then check once more (a sender that set its
             // flag after this check reads "idle" and sends an IPI; 8.3.4).
@@ -373,6 +378,9 @@ public final class KernelCpu implements Dispatcher {
             t.remainingTimeslice -= ticks * tickCycles;
             counters.add(cTicks, ticks);
             cpu.log().record(index, Syscall.EV_TICK, now, t.id.number(), t.remainingTimeslice);
+            if (ipc.xp() != null) {
+                ipc.xp().serveMailboxWaiters();
+            }
         }
         fireTimeouts();
         if (!devices.isEmpty()) {
@@ -565,6 +573,11 @@ public final class KernelCpu implements Dispatcher {
         }
         if (!leaving) {
             return;
+        }
+        if (ipc.xp() != null) {
+            // A send waiting for a mailbox of this CPU runs again on the new one (its IPC is
+            // RESUME_RETRY_IPC, or made so by IpcPath.migrateOut).
+            ipc.xp().leaveMailboxWait(t);
         }
         if (fpuOwner == t) {
             cpu.advance(fpuSwitchCycles); // save t's FPU registers now (8.7.1)

@@ -533,6 +533,7 @@ public final class IpcPath {
             if (dest != null && t.inSendQueue) {
                 dequeueSender(dest, t);
             }
+            stopMailboxWait(t);
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             kcpu.makeReady(t);
         } else if (t.state == ThreadState.WAITING) {
@@ -641,6 +642,7 @@ public final class IpcPath {
             if (t.inSendQueue && t.partner != null) {
                 dequeueSender(t.partner, t);
             }
+            stopMailboxWait(t);
             kcpu.wakeups().remove(t);
             fail(t, IpcError.CANCELED, IpcError.PHASE_SEND);
             kcpu.makeReady(t);
@@ -653,6 +655,14 @@ public final class IpcPath {
             return true;
         }
         return false;
+    }
+
+    /** A cross-processor send that waits for a free mailbox ends its wait: its IPC is not run again. */
+    private void stopMailboxWait(Tcb t) {
+        if (xp != null && t.mailboxWaitCpu >= 0) {
+            xp.leaveMailboxWait(t);
+            t.kernelResume = XpIpc.RESUME_NONE;
+        }
     }
 
     private void continueInvoker(Tcb t) {

@@ -276,7 +276,7 @@ public final class XpExchangeRegisters {
         if (caller == null || caller.state == ThreadState.DEAD || caller.myselfAcquire() == null) {
             m.sender = null;
             m.exregs = null;
-            MailboxPool.free(mem, m.address); // the caller is gone: nobody consumes the result
+            xp.release(m); // the caller is gone: nobody consumes the result
             return;
         }
         caller.pendingReturn = m;
@@ -297,7 +297,7 @@ public final class XpExchangeRegisters {
         Operation op = (Operation) m.exregs;
         m.exregs = null;
         m.sender = null;
-        MailboxPool.free(mem, m.address); // XP RETURN: free the mailbox of the request
+        xp.release(m); // XP RETURN: free the mailbox of the request
         op.requestMailbox = null;
         if (code == XpIpc.RETARGET) {
             // D left its CPU before the request was served, or no mailbox for the unwind: the
@@ -470,7 +470,9 @@ public final class XpExchangeRegisters {
         if (d.kernelResume == XpIpc.RESUME_RETRY_IPC && d.state == ThreadState.READY
                 && !(d.sysArgument instanceof Operation)) {
             // The IPC runs again later (no mailbox, or its receiver migrated, 8.5): its send
-            // phase is in progress, so it is canceled; d stays in the ready list.
+            // phase is in progress, so it is canceled; d stays in the ready list (a mailbox handed
+            // to it goes to the next waiter).
+            xp.leaveMailboxWait(d);
             d.kernelResume = XpIpc.RESUME_NONE;
             ipc.fail(d, IpcError.CANCELED, IpcError.PHASE_SEND);
             return true;
@@ -507,7 +509,7 @@ public final class XpExchangeRegisters {
         boolean ends = op.join.replyArrived();
         if (a.state == ThreadState.DEAD || a.myselfAcquire() == null) {
             m.sender = null;
-            MailboxPool.free(mem, m.address);
+            xp.release(m);
         } else {
             a.pendingReturn = m;
             a.kernelResume = XpIpc.RESUME_XP_RETURN; // stays locked waiting until the hold ends
@@ -525,7 +527,7 @@ public final class XpExchangeRegisters {
         stats[aborted ? S_UNWIND_ABORTED : S_UNWIND_FOUND_NOTHING]++;
         u.exregs = null;
         u.sender = null;
-        MailboxPool.free(mem, u.address);
+        xp.release(u);
         op.unwind = null;
         if (op.join.unwindAnswered()) {
             endHold(op);

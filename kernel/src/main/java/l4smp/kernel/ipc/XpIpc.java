@@ -125,9 +125,6 @@ public final class XpIpc implements FlagLine.Handler {
     /** The priority of proxy threads: above every user thread of priority < 255. */
     public static final int PROXY_PRIORITY = 255;
 
-    /** Cycles a sender backs off when no mailbox to the destination is free. */
-    private static final int RETRY_BACKOFF_CYCLES = 200;
-
     /** check_n_ack callers. */
     private static final int BY_POLL = 0;
     private static final int BY_IPI = 1;
@@ -159,6 +156,12 @@ public final class XpIpc implements FlagLine.Handler {
     private int migrationCount;
     /** Exchange-registers across processors and the abort of XP IPC in flight (8.4.3). */
     private final XpExchangeRegisters exregs;
+    /** Senders waiting for a free mailbox, a FIFO per destination CPU (see "Waiting for a free mailbox"). */
+    private final Tcb[] waitHead;
+    private final Tcb[] waitTail;
+    private int waiters;
+    /** The reply mailbox of each pair (its last slot; see "Waiting for a free mailbox"), or -1. */
+    private final int reservedSlot;
 
     /**
      * Simulated cycles by part of the XP path on this CPU (owner writes; read after the machine
@@ -199,6 +202,9 @@ public final class XpIpc implements FlagLine.Handler {
         this.hooked = new Tcb[fabric.perPair() * fabric.cpus()];
         this.migrations = new Mailbox[fabric.perPair() * fabric.cpus()];
         this.exregs = new XpExchangeRegisters(kernel, kcpu, this, ipc, fabric);
+        this.waitHead = new Tcb[2 * fabric.cpus()];
+        this.waitTail = new Tcb[2 * fabric.cpus()];
+        this.reservedSlot = fabric.perPair() >= 2 ? fabric.perPair() - 1 : -1;
     }
 
     /** Exchange-registers across processors on this CPU (8.4.3). */
@@ -284,10 +290,16 @@ public final class XpIpc implements FlagLine.Handler {
             ipc.fail(a, IpcError.ABORTED, IpcError.PHASE_SEND);
             return false;
         }
-        Mailbox m = claim(bcpu);
+        Mailbox m = takeHandoff(a, bcpu);
         if (m == null) {
-            retryLater(a);
-            return false;
+            // First come, first served: a sender does not overtake those already waiting.
+            m = waitHead[2 * bcpu] == null && waitHead[2 * bcpu + 1] == null ? claim(bcpu) : null;
+            if (m == null) {
+                m = waitForMailbox(a, b, bcpu);
+                if (m == null) {
+                    return false;
+                }
+            }
         }
         // write ipc data to mailbox (8.3.5): the sender, the destination, the send descriptor and
         // the timeout -- as an absolute deadline, so the timeout counts from the send, not from
@@ -316,8 +328,8 @@ public final class XpIpc implements FlagLine.Handler {
             // before the move and the source's next check_n_ack hooks the proxy, which answers
             // RETARGET.
             unlockTcb(b);
-            MailboxPool.free(mem, m.address);
             m.sender = null;
+            release(m);
             keepRemainingSendTimeout(a, m.deadline);
             a.kernelResume = RESUME_RETRY_IPC;
             a.state = ThreadState.READY;
@@ -326,11 +338,24 @@ public final class XpIpc implements FlagLine.Handler {
         }
         int waitFor = mem.loadAcquire(waitWord(b));
         boolean receptive = accepts(waitFor, a);
+        if (m.slot == reservedSlot && waitFor != a.id.raw()) {
+            // The reply mailbox is only for a receiver that waits for exactly this sender (see
+            // "Waiting for a free mailbox"); B no longer does: wait for an ordinary one.
+            unlockTcb(b);
+            m.sender = null;
+            release(m);
+            if (!receptive && timeout == Timeout.ZERO) {
+                ipc.fail(a, IpcError.TIMEOUT, IpcError.PHASE_SEND); // as on one CPU
+            } else {
+                park(a, bcpu, false, true);
+            }
+            return false;
+        }
         if (!receptive && timeout == Timeout.ZERO) {
             // B's state is exact under its lock: it does not wait for A. As locally: timeout.
             unlockTcb(b);
-            MailboxPool.free(mem, m.address);
             m.sender = null;
+            release(m);
             ipc.fail(a, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             return false;
         }
@@ -361,9 +386,12 @@ public final class XpIpc implements FlagLine.Handler {
         return false;
     }
 
-    /** Finds a free mailbox to {@code dest} and claims it (its lock held), or null. */
+    /**
+     * Finds a free mailbox to {@code dest}, but not the reply mailbox (see "Waiting for a free
+     * mailbox"), and claims it (its lock held), or null.
+     */
     Mailbox claim(int dest) {
-        int per = fabric.perPair();
+        int per = reservedSlot < 0 ? fabric.perPair() : reservedSlot;
         for (int i = 0; i < per; i++) {
             Mailbox m = fabric.mailbox(index, dest, i);
             if (MailboxPool.tryClaim(mem, m.address)) {
@@ -373,13 +401,227 @@ public final class XpIpc implements FlagLine.Handler {
         return null;
     }
 
-    /** Slow path: every mailbox to the destination is in flight; the IPC runs again later. */
-    private void retryLater(Tcb a) {
+    // =========================================================================================
+    // Waiting for a free mailbox (8.3.4 "find free mailbox"; 8.4.4 "sufficiently many mailboxes")
+    // =========================================================================================
+    //
+    // The mailboxes of the pair this CPU -> d are claimed by this CPU only, and (but for a
+    // migration request, which its consumer frees) released by this CPU only, when it consumes
+    // their replies. A sender that finds none free does not spin: it waits, off the ready list, in
+    // a FIFO per destination CPU (state POLLING, no partner, not in any send queue; its send
+    // timeout, if finite, counts in the wakeup queue). A release hands the mailbox, still busy, to
+    // the head of a FIFO, which runs its IPC again with it (RESUME_RETRY_IPC); a new sender never
+    // overtakes a waiter of its class.
+    //
+    // A mailbox stays busy while its sender polls in the receiver's send queue, which may last
+    // for ever; so the polling sends of CPU a to b and of b to a could hold every mailbox of both
+    // pairs while the replies that would end them wait for one: a deadlock of two servers on two
+    // CPUs, each called by the other's clients. Hence the last mailbox of each pair, the reply
+    // mailbox, is kept for sends whose receiver waits for exactly this sender (its published
+    // WAIT_FOR names it: a caller waiting for its reply): such a send never polls, it completes
+    // at once on the receiver's CPU, so the reply mailbox is always released soon. Two FIFOs per
+    // destination: [2d + 1] senders whose receiver waits for them (served first, by any
+    // mailbox), [2d] the others (served by the ordinary mailboxes). A sender handed the reply
+    // mailbox whose receiver no longer waits for it gives it back and waits for an ordinary one.
+    //
+    // Invariants: a waiter is linked in exactly one FIFO, or holds exactly one handoff; a mailbox
+    // handed off is busy, so nothing else claims it; every busy mailbox of this CPU is released
+    // when its operation ends (its reply arrives, 8.4.1). So a waiter is served after the
+    // operations in flight before it: no spinning, no lock, no IPI between releases. Mailboxes
+    // freed by another CPU (migration requests) are picked up by a sweep at the timer tick and
+    // before the CPU idles. A send with timeout 0 waits only if its receiver is receptive now
+    // (else it fails with "timeout" at once, as on one CPU): a zero timeout bounds the partner's
+    // readiness, not the kernel's resources (design decision 6).
+
+    /** A mailbox a release handed to {@code a} for the send to {@code bcpu} (its lock taken), or null. */
+    private Mailbox takeHandoff(Tcb a, int bcpu) {
+        Mailbox h = a.mailboxHandoff;
+        if (h == null) {
+            return null;
+        }
+        a.mailboxHandoff = null;
+        a.mailboxWaitCpu = -1;
+        if (h.dest != bcpu) {
+            release(h); // the receiver moved meanwhile: the mailbox goes to the next waiter
+            return null;
+        }
+        SpinLock.lock(mem, h.address + Mailbox.LOCK); // busy since the handoff: lock it to fill it
+        return h;
+    }
+
+    /**
+     * Slow path: every ordinary mailbox to {@code bcpu} is in flight, or senders wait for one.
+     * Returns the reply mailbox (claimed) for a sender whose receiver waits for exactly it, when
+     * it is free and no such sender waits; else {@code a} waits (or fails, timeout 0) and null.
+     */
+    private Mailbox waitForMailbox(Tcb a, Tcb b, int bcpu) {
+        lockTcb(b);
+        boolean moved = b.cpuAcquire() != bcpu;
+        int waitFor = moved ? 0 : mem.loadAcquire(waitWord(b));
+        unlockTcb(b);
+        if (moved) {
+            a.kernelResume = RESUME_RETRY_IPC; // B migrated (8.5): the IPC runs again at once
+            a.state = ThreadState.READY;
+            kcpu.readyList().enqueueHead(a);
+            return null;
+        }
+        if (a.sysSendTimeout == Timeout.ZERO && !accepts(waitFor, a)) {
+            ipc.fail(a, IpcError.TIMEOUT, IpcError.PHASE_SEND); // as on one CPU
+            return null;
+        }
+        boolean forMe = waitFor == a.id.raw();
+        if (forMe && waitHead[2 * bcpu + 1] == null) {
+            Mailbox m = claimReply(bcpu);
+            if (m != null) {
+                return m;
+            }
+        }
+        park(a, bcpu, forMe, false);
+        return null;
+    }
+
+    /** Claims the reply mailbox to {@code dest} (its lock held), or null. */
+    private Mailbox claimReply(int dest) {
+        if (reservedSlot < 0) {
+            return claim(dest);
+        }
+        Mailbox m = fabric.mailbox(index, dest, reservedSlot);
+        return MailboxPool.tryClaim(mem, m.address) ? m : null;
+    }
+
+    /** {@code a} waits for a mailbox to {@code bcpu} (at the head of its FIFO: it was served once). */
+    private void park(Tcb a, int bcpu, boolean forMe, boolean atHead) {
         counters.increment(cRetries);
-        kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
+        kcpu.touchTcb(a, Field.STATE, AccessKind.WRITE);
+        a.state = ThreadState.POLLING;
+        a.partner = null;
         a.kernelResume = RESUME_RETRY_IPC;
-        a.state = ThreadState.READY;
-        kcpu.readyList().enqueueTail(a);
+        a.mailboxWaitCpu = bcpu;
+        a.mailboxWaitForReply = forMe;
+        int q = 2 * bcpu + (forMe ? 1 : 0);
+        if (atHead) {
+            a.mailboxWaitPrev = null;
+            a.mailboxWaitNext = waitHead[q];
+            if (waitHead[q] == null) {
+                waitTail[q] = a;
+            } else {
+                waitHead[q].mailboxWaitPrev = a;
+            }
+            waitHead[q] = a;
+        } else {
+            a.mailboxWaitNext = null;
+            a.mailboxWaitPrev = waitTail[q];
+            if (waitTail[q] == null) {
+                waitHead[q] = a;
+            } else {
+                waitTail[q].mailboxWaitNext = a;
+            }
+            waitTail[q] = a;
+        }
+        waiters++;
+        long timeout = a.sysSendTimeout;
+        if (timeout != Timeout.NEVER && timeout != Timeout.ZERO && a.wakeupIndex < 0) {
+            kcpu.touchTcb(a, Field.WAKEUP_LINKS, AccessKind.WRITE);
+            kcpu.wakeups().add(a, kcpu.cpu().clock() + timeout);
+        }
+    }
+
+    private void unlinkWaiter(Tcb w) {
+        int q = 2 * w.mailboxWaitCpu + (w.mailboxWaitForReply ? 1 : 0);
+        if (w.mailboxWaitPrev == null) {
+            waitHead[q] = w.mailboxWaitNext;
+        } else {
+            w.mailboxWaitPrev.mailboxWaitNext = w.mailboxWaitNext;
+        }
+        if (w.mailboxWaitNext == null) {
+            waitTail[q] = w.mailboxWaitPrev;
+        } else {
+            w.mailboxWaitNext.mailboxWaitPrev = w.mailboxWaitPrev;
+        }
+        w.mailboxWaitNext = null;
+        w.mailboxWaitPrev = null;
+        waiters--;
+    }
+
+    /**
+     * Gives back mailbox {@code m} of this CPU (its source) at the end of its operation: to the
+     * first sender waiting for a mailbox to {@code m.dest} whose receiver waits for it, else (an
+     * ordinary mailbox) to the first other waiter, which becomes ready to run its IPC again with
+     * it; else free. Owner CPU only; every release of a mailbox this CPU claimed goes through here.
+     */
+    public void release(Mailbox m) {
+        Tcb w = waitHead[2 * m.dest + 1];
+        if (w == null && m.slot != reservedSlot) {
+            w = waitHead[2 * m.dest];
+        }
+        if (w == null) {
+            MailboxPool.free(mem, m.address);
+            return;
+        }
+        unlinkWaiter(w);
+        w.mailboxHandoff = m;
+        if (w.wakeupIndex >= 0) {
+            // What is left of its send timeout goes with it (it counts from the send).
+            w.sysSendTimeout = Math.max(1, w.wakeupTime - kcpu.cpu().clock());
+            kcpu.wakeups().remove(w);
+        }
+        kcpu.makeReady(w); // RESUME_RETRY_IPC: the dispatcher runs its IPC again
+    }
+
+    /**
+     * {@code t} stops waiting for a mailbox (its IPC is canceled or timed out, it migrates away,
+     * it ends): it leaves its FIFO, or passes the mailbox it was handed to the next waiter. Its
+     * {@link Tcb#kernelResume} is the caller's. Owner CPU only; no-op if {@code t} does not wait.
+     */
+    public void leaveMailboxWait(Tcb t) {
+        if (t.mailboxWaitCpu < 0) {
+            return;
+        }
+        Mailbox h = t.mailboxHandoff;
+        if (h != null) {
+            t.mailboxHandoff = null;
+            t.mailboxWaitCpu = -1;
+            release(h);
+        } else {
+            unlinkWaiter(t);
+            t.mailboxWaitCpu = -1;
+        }
+    }
+
+    /** Whether senders of this CPU wait for a mailbox. Owner CPU only. */
+    public boolean hasMailboxWaiters() {
+        return waiters > 0;
+    }
+
+    /**
+     * The first sender of this CPU waiting for a mailbox to {@code dest} ({@code forReply}: whose
+     * receiver waits for it), or null (diagnostics, invariants).
+     */
+    public Tcb firstMailboxWaiter(int dest, boolean forReply) {
+        return waitHead[2 * dest + (forReply ? 1 : 0)];
+    }
+
+    /**
+     * The sweep (timer tick, before idling): hands mailboxes that became free without a release
+     * here (a migration request its consumer freed) to the waiters. Owner CPU only.
+     */
+    public void serveMailboxWaiters() {
+        if (waiters == 0) {
+            return;
+        }
+        for (int d = 0; d < fabric.cpus(); d++) {
+            while (waitHead[2 * d + 1] != null || waitHead[2 * d] != null) {
+                Mailbox m = claim(d);
+                if (m == null && waitHead[2 * d + 1] != null) {
+                    m = claimReply(d);
+                }
+                if (m == null) {
+                    break;
+                }
+                MailboxPool.unlock(mem, m.address);
+                release(m);
+            }
+        }
     }
 
     /**
@@ -490,7 +732,8 @@ public final class XpIpc implements FlagLine.Handler {
                 return; // an abort of a's send is in flight: the reply waits for its end
             }
             if (a == null || a.state == ThreadState.DEAD) {
-                MailboxPool.free(mem, m.address);
+                m.sender = null;
+                release(m);
                 return;
             }
             a.pendingReturn = m;
@@ -809,7 +1052,7 @@ public final class XpIpc implements FlagLine.Handler {
 
     /** Gives back a mailbox claimed but not used. */
     public void releaseUnused(Mailbox m) {
-        MailboxPool.free(mem, m.address);
+        release(m);
     }
 
     /**
@@ -961,7 +1204,7 @@ public final class XpIpc implements FlagLine.Handler {
         int processor = m.receiverProcessor;
         long deadline = m.deadline;
         m.sender = null;
-        MailboxPool.free(mem, m.address); // free and release the mailboxes of the sender's list
+        release(m); // free and release the mailboxes of the sender's list (or hand on to a waiter)
         if (code == REDO_FAULT) {
             // 8.4.2: the proxy's copy faulted in t's space: t redoes the fault here, then its send.
             kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);

@@ -127,6 +127,19 @@ public final class Tcb {
     public int xpPartnerProcessor;
     /** This thread published a receive specifier in its WAIT_FOR word. */
     public boolean waitPublished;
+    /**
+     * A cross-processor send that found no free mailbox (8.3.4) waits in its CPU's FIFO of
+     * mailbox waiters for this destination CPU; -1 when it does not wait. With
+     * {@link #mailboxHandoff} null it is linked in that FIFO ({@link #mailboxWaitNext},
+     * {@link #mailboxWaitPrev}); with a handoff it was unlinked and owns that mailbox. Owner CPU.
+     */
+    public int mailboxWaitCpu = -1;
+    /** The waiting send's receiver waits for exactly this thread (it may take the reply mailbox). */
+    public boolean mailboxWaitForReply;
+    public Tcb mailboxWaitNext;
+    public Tcb mailboxWaitPrev;
+    /** The mailbox a release handed to this waiter (claimed for it, busy), or null. Owner CPU. */
+    public l4smp.kernel.xcpu.Mailbox mailboxHandoff;
 
     // ---- registers exchange-registers reads and writes ------------------------------------
     /** Instruction and stack pointer, flags: opaque to the Java program, kept for the API. */
