@@ -112,6 +112,11 @@ final class RunCommand implements Callable<Integer> {
             description = "A thread's timeslice, in ticks (default ${DEFAULT-VALUE}).")
     int timesliceTicks;
 
+    @Option(names = "--plant", paramLabel = "NAME", split = ",",
+            description = "Diagnostics only: turn on a planted (known-broken) kernel race for race hunters: "
+                    + "shootdown-lint (a TLB shootdown under the mapping-database lock). Named in the report header.")
+    java.util.List<String> plants = new java.util.ArrayList<>();
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON to FILE.")
     Path json;
 
@@ -293,6 +298,11 @@ final class RunCommand implements Callable<Integer> {
             String option = e.getMessage().contains("layout") ? "--tcb-layout"
                     : e.getMessage().contains("tick") ? "--tick-us" : "--timeslice-ticks";
             throw new CommandLine.ParameterException(cl, "option '" + option + "': " + e.getMessage());
+        }
+        try {
+            kernelConfig = kernelConfig.withPlants(new java.util.HashSet<>(plants));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "option '--plant': " + e.getMessage());
         }
         Map<String, String> given = parseScenarioArgs(cl, s);
         long failedMask = parseFailedCpus(cl);

@@ -215,7 +215,13 @@ public final class ScenarioRunner {
         for (EventLog log : machine.eventLogs()) {
             events += log.count();
         }
-        return new RunReport(scenario.name(), options.asMap(), cpus, spec.ops(),
+        Map<String, Object> shownOptions = options.asMap();
+        if (!spec.kernelConfig().plants().isEmpty()) {
+            // A planted race (diagnostics) is named in the header: such a run is no measurement.
+            shownOptions = new java.util.LinkedHashMap<>(shownOptions);
+            shownOptions.put("PLANTED-RACE", String.join(",", new java.util.TreeSet<>(spec.kernelConfig().plants())));
+        }
+        return new RunReport(scenario.name(), shownOptions, cpus, spec.ops(),
                 spec.seconds() == null ? null : spec.seconds().toNanos() / 1e9,
                 spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
                 spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,

@@ -53,6 +53,8 @@ public final class Spaces {
     private final MappingDatabase mdb;
     private final TlbShootdown shootdown;
     private final TlbShootdown.Policy policy;
+    /** Diagnostics: the planted race {@code KernelConfig.PLANT_SHOOTDOWN_LINT} (shootdown under the lock). */
+    private final boolean plantShootdownLint;
     private final AddressSpace sigma0Space;
     private final int[] kernelPdes;
     private final AtomicInteger nextId = new AtomicInteger(1);
@@ -103,6 +105,7 @@ public final class Spaces {
         this.memory = machine.physicalMemory();
         this.mmu = machine.mmu();
         this.policy = policy;
+        this.plantShootdownLint = kernel.config().planted(l4smp.kernel.KernelConfig.PLANT_SHOOTDOWN_LINT);
         int kernelFirst = (int) (machine.kernelRegion().base() >>> 12);
         int poolFrames = Math.max(64, kernelFirst / 8);
         int poolFirst = kernelFirst - poolFrames;
@@ -439,10 +442,13 @@ public final class Spaces {
                     mapped++;
                 }
             }
-            completeShootdown(cpu);
+            if (plantShootdownLint) {
+                completeShootdown(cpu); // planted race: the shootdown under the lock
+            }
         } finally {
             mdb.unlock();
         }
+        completeShootdown(cpu); // with no lock held (see "No lock across a shootdown")
         cpu.counters().add(cMaps, mapped);
         return mapped;
     }
@@ -472,13 +478,30 @@ public final class Spaces {
                     break; // nothing mapped at all
                 }
             }
-            completeShootdown(cpu);
+            if (plantShootdownLint) {
+                completeShootdown(cpu); // planted race: the shootdown under the lock
+            }
         } finally {
             mdb.unlock();
         }
+        completeShootdown(cpu); // with no lock held (see "No lock across a shootdown")
         return (fpage & ~0xFL) | status;
     }
 
+    /*
+     * No lock across a shootdown. The mapping-database lock is a kernel spinlock: a CPU that waits
+     * for it spins with interrupts disabled (it services TLB shootdown requests from their
+     * pending words, but takes no IPI, so its LINT slots stay occupied). A holder that sent IPIs
+     * could therefore wait for ever for a free LINT slot of a spinner (thesis 3.3.1: two slots),
+     * while the spinner waits for the holder's lock. So the rule of every kernel spinlock holds
+     * here too: a holder never waits for anything -- no IPI, no acknowledgement. map and unmap
+     * revoke the page-table entries and record the pages under the lock, release it, and only
+     * then send the shootdown IPIs and wait for the acknowledgements (servicing their own pending
+     * requests meanwhile, so two CPUs shooting each other down never deadlock). The caller still
+     * returns only after every TLB that may cache a revoked page has dropped it; the pages are in
+     * the initiator's own record, which no other CPU touches meanwhile. A CPU that maps the same
+     * page again before the acknowledgements arrive only causes an extra invalidation.
+     */
     private void completeShootdown(Cpu cpu) {
         int i = cpu.index();
         if (!shootdown.hasPending(i)) {
