@@ -87,8 +87,20 @@ public final class Kernel {
      */
     public static final int PARTNER_GONE_VECTOR = 0xF2;
 
-    /** The most threads one kernel holds (thread numbers 1..MAX_THREADS-1). */
-    public static final int MAX_THREADS = 1 << 16;
+    /**
+     * The size of the thread table: thread numbers 1..MAX_THREADS-1 (the 18 number bits of an X.2
+     * thread id), less the proxy range.
+     */
+    public static final int MAX_THREADS = 1 << ThreadId.NUMBER_BITS;
+    /**
+     * The proxy threads' numbers (8.4): {@code PROXY_BASE + mailbox index}, at most
+     * {@link #PROXY_RANGE} of them (64 CPUs x 64 pairs x 2 mailboxes); no user thread gets one,
+     * and no thread id reaches a proxy (8.8.4): their table slots stay empty.
+     */
+    public static final int PROXY_BASE = 1 << 16;
+    public static final int PROXY_RANGE = 64 * 128;
+    /** The most user threads one kernel holds (the interrupt threads' numbers and the proxies' apart). */
+    public static final int MAX_USER_THREADS = MAX_THREADS - PROXY_RANGE - InterruptThreads.FIRST_USER_THREAD;
 
     private final Machine machine;
     private final KernelConfig config;
@@ -232,7 +244,7 @@ public final class Kernel {
     /** Every live user thread (reports and invariant checks; read when the machine stopped). */
     public List<Tcb> liveThreads() {
         List<Tcb> list = new ArrayList<>();
-        int n = Math.min(nextNumber.get(), MAX_THREADS);
+        int n = tableEnd();
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = table.getAcquire(i);
             if (t != null && t.state != ThreadState.DEAD) {
@@ -253,8 +265,8 @@ public final class Kernel {
             if (m == null) {
                 continue;
             }
-            // Proxy ids lie above the thread table: no thread id reaches a proxy (8.8.4).
-            Tcb p = new Tcb(ThreadId.of(MAX_THREADS + m.index, 1), "proxy" + m.source + ">" + m.dest + "#" + m.slot,
+            // Proxy ids lie in the proxy range, whose table slots stay empty: no thread id reaches a proxy (8.8.4).
+            Tcb p = new Tcb(ThreadId.of(PROXY_BASE + m.index, 1), "proxy" + m.source + ">" + m.dest + "#" + m.slot,
                     m.dest, l4smp.kernel.ipc.XpIpc.PROXY_PRIORITY, true, () -> {
                 throw new IllegalStateException("a proxy runs in the kernel only");
             });
@@ -350,7 +362,7 @@ public final class Kernel {
         }
         Tcb tcb = newTcb(spec, spec.cpu());
         if (tcb == null) {
-            throw new IllegalStateException("too many threads (at most " + (MAX_THREADS - 1) + ")");
+            throw new IllegalStateException("too many threads (at most " + MAX_USER_THREADS + ")");
         }
         if (smp != null) {
             smp.addSetupThread(tcb, spec.cpu());
@@ -366,7 +378,7 @@ public final class Kernel {
      * CPU, or at setup).
      */
     Tcb newTcb(ThreadSpec spec, int cpu) {
-        int number = nextNumber.getAndIncrement();
+        int number = numberOf(nextNumber.getAndIncrement());
         if (number >= MAX_THREADS) {
             return null;
         }
@@ -462,6 +474,16 @@ public final class Kernel {
         return kip;
     }
 
+    /** The thread number of the {@code serial}-th number handed out: the proxy range is skipped. */
+    private static int numberOf(int serial) {
+        return serial < PROXY_BASE ? serial : serial + PROXY_RANGE;
+    }
+
+    /** One past the highest thread-table slot in use (for walks of the table). */
+    private int tableEnd() {
+        return Math.min(numberOf(nextNumber.get()), MAX_THREADS);
+    }
+
     /**
      * The TCB of {@code id} if that thread exists: the TCB's {@code myself} matches the id
      * (thesis 8.3.2: a stale version or a free TCB does not). Any CPU.
@@ -508,8 +530,16 @@ public final class Kernel {
             failures.add(report);
             LOG.error("{}", report, t.failure);
         }
-        kcpu.ipcThreadGone(t, threadsOn(kcpu.index()));
-        notifyRemoteWaiters(kcpu, t);
+        // Dekker with a receiver that marks t awaited before it publishes its wait (Tcb.awaited):
+        // myself = null above, the fence, then the flag. A thread nobody ever waited for in a
+        // closed receive needs no walk of the thread table for waiters to fail.
+        java.lang.invoke.VarHandle.fullFence();
+        if (t.awaitedVolatile()) {
+            kcpu.ipcThreadGone(t, threadsOn(kcpu.index()));
+            notifyRemoteWaiters(kcpu, t);
+        } else {
+            kcpu.ipcThreadGone(t, List.of());
+        }
         kcpu.fpuThreadGone(t);
         if (!t.daemon && liveNonDaemon.decrementAndGet() == 0) {
             machine.requestStop("all threads finished");
@@ -539,7 +569,7 @@ public final class Kernel {
         java.lang.invoke.VarHandle.fullFence(); // after myself = null, before the wait words (Dekker)
         int raw = dead.id.raw();
         long mask = 0;
-        int n = Math.min(nextNumber.get(), MAX_THREADS);
+        int n = tableEnd();
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb w = table.getAcquire(i);
             if (w == null || w == dead || w.state == ThreadState.DEAD) {
@@ -562,7 +592,7 @@ public final class Kernel {
 
     private List<Tcb> threadsOn(int cpu) {
         List<Tcb> list = new ArrayList<>();
-        int n = Math.min(nextNumber.get(), MAX_THREADS);
+        int n = tableEnd();
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = table.getAcquire(i);
             if (t != null && t.state != ThreadState.DEAD && t.cpuAcquire() == cpu) {
@@ -601,7 +631,7 @@ public final class Kernel {
     /** Every live thread with its CPU, state and partner (for deadlock reports). */
     public String describeThreads() {
         StringBuilder sb = new StringBuilder();
-        int n = Math.min(nextNumber.get(), MAX_THREADS);
+        int n = tableEnd();
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = table.getAcquire(i);
             if (t == null || t.state == ThreadState.DEAD) {

@@ -98,6 +98,10 @@ public final class ScenarioRunner {
         if (spec.seed() != null) {
             cb.deterministic(spec.seed());
         }
+        long memory = scenario.memoryBytes(options);
+        if (memory > 0) {
+            cb.memoryBytes(memory);
+        }
         if (spec.accounting() != null) {
             cb.accounting(spec.accounting());
         }

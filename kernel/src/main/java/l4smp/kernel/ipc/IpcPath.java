@@ -255,6 +255,16 @@ public final class IpcPath {
         block(t, from);
     }
 
+    /** A closed receive from {@code from} is about to wait: {@code from}'s end must look for it. */
+    public void markAwaited(ThreadId from) {
+        if (!from.isNil() && !from.isAny()) {
+            Tcb partner = kernel.lookup(from);
+            if (partner != null) {
+                partner.markAwaitedVolatile();
+            }
+        }
+    }
+
     /** No sender is ready: {@code t} waits (or fails at once with receive timeout 0). */
     private void block(Tcb t, ThreadId from) {
         if (t.sysReceiveTimeout == Timeout.ZERO) {
@@ -262,6 +272,7 @@ public final class IpcPath {
             return;
         }
         kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE);
+        markAwaited(from);
         t.state = ThreadState.WAITING;
         t.receiveFrom = from;
         if (t.sysReceiveTimeout != Timeout.NEVER) {

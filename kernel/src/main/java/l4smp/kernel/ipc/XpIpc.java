@@ -928,6 +928,7 @@ public final class XpIpc implements FlagLine.Handler {
         if (!a.sysFrom.isNil()) {
             // A's receive phase follows its send atomically (a call): publish it now, before A
             // is woken, so B's reply sees A receptive (see "Transparency").
+            ipc.markAwaited(a.sysFrom);
             mem.storeRelease(waitWord(a), a.sysFrom.raw());
         }
         wakeupSender(m, 0);

@@ -402,6 +402,7 @@ public final class SpaceIpc {
         } else {
             if (!senderInvoked) {
                 // The receiver (the invoker) waits for the sender again.
+                k.ipcPath().markAwaited(receiver.sysFrom);
                 receiver.state = ThreadState.WAITING;
                 receiver.receiveFrom = receiver.sysFrom;
                 if (receiver.sysReceiveTimeout != Timeout.NEVER && receiver.sysReceiveTimeout != Timeout.ZERO) {
@@ -449,6 +450,7 @@ public final class SpaceIpc {
             return deadline;
         }
         // B waits for A alone, bounded by the transfer deadline (points 1 and 2 above).
+        sender.markAwaitedVolatile();
         receiver.state = ThreadState.WAITING;
         receiver.receiveFrom = sender.id;
         state(receiver).xferAwaited = sender;

@@ -27,6 +27,7 @@ public final class Tcb {
     private static final VarHandle CPU;
     private static final VarHandle PROXY;
     private static final VarHandle XP_CC;
+    private static final VarHandle AWAITED;
 
     static {
         try {
@@ -35,6 +36,7 @@ public final class Tcb {
             CPU = lookup.findVarHandle(Tcb.class, "cpu", int.class);
             PROXY = lookup.findVarHandle(Tcb.class, "proxy", Tcb.class);
             XP_CC = lookup.findVarHandle(Tcb.class, "xpCc", int.class);
+            AWAITED = lookup.findVarHandle(Tcb.class, "awaited", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -52,6 +54,12 @@ public final class Tcb {
     @SuppressWarnings("unused") private Tcb proxy;
     /** Global-modified (8.6, 8.4.1): the completion code of the last cross-processor send. */
     @SuppressWarnings("unused") private int xpCc;
+    /**
+     * Global, monotonic: some thread has waited, or waits, in a closed receive from this one (set
+     * before the wait is published). A thread that was never awaited ends without looking for
+     * waiters to fail: no walk of every thread at each thread's end.
+     */
+    @SuppressWarnings("unused") private boolean awaited;
 
     // ---- identity (immutable) ----------------------------------------------------------------
     public final ThreadId id;
@@ -247,6 +255,22 @@ public final class Tcb {
     /** Sets or clears the proxy pointer. The sender's CPU (set) or the proxy's (clear). */
     public void setProxyRelease(Tcb p) {
         PROXY.setRelease(this, p);
+    }
+
+    /**
+     * Records that a thread is about to wait in a closed receive from this one. The receiver's
+     * CPU, before it publishes the wait (its WAIT_FOR word, its state) and before its full fence
+     * (the Dekker pair with the end of this thread, see Kernel.threadEnded).
+     */
+    public void markAwaitedVolatile() {
+        if (!(boolean) AWAITED.getOpaque(this)) {
+            AWAITED.setVolatile(this, true);
+        }
+    }
+
+    /** Whether a thread ever waited in a closed receive from this one. Any CPU (after a full fence). */
+    public boolean awaitedVolatile() {
+        return (boolean) AWAITED.getVolatile(this);
     }
 
     /** The completion code of the last cross-processor send. Any CPU. */
