@@ -107,6 +107,12 @@ public final class Kernel {
     private final l4smp.kernel.api.KernelInfoPage kip;
     private final KernelCpu[] cpus;
     private final AtomicReferenceArray<Tcb> table = new AtomicReferenceArray<>(MAX_THREADS);
+    /**
+     * Per interrupt line: interrupts raised while no handler was attached, held until one
+     * attaches (see {@link #holdInterrupt}). Any CPU (volatile read-modify-writes).
+     */
+    private final java.util.concurrent.atomic.AtomicLongArray heldInterrupts =
+            new java.util.concurrent.atomic.AtomicLongArray(InterruptThreads.LINES);
     private final AtomicInteger nextNumber = new AtomicInteger(InterruptThreads.FIRST_USER_THREAD);
     private final AtomicInteger liveNonDaemon = new AtomicInteger();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -433,6 +439,47 @@ public final class Kernel {
     }
 
     /** Whether {@code line} is routed by lowest priority (set at setup). */
+    /*
+     * An interrupt raised while its line has no handler (thesis 2.4: the handler is the interrupt
+     * thread's pager, set by the attach) is held, as a level-triggered line stays asserted while
+     * masked, and delivered when a handler attaches. Without this, an interrupt could be lost in
+     * parallel mode although its handler attached earlier in simulated time: CPUs run up to the
+     * slack apart, so the CPU that takes the interrupt may look at the line before the handler's
+     * CPU, behind it in host time, has run the attach. Dekker between the two:
+     *
+     *   interrupt's CPU                         attaching CPU
+     *   held[line]++ (volatile RMW)             irq.pager = handler
+     *   full fence                              full fence
+     *   handler attached now?                   n = getAndSet(held[line], 0); deliver n
+     *     no:  the attach delivers it
+     *     yes: take one back (CAS down from > 0) and deliver it as usual; none left to take
+     *          back: the attach took it and delivers it
+     *
+     * Either side sees the other, and each held interrupt is delivered exactly once.
+     */
+
+    /** Holds one interrupt of {@code line} (no handler seen). Any CPU. */
+    void holdInterruptVolatile(int line) {
+        heldInterrupts.getAndIncrement(line);
+    }
+
+    /** Takes back one held interrupt of {@code line} for delivery here; false if none is left. Any CPU. */
+    boolean reclaimHeldInterruptVolatile(int line) {
+        long v = heldInterrupts.get(line);
+        while (v > 0) {
+            if (heldInterrupts.compareAndSet(line, v, v - 1)) {
+                return true;
+            }
+            v = heldInterrupts.get(line);
+        }
+        return false;
+    }
+
+    /** Takes every held interrupt of {@code line} (the attach). Any CPU. */
+    long takeHeldInterruptsVolatile(int line) {
+        return heldInterrupts.getAndSet(line, 0);
+    }
+
     boolean routedByLowestPriority(int line) {
         return lowestPriorityLines[line];
     }

@@ -473,14 +473,23 @@ public final class KernelCpu implements Dispatcher {
     /**
      * A device interrupt (thesis 2.4): delivered as an IPC from the line's interrupt thread to
      * its handler; forwarded by IPI when the IO-APIC routed it to another CPU than the
-     * handler's (lowest-priority routing); counted as unhandled when no handler is attached.
+     * handler's (lowest-priority routing); held until a handler attaches when none is attached
+     * (Kernel.holdInterruptVolatile).
      */
     private void deviceInterrupt(int line, Interrupt interrupt) {
         Tcb irq = kernel.lookup(InterruptThreads.id(line));
-        Tcb handler = irq == null ? null : kernel.lookup(irq.pager);
-        if (handler == null) {
+        if (irq == null) {
             counters.increment(cSpurious);
             return;
+        }
+        Tcb handler = kernel.lookup(irq.pager);
+        if (handler == null) {
+            kernel.holdInterruptVolatile(line);
+            java.lang.invoke.VarHandle.fullFence(); // partner: the fence in ThreadControlPath's attach
+            handler = kernel.lookup(irq.pager);
+            if (handler == null || !kernel.reclaimHeldInterruptVolatile(line)) {
+                return; // held: the attach delivers it
+            }
         }
         int home = irq.cpuAcquire();
         if (home != index) {

@@ -48,6 +48,12 @@ final class ThreadControlPath {
                 if (!kernel.routedByLowestPriority(attach.line())) {
                     kcpu.cpu().machine().ioApic().route(attach.line(), kcpu.index());
                 }
+                // Interrupts raised before any handler attached were held (Kernel.holdInterruptVolatile):
+                // they arrive now, in order, through the interrupt thread as usual.
+                java.lang.invoke.VarHandle.fullFence(); // partner: the fence in KernelCpu.deviceInterrupt
+                for (long held = kernel.takeHeldInterruptsVolatile(attach.line()); held > 0; held--) {
+                    kcpu.ipcPath().deliverInterrupt(irq, t);
+                }
                 t.sysResult = irq.id;
             }
             t.sysArgument = null;
