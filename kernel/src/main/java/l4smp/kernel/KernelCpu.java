@@ -202,13 +202,14 @@ public final class KernelCpu implements Dispatcher {
             kernelPath = null;
             return 1;
         }
-        if (next.kernelResume == l4smp.kernel.ipc.XpIpc.RESUME_RETRY_IPC
-                || next.kernelResume == l4smp.kernel.ipc.XpExchangeRegisters.RESUME_RETRY_EXREGS) {
-            // A call that found no free mailbox (8.3.4) runs again: check the mailboxes first, as
-            // a kernel exit would. Only this CPU consumes the replies that free its mailboxes, and
-            // a CPU that keeps retrying never exits to user mode and never idles, while its
-            // published next check ("now") makes every sender save the IPI: without this check
-            // the replies would never be read and the retry would spin forever.
+        if (next.kernelResume == l4smp.kernel.ipc.XpExchangeRegisters.RESUME_RETRY_EXREGS) {
+            // An exchange-registers call that found no free mailbox (8.3.4) runs again after a
+            // backoff: check the mailboxes first, as a kernel exit would. Only this CPU consumes
+            // the replies that free its mailboxes, and a CPU that keeps retrying never exits to
+            // user mode and never idles, while its published next check ("now") makes every
+            // sender save the IPI: without this check the replies would never be read and the
+            // retry would spin forever. (An IPC that found none waits for a handed-off mailbox
+            // instead, XpIpc "Waiting for a free mailbox": it never spins.)
             xp.publishNextCheck(cpu.clock());
             if (xp.checkAtExit() > 0 && (ready.highestNonEmpty() > next.priority || xp.hasPendingMigrations())) {
                 ready.enqueueHead(next);
