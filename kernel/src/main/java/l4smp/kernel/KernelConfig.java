@@ -3,6 +3,8 @@ package l4smp.kernel;
 import l4smp.kernel.space.TlbShootdown;
 import l4smp.kernel.thread.TcbLayout;
 
+import java.util.Set;
+
 /**
  * The kernel's tunables.
  *
@@ -28,10 +30,43 @@ import l4smp.kernel.thread.TcbLayout;
  * @param shootdownPolicy which CPUs an unmap's TLB shootdown interrupts: all others
  *                        (implementation decision 5, the default) or those whose current space may
  *                        cache the pages (thesis 9.3, option 1)
+ * @param plants          diagnostics only: known-broken orders kept selectable so that race
+ *                        hunters can be shown to find them ({@link #PLANT_SHOOTDOWN_LINT}); empty
+ *                        by default, and a run with any is not a valid measurement
  */
 public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
                            TcbLayout tcbLayout, long xcpuMaxLatencyCycles,
-                           boolean copyOnSender, TlbShootdown.Policy shootdownPolicy) {
+                           boolean copyOnSender, TlbShootdown.Policy shootdownPolicy,
+                           Set<String> plants) {
+
+    /**
+     * Planted race: an unmap or map completes its TLB shootdown (IPIs to the other CPUs and the
+     * wait for their acknowledgements) while it still holds the mapping-database lock. A CPU that
+     * spins for that lock takes no interrupts; with its two LINT slots full, the holder waits
+     * for a free slot for ever (the deadlock the default order avoids, see Spaces).
+     */
+    public static final String PLANT_SHOOTDOWN_LINT = "shootdown-lint";
+    /** Every plant a configuration may name. */
+    public static final Set<String> KNOWN_PLANTS = Set.of(PLANT_SHOOTDOWN_LINT);
+
+    /** Backwards-compatible form with no plants. */
+    public KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
+                        TcbLayout tcbLayout, long xcpuMaxLatencyCycles,
+                        boolean copyOnSender, TlbShootdown.Policy shootdownPolicy) {
+        this(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
+                shootdownPolicy, Set.of());
+    }
+
+    /** This configuration with the planted races {@code plants} (diagnostics only). */
+    public KernelConfig withPlants(Set<String> plants) {
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
+                shootdownPolicy, plants);
+    }
+
+    /** Whether the planted race {@code name} is on. */
+    public boolean planted(String name) {
+        return plants.contains(name);
+    }
 
     /** 1 ms ticks, 10-tick timeslices (the L4 defaults); 300-cycle FPU switch (estimate); grouped TCBs. */
     public static final KernelConfig DEFAULT = new KernelConfig(1000.0, 10, 300, TcbLayout.GROUPED);
@@ -59,25 +94,25 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
     /** This configuration with another TCB layout. */
     public KernelConfig withTcbLayout(TcbLayout layout) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout, xcpuMaxLatencyCycles, copyOnSender,
-                shootdownPolicy);
+                shootdownPolicy, plants);
     }
 
     /** This configuration with another latency bound for cross-processor requests (-1: IPI delivery time). */
     public KernelConfig withXcpuMaxLatency(long cycles) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, cycles, copyOnSender,
-                shootdownPolicy);
+                shootdownPolicy, plants);
     }
 
     /** This configuration copying cross-processor messages on the sender's CPU (experiment only, D4). */
     public KernelConfig withCopyOnSender(boolean onSender) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, onSender,
-                shootdownPolicy);
+                shootdownPolicy, plants);
     }
 
     /** This configuration with another TLB shootdown policy. */
     public KernelConfig withShootdownPolicy(TlbShootdown.Policy policy) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
-                policy);
+                policy, plants);
     }
 
     public KernelConfig {
@@ -86,6 +121,12 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
         }
         java.util.Objects.requireNonNull(tcbLayout, "tcbLayout");
         java.util.Objects.requireNonNull(shootdownPolicy, "shootdownPolicy");
+        plants = Set.copyOf(plants);
+        for (String p : plants) {
+            if (!KNOWN_PLANTS.contains(p)) {
+                throw new IllegalArgumentException("unknown planted race '" + p + "' (known: " + KNOWN_PLANTS + ")");
+            }
+        }
         if (fpuSwitchCycles < 0) {
             throw new IllegalArgumentException("FPU switch cost must be >= 0 cycles, got " + fpuSwitchCycles);
         }

@@ -25,6 +25,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -121,6 +122,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--timeslice-ticks", paramLabel = "N", defaultValue = "10",
             description = "A thread's timeslice, in ticks (default ${DEFAULT-VALUE}).")
     int timesliceTicks;
+
+    @Option(names = "--plant", paramLabel = "NAME", split = ",",
+            description = "Diagnostics only: turn on a planted (known-broken) kernel race for race hunters: "
+                    + "shootdown-lint (a TLB shootdown under the mapping-database lock). Named in the report header.")
+    List<String> plants = new ArrayList<>();
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write the report as JSON to FILE.")
     Path json;
@@ -369,6 +375,11 @@ final class RunCommand implements Callable<Integer> {
             String option = e.getMessage().contains("layout") ? "--tcb-layout"
                     : e.getMessage().contains("timeslice") ? "--timeslice-ticks" : "--tick-us";
             throw new CommandLine.ParameterException(cl, "option '" + option + "': " + e.getMessage());
+        }
+        try {
+            kernelConfig = kernelConfig.withPlants(new HashSet<>(plants));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "option '--plant': " + e.getMessage());
         }
         Map<String, String> given = parseScenarioArgs(cl, s);
         long failedMask = parseFailedCpus(cl);

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -135,6 +136,10 @@ public final class ScenarioRunner {
                 .failedCpus(spec.failedCpus());
         if (spec.seed() != null) {
             cb.deterministic(spec.seed());
+        }
+        long memory = scenario.memoryBytes(options);
+        if (memory > 0) {
+            cb.memoryBytes(memory);
         }
         if (spec.accounting() != null) {
             cb.accounting(spec.accounting());
@@ -387,7 +392,13 @@ public final class ScenarioRunner {
         for (EventLog log : machine.eventLogs()) {
             events += log.count();
         }
-        return new RunReport(scenario.name(), options.asMap(), cpus, spec.ops(),
+        Map<String, Object> shownOptions = options.asMap();
+        if (!spec.kernelConfig().plants().isEmpty()) {
+            // A planted race (diagnostics) is named in the header: such a run is no measurement.
+            shownOptions = new LinkedHashMap<>(shownOptions);
+            shownOptions.put("PLANTED-RACE", String.join(",", new TreeSet<>(spec.kernelConfig().plants())));
+        }
+        return new RunReport(scenario.name(), shownOptions, cpus, spec.ops(),
                 spec.seconds() == null ? null : spec.seconds().toNanos() / 1e9,
                 spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
                 spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,
