@@ -112,7 +112,9 @@ public final class Machine {
             this.memorySystem = null;
             this.mmu = null;
         }
-        long kernelBytes = Math.min(KERNEL_REGION_BYTES, config.memoryBytes() / 4);
+        // 16 MiB (a quarter of smaller memories); a sixteenth of memories above 256 MiB, so that a
+        // machine configured with more memory holds more TCBs (about 420 bytes each, with the UTCB).
+        long kernelBytes = Math.min(Math.max(KERNEL_REGION_BYTES, config.memoryBytes() / 16), config.memoryBytes() / 4);
         long kernelBase = config.memoryBytes() - kernelBytes;
         this.kernelRegion = memorySystem != null
                 ? KernelRegion.of(memorySystem, kernelBase, kernelBytes)

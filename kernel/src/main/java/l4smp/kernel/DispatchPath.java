@@ -22,6 +22,8 @@ import l4smp.kernel.thread.ThreadHost;
 import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.XcpuFabric;
 
+import java.lang.invoke.VarHandle;
+
 /**
  * The dispatcher of one CPU's kernel: its duty cycle (migration parts, mailbox checks, picking
  * the next thread, idling), the switch to a thread and the resumption of a kernel path, the
@@ -51,6 +53,11 @@ final class DispatchPath {
         Tcb next = pickNext();
         kcpu.inHand = next;
         XpIpc xp = kcpu.ipc.xp();
+        if (next == null && xp != null && xp.mailboxWait().hasWaiters()) {
+            xp.mailboxWait().serveWaiters(); // mailboxes another CPU freed (see XpMailboxWait)
+            next = pickNext();
+            kcpu.inHand = next;
+        }
         if (next == null && xp != null) {
             // About to idle: publish "never" first, then check once more (a sender that set its
             // flag after this check reads "idle" and sends an IPI; 8.3.4).
@@ -90,6 +97,20 @@ final class DispatchPath {
             kcpu.migration.schedule(next);
             kcpu.kernelPath = null;
             return 1;
+        }
+        if (next.kernelResume() == KernelResume.RETRY_EXREGS) {
+            // An exchange-registers call that found no free mailbox (8.3.4) runs again after a
+            // backoff: check the mailboxes first, as a kernel exit would. Only this CPU consumes
+            // the replies that free its mailboxes, and a CPU that keeps retrying never exits to
+            // user mode and never idles, while its published next check ("now") makes every
+            // sender save the IPI: without this check the replies would never be read and the
+            // retry would spin forever. (An IPC that found none waits for a handed-off mailbox
+            // instead, XpMailboxWait: it never spins.)
+            xp.check().publishNextCheck(kcpu.cpu.clock());
+            if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > next.priority() || kcpu.migration.hasPending())) {
+                kcpu.ready.enqueueHead(next);
+                return 1;
+            }
         }
         if (next.xpMailbox() != null || next.kernelResume() != KernelResume.NONE) {
             // A proxy (a kernel thread), or a thread with the rest of an IPC to finish in the
@@ -254,6 +275,9 @@ final class DispatchPath {
             t.setRemainingTimeslice(t.remainingTimeslice() - ticks * kcpu.tickCycles);
             kcpu.counters.add(kcpu.cTicks, ticks);
             kcpu.cpu.log().record(kcpu.index, Syscall.EV_TICK, now, t.id.number(), t.remainingTimeslice());
+            if (kcpu.ipc.xp() != null) {
+                kcpu.ipc.xp().mailboxWait().serveWaiters();
+            }
         }
         fireTimeouts();
         if (!kcpu.devices.isEmpty()) {
@@ -280,14 +304,23 @@ final class DispatchPath {
     /**
      * A device interrupt (thesis 2.4): delivered as an IPC from the line's interrupt thread to
      * its handler; forwarded by IPI when the IO-APIC routed it to another CPU than the
-     * handler's (lowest-priority routing); counted as unhandled when no handler is attached.
+     * handler's (lowest-priority routing); held until a handler attaches when none is attached
+     * ({@link HeldInterrupts}).
      */
     void deviceInterrupt(int line, Interrupt interrupt) {
         Tcb irq = kcpu.kernel.lookup(InterruptThreads.id(line));
-        Tcb handler = irq == null ? null : kcpu.kernel.lookup(irq.pager());
-        if (handler == null) {
+        if (irq == null) {
             kcpu.counters.increment(kcpu.cSpurious);
             return;
+        }
+        Tcb handler = kcpu.kernel.lookup(irq.pager());
+        if (handler == null) {
+            kcpu.kernel.heldInterrupts.holdVolatile(line);
+            VarHandle.fullFence(); // partner: the fence in ThreadControlPath's attach
+            handler = kcpu.kernel.lookup(irq.pager());
+            if (handler == null || !kcpu.kernel.heldInterrupts.reclaimVolatile(line)) {
+                return; // held: the attach delivers it
+            }
         }
         int home = irq.cpuAcquire();
         if (home != kcpu.index) {

@@ -95,8 +95,20 @@ public final class Kernel {
      */
     public static final int PARTNER_GONE_VECTOR = 0xF2;
 
-    /** The most threads one kernel holds (thread numbers 1..MAX_THREADS-1). */
-    public static final int MAX_THREADS = 1 << 16;
+    /**
+     * The size of the thread table: thread numbers 1..MAX_THREADS-1 (the 18 number bits of an X.2
+     * thread id), less the proxy range.
+     */
+    public static final int MAX_THREADS = 1 << ThreadId.NUMBER_BITS;
+    /**
+     * The proxy threads' numbers (8.4): {@code PROXY_BASE + mailbox index}, at most
+     * {@link #PROXY_RANGE} of them (64 CPUs x 64 pairs x 2 mailboxes); no user thread gets one,
+     * and no thread id reaches a proxy (8.8.4): their table slots stay empty.
+     */
+    public static final int PROXY_BASE = 1 << 16;
+    public static final int PROXY_RANGE = 64 * 128;
+    /** The most user threads one kernel holds (the interrupt threads' numbers and the proxies' apart). */
+    public static final int MAX_USER_THREADS = MAX_THREADS - PROXY_RANGE - InterruptThreads.FIRST_USER_THREAD;
 
     final Machine machine;
     final KernelConfig config;
@@ -108,6 +120,8 @@ public final class Kernel {
     final List<String> failures = Collections.synchronizedList(new ArrayList<>());
     final Set<ThreadId> warned = ConcurrentHashMap.newKeySet();
     final boolean[] lowestPriorityLines = new boolean[InterruptThreads.LINES];
+    /** Interrupts raised while their line had no handler, held until one attaches. */
+    final HeldInterrupts heldInterrupts = new HeldInterrupts(InterruptThreads.LINES);
 
     final XcpuFabric fabric;
     final boolean tcbLock;
@@ -240,15 +254,7 @@ public final class Kernel {
 
     /** Every live user thread (reports and invariant checks; read when the machine stopped). */
     public List<Tcb> liveThreads() {
-        List<Tcb> list = new ArrayList<>();
-        int n = Math.min(nextNumber.get(), MAX_THREADS);
-        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
-            Tcb t = table.getAcquire(i);
-            if (t != null && t.stateOpaque() != ThreadState.DEAD) {
-                list.add(t);
-            }
-        }
-        return list;
+        return threadLifecycle.liveThreads();
     }
 
     /**
@@ -262,8 +268,8 @@ public final class Kernel {
             if (m == null) {
                 continue;
             }
-            // Proxy ids lie above the thread table: no thread id reaches a proxy (8.8.4).
-            Tcb p = new Tcb(ThreadId.of(MAX_THREADS + m.index, 1), "proxy" + m.source + ">" + m.dest + "#" + m.slot,
+            // Proxy ids lie in the proxy range, whose table slots stay empty: no thread id reaches a proxy (8.8.4).
+            Tcb p = new Tcb(ThreadId.of(PROXY_BASE + m.index, 1), "proxy" + m.source + ">" + m.dest + "#" + m.slot,
                     m.dest, XpIpc.PROXY_PRIORITY, true, () -> {
                 throw new IllegalStateException("a proxy runs in the kernel only");
             });
@@ -441,26 +447,7 @@ public final class Kernel {
      * table and the CPU, plain reads of the rest).
      */
     public List<ThreadView> threadViews() {
-        List<ThreadView> views = new ArrayList<>();
-        int n = Math.min(nextNumber.get(), MAX_THREADS);
-        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
-            Tcb t = table.getAcquire(i);
-            if (t == null || t.stateOpaque() == ThreadState.DEAD) {
-                continue;
-            }
-            ThreadState state = t.stateOpaque();
-            String waitsFor = "";
-            if (state == ThreadState.WAITING) {
-                ThreadId from = t.receiveFrom();
-                waitsFor = "receive from " + (from == null || from.isAny() ? "any" : describe(from));
-            } else if (state == ThreadState.POLLING) {
-                waitsFor = "send to " + t.partner();
-            } else if (state == ThreadState.LOCKED_WAITING) {
-                waitsFor = "cross-processor send to " + t.partner() + " via " + t.proxyAcquire();
-            }
-            views.add(new ThreadView(t.toString(), t.cpuAcquire(), state, waitsFor, t.daemon));
-        }
-        return views;
+        return threadLifecycle.threadViews();
     }
 
     /** Every live thread with its CPU, state and partner (for deadlock reports). */

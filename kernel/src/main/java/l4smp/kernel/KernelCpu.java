@@ -280,6 +280,11 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         if (!leaving) {
             return;
         }
+        if (ipc.xp() != null) {
+            // A send waiting for a mailbox of this CPU runs again on the new one (its IPC is
+            // RETRY_IPC, or made so by IpcEnds' migrate-out).
+            ipc.xp().mailboxWait().leave(t);
+        }
         if (fpuOwner == t) {
             cpu.advance(fpuSwitchCycles); // save t's FPU registers now (8.7.1)
             counters.increment(cFpuSwitches);

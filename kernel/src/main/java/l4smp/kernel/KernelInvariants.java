@@ -12,7 +12,7 @@ import java.util.List;
  * live thread is linked in the structures of one CPU only, the CPU its {@code cpu} field names;
  * it is in at most one ready list, one wakeup queue and one send queue, each at most once; a
  * thread that is ready (not halted, no kernel path pending) is in its CPU's ready list: no
- * thread is lost.
+ * thread is lost; a send waiting for a free mailbox is linked once in its CPU's FIFO of them.
  *
  * <p>Call when the machine has stopped (it reads every CPU's structures from the calling thread).
  */
@@ -82,6 +82,22 @@ public final class KernelInvariants {
             }
             if ((queued == 1) != t.inSendQueue()) {
                 bad.add(t + ": inSendQueue " + t.inSendQueue() + " but queued " + queued + " times");
+            }
+            if (t.mailboxWaitCpu() >= 0 && t.mailboxHandoff() == null) {
+                // A send waiting for a mailbox: POLLING, in exactly one FIFO, that of its CPU.
+                int linked = 0;
+                KernelCpu k = kernel.kernelCpu(home);
+                if (k != null && k.ipcPath().xp() != null) {
+                    int guard = 0;
+                    for (Tcb w = k.ipcPath().xp().mailboxWait().firstWaiter(t.mailboxWaitCpu(), t.mailboxWaitForReply()); w != null
+                            && guard <= threads.size(); w = w.mailboxWaitNext(), guard++) {
+                        linked += w == t ? 1 : 0;
+                    }
+                }
+                if (linked != 1 || t.state() != ThreadState.POLLING) {
+                    bad.add(t + " waits for a mailbox to CPU " + t.mailboxWaitCpu() + " in state " + t.state()
+                            + " but is linked " + linked + " times in its CPU's mailbox FIFO (lost)");
+                }
             }
         }
         return bad;

@@ -53,7 +53,7 @@ final class MigrationMailboxes implements XpIpc.MigrationSink {
 
     /** Gives back a mailbox claimed but not used. */
     public void releaseUnused(Mailbox m) {
-        MailboxPool.free(mem, m.address);
+        xp.mailboxWait().release(m);
     }
 
     /**

@@ -9,6 +9,8 @@ import l4smp.kernel.thread.ThreadId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.VarHandle;
+
 /**
  * The ThreadControl and ExchangeRegisters system calls on one CPU (L4 X.2; thesis 7.1/7.2:
  * threads are created on the creator's current processor). Owner CPU only.
@@ -48,6 +50,12 @@ final class ThreadControlPath {
                 irq.setCpuRelease(kcpu.index());
                 if (!kernel.routedByLowestPriority(attach.line())) {
                     kcpu.cpu().machine().ioApic().route(attach.line(), kcpu.index());
+                }
+                // Interrupts raised before any handler attached were held (HeldInterrupts):
+                // they arrive now, in order, through the interrupt thread as usual.
+                VarHandle.fullFence(); // partner: the fence in KernelCpu.deviceInterrupt
+                for (long held = kernel.heldInterrupts.takeAllVolatile(attach.line()); held > 0; held--) {
+                    kcpu.ipcPath().deliverInterrupt(irq, t);
                 }
                 t.setSysResult(irq.id);
             }

@@ -58,7 +58,7 @@ final class ThreadLifecycle {
         }
         Tcb tcb = newTcb(spec, spec.cpu());
         if (tcb == null) {
-            throw new IllegalStateException("too many threads (at most " + (Kernel.MAX_THREADS - 1) + ")");
+            throw new IllegalStateException("too many threads (at most " + Kernel.MAX_USER_THREADS + ")");
         }
         if (kernel.smp != null) {
             kernel.smp.addSetupThread(tcb, spec.cpu());
@@ -74,7 +74,7 @@ final class ThreadLifecycle {
      * CPU, or at setup).
      */
     Tcb newTcb(ThreadSpec spec, int cpu) {
-        int number = kernel.nextNumber.getAndIncrement();
+        int number = numberOf(kernel.nextNumber.getAndIncrement());
         if (number >= Kernel.MAX_THREADS) {
             return null;
         }
@@ -139,6 +139,9 @@ final class ThreadLifecycle {
         }
         t.setState(ThreadState.DEAD);
         t.setMyselfRelease(null);
+        if (kcpu.ipcPath().xp() != null) {
+            kcpu.ipcPath().xp().mailboxWait().leave(t);
+        }
         kcpu.readyList().remove(t);
         kcpu.wakeups().remove(t);
         boolean threw = t.failure() != null;
@@ -150,8 +153,16 @@ final class ThreadLifecycle {
             kernel.failures.add(report);
             Kernel.LOG.error("{}", report, t.failure());
         }
-        kcpu.ipcThreadGone(t, threadsOn(kcpu.index()));
-        notifyRemoteWaiters(kcpu, t);
+        // Dekker with a receiver that marks t awaited before it publishes its wait (Tcb.awaited):
+        // myself = null above, the fence, then the flag. A thread nobody ever waited for in a
+        // closed receive needs no walk of the thread table for waiters to fail.
+        VarHandle.fullFence();
+        if (t.awaitedVolatile()) {
+            kcpu.ipcThreadGone(t, threadsOn(kcpu.index()));
+            notifyRemoteWaiters(kcpu, t);
+        } else {
+            kcpu.ipcThreadGone(t, List.of());
+        }
         kcpu.fpuThreadGone(t);
         if (!t.daemon && kernel.liveNonDaemon.decrementAndGet() == 0) {
             kernel.machine.requestStop("all threads finished");
@@ -181,7 +192,7 @@ final class ThreadLifecycle {
         VarHandle.fullFence(); // after myself = null, before the wait words (Dekker)
         int raw = dead.id.raw();
         long mask = 0;
-        int n = Math.min(kernel.nextNumber.get(), Kernel.MAX_THREADS);
+        int n = tableEnd();
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb w = kernel.table.getAcquire(i);
             if (w == null || w == dead || w.stateOpaque() == ThreadState.DEAD) {
@@ -204,7 +215,7 @@ final class ThreadLifecycle {
 
     List<Tcb> threadsOn(int cpu) {
         List<Tcb> list = new ArrayList<>();
-        int n = Math.min(kernel.nextNumber.get(), Kernel.MAX_THREADS);
+        int n = tableEnd();
         for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
             Tcb t = kernel.table.getAcquire(i);
             if (t != null && t.stateOpaque() != ThreadState.DEAD && t.cpuAcquire() == cpu) {
@@ -212,5 +223,57 @@ final class ThreadLifecycle {
             }
         }
         return list;
+    }
+
+    /** The thread number of the {@code serial}-th number handed out: the proxy range is skipped. */
+    static int numberOf(int serial) {
+        return serial < Kernel.PROXY_BASE ? serial : serial + Kernel.PROXY_RANGE;
+    }
+
+    /** One past the highest thread-table slot in use (for walks of the table). Any thread. */
+    int tableEnd() {
+        return Math.min(numberOf(kernel.nextNumber.get()), Kernel.MAX_THREADS);
+    }
+
+    /** Every live user thread (reports and invariant checks; read when the machine stopped). */
+    public List<Tcb> liveThreads() {
+        List<Tcb> list = new ArrayList<>();
+        int n = tableEnd();
+        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
+            Tcb t = kernel.table.getAcquire(i);
+            if (t != null && t.stateOpaque() != ThreadState.DEAD) {
+                list.add(t);
+            }
+        }
+        return list;
+    }
+
+    /**
+     * Every live user thread with its CPU, state and partner, in thread-number order (see
+     * {@link Kernel#threadViews}).
+     */
+    public List<ThreadView> threadViews() {
+        List<ThreadView> views = new ArrayList<>();
+        int n = tableEnd();
+        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
+            Tcb t = kernel.table.getAcquire(i);
+            if (t == null || t.stateOpaque() == ThreadState.DEAD) {
+                continue;
+            }
+            ThreadState state = t.stateOpaque();
+            String waitsFor = "";
+            if (state == ThreadState.WAITING) {
+                ThreadId from = t.receiveFrom();
+                waitsFor = "receive from " + (from == null || from.isAny() ? "any" : kernel.describe(from));
+            } else if (state == ThreadState.POLLING && t.mailboxWaitCpu() >= 0) {
+                waitsFor = "cross-processor send waiting for a free mailbox to CPU " + t.mailboxWaitCpu();
+            } else if (state == ThreadState.POLLING) {
+                waitsFor = "send to " + t.partner();
+            } else if (state == ThreadState.LOCKED_WAITING) {
+                waitsFor = "cross-processor send to " + t.partner() + " via " + t.proxyAcquire();
+            }
+            views.add(new ThreadView(t.toString(), t.cpuAcquire(), state, waitsFor, t.daemon));
+        }
+        return views;
     }
 }

@@ -1,5 +1,6 @@
 package l4smp.bench.cli;
 
+import l4smp.bench.ThreadHeapBench;
 import l4smp.bench.runner.LocalRoundTripBench;
 import l4smp.bench.runner.ScenarioRunner;
 import l4smp.bench.runner.Scenarios;
@@ -43,10 +44,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Measured iterations of each; the median is reported (default ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--what", paramLabel = "local|cross|memory|all", defaultValue = "local",
+    @Option(names = "--what", paramLabel = "local|cross|memory|heap|all", defaultValue = "local",
             description = "What to measure: the local round trip against bare continuations (default), the "
                     + "cross-processor round trip (simulated breakdown; host time against two spinning threads "
-                    + "over SPSC queues), the accounting layer's accesses per host second, or all.")
+                    + "over SPSC queues), the accounting layer's accesses per host second, the host heap per "
+                    + "L4 thread, or all.")
     String what;
 
     @Option(names = "--mode", paramLabel = "parallel|deterministic|both", defaultValue = "both",
@@ -78,13 +80,19 @@ final class BenchCommand implements Callable<Integer> {
         boolean local;
         boolean cross;
         boolean memory;
+        boolean heap = false;
         switch (what.toLowerCase(Locale.ROOT)) {
             case "local" -> { local = true; cross = false; memory = false; }
             case "cross" -> { local = false; cross = true; memory = false; }
             case "memory" -> { local = false; cross = false; memory = true; }
-            case "all" -> { local = true; cross = true; memory = true; }
+            case "heap" -> { local = false; cross = false; memory = false; heap = true; }
+            case "all" -> { local = true; cross = true; memory = true; heap = true; }
             default -> throw new CommandLine.ParameterException(cl,
-                    "option '--what' must be local, cross, memory or all, got '" + what + "'");
+                    "option '--what' must be local, cross, memory, heap or all, got '" + what + "'");
+        }
+        if (heap) {
+            out.print(ThreadHeapBench.measure(20_000));
+            out.flush();
         }
         if (memory) {
             var speeds = l4smp.bench.reproduce.AccessSpeed.measure(20_000_000L, 3);

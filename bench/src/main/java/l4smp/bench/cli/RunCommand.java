@@ -101,7 +101,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--plant", paramLabel = "NAME",
             description = "Tests and hunts only: re-open a race of the thesis on purpose (lost-wakeup, migrate-sender, "
-                    + "migrate-receiver, migrate-queued, abort-nested-fault); the report names it.")
+                    + "migrate-receiver, migrate-queued, abort-nested-fault, shootdown-lint); the report names it.")
     String plant;
 
     @Option(names = "--pin", paramLabel = "on|off", defaultValue = "on",

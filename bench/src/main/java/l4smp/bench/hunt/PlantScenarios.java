@@ -28,6 +28,11 @@ public final class PlantScenarios {
                     List.of("--cpus", "3", "--ops", "30", "--clients", "3", "--servers", "1", "--period", "1000"));
             // 8.4.3: a cancel of a transfer suspended in a fault whose pager is on a fourth CPU.
             case ABORT_NESTED_FAULT -> RunLine.parse("abort-fault", List.of("--ops", "2"));
+            // Shootdown under the mapping-database lock: clients on four CPUs fault pages in from
+            // a pager on another CPU, which maps them (and flushes the clients' windows) while the
+            // other CPUs take faults and spin for the lock.
+            case SHOOTDOWN_LINT -> RunLine.parse("pager", List.of("--cpus", "4", "--placement", "cross", "--threads", "4",
+                    "--window", "8", "--ops", "200"));
             case NONE -> throw new IllegalArgumentException("no race planted: name a scenario to hunt");
         };
     }

@@ -218,6 +218,10 @@ public final class ScenarioRunner {
         if (spec.seed() != null) {
             cb.deterministic(spec.seed());
         }
+        long memory = scenario.memoryBytes(options);
+        if (memory > 0) {
+            cb.memoryBytes(memory);
+        }
         if (spec.accounting() != null) {
             cb.accounting(spec.accounting());
         }
@@ -543,7 +547,8 @@ public final class ScenarioRunner {
         for (EventLog log : machine.eventLogs()) {
             events += log.count();
         }
-        return new RunReport(scenario.name(), options.asMap(), cpus, spec.ops(),
+        Map<String, Object> shownOptions = options.asMap();
+        return new RunReport(scenario.name(), shownOptions, cpus, spec.ops(),
                 spec.seconds() == null ? null : spec.seconds().toNanos() / 1e9,
                 spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
                 spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,

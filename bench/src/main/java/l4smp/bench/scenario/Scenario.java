@@ -29,6 +29,14 @@ public interface Scenario {
         return 1;
     }
 
+    /**
+     * The simulated memory the scenario needs with {@code options}, in bytes, or 0 for the
+     * machine's default (64 MiB, 16 MiB of it the kernel region: about 39,000 TCBs).
+     */
+    default long memoryBytes(ScenarioOptions options) {
+        return 0;
+    }
+
     /** The CPU count when the command line gives none. */
     default int defaultCpus() {
         return Math.max(1, minCpus());

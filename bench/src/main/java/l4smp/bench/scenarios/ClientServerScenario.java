@@ -4,6 +4,7 @@ import l4smp.bench.report.SingleWriterLatencyRecorder;
 import l4smp.bench.scenario.OptionSpec;
 import l4smp.bench.scenario.Scenario;
 import l4smp.bench.scenario.ScenarioContext;
+import l4smp.bench.scenario.ScenarioOptions;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.api.L4;
@@ -18,7 +19,7 @@ import java.util.List;
  * that stopped listening loses its reply, thesis 8.3.1). Each client's call is one operation;
  * the server computes {@code --work} cycles per request. The server runs on CPU 0; client i on
  * CPU {@code i mod M} of the machine's M CPUs ({@code --cpus M}): with M &gt; 1 most calls cross
- * processors (thesis 8.3.5).
+ * processors (thesis 8.3.5). Latencies are recorded per CPU ({@code clients-cpuN}).
  */
 public final class ClientServerScenario implements Scenario {
 
@@ -35,9 +36,24 @@ public final class ClientServerScenario implements Scenario {
     @Override
     public List<OptionSpec> options() {
         return List.of(
-                OptionSpec.longOption("clients", 4, 1, 10_000, "number of client threads"),
+                OptionSpec.longOption("clients", 4, 1, Kernel.MAX_USER_THREADS - 1,
+                        "number of client threads (up to the kernel's thread limit, the server apart)"),
                 OptionSpec.longOption("work", 0, 0, 100_000_000, "server compute cycles per request"),
                 OptionSpec.longOption("words", 2, 0, 63, "untyped words per request and reply"));
+    }
+
+    /**
+     * More clients than the default kernel region holds (about 39,000 TCBs) get a larger
+     * simulated memory, whose kernel region is a sixteenth of it (frames are allocated on first
+     * touch: only the TCBs' lines cost host memory).
+     */
+    @Override
+    public long memoryBytes(ScenarioOptions options) {
+        long clients = options.getLong("clients");
+        if (clients < 30_000) {
+            return 0;
+        }
+        return clients < 140_000 ? 1L << 30 : 2L << 30;
     }
 
     @Override
@@ -63,11 +79,20 @@ public final class ClientServerScenario implements Scenario {
                 tag = L4.replyWait(client, MsgTag.make(MsgTag.label(tag), words));
             }
         }));
+        // One latency recorder per CPU, shared by that CPU's clients: they all run on the CPU's
+        // host thread (no client migrates), so each recorder keeps a single writer; a recorder per
+        // client cost two histograms (tens of KiB) per thread, the most of the host heap at
+        // 10^4 - 10^5 clients.
+        int cpus = context.processors();
+        SingleWriterLatencyRecorder[] recorders = new SingleWriterLatencyRecorder[Math.min(cpus, clients)];
+        for (int i = 0; i < recorders.length; i++) {
+            recorders[i] = context.recorder("clients-cpu" + i);
+        }
         for (int c = 0; c < clients; c++) {
             long share = context.ops() / clients + (c < context.ops() % clients ? 1 : 0);
-            SingleWriterLatencyRecorder recorder = context.recorder("client" + c);
-            int label = c;
-            kernel.createThread(ThreadSpec.of("client" + c, c % context.processors(), () -> {
+            SingleWriterLatencyRecorder recorder = recorders[c % cpus];
+            int label = c & 0xFFFF; // a message label has 16 bits (X.2); the server only echoes it
+            kernel.createThread(ThreadSpec.of("client" + c, c % cpus, () -> {
                 long done = 0;
                 while (done < share && !context.timeUp()) {
                     for (int i = 1; i <= words; i++) {

@@ -46,6 +46,7 @@ final class IpcEnds {
             if (dest != null && t.inSendQueue()) {
                 IpcPath.dequeueSender(dest, t);
             }
+            stopMailboxWait(t);
             ipc.fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             ipc.kcpu.makeReady(t);
         } else if (t.state() == ThreadState.WAITING) {
@@ -155,6 +156,7 @@ final class IpcEnds {
             if (t.inSendQueue() && t.partner() != null) {
                 IpcPath.dequeueSender(t.partner(), t);
             }
+            stopMailboxWait(t);
             ipc.kcpu.wakeups().remove(t);
             ipc.fail(t, IpcError.CANCELED, IpcError.PHASE_SEND);
             ipc.kcpu.makeReady(t);
@@ -167,5 +169,13 @@ final class IpcEnds {
             return true;
         }
         return false;
+    }
+
+    /** A cross-processor send that waits for a free mailbox ends its wait: its IPC is not run again. */
+    private void stopMailboxWait(Tcb t) {
+        if (ipc.xp != null && t.mailboxWaitCpu() >= 0) {
+            ipc.xp.mailboxWait().leave(t);
+            t.setKernelResume(KernelResume.NONE);
+        }
     }
 }

@@ -258,12 +258,23 @@ public final class IpcPath {
         block(t, from);
     }
 
+    /** A closed receive from {@code from} is about to wait: {@code from}'s end must look for it. */
+    public void markAwaited(ThreadId from) {
+        if (!from.isNil() && !from.isAny()) {
+            Tcb partner = kernel.lookup(from);
+            if (partner != null) {
+                partner.markAwaitedVolatile();
+            }
+        }
+    }
+
     /** No sender is ready: {@code t} waits (or fails at once with receive timeout 0). */
     void block(Tcb t, ThreadId from) {
         if (t.sysReceiveTimeout() == Timeout.ZERO) {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_RECEIVE);
             return;
         }
+        markAwaited(from);
         kcpu.writeState(t, ThreadState.WAITING);
         t.setReceiveFrom(from);
         if (t.sysReceiveTimeout() != Timeout.NEVER) {

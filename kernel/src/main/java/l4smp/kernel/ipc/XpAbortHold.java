@@ -43,7 +43,9 @@ final class XpAbortHold {
         if (d.kernelResume() == KernelResume.RETRY_IPC && d.state() == ThreadState.READY
                 && !(d.sysArgument() instanceof XpExchangeRegisters.Operation)) {
             // The IPC runs again later (no mailbox, or its receiver migrated, 8.5): its send
-            // phase is in progress, so it is canceled; d stays in the ready list.
+            // phase is in progress, so it is canceled; d stays in the ready list (a mailbox handed
+            // to it goes to the next waiter).
+            exregs.xp.mailboxWait().leave(d);
             d.setKernelResume(KernelResume.NONE);
             exregs.ipc.fail(d, IpcError.CANCELED, IpcError.PHASE_SEND);
             return true;
@@ -80,7 +82,7 @@ final class XpAbortHold {
         boolean ends = op.join.replyArrived();
         if (a.state() == ThreadState.DEAD || a.myselfAcquire() == null) {
             m.setSenderPlain(null);
-            MailboxPool.free(exregs.mem, m.address);
+            exregs.xp.mailboxWait().release(m);
         } else {
             a.setPendingReturn(m);
             a.setKernelResume(KernelResume.XP_RETURN); // stays locked waiting until the hold ends
@@ -98,7 +100,7 @@ final class XpAbortHold {
         exregs.stats[aborted ? XpExchangeRegisters.S_UNWIND_ABORTED : XpExchangeRegisters.S_UNWIND_FOUND_NOTHING]++;
         u.setExregsPlain(null);
         u.setSenderPlain(null);
-        MailboxPool.free(exregs.mem, u.address);
+        exregs.xp.mailboxWait().release(u);
         op.unwind = null;
         if (op.join.unwindAnswered()) {
             endHold(op);

@@ -271,7 +271,7 @@ public final class XpExchangeRegisters {
         if (caller == null || caller.state() == ThreadState.DEAD || caller.myselfAcquire() == null) {
             m.setSenderPlain(null);
             m.setExregsPlain(null);
-            MailboxPool.free(mem, m.address); // the caller is gone: nobody consumes the result
+            xp.mailboxWait().release(m); // the caller is gone: nobody consumes the result
             return;
         }
         caller.setPendingReturn(m);
@@ -292,7 +292,7 @@ public final class XpExchangeRegisters {
         Operation op = (Operation) m.exregsPlain();
         m.setExregsPlain(null);
         m.setSenderPlain(null);
-        MailboxPool.free(mem, m.address); // XP RETURN: free the mailbox of the request
+        xp.mailboxWait().release(m); // XP RETURN: free the mailbox of the request
         op.requestMailbox = null;
         if (code == XpCompletion.RETARGET.word()) {
             // D left its CPU before the request was served, or no mailbox for the unwind: the

@@ -125,6 +125,9 @@ public final class XpIpc {
     private final XpSendPath sendPath;
     private final XpMailboxCheck check;
     private final XpProxy proxy;
+    private final XpMailboxWait mailboxWait;
+    /** The reply mailbox of each pair (its last slot; see {@link XpMailboxWait}), or -1. */
+    final int reservedSlot;
     /** Where check_n_ack hands the migration requests it finds (8.7.2); null without migration. */
     private MigrationSink migrationSink;
 
@@ -147,6 +150,8 @@ public final class XpIpc {
         this.copyOnSender = copyOnSender;
         this.tcbLock = tcbLock;
         this.accounting = kcpu.cpu().machine().memorySystem() != null;
+        this.reservedSlot = fabric.perPair() >= 2 ? fabric.perPair() - 1 : -1;
+        this.mailboxWait = new XpMailboxWait(this);
         this.exregs = new XpExchangeRegisters(kernel, kcpu, this, ipc, fabric);
         this.sendPath = new XpSendPath(this);
         this.check = new XpMailboxCheck(this);
@@ -220,6 +225,11 @@ public final class XpIpc {
         return proxy;
     }
 
+    /** The senders of this CPU waiting for a free mailbox, and the release of its mailboxes. */
+    public XpMailboxWait mailboxWait() {
+        return mailboxWait;
+    }
+
     // =========================================================================================
     // The global TCB words (8.6 line 4): the TCB lock (8.3.3) and WAIT_FOR
     // =========================================================================================
@@ -260,9 +270,12 @@ public final class XpIpc {
     }
 
 
-    /** Finds a free mailbox to {@code dest} and claims it (its lock held), or null. */
+    /**
+     * Finds a free mailbox to {@code dest}, but not the reply mailbox (see {@link XpMailboxWait}),
+     * and claims it (its lock held), or null.
+     */
     public Mailbox claim(int dest) {
-        int per = fabric.perPair();
+        int per = reservedSlot < 0 ? fabric.perPair() : reservedSlot;
         for (int i = 0; i < per; i++) {
             Mailbox m = fabric.mailbox(index, dest, i);
             if (MailboxPool.tryClaim(mem, m.address)) {

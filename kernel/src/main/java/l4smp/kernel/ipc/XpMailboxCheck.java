@@ -143,7 +143,8 @@ public final class XpMailboxCheck implements FlagLine.Handler {
                 return; // an abort of a's send is in flight: the reply waits for its end
             }
             if (a == null || a.state() == ThreadState.DEAD) {
-                MailboxPool.free(mem, m.address);
+                m.setSenderPlain(null);
+                xp.mailboxWait().release(m);
                 return;
             }
             a.setPendingReturn(m);

@@ -231,6 +231,7 @@ public final class XpProxy {
         if (!a.sysFrom().isNil()) {
             // A's receive phase follows its send atomically (a call): publish it now, before A
             // is woken, so B's reply sees A receptive (see "Transparency").
+            ipc.markAwaited(a.sysFrom());
             mem.storeRelease(xp.waitWord(a), a.sysFrom().raw());
         }
         wakeupSender(m, XpCompletion.DONE);

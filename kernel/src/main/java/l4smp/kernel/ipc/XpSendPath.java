@@ -30,14 +30,12 @@ import l4smp.kernel.xcpu.XpSendHandshake;
  * </pre>
  *
  * <p>Owner CPU only (the sender's). Allocation-free; a full mailbox pool is a slow path
- * ({@link #retryLater}).
+ * ({@link XpMailboxWait}).
  */
 public final class XpSendPath {
 
-    /** Cycles a sender backs off when no mailbox to the destination is free. */
-    private static final int RETRY_BACKOFF_CYCLES = 200;
-
     private final XpIpc xp;
+    private final XpMailboxWait mailboxWait;
     private final Kernel kernel;
     private final KernelCpu kcpu;
     private final IpcPath ipc;
@@ -48,6 +46,7 @@ public final class XpSendPath {
 
     XpSendPath(XpIpc xp) {
         this.xp = xp;
+        this.mailboxWait = xp.mailboxWait();
         this.kernel = xp.kernel;
         this.kcpu = xp.kcpu;
         this.ipc = xp.ipc;
@@ -83,10 +82,16 @@ public final class XpSendPath {
             ipc.fail(a, IpcError.ABORTED, IpcError.PHASE_SEND);
             return false;
         }
-        Mailbox m = xp.claim(bcpu);
+        Mailbox m = mailboxWait.takeHandoff(a, bcpu);
         if (m == null) {
-            retryLater(a);
-            return false;
+            // First come, first served: a sender does not overtake those already waiting.
+            m = mailboxWait.anyWaitFor(bcpu) ? null : xp.claim(bcpu);
+            if (m == null) {
+                m = mailboxWait.waitForMailbox(a, b, bcpu);
+                if (m == null) {
+                    return false;
+                }
+            }
         }
         // write ipc data to mailbox (8.3.5): the sender, the destination, the send descriptor and
         // the timeout -- as an absolute deadline, so the timeout counts from the send, not from
@@ -114,8 +119,8 @@ public final class XpSendPath {
             // lock either we see the new CPU here and the IPC runs again, or our flag is set
             // before the move and the source's next check_n_ack hooks the proxy, which answers
             // RETARGET. (The handshake has released the lock.)
-            MailboxPool.free(mem, m.address);
             m.setSenderPlain(null);
+            mailboxWait.release(m);
             keepRemainingSendTimeout(a, m.deadlinePlain());
             a.setKernelResume(KernelResume.RETRY_IPC);
             a.setState(ThreadState.READY);
@@ -124,11 +129,24 @@ public final class XpSendPath {
         }
         int waitFor = XpSendHandshake.readWaitFor(mem, xp.waitWord(b));
         boolean receptive = XpIpc.accepts(waitFor, a);
+        if (m.slot == xp.reservedSlot && waitFor != a.id.raw()) {
+            // The reply mailbox is only for a receiver that waits for exactly this sender (see
+            // XpMailboxWait); B no longer does: wait for an ordinary one.
+            xp.unlockTcb(b);
+            m.setSenderPlain(null);
+            mailboxWait.release(m);
+            if (!receptive && timeout == Timeout.ZERO) {
+                ipc.fail(a, IpcError.TIMEOUT, IpcError.PHASE_SEND); // as on one CPU
+            } else {
+                mailboxWait.park(a, bcpu, false, true);
+            }
+            return false;
+        }
         if (!receptive && timeout == Timeout.ZERO) {
             // B's state is exact under its lock: it does not wait for A. As locally: timeout.
             xp.unlockTcb(b);
-            MailboxPool.free(mem, m.address);
             m.setSenderPlain(null);
+            mailboxWait.release(m);
             ipc.fail(a, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             return false;
         }
@@ -157,15 +175,6 @@ public final class XpSendPath {
         return false;
     }
 
-    /** Slow path: every mailbox to the destination is in flight; the IPC runs again later. */
-    private void retryLater(Tcb a) {
-        xp.counters.increment(xp.cRetries);
-        kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
-        a.setKernelResume(KernelResume.RETRY_IPC);
-        a.setState(ThreadState.READY);
-        kcpu.readyList().enqueueTail(a);
-    }
-
     /**
      * A send that runs again (retargeted, 8.5) keeps what is left of its send timeout, the
      * absolute {@code deadline} of its first attempt (8.7.3 keeps a waiting thread's timeout the
@@ -192,7 +201,7 @@ public final class XpSendPath {
         int processor = m.receiverProcessorPlain();
         long deadline = m.deadlinePlain();
         m.setSenderPlain(null);
-        MailboxPool.free(mem, m.address); // free and release the mailboxes of the sender's list
+        mailboxWait.release(m); // free and release the mailboxes of the sender's list (or hand on to a waiter)
         if (code.redoFault()) {
             // 8.4.2: the proxy's copy faulted in t's space: t redoes the fault here, then its send.
             kcpu.writeState(t, ThreadState.READY);

@@ -270,6 +270,7 @@ public final class SpaceIpc {
         } else {
             if (!senderInvoked) {
                 // The receiver (the invoker) waits for the sender again.
+                k.ipcPath().markAwaited(receiver.sysFrom());
                 receiver.setState(ThreadState.WAITING);
                 receiver.setReceiveFrom(receiver.sysFrom());
                 if (receiver.sysReceiveTimeout() != Timeout.NEVER && receiver.sysReceiveTimeout() != Timeout.ZERO) {
@@ -318,6 +319,7 @@ public final class SpaceIpc {
             return true;
         }
         // B waits for A alone, bounded by the transfer deadline (points 1 and 2 above).
+        sender.markAwaitedVolatile();
         receiver.setState(ThreadState.WAITING);
         receiver.setReceiveFrom(sender.id);
         state(receiver).xferAwaited = sender;

@@ -69,10 +69,13 @@ final class SpaceMappings {
                     mapped++;
                 }
             }
-            completeShootdown(cpu);
+            if (spaces.plantShootdownLint) {
+                completeShootdown(cpu); // planted race: the shootdown under the lock
+            }
         } finally {
             spaces.mdb.unlock();
         }
+        completeShootdown(cpu); // with no lock held (see "No lock across a shootdown")
         cpu.counters().add(spaces.cMaps, mapped);
         return mapped;
     }
@@ -102,13 +105,30 @@ final class SpaceMappings {
                     break; // nothing mapped at all
                 }
             }
-            completeShootdown(cpu);
+            if (spaces.plantShootdownLint) {
+                completeShootdown(cpu); // planted race: the shootdown under the lock
+            }
         } finally {
             spaces.mdb.unlock();
         }
+        completeShootdown(cpu); // with no lock held (see "No lock across a shootdown")
         return (fpage & ~0xFL) | status;
     }
 
+    /*
+     * No lock across a shootdown. The mapping-database lock is a kernel spinlock: a CPU that waits
+     * for it spins with interrupts disabled (it services TLB shootdown requests from their
+     * pending words, but takes no IPI, so its LINT slots stay occupied). A holder that sent IPIs
+     * could therefore wait for ever for a free LINT slot of a spinner (thesis 3.3.1: two slots),
+     * while the spinner waits for the holder's lock. So the rule of every kernel spinlock holds
+     * here too: a holder never waits for anything -- no IPI, no acknowledgement. map and unmap
+     * revoke the page-table entries and record the pages under the lock, release it, and only
+     * then send the shootdown IPIs and wait for the acknowledgements (servicing their own pending
+     * requests meanwhile, so two CPUs shooting each other down never deadlock). The caller still
+     * returns only after every TLB that may cache a revoked page has dropped it; the pages are in
+     * the initiator's own record, which no other CPU touches meanwhile. A CPU that maps the same
+     * page again before the acknowledgements arrive only causes an extra invalidation.
+     */
     void completeShootdown(Cpu cpu) {
         int i = cpu.index();
         if (!spaces.shootdown.hasPending(i)) {

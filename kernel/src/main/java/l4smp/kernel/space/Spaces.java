@@ -9,6 +9,7 @@ import l4smp.emulator.memory.PageFault;
 import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
+import l4smp.kernel.Plant;
 import l4smp.kernel.KernelCpu;
 import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.thread.Tcb;
@@ -59,6 +60,8 @@ public final class Spaces {
     final MappingDatabase mdb;
     final TlbShootdown shootdown;
     final TlbShootdown.Policy policy;
+    /** Diagnostics: the planted race {@link Plant#SHOOTDOWN_LINT} (shootdown under the lock). */
+    final boolean plantShootdownLint;
     final AddressSpace sigma0Space;
     final int[] kernelPdes;
     final AtomicInteger nextId = new AtomicInteger(1);
@@ -109,6 +112,7 @@ public final class Spaces {
         this.memory = machine.physicalMemory();
         this.mmu = machine.mmu();
         this.policy = policy;
+        this.plantShootdownLint = kernel.config().plant() == Plant.SHOOTDOWN_LINT;
         int kernelFirst = (int) (machine.kernelRegion().base() >>> 12);
         int poolFrames = Math.max(64, kernelFirst / 8);
         int poolFirst = kernelFirst - poolFrames;

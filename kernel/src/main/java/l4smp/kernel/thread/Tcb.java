@@ -48,6 +48,7 @@ public final class Tcb {
     private static final VarHandle PROXY;
     private static final VarHandle XP_CC;
     private static final VarHandle STATE;
+    private static final VarHandle AWAITED;
 
     static {
         try {
@@ -57,6 +58,7 @@ public final class Tcb {
             PROXY = lookup.findVarHandle(Tcb.class, "proxy", Tcb.class);
             XP_CC = lookup.findVarHandle(Tcb.class, "xpCc", XpCompletion.class);
             STATE = lookup.findVarHandle(Tcb.class, "state", ThreadState.class);
+            AWAITED = lookup.findVarHandle(Tcb.class, "awaited", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -75,6 +77,12 @@ public final class Tcb {
     @SuppressWarnings("unused") private Tcb proxy;
     /** The completion of the last cross-processor send (8.4.1). */
     @SuppressWarnings("unused") private XpCompletion xpCc = XpCompletion.DONE;
+    /**
+     * Global, monotonic: some thread has waited, or waits, in a closed receive from this one (set
+     * before the wait is published). A thread that was never awaited ends without looking for
+     * waiters to fail: no walk of every thread at each thread's end.
+     */
+    @SuppressWarnings("unused") private boolean awaited;
 
     // ---- identity and execution (immutable) ----------------------------------------------------
     public final ThreadId id;
@@ -132,6 +140,19 @@ public final class Tcb {
      * KernelResume#EXREGS_RETURN}).
      */
     private Mailbox pendingReturn;
+    /**
+     * A cross-processor send that found no free mailbox (8.3.4) waits in its CPU's FIFO of
+     * mailbox waiters for this destination CPU; -1 when it does not wait. With
+     * {@link #mailboxHandoff} null it is linked in that FIFO ({@link #mailboxWaitNext},
+     * {@link #mailboxWaitPrev}); with a handoff it was unlinked and owns that mailbox.
+     */
+    private int mailboxWaitCpu = -1;
+    /** The waiting send's receiver waits for exactly this thread (it may take the reply mailbox). */
+    private boolean mailboxWaitForReply;
+    private Tcb mailboxWaitNext;
+    private Tcb mailboxWaitPrev;
+    /** The mailbox a release handed to this waiter (claimed for it, busy), or null. */
+    private Mailbox mailboxHandoff;
 
     // ---- local: the system call in progress (the "registers" of the trap) ----------------------------
     private int trap;
@@ -273,6 +294,22 @@ public final class Tcb {
         XP_CC.setRelease(this, code);
     }
 
+    /**
+     * Records that a thread is about to wait in a closed receive from this one. The receiver's
+     * CPU, before it publishes the wait (its WAIT_FOR word, its state) and before its full fence
+     * (the Dekker pair with the end of this thread, see ThreadLifecycle).
+     */
+    public void markAwaitedVolatile() {
+        if (!(boolean) AWAITED.getOpaque(this)) {
+            AWAITED.setVolatile(this, true);
+        }
+    }
+
+    /** Whether a thread ever waited in a closed receive from this one. Any CPU (after a full fence). */
+    public boolean awaitedVolatile() {
+        return (boolean) AWAITED.getVolatile(this);
+    }
+
     /** The thread state. Owner CPU only. */
     public ThreadState state() {
         return (ThreadState) STATE.get(this);
@@ -336,6 +373,16 @@ public final class Tcb {
     public void setKernelResume(KernelResume v) { kernelResume = v; }
     public Mailbox pendingReturn() { return pendingReturn; }
     public void setPendingReturn(Mailbox v) { pendingReturn = v; }
+    public int mailboxWaitCpu() { return mailboxWaitCpu; }
+    public void setMailboxWaitCpu(int v) { mailboxWaitCpu = v; }
+    public boolean mailboxWaitForReply() { return mailboxWaitForReply; }
+    public void setMailboxWaitForReply(boolean v) { mailboxWaitForReply = v; }
+    public Tcb mailboxWaitNext() { return mailboxWaitNext; }
+    public void setMailboxWaitNext(Tcb v) { mailboxWaitNext = v; }
+    public Tcb mailboxWaitPrev() { return mailboxWaitPrev; }
+    public void setMailboxWaitPrev(Tcb v) { mailboxWaitPrev = v; }
+    public Mailbox mailboxHandoff() { return mailboxHandoff; }
+    public void setMailboxHandoff(Mailbox v) { mailboxHandoff = v; }
 
     // ---- local: the system call in progress ----------------------------------------------------------
     public int trap() { return trap; }
