@@ -151,12 +151,29 @@ public final class FuzzScenario implements Scenario {
             sh.chaos[s] = sp.createThread(new ThreadSpec("chaos" + s, (cpus - 1 - s % cpus + cpus) % cpus,
                     CHAOS_PRIORITY, true, () -> chaos(sh, mine, cpus, period)), space[s], ThreadId.NIL);
         }
+        context.whenStoppedEarly(() -> {
+            // A stalled run skips the checks: name the calls that never returned, with their history.
+            List<String> inFlight = new ArrayList<>();
+            for (int i = 0; i < fuzzers; i++) {
+                long since = sh.inFlightSince.get(i);
+                if (since >= 0) {
+                    inFlight.add("fuzz" + i + " (space " + sh.spaceOf[i] + ", " + sh.fuzzers[i] + ") call #"
+                            + sh.callNumber.get(i) + " since cycle " + since + ": " + sh.rings[i].last()
+                            + "; its last calls: " + sh.rings[i].dump());
+                }
+            }
+            context.putResult("seed", seed);
+            context.putResult("calls", sh.calls.get());
+            context.putResult("calls_in_flight", inFlight);
+        });
         context.afterRun(() -> {
+            context.putResult("seed", seed);
             context.putResult("calls", sh.calls.get());
             context.putResult("calls_with_ipc_error", sh.ipcErrors.get());
             context.putResult("refused_by_facade", sh.refused.get());
             context.putResult("unresolved_faults", sh.faults.get());
             context.putResult("canary_loads", sh.canaryLoads.get());
+            context.putResult("canary_loads_own_value", sh.canaryOwn.get());
             context.putResult("threads_created", sh.created.get());
             context.putResult("threads_deleted", sh.deleted.get());
             context.putResult("chaos_cancels", sh.cancels.get());
@@ -247,6 +264,7 @@ public final class FuzzScenario implements Scenario {
         final AtomicLong refused = new AtomicLong();
         final AtomicLong faults = new AtomicLong();
         final AtomicLong canaryLoads = new AtomicLong();
+        final AtomicLong canaryOwn = new AtomicLong();
         final AtomicLong created = new AtomicLong();
         final AtomicLong deleted = new AtomicLong();
         final AtomicLong cancels = new AtomicLong();
@@ -778,7 +796,11 @@ public final class FuzzScenario implements Scenario {
         private void canary() {
             begin("load(canary 0x" + Long.toHexString(CANARY_VA) + ")");
             sh.canaryLoads.incrementAndGet();
-            checkNotCanary(L4.load(CANARY_VA), CANARY_VA);
+            int v = L4.load(CANARY_VA);
+            if (v == CANARY_BASE + sh.spaceOf[me]) {
+                sh.canaryOwn.incrementAndGet();
+            }
+            checkNotCanary(v, CANARY_VA);
         }
 
         private void checkNotCanary(int v, long a) {
