@@ -102,7 +102,10 @@ public final class FuzzScenario implements Scenario {
                 OptionSpec.longOption("cancel-after", 2_000_000, 1_000, 1_000_000_000_000L,
                         "cycles after which the chaos thread cancels a fuzzer's blocked call"),
                 OptionSpec.longOption("hang", 200_000_000, 10_000, Long.MAX_VALUE / 4,
-                        "cycles a call may take, cancels included, before the run fails as hung"));
+                        "cycles a call may take, cancels included, before the run fails as hung"),
+                OptionSpec.choiceOption("negative-control", "none", List.of("none", "canary-leak"),
+                        "tests only: canary-leak maps space 0's canary page into space 1 at start, which the"
+                                + " canary check must report (the run fails)"));
     }
 
     @Override
@@ -114,6 +117,10 @@ public final class FuzzScenario implements Scenario {
         long period = context.options().getLong("period");
         long cancelAfter = context.options().getLong("cancel-after");
         long hang = context.options().getLong("hang");
+        boolean leak = context.options().getString("negative-control").equals("canary-leak");
+        if (leak && spaces < 2) {
+            throw new IllegalArgumentException("option --negative-control canary-leak needs --spaces 2 or more, got " + spaces);
+        }
         if (cancelAfter >= hang) {
             throw new IllegalArgumentException("option --cancel-after " + cancelAfter + " must be below --hang " + hang);
         }
@@ -125,7 +132,7 @@ public final class FuzzScenario implements Scenario {
         Kernel kernel = context.kernel();
         Spaces sp = kernel.spaces();
         long seed = context.config().seed();
-        Shared sh = new Shared(context, fuzzers, spaces, ring, seed, cancelAfter, hang);
+        Shared sh = new Shared(context, fuzzers, spaces, ring, seed, cancelAfter, hang, leak);
         sh.sigma0 = sp.startSigma0(0);
         AddressSpace[] space = new AddressSpace[spaces];
         for (int s = 0; s < spaces; s++) {
@@ -253,6 +260,8 @@ public final class FuzzScenario implements Scenario {
         final long seed;
         final long cancelAfter;
         final long hang;
+        /** The negative control: space 0's canary page is mapped into space 1 at start. */
+        final boolean leakCanary;
         /** Per fuzzer: the clock at which its current call began, -1 between calls. */
         final AtomicLongArray inFlightSince;
         final AtomicLongArray callNumber;
@@ -273,8 +282,10 @@ public final class FuzzScenario implements Scenario {
         final AtomicLong failures = new AtomicLong();
         volatile ThreadId sigma0 = ThreadId.NIL;
 
-        Shared(ScenarioContext context, int fuzzers, int spaces, int ring, long seed, long cancelAfter, long hang) {
+        Shared(ScenarioContext context, int fuzzers, int spaces, int ring, long seed, long cancelAfter, long hang,
+               boolean leakCanary) {
             this.context = context;
+            this.leakCanary = leakCanary;
             this.fuzzers = new ThreadId[fuzzers];
             this.chaos = new ThreadId[spaces];
             this.spaceOf = new int[fuzzers];
@@ -377,11 +388,20 @@ public final class FuzzScenario implements Scenario {
         }
 
         void run() {
-            if (me < sh.spaces) { // the first thread of each space maps its canary
+            boolean leakTo = sh.leakCanary && me == 1;
+            if (leakTo) { // the negative control: space 0's canary page arrives here instead of our own
+                L4.setBr(0, TypedItems.fpage(CANARY_VA, 12, 7));
+                L4.receive(sh.fuzzers[0], Timeout.NEVER);
+            } else if (me < sh.spaces) { // the first thread of each space maps its canary
                 long got = L4.sigma0Request(sh.sigma0, Sigma0.ANY_PAGE, CANARY_VA);
                 if (got != 0) {
                     L4.store(CANARY_VA, CANARY_BASE + me);
                 }
+            }
+            if (sh.leakCanary && me == 0) {
+                L4.setMr(1, TypedItems.mapItem(CANARY_VA));
+                L4.setMr(2, TypedItems.fpage(CANARY_VA, 12, 5));
+                L4.send(sh.fuzzers[1], MsgTag.make(0, 0, 2));
             }
             L4.sigma0Request(sh.sigma0, Sigma0.ANY_PAGE, scratch(me));
             L4.sigma0Request(sh.sigma0, Sigma0.ANY_PAGE, scratch(me) + 0x1000);
