@@ -158,23 +158,18 @@ public final class FuzzScenario implements Scenario {
             sh.chaos[s] = sp.createThread(new ThreadSpec("chaos" + s, (cpus - 1 - s % cpus + cpus) % cpus,
                     CHAOS_PRIORITY, true, () -> chaos(sh, mine, cpus, period)), space[s], ThreadId.NIL);
         }
+        // A stalled run skips the checks, a failed CPU ends the run: either way, name the calls
+        // that never returned, with their history.
         context.whenStoppedEarly(() -> {
-            // A stalled run skips the checks: name the calls that never returned, with their history.
-            List<String> inFlight = new ArrayList<>();
-            for (int i = 0; i < fuzzers; i++) {
-                long since = sh.inFlightSince.get(i);
-                if (since >= 0) {
-                    inFlight.add("fuzz" + i + " (space " + sh.spaceOf[i] + ", " + sh.fuzzers[i] + ") call #"
-                            + sh.callNumber.get(i) + " since cycle " + since + ": " + sh.rings[i].last()
-                            + "; its last calls: " + sh.rings[i].dump());
-                }
-            }
             context.putResult("seed", seed);
             context.putResult("calls", sh.calls.get());
-            context.putResult("calls_in_flight", inFlight);
+            context.putResult("calls_in_flight", inFlight(sh));
         });
         context.afterRun(() -> {
             context.putResult("seed", seed);
+            if (!context.machine().outcome().ok()) {
+                context.putResult("calls_in_flight", inFlight(sh));
+            }
             context.putResult("calls", sh.calls.get());
             context.putResult("calls_with_ipc_error", sh.ipcErrors.get());
             context.putResult("refused_by_facade", sh.refused.get());
@@ -192,6 +187,20 @@ public final class FuzzScenario implements Scenario {
                         + " (seed " + seed + ")");
             }
         });
+    }
+
+    /** The calls in flight when the machine stopped, each with its thread's last calls. */
+    private static List<String> inFlight(Shared sh) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < sh.fuzzers.length; i++) {
+            long since = sh.inFlightSince.get(i);
+            if (since >= 0) {
+                out.add("fuzz" + i + " (space " + sh.spaceOf[i] + ", " + sh.fuzzers[i] + ") call #"
+                        + sh.callNumber.get(i) + " since cycle " + since + ": " + sh.rings[i].last()
+                        + "; its last calls: " + sh.rings[i].dump());
+            }
+        }
+        return out;
     }
 
     /** A chaos thread: cancels, migrations and unmaps in its space; the hang check over every fuzzer. */
