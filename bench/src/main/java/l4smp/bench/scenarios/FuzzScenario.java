@@ -65,6 +65,23 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * run in which nothing progresses at all. All randomness comes from the run's seed: each fuzzer
  * thread has a {@link SplittableRandom} of the seed and its index, so a seeded run replays bit
  * for bit.
+ *
+ * <p>Known findings (kernel bugs this fuzzer finds that are not fixed yet; their seeds are kept
+ * out of the CI seed set, {@code scripts/fuzz-sweep} reports them):
+ * <ul>
+ * <li>{@code --cpus 3 --ops 150 --strategy random --seed 85}: a thread migrated away from a CPU
+ * still runs its receive on that CPU (IpcPath.block queues it into the old CPU's wakeup queue
+ * after the migration moved it); a later migration's detach on the new CPU removes it with that
+ * stale heap index: {@code ArrayIndexOutOfBoundsException} in {@code WakeupQueue.move}, the CPU
+ * fails.</li>
+ * <li>{@code --cpus 3 --ops 200 --strategy random --seed 179} (also at {@code --ops 150}): a
+ * deadlock at cycle ~130,000. A cross-processor send with map items reaches a receiver whose
+ * receive phase runs the proxy under its own TCB lock (XpMailboxCheck.beginReceive); the map
+ * replaces mappings and waits for the TLB shootdown with that lock held, while another CPU spins
+ * for the lock without answering the shootdown IPI and a third waits for the mapping-database
+ * lock. The same family as the shootdown / mapping-database deadlock: a CPU that spins for a
+ * kernel lock must keep answering IPIs, or no lock may be held across a shootdown.</li>
+ * </ul>
  */
 public final class FuzzScenario implements Scenario {
 
