@@ -93,6 +93,8 @@ public final class FuzzScenario implements Scenario {
     static final long SCRATCH = 0x1000_0000L;
     static final int FUZZER_PRIORITY = 100;
     static final int CHAOS_PRIORITY = 200;
+    /** Timeouts from here on (about 36 years at 1 GHz) cannot run out within any run. */
+    static final long ABSURD = 1L << 60;
 
     @Override
     public String name() {
@@ -224,7 +226,9 @@ public final class FuzzScenario implements Scenario {
     private static void chaos(Shared sh, int space, int cpus, long period) {
         SplittableRandom random = new SplittableRandom(mix(sh.seed, -1 - space));
         int n = sh.fuzzers.length;
-        while (sh.done.get() < n && sh.failures.get() == 0) {
+        // Goes on after a failure: the fuzzers stop, and those blocked are cancelled so the run ends.
+        boolean[] reported = new boolean[n];
+        while (sh.done.get() < n) {
             L4.sleep(period / 2 + random.nextLong(period));
             long now = L4.clock();
             for (int i = 0; i < n; i++) {
@@ -232,10 +236,10 @@ public final class FuzzScenario implements Scenario {
                 if (since < 0 || now - since < sh.cancelAfter) {
                     continue;
                 }
-                if (now - since > sh.hang) {
+                if (now - since > sh.hang && !reported[i]) {
+                    reported[i] = true;
                     sh.fail(i, sh.callNumber.get(i), sh.rings[i].last(), "no result after " + (now - since)
                             + " cycles (the call hangs although it was cancelled)");
-                    return;
                 }
                 if (sh.spaceOf[i] == space) {
                     L4.exchangeRegisters(sh.fuzzers[i], ExchangeRegisters.CANCEL_SEND | ExchangeRegisters.CANCEL_RECEIVE,
@@ -509,7 +513,10 @@ public final class FuzzScenario implements Scenario {
                 case 17 -> {
                     long t = timeout();
                     begin("sleep(" + Timeout.toString(t) + ")");
-                    L4.sleep(t);
+                    long c0 = L4.clock();
+                    if (L4.sleep(t)) {
+                        checkTimeoutNotEarly(L4.errorCode(), t, L4.clock() - c0);
+                    }
                 }
                 case 18 -> info();
                 default -> badArguments();
@@ -622,10 +629,24 @@ public final class FuzzScenario implements Scenario {
         private void ipc(ThreadId to, ThreadId from, int tag, long st, long rt, String name) {
             begin(name + "(to " + to + ", from " + from + ", tag " + MsgTag.toString(tag) + ", send "
                     + Timeout.toString(st) + ", receive " + Timeout.toString(rt) + ")");
+            long c0 = L4.clock();
             int result = L4.ipc(to, from, tag, st, rt);
             if (MsgTag.isError(result)) {
                 sh.ipcErrors.incrementAndGet();
-                IpcError.describe(L4.errorCode()); // every error word must decode
+                int word = L4.errorCode();
+                IpcError.describe(word); // every error word must decode
+                checkTimeoutNotEarly(word, to.isNil() ? rt : -1, L4.clock() - c0);
+            }
+        }
+
+        /**
+         * A receive-only call that timed out: an absurd timeout ({@link #ABSURD} cycles or more,
+         * not never) cannot have run out within the run (simulated runs last far fewer cycles).
+         */
+        private void checkTimeoutNotEarly(int word, long rt, long elapsed) {
+            if (rt >= ABSURD && rt != Timeout.NEVER && IpcError.code(word) == IpcError.TIMEOUT
+                    && IpcError.phase(word) == IpcError.PHASE_RECEIVE && elapsed < rt / 2) {
+                sh.fail(me, n, call, "a receive timeout of " + rt + " cycles fired after " + elapsed + " cycles");
             }
         }
 
