@@ -74,8 +74,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * after the migration moved it); a later migration's detach on the new CPU removes it with that
  * stale heap index: {@code ArrayIndexOutOfBoundsException} in {@code WakeupQueue.move}, the CPU
  * fails.</li>
- * <li>{@code --cpus 3 --ops 200 --strategy random --seed 179} (also at {@code --ops 150}): a
- * deadlock at cycle ~130,000. A cross-processor send with map items reaches a receiver whose
+ * <li>{@code --cpus 3 --ops 200 --strategy random --seed 179}, and {@code --cpus 3 --ops 150
+ * --strategy random --seed 238} (sigma0's reply with a map item as the cross-processor send): a
+ * deadlock early in the run. A cross-processor send with map items reaches a receiver whose
  * receive phase runs the proxy under its own TCB lock (XpMailboxCheck.beginReceive); the map
  * replaces mappings and waits for the TLB shootdown with that lock held, while another CPU spins
  * for the lock without answering the shootdown IPI and a third waits for the mapping-database
