@@ -75,7 +75,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * stale heap index: {@code ArrayIndexOutOfBoundsException} in {@code WakeupQueue.move}, the CPU
  * fails.</li>
  * <li>{@code --cpus 3 --ops 200 --strategy random --seed 179}, and {@code --cpus 3 --ops 150
- * --strategy random --seed 238} (sigma0's reply with a map item as the cross-processor send): a
+ * --strategy random --seed 238} (sigma0's reply with a map item as the cross-processor send), and
+ * on two CPUs {@code --cpus 2 --ops 300 --strategy random --seed 469} (a grant and a map item): a
  * deadlock early in the run. A cross-processor send with map items reaches a receiver whose
  * receive phase runs the proxy under its own TCB lock (XpMailboxCheck.beginReceive); the map
  * replaces mappings and waits for the TLB shootdown with that lock held, while another CPU spins
@@ -419,6 +420,25 @@ public final class FuzzScenario implements Scenario {
         }
 
         void run() {
+            try {
+                prologue();
+            } catch (UnresolvedPageFault unmappedMeanwhile) {
+                // Another thread of the space unmapped the page between its mapping and the store.
+                sh.faults.incrementAndGet();
+            }
+            for (long k = 0; k < share && !sh.context.timeUp() && sh.failures.get() == 0; k++) {
+                n = k;
+                long c0 = L4.clock();
+                if (!one()) {
+                    return;
+                }
+                recorder.record(Math.max(0, L4.clock() - c0), 0);
+                sh.calls.incrementAndGet();
+            }
+        }
+
+        /** The canary page (the first thread of each space) and the two scratch pages. */
+        private void prologue() {
             boolean leakTo = sh.leakCanary && me == 1;
             if (leakTo) { // the negative control: space 0's canary page arrives here instead of our own
                 L4.setBr(0, TypedItems.fpage(CANARY_VA, 12, 7));
@@ -436,15 +456,6 @@ public final class FuzzScenario implements Scenario {
             }
             L4.sigma0Request(sh.sigma0, Sigma0.ANY_PAGE, scratch(me));
             L4.sigma0Request(sh.sigma0, Sigma0.ANY_PAGE, scratch(me) + 0x1000);
-            for (long k = 0; k < share && !sh.context.timeUp() && sh.failures.get() == 0; k++) {
-                n = k;
-                long c0 = L4.clock();
-                if (!one()) {
-                    return;
-                }
-                recorder.record(Math.max(0, L4.clock() - c0), 0);
-                sh.calls.incrementAndGet();
-            }
         }
 
         private static long scratch(int i) {
