@@ -67,23 +67,27 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * for bit.
  *
  * <p>Known findings (kernel bugs this fuzzer finds that are not fixed yet; their seeds are kept
- * out of the CI seed set, {@code scripts/fuzz-sweep} reports them):
+ * out of the CI seed set, {@code scripts/fuzz-sweep} reports them; replay with
+ * {@code scripts/l4smp run fuzz --strategy random --cpus C --ops N --seed S}):
  * <ul>
- * <li>{@code --cpus 3 --ops 150 --strategy random --seed 85}: a thread migrated away from a CPU
- * still runs its receive on that CPU (IpcPath.block queues it into the old CPU's wakeup queue
- * after the migration moved it); a later migration's detach on the new CPU removes it with that
- * stale heap index: {@code ArrayIndexOutOfBoundsException} in {@code WakeupQueue.move}, the CPU
- * fails.</li>
- * <li>{@code --cpus 3 --ops 200 --strategy random --seed 179}, and {@code --cpus 3 --ops 150
- * --strategy random --seed 238} (sigma0's reply with a map item as the cross-processor send), and
- * on two CPUs {@code --cpus 2 --ops 300 --strategy random --seed 469} (a grant and a map item): a
- * deadlock early in the run. A cross-processor send with map items reaches a receiver whose
- * receive phase runs the proxy under its own TCB lock (XpMailboxCheck.beginReceive); the map
- * replaces mappings and waits for the TLB shootdown with that lock held, while another CPU spins
- * for the lock without answering the shootdown IPI and a third waits for the mapping-database
- * lock. The same family as the shootdown / mapping-database deadlock: a CPU that spins for a
- * kernel lock must keep answering IPIs, or no lock may be held across a shootdown.</li>
+ * <li>A thread migrated away from a CPU still runs its IPC on that CPU: IpcPath.block queues it
+ * into the old CPU's wakeup queue after the migration moved it (its processor number is already
+ * the new one); the stale heap index then breaks a later removal. Seen as
+ * {@code ArrayIndexOutOfBoundsException} in {@code WakeupQueue.move} ({@code --cpus 4 --ops 300
+ * --seed 280}), {@code NullPointerException} in {@code WakeupQueue.less} (seed 649), and a CPU
+ * resuming a terminated continuation (seed 764, probably the same double run).</li>
+ * <li>A deadlock of a map or grant item sent across processors: the receiver's CPU runs the
+ * proxy under the receiver's TCB lock (XpMailboxCheck.beginReceive), the map replaces mappings
+ * and waits for the TLB shootdown with that lock held, while another CPU spins for the lock
+ * without answering the shootdown IPI ("waiting for TLB shootdown acknowledgements", "waiting
+ * for a spinlock", "waiting for mapping database lock"): {@code --cpus 2 --ops 300 --seed 469},
+ * {@code --cpus 3 --ops 150 --seed 238}, {@code --cpus 4 --ops 300} seeds 126, 550, 700, 857.</li>
+ * <li>The shootdown / mapping-database deadlock: one CPU holds the mapping-database lock and
+ * waits for a free LINT slot of a CPU that spins for that lock without taking its IPIs
+ * ({@code --cpus 4 --ops 300} seeds 325, 479, 593, 650).</li>
  * </ul>
+ * The first kind is in migration and IPC, the other two need a CPU that spins for a kernel lock
+ * to keep answering IPIs (or no lock held across a shootdown or an IPI send).
  */
 public final class FuzzScenario implements Scenario {
 
