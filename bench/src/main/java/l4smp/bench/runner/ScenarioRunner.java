@@ -346,6 +346,8 @@ public final class ScenarioRunner {
         boolean stoppedEarly = stoppedEarly(machine);
         if (!stoppedEarly) {
             ctx.runAfterRunChecks();
+        } else {
+            ctx.runStoppedEarlyReports();
         }
         if (isStalled(machine)) {
             ctx.putResult(RunReport.RESULT_WAITS, waits(machine, ctx.kernelIfBooted(), watch.cpuViews()));

@@ -30,6 +30,7 @@ public final class ScenarioContext {
     private Kernel kernel;
     private volatile boolean timeUp;
     private final List<Runnable> afterRun = new ArrayList<>();
+    private final List<Runnable> stoppedEarly = new ArrayList<>();
     private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
 
     public ScenarioContext(Machine machine, ScenarioOptions options, long ops) {
@@ -159,6 +160,22 @@ public final class ScenarioContext {
     public void runAfterRunChecks() {
         for (Runnable check : afterRun) {
             check.run();
+        }
+    }
+
+    /**
+     * Registers a report to run instead of the after-run checks when the machine was stopped in
+     * the middle of its work (stalled or interrupted): it may only add results (what the
+     * scenario's threads were doing). Setup only; the runner calls {@link #runStoppedEarlyReports}.
+     */
+    public void whenStoppedEarly(Runnable report) {
+        stoppedEarly.add(report);
+    }
+
+    /** Runs the reports registered by {@link #whenStoppedEarly}, in order. Call once the machine stopped. */
+    public void runStoppedEarlyReports() {
+        for (Runnable report : stoppedEarly) {
+            report.run();
         }
     }
 

@@ -166,7 +166,7 @@ public final class IpcPath {
         if (t.sysSendTimeout() != Timeout.NEVER && !receivesSoon) {
             kcpu.touchTcb(t, Field.TIMEOUT, AccessKind.WRITE);
             kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysSendTimeout());
+            kcpu.wakeups().add(t, Timeout.deadline(kcpu.cpu().clock(), t.sysSendTimeout()));
         }
         return false;
     }
@@ -280,7 +280,7 @@ public final class IpcPath {
         if (t.sysReceiveTimeout() != Timeout.NEVER) {
             kcpu.touchTcb(t, Field.TIMEOUT, AccessKind.WRITE);
             kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(t, kcpu.cpu().clock() + t.sysReceiveTimeout());
+            kcpu.wakeups().add(t, Timeout.deadline(kcpu.cpu().clock(), t.sysReceiveTimeout()));
         }
     }
 

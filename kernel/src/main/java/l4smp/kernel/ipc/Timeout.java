@@ -18,6 +18,16 @@ public final class Timeout {
         return timeout >= 0;
     }
 
+    /**
+     * The absolute deadline of a phase that starts at cycle {@code now} with a valid
+     * {@code timeout}: {@link Long#MAX_VALUE} (never reached) for {@link #NEVER} and for a finite
+     * timeout so long that {@code now + timeout} would pass it. A plain sum would wrap to a
+     * negative deadline, and the longest timeouts would expire at once.
+     */
+    public static long deadline(long now, long timeout) {
+        return timeout > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeout;
+    }
+
     public static String toString(long timeout) {
         return timeout == NEVER ? "never" : timeout == 0 ? "zero" : timeout + " cycles";
     }

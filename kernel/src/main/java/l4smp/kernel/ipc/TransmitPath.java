@@ -142,7 +142,7 @@ final class TransmitPath {
             return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // an item is two words
         }
         long xfer = Math.min(from.xferTimeoutSend(), to.xferTimeoutReceive());
-        long deadline = xfer == Timeout.NEVER ? Long.MAX_VALUE : ipc.kcpu.cpu().clock() + xfer;
+        long deadline = Timeout.deadline(ipc.kcpu.cpu().clock(), xfer);
         int buffer = 1;
         for (int i = u + 1; i < u + t; i += 2) {
             long w0 = from.mr[i];

@@ -101,7 +101,7 @@ public final class XpSendPath {
         m.setSenderPlain(a);
         m.setDestIdPlain(b.id);
         m.setTagPlain(a.sysTag());
-        m.setDeadlinePlain(timeout == Timeout.NEVER ? Long.MAX_VALUE : kcpu.cpu().clock() + timeout);
+        m.setDeadlinePlain(Timeout.deadline(kcpu.cpu().clock(), timeout));
         m.setPreCopiedPlain(false);
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_SEND);
         mem.storeRelease(m.address + Mailbox.SENDER, a.id.raw());

@@ -181,7 +181,7 @@ public final class SpaceIpc {
             }
         } else {
             long xfer = Math.min(from.xferTimeoutSend(), to.xferTimeoutReceive());
-            deadline = xfer == Timeout.NEVER ? Long.MAX_VALUE : cpu.clock() + xfer;
+            deadline = Timeout.deadline(cpu.clock(), xfer);
         }
         int buffer = 1;
         for (int i = u + 1; i < u + t; i += 2) {
@@ -274,7 +274,7 @@ public final class SpaceIpc {
                 receiver.setState(ThreadState.WAITING);
                 receiver.setReceiveFrom(receiver.sysFrom());
                 if (receiver.sysReceiveTimeout() != Timeout.NEVER && receiver.sysReceiveTimeout() != Timeout.ZERO) {
-                    k.wakeups().add(receiver, now + receiver.sysReceiveTimeout());
+                    k.wakeups().add(receiver, Timeout.deadline(now, receiver.sysReceiveTimeout()));
                 }
             }
             sender.setState(ThreadState.READY);
