@@ -85,35 +85,10 @@ public final class EmergentExperiments {
 
     /** Cycles of a call/reply round trip between two threads of one CPU (after {@code warmup} calls). */
     public static double localRoundTrip(CostModel model, int rounds, int warmup) {
-        Machine machine = new Machine(MachineConfig.builder().cpus(2).costModel(model).deterministic(1).build());
-        Kernel kernel = Kernel.boot(machine);
-        long[] cycles = new long[1];
-        ThreadId server = kernel.createThread(ThreadSpec.daemon("server", 0, () -> {
-            L4.waitAny();
-            while (true) {
-                L4.setMr(1, L4.mr(1) + 1);
-                L4.replyWait(L4.from(), MsgTag.make(0, 1));
-            }
-        }));
-        kernel.createThread(ThreadSpec.of("client", 0, () -> {
-            for (int i = 0; i < warmup + rounds; i++) {
-                L4.setMr(1, i);
-                long c0 = L4.clock();
-                int tag = L4.call(server, MsgTag.make(1, 1));
-                long c1 = L4.clock();
-                if (MsgTag.isError(tag) || L4.mr(1) != i + 1) {
-                    throw new IllegalStateException("local call failed: " + IpcError.describe(L4.errorCode()));
-                }
-                if (i >= warmup) {
-                    cycles[0] += c1 - c0;
-                }
-            }
-        }));
-        Machine.RunOutcome outcome = machine.run();
-        if (!outcome.ok() || !kernel.failures().isEmpty()) {
-            throw new IllegalStateException("local ping-pong failed: " + outcome.failure() + " " + kernel.failures());
-        }
-        return (double) cycles[0] / rounds;
+        XpIpcExperiments.XpRun run = XpIpcExperiments.pingPong(
+                MachineConfig.builder().cpus(2).costModel(model).deterministic(1).build(), KernelConfig.DEFAULT, 0,
+                rounds, warmup);
+        return (double) run.cycles() / rounds;
     }
 
     /**

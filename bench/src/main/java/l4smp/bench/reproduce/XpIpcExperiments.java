@@ -325,11 +325,20 @@ public final class XpIpcExperiments {
     }
 
     public static XpRun crossPingPong(MachineConfig machineConfig, KernelConfig config, int rounds, int warmup) {
+        return pingPong(machineConfig, config, 1, rounds, warmup);
+    }
+
+    /**
+     * A client on CPU 0 calls a server on CPU {@code serverCpu} (0: a local round trip, 1: a
+     * cross-processor one) {@code warmup + rounds} times; the last {@code rounds} calls' cycles
+     * and host nanoseconds are kept.
+     */
+    static XpRun pingPong(MachineConfig machineConfig, KernelConfig config, int serverCpu, int rounds, int warmup) {
         Machine machine = new Machine(machineConfig);
         Kernel kernel = Kernel.boot(machine, config);
         long[] cycles = new long[1];
         long[] nanos = new long[rounds];
-        ThreadId server = kernel.createThread(ThreadSpec.daemon("server", 1, () -> {
+        ThreadId server = kernel.createThread(ThreadSpec.daemon("server", serverCpu, () -> {
             L4.waitAny();
             while (true) {
                 L4.setMr(1, L4.mr(1) + 1);
@@ -345,7 +354,7 @@ public final class XpIpcExperiments {
                 long n1 = System.nanoTime();
                 long c1 = L4.clock();
                 if (MsgTag.isError(tag) || L4.mr(1) != i + 1) {
-                    throw new IllegalStateException("XP call failed: " + IpcError.describe(L4.errorCode()));
+                    throw new IllegalStateException("call failed: " + IpcError.describe(L4.errorCode()));
                 }
                 if (i >= warmup) {
                     cycles[0] += c1 - c0;
@@ -355,7 +364,7 @@ public final class XpIpcExperiments {
         }));
         Machine.RunOutcome outcome = machine.run();
         if (!outcome.ok() || !kernel.failures().isEmpty()) {
-            throw new IllegalStateException("XP ping-pong failed: " + outcome.failure() + " " + kernel.failures());
+            throw new IllegalStateException("ping-pong failed: " + outcome.failure() + " " + kernel.failures());
         }
         return new XpRun(machine, kernel, rounds, cycles[0], nanos);
     }
