@@ -1,0 +1,73 @@
+package l4smp.kernel.conformance;
+
+import l4smp.emulator.ExecutionMode;
+import l4smp.emulator.Machine;
+import l4smp.emulator.MachineConfig;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.KernelConfig;
+import l4smp.kernel.KernelInvariants;
+import l4smp.kernel.ThreadSpec;
+import l4smp.kernel.UserProgram;
+import l4smp.kernel.thread.ThreadId;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A booted kernel for one {@link Variant} of a conformance case, with a log the case's threads
+ * write to. Accounting is off: a conformance case checks what an L4 call does, not what it costs.
+ */
+public final class ConformanceRig {
+
+    public final Variant variant;
+    public final Machine machine;
+    public final Kernel kernel;
+    /** What the case's threads noted (thread-safe). */
+    public final List<String> log = new CopyOnWriteArrayList<>();
+
+    public ConformanceRig(Variant variant) {
+        this(variant, KernelConfig.DEFAULT);
+    }
+
+    public ConformanceRig(Variant variant, KernelConfig config) {
+        this.variant = variant;
+        MachineConfig.Builder b = MachineConfig.builder().cpus(variant.cpus()).pinning(false).accounting(false)
+                .stuckTimeout(Duration.ofSeconds(10));
+        if (variant.mode() == ExecutionMode.DETERMINISTIC) {
+            b.deterministic(variant.seed());
+        }
+        this.machine = new Machine(b.build());
+        this.kernel = Kernel.boot(machine, config);
+    }
+
+    /** Creates a thread of party {@code party} (its CPU comes from the variant). */
+    public ThreadId spawn(String name, int party, UserProgram program) {
+        return kernel.createThread(ThreadSpec.of(name, variant.cpuOf(party), program));
+    }
+
+    /** Creates a daemon thread (the run does not wait for it to end) of party {@code party}. */
+    public ThreadId spawnDaemon(String name, int party, UserProgram program) {
+        return kernel.createThread(ThreadSpec.daemon(name, variant.cpuOf(party), program));
+    }
+
+    public void note(String s) {
+        log.add(s);
+    }
+
+    /** Runs and requires a clean run: the machine ok, no user thread threw, the invariants hold. */
+    public Machine.RunOutcome runClean() {
+        Machine.RunOutcome outcome = machine.run();
+        if (!outcome.ok()) {
+            throw new AssertionError(variant + ": run failed: " + outcome.failure(), outcome.failureCause());
+        }
+        if (!kernel.failures().isEmpty()) {
+            throw new AssertionError(variant + ": user threads failed: " + kernel.failures());
+        }
+        List<String> broken = KernelInvariants.check(kernel);
+        if (!broken.isEmpty()) {
+            throw new AssertionError(variant + ": kernel invariants broken: " + broken);
+        }
+        return outcome;
+    }
+}
