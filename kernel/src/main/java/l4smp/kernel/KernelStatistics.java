@@ -3,6 +3,7 @@ package l4smp.kernel;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.thread.Tcb;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -64,8 +65,20 @@ public final class KernelStatistics {
      * once the machine stopped; while it runs, a snapshot of the thread table (acquire loads).
      */
     public Map<Integer, String> liveThreadNames() {
+        return names(kernel.liveThreads());
+    }
+
+    /**
+     * The names of every user thread the run created, by thread number: the live ones and those
+     * that ended (thread numbers are not reused), so a trace names a short-lived thread too.
+     */
+    public Map<Integer, String> threadNames() {
+        return names(kernel.threadLifecycle.threadsEverCreated());
+    }
+
+    private static Map<Integer, String> names(List<Tcb> threads) {
         Map<Integer, String> names = new TreeMap<>();
-        for (Tcb t : kernel.liveThreads()) {
+        for (Tcb t : threads) {
             names.put(t.id.number(), t.name);
         }
         return names;

@@ -249,6 +249,23 @@ final class ThreadLifecycle {
     }
 
     /**
+     * Every user thread ever created, ended ones included (thread numbers are never reused: the
+     * table keeps a dead thread's TCB), for reports that name the threads of a trace. Read when
+     * the machine stopped, or as a snapshot (acquire loads).
+     */
+    public List<Tcb> threadsEverCreated() {
+        List<Tcb> list = new ArrayList<>();
+        int n = tableEnd();
+        for (int i = InterruptThreads.FIRST_USER_THREAD; i < n; i++) {
+            Tcb t = kernel.table.getAcquire(i);
+            if (t != null) {
+                list.add(t);
+            }
+        }
+        return list;
+    }
+
+    /**
      * Every live user thread with its CPU, state and partner, in thread-number order (see
      * {@link Kernel#threadViews}).
      */

@@ -43,8 +43,8 @@ import java.util.Map;
  *                        its replay)
  * @param accountingOn    whether the MESI/TLB accounting layer charged memory accesses (the
  *                        specification's choice, or the machine's default for its CPUs)
- * @param threadNames     the names of the kernel's user threads by thread number (those alive
- *                        when the run started or when it ended), for traces
+ * @param threadNames     the names of the kernel's user threads by thread number (every one
+ *                        the run created, those that ended before it included), for traces
  * @param traceSpool      the captured trace's events when {@code --trace} spooled them to
  *                        temporary files, or {@code null} (its owner closes it)
  */

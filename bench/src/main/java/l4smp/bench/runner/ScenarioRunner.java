@@ -298,11 +298,6 @@ public final class ScenarioRunner {
         if (traceListener != null) {
             machine.listenToTrace(traceListener);
         }
-        // names of the threads the scenario set up (some end before the run does)
-        Map<Integer, String> threadNames = new java.util.TreeMap<>();
-        if (ctx.kernelIfBooted() != null) {
-            threadNames.putAll(ctx.kernelIfBooted().statistics().liveThreadNames());
-        }
         l4smp.bench.report.TraceSpool spool = null;
         if (spec.captureTrace()) {
             try {
@@ -359,9 +354,9 @@ public final class ScenarioRunner {
                 throw new java.io.UncheckedIOException(e);
             }
         }
-        if (ctx.kernelIfBooted() != null) {
-            ctx.kernelIfBooted().statistics().liveThreadNames().forEach(threadNames::putIfAbsent);
-        }
+        // every user thread the run created, those that ended included (numbers are not reused)
+        Map<Integer, String> threadNames = ctx.kernelIfBooted() == null ? Map.of()
+                : ctx.kernelIfBooted().statistics().threadNames();
         return collect(spec, scenario, options, machine, ctx, stoppedEarly, Map.copyOf(threadNames), spool);
     }
 

@@ -55,6 +55,25 @@ class TraceStreamingTest {
         }
     }
 
+    /**
+     * Threads that a running thread creates and that end before the run does are named in the
+     * trace too (the fuzzer's children sleep, wait for a message with a timeout and end).
+     */
+    @Test
+    void threadsThatEndedMidRunAreNamed(@TempDir Path dir) throws Exception {
+        RunReport r = runner.run(RunSpec.builder("fuzz").cpus(1).seed(1L).ops(200).captureTrace(true).build());
+        try (TraceSpool spool = r.traceSpool()) {
+            List<String> children = r.threadNames().values().stream().filter(n -> n.matches("fuzz\\d+-child\\d+")).toList();
+            assertTrue(children.size() >= 2, "the fuzzer's ended children are named: " + r.threadNames());
+            Path txt = dir.resolve("t.txt");
+            TraceWriter.write(r, txt);
+            String threads = Files.readAllLines(txt).getLast();
+            for (String child : children) {
+                assertTrue(threads.contains("=" + child), child + " in " + threads);
+            }
+        }
+    }
+
     @Test
     void aTruncatedTraceSaysSoInTheFile(@TempDir Path dir) throws Exception {
         RunReport r = run(true, 1000);
