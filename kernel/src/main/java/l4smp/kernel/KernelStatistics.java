@@ -61,14 +61,6 @@ public final class KernelStatistics {
     }
 
     /**
-     * The names of the live user threads by thread number, for reports that name threads. Exact
-     * once the machine stopped; while it runs, a snapshot of the thread table (acquire loads).
-     */
-    public Map<Integer, String> liveThreadNames() {
-        return names(kernel.liveThreads());
-    }
-
-    /**
      * The names of every user thread the run created, by thread number: the live ones and those
      * that ended (thread numbers are not reused), so a trace names a short-lived thread too.
      */
