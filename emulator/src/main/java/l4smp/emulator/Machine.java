@@ -49,6 +49,11 @@ public final class Machine {
     public static final String C_IDLE_PARKS = "cpu.idle_parks";
     public static final String C_SPIN_ITERATIONS = "cpu.spin_iterations";
     public static final String C_IDLE_CYCLES = "cpu.idle_cycles";
+    /**
+     * Simulated cycles a CPU spent running guest (user-mode) code, from each kernel exit to the
+     * guest's next trap; a CPU's clock less its idle and user cycles is its kernel time.
+     */
+    public static final String C_USER_CYCLES = "cpu.user_cycles";
 
     /** Decides what a quiescent machine means (all done, or a deadlock to report). */
     @FunctionalInterface
@@ -101,7 +106,7 @@ public final class Machine {
         this.pct = config.deterministic() && config.strategy() == ScheduleStrategy.PCT
                 ? new PctSchedule(config.seed(), config.cpus(), config.pctDepth(), config.pctSteps()) : null;
         for (String name : List.of(C_IPI_SENT, C_IPI_TAKEN, C_LINT_WAITS, C_SLACK_WAITS, C_IDLE_PARKS,
-                C_SPIN_ITERATIONS, C_IDLE_CYCLES)) {
+                C_SPIN_ITERATIONS, C_IDLE_CYCLES, C_USER_CYCLES)) {
             counterNames.register(name);
         }
         this.physicalMemory = new PhysicalMemory(config.memoryBytes());

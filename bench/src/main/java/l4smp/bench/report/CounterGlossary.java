@@ -133,6 +133,8 @@ public final class CounterGlossary {
         add(m, "ipi.taken", "IPIs", "inter-processor interrupts this CPU took");
         add(m, "ipi.lint_slot_waits", "waits", "sends that waited for a free LINT slot at the target (two per APIC, thesis 3.3.1)");
         add(m, "cpu.idle_cycles", "cycles", "simulated cycles this CPU spent idle (nothing to run)");
+        add(m, "cpu.user_cycles", "cycles", "simulated cycles this CPU ran user threads (kernel exit to the next trap);"
+                + " its clock less idle and user cycles is kernel time");
         add(m, "cpu.idle_parks", "parks", "times this CPU's host thread parked while idle (parallel mode; host-dependent)");
         add(m, "cpu.slack_waits", "waits", "times this CPU waited for slower CPUs to catch up (--slack; host-dependent)");
         add(m, "cpu.spin_iterations", "iterations", "iterations of simulated spin-waits (locks, barriers, LINT slots)");

@@ -140,21 +140,22 @@ public final class Plots {
         List<?> clocks = (List<?>) report.get("clocks");
         List<?> perCpu = (List<?>) Json.at(report, "counters.per_cpu");
         List<String> cpus = new ArrayList<>();
-        List<Double> memory = new ArrayList<>();
-        List<Double> other = new ArrayList<>();
+        List<Double> user = new ArrayList<>();
+        List<Double> kernel = new ArrayList<>();
         List<Double> idle = new ArrayList<>();
         for (int c = 0; c < clocks.size(); c++) {
             Map<?, ?> counters = (Map<?, ?>) perCpu.get(c);
             double clock = ((Number) clocks.get(c)).doubleValue();
             double idleCycles = number(counters.get("cpu.idle_cycles"));
-            double mem = Math.min(clock - idleCycles, number(counters.get("mem.centicycles")) / 100.0);
+            double userCycles = Math.min(clock - idleCycles, number(counters.get("cpu.user_cycles")));
             cpus.add("cpu" + c);
             idle.add(idleCycles);
-            memory.add(Math.max(0, mem));
-            other.add(Math.max(0, clock - idleCycles - Math.max(0, mem)));
+            user.add(Math.max(0, userCycles));
+            // what is neither idle nor user mode: the kernel (its entries, paths and exits)
+            kernel.add(Math.max(0, clock - idleCycles - Math.max(0, userCycles)));
         }
-        chart.addSeries("busy: memory accesses", cpus, memory);
-        chart.addSeries("busy: other", cpus, other);
+        chart.addSeries("user", cpus, user);
+        chart.addSeries("kernel", cpus, kernel);
         chart.addSeries("idle", cpus, idle);
         return new XChartPlot(chart);
     }

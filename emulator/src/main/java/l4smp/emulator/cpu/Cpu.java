@@ -111,6 +111,7 @@ public final class Cpu extends CpuPad2 {
     private int cParks;
     private int cSpinIterations;
     private int cIdleCycles;
+    private int cUserCycles;
 
     // ---- owner only --------------------------------------------------------------------------
     private long slackHorizon = Long.MAX_VALUE;
@@ -173,6 +174,7 @@ public final class Cpu extends CpuPad2 {
         cParks = names.indexOf(Machine.C_IDLE_PARKS);
         cSpinIterations = names.indexOf(Machine.C_SPIN_ITERATIONS);
         cIdleCycles = names.indexOf(Machine.C_IDLE_CYCLES);
+        cUserCycles = names.indexOf(Machine.C_USER_CYCLES);
         if (deterministic) {
             slackHorizon = Long.MAX_VALUE; // the stepper enforces the slack at each pick
             continuation = new Continuation(CPU_SCOPE, this::dutyCycle);
@@ -280,18 +282,25 @@ public final class Cpu extends CpuPad2 {
      * from the dispatcher.
      */
     public void runGuest(Continuation guest, GuestThread identity) {
-        if (deterministic || SET_CURRENT_THREAD == null) {
-            // Deterministic mode: one host thread runs every CPU, so a guest never changes host
-            // thread; and a CPU's own yields from inside a guest must leave the stepper itself.
-            guest.run();
-            return;
-        }
-        Thread host = Thread.currentThread(); // the dispatcher's frame never moves
-        setCurrentThread(host, identity);
+        // User time: this CPU's simulated cycles from the guest's start to its next trap (owner
+        // CPU only: only this CPU advances its clock, so the difference is the guest's own).
+        long start = clock;
         try {
-            guest.run();
+            if (deterministic || SET_CURRENT_THREAD == null) {
+                // Deterministic mode: one host thread runs every CPU, so a guest never changes host
+                // thread; and a CPU's own yields from inside a guest must leave the stepper itself.
+                guest.run();
+                return;
+            }
+            Thread host = Thread.currentThread(); // the dispatcher's frame never moves
+            setCurrentThread(host, identity);
+            try {
+                guest.run();
+            } finally {
+                setCurrentThread(host, host);
+            }
         } finally {
-            setCurrentThread(host, host);
+            counters.add(cUserCycles, clock - start);
         }
     }
 
