@@ -35,6 +35,27 @@ public final class Syscall {
     public static final int EV_THREAD_END = EventKind.KERNEL_BASE + 5;
     /** Trace: a timer tick; a = running thread, b = its remaining timeslice. */
     public static final int EV_TICK = EventKind.KERNEL_BASE + 6;
+    /**
+     * Trace: a cross-processor IPC completed for a receiver, recorded on the receiver's CPU where
+     * the copy ran (8.4.1); a = receiver, b = {@link #xcpuSender}: the sender's thread number in
+     * the low 32 bits, the CPU the sender was on when the copy ran in the high 32.
+     */
+    public static final int EV_IPC_XCPU = EventKind.KERNEL_BASE + 7;
+
+    /** The b word of {@link #EV_IPC_XCPU}. */
+    public static long xcpuSender(int senderNumber, int senderCpu) {
+        return (long) senderCpu << 32 | (senderNumber & 0xFFFF_FFFFL);
+    }
+
+    /** The sender's thread number in the b word of {@link #EV_IPC_XCPU}. */
+    public static int xcpuSenderNumber(long b) {
+        return (int) b;
+    }
+
+    /** The sender's CPU in the b word of {@link #EV_IPC_XCPU}. */
+    public static int xcpuSenderCpu(long b) {
+        return (int) (b >>> 32);
+    }
 
     private Syscall() {
     }

@@ -35,7 +35,7 @@ public final class FlightEvents {
 
     @Name("l4smp.Ipc")
     @Label("IPC")
-    @Description("An IPC delivered between two threads on one CPU")
+    @Description("An IPC delivered between two threads on one CPU (thesis 8.3.2)")
     public static final class Ipc extends SimulatedEvent {
         @Label("Receiver")
         long receiver;
@@ -45,7 +45,7 @@ public final class FlightEvents {
 
     @Name("l4smp.XpIpc")
     @Label("Cross-Processor IPC")
-    @Description("An IPC delivered on this CPU whose sender last ran on another CPU")
+    @Description("A cross-processor IPC, delivered on this (the receiver's) CPU where the kernel copied it (thesis 8.4.1)")
     public static final class XpIpc extends SimulatedEvent {
         @Label("Receiver")
         long receiver;

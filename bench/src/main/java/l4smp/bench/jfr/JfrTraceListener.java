@@ -2,26 +2,30 @@ package l4smp.bench.jfr;
 
 import l4smp.emulator.trace.EventKind;
 import l4smp.emulator.trace.EventLog;
+import l4smp.kernel.Kernel;
 import l4smp.kernel.Syscall;
 import l4smp.kernel.space.TlbShootdown;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
- * Turns the machine's trace events into {@link FlightEvents} as they are recorded: IPCs (local,
- * or cross-processor when the sender last ran on another CPU), IPIs sent and taken, TLB
- * shootdown IPIs (vector {@link TlbShootdown#VECTOR}), page faults (a trap of kind
- * {@link Syscall#PAGE_FAULT}) and migrations (a thread switched to on another CPU than it last
- * ran on). Events the recording does not enable cost one check each.
+ * Turns the machine's trace events into {@link FlightEvents} as they are recorded: IPCs, local
+ * ({@link Syscall#EV_IPC}) and cross-processor ({@link Syscall#EV_IPC_XCPU}, which the kernel
+ * records where the copy ran, with the sender's CPU), IPIs sent and taken, TLB shootdown IPIs
+ * (vector {@link TlbShootdown#VECTOR}), page faults (a trap of kind {@link Syscall#PAGE_FAULT})
+ * and migrations (a thread switched to on another CPU than it last ran on). Events the recording
+ * does not enable cost one check each.
  *
- * <p>Thread-safe: in parallel mode every CPU's thread calls {@link #onEvent}; the last CPU of
- * each thread is an atomic array written by the CPU that switched to it (opaque: a reader may
- * see a slightly older CPU, which classifies one event of a thread that moves at that moment).
+ * <p>Thread-safe: in parallel mode every CPU's thread calls {@link #onEvent}. The last CPU of
+ * each thread is an atomic array written (release) by the CPU that switched to it and read
+ * (acquire) by the next CPU that does: a thread moves between CPUs only through the kernel's
+ * migration handshake, which orders the old CPU's switch before the new CPU's, so the new CPU
+ * reads the old CPU's entry.
  */
 public final class JfrTraceListener implements EventLog.Listener {
 
-    /** Thread numbers tracked; higher ones are not classified as migrating or cross-processor. */
-    static final int MAX_THREADS = 1 << 16;
+    /** Every thread number the kernel hands out. */
+    static final int MAX_THREADS = Kernel.MAX_THREADS;
 
     private final AtomicIntegerArray lastCpu = new AtomicIntegerArray(MAX_THREADS);
 
@@ -34,7 +38,27 @@ public final class JfrTraceListener implements EventLog.Listener {
     @Override
     public void onEvent(int cpu, int kind, long time, long a, long b) {
         switch (kind) {
-            case Syscall.EV_IPC -> ipc(cpu, time, a, b);
+            case Syscall.EV_IPC -> {
+                FlightEvents.Ipc e = new FlightEvents.Ipc();
+                if (e.isEnabled()) {
+                    e.cpu = cpu;
+                    e.cycles = time;
+                    e.receiver = a;
+                    e.sender = b;
+                    e.commit();
+                }
+            }
+            case Syscall.EV_IPC_XCPU -> {
+                FlightEvents.XpIpc e = new FlightEvents.XpIpc();
+                if (e.isEnabled()) {
+                    e.cpu = cpu;
+                    e.cycles = time;
+                    e.receiver = a;
+                    e.sender = Syscall.xcpuSenderNumber(b);
+                    e.senderCpu = Syscall.xcpuSenderCpu(b);
+                    e.commit();
+                }
+            }
             case Syscall.EV_SWITCH -> switchTo(cpu, time, b);
             case Syscall.EV_TRAP -> {
                 if (b == Syscall.PAGE_FAULT) {
@@ -82,36 +106,12 @@ public final class JfrTraceListener implements EventLog.Listener {
         }
     }
 
-    private void ipc(int cpu, long time, long receiver, long sender) {
-        int senderCpu = sender >= 0 && sender < MAX_THREADS ? lastCpu.getOpaque((int) sender) : -1;
-        if (senderCpu >= 0 && senderCpu != cpu) {
-            FlightEvents.XpIpc e = new FlightEvents.XpIpc();
-            if (e.isEnabled()) {
-                e.cpu = cpu;
-                e.cycles = time;
-                e.receiver = receiver;
-                e.sender = sender;
-                e.senderCpu = senderCpu;
-                e.commit();
-            }
-        } else {
-            FlightEvents.Ipc e = new FlightEvents.Ipc();
-            if (e.isEnabled()) {
-                e.cpu = cpu;
-                e.cycles = time;
-                e.receiver = receiver;
-                e.sender = sender;
-                e.commit();
-            }
-        }
-    }
-
     private void switchTo(int cpu, long time, long thread) {
         if (thread < 0 || thread >= MAX_THREADS) {
             return;
         }
-        int before = lastCpu.getOpaque((int) thread);
-        lastCpu.setOpaque((int) thread, cpu);
+        int before = lastCpu.getAcquire((int) thread);
+        lastCpu.setRelease((int) thread, cpu);
         if (before >= 0 && before != cpu) {
             FlightEvents.Migration e = new FlightEvents.Migration();
             if (e.isEnabled()) {

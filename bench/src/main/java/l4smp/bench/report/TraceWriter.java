@@ -198,6 +198,8 @@ public final class TraceWriter {
         return switch (e.kind()) {
             case Syscall.EV_TRAP -> "trap " + Syscall.name((int) e.b()) + " by " + r.threadName(e.a());
             case Syscall.EV_IPC -> "ipc to " + r.threadName(e.a()) + " from " + r.threadName(e.b());
+            case Syscall.EV_IPC_XCPU -> "cross-processor ipc to " + r.threadName(e.a()) + " from "
+                    + r.threadName(Syscall.xcpuSenderNumber(e.b())) + " on cpu" + Syscall.xcpuSenderCpu(e.b());
             case Syscall.EV_IPC_ERROR -> "ipc error of " + r.threadName(e.a()) + " (0x" + Long.toHexString(e.b()) + ")";
             default -> name(e.kind()) + " " + e.a() + " " + e.b();
         };
@@ -209,6 +211,7 @@ public final class TraceWriter {
             case Syscall.EV_TRAP -> "trap";
             case Syscall.EV_SWITCH -> "switch";
             case Syscall.EV_IPC -> "ipc";
+            case Syscall.EV_IPC_XCPU -> "ipc-xcpu";
             case Syscall.EV_IPC_ERROR -> "ipc-error";
             case Syscall.EV_THREAD_END -> "thread-end";
             default -> EventKind.name(kind);

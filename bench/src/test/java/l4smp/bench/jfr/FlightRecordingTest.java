@@ -7,6 +7,8 @@ import l4smp.bench.runner.Scenarios;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -76,6 +78,34 @@ class FlightRecordingTest {
         long sent = unmap.report().counterTotal("tlb.shootdown_ipis_sent");
         assertTrue(sent > 0);
         assertEquals(sent, unmap.count("l4smp.Shootdown"));
+    }
+
+    /**
+     * Whoever the senders are (threads that migrate between their IPCs, interrupts delivered to
+     * a handler on another CPU, page faults, many clients), the recording has one cross-processor
+     * IPC event per cross-processor IPC the kernel counts and one local per local: the kernel
+     * records which path delivered each, and the sender's CPU when the copy ran.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"migration-storm", "interrupt-storm", "pager", "client-server"})
+    void ipcsOfEveryKindOfSender(String scenario, @TempDir Path dir) throws Exception {
+        Map<String, String> options = switch (scenario) {
+            case "interrupt-storm" -> Map.of("handler-cpu", "1");
+            case "pager" -> Map.of("placement", "cross");
+            case "client-server" -> Map.of("clients", "6");
+            default -> Map.of();
+        };
+        Recorded rec = record(dir.resolve("s.jfr"), RunSpec.builder(scenario).cpus(4).scenarioOptions(options)
+                .seed(3L).ops(400).build());
+        RunReport r = rec.report();
+        if (!scenario.equals("interrupt-storm")) { // its interrupts are delivered on the handler's CPU
+            assertTrue(r.counterTotal("ipc.xcpu") > 0, "cross-processor IPCs: " + r.counterTotal("ipc.xcpu"));
+        }
+        assertEquals(r.counterTotal("ipc.xcpu"), rec.count("l4smp.XpIpc"), "cross-processor IPCs");
+        assertEquals(r.counterTotal("ipc.local"), rec.count("l4smp.Ipc"), "local IPCs");
+        for (RecordedEvent e : rec.events().getOrDefault("l4smp.XpIpc", List.of())) {
+            assertTrue(e.getInt("senderCpu") != e.getInt("cpu"), "crossed processors: " + e);
+        }
     }
 
     @Test

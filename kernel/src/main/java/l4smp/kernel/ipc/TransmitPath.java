@@ -89,7 +89,16 @@ final class TransmitPath {
             if (!crossed) {
                 ipc.counters.increment(ipc.cIpc);
             }
-            ipc.kcpu.cpu().log().record(ipc.kcpu.index(), Syscall.EV_IPC, ipc.kcpu.cpu().clock(), to.id.number(), from.id.number());
+            if (crossed) {
+                // The sender waits, locked, on its own CPU (8.4.1) while its message is copied
+                // here; it may be migrating (8.5), so this is the CPU it was on when the copy ran
+                // (acquire: pairs with the release store of a migration that moved it).
+                ipc.kcpu.cpu().log().record(ipc.kcpu.index(), Syscall.EV_IPC_XCPU, ipc.kcpu.cpu().clock(),
+                        to.id.number(), Syscall.xcpuSender(from.id.number(), from.cpuAcquire()));
+            } else {
+                ipc.kcpu.cpu().log().record(ipc.kcpu.index(), Syscall.EV_IPC, ipc.kcpu.cpu().clock(),
+                        to.id.number(), from.id.number());
+            }
         }
         if (wasWaiting) {
             ipc.kcpu.wakeups().remove(to);
