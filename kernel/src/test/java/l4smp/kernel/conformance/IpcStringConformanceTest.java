@@ -354,7 +354,7 @@ class IpcStringConformanceTest {
      * untouched.
      */
     static List<String> longIpc(Variant v, long xfer, Second second, boolean cancel) {
-        ConformanceRig rig = new ConformanceRig(v);
+        AccountedRig rig = new AccountedRig(v);
         var spaces = rig.kernel.spaces();
         ThreadId sigma0 = spaces.startSigma0(0);
         java.util.concurrent.atomic.AtomicBoolean seen = new java.util.concurrent.atomic.AtomicBoolean();
@@ -419,6 +419,51 @@ class IpcStringConformanceTest {
         }
         rig.runClean();
         return rig.log.stream().sorted().toList();
+    }
+
+    /**
+     * A booted kernel for {@code variant} as {@link ConformanceRig} makes it, but with the
+     * accounting layer on: a transfer timeout is a matter of cycles, and a copy without
+     * accounting costs none.
+     */
+    static final class AccountedRig {
+        final Variant variant;
+        final l4smp.emulator.Machine machine;
+        final l4smp.kernel.Kernel kernel;
+        final List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        AccountedRig(Variant v) {
+            variant = v;
+            var b = l4smp.emulator.MachineConfig.builder().cpus(v.cpus()).pinning(false).accounting(true)
+                    .stuckTimeout(java.time.Duration.ofSeconds(10));
+            if (v.mode() == l4smp.emulator.ExecutionMode.DETERMINISTIC) {
+                b.deterministic(v.seed());
+            }
+            machine = new l4smp.emulator.Machine(b.build());
+            kernel = l4smp.kernel.Kernel.boot(machine, l4smp.kernel.KernelConfig.DEFAULT);
+        }
+
+        ThreadId spawn(String name, int party, l4smp.kernel.UserProgram program) {
+            return kernel.createThread(l4smp.kernel.ThreadSpec.of(name, variant.cpuOf(party), program));
+        }
+
+        void note(String s) {
+            log.add(s);
+        }
+
+        void runClean() {
+            var outcome = machine.run();
+            if (!outcome.ok()) {
+                throw new AssertionError(variant + ": run failed: " + outcome.failure(), outcome.failureCause());
+            }
+            if (!kernel.failures().isEmpty()) {
+                throw new AssertionError(variant + ": user threads failed: " + kernel.failures());
+            }
+            List<String> broken = l4smp.kernel.KernelInvariants.check(kernel);
+            if (!broken.isEmpty()) {
+                throw new AssertionError(variant + ": kernel invariants broken: " + broken);
+            }
+        }
     }
 
     static String hex(int v) {
