@@ -142,7 +142,9 @@ final class TransmitPath implements StringTransfer.Segments {
             return ipc.kernel.spaces().ipc().transferTyped(ipc.kcpu, from, to, u, t);
         }
         flatTo = to;
-        return ipc.strings.walk(from.mr, u, t, to.br, out, this, 0, 0);
+        Transfer result = ipc.strings.walk(from.mr, u, t, to.br, out, this, 0, 0);
+        flatTo = null;
+        return result;
     }
 
     /** The receiver of the flat walk in progress (owner CPU only). */

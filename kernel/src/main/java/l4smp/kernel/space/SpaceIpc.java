@@ -23,7 +23,8 @@ import l4smp.kernel.thread.ThreadState;
  * Long IPC between address spaces (thesis 8.3.2, transmit path): string items copied through
  * the CPU's comm window (8.8.2), map and grant items carried out in the mapping database, and
  * page faults during the copy turned into page-fault IPCs of the partner whose space faulted,
- * after which the IPC resumes where it stopped, all bounded by the transfer timeout.
+ * after which the IPC resumes where it stopped, bounded from the first fault on by the transfer
+ * timeout (see {@link #transferTyped}).
  *
  * <h2>The copy</h2>
  * One partner's space is loaded on the CPU (the invoker's, if it has one); the other partner's
@@ -44,7 +45,8 @@ import l4smp.kernel.thread.ThreadState;
  * send queue, the receiver sends the fault IPC, and after the reply redoes its receive, which
  * finds the sender and resumes the copy. The fault IPCs carry the remaining transfer time as
  * their timeouts, and a sender polling during the partner's fault waits at most until the
- * transfer deadline: the whole transfer, fault handling included, is bounded (X.2 V4).
+ * transfer deadline: from its first fault on, the transfer, fault handling included, is bounded
+ * (X.2 XferTimeouts).
  *
  * <p>A receiver's fault IPC is not started inside the path that found the fault: that path may
  * be the receiver's own receive phase, which holds its TCB lock (8.3.3), and the fault IPC's
