@@ -251,33 +251,52 @@ class KernelInterfaceTest {
         assertArrayEquals(text, received.get());
     }
 
+    /**
+     * A string longer than its buffer: what fits is copied, then message overflow for both with
+     * the bytes copied as the ErrorCode's offset (X.2 ErrorCode {@code offset << 4 | 4 << 1 |
+     * phase}; Pistachio ipcx.cc copies {@code min(dst_len, src_len)} and reports
+     * {@code ERR_IPC_MSG_OVERFLOW(total_len)}; l4test ipc-string "Too short receive buffer").
+     */
     @Test
-    void aStringLongerThanTheBufferIsMessageOverflowForBoth() {
+    void aStringLongerThanTheBufferIsMessageOverflowForBothAfterWhatFits() {
         Machine m = machine(1);
         Kernel k = Kernel.boot(m);
         AtomicLong receiverError = new AtomicLong();
         AtomicLong senderError = new AtomicLong();
+        AtomicReference<byte[]> received = new AtomicReference<>();
         ThreadId[] receiver = new ThreadId[1];
         receiver[0] = k.createThread(ThreadSpec.of("receiver", 0, () -> {
+            L4.writeBytes(0x30_000, new byte[16]);
             L4.setBr(0, TypedItems.ACCEPT_STRINGS);
             L4.setBr(1, TypedItems.stringItem(0x30_000, 8));
             L4.setBr(2, 0x30_000);
             L4.receive(ThreadId.ANY);
             receiverError.set(L4.errorCode());
+            received.set(L4.readBytes(0x30_000, 16));
         }));
         k.createThread(ThreadSpec.of("sender", 0, () -> {
+            byte[] text = new byte[100];
+            java.util.Arrays.fill(text, (byte) 7);
+            L4.writeBytes(0x20_000, text);
             L4.setMr(1, TypedItems.stringItem(0x20_000, 100));
             L4.setMr(2, 0x20_000);
             L4.send(receiver[0], MsgTag.make(1, 0, 2));
             senderError.set(L4.errorCode());
         }));
         runOk(m, k);
-        assertEquals(IpcError.word(IpcError.MESSAGE_OVERFLOW, IpcError.PHASE_RECEIVE), receiverError.get());
-        assertEquals(IpcError.word(IpcError.MESSAGE_OVERFLOW, IpcError.PHASE_SEND), senderError.get());
+        assertEquals(8 << 4 | IpcError.word(IpcError.MESSAGE_OVERFLOW, IpcError.PHASE_RECEIVE), receiverError.get());
+        assertEquals(8 << 4 | IpcError.word(IpcError.MESSAGE_OVERFLOW, IpcError.PHASE_SEND), senderError.get());
+        assertArrayEquals(new byte[] {7, 7, 7, 7, 7, 7, 7, 7, 0, 0, 0, 0, 0, 0, 0, 0}, received.get());
     }
 
+    /**
+     * The transfer timeout bounds the handling of page faults in a long IPC, and runs from the
+     * first fault (X.2 XferTimeouts; Pistachio space.cc handle_xfer_timeouts is called from
+     * the page-fault handler only): a 1 MiB copy in the flat space, which never faults, is not
+     * stopped by a transfer timeout of 100 cycles.
+     */
     @Test
-    void aTransferTimeoutStopsALongCopy() {
+    void aTransferTimeoutDoesNotStopALongCopyWithoutFaults() {
         Machine m = machine(1);
         Kernel k = Kernel.boot(m);
         AtomicLong receiverError = new AtomicLong();
@@ -299,9 +318,7 @@ class KernelInterfaceTest {
             senderError.set(L4.errorCode());
         }));
         runOk(m, k);
-        int rc = IpcError.code((int) receiverError.get());
-        int sc = IpcError.code((int) senderError.get());
-        assertTrue(rc == IpcError.XFER_TIMEOUT_INVOKER || rc == IpcError.XFER_TIMEOUT_PARTNER, "receiver " + rc);
-        assertEquals(rc == IpcError.XFER_TIMEOUT_INVOKER ? IpcError.XFER_TIMEOUT_PARTNER : IpcError.XFER_TIMEOUT_INVOKER, sc);
+        assertEquals(0, receiverError.get());
+        assertEquals(0, senderError.get());
     }
 }

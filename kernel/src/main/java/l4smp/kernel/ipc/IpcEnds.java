@@ -47,7 +47,7 @@ final class IpcEnds {
                 IpcPath.dequeueSender(dest, t);
             }
             stopMailboxWait(t);
-            ipc.fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
+            ipc.failSendWord(t, IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND)); // its own tag with E
             ipc.kcpu.makeReady(t);
         } else if (t.state() == ThreadState.WAITING) {
             ipc.fail(t, IpcError.TIMEOUT, IpcError.PHASE_RECEIVE);
@@ -158,7 +158,7 @@ final class IpcEnds {
             }
             stopMailboxWait(t);
             ipc.kcpu.wakeups().remove(t);
-            ipc.fail(t, IpcError.CANCELED, IpcError.PHASE_SEND);
+            ipc.failSendWord(t, IpcError.word(IpcError.CANCELED, IpcError.PHASE_SEND)); // its own tag with E
             ipc.kcpu.makeReady(t);
             return true;
         }

@@ -61,12 +61,19 @@ public final class IpcPath {
     int cMapItems;
     /** One line of a string copy in flight (owner CPU only). */
     final byte[] copyBuffer = new byte[256];
+    /** The string-item walk of this CPU's transfers (owner CPU only). */
+    final StringTransfer strings = new StringTransfer();
     /** The cross-processor paths; {@code null} on a one-CPU machine. */
     XpIpc xp;
 
     public IpcPath(Kernel kernel, KernelCpu kcpu) {
         this.kernel = kernel;
         this.kcpu = kcpu;
+    }
+
+    /** The string-item walk of this CPU (owner CPU only): the bytes of its last transfer. */
+    public StringTransfer strings() {
+        return strings;
     }
 
     /** Installs the cross-processor paths (boot, machines with more than one CPU). */
@@ -141,7 +148,7 @@ public final class IpcPath {
                 return false;
             }
             if (!result.done()) {
-                fail(t, result.senderCode(), IpcError.PHASE_SEND);
+                failTransfer(t, dest, t.sysTag(), result.senderCode(), IpcError.PHASE_SEND, strings.bytes(), false);
                 return false;
             }
             return true;
@@ -243,7 +250,7 @@ public final class IpcPath {
                 return;
             }
             if (!result.done()) {
-                fail(sender, result.senderCode(), IpcError.PHASE_SEND);
+                failTransfer(sender, t, sender.sysTag(), result.senderCode(), IpcError.PHASE_SEND, strings.bytes(), false);
                 kcpu.makeReady(sender);
                 return;
             }
@@ -358,6 +365,44 @@ public final class IpcPath {
         t.setState(ThreadState.READY);
         counters.increment(cErrors);
         kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC_ERROR, kcpu.cpu().clock(), t.id.number(), t.errorCode());
+    }
+
+    /**
+     * {@code t}'s IPC failed after the transfer of a message with {@code tag} between it and
+     * {@code partner} had begun (message overflow, a transfer timeout, an abort): the error word
+     * carries the {@code offset} bytes transferred, the result tag is the sender's tag with E
+     * set, and {@code from} is the partner -- for the receiver the sender, as on success
+     * (Pistachio transfer_message: both sides get the receiver's tag, the sender's with the
+     * error bit; X.2 ErrorCode). {@code crossed}: the receiver's tag reports the crossing.
+     */
+    void failTransfer(Tcb t, Tcb partner, int tag, int code, int phase, long offset, boolean crossed) {
+        failWord(t, IpcError.word(code, phase, offset));
+        t.setResultTag(errorTag(tag, crossed));
+        t.mr[0] = t.resultTag();
+        t.setResultFrom(partner.id);
+    }
+
+    /** The result tag of a failed transfer of a message with {@code tag}: its label, u and t, and E. */
+    static int errorTag(int tag, boolean crossed) {
+        return (tag & ~(0xF << 12)) | MsgTag.ERROR_FLAG | (crossed ? MsgTag.crossedBits(tag) : 0);
+    }
+
+    /**
+     * A send of {@code t} ended with error word {@code word} reported by another path (the
+     * proxy of a cross-processor send, a timeout, a cancel): a blocked sender that timed out or
+     * was canceled gets its own tag with E; one whose transfer had begun (codes 4..7) too, and
+     * its partner as {@code from}; any other error the bare E tag.
+     */
+    void failSendWord(Tcb t, int word) {
+        failWord(t, word);
+        int code = IpcError.code(word);
+        if (code == IpcError.TIMEOUT || code == IpcError.CANCELED || code >= IpcError.MESSAGE_OVERFLOW) {
+            t.setResultTag(errorTag(t.sysTag(), false));
+            t.mr[0] = t.resultTag();
+            if (code >= IpcError.MESSAGE_OVERFLOW && t.partner() != null) {
+                t.setResultFrom(t.partner().id);
+            }
+        }
     }
 
     /**

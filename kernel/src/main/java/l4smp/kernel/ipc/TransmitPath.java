@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * the copying partner is immaterial; across CPUs it runs on the receiver's (implementation
  * decision 2). Owner CPU only; the copy loop allocates nothing.
  */
-final class TransmitPath {
+final class TransmitPath implements StringTransfer.Segments {
 
     private final IpcPath ipc;
 
@@ -77,7 +77,9 @@ final class TransmitPath {
             ipc.xp.unpublishWait(to);
         }
         if (!result.done()) {
-            ipc.fail(to, result.receiverCode(), IpcError.PHASE_RECEIVE);
+            // The transfer had begun: the receiver learns the sender, the sender's tag with E,
+            // and the bytes transferred (Pistachio transfer_message / extended_transfer).
+            ipc.failTransfer(to, from, tag, result.receiverCode(), IpcError.PHASE_RECEIVE, ipc.strings.bytes(), crossed);
         } else {
             ipc.kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
             to.setResultTag((tag & ~(0xF << 12)) | (crossed ? MsgTag.crossedBits(tag) : 0));
@@ -116,8 +118,7 @@ final class TransmitPath {
         ipc.kcpu.writeState(t, ThreadState.READY);
         if (code != 0) {
             t.setWaitPublished(false);
-            t.setErrorCode(code);
-            ipc.failWord(t, code);
+            ipc.failSendWord(t, code);
         } else {
             t.setResultTag(MsgTag.crossedBits(0));
             if (!t.sysFrom().isNil()) {
@@ -129,11 +130,12 @@ final class TransmitPath {
     }
 
     /**
-     * The typed items (X.2, thesis 8.3.2 transmit path): strings are copied into the receiver's
-     * string buffers, line by line through the accounting layer, bounded by the transfer
-     * timeout (the smaller of the sender's send and the receiver's receive transfer timeout);
-     * map and grant items are validated against the receiver's window. Returns 0, or the two
-     * error codes ({@link Transfer}).
+     * The typed items (X.2, thesis 8.3.2 transmit path): the string items walked against the
+     * receiver's string buffers ({@link StringTransfer}), their bytes copied line by line
+     * through the accounting layer; map and grant items validated against the receiver's
+     * window. Returns 0, or the two error codes ({@link Transfer}); the bytes transferred are
+     * the CPU's {@link IpcPath#strings()}'s. In the flat space nothing faults, so no transfer
+     * timeout applies (they run from a page fault on, see {@code SpaceIpc}).
      */
     Transfer transferTyped(Tcb from, Tcb to, int u, int t, long[] out) {
         if (SpaceIpc.involves(from, to)) {
@@ -141,64 +143,47 @@ final class TransmitPath {
                 // The sender-side copy experiment (D4) stages on the sender's CPU: typed items
                 // between spaces are not staged (their faults and mappings belong to the
                 // receiver's CPU, 8.4.2); any non-zero result leaves the copy to the proxy there.
+                ipc.strings.setBytes(0);
                 return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
             }
             // Across address spaces, on the receiver's CPU (the space layer writes to.mr, which
             // is out; cross-processor faults are redone as 8.4.2 says, see SpaceIpc).
             return ipc.kernel.spaces().ipc().transferTyped(ipc.kcpu, from, to, u, t);
         }
-        if ((t & 1) != 0) {
-            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // an item is two words
+        flatTo = to;
+        Transfer result = ipc.strings.walk(from.mr, u, t, to.br, out, this, 0, 0);
+        flatTo = null;
+        return result;
+    }
+
+    /** The receiver of the flat walk in progress (owner CPU only). */
+    private Tcb flatTo;
+
+    /** A piece of a string in the flat space: within user memory, else message overflow. */
+    @Override
+    public Transfer copy(long source, long target, int length, int from) {
+        if (!userRange(source, length) || !userRange(target, length)) {
+            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // outside the (flat) user space
         }
-        long xfer = Math.min(from.xferTimeoutSend(), to.xferTimeoutReceive());
-        long deadline = Timeout.deadline(ipc.kcpu.cpu().clock(), xfer);
-        int buffer = 1;
-        for (int i = u + 1; i < u + t; i += 2) {
-            long w0 = from.mr[i];
-            long w1 = from.mr[i + 1];
-            switch (TypedItems.type(w0)) {
-                case TypedItems.STRING -> {
-                    int length = TypedItems.stringLength(w0);
-                    if ((to.br[0] & TypedItems.ACCEPT_STRINGS) == 0 || buffer + 1 >= TypedItems.BUFFER_REGISTERS
-                            || TypedItems.type(to.br[buffer]) != TypedItems.STRING
-                            || TypedItems.stringLength(to.br[buffer]) < length) {
-                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // no (big enough) receive buffer
-                    }
-                    long target = to.br[buffer + 1];
-                    buffer += 2;
-                    if (!userRange(w1, length) || !userRange(target, length)) {
-                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // outside the (flat) user space
-                    }
-                    Transfer result = copyString(w1, target, length, deadline);
-                    if (!result.done()) {
-                        return result;
-                    }
-                    out[i] = (long) length << 10 | TypedItems.STRING;
-                    out[i + 1] = target;
-                }
-                case TypedItems.MAP, TypedItems.GRANT -> {
-                    if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(to.br[0] & ~TypedItems.ACCEPT_STRINGS)) {
-                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
-                    }
-                    out[i] = w0;
-                    out[i + 1] = w1;
-                    ipc.counters.increment(ipc.cMapItems);
-                }
-                default -> {
-                    return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
-                }
-            }
+        copyString(source + from, target + from, length - from);
+        return Transfer.DONE;
+    }
+
+    /** A map or grant item in the flat space: validated (a malformed page, or no receive window: overflow). */
+    @Override
+    public Transfer mapItem(long w0, long w1) {
+        if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(flatTo.br[0] & ~TypedItems.ACCEPT_STRINGS)) {
+            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
         }
+        ipc.counters.increment(ipc.cMapItems);
         return Transfer.DONE;
     }
 
     /**
      * Copies {@code length} bytes, one line at a time: each source line is read and each
-     * destination line written through the accounting layer. When the transfer timeout expires
-     * after a read, it expired in the sender's space (the sender is told "in the invoker's
-     * space", the receiver "in the partner's"); after a write, the other way round.
+     * destination line written through the accounting layer.
      */
-    Transfer copyString(long source, long target, int length, long deadline) {
+    void copyString(long source, long target, int length) {
         var cpu = ipc.kcpu.cpu();
         var memory = cpu.machine().physicalMemory();
         int line = cpu.machine().config().costModel().lineBytes();
@@ -207,18 +192,11 @@ final class TransmitPath {
             int chunk = Math.min(line - (int) ((source + done) % line), length - done);
             chunk = Math.min(chunk, line - (int) ((target + done) % line));
             cpu.touch(source + done, AccessKind.READ);
-            if (cpu.clock() > deadline) {
-                return Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
-            }
             memory.readBytesPlain(source + done, ipc.copyBuffer, 0, chunk);
             memory.writeBytesPlain(target + done, ipc.copyBuffer, 0, chunk);
             cpu.touch(target + done, AccessKind.WRITE);
-            if (cpu.clock() > deadline) {
-                return Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER);
-            }
             done += chunk;
         }
-        return Transfer.DONE;
     }
 
     boolean userRange(long address, int length) {

@@ -225,7 +225,7 @@ public final class XpProxy {
         ipc.transmitPath.completeReceive(a, b, m.tagPlain(), result, true);
         xp.counters.increment(xp.cXp);
         if (!result.done()) {
-            wakeupSender(m, XpCompletion.error(IpcError.word(result.senderCode(), IpcError.PHASE_SEND)));
+            wakeupSender(m, XpCompletion.error(IpcError.word(result.senderCode(), IpcError.PHASE_SEND, ipc.strings.bytes())));
             return;
         }
         if (!a.sysFrom().isNil()) {

@@ -138,12 +138,13 @@ final class FaultIpc {
                     boolean abort = canceled && !f.xferAborted;
                     f.xferActive = false;
                     f.xferAborted = false;
-                    spaceIpc.fail(k, t, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_SEND);
+                    spaceIpc.fail(k, t, receiver, t.sysTag(), abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_INVOKER,
+                            IpcError.PHASE_SEND, f.xferOffset);
                     if (receiver != null && receiver.state() == ThreadState.WAITING && receiver.cpuPlain() == k.index()
                             && (receiver.receiveFrom().isAny() || receiver.receiveFrom().equals(t.id))) {
                         k.wakeups().remove(receiver);
-                        spaceIpc.fail(k, receiver, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER,
-                                IpcError.PHASE_RECEIVE);
+                        spaceIpc.fail(k, receiver, t, t.sysTag(), abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER,
+                                IpcError.PHASE_RECEIVE, f.xferOffset);
                         k.makeReady(receiver);
                     }
                     k.readyList().enqueueHead(t);
@@ -162,7 +163,12 @@ final class FaultIpc {
                 // The receiver's fault IPC canceled by exchange-registers: "aborted" (X.2 code 7).
                 boolean abort = !aborted && err && IpcError.code(errWord) == IpcError.CANCELED;
                 if (err || aborted) {
-                    spaceIpc.fail(k, t, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_RECEIVE);
+                    // The sender's fault state holds the transfer's progress (this CPU's: the
+                    // sender polls here, itself or through its proxy).
+                    long offset = sender != null && sender.fault() != null ? sender.fault().xferOffset : 0;
+                    int tag = sender != null ? sender.sysTag() : 0;
+                    spaceIpc.fail(k, t, sender, tag, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_INVOKER,
+                            IpcError.PHASE_RECEIVE, offset);
                     if (sender != null && sender.cpuAcquire() != k.index()) {
                         // Its proxy polls here (unless the deadline ended it): it fails the sender.
                         // (Only then is the sender's fault state this CPU's to touch.)
@@ -170,13 +176,14 @@ final class FaultIpc {
                         if (xp != null && xp.proxy().proxyPollsFor(t, sender)) {
                             sender.fault().xferActive = false;
                             xp.proxy().abortPolling(t, sender, IpcError.word(
-                                    abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND));
+                                    abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND, offset));
                         }
                     } else if (sender != null && sender.state() == ThreadState.POLLING && sender.partner() == t) {
                         SpaceIpc.dequeue(t, sender);
                         k.wakeups().remove(sender);
                         sender.fault().xferActive = false;
-                        spaceIpc.fail(k, sender, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
+                        spaceIpc.fail(k, sender, t, tag, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER,
+                                IpcError.PHASE_SEND, offset);
                         k.makeReady(sender);
                     }
                     k.readyList().enqueueHead(t);
@@ -210,7 +217,8 @@ final class FaultIpc {
             // timeout. The sender learns it on its CPU (its fault IPC has the same deadline, or
             // its redone send finds this receiver gone: xpStaleTransfer).
             f.xferAwaited = null;
-            spaceIpc.fail(k, t, IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_RECEIVE);
+            spaceIpc.fail(k, t, awaited, f.xferAwaitedTag, IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_RECEIVE,
+                    f.xferAwaitedOffset);
             k.makeReady(t);
             return true;
         }
@@ -222,7 +230,7 @@ final class FaultIpc {
         if (t.inSendQueue() && t.partner() != null) {
             SpaceIpc.dequeue(t.partner(), t);
         }
-        spaceIpc.fail(k, t, IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
+        spaceIpc.fail(k, t, receiver, t.sysTag(), IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND, f.xferOffset);
         k.makeReady(t);
         if (receiver != null && receiver.fault() != null) {
             receiver.fault().xferAborted = true;

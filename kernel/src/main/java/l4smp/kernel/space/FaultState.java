@@ -52,9 +52,14 @@ public final class FaultState {
     /** A transfer to {@link #xferTo} is under way (resumable). */
     boolean xferActive;
     Tcb xferTo;
+    /** The message register index of the string item the transfer stopped in. */
     int xferItem;
-    int xferOffset;
+    /** The bytes transferred before the faulting one (the ErrorCode offset of a failure now). */
+    long xferOffset;
+    /** The absolute transfer deadline ({@code Long.MAX_VALUE}: none). */
     long xferDeadline;
+    /** The transfer's timeout runs: it has faulted before (X.2, Pistachio handle_xfer_timeouts). */
+    boolean xferTimed;
     /** The fault is the receiver's (through the comm window). */
     boolean faultOnReceiver;
     /** For a faulting receiver: the sender that waits for it. */
@@ -77,6 +82,9 @@ public final class FaultState {
      * deadline (8.4.2).
      */
     Tcb xferAwaited;
+    /** With {@link #xferAwaited}: that sender's message tag and the bytes transferred so far. */
+    int xferAwaitedTag;
+    long xferAwaitedOffset;
 
     // ---- a fault IPC to start when the thread is next dispatched -------------------------------
     /** The kind of fault IPC to start at the thread's next dispatch ({@link #NONE}: none). */

@@ -33,10 +33,15 @@ final class SpaceCopy {
     }
 
     /**
-     * Copies one string, from byte {@code offset}: done, failed, or {@link Transfer#FAULTED} (the
-     * faulting thread's {@link FaultState} holds the address and access, the sender's the offset).
+     * Copies one piece of a string, from byte {@code offset}: done, failed, or
+     * {@link Transfer#FAULTED} (the faulting thread's {@link FaultState} holds the address and
+     * access; {@code seg.partial} the bytes of the piece copied before the faulting one). The
+     * transfer deadline is checked after every line ({@code Long.MAX_VALUE} until the transfer's
+     * first fault); on expiry the codes follow the space of the last fault
+     * ({@code receiverFaultedLast}, see {@link SpaceIpc#transferTyped}).
      */
-    Transfer copy(KernelCpu k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline) {
+    Transfer copy(KernelCpu k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline,
+                  boolean receiverFaultedLast, SpaceIpc.SpaceSegments seg) {
         Cpu cpu = k.cpu();
         int c = cpu.index();
         AddressSpace src = from.space();
@@ -89,23 +94,27 @@ final class SpaceCopy {
                 chunk = Math.min(chunk, line - (int) (d % line));
                 long sPa = translateLine(cpu, cur, src, srcViaComm, s, region, window, false, range);
                 if (Mmu.isFault(sPa)) {
-                    return fault(from, from, (int) s, false, done);
+                    seg.partial = done;
+                    return fault(from, from, (int) s, false);
                 }
                 long dPa = translateLine(cpu, cur, dst, dstViaComm, d, region, window, true, range);
                 if (Mmu.isFault(dPa)) {
-                    return fault(from, to, (int) d, true, done);
+                    seg.partial = done;
+                    return fault(from, to, (int) d, true);
                 }
                 cpu.touch(sPa, AccessKind.READ);
                 if (cpu.clock() > deadline) {
-                    return Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
+                    seg.partial = done;
+                    return SpaceIpc.xferTimeout(receiverFaultedLast);
                 }
                 spaceIpc.memory.readBytesPlain(sPa, buf, 0, chunk);
                 spaceIpc.memory.writeBytesPlain(dPa, buf, 0, chunk);
                 cpu.touch(dPa, AccessKind.WRITE);
-                if (cpu.clock() > deadline) {
-                    return Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER);
-                }
                 done += chunk;
+                if (cpu.clock() > deadline && done < length) {
+                    seg.partial = done;
+                    return SpaceIpc.xferTimeout(receiverFaultedLast);
+                }
             }
             return Transfer.DONE;
         } finally {
@@ -144,9 +153,8 @@ final class SpaceCopy {
         return spaceIpc.spaces.translate(cpu, cur.pageDirectory, (int) at, write);
     }
 
-    Transfer fault(Tcb sender, Tcb faulter, int va, boolean write, int done) {
+    Transfer fault(Tcb sender, Tcb faulter, int va, boolean write) {
         FaultState s = SpaceIpc.state(sender);
-        s.xferOffset = done;
         FaultState f = SpaceIpc.state(faulter);
         f.va = va;
         f.write = write;

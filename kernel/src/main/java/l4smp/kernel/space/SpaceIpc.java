@@ -10,6 +10,7 @@ import l4smp.kernel.KernelCpu;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.SendQueue;
+import l4smp.kernel.ipc.StringTransfer;
 import l4smp.kernel.ipc.Timeout;
 import l4smp.kernel.ipc.Transfer;
 import l4smp.kernel.ipc.TypedItems;
@@ -22,7 +23,8 @@ import l4smp.kernel.thread.ThreadState;
  * Long IPC between address spaces (thesis 8.3.2, transmit path): string items copied through
  * the CPU's comm window (8.8.2), map and grant items carried out in the mapping database, and
  * page faults during the copy turned into page-fault IPCs of the partner whose space faulted,
- * after which the IPC resumes where it stopped, all bounded by the transfer timeout.
+ * after which the IPC resumes where it stopped, bounded from the first fault on by the transfer
+ * timeout (see {@link #transferTyped}).
  *
  * <h2>The copy</h2>
  * One partner's space is loaded on the CPU (the invoker's, if it has one); the other partner's
@@ -43,7 +45,8 @@ import l4smp.kernel.thread.ThreadState;
  * send queue, the receiver sends the fault IPC, and after the reply redoes its receive, which
  * finds the sender and resumes the copy. The fault IPCs carry the remaining transfer time as
  * their timeouts, and a sender polling during the partner's fault waits at most until the
- * transfer deadline: the whole transfer, fault handling included, is bounded (X.2 V4).
+ * transfer deadline: from its first fault on, the transfer, fault handling included, is bounded
+ * (X.2 XferTimeouts).
  *
  * <p>A receiver's fault IPC is not started inside the path that found the fault: that path may
  * be the receiver's own receive phase, which holds its TCB lock (8.3.3), and the fault IPC's
@@ -93,6 +96,8 @@ public final class SpaceIpc {
     final byte[][] buffers;
     /** Per CPU (owner only): the comm-window pages the current string touched. */
     final PageRange[] ranges;
+    /** Per CPU (owner only): the pieces of the walk in progress. */
+    final SpaceSegments[] segments;
 
     /** The comm-window pages a string touched (their TLB entries go when the window is unmapped). */
     static final class PageRange {
@@ -118,8 +123,10 @@ public final class SpaceIpc {
         int n = spaces.kernel().machine().cpuCount();
         this.buffers = new byte[n][256];
         this.ranges = new PageRange[n];
+        this.segments = new SpaceSegments[n];
         for (int i = 0; i < n; i++) {
             ranges[i] = new PageRange();
+            segments[i] = new SpaceSegments();
         }
     }
 
@@ -142,24 +149,42 @@ public final class SpaceIpc {
     /**
      * The typed items of {@code from}'s message to {@code to} (IpcPath.transferTyped hook):
      * done, failed with a code for each side, or {@link Transfer#FAULTED}. Runs on the
-     * receiver's CPU. A transfer that a fault suspended resumes at the faulting item and byte;
-     * the items before it only have their result words written again.
+     * receiver's CPU. The walk of strings and buffers is {@link StringTransfer}'s; a transfer
+     * that a fault suspended resumes at the byte it reached (the items before it only have
+     * their result words written again). The bytes transferred are left in the CPU's
+     * {@code IpcPath.strings()} for the error word's offset.
+     *
+     * <h2>Transfer timeouts (X.2 XferTimeouts; Pistachio {@code handle_xfer_timeouts})</h2>
+     * The transfer timeout -- the smaller of the sender's send and the receiver's receive
+     * transfer timeout -- starts at the transfer's first page fault, not at its start: a copy
+     * that never faults is not bounded by it (an 8 KB string with zero transfer timeouts
+     * arrives), and one that faults must be done, fault handling included, within that time of
+     * the first fault. A zero transfer timeout fails the transfer at its first fault. On expiry
+     * X.2 names the space of the fault: code 5, "transfer timeout in the invoker's address
+     * space", goes to the side whose space faulted (the sender's or the receiver's own), 6, "in
+     * the partner's address space", to the other; when the time runs out while copying after a
+     * fault was resolved, the space of the transfer's last fault counts. (Pistachio picks by
+     * whose timeout was the smaller; X.2's wording names the space, and that is what is reported
+     * here.)
      */
     public Transfer transferTyped(KernelCpu k, Tcb from, Tcb to, int u, int t) {
-        if ((t & 1) != 0) {
-            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
-        }
         Cpu cpu = k.cpu();
+        StringTransfer walk = k.ipcPath().strings();
         FaultState fs = from.fault();
         boolean resume = fs != null && fs.xferActive && fs.xferTo == to;
-        long deadline;
-        int item = u + 1;
-        int offset = 0;
+        long deadline = Long.MAX_VALUE;
+        int resumeItem = 0;
+        long resumeBytes = 0;
+        boolean timed = false;
+        boolean receiverFaultedLast = false;
         if (resume) {
             deadline = fs.xferDeadline;
-            item = fs.xferItem;
-            offset = fs.xferOffset;
+            resumeItem = fs.xferItem;
+            resumeBytes = fs.xferOffset;
+            timed = fs.xferTimed;
+            receiverFaultedLast = fs.faultOnReceiver;
             fs.xferActive = false;
+            walk.setBytes(resumeBytes);
             FaultState rs = to.fault();
             if (rs != null && rs.xferAwaited == from) {
                 rs.xferAwaited = null;
@@ -172,75 +197,108 @@ public final class SpaceIpc {
                     fs.xpAbortCanceled = false;
                     return Transfer.failedBoth(IpcError.ABORTED);
                 }
-                return Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
+                return xferTimeout(false);
             }
             if (cpu.clock() > deadline) {
-                return fs.faultOnReceiver
-                        ? Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER)
-                        : Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
-            }
-        } else {
-            long xfer = Math.min(from.xferTimeoutSend(), to.xferTimeoutReceive());
-            deadline = Timeout.deadline(cpu.clock(), xfer);
-        }
-        int buffer = 1;
-        for (int i = u + 1; i < u + t; i += 2) {
-            long w0 = from.mr[i];
-            long w1 = from.mr[i + 1];
-            boolean before = i < item; // carried out before the fault: its result words only
-            switch (TypedItems.type(w0)) {
-                case TypedItems.STRING -> {
-                    int length = TypedItems.stringLength(w0);
-                    if ((to.br[0] & TypedItems.ACCEPT_STRINGS) == 0 || buffer + 1 >= TypedItems.BUFFER_REGISTERS
-                            || TypedItems.type(to.br[buffer]) != TypedItems.STRING
-                            || TypedItems.stringLength(to.br[buffer]) < length) {
-                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
-                    }
-                    long target = to.br[buffer + 1];
-                    if (!before) {
-                        Transfer r = spaceCopy.copy(k, from, to, w1, target, length, i == item ? offset : 0, deadline);
-                        if (r.faulted()) {
-                            FaultState s = state(from);
-                            s.xferActive = true;
-                            s.xferTo = to;
-                            s.xferItem = i;
-                            s.xferDeadline = deadline;
-                            return Transfer.FAULTED; // xferOffset set by copy
-                        }
-                        if (!r.done()) {
-                            return r;
-                        }
-                    }
-                    buffer += 2;
-                    to.mr[i] = (long) length << 10 | TypedItems.STRING;
-                    to.mr[i + 1] = target;
-                }
-                case TypedItems.MAP, TypedItems.GRANT -> {
-                    to.mr[i] = w0;
-                    to.mr[i + 1] = w1;
-                    if (w1 == 0 || before) {
-                        continue; // the nil flexpage (sigma0's refusal), or mapped before the fault
-                    }
-                    long window = to.br[0] & ~TypedItems.ACCEPT_STRINGS;
-                    if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(window) || to.space() == null) {
-                        return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
-                    }
-                    cpu.counters().increment(cpu.counters().names().indexOf(Kernel.C_MAP_ITEMS));
-                    if (from.space() != null) {
-                        // Rights only narrow, and only what the sender has is mapped (X.2: the rest
-                        // is silently skipped). The database is global (its lock): the receiver's
-                        // CPU maps from the sender's space as the sender's would, and shoots down
-                        // what a replaced mapping leaves in any CPU's TLB.
-                        spaces.mapFpage(cpu, from.space(), w0 & ~0x3FFL, w1, to.space(), window,
-                                TypedItems.type(w0) == TypedItems.GRANT);
-                    }
-                }
-                default -> {
-                    return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
-                }
+                return xferTimeout(receiverFaultedLast);
             }
         }
-        return Transfer.DONE;
+        SpaceSegments seg = segments[k.index()];
+        seg.start(k, from, to, deadline, receiverFaultedLast);
+        Transfer r = walk.walk(from.mr, u, t, to.br, to.mr, seg, resumeItem, resumeBytes);
+        if (r.faulted()) {
+            FaultState s = state(from);
+            s.xferOffset = walk.segmentBase() + seg.partial; // the bytes before the faulting one
+            walk.setBytes(s.xferOffset);
+            if (!timed) {
+                // The transfer's first fault starts its transfer timeout (handle_xfer_timeouts).
+                long xfer = Math.min(from.xferTimeoutSend(), to.xferTimeoutReceive());
+                if (xfer == Timeout.ZERO) {
+                    return xferTimeout(s.faultOnReceiver); // "abort IPC immediately"
+                }
+                deadline = Timeout.deadline(cpu.clock(), xfer);
+            }
+            s.xferActive = true;
+            s.xferTo = to;
+            s.xferItem = walk.item();
+            s.xferDeadline = deadline;
+            s.xferTimed = true;
+            return Transfer.FAULTED;
+        }
+        if (!r.done()) {
+            walk.setBytes(walk.bytes() + seg.partial); // a timeout in the middle of a piece
+        }
+        seg.finish();
+        return r;
+    }
+
+    /**
+     * The transfer timeout expired (or is zero) with the last fault in the receiver's space
+     * ({@code receiverFaulted}) or in the sender's: 5 to the side whose space it was, 6 to the
+     * other (see {@link #transferTyped}).
+     */
+    static Transfer xferTimeout(boolean receiverFaulted) {
+        return receiverFaulted
+                ? Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER)
+                : Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
+    }
+
+    /**
+     * The pieces of one walk between address spaces on one CPU: each copied through the comm
+     * window ({@link SpaceCopy}), map and grant items carried out in the mapping database.
+     * One per CPU, set up for each walk (owner CPU only).
+     */
+    final class SpaceSegments implements StringTransfer.Segments {
+        private KernelCpu k;
+        private Tcb from;
+        private Tcb to;
+        private long deadline;
+        private boolean receiverFaultedLast;
+        /** The bytes of the current piece copied before it stopped (a fault or the timeout). */
+        int partial;
+
+        void start(KernelCpu k, Tcb from, Tcb to, long deadline, boolean receiverFaultedLast) {
+            this.k = k;
+            this.from = from;
+            this.to = to;
+            this.deadline = deadline;
+            this.receiverFaultedLast = receiverFaultedLast;
+            this.partial = 0;
+        }
+
+        void finish() {
+            k = null;
+            from = null;
+            to = null;
+        }
+
+        @Override
+        public Transfer copy(long source, long target, int length, int offset) {
+            partial = 0;
+            return spaceCopy.copy(k, from, to, source, target, length, offset, deadline, receiverFaultedLast, this);
+        }
+
+        @Override
+        public Transfer mapItem(long w0, long w1) {
+            if (w1 == 0) {
+                return Transfer.DONE; // the nil flexpage (sigma0's refusal)
+            }
+            long window = to.br[0] & ~TypedItems.ACCEPT_STRINGS;
+            if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(window) || to.space() == null) {
+                return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
+            }
+            Cpu cpu = k.cpu();
+            cpu.counters().increment(cpu.counters().names().indexOf(Kernel.C_MAP_ITEMS));
+            if (from.space() != null) {
+                // Rights only narrow, and only what the sender has is mapped (X.2: the rest is
+                // silently skipped). The database is global (its lock): the receiver's CPU maps
+                // from the sender's space as the sender's would, and shoots down what a
+                // replaced mapping leaves in any CPU's TLB.
+                spaces.mapFpage(cpu, from.space(), w0 & ~0x3FFL, w1, to.space(), window,
+                        TypedItems.type(w0) == TypedItems.GRANT);
+            }
+            return Transfer.DONE;
+        }
     }
 
     // ---- suspension and redo -------------------------------------------------------------------
@@ -322,7 +380,10 @@ public final class SpaceIpc {
         sender.markAwaitedVolatile();
         receiver.setState(ThreadState.WAITING);
         receiver.setReceiveFrom(sender.id);
-        state(receiver).xferAwaited = sender;
+        FaultState r = state(receiver);
+        r.xferAwaited = sender;
+        r.xferAwaitedTag = sender.sysTag(); // the sender's own registers serve its fault IPC meanwhile
+        r.xferAwaitedOffset = s.xferOffset;
         k.wakeups().remove(receiver);
         if (deadline != Long.MAX_VALUE) {
             k.wakeups().add(receiver, deadline);
@@ -381,7 +442,7 @@ public final class SpaceIpc {
         s.xferActive = false;
         s.xpAbort = false;
         s.xpAbortCanceled = false;
-        return IpcError.word(IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_SEND);
+        return IpcError.word(IpcError.XFER_TIMEOUT_INVOKER, IpcError.PHASE_SEND, s.xferOffset);
     }
 
     /**
@@ -399,15 +460,21 @@ public final class SpaceIpc {
         if (receiver.fault() != null) {
             receiver.fault().xferAborted = true;
         }
-        return IpcError.word(IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND);
+        return IpcError.word(IpcError.XFER_TIMEOUT_PARTNER, IpcError.PHASE_SEND, s.xferOffset);
     }
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    void fail(KernelCpu k, Tcb t, int code, int phase) {
-        t.setErrorCode(IpcError.word(code, phase));
-        t.setResultTag(MsgTag.ERROR_FLAG);
+    /**
+     * {@code t}'s long IPC with {@code partner} (null: none known) failed after its transfer had
+     * begun ({@code offset} bytes transferred, X.2 ErrorCode): the error word with the offset,
+     * the sender's {@code tag} with E, the partner as {@code from} (see IpcPath.failTransfer).
+     */
+    void fail(KernelCpu k, Tcb t, Tcb partner, int tag, int code, int phase, long offset) {
+        t.setErrorCode(IpcError.word(code, phase, offset));
+        t.setResultTag((tag & ~(0xF << 12)) | MsgTag.ERROR_FLAG);
         t.mr[0] = t.resultTag();
+        t.setResultFrom(partner != null ? partner.id : ThreadId.NIL);
         t.setReceiveFrom(ThreadId.NIL);
         t.setState(ThreadState.READY);
         var counters = k.cpu().counters();
