@@ -165,7 +165,7 @@ public final class Kernel {
         if (fabric != null) {
             installXcpu();
         }
-        this.kip = new KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000);
+        this.kip = new KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000, config.abi());
         // 8.2: the SMP boot runs when the machine starts, if the kernel runs on every CPU (an
         // experiment that drives some CPUs with dispatchers of its own gets them all at once).
         this.smp = allKernel() ? new SmpBoot(this) : null;

@@ -34,14 +34,19 @@ public final class TextReport {
     private TextReport() {
     }
 
+    /** The system-call ABI of the run's kernel ({@code thesis} or {@code x2}). */
+    private static String abiName(RunReport r) {
+        return r.spec() == null ? l4smp.kernel.ipc.Abi.THESIS.optionName() : r.spec().kernelConfig().abi().optionName();
+    }
+
     /** The report as lines of text (each without a line terminator). */
     public static List<String> lines(RunReport r) {
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "scenario %s: %d CPU%s, %s (%d MHz), %s, %s, slack %s",
+        out.add(String.format(Locale.ROOT, "scenario %s: %d CPU%s, %s (%d MHz), %s, %s, slack %s, %s ABI",
                 r.scenario(), r.cpus(), r.cpus() == 1 ? "" : "s", r.costModel().name(), r.costModel().clockMhz(),
                 r.seed() == null ? "parallel" : "deterministic (seed " + r.seed() + ", " + r.strategy() + ")",
                 r.seed() == null ? (r.pin() ? "pinned" : "unpinned") : "one host thread",
-                slack(r.slackCycles())));
+                slack(r.slackCycles()), abiName(r)));
         out.add("options: " + (r.options().isEmpty() ? "(none)" : formatMap(r.options())));
         Object planted = r.results().get("planted");
         if (planted != null) {

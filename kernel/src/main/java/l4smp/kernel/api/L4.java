@@ -9,6 +9,7 @@ import l4smp.kernel.Syscall;
 import l4smp.kernel.ThreadControlRequests;
 import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.UserProgram;
+import l4smp.kernel.ipc.Abi;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
@@ -71,11 +72,58 @@ public final class L4 {
     }
 
     /**
-     * The calling thread's processor number as the UTCB publishes it (section 7.2): 1..k, where
-     * k is the highest processor number. Read-only.
+     * The calling thread's processor number as the UTCB publishes it: 1..k in the thesis ABI
+     * (section 7.2), 0..k-1 in the X.2 ABI (X.2 UTCB ProcessorNo), where k is the number of
+     * processors that came up (8.2). Read-only.
      */
     public static int processorNumber() {
-        return kernelCpu().processorNumber(); // the boot's numbering (8.2)
+        KernelCpu k = kernelCpu();
+        return k.kernel().config().abi().userProcessor(k.processorNumber() - 1); // the boot's numbering (8.2)
+    }
+
+    /** The system-call ABI of the kernel the caller runs on (see {@link Abi}). */
+    public static Abi abi() {
+        return kernelCpu().kernel().config().abi();
+    }
+
+    /**
+     * {@code tag} with this ABI's request to abort the IPC if it would cross processors (design
+     * decision 4): send-tag bit 12 in the thesis ABI, the send tag's X bit in the X.2 ABI.
+     */
+    public static int abortIfCross(int tag) {
+        return tag | abi().abortIfCrossFlag();
+    }
+
+    /**
+     * The typed-word count t of result tag {@code tag} in this ABI: in the thesis ABI a crossed
+     * message with t &lt; 32 carries the crossed bit in t's top bit (bit 11), which this reads
+     * past; in X.2 bits 6..11.
+     */
+    public static int typedWords(int tag) {
+        return abi().typed(tag);
+    }
+
+    /** Schedule's processor value that leaves the thread where it is: 0 (thesis) or -1 (~0, X.2). */
+    public static int noMigration() {
+        return abi().noMigration();
+    }
+
+    /**
+     * The processor number this ABI gives the {@code index}-th processor that came up at boot
+     * (0..k-1): {@code index + 1} in the thesis ABI, {@code index} in the X.2 ABI.
+     */
+    public static int processorOfIndex(int index) {
+        return abi().userProcessor(index);
+    }
+
+    /** The index (0..k-1) of the processor that this ABI numbers {@code number}. */
+    public static int indexOfProcessor(int number) {
+        return abi().logicalProcessor(number);
+    }
+
+    /** The caller's processor in the kernel's numbering (1..k), whatever the ABI. */
+    private static int kernelProcessorNumber() {
+        return kernelCpu().processorNumber();
     }
 
     /** The simulated cycle counter of the calling thread's CPU (the time-stamp counter). */
@@ -218,12 +266,12 @@ public final class L4 {
     }
 
     /**
-     * The partner's processor number (1..k) after a send that asked to abort in the
-     * cross-processor case ({@link MsgTag#XCPU_ABORT_FLAG}) failed with error 7 (thesis 7.2,
-     * design decision 4); the UTCB word at {@link Utcb#XP_PARTNER_PROCESSOR_OFFSET}.
+     * The partner's processor number (1..k in the thesis ABI, 0..k-1 in X.2's) after a send that
+     * asked to abort in the cross-processor case ({@link #abortIfCross}) failed with error 7
+     * (thesis 7.2, design decision 4); the UTCB word at {@link Utcb#XP_PARTNER_PROCESSOR_OFFSET}.
      */
     public static int xpPartnerProcessor() {
-        return self().xpPartnerProcessor();
+        return abi().userProcessor(self().xpPartnerProcessor() - 1);
     }
 
     // ---- IPC ---------------------------------------------------------------------------------
@@ -327,7 +375,7 @@ public final class L4 {
      * (8: out of memory, the thread table is full).
      */
     public static ThreadId createThread(String name, int priority, boolean daemon, UserProgram program) {
-        ThreadSpec spec = new ThreadSpec(name, processorNumber() - 1, priority, daemon, program);
+        ThreadSpec spec = new ThreadSpec(name, kernelProcessorNumber() - 1, priority, daemon, program);
         Tcb self = self();
         self.setSysArgument(spec);
         KernelTraps.trap(self, Syscall.THREAD_CONTROL);
@@ -411,7 +459,7 @@ public final class L4 {
             case Utcb.USER_HANDLE_OFFSET -> self.userHandle();
             case Utcb.PROCESSOR_NUMBER_OFFSET -> processorNumber();
             case Utcb.ERROR_CODE_OFFSET -> self.errorCode();
-            case Utcb.XP_PARTNER_PROCESSOR_OFFSET -> self.xpPartnerProcessor();
+            case Utcb.XP_PARTNER_PROCESSOR_OFFSET -> xpPartnerProcessor();
             default -> throw new IllegalArgumentException("no UTCB field at offset " + offset);
         };
     }
@@ -477,7 +525,7 @@ public final class L4 {
         }
         Tcb self = self();
         self.setSysArgument(new SpaceControlPath.Create(
-                new ThreadSpec(spec.name(), processorNumber() - 1, spec.priority(), spec.daemon(), spec.program()),
+                new ThreadSpec(spec.name(), kernelProcessorNumber() - 1, spec.priority(), spec.daemon(), spec.program()),
                 spaceOf, pager));
         KernelTraps.trap(self, Syscall.SPACE_CONTROL);
         return (ThreadId) self.sysResult();
@@ -543,13 +591,14 @@ public final class L4 {
     /**
      * Schedule (X.2; thesis 7.2, 8.7): sets the priority ({@code priority} 0..255, -1 =
      * unchanged) and the timeslice ({@code timeslice} cycles, <= 0 = unchanged) of {@code dest},
-     * and migrates it to processor {@code processorNumber} (1..k; 0 = stay). The caller's MCP
+     * and migrates it to processor {@code processorNumber} (thesis ABI: 1..k, 0 = stay; X.2 ABI:
+     * 0..k-1, -1 = ~0 = stay, as Pistachio's {@code SYS_SCHEDULE} processor control). The caller's MCP
      * must cover both the target's priority and the new one. A thread that names itself is not
      * migrated (implementation decision 4: that part of the request is ignored). Returns the
      * target's old priority, or -1 with {@link #errorCode()} 1 (no privilege), 2 (unavailable
      * thread: gone, or kept busy by a cross-processor operation for longer than the kernel delays a
      * migration, about 1,000,000 cycles, thesis 8.5) or 5 (invalid parameter: a processor number
-     * above k, a priority above 255). The numbers are the boot's (8.2): a processor that did not
+     * out of range, a priority above 255). The numbers are the boot's (8.2): a processor that did not
      * answer at boot has none, so k counts only the processors that came up and migration to a
      * masked one is refused with 5.
      */
@@ -557,9 +606,13 @@ public final class L4 {
         if (dest == null) {
             throw new IllegalArgumentException("schedule: destination id must not be null");
         }
+        Abi abi = abi();
+        int logical = abi.logicalProcessor(processorNumber);
+        // The kernel's numbering: 1..k, 0 = stay; a value out of range stays out of range (error 5).
+        int kernelNumber = logical < 0 && processorNumber != abi.noMigration() ? -1 : logical + 1;
         Tcb self = self();
         self.setSysTo(dest);
-        self.setSysTag(processorNumber);
+        self.setSysTag(kernelNumber);
         self.setSysReceiveTimeout(priority);
         self.setSysSendTimeout(timeslice);
         self.setSysArgument(null);
@@ -567,19 +620,20 @@ public final class L4 {
         return self.sysResultWord();
     }
 
-    /** Migrates {@code dest} to processor {@code processorNumber} (1..k), keeping its priority. */
+    /** Migrates {@code dest} to processor {@code processorNumber} (the ABI's numbering), keeping its priority. */
     public static int migrate(ThreadId dest, int processorNumber) {
         return schedule(dest, processorNumber, -1, 0);
     }
 
     /**
      * Schedule with the X.0 parameter word the thesis gives (7.1): the processor number in bits
-     * 16-19 (1..k; 0 = stay), the priority in bits 0-7 when bit 8 is set (else unchanged).
+     * 16-19 (1..k; 0 = stay: the X.0 word counts as the thesis does in either ABI), the priority
+     * in bits 0-7 when bit 8 is set (else unchanged).
      */
     public static int scheduleWord(ThreadId dest, int paramWord, long timeslice) {
         int processor = (paramWord >>> 16) & 0xF;
         int priority = (paramWord & 0x100) != 0 ? paramWord & 0xFF : -1;
-        return schedule(dest, processor, priority, timeslice);
+        return schedule(dest, processor == 0 ? noMigration() : processorOfIndex(processor - 1), priority, timeslice);
     }
 
     /** ThreadSwitch to the dispatcher's choice. */

@@ -31,6 +31,11 @@ final class TransmitPath {
         this.ipc = ipc;
     }
 
+    /** The ABI whose bits report a crossing in a result tag. */
+    private Abi abi() {
+        return ipc.kcpu.kernel().config().abi();
+    }
+
     /**
      * Transmits the message of {@code from} to {@code to} (untyped words: the message
      * registers), and completes the receive of {@code to}. {@code to} was waiting for it, or is
@@ -80,7 +85,7 @@ final class TransmitPath {
             ipc.fail(to, result.receiverCode(), IpcError.PHASE_RECEIVE);
         } else {
             ipc.kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
-            to.setResultTag((tag & ~(0xF << 12)) | (crossed ? MsgTag.crossedBits(tag) : 0));
+            to.setResultTag((tag & ~(0xF << 12)) | (crossed ? abi().crossedBits(tag) : 0));
             to.mr[0] = to.resultTag();
             to.setResultFrom(from.id);
             to.setErrorCode(0);
@@ -110,7 +115,7 @@ final class TransmitPath {
             t.setErrorCode(code);
             ipc.failWord(t, code);
         } else {
-            t.setResultTag(MsgTag.crossedBits(0));
+            t.setResultTag(abi().crossedBits(0));
             if (!t.sysFrom().isNil()) {
                 t.setWaitPublished(true); // the proxy published the receive (XpIpc.complete)
                 ipc.receivePhase(t);
