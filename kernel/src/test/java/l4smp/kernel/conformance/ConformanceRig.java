@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A booted kernel for one {@link Variant} of a conformance case, with a log the case's threads
- * write to. Accounting is off: a conformance case checks what an L4 call does, not what it costs.
+ * A booted kernel for one {@link Variant} of a conformance case (its CPUs, mode, seed and ABI),
+ * with a log the case's threads write to. Accounting is off: a conformance case checks what an L4 call does, not what it costs.
  */
 public final class ConformanceRig {
 
@@ -30,6 +30,7 @@ public final class ConformanceRig {
         this(variant, KernelConfig.DEFAULT);
     }
 
+    /** Boots with {@code config} in the variant's ABI. */
     public ConformanceRig(Variant variant, KernelConfig config) {
         this.variant = variant;
         MachineConfig.Builder b = MachineConfig.builder().cpus(variant.cpus()).pinning(false).accounting(false)
@@ -38,7 +39,7 @@ public final class ConformanceRig {
             b.deterministic(variant.seed());
         }
         this.machine = new Machine(b.build());
-        this.kernel = Kernel.boot(machine, config);
+        this.kernel = Kernel.boot(machine, config.withAbi(variant.abi()));
     }
 
     /** Creates a thread of party {@code party} (its CPU comes from the variant). */
