@@ -410,6 +410,25 @@ public final class Kernel {
         return myself != null && myself.raw() == id.raw() ? t : null;
     }
 
+    /**
+     * The global id of the thread that local id {@code local} names in address space
+     * {@code space} (null: the flat space), or null when no thread of that space has it. Any CPU:
+     * the space is read after the acquire of the thread's {@code myself}, which its creation
+     * released after setting the space.
+     */
+    public ThreadId resolveLocal(ThreadId local, l4smp.kernel.space.AddressSpace space) {
+        int number = local.localNumber();
+        if (number < 0 || number >= MAX_THREADS) {
+            return null;
+        }
+        Tcb t = table.getAcquire(number);
+        if (t == null) {
+            return null;
+        }
+        ThreadId myself = t.myselfAcquire();
+        return myself != null && t.hardwareLine() < 0 && t.space() == space ? myself : null;
+    }
+
     /** The kernel on CPU {@code index}. */
     public KernelCpu kernelCpu(int index) {
         return cpus[index];

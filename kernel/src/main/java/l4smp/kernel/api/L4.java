@@ -72,6 +72,28 @@ public final class L4 {
     }
 
     /**
+     * The calling thread's local id (X.2 {@code L4_MyLocalId}): valid as an IPC partner for the
+     * threads of its address space ({@link ThreadId#isLocal}).
+     */
+    public static ThreadId myLocalId() {
+        return ThreadId.local(self().id.number());
+    }
+
+    /**
+     * {@code id} with a local id resolved to the global id of the thread of the caller's space
+     * that has it (Pistachio {@code ipc.cc}: a local id names a thread of the current space);
+     * a local id no thread of the caller's space has stays as it is, and the kernel finds no
+     * such thread (X.2 reserves global versions whose low 6 bits are zero).
+     */
+    private static ThreadId resolveLocal(Tcb self, ThreadId id) {
+        if (!id.isLocal()) {
+            return id;
+        }
+        ThreadId global = KernelCpu.of(self).kernel().resolveLocal(id, self.space());
+        return global == null ? id : global;
+    }
+
+    /**
      * The calling thread's processor number as the UTCB publishes it: 1..k in the thesis ABI
      * (section 7.2), 0..k-1 in the X.2 ABI (X.2 UTCB ProcessorNo), where k is the number of
      * processors that came up (8.2). Read-only.
@@ -166,7 +188,12 @@ public final class L4 {
 
     // ---- message registers ------------------------------------------------------------------
 
-    /** Message register {@code i} (1..63); MR0 is the tag of the last IPC. */
+    /**
+     * Message register {@code i} (0..63). MR0 is the message tag: after an IPC the result tag
+     * (as {@link #ipc} returns it), before one the tag to send when it is loaded with
+     * {@link #setMr setMr(0, tag)} for the register forms ({@link #ipc(ThreadId, ThreadId, long, long)},
+     * {@link #send(ThreadId)}, {@link #call(ThreadId)}, {@link #replyWait(ThreadId)}).
+     */
     public static long mr(int i) {
         checkMr(i, 0);
         KernelCpu k = kernelCpu();
@@ -175,9 +202,12 @@ public final class L4 {
         return self.mr[i];
     }
 
-    /** Sets message register {@code i} (1..63). */
+    /**
+     * Sets message register {@code i} (0..63), as X.2's {@code L4_LoadMR}: MR0 is the tag the
+     * register forms of IPC send (a 32-bit word: sign- or zero-extended).
+     */
     public static void setMr(int i, long value) {
-        checkMr(i, 1);
+        checkMr(i, 0);
         KernelCpu k = kernelCpu();
         Tcb self = k.current();
         k.preemptionPoint(self);
@@ -255,9 +285,23 @@ public final class L4 {
         }
     }
 
-    /** The sender of the last received message. */
+    /**
+     * The sender of the last received message. In the X.2 ABI a sender of the receiver's own
+     * address space is named by its local id, as Pistachio returns it ({@code ipc.cc}: "if
+     * current->get_space() == from_tcb->get_space() return_ipc(from_tcb->get_local_id())");
+     * the thesis ABI always names the global id.
+     */
     public static ThreadId from() {
-        return self().resultFrom();
+        Tcb self = self();
+        ThreadId from = self.resultFrom();
+        KernelCpu k = kernelCpu();
+        if (k.kernel().config().abi() == Abi.X2 && !from.isNil() && !from.isAny()) {
+            Tcb sender = k.kernel().lookup(from);
+            if (sender != null && sender.hardwareLine() < 0 && sender.space() == self.space()) {
+                return ThreadId.local(from.number());
+            }
+        }
+        return from;
     }
 
     /** The UTCB error-code word of the last IPC ({@code code << 1 | phase}; 0 = none). */
@@ -299,14 +343,81 @@ public final class L4 {
                     + " message registers");
         }
         Tcb self = self();
-        self.setSysTo(to);
-        self.setSysFrom(from);
+        self.setSysTo(resolveLocal(self, to));
+        self.setSysFrom(resolveLocal(self, from));
         self.setSysTag(tag);
         self.setSysSendTimeout(sendTimeout);
         self.setSysReceiveTimeout(receiveTimeout);
         self.mr[0] = tag;
         KernelTraps.trap(self, Syscall.IPC);
-        return self.resultTag();
+        int result = self.resultTag();
+        self.mr[0] = result; // MR0 holds the result tag after every IPC, as X.2's register
+        return result;
+    }
+
+    /**
+     * The IPC system call with the message tag in MR0, as L4 code issues it
+     * ({@code L4_LoadMR(0, tag); L4_Ipc(to, from, timeouts, &from)}); see
+     * {@link #ipc(ThreadId, ThreadId, int, long, long)}. MR0 must hold a 32-bit word.
+     */
+    public static int ipc(ThreadId to, ThreadId from, long sendTimeout, long receiveTimeout) {
+        return ipc(to, from, tagInMr0(), sendTimeout, receiveTimeout);
+    }
+
+    /** Sends the message in MR0.. to {@code to}, waiting for it forever (X.2 {@code L4_Send(to)}). */
+    public static int send(ThreadId to) {
+        return ipc(to, ThreadId.NIL, tagInMr0(), Timeout.NEVER, Timeout.ZERO);
+    }
+
+    /** Calls {@code to} with the message in MR0.. (X.2 {@code L4_Call(to)}). */
+    public static int call(ThreadId to) {
+        return ipc(to, to, tagInMr0(), Timeout.NEVER, Timeout.NEVER);
+    }
+
+    /** Replies to {@code to} with the message in MR0.. and waits for any (X.2 {@code L4_ReplyWait}). */
+    public static int replyWait(ThreadId to) {
+        return ipc(to, ThreadId.ANY, tagInMr0(), Timeout.ZERO, Timeout.NEVER);
+    }
+
+    /** The tag loaded into MR0; refused, naming MR0, when it does not fit 32 bits. */
+    private static int tagInMr0() {
+        long mr0 = self().mr[0];
+        if (mr0 < Integer.MIN_VALUE || mr0 > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("MR0 must hold a 32-bit message tag, got 0x" + Long.toHexString(mr0));
+        }
+        return (int) mr0;
+    }
+
+    /**
+     * The IPC system call with X.2 timeouts ({@link X2Time}: relative periods m * 2^e us, time
+     * points of the system clock, {@link X2Time#NEVER}, {@link X2Time#ZERO}) instead of cycle
+     * counts: each is converted on the caller's CPU clock when the call starts. A value that is
+     * not a 16-bit X.2 time is refused naming the timeout.
+     */
+    public static int ipcX2(ThreadId to, ThreadId from, int tag, int sendTime, int receiveTime) {
+        if (!X2Time.isValid(sendTime) || !X2Time.isValid(receiveTime)) {
+            throw new IllegalArgumentException("X.2 IPC timeouts are 16-bit times, got send 0x"
+                    + Integer.toHexString(sendTime) + ", receive 0x" + Integer.toHexString(receiveTime));
+        }
+        KernelCpu k = kernelCpu();
+        long now = k.cpu().clock();
+        int mhz = k.cpu().cost().clockMhz();
+        return ipc(to, from, tag, X2Time.cycles(sendTime, now, mhz), X2Time.cycles(receiveTime, now, mhz));
+    }
+
+    /**
+     * The IPC system call with the 32-bit X.2 timeouts word: the send timeout in bits 16..31, the
+     * receive timeout in bits 0..15 (Pistachio {@code timeout_t}: {@code rcv_timeout, snd_timeout}).
+     */
+    public static int ipcX2(ThreadId to, ThreadId from, int tag, int timeouts) {
+        return ipcX2(to, from, tag, timeouts >>> 16, timeouts & 0xFFFF);
+    }
+
+    /** X.2 SystemClock: microseconds of the caller's CPU clock since the machine started. */
+    public static long systemClock() {
+        KernelCpu k = kernelCpu();
+        k = k.preemptionPoint(k.current());
+        return k.cpu().clock() / k.cpu().cost().clockMhz();
     }
 
     /** Sends to {@code to}, waiting for it forever. */
