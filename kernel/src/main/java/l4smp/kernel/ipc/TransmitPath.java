@@ -173,7 +173,7 @@ final class TransmitPath {
                     out[i + 1] = target;
                 }
                 case TypedItems.MAP, TypedItems.GRANT -> {
-                    if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(to.br[0] & ~TypedItems.ACCEPT_STRINGS)) {
+                    if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(TypedItems.receiveWindow(to.br[0]))) {
                         return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
                     }
                     out[i] = w0;

@@ -221,7 +221,7 @@ public final class SpaceIpc {
                     if (w1 == 0 || before) {
                         continue; // the nil flexpage (sigma0's refusal), or mapped before the fault
                     }
-                    long window = to.br[0] & ~TypedItems.ACCEPT_STRINGS;
+                    long window = TypedItems.receiveWindow(to.br[0]);
                     if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(window) || to.space() == null) {
                         return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
                     }

@@ -52,6 +52,17 @@ public final class ConformanceRig {
         return kernel.createThread(ThreadSpec.daemon(name, variant.cpuOf(party), program));
     }
 
+    /** Starts sigma0 (X.2's root pager, {@link l4smp.kernel.user.Sigma0}) on the CPU of party {@code party}. */
+    public ThreadId startSigma0(int party) {
+        return kernel.spaces().startSigma0(variant.cpuOf(party));
+    }
+
+    /** Creates a thread of party {@code party} in a new address space {@code space}, paged by {@code pager}. */
+    public ThreadId spawnInSpace(String name, int party, String space, ThreadId pager, UserProgram program) {
+        return kernel.spaces().createThread(ThreadSpec.of(name, variant.cpuOf(party), program),
+                kernel.spaces().createSpace(space), pager);
+    }
+
     public void note(String s) {
         log.add(s);
     }
