@@ -42,12 +42,12 @@ public final class TextReport {
     /** The report as lines of text (each without a line terminator). */
     public static List<String> lines(RunReport r) {
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "scenario %s: %d CPU%s, %s (%d MHz), %s, %s, slack %s, %s ABI",
+        out.add(String.format(Locale.ROOT, "scenario %s: %d CPU%s, %s (%d MHz), %s, %s, slack %s",
                 r.scenario(), r.cpus(), r.cpus() == 1 ? "" : "s", r.costModel().name(), r.costModel().clockMhz(),
                 r.seed() == null ? "parallel" : "deterministic (seed " + r.seed() + ", " + r.strategy() + ")",
                 r.seed() == null ? (r.pin() ? "pinned" : "unpinned") : "one host thread",
-                slack(r.slackCycles()), abiName(r)));
-        out.add("options: " + (r.options().isEmpty() ? "(none)" : formatMap(r.options())));
+                slack(r.slackCycles())));
+        out.add("options: " + (r.options().isEmpty() ? "(none)" : formatMap(r.options())) + "; " + abiName(r) + " ABI");
         Object planted = r.results().get("planted");
         if (planted != null) {
             out.add("PLANTED RACE: " + planted + " (" + l4smp.kernel.Plant.parse(planted.toString()).race()
