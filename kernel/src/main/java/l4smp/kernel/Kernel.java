@@ -429,6 +429,34 @@ public final class Kernel {
         return myself != null && t.hardwareLine() < 0 && t.space() == space ? myself : null;
     }
 
+    /**
+     * The priorities of the interrupt threads, by line (255 at boot, the interrupt TCBs'), which
+     * Schedule on an interrupt thread sets (X.2: an interrupt thread is scheduled like any
+     * thread). Any CPU may schedule an interrupt thread, so the words are exchanged with
+     * volatile semantics: of two concurrent Schedule calls each sees the other's priority or the
+     * one before, never a torn or lost one.
+     */
+    private final java.util.concurrent.atomic.AtomicIntegerArray irqPriorities =
+            initialIrqPriorities();
+
+    private static java.util.concurrent.atomic.AtomicIntegerArray initialIrqPriorities() {
+        java.util.concurrent.atomic.AtomicIntegerArray a = new java.util.concurrent.atomic.AtomicIntegerArray(InterruptThreads.LINES);
+        for (int i = 0; i < a.length(); i++) {
+            a.set(i, 255);
+        }
+        return a;
+    }
+
+    /** The priority of interrupt line {@code line}'s thread. Any CPU. */
+    public int irqPriorityVolatile(int line) {
+        return irqPriorities.get(line);
+    }
+
+    /** Sets the priority of interrupt line {@code line}'s thread, returning the one before. Any CPU. */
+    public int exchangeIrqPriorityVolatile(int line, int priority) {
+        return irqPriorities.getAndSet(line, priority);
+    }
+
     /** The kernel on CPU {@code index}. */
     public KernelCpu kernelCpu(int index) {
         return cpus[index];

@@ -113,4 +113,32 @@ class ScheduleConformanceTest {
         assertEquals(List.of(above + " -> -1 error 5", (above + 7) + " -> -1 error 5", below + " -> -1 error 5",
                 Integer.MIN_VALUE + " -> -1 error 5", "worker on " + v.processorOf(0)), rig.log, v.toString());
     }
+
+    /**
+     * Schedule on an interrupt thread (X.2: interrupt threads are threads; Pistachio's
+     * {@code SYS_SCHEDULE} makes no exception for them) sets its priority and returns the old
+     * one (255 at boot); a caller whose MCP does not cover it gets error 1 (no privilege), and
+     * moving it to a processor is refused with error 5. Before, every Schedule on an interrupt
+     * thread failed with error 2 (unavailable thread).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void scheduleSetsAnInterruptThreadsPriority(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        ThreadId irq = l4smp.kernel.irq.InterruptThreads.id(3);
+        ThreadId privileged = rig.spawn("scheduler", 1, () -> {
+            rig.note("set 200: old " + L4.schedule(irq, L4.noMigration(), 200, 0) + " error " + L4.errorCode());
+            rig.note("read: old " + L4.schedule(irq, L4.noMigration(), -1, 0) + " error " + L4.errorCode());
+            rig.note("move: " + L4.migrate(irq, L4.processorOfIndex(0)) + " error " + L4.errorCode());
+        });
+        rig.kernel.setMaximumControlledPriority(privileged, 255);
+        rig.runClean();
+        ConformanceRig plain = new ConformanceRig(v);
+        plain.spawn("user", 0, () -> plain.note("unprivileged: " + L4.schedule(irq, L4.noMigration(), 50, 0)
+                + " error " + L4.errorCode()));
+        plain.runClean();
+        assertEquals(List.of("set 200: old 255 error 0", "read: old 200 error 0", "move: -1 error 5"), rig.log,
+                v.toString());
+        assertEquals(List.of("unprivileged: -1 error 1"), plain.log, v.toString());
+    }
 }
