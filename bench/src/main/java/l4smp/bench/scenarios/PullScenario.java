@@ -67,7 +67,7 @@ public final class PullScenario implements Scenario {
         ThreadId migrator = kernel.createThread(new ThreadSpec("migrate-thread", 0, 200, true, () -> {
             int tag = L4.waitAny();
             while (true) {
-                ThreadId client = L4.from();
+                ThreadId client = L4.globalId(L4.from()); // X.2 ABI: from() is a local id here
                 int label = MsgTag.label(tag);
                 long answer;
                 if (MsgTag.isError(tag)) {

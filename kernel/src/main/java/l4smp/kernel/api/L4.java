@@ -80,6 +80,19 @@ public final class L4 {
     }
 
     /**
+     * The global id of {@code id} (X.2 {@code L4_GlobalIdOf}): a local id of a thread of the
+     * caller's address space becomes that thread's global id; a global id comes back as it is.
+     * Calls that take only global ids (Schedule, as Pistachio's {@code SYS_SCHEDULE}) need it for
+     * an id that {@link #from()} gave as a local id.
+     */
+    public static ThreadId globalId(ThreadId id) {
+        if (id == null) {
+            throw new IllegalArgumentException("thread id must not be null");
+        }
+        return resolveLocal(self(), id);
+    }
+
+    /**
      * {@code id} with a local id resolved to the global id of the thread of the caller's space
      * that has it (Pistachio {@code ipc.cc}: a local id names a thread of the current space);
      * a local id no thread of the caller's space has stays as it is, and the kernel finds no
