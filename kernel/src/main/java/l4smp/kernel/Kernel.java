@@ -165,7 +165,7 @@ public final class Kernel {
         if (fabric != null) {
             installXcpu();
         }
-        this.kip = new KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000);
+        this.kip = new KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000, config.abi());
         // 8.2: the SMP boot runs when the machine starts, if the kernel runs on every CPU (an
         // experiment that drives some CPUs with dispatchers of its own gets them all at once).
         this.smp = allKernel() ? new SmpBoot(this) : null;
@@ -408,6 +408,53 @@ public final class Kernel {
         }
         ThreadId myself = t.myselfAcquire();
         return myself != null && myself.raw() == id.raw() ? t : null;
+    }
+
+    /**
+     * The global id of the thread that local id {@code local} names in address space
+     * {@code space} (null: the flat space), or null when no thread of that space has it. Any CPU:
+     * the space is read after the acquire of the thread's {@code myself}, which its creation
+     * released after setting the space.
+     */
+    public ThreadId resolveLocal(ThreadId local, l4smp.kernel.space.AddressSpace space) {
+        int number = local.localNumber();
+        if (number < 0 || number >= MAX_THREADS) {
+            return null;
+        }
+        Tcb t = table.getAcquire(number);
+        if (t == null) {
+            return null;
+        }
+        ThreadId myself = t.myselfAcquire();
+        return myself != null && t.hardwareLine() < 0 && t.space() == space ? myself : null;
+    }
+
+    /**
+     * The priorities of the interrupt threads, by line (255 at boot, the interrupt TCBs'), which
+     * Schedule on an interrupt thread sets (X.2: an interrupt thread is scheduled like any
+     * thread). Any CPU may schedule an interrupt thread, so the words are exchanged with
+     * volatile semantics: of two concurrent Schedule calls each sees the other's priority or the
+     * one before, never a torn or lost one.
+     */
+    private final java.util.concurrent.atomic.AtomicIntegerArray irqPriorities =
+            initialIrqPriorities();
+
+    private static java.util.concurrent.atomic.AtomicIntegerArray initialIrqPriorities() {
+        java.util.concurrent.atomic.AtomicIntegerArray a = new java.util.concurrent.atomic.AtomicIntegerArray(InterruptThreads.LINES);
+        for (int i = 0; i < a.length(); i++) {
+            a.set(i, 255);
+        }
+        return a;
+    }
+
+    /** The priority of interrupt line {@code line}'s thread. Any CPU. */
+    public int irqPriorityVolatile(int line) {
+        return irqPriorities.get(line);
+    }
+
+    /** Sets the priority of interrupt line {@code line}'s thread, returning the one before. Any CPU. */
+    public int exchangeIrqPriorityVolatile(int line, int priority) {
+        return irqPriorities.getAndSet(line, priority);
     }
 
     /** The kernel on CPU {@code index}. */

@@ -1,5 +1,6 @@
 package l4smp.kernel;
 
+import l4smp.kernel.ipc.Abi;
 import l4smp.kernel.space.TlbShootdown;
 import l4smp.kernel.thread.TcbLayout;
 
@@ -30,11 +31,21 @@ import l4smp.kernel.thread.TcbLayout;
  *                        cache the pages (thesis 9.3, option 1)
  * @param plant           tests and hunts only: a race of the thesis re-opened on purpose
  *                        ({@link Plant#NONE}, the default: none)
+ * @param abi             the system-call ABI users see: the thesis's (7.2, the default) or X.2's
+ *                        (processor numbering, the cross-processor tag bits; see {@link Abi})
  */
 public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
                            TcbLayout tcbLayout, long xcpuMaxLatencyCycles,
                            boolean copyOnSender, TlbShootdown.Policy shootdownPolicy,
-                           Plant plant) {
+                           Plant plant, Abi abi) {
+
+    /** The configuration in the thesis ABI. */
+    public KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
+                        TcbLayout tcbLayout, long xcpuMaxLatencyCycles,
+                        boolean copyOnSender, TlbShootdown.Policy shootdownPolicy, Plant plant) {
+        this(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
+                shootdownPolicy, plant, Abi.THESIS);
+    }
 
     /** The configuration with no race planted. */
     public KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchCycles,
@@ -70,31 +81,37 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
     /** This configuration with another TCB layout. */
     public KernelConfig withTcbLayout(TcbLayout layout) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, layout, xcpuMaxLatencyCycles, copyOnSender,
-                shootdownPolicy, plant);
+                shootdownPolicy, plant, abi);
     }
 
     /** This configuration with another latency bound for cross-processor requests (-1: IPI delivery time). */
     public KernelConfig withXcpuMaxLatency(long cycles) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, cycles, copyOnSender,
-                shootdownPolicy, plant);
+                shootdownPolicy, plant, abi);
     }
 
     /** This configuration copying cross-processor messages on the sender's CPU (experiment only, D4). */
     public KernelConfig withCopyOnSender(boolean onSender) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, onSender,
-                shootdownPolicy, plant);
+                shootdownPolicy, plant, abi);
     }
 
     /** This configuration with another TLB shootdown policy. */
     public KernelConfig withShootdownPolicy(TlbShootdown.Policy policy) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
-                policy, plant);
+                policy, plant, abi);
     }
 
     /** This configuration with {@code race} re-opened (tests and hunts only; {@link Plant#NONE}: none). */
     public KernelConfig withPlant(Plant race) {
         return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
-                shootdownPolicy, race);
+                shootdownPolicy, race, abi);
+    }
+
+    /** This configuration with the system-call ABI {@code to}. */
+    public KernelConfig withAbi(Abi to) {
+        return new KernelConfig(tickMicros, timesliceTicks, fpuSwitchCycles, tcbLayout, xcpuMaxLatencyCycles, copyOnSender,
+                shootdownPolicy, plant, to);
     }
 
     public KernelConfig {
@@ -104,6 +121,7 @@ public record KernelConfig(double tickMicros, int timesliceTicks, int fpuSwitchC
         java.util.Objects.requireNonNull(tcbLayout, "tcbLayout");
         java.util.Objects.requireNonNull(shootdownPolicy, "shootdownPolicy");
         java.util.Objects.requireNonNull(plant, "plant");
+        java.util.Objects.requireNonNull(abi, "abi");
         if (fpuSwitchCycles < 0) {
             throw new IllegalArgumentException("FPU switch cost must be >= 0 cycles, got " + fpuSwitchCycles);
         }

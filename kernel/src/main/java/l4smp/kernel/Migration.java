@@ -241,8 +241,12 @@ final class Migration {
         int processor = x.sysTag();
         int priority = (int) x.sysReceiveTimeout();
         long timeslice = x.sysSendTimeout();
-        if (t1 == null || t1.hardwareLine() >= 0) {
+        if (t1 == null) {
             finish(x, -1, E_UNAVAILABLE);
+            return;
+        }
+        if (t1.hardwareLine() >= 0) {
+            scheduleInterruptThread(x, t1.hardwareLine(), processor, priority);
             return;
         }
         // 8.2: processor numbers are the boot's (a masked-out CPU has none: above k, invalid).
@@ -312,6 +316,26 @@ final class Migration {
                     + " operation; error {} (unavailable thread)", x, index, t1, BUSY_LIMIT_CYCLES, E_UNAVAILABLE);
         }
         finish(x, -1, E_UNAVAILABLE);
+    }
+
+    /**
+     * Schedule on the interrupt thread of {@code line} (X.2: interrupt threads are threads;
+     * Pistachio's {@code SYS_SCHEDULE} treats them as any other): the priority is set (within
+     * the caller's MCP) and the old one returned; the timeslice does not apply (an interrupt
+     * thread never runs here: its interrupts are delivered as IPC at once), and migrating it
+     * (routing its line elsewhere) is refused with error 5, invalid parameter.
+     */
+    private void scheduleInterruptThread(Tcb x, int line, int processor, int priority) {
+        if (processor != 0 || priority > 255 || priority < -1) {
+            finish(x, -1, E_INVALID);
+            return;
+        }
+        if (priority > x.mcp() || kernel.irqPriorityVolatile(line) > x.mcp()) {
+            finish(x, -1, E_NO_PRIVILEGE);
+            return;
+        }
+        int old = priority >= 0 ? kernel.exchangeIrqPriorityVolatile(line, priority) : kernel.irqPriorityVolatile(line);
+        finish(x, old, 0);
     }
 
     void finish(Tcb x, int oldPriority, int error) {

@@ -421,7 +421,7 @@ class LocalIpcConformanceTest {
             ThreadId me = L4.myself();
             rig.note(thrown(() -> L4.ipc(me, ThreadId.NIL, 0, -1, 0)));
             rig.note(thrown(() -> L4.send(ThreadId.ANY, 0)));
-            rig.note(thrown(() -> L4.setMr(0, 1)));
+            rig.note(thrown(() -> L4.setMr(-1, 1))); // MR0 is a register too (X.2 L4_LoadMR(0, tag)): -1 is none
             rig.note(thrown(() -> L4.mr(64)));
             rig.note(thrown(() -> L4.compute(-5)));
             rig.note(thrown(() -> L4.ipc(null, ThreadId.NIL, 0, 0, 0)));

@@ -43,6 +43,7 @@ import java.util.concurrent.Callable;
                 "          [--pct-steps=K] [--max-steps=N] [--plant=NAME] [--pin=on|off]",
                 "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--stall=CYCLES|off]",
                 "          [--accounting=on|off] [--tcb-layout=grouped|naive] [--tick-us=U] [--timeslice-ticks=N]",
+                "          [--abi=thesis|x2]",
                 "          [--json=FILE] [--hgrm=DIR] [--trace=FILE] [--trace-limit=N] [--plot=DIR] [--jfr=FILE]",
                 "          [--[no-]progress] [-q]",
                 "          [--SCENARIO-OPTION VALUE ...]",
@@ -137,6 +138,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--tcb-layout", paramLabel = "grouped|naive", defaultValue = "grouped",
             description = "Where the kernel puts TCB fields in simulated memory: the grouped lines of thesis 8.6 or a naive order (default ${DEFAULT-VALUE}).")
     String tcbLayout;
+
+    @Option(names = "--abi", paramLabel = "thesis|x2", defaultValue = "thesis",
+            description = "The system-call ABI users see: the thesis's (section 7.2: processors 1..k, send-tag bit 12 "
+                    + "aborts a cross-processor IPC, received-tag bit 11 says it crossed) or X.2's as Pistachio "
+                    + "implements it (processors 0..k-1, the X bit, bit 14, marks and requests the crossing; "
+                    + "default ${DEFAULT-VALUE}).")
+    String abi;
 
     @Option(names = "--tick-us", paramLabel = "MICROS", defaultValue = "1000",
             description = "The kernel's timer tick, in simulated microseconds (default ${DEFAULT-VALUE}).")
@@ -485,11 +493,17 @@ final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "option '--seconds' is a host-time budget, which a seeded run "
                     + "cannot replay (the same seed would stop at a different point): give --ops instead, or drop --seed");
         }
+        l4smp.kernel.ipc.Abi kernelAbi;
+        try {
+            kernelAbi = l4smp.kernel.ipc.Abi.parse(abi);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "option '--abi': " + e.getMessage());
+        }
         l4smp.kernel.KernelConfig kernelConfig;
         try {
             kernelConfig = new l4smp.kernel.KernelConfig(tickMicros, timesliceTicks,
                     l4smp.kernel.KernelConfig.DEFAULT.fpuSwitchCycles(), l4smp.kernel.thread.TcbLayout.parse(tcbLayout))
-                    .withPlant(planted);
+                    .withPlant(planted).withAbi(kernelAbi);
         } catch (IllegalArgumentException e) {
             String option = e.getMessage().contains("layout") ? "--tcb-layout"
                     : e.getMessage().contains("timeslice") ? "--timeslice-ticks" : "--tick-us";

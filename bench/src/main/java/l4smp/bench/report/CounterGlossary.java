@@ -106,7 +106,7 @@ public final class CounterGlossary {
         add(m, "xcpu.found_by_receive", "requests", "requests found by a receive path's check before it waits");
         add(m, "xcpu.ipis_sent", "IPIs", "XCPU IPIs sent to trigger a destination's mailbox check");
         add(m, "xcpu.ipis_saved", "triggers", "triggers that needed no IPI (next check soon, receiver not waiting, one pending)");
-        add(m, "xcpu.aborted_on_request", "sends", "cross-processor sends aborted on request (send tag bit 12, error 7)");
+        add(m, "xcpu.aborted_on_request", "sends", "cross-processor sends aborted on request (send tag bit 12, or X with `--abi x2`; error 7)");
         add(m, "xcpu.mailbox_full_retries", "sends", "sends that found every mailbox to their destination in flight and ran again");
         add(m, "xcpu.replies", "replies", "reply mailboxes consumed (thesis 8.4.1)");
         add(m, "thread.failures", "threads", "user threads that ended by throwing");

@@ -34,6 +34,11 @@ public final class TextReport {
     private TextReport() {
     }
 
+    /** The system-call ABI of the run's kernel ({@code thesis} or {@code x2}). */
+    private static String abiName(RunReport r) {
+        return r.spec() == null ? l4smp.kernel.ipc.Abi.THESIS.optionName() : r.spec().kernelConfig().abi().optionName();
+    }
+
     /** The report as lines of text (each without a line terminator). */
     public static List<String> lines(RunReport r) {
         List<String> out = new ArrayList<>();
@@ -42,7 +47,7 @@ public final class TextReport {
                 r.seed() == null ? "parallel" : "deterministic (seed " + r.seed() + ", " + r.strategy() + ")",
                 r.seed() == null ? (r.pin() ? "pinned" : "unpinned") : "one host thread",
                 slack(r.slackCycles())));
-        out.add("options: " + (r.options().isEmpty() ? "(none)" : formatMap(r.options())));
+        out.add("options: " + (r.options().isEmpty() ? "(none)" : formatMap(r.options())) + "; " + abiName(r) + " ABI");
         Object planted = r.results().get("planted");
         if (planted != null) {
             out.add("PLANTED RACE: " + planted + " (" + l4smp.kernel.Plant.parse(planted.toString()).race()

@@ -4,6 +4,7 @@ import l4smp.emulator.MachineConfig;
 import l4smp.emulator.ScheduleStrategy;
 import l4smp.emulator.cost.CostModel;
 import l4smp.kernel.KernelConfig;
+import l4smp.kernel.ipc.Abi;
 import l4smp.kernel.space.TlbShootdown;
 import l4smp.kernel.thread.TcbLayout;
 
@@ -25,8 +26,6 @@ import java.util.Map;
  */
 public final class RunSpecCodec {
 
-    /** The system-call ABI the kernel implements: the thesis's (7.2), the only one so far. */
-    public static final String ABI = "thesis";
 
     private RunSpecCodec() {
     }
@@ -71,7 +70,7 @@ public final class RunSpecCodec {
             }
         }
         m.put("fail_cpus", failed);
-        m.put("abi", ABI);
+        m.put("abi", k.abi().optionName());
         m.put("trace", spec.captureTrace());
         m.put("trace_limit", spec.maxTraceEvents());
         m.put("progress", spec.progress());
@@ -86,10 +85,11 @@ public final class RunSpecCodec {
         if (!(run instanceof Map<?, ?> m)) {
             throw new IllegalArgumentException("the report has no 'run' object (written by an older l4smp?)");
         }
-        String abi = string(m, "abi");
-        if (!ABI.equals(abi)) {
-            throw new IllegalArgumentException("the report's run uses ABI '" + abi + "'; this l4smp implements '"
-                    + ABI + "'");
+        Abi abi;
+        try {
+            abi = Abi.parse(string(m, "abi"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the report's run: " + e.getMessage());
         }
         Map<String, String> options = new LinkedHashMap<>();
         Object so = m.get("scenario_options");
@@ -110,7 +110,8 @@ public final class RunSpecCodec {
                 number(m, "timeslice_ticks").intValue(), number(m, "fpu_switch_cycles").intValue(),
                 TcbLayout.parse(string(m, "tcb_layout")), number(m, "xcpu_max_latency_cycles").longValue(),
                 Boolean.TRUE.equals(m.get("copy_on_sender")),
-                TlbShootdown.Policy.valueOf(string(m, "shootdown_policy").toUpperCase(Locale.ROOT).replace('-', '_')));
+                TlbShootdown.Policy.valueOf(string(m, "shootdown_policy").toUpperCase(Locale.ROOT).replace('-', '_')))
+                .withAbi(abi);
         return RunSpec.builder(string(m, "scenario"))
                 .cpus(number(m, "cpus").intValue())
                 .ops(ops == null ? Long.MAX_VALUE : ((Number) ops).longValue())

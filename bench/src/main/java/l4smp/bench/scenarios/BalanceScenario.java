@@ -119,7 +119,7 @@ public final class BalanceScenario implements Scenario {
                     long c0 = L4.clock();
                     long n0 = System.nanoTime();
                     L4.setMr(1, done);
-                    int tag = L4.call(server, MsgTag.make(me, 1) | (balance ? MsgTag.XCPU_ABORT_FLAG : 0));
+                    int tag = L4.call(server, balance ? L4.abortIfCross(MsgTag.make(me, 1)) : MsgTag.make(me, 1));
                     if (MsgTag.isError(tag) && L4.errorCode() == IpcError.word(IpcError.ABORTED, IpcError.PHASE_SEND)) {
                         aborted.incrementAndGet();
                         // Detected before any transfer: have the partner pulled over, then call again.

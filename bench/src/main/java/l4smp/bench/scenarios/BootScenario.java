@@ -7,7 +7,6 @@ import l4smp.bench.scenario.ScenarioContext;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.SmpBoot;
 import l4smp.kernel.ThreadSpec;
-import l4smp.kernel.api.KernelInfoPage;
 import l4smp.kernel.api.L4;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
@@ -64,10 +63,10 @@ public final class BootScenario implements Scenario {
         boot.setApInitCycles((int) context.options().getLong("ap-init"));
         SingleWriterLatencyRecorder recorder = context.recorder("xp-round-trip");
         kernel.createThread(new ThreadSpec("booter", 0, 200, false, () -> {
-            int k = L4.kernelInfo().word(KernelInfoPage.PROCESSORS_OFFSET) & 0xFF;
+            int k = L4.kernelInfo().highestProcessorNumber(); // processors that came up, either ABI
             context.putResult("aps_found", k - 1);
             context.putResult("aps_masked", boot.maskedCpus());
-            context.putResult("kip_highest_processor", k);
+            context.putResult("kip_highest_processor", L4.processorOfIndex(k - 1)); // k (thesis) or k - 1 (X.2)
             context.putResult("numbering", numbering(boot, k));
             context.putResult("boot_cycles", boot.bootCycles());
             context.putResult("ap_boot_cycles", apCycles(boot));
@@ -80,7 +79,7 @@ public final class BootScenario implements Scenario {
             List<ThreadId> servers = new ArrayList<>();
             for (int p = 2; p <= k; p++) {
                 ThreadId server = L4.createThread("server" + p, 100, true, BootScenario::serve);
-                if (L4.migrate(server, p) < 0) {
+                if (L4.migrate(server, L4.processorOfIndex(p - 1)) < 0) {
                     throw new IllegalStateException("migrating server" + p + " to processor " + p + " failed: error "
                             + L4.errorCode());
                 }
@@ -95,7 +94,7 @@ public final class BootScenario implements Scenario {
                 if (MsgTag.isError(tag)) {
                     throw new IllegalStateException("call to processor " + p + " failed: " + IpcError.describe(L4.errorCode()));
                 }
-                if (L4.mr(1) != p) {
+                if (L4.mr(1) != L4.processorOfIndex(p - 1)) {
                     throw new IllegalStateException("the server migrated to processor " + p + " runs on processor " + L4.mr(1));
                 }
                 recorder.record(L4.clock() - c0, System.nanoTime() - n0);
@@ -103,7 +102,7 @@ public final class BootScenario implements Scenario {
             }
             Map<String, Long> trips = new LinkedHashMap<>();
             for (int p = 2; p <= k; p++) {
-                trips.put(Integer.toString(p), perProcessor[p]);
+                trips.put(Integer.toString(L4.processorOfIndex(p - 1)), perProcessor[p]);
             }
             context.putResult("round_trips_by_processor", trips);
         }));
@@ -118,11 +117,11 @@ public final class BootScenario implements Scenario {
         }
     }
 
-    /** Processor number (1..k) to the physical CPU it names, for the processors that came up. */
+    /** Processor number (the ABI's) to the physical CPU it names, for the processors that came up. */
     private static Map<String, String> numbering(SmpBoot boot, int k) {
         Map<String, String> map = new LinkedHashMap<>();
         for (int l = 0; l < k; l++) {
-            map.put(Integer.toString(l + 1), "cpu" + boot.physicalOfPlain(l));
+            map.put(Integer.toString(L4.processorOfIndex(l)), "cpu" + boot.physicalOfPlain(l));
         }
         return map;
     }

@@ -263,7 +263,7 @@ public final class FuzzScenario implements Scenario {
                     }
                 }
                 case 1 -> {
-                    if (L4.migrate(sh.fuzzers[victim], 1 + random.nextInt(cpus)) >= 0) {
+                    if (L4.migrate(sh.fuzzers[victim], L4.processorOfIndex(random.nextInt(cpus))) >= 0) {
                         sh.migrations.incrementAndGet();
                     }
                 }
@@ -746,10 +746,10 @@ public final class FuzzScenario implements Scenario {
             ThreadId dest = random.nextInt(4) == 0 ? L4.myself() : partner();
             int cpus = L4.kernelInfo() == null ? 1 : sh.context.processors();
             int processor = switch (random.nextInt(6)) {
-                case 0 -> 0;
-                case 1 -> cpus + 1 + random.nextInt(100);
-                case 2 -> -1 - random.nextInt(1000);
-                default -> 1 + random.nextInt(cpus);
+                case 0 -> L4.noMigration();
+                case 1 -> L4.processorOfIndex(cpus + random.nextInt(100));
+                case 2 -> L4.noMigration() - 1 - random.nextInt(1000);
+                default -> L4.processorOfIndex(random.nextInt(cpus));
             };
             int priority = switch (random.nextInt(5)) {
                 case 0 -> -1;
@@ -904,9 +904,9 @@ public final class FuzzScenario implements Scenario {
                 }
                 case 1 -> {
                     begin("processorNumber()");
-                    int p = L4.processorNumber();
-                    if (p < 1 || p > sh.context.processors()) {
-                        throw new IllegalStateException("processor number " + p + " outside 1.." + sh.context.processors());
+                    int p = L4.indexOfProcessor(L4.processorNumber());
+                    if (p < 0 || p >= sh.context.processors()) {
+                        throw new IllegalStateException("processor number " + L4.processorNumber() + " names no processor that came up");
                     }
                 }
                 case 2 -> {

@@ -161,7 +161,7 @@ public final class MigrationStormScenario implements Scenario {
                 x ^= x << 17;
                 int pick = (int) Long.remainderUnsigned(x, victims);
                 ThreadId victim = pick < clients ? clientIds[pick] : serverIds[pick - clients];
-                int to = 1 + (int) Long.remainderUnsigned(x >>> 20, cpus);
+                int to = L4.processorOfIndex((int) Long.remainderUnsigned(x >>> 20, cpus));
                 if (L4.migrate(victim, to) >= 0) {
                     migrations.incrementAndGet();
                 } else {

@@ -6,7 +6,6 @@ import l4smp.bench.scenario.Scenario;
 import l4smp.bench.scenario.ScenarioContext;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.ThreadSpec;
-import l4smp.kernel.api.KernelInfoPage;
 import l4smp.kernel.api.L4;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
@@ -68,7 +67,7 @@ public final class PullScenario implements Scenario {
         ThreadId migrator = kernel.createThread(new ThreadSpec("migrate-thread", 0, 200, true, () -> {
             int tag = L4.waitAny();
             while (true) {
-                ThreadId client = L4.from();
+                ThreadId client = L4.globalId(L4.from()); // X.2 ABI: from() is a local id here
                 int label = MsgTag.label(tag);
                 long answer;
                 if (MsgTag.isError(tag)) {
@@ -90,10 +89,10 @@ public final class PullScenario implements Scenario {
         kernel.setMaximumControlledPriority(migrator, 255);
         SingleWriterLatencyRecorder recorder = context.recorder("move");
         ThreadId scheduler = kernel.createThread(new ThreadSpec("scheduler", 0, 200, false, () -> {
-            int k = L4.kernelInfo().word(KernelInfoPage.PROCESSORS_OFFSET) & 0xFF;
+            int k = L4.kernelInfo().highestProcessorNumber(); // processors that came up, either ABI
             // Implementation decision 4: a thread's request to migrate itself is ignored.
             int before = L4.processorNumber();
-            L4.migrate(L4.myself(), before % k + 1);
+            L4.migrate(L4.myself(), L4.processorOfIndex((L4.indexOfProcessor(before) + 1) % k));
             boolean ignored = L4.processorNumber() == before;
             context.putResult("self_migration_ignored", ignored);
             if (!ignored) {
@@ -103,7 +102,7 @@ public final class PullScenario implements Scenario {
             long total = 0;
             long moves = 0;
             for (long i = 0; !context.shouldStop(i); i++) {
-                int target = L4.processorNumber() % k + 1;
+                int target = L4.processorOfIndex((L4.indexOfProcessor(L4.processorNumber()) + 1) % k);
                 long c0 = L4.clock();
                 long n0 = System.nanoTime();
                 L4.setMr(1, target);
@@ -121,7 +120,7 @@ public final class PullScenario implements Scenario {
                 recorder.record(dt, System.nanoTime() - n0);
                 total += dt;
                 moves++;
-                visits[target]++;
+                visits[L4.indexOfProcessor(target)]++;
                 tag = L4.call(migrator, MsgTag.make(WHERE, 0));
                 check(tag, "where request");
                 if (L4.mr(1) != target || MsgTag.crossedProcessors(tag)) {
@@ -131,8 +130,8 @@ public final class PullScenario implements Scenario {
                 L4.compute(work);
             }
             Map<String, Long> byProcessor = new LinkedHashMap<>();
-            for (int p = 1; p <= k; p++) {
-                byProcessor.put(Integer.toString(p), visits[p]);
+            for (int i = 0; i < k; i++) {
+                byProcessor.put(Integer.toString(L4.processorOfIndex(i)), visits[i]);
             }
             context.putResult("moves", moves);
             context.putResult("moves_to_processor", byProcessor);

@@ -245,7 +245,7 @@ public final class SoakScenario implements Scenario {
             } else {
                 int pick = random.nextInt(clients.length + servers.length);
                 ThreadId victim = pick < clients.length ? clients[pick] : servers[pick - clients.length];
-                int to = 1 + random.nextInt(cpus);
+                int to = L4.processorOfIndex(random.nextInt(cpus));
                 if (L4.migrate(victim, to) >= 0) {
                     books.migrations.incrementAndGet();
                 } else {

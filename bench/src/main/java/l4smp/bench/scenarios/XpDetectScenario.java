@@ -77,16 +77,17 @@ public final class XpDetectScenario implements Scenario {
                 while (done < share && !context.timeUp()) {
                     long c0 = L4.clock();
                     long n0 = System.nanoTime();
-                    int tag = L4.call(server, MsgTag.make(label, 0) | MsgTag.XCPU_ABORT_FLAG);
+                    int tag = L4.call(server, L4.abortIfCross(MsgTag.make(label, 0)));
                     if (MsgTag.isError(tag)) {
                         if (L4.errorCode() != IpcError.word(IpcError.ABORTED, IpcError.PHASE_SEND)) {
                             throw new IllegalStateException("call failed: " + IpcError.describe(L4.errorCode()));
                         }
                         long p = L4.utcbRead(Utcb.XP_PARTNER_PROCESSOR_OFFSET);
+                        int index = L4.indexOfProcessor((int) p); // 0..k-1 whatever the ABI
                         stats.incrementAndGet(0);
-                        stats.incrementAndGet(4 + (int) Math.min(p, cpus));
-                        if (p != 1) {
-                            stats.incrementAndGet(3); // the server runs on CPU 0 = processor 1
+                        stats.incrementAndGet(5 + Math.max(-1, Math.min(index, cpus - 1)));
+                        if (index != 0) {
+                            stats.incrementAndGet(3); // the server runs on CPU 0 = processor 1 (thesis) or 0 (X.2)
                         }
                         if (fallback) {
                             tag = L4.call(server, MsgTag.make(label, 0));
@@ -107,10 +108,10 @@ public final class XpDetectScenario implements Scenario {
                 context.putResult("delivered", stats.get(1));
                 context.putResult("delivered_crossed", stats.get(2));
                 context.putResult("wrong_processor_numbers", stats.get(3));
-                // processor number (1..k, as the abort reports it) -> aborts naming it
+                // processor number (as the ABI numbers it and the abort reports it) -> aborts naming it
                 Map<String, Long> byProcessor = new LinkedHashMap<>();
-                for (int p = 1; p <= cpus; p++) {
-                    byProcessor.put(Integer.toString(p), stats.get(4 + p));
+                for (int i = 0; i < cpus; i++) {
+                    byProcessor.put(Integer.toString(L4.processorOfIndex(i)), stats.get(5 + i));
                 }
                 context.putResult("aborts_by_partner_processor", byProcessor);
             }));

@@ -132,6 +132,41 @@ class ReportToolsTest {
         assertNotEquals(MiniJson.at(ra, "trace_hash"), MiniJson.at(json(dir.resolve("c.json")), "trace_hash"));
     }
 
+    /**
+     * {@code --abi x2}: the reports name the ABI (text: the first line; JSON: run.abi and the
+     * summary's abi), the processor numbers a user sees are X.2's (0-based: the XP aborts name
+     * the server's processor 0; thesis 7.2: 1), and a replay runs the same ABI again.
+     */
+    @Test
+    void theAbiIsAnOptionTheReportsNameAndTheReplayKeeps(@TempDir Path dir) throws Exception {
+        Path x2 = dir.resolve("x2.json");
+        Result r = l4smp("run", "xp-detect", "--abi", "x2", "--seed", "2", "--ops", "40", "--no-progress", "--json",
+                x2.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("options: ") && l.endsWith("; x2 ABI")), r.out());
+        Map<?, ?> root = json(x2);
+        assertEquals("x2", MiniJson.at(root, "run.abi"));
+        assertEquals("x2", MiniJson.at(root, "abi"));
+        Map<?, ?> byProcessor = (Map<?, ?>) MiniJson.at(root, "results.aborts_by_partner_processor");
+        assertTrue(((Number) byProcessor.get("0")).longValue() > 0, String.valueOf(byProcessor));
+        assertEquals(0L, MiniJson.at(root, "results.wrong_processor_numbers"));
+        Path thesis = dir.resolve("thesis.json");
+        assertEquals(0, l4smp("run", "xp-detect", "--seed", "2", "--ops", "40", "--no-progress", "--json",
+                thesis.toString()).code());
+        assertEquals("thesis", MiniJson.at(json(thesis), "run.abi"));
+        Map<?, ?> thesisByProcessor = (Map<?, ?>) MiniJson.at(json(thesis), "results.aborts_by_partner_processor");
+        assertEquals(byProcessor.get("0"), thesisByProcessor.get("1"), "the same aborts, numbered 1..k");
+        Path again = dir.resolve("again.json");
+        Result replay = l4smp("run", "--replay", x2.toString(), "--no-progress", "--json", again.toString());
+        assertEquals(0, replay.code(), replay.err());
+        assertEquals(root.get("run"), json(again).get("run"));
+        assertEquals(MiniJson.at(root, "trace_hash"), MiniJson.at(json(again), "trace_hash"));
+        Result bad = l4smp("run", "pingpong", "--abi", "x3", "--ops", "10");
+        assertEquals(L4smpCommand.EXIT_USAGE, bad.code(), bad.err());
+        assertEquals(1, bad.err().lines().count(), bad.err());
+        assertTrue(bad.err().contains("--abi") && bad.err().contains("x3"), bad.err());
+    }
+
     @Test
     void aReplayRefusesOptionsThatChangeTheRun(@TempDir Path dir) throws Exception {
         Path a = seededRun(dir, "a.json");

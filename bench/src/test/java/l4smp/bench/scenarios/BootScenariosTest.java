@@ -51,6 +51,23 @@ class BootScenariosTest {
         assertTrue(counter(r, SmpBoot.C_BOOT_CYCLES) > counter(r, SmpBoot.C_AP_CYCLES));
     }
 
+    /**
+     * The same boot in the X.2 ABI: processors are numbered 0..k-1 (X.2 UTCB ProcessorNo), the
+     * KIP's ProcessorInfo holds k - 1 (Pistachio {@code kernelinterface.h}: processors + 1 is the
+     * number of processors), and the pull scenario's moves land on processors 0..k-1.
+     */
+    @Test
+    void theX2AbiNumbersProcessorsFromZero() {
+        RunReport r = run(RunSpec.builder("boot").cpus(4).seed(2L).ops(60).failedCpus(1L << 2)
+                .kernelConfig(l4smp.kernel.KernelConfig.DEFAULT.withAbi(l4smp.kernel.ipc.Abi.X2)));
+        assertEquals(2, r.results().get("kip_highest_processor"));
+        assertEquals(Map.of("0", "cpu0", "1", "cpu1", "2", "cpu3"), r.results().get("numbering"));
+        assertEquals(java.util.Set.of("1", "2"), ((Map<?, ?>) r.results().get("round_trips_by_processor")).keySet());
+        RunReport pull = run(RunSpec.builder("pull").cpus(4).seed(3L).ops(40)
+                .kernelConfig(l4smp.kernel.KernelConfig.DEFAULT.withAbi(l4smp.kernel.ipc.Abi.X2)));
+        assertEquals(Map.of("0", 10L, "1", 10L, "2", 10L, "3", 10L), pull.results().get("moves_to_processor"));
+    }
+
     @Test
     void aFailedCpuIsMaskedAndTheOthersAllWork() {
         RunReport r = run(RunSpec.builder("boot").cpus(4).seed(2L).ops(60).failedCpus(1L << 2));

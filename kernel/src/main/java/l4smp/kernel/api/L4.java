@@ -9,6 +9,7 @@ import l4smp.kernel.Syscall;
 import l4smp.kernel.ThreadControlRequests;
 import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.UserProgram;
+import l4smp.kernel.ipc.Abi;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
@@ -71,11 +72,93 @@ public final class L4 {
     }
 
     /**
-     * The calling thread's processor number as the UTCB publishes it (section 7.2): 1..k, where
-     * k is the highest processor number. Read-only.
+     * The calling thread's local id (X.2 {@code L4_MyLocalId}): valid as an IPC partner for the
+     * threads of its address space ({@link ThreadId#isLocal}).
+     */
+    public static ThreadId myLocalId() {
+        return ThreadId.local(self().id.number());
+    }
+
+    /**
+     * The global id of {@code id} (X.2 {@code L4_GlobalIdOf}): a local id of a thread of the
+     * caller's address space becomes that thread's global id; a global id comes back as it is.
+     * Calls that take only global ids (Schedule, as Pistachio's {@code SYS_SCHEDULE}) need it for
+     * an id that {@link #from()} gave as a local id.
+     */
+    public static ThreadId globalId(ThreadId id) {
+        if (id == null) {
+            throw new IllegalArgumentException("thread id must not be null");
+        }
+        return resolveLocal(self(), id);
+    }
+
+    /**
+     * {@code id} with a local id resolved to the global id of the thread of the caller's space
+     * that has it (Pistachio {@code ipc.cc}: a local id names a thread of the current space);
+     * a local id no thread of the caller's space has stays as it is, and the kernel finds no
+     * such thread (X.2 reserves global versions whose low 6 bits are zero).
+     */
+    private static ThreadId resolveLocal(Tcb self, ThreadId id) {
+        if (!id.isLocal()) {
+            return id;
+        }
+        ThreadId global = KernelCpu.of(self).kernel().resolveLocal(id, self.space());
+        return global == null ? id : global;
+    }
+
+    /**
+     * The calling thread's processor number as the UTCB publishes it: 1..k in the thesis ABI
+     * (section 7.2), 0..k-1 in the X.2 ABI (X.2 UTCB ProcessorNo), where k is the number of
+     * processors that came up (8.2). Read-only.
      */
     public static int processorNumber() {
-        return kernelCpu().processorNumber(); // the boot's numbering (8.2)
+        KernelCpu k = kernelCpu();
+        return k.kernel().config().abi().userProcessor(k.processorNumber() - 1); // the boot's numbering (8.2)
+    }
+
+    /** The system-call ABI of the kernel the caller runs on (see {@link Abi}). */
+    public static Abi abi() {
+        return kernelCpu().kernel().config().abi();
+    }
+
+    /**
+     * {@code tag} with this ABI's request to abort the IPC if it would cross processors (design
+     * decision 4): send-tag bit 12 in the thesis ABI, the send tag's X bit in the X.2 ABI.
+     */
+    public static int abortIfCross(int tag) {
+        return tag | abi().abortIfCrossFlag();
+    }
+
+    /**
+     * The typed-word count t of result tag {@code tag} in this ABI: in the thesis ABI a crossed
+     * message with t &lt; 32 carries the crossed bit in t's top bit (bit 11), which this reads
+     * past; in X.2 bits 6..11.
+     */
+    public static int typedWords(int tag) {
+        return abi().typed(tag);
+    }
+
+    /** Schedule's processor value that leaves the thread where it is: 0 (thesis) or -1 (~0, X.2). */
+    public static int noMigration() {
+        return abi().noMigration();
+    }
+
+    /**
+     * The processor number this ABI gives the {@code index}-th processor that came up at boot
+     * (0..k-1): {@code index + 1} in the thesis ABI, {@code index} in the X.2 ABI.
+     */
+    public static int processorOfIndex(int index) {
+        return abi().userProcessor(index);
+    }
+
+    /** The index (0..k-1) of the processor that this ABI numbers {@code number}. */
+    public static int indexOfProcessor(int number) {
+        return abi().logicalProcessor(number);
+    }
+
+    /** The caller's processor in the kernel's numbering (1..k), whatever the ABI. */
+    private static int kernelProcessorNumber() {
+        return kernelCpu().processorNumber();
     }
 
     /** The simulated cycle counter of the calling thread's CPU (the time-stamp counter). */
@@ -118,7 +201,12 @@ public final class L4 {
 
     // ---- message registers ------------------------------------------------------------------
 
-    /** Message register {@code i} (1..63); MR0 is the tag of the last IPC. */
+    /**
+     * Message register {@code i} (0..63). MR0 is the message tag: after an IPC the result tag
+     * (as {@link #ipc} returns it), before one the tag to send when it is loaded with
+     * {@link #setMr setMr(0, tag)} for the register forms ({@link #ipc(ThreadId, ThreadId, long, long)},
+     * {@link #send(ThreadId)}, {@link #call(ThreadId)}, {@link #replyWait(ThreadId)}).
+     */
     public static long mr(int i) {
         checkMr(i, 0);
         KernelCpu k = kernelCpu();
@@ -127,9 +215,12 @@ public final class L4 {
         return self.mr[i];
     }
 
-    /** Sets message register {@code i} (1..63). */
+    /**
+     * Sets message register {@code i} (0..63), as X.2's {@code L4_LoadMR}: MR0 is the tag the
+     * register forms of IPC send (a 32-bit word: sign- or zero-extended).
+     */
     public static void setMr(int i, long value) {
-        checkMr(i, 1);
+        checkMr(i, 0);
         KernelCpu k = kernelCpu();
         Tcb self = k.current();
         k.preemptionPoint(self);
@@ -207,9 +298,23 @@ public final class L4 {
         }
     }
 
-    /** The sender of the last received message. */
+    /**
+     * The sender of the last received message. In the X.2 ABI a sender of the receiver's own
+     * address space is named by its local id, as Pistachio returns it ({@code ipc.cc}: "if
+     * current->get_space() == from_tcb->get_space() return_ipc(from_tcb->get_local_id())");
+     * the thesis ABI always names the global id.
+     */
     public static ThreadId from() {
-        return self().resultFrom();
+        Tcb self = self();
+        ThreadId from = self.resultFrom();
+        KernelCpu k = kernelCpu();
+        if (k.kernel().config().abi() == Abi.X2 && !from.isNil() && !from.isAny()) {
+            Tcb sender = k.kernel().lookup(from);
+            if (sender != null && sender.hardwareLine() < 0 && sender.space() == self.space()) {
+                return ThreadId.local(from.number());
+            }
+        }
+        return from;
     }
 
     /** The UTCB error-code word of the last IPC ({@code code << 1 | phase}; 0 = none). */
@@ -218,12 +323,12 @@ public final class L4 {
     }
 
     /**
-     * The partner's processor number (1..k) after a send that asked to abort in the
-     * cross-processor case ({@link MsgTag#XCPU_ABORT_FLAG}) failed with error 7 (thesis 7.2,
-     * design decision 4); the UTCB word at {@link Utcb#XP_PARTNER_PROCESSOR_OFFSET}.
+     * The partner's processor number (1..k in the thesis ABI, 0..k-1 in X.2's) after a send that
+     * asked to abort in the cross-processor case ({@link #abortIfCross}) failed with error 7
+     * (thesis 7.2, design decision 4); the UTCB word at {@link Utcb#XP_PARTNER_PROCESSOR_OFFSET}.
      */
     public static int xpPartnerProcessor() {
-        return self().xpPartnerProcessor();
+        return abi().userProcessor(self().xpPartnerProcessor() - 1);
     }
 
     // ---- IPC ---------------------------------------------------------------------------------
@@ -251,14 +356,81 @@ public final class L4 {
                     + " message registers");
         }
         Tcb self = self();
-        self.setSysTo(to);
-        self.setSysFrom(from);
+        self.setSysTo(resolveLocal(self, to));
+        self.setSysFrom(resolveLocal(self, from));
         self.setSysTag(tag);
         self.setSysSendTimeout(sendTimeout);
         self.setSysReceiveTimeout(receiveTimeout);
         self.mr[0] = tag;
         KernelTraps.trap(self, Syscall.IPC);
-        return self.resultTag();
+        int result = self.resultTag();
+        self.mr[0] = result; // MR0 holds the result tag after every IPC, as X.2's register
+        return result;
+    }
+
+    /**
+     * The IPC system call with the message tag in MR0, as L4 code issues it
+     * ({@code L4_LoadMR(0, tag); L4_Ipc(to, from, timeouts, &from)}); see
+     * {@link #ipc(ThreadId, ThreadId, int, long, long)}. MR0 must hold a 32-bit word.
+     */
+    public static int ipc(ThreadId to, ThreadId from, long sendTimeout, long receiveTimeout) {
+        return ipc(to, from, tagInMr0(), sendTimeout, receiveTimeout);
+    }
+
+    /** Sends the message in MR0.. to {@code to}, waiting for it forever (X.2 {@code L4_Send(to)}). */
+    public static int send(ThreadId to) {
+        return ipc(to, ThreadId.NIL, tagInMr0(), Timeout.NEVER, Timeout.ZERO);
+    }
+
+    /** Calls {@code to} with the message in MR0.. (X.2 {@code L4_Call(to)}). */
+    public static int call(ThreadId to) {
+        return ipc(to, to, tagInMr0(), Timeout.NEVER, Timeout.NEVER);
+    }
+
+    /** Replies to {@code to} with the message in MR0.. and waits for any (X.2 {@code L4_ReplyWait}). */
+    public static int replyWait(ThreadId to) {
+        return ipc(to, ThreadId.ANY, tagInMr0(), Timeout.ZERO, Timeout.NEVER);
+    }
+
+    /** The tag loaded into MR0; refused, naming MR0, when it does not fit 32 bits. */
+    private static int tagInMr0() {
+        long mr0 = self().mr[0];
+        if (mr0 < Integer.MIN_VALUE || mr0 > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("MR0 must hold a 32-bit message tag, got 0x" + Long.toHexString(mr0));
+        }
+        return (int) mr0;
+    }
+
+    /**
+     * The IPC system call with X.2 timeouts ({@link X2Time}: relative periods m * 2^e us, time
+     * points of the system clock, {@link X2Time#NEVER}, {@link X2Time#ZERO}) instead of cycle
+     * counts: each is converted on the caller's CPU clock when the call starts. A value that is
+     * not a 16-bit X.2 time is refused naming the timeout.
+     */
+    public static int ipcX2(ThreadId to, ThreadId from, int tag, int sendTime, int receiveTime) {
+        if (!X2Time.isValid(sendTime) || !X2Time.isValid(receiveTime)) {
+            throw new IllegalArgumentException("X.2 IPC timeouts are 16-bit times, got send 0x"
+                    + Integer.toHexString(sendTime) + ", receive 0x" + Integer.toHexString(receiveTime));
+        }
+        KernelCpu k = kernelCpu();
+        long now = k.cpu().clock();
+        int mhz = k.cpu().cost().clockMhz();
+        return ipc(to, from, tag, X2Time.cycles(sendTime, now, mhz), X2Time.cycles(receiveTime, now, mhz));
+    }
+
+    /**
+     * The IPC system call with the 32-bit X.2 timeouts word: the send timeout in bits 16..31, the
+     * receive timeout in bits 0..15 (Pistachio {@code timeout_t}: {@code rcv_timeout, snd_timeout}).
+     */
+    public static int ipcX2(ThreadId to, ThreadId from, int tag, int timeouts) {
+        return ipcX2(to, from, tag, timeouts >>> 16, timeouts & 0xFFFF);
+    }
+
+    /** X.2 SystemClock: microseconds of the caller's CPU clock since the machine started. */
+    public static long systemClock() {
+        KernelCpu k = kernelCpu();
+        k = k.preemptionPoint(k.current());
+        return k.cpu().clock() / k.cpu().cost().clockMhz();
     }
 
     /** Sends to {@code to}, waiting for it forever. */
@@ -327,7 +499,7 @@ public final class L4 {
      * (8: out of memory, the thread table is full).
      */
     public static ThreadId createThread(String name, int priority, boolean daemon, UserProgram program) {
-        ThreadSpec spec = new ThreadSpec(name, processorNumber() - 1, priority, daemon, program);
+        ThreadSpec spec = new ThreadSpec(name, kernelProcessorNumber() - 1, priority, daemon, program);
         Tcb self = self();
         self.setSysArgument(spec);
         KernelTraps.trap(self, Syscall.THREAD_CONTROL);
@@ -411,7 +583,7 @@ public final class L4 {
             case Utcb.USER_HANDLE_OFFSET -> self.userHandle();
             case Utcb.PROCESSOR_NUMBER_OFFSET -> processorNumber();
             case Utcb.ERROR_CODE_OFFSET -> self.errorCode();
-            case Utcb.XP_PARTNER_PROCESSOR_OFFSET -> self.xpPartnerProcessor();
+            case Utcb.XP_PARTNER_PROCESSOR_OFFSET -> xpPartnerProcessor();
             default -> throw new IllegalArgumentException("no UTCB field at offset " + offset);
         };
     }
@@ -477,7 +649,7 @@ public final class L4 {
         }
         Tcb self = self();
         self.setSysArgument(new SpaceControlPath.Create(
-                new ThreadSpec(spec.name(), processorNumber() - 1, spec.priority(), spec.daemon(), spec.program()),
+                new ThreadSpec(spec.name(), kernelProcessorNumber() - 1, spec.priority(), spec.daemon(), spec.program()),
                 spaceOf, pager));
         KernelTraps.trap(self, Syscall.SPACE_CONTROL);
         return (ThreadId) self.sysResult();
@@ -543,13 +715,14 @@ public final class L4 {
     /**
      * Schedule (X.2; thesis 7.2, 8.7): sets the priority ({@code priority} 0..255, -1 =
      * unchanged) and the timeslice ({@code timeslice} cycles, <= 0 = unchanged) of {@code dest},
-     * and migrates it to processor {@code processorNumber} (1..k; 0 = stay). The caller's MCP
+     * and migrates it to processor {@code processorNumber} (thesis ABI: 1..k, 0 = stay; X.2 ABI:
+     * 0..k-1, -1 = ~0 = stay, as Pistachio's {@code SYS_SCHEDULE} processor control). The caller's MCP
      * must cover both the target's priority and the new one. A thread that names itself is not
      * migrated (implementation decision 4: that part of the request is ignored). Returns the
      * target's old priority, or -1 with {@link #errorCode()} 1 (no privilege), 2 (unavailable
      * thread: gone, or kept busy by a cross-processor operation for longer than the kernel delays a
      * migration, about 1,000,000 cycles, thesis 8.5) or 5 (invalid parameter: a processor number
-     * above k, a priority above 255). The numbers are the boot's (8.2): a processor that did not
+     * out of range, a priority above 255). The numbers are the boot's (8.2): a processor that did not
      * answer at boot has none, so k counts only the processors that came up and migration to a
      * masked one is refused with 5.
      */
@@ -557,9 +730,13 @@ public final class L4 {
         if (dest == null) {
             throw new IllegalArgumentException("schedule: destination id must not be null");
         }
+        Abi abi = abi();
+        int logical = abi.logicalProcessor(processorNumber);
+        // The kernel's numbering: 1..k, 0 = stay; a value out of range stays out of range (error 5).
+        int kernelNumber = logical < 0 && processorNumber != abi.noMigration() ? -1 : logical + 1;
         Tcb self = self();
         self.setSysTo(dest);
-        self.setSysTag(processorNumber);
+        self.setSysTag(kernelNumber);
         self.setSysReceiveTimeout(priority);
         self.setSysSendTimeout(timeslice);
         self.setSysArgument(null);
@@ -567,19 +744,20 @@ public final class L4 {
         return self.sysResultWord();
     }
 
-    /** Migrates {@code dest} to processor {@code processorNumber} (1..k), keeping its priority. */
+    /** Migrates {@code dest} to processor {@code processorNumber} (the ABI's numbering), keeping its priority. */
     public static int migrate(ThreadId dest, int processorNumber) {
         return schedule(dest, processorNumber, -1, 0);
     }
 
     /**
      * Schedule with the X.0 parameter word the thesis gives (7.1): the processor number in bits
-     * 16-19 (1..k; 0 = stay), the priority in bits 0-7 when bit 8 is set (else unchanged).
+     * 16-19 (1..k; 0 = stay: the X.0 word counts as the thesis does in either ABI), the priority
+     * in bits 0-7 when bit 8 is set (else unchanged).
      */
     public static int scheduleWord(ThreadId dest, int paramWord, long timeslice) {
         int processor = (paramWord >>> 16) & 0xF;
         int priority = (paramWord & 0x100) != 0 ? paramWord & 0xFF : -1;
-        return schedule(dest, processor, priority, timeslice);
+        return schedule(dest, processor == 0 ? noMigration() : processorOfIndex(processor - 1), priority, timeslice);
     }
 
     /** ThreadSwitch to the dispatcher's choice. */

@@ -15,9 +15,9 @@ public final class Utcb {
     /** The error code of the last IPC (X.2), written by the kernel, readable. */
     public static final int ERROR_CODE_OFFSET = 20;
     /**
-     * The processor number (1..k) of the partner of a cross-processor send aborted on request
-     * (thesis 7.2 leaves it as "returned in XXX"; design decision 4): written by the kernel,
-     * readable, 0 when the last abort did not happen.
+     * The processor number (1..k; 0..k-1 in the X.2 ABI) of the partner of a cross-processor
+     * send aborted on request (thesis 7.2 leaves it as "returned in XXX"; design decision 4):
+     * written by the kernel, readable, 0 (X.2 ABI: -1) when no abort happened.
      */
     public static final int XP_PARTNER_PROCESSOR_OFFSET = 28;
 

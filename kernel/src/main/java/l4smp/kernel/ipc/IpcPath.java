@@ -377,14 +377,17 @@ public final class IpcPath {
      */
     void failTransfer(Tcb t, Tcb partner, int tag, int code, int phase, long offset, boolean crossed) {
         failWord(t, IpcError.word(code, phase, offset));
-        t.setResultTag(errorTag(tag, crossed));
+        t.setResultTag(errorTag(kcpu.kernel().config().abi(), tag, crossed));
         t.mr[0] = t.resultTag();
         t.setResultFrom(partner.id);
     }
 
-    /** The result tag of a failed transfer of a message with {@code tag}: its label, u and t, and E. */
-    static int errorTag(int tag, boolean crossed) {
-        return (tag & ~(0xF << 12)) | MsgTag.ERROR_FLAG | (crossed ? MsgTag.crossedBits(tag) : 0);
+    /**
+     * The result tag of a failed transfer of a message with {@code tag}: its label, u and t, and
+     * E, with the crossing marked as {@code abi} marks it.
+     */
+    static int errorTag(Abi abi, int tag, boolean crossed) {
+        return (tag & ~(0xF << 12)) | MsgTag.ERROR_FLAG | (crossed ? abi.crossedBits(tag) : 0);
     }
 
     /**
@@ -397,7 +400,7 @@ public final class IpcPath {
         failWord(t, word);
         int code = IpcError.code(word);
         if (code == IpcError.TIMEOUT || code == IpcError.CANCELED || code >= IpcError.MESSAGE_OVERFLOW) {
-            t.setResultTag(errorTag(t.sysTag(), false));
+            t.setResultTag(errorTag(kcpu.kernel().config().abi(), t.sysTag(), false));
             t.mr[0] = t.resultTag();
             if (code >= IpcError.MESSAGE_OVERFLOW && t.partner() != null) {
                 t.setResultFrom(t.partner().id);

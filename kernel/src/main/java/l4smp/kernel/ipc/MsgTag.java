@@ -9,7 +9,8 @@ package l4smp.kernel.ipc;
  *   bits 31..16  label
  *   bits 15..12  flags: 15 = E (error, in a result tag), 14 = X (cross-processor, X.2),
  *                13 = r (redirected), 12 = p (propagated) -- and, in a send tag, bit 12 is the
- *                thesis's cross-processor abort request (section 7.2, design decision 4)
+ *                thesis's cross-processor abort request (section 7.2, design decision 4); in
+ *                the X.2 ABI that request is the send tag's X bit ({@link Abi})
  *   bits 11..6   t: typed words
  *   bits  5..0   u: untyped words
  * </pre>
@@ -28,10 +29,9 @@ public final class MsgTag {
      */
     public static final int XCPU_ABORT_FLAG = 1 << 12;
     /**
-     * In a result tag: the IPC crossed processors (thesis 7.2: bit 11 of rcv.w0). X.2's tag
-     * keeps t in bits 6..11, so bit 11 is also t's top bit: the kernel sets it only when the
-     * received t is below 32 (then the bit is free), and sets X.2's X flag (bit 14) always;
-     * {@link #crossedProcessors} reads bit 14, which is exact for every t.
+     * In a result tag of the thesis ABI: the IPC crossed processors (thesis 7.2: bit 11 of
+     * rcv.w0). X.2's tag keeps t in bits 6..11, so bit 11 is also t's top bit: {@link Abi#THESIS}
+     * sets it, with X, only when the received t is below 32 (then the bit is free).
      */
     public static final int XCPU_RESULT_BIT = 1 << 11;
 
@@ -70,23 +70,20 @@ public final class MsgTag {
         return (tag >>> 12) & 0xF;
     }
 
-    /** The bits a result tag of a cross-processor IPC carries (for a message with {@code tag}). */
-    public static int crossedBits(int tag) {
-        return XCPU_FLAG | (typed(tag) < 32 ? XCPU_RESULT_BIT : 0);
-    }
-
-    /** Whether a result tag reports that the IPC crossed processors (X.2's X flag, bit 14). */
+    /**
+     * Whether a result tag reports that the IPC crossed processors (X.2's X flag, bit 14; in the
+     * thesis ABI X comes with bit 11, for t &lt; 32 only: see {@link Abi}).
+     */
     public static boolean crossedProcessors(int tag) {
         return (tag & XCPU_FLAG) != 0;
     }
 
     /**
-     * A result tag without the cross-processor report bits, for messages with t &lt; 32 (to
-     * compare results across placements). With t &ge; 32 bit 11 belongs to t and is ambiguous:
-     * such receivers read the X flag only.
+     * A thesis-ABI result tag without the cross-processor report bits (to compare results across
+     * placements); {@link Abi#withoutCrossedBits} for either ABI.
      */
     public static int withoutCrossedBits(int tag) {
-        return (tag & XCPU_FLAG) != 0 ? tag & ~(XCPU_FLAG | XCPU_RESULT_BIT) : tag;
+        return Abi.THESIS.withoutCrossedBits(tag);
     }
 
     /** Whether a result tag reports a failed IPC. */

@@ -31,6 +31,11 @@ final class TransmitPath implements StringTransfer.Segments {
         this.ipc = ipc;
     }
 
+    /** The ABI whose bits report a crossing in a result tag. */
+    private Abi abi() {
+        return ipc.kcpu.kernel().config().abi();
+    }
+
     /**
      * Transmits the message of {@code from} to {@code to} (untyped words: the message
      * registers), and completes the receive of {@code to}. {@code to} was waiting for it, or is
@@ -82,7 +87,7 @@ final class TransmitPath implements StringTransfer.Segments {
             ipc.failTransfer(to, from, tag, result.receiverCode(), IpcError.PHASE_RECEIVE, ipc.strings.bytes(), crossed);
         } else {
             ipc.kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
-            to.setResultTag((tag & ~(0xF << 12)) | (crossed ? MsgTag.crossedBits(tag) : 0));
+            to.setResultTag((tag & ~(0xF << 12)) | (crossed ? abi().crossedBits(tag) : 0));
             to.mr[0] = to.resultTag();
             to.setResultFrom(from.id);
             to.setErrorCode(0);
@@ -120,7 +125,7 @@ final class TransmitPath implements StringTransfer.Segments {
             t.setWaitPublished(false);
             ipc.failSendWord(t, code);
         } else {
-            t.setResultTag(MsgTag.crossedBits(0));
+            t.setResultTag(abi().crossedBits(0));
             if (!t.sysFrom().isNil()) {
                 t.setWaitPublished(true); // the proxy published the receive (XpIpc.complete)
                 ipc.receivePhase(t);
@@ -172,7 +177,7 @@ final class TransmitPath implements StringTransfer.Segments {
     /** A map or grant item in the flat space: validated (a malformed page, or no receive window: overflow). */
     @Override
     public Transfer mapItem(long w0, long w1) {
-        if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(flatTo.br[0] & ~TypedItems.ACCEPT_STRINGS)) {
+        if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(TypedItems.receiveWindow(flatTo.br[0]))) {
             return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
         }
         ipc.counters.increment(ipc.cMapItems);

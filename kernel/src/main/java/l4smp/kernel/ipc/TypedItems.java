@@ -35,6 +35,12 @@ public final class TypedItems {
     public static final int BUFFER_REGISTERS = 34;
     /** The acceptor's string-accept bit. */
     public static final long ACCEPT_STRINGS = 1;
+    /**
+     * The complete-address-space flexpage (X.2 "CompleteAddressSpace": base 0, size field 1;
+     * Pistachio {@code L4_CompleteAddressSpace}), as an acceptor: any map or grant item is
+     * accepted, at the address its send base names.
+     */
+    public static final long COMPLETE_ADDRESS_SPACE = 1 << 4;
     /** The longest string (22 bits of length, X.2). */
     public static final int MAX_STRING = (1 << 22) - 1;
     /** A string item's c bit: the string continues with the next string item (compound). */
@@ -123,6 +129,16 @@ public final class TypedItems {
 
     public static long fpageBase(long fpage) {
         return fpage & ~0xFFFL;
+    }
+
+    /**
+     * The receive window that acceptor {@code br0} names, without its string-accept bit: the
+     * complete address space ({@link #COMPLETE_ADDRESS_SPACE}, any rights bits) as the 2^32-byte
+     * flexpage at 0, any other flexpage as it is (checked by {@link #validFpage}).
+     */
+    public static long receiveWindow(long br0) {
+        long window = br0 & ~ACCEPT_STRINGS;
+        return (window & ~7L) == COMPLETE_ADDRESS_SPACE ? fpage(0, 32, (int) (window & 7)) : window;
     }
 
     /** Whether {@code fpage} is well-formed: size 2^12..2^32, base aligned. */

@@ -73,8 +73,9 @@ public final class XpSendPath {
 
     private boolean sendPath(Tcb a, Tcb b) {
         int bcpu = b.cpuAcquire();
-        if ((a.sysTag() & MsgTag.XCPU_ABORT_FLAG) != 0) {
-            // Design decision 4, section 7.2: abort before any transfer, error 7 with offset 0
+        if (kernel.config().abi().abortIfCross(a.sysTag())) {
+            // Design decision 4, section 7.2 (thesis ABI: send-tag bit 12; X.2 ABI: the send
+            // tag's X bit): abort before any transfer, error 7 with offset 0
             // (the error word's offset bits stay 0), the destination's processor number in the
             // UTCB ("returned in XXX": closed here as the UTCB field XP_PARTNER_PROCESSOR).
             a.setXpPartnerProcessor(kernel.processorNumber(bcpu)); // 8.2 numbering

@@ -283,7 +283,7 @@ public final class SpaceIpc {
             if (w1 == 0) {
                 return Transfer.DONE; // the nil flexpage (sigma0's refusal)
             }
-            long window = to.br[0] & ~TypedItems.ACCEPT_STRINGS;
+            long window = TypedItems.receiveWindow(to.br[0]);
             if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(window) || to.space() == null) {
                 return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
             }

@@ -5,7 +5,11 @@ package l4smp.kernel.thread;
  * word, {@code number << 14 | version}. The version makes an id unique in time: a TCB reused for
  * a new thread gets a new version, and the old id no longer matches the TCB's {@code myself}.
  * {@link #NIL} (0) names no thread; {@link #ANY} (all ones) is the open-receive wildcard.
- * Immutable value.
+ *
+ * <p>A local thread id (X.2 "LocalId": the thread's UTCB address, so its low 6 bits are zero;
+ * Pistachio {@code L4_IsLocalId}) names a thread within its address space; here it is
+ * {@code (number + 1) << 6}, the thread's 64-byte UTCB slot. X.2 reserves global ids whose
+ * version has its low 6 bits zero, so the two never meet. Immutable value.
  */
 public final class ThreadId implements SyscallResult {
 
@@ -51,6 +55,24 @@ public final class ThreadId implements SyscallResult {
         return new ThreadId(raw);
     }
 
+    /** The local id of thread {@code number} (see the class comment). */
+    public static ThreadId local(int number) {
+        if (number < 0 || number > MAX_NUMBER) {
+            throw new IllegalArgumentException("thread number must be 0.." + MAX_NUMBER + ", got " + number);
+        }
+        return new ThreadId((number + 1) << 6);
+    }
+
+    /** Whether this is a local id: not nil or any, the low 6 bits zero (X.2 {@code L4_IsLocalId}). */
+    public boolean isLocal() {
+        return raw != 0 && raw != -1 && (raw & 0x3F) == 0;
+    }
+
+    /** The thread number a local id names. */
+    public int localNumber() {
+        return (raw >>> 6) - 1;
+    }
+
     public int raw() {
         return raw;
     }
@@ -88,6 +110,9 @@ public final class ThreadId implements SyscallResult {
         }
         if (isAny()) {
             return "anythread";
+        }
+        if (isLocal()) {
+            return "local:" + localNumber();
         }
         return number() + "." + version();
     }

@@ -2,6 +2,7 @@ package l4smp.kernel.user;
 
 import l4smp.kernel.UserProgram;
 import l4smp.kernel.api.L4;
+import l4smp.kernel.ipc.Abi;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.thread.ThreadId;
@@ -20,6 +21,12 @@ import l4smp.kernel.space.FaultState;
  * address;</li>
  * <li>reply: a map item of the frame(s), or of the nil flexpage.</li>
  * </ul>
+ * As Pistachio's sigma0 ({@code user/serv/sigma0/sigma0.cc}) it answers only well-formed
+ * requests: a failed receive, a message that is not two untyped words and no typed ones, or an
+ * unknown label gets no reply at all (sigma0 waits for the next message; the sender stays
+ * blocked in its receive phase until its timeout or a cancel). A request whose requester's
+ * acceptor (BR0) is the complete address space gets the frame at the address it names
+ * ({@link TypedItems#COMPLETE_ADDRESS_SPACE}).
  */
 public final class Sigma0 implements UserProgram {
 
@@ -42,6 +49,10 @@ public final class Sigma0 implements UserProgram {
         int tag = L4.waitAny();
         while (true) {
             ThreadId client = L4.from();
+            if (!wellFormed(tag, client, L4.abi())) {
+                tag = L4.waitAny(); // malformed or failed: no reply (Pistachio sigma0_main)
+                continue;
+            }
             long reply = answer(tag, client);
             L4.setMr(1, TypedItems.mapItem(reply & ~0xFFFL));
             L4.setMr(2, reply);
@@ -49,11 +60,21 @@ public final class Sigma0 implements UserProgram {
         }
     }
 
-    /** The flexpage to map to {@code client} (0 = nil). */
-    private long answer(int tag, ThreadId client) {
-        if (MsgTag.isError(tag) || client.isNil()) {
-            return 0;
+    /**
+     * Whether {@code tag} from {@code client} is a request sigma0 answers: received without
+     * error, two untyped words and no typed ones (t read in {@code abi}: in the thesis ABI a
+     * crossed request carries the crossed bit in t's top bit), a page fault or sigma0 RPC label.
+     */
+    static boolean wellFormed(int tag, ThreadId client, Abi abi) {
+        if (MsgTag.isError(tag) || client.isNil() || MsgTag.untyped(tag) != 2 || abi.typed(tag) != 0) {
+            return false;
         }
+        int label = MsgTag.label(tag);
+        return (label & 0xFFF0) == FaultState.PAGE_FAULT_LABEL || label == REQUEST_LABEL;
+    }
+
+    /** The flexpage to map to {@code client} (0 = nil), for a {@link #wellFormed} request. */
+    private long answer(int tag, ThreadId client) {
         int label = MsgTag.label(tag);
         int who = client.number();
         if ((label & 0xFFF0) == FaultState.PAGE_FAULT_LABEL) {

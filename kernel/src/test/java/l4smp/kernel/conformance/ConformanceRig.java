@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A booted kernel for one {@link Variant} of a conformance case, with a log the case's threads
- * write to. Accounting is off: a conformance case checks what an L4 call does, not what it costs.
+ * A booted kernel for one {@link Variant} of a conformance case (its CPUs, mode, seed and ABI),
+ * with a log the case's threads write to. Accounting is off: a conformance case checks what an L4 call does, not what it costs.
  */
 public final class ConformanceRig {
 
@@ -30,6 +30,7 @@ public final class ConformanceRig {
         this(variant, KernelConfig.DEFAULT);
     }
 
+    /** Boots with {@code config} in the variant's ABI. */
     public ConformanceRig(Variant variant, KernelConfig config) {
         this.variant = variant;
         MachineConfig.Builder b = MachineConfig.builder().cpus(variant.cpus()).pinning(false).accounting(false)
@@ -38,7 +39,7 @@ public final class ConformanceRig {
             b.deterministic(variant.seed());
         }
         this.machine = new Machine(b.build());
-        this.kernel = Kernel.boot(machine, config);
+        this.kernel = Kernel.boot(machine, config.withAbi(variant.abi()));
     }
 
     /** Creates a thread of party {@code party} (its CPU comes from the variant). */
@@ -49,6 +50,17 @@ public final class ConformanceRig {
     /** Creates a daemon thread (the run does not wait for it to end) of party {@code party}. */
     public ThreadId spawnDaemon(String name, int party, UserProgram program) {
         return kernel.createThread(ThreadSpec.daemon(name, variant.cpuOf(party), program));
+    }
+
+    /** Starts sigma0 (X.2's root pager, {@link l4smp.kernel.user.Sigma0}) on the CPU of party {@code party}. */
+    public ThreadId startSigma0(int party) {
+        return kernel.spaces().startSigma0(variant.cpuOf(party));
+    }
+
+    /** Creates a thread of party {@code party} in a new address space {@code space}, paged by {@code pager}. */
+    public ThreadId spawnInSpace(String name, int party, String space, ThreadId pager, UserProgram program) {
+        return kernel.spaces().createThread(ThreadSpec.of(name, variant.cpuOf(party), program),
+                kernel.spaces().createSpace(space), pager);
     }
 
     public void note(String s) {
