@@ -7,10 +7,13 @@ import l4smp.emulator.cache.AttributionTags;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.Dispatcher;
 import l4smp.emulator.stats.SingleWriterCounters;
+import l4smp.kernel.boot.SmpBoot;
 import l4smp.kernel.ipc.IpcPath;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.irq.Device;
 import l4smp.kernel.irq.InterruptThreads;
+import l4smp.kernel.migrate.Migration;
+import l4smp.kernel.migrate.MigrationHost;
 import l4smp.kernel.sched.ReadyList;
 import l4smp.kernel.sched.WakeupQueue;
 import l4smp.kernel.space.TlbShootdown;
@@ -92,7 +95,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         this.index = cpu.index();
         this.ipc = new IpcPath(kernel, this);
         this.threadControl = new ThreadControlPath(kernel, this);
-        this.migration = new Migration(kernel, this);
+        this.migration = new Migration(kernel, this, new MigrationSide());
         this.entryCycles = cpu.cost().kernelEntryCycles();
         this.exitCycles = cpu.cost().kernelExitCycles();
         this.tickCycles = Math.max(1, cpu.cost().microsToCycles(config.tickMicros()));
@@ -258,11 +261,6 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         return kernelPath != null ? kernelPath : inHand;
     }
 
-    /** The thread whose kernel path runs now on this CPU, or null. */
-    Tcb kernelPathThread() {
-        return kernelPath;
-    }
-
     /**
      * Part B of a migration (8.7.1, 8.7.2): {@code t} leaves the ready list; if it leaves this
      * CPU ({@code leaving}), its FPU state is saved and the FPU released (the state cannot be
@@ -305,6 +303,34 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             touchReadyList(AccessKind.WRITE);
             touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
             ready.enqueueTail(t);
+        }
+    }
+
+    /** This CPU's side of a migration: only its {@link Migration} holds one. */
+    private final class MigrationSide implements MigrationHost {
+        @Override
+        public Tcb kernelPathThread() {
+            return kernelPath;
+        }
+
+        @Override
+        public void detachForMigration(Tcb t, boolean leaving) {
+            KernelCpu.this.detachForMigration(t, leaving);
+        }
+
+        @Override
+        public void attachAfterMigration(Tcb t) {
+            KernelCpu.this.attachAfterMigration(t);
+        }
+
+        @Override
+        public long migrationLock(int cpu) {
+            return kernel.migrationLock(cpu);
+        }
+
+        @Override
+        public long migrationLine(int cpu) {
+            return kernel.migrationLine(cpu);
         }
     }
 

@@ -41,8 +41,8 @@ class LayeringTest {
 
     /** The kernel's per-CPU path classes: internals no other module may reach. */
     static final Set<String> KERNEL_PATHS = Set.of(
-            "l4smp.kernel.DispatchPath", "l4smp.kernel.ThreadLifecycle", "l4smp.kernel.Migration",
-            "l4smp.kernel.MigrationParts", "l4smp.kernel.MigrationMailboxes",
+            "l4smp.kernel.DispatchPath", "l4smp.kernel.ThreadLifecycle", "l4smp.kernel.migrate.Migration",
+            "l4smp.kernel.migrate.MigrationParts", "l4smp.kernel.migrate.MigrationMailboxes",
             "l4smp.kernel.ipc.IpcPath", "l4smp.kernel.ipc.TransmitPath", "l4smp.kernel.ipc.IpcEnds",
             "l4smp.kernel.ipc.XpIpc", "l4smp.kernel.ipc.XpSendPath", "l4smp.kernel.ipc.XpMailboxCheck",
             "l4smp.kernel.ipc.XpProxy", "l4smp.kernel.ipc.XpExchangeRegisters", "l4smp.kernel.ipc.XpAbortHold",
@@ -93,10 +93,30 @@ class LayeringTest {
     }
 
     @Test
-    void schedulingInterruptsAndBootKnowNoPath() {
-        check(noClasses().that().resideInAnyPackage("l4smp.kernel.sched..", "l4smp.kernel.irq..", "l4smp.kernel.boot..")
+    void schedulingInterruptsAndTheStartupHandshakeKnowNoPath() {
+        check(noClasses().that().resideInAnyPackage("l4smp.kernel.sched..", "l4smp.kernel.irq..")
+                .or().haveFullyQualifiedName("l4smp.kernel.boot.StartupHandshake")
                 .should().dependOnClassesThat().resideInAnyPackage("l4smp.kernel", "l4smp.kernel.ipc..",
-                        "l4smp.kernel.space..", "l4smp.kernel.api.."));
+                        "l4smp.kernel.space..", "l4smp.kernel.api..", "l4smp.kernel.migrate..", "l4smp.kernel.boot.."));
+    }
+
+    /** The boot (8.2) runs before any IPC or migration: it knows neither, and no path knows it. */
+    @Test
+    void theBootKnowsNoIpcOrMigrationAndNoPathKnowsTheBoot() {
+        check(noClasses().that().resideInAPackage("l4smp.kernel.boot..")
+                .should().dependOnClassesThat().resideInAnyPackage("l4smp.kernel.ipc..", "l4smp.kernel.migrate..",
+                        "l4smp.kernel.user.."));
+        check(noClasses().that().resideInAnyPackage("l4smp.kernel.ipc..", "l4smp.kernel.space..",
+                        "l4smp.kernel.migrate..", "l4smp.kernel.xcpu..", "l4smp.kernel.thread..", "l4smp.kernel.api..",
+                        "l4smp.kernel.user..")
+                .should().dependOnClassesThat().resideInAPackage("l4smp.kernel.boot.."));
+    }
+
+    /** Migration (8.7) is reached through the CPU's kernel only: no IPC, space or lower layer knows it. */
+    @Test
+    void onlyTheCpuKernelKnowsMigration() {
+        check(noClasses().that().resideOutsideOfPackages("l4smp.kernel", "l4smp.kernel.migrate..")
+                .should().dependOnClassesThat().resideInAPackage("l4smp.kernel.migrate.."));
     }
 
     @Test

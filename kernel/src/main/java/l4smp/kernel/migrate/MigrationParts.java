@@ -1,8 +1,9 @@
-package l4smp.kernel;
+package l4smp.kernel.migrate;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.SpinCondition;
+import l4smp.kernel.Plant;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.space.FaultState;
 import l4smp.kernel.thread.KernelResume;
@@ -117,7 +118,7 @@ final class MigrationParts {
         // 8.5 race 1: a thread whose cross-processor send a proxy handles (locked waiting, its
         // proxy set) stays where the proxy's wake-up will look for it (not so when planted).
         boolean inXpSend = t.state() == ThreadState.LOCKED_WAITING || t.proxyAcquire() != null;
-        if (t == migration.kcpu.kernelPathThread() || t == migration.kcpu.current()
+        if (t == migration.host.kernelPathThread() || t == migration.kcpu.current()
                 || (inXpSend && migration.kernel.config().plant() != Plant.MIGRATE_SENDER)
                 || t.kernelResume() == KernelResume.XP_RETURN
                 || t.pendingReturn() != null
@@ -129,7 +130,7 @@ final class MigrationParts {
                 return Migration.ST_BUSY; // an interrupt in delivery: its thread stays with the handler's CPU
             }
         }
-        migration.kcpu.detachForMigration(t, o.c != migration.index);
+        migration.host.detachForMigration(t, o.c != migration.index);
         if (o.c != migration.index) {
             migration.kcpu.ipcPath().migrateOut(t);
             if (t.wakeupIndex() >= 0) {
@@ -142,7 +143,7 @@ final class MigrationParts {
 
     /** C inserts {@code t} (ready list; wakeup queue with its remaining timeout, 8.7.3). */
     void attach(Tcb t, long wakeup) {
-        migration.kcpu.attachAfterMigration(t);
+        migration.host.attachAfterMigration(t);
         if (wakeup != Migration.NO_WAKEUP) {
             migration.kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
             migration.kcpu.wakeups().add(t, wakeup);

@@ -1,4 +1,4 @@
-package l4smp.kernel;
+package l4smp.kernel.migrate;
 
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.ipc.XpSendPath;

@@ -1,8 +1,10 @@
-package l4smp.kernel;
+package l4smp.kernel.migrate;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.SpinCondition;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.KernelCpu;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.SyscallArgument;
@@ -77,16 +79,16 @@ import org.slf4j.LoggerFactory;
  * <p>Owner CPU only (each part runs on its CPU; the shared words are the barrier line and the
  * lock words, both simulated memory).
  */
-final class Migration {
+public final class Migration {
 
     final MigrationParts migrationParts = new MigrationParts(this);
 
     static final Logger LOG = LoggerFactory.getLogger(Migration.class);
 
     /** X.2 schedule errors (UTCB error code). */
-    static final int E_NO_PRIVILEGE = 1;
-    static final int E_UNAVAILABLE = 2;
-    static final int E_INVALID = 5;
+    public static final int E_NO_PRIVILEGE = 1;
+    public static final int E_UNAVAILABLE = 2;
+    public static final int E_INVALID = 5;
 
     /** B's verdicts. */
     static final int ST_OK = 1;
@@ -112,7 +114,7 @@ final class Migration {
      * A target in a cross-processor send whose receiver never receives stays busy forever; past
      * this bound the call fails with {@link #E_UNAVAILABLE} instead of retrying indefinitely.
      */
-    static final long BUSY_LIMIT_CYCLES = 1_000_000;
+    public static final long BUSY_LIMIT_CYCLES = 1_000_000;
 
     /**
      * The give-up time of a schedule call that retries (held in the caller's
@@ -150,6 +152,7 @@ final class Migration {
 
     final Kernel kernel;
     final KernelCpu kcpu;
+    final MigrationHost host;
     final Cpu cpu;
     final int index;
     final CpuXcpuMemory mem;
@@ -160,9 +163,10 @@ final class Migration {
     /** The XCPU mailboxes of this CPU's migrations; null on a one-CPU machine. */
     MigrationMailboxes mailboxes;
 
-    Migration(Kernel kernel, KernelCpu kcpu) {
+    public Migration(Kernel kernel, KernelCpu kcpu, MigrationHost host) {
         this.kernel = kernel;
         this.kcpu = kcpu;
+        this.host = host;
         this.cpu = kcpu.cpu();
         this.index = kcpu.index();
         this.mem = new CpuXcpuMemory(cpu);
@@ -170,12 +174,12 @@ final class Migration {
     }
 
     /** Binds the XCPU mailboxes (at boot, once the CPU's cross-processor IPC exists). */
-    void attach(XpIpc xp, XcpuFabric fabric) {
+    public void attach(XpIpc xp, XcpuFabric fabric) {
         this.mailboxes = new MigrationMailboxes(xp, fabric);
     }
 
     /** Whether migration parts wait to run on this CPU. */
-    boolean hasPending() {
+    public boolean hasPending() {
         return mailboxes != null && mailboxes.hasPendingMigrations();
     }
 
@@ -232,10 +236,10 @@ final class Migration {
      * {@code sysSendTimeout} the timeslice in cycles (<= 0 = unchanged). Result: the target's
      * old priority in {@code sysResultWord}, or -1 with the error code.
      */
-    void schedule(Tcb x) {
+    public void schedule(Tcb x) {
         x.setErrorCode(0);
         if (op.line == 0) {
-            op.line = kernel.migrationLine(index);
+            op.line = host.migrationLine(index);
         }
         Tcb t1 = kernel.lookup(x.sysTo());
         int processor = x.sysTag();
@@ -421,17 +425,17 @@ final class Migration {
     }
 
     void unlockAll(int a, int b, int c) {
-        SpinLock.unlock(mem, kernel.migrationLock(a));
+        SpinLock.unlock(mem, host.migrationLock(a));
         if (b != a) {
-            SpinLock.unlock(mem, kernel.migrationLock(b));
+            SpinLock.unlock(mem, host.migrationLock(b));
         }
         if (c != a && c != b) {
-            SpinLock.unlock(mem, kernel.migrationLock(c));
+            SpinLock.unlock(mem, host.migrationLock(c));
         }
     }
 
     void lock(int which) {
-        long word = kernel.migrationLock(which);
+        long word = host.migrationLock(which);
         XpIpc xp = kcpu.ipcPath().xp();
         while (!SpinLock.tryLock(mem, word)) {
             flushIpis();
@@ -451,12 +455,12 @@ final class Migration {
     // ---- B's and C's list work ----------------------------------------------------------------
 
     /** For reports: the thread id of the target of the operation in flight, if any. */
-    ThreadId lastTarget() {
+    public ThreadId lastTarget() {
         return op.target == null ? ThreadId.NIL : op.target.id;
     }
 
     /** Runs the migration parts requested of this CPU. Returns whether it ran one. */
-    boolean servePending() {
+    public boolean servePending() {
         return migrationParts.servePending();
     }
 }
