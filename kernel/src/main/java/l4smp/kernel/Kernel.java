@@ -281,7 +281,7 @@ public final class Kernel {
         }
         for (KernelCpu k : cpus) {
             if (k != null) {
-                XpIpc xp = new XpIpc(this, k, k.ipcPath(), fabric,
+                XpIpc xp = new XpIpc(this, k.port, k.ipcPath(), fabric,
                         config.tcbLayout(), latency, config.copyOnSender(), tcbLock);
                 k.ipcPath().setXp(xp);
                 k.attachMigrationMailboxes(xp, fabric);

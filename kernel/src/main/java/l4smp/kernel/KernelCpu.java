@@ -13,7 +13,6 @@ import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.irq.Device;
 import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.migrate.Migration;
-import l4smp.kernel.migrate.MigrationHost;
 import l4smp.kernel.sched.ReadyList;
 import l4smp.kernel.sched.WakeupQueue;
 import l4smp.kernel.space.TlbShootdown;
@@ -36,10 +35,18 @@ import java.util.List;
  * kernel path, else the ready list), charges the kernel exit, resumes the thread's continuation
  * until it traps (a {@code Continuation.yield} of the USER scope), charges the kernel entry and
  * runs the trap's kernel path.
+ *
+ * <p>Its ready list, wakeup queue and charge operations are package-private: the kernel paths of
+ * the {@code ipc}, {@code space} and {@code migrate} packages reach them through the narrow
+ * {@link KernelCpuPort} they receive at construction, and migration's list work through its
+ * {@link l4smp.kernel.migrate.MigrationHost}. The public methods are what the user facade runs
+ * inside a thread's continuation and what reports read.
  */
 public final class KernelCpu implements Dispatcher, ThreadHost {
 
     final DispatchPath dispatchPath = new DispatchPath(this);
+    /** What this CPU's paths may do to it (handed to them at construction). */
+    final CpuPort port = new CpuPort(this);
 
     final Kernel kernel;
     final Cpu cpu;
@@ -93,9 +100,9 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         this.kernel = kernel;
         this.cpu = cpu;
         this.index = cpu.index();
-        this.ipc = new IpcPath(kernel, this);
+        this.ipc = new IpcPath(kernel, port);
         this.threadControl = new ThreadControlPath(kernel, this);
-        this.migration = new Migration(kernel, this, new MigrationSide());
+        this.migration = new Migration(kernel, port, new MigrationSide(this));
         this.entryCycles = cpu.cost().kernelEntryCycles();
         this.exitCycles = cpu.cost().kernelExitCycles();
         this.tickCycles = Math.max(1, cpu.cost().microsToCycles(config.tickMicros()));
@@ -200,7 +207,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             return;
         }
         if (vector == TlbShootdown.VECTOR && kernel.spacesOrNull() != null) {
-            kernel.spacesOrNull().onShootdownIpi(this); // TLB shootdown (3.1.1, 9.3)
+            kernel.spacesOrNull().onShootdownIpi(port); // TLB shootdown (3.1.1, 9.3)
             return;
         }
         if (vector == Kernel.PARTNER_GONE_VECTOR) {
@@ -306,34 +313,6 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         }
     }
 
-    /** This CPU's side of a migration: only its {@link Migration} holds one. */
-    private final class MigrationSide implements MigrationHost {
-        @Override
-        public Tcb kernelPathThread() {
-            return kernelPath;
-        }
-
-        @Override
-        public void detachForMigration(Tcb t, boolean leaving) {
-            KernelCpu.this.detachForMigration(t, leaving);
-        }
-
-        @Override
-        public void attachAfterMigration(Tcb t) {
-            KernelCpu.this.attachAfterMigration(t);
-        }
-
-        @Override
-        public long migrationLock(int cpu) {
-            return kernel.migrationLock(cpu);
-        }
-
-        @Override
-        public long migrationLine(int cpu) {
-            return kernel.migrationLine(cpu);
-        }
-    }
-
     /** Forgets a gone thread's FPU state. */
     void fpuThreadGone(Tcb t) {
         if (fpuOwner == t) {
@@ -367,21 +346,21 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         return current;
     }
 
-    public ReadyList readyList() {
+    ReadyList readyList() {
         return ready;
     }
 
-    public WakeupQueue wakeups() {
+    WakeupQueue wakeups() {
         return wakeups;
     }
 
     /** Asks the dispatcher to run {@code t} next if it is ready and not outranked. */
-    public void setSwitchHint(Tcb t) {
+    void setSwitchHint(Tcb t) {
         switchHint = t;
     }
 
     /** Makes {@code t} ready at the tail of its priority. */
-    public void makeReady(Tcb t) {
+    void makeReady(Tcb t) {
         writeState(t, ThreadState.READY);
         if (!t.inReadyList()) {
             touchReadyList(AccessKind.WRITE);
@@ -395,7 +374,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * For a thread of this CPU (implementation decision 3: only its CPU modifies it) this is no
      * interleaving point; a field of a thread elsewhere is ({@link Cpu#touch}).
      */
-    public void touchTcb(Tcb t, TcbLayout.Field f, AccessKind kind) {
+    void touchTcb(Tcb t, TcbLayout.Field f, AccessKind kind) {
         if (!accounting) {
             return; // accounting off: nothing to charge, and no interleaving point either
         }
@@ -414,19 +393,19 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * uncharged. A state change without a charge of its own ({@link Tcb#setState}) is one whose
      * word the same path has just charged, or one the thesis's kernel does not make.
      */
-    public void writeState(Tcb t, ThreadState s) {
+    void writeState(Tcb t, ThreadState s) {
         touchTcb(t, TcbLayout.Field.STATE, AccessKind.WRITE);
         t.setState(s);
     }
 
     /** Writes {@code t}'s partner and charges the write of its PARTNER word (8.6, line 4). */
-    public void writePartner(Tcb t, Tcb partner) {
+    void writePartner(Tcb t, Tcb partner) {
         touchTcb(t, TcbLayout.Field.PARTNER, AccessKind.WRITE);
         t.setPartner(partner);
     }
 
     /** Charges an access to message register {@code i} in {@code t}'s UTCB. */
-    public void touchMr(Tcb t, int i, AccessKind kind) {
+    void touchMr(Tcb t, int i, AccessKind kind) {
         if (!accounting) {
             return;
         }
@@ -439,7 +418,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     }
 
     /** Charges an access to this CPU's ready-list head (only this CPU uses it). */
-    public void touchReadyList(AccessKind kind) {
+    void touchReadyList(AccessKind kind) {
         if (!accounting) {
             return;
         }
@@ -455,7 +434,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     }
 
     /** A closed receive of this CPU may wait for a thread that is gone: check at the next dispatch. Owner only. */
-    public void requestPartnerGoneCheck() {
+    void requestPartnerGoneCheck() {
         partnerGoneCheck = true;
     }
 
@@ -474,7 +453,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     }
 
     /** The IPC path of this CPU. */
-    public IpcPath ipcPath() {
+    IpcPath ipcPath() {
         return ipc;
     }
 

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Set;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 
 /**
  * The layering of the code base, locked: a new dependency that crosses a layer the wrong way
@@ -117,6 +119,31 @@ class LayeringTest {
     void onlyTheCpuKernelKnowsMigration() {
         check(noClasses().that().resideOutsideOfPackages("l4smp.kernel", "l4smp.kernel.migrate..")
                 .should().dependOnClassesThat().resideInAPackage("l4smp.kernel.migrate.."));
+    }
+
+    /**
+     * The paths of the ipc, space and migrate packages use a CPU's kernel through its narrow port
+     * ({@code KernelCpuPort}), never {@code KernelCpu} itself, and no kernel package but the CPU's
+     * kernel reaches the scheduler's structures (the jcstress tests may use them as data structures).
+     */
+    @Test
+    void thePathsUseACpusKernelThroughItsPort() {
+        check(noClasses().that().resideInAnyPackage("l4smp.kernel.ipc..", "l4smp.kernel.space..", "l4smp.kernel.migrate..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("l4smp.kernel.KernelCpu"));
+        check(noClasses().that().resideInAnyPackage("l4smp.kernel.ipc..", "l4smp.kernel.space..", "l4smp.kernel.migrate..",
+                        "l4smp.kernel.boot..", "l4smp.kernel.api..", "l4smp.kernel.user..", "l4smp.kernel.xcpu..",
+                        "l4smp.kernel.thread..", "l4smp.kernel.irq..")
+                .should().dependOnClassesThat().resideInAPackage("l4smp.kernel.sched.."));
+    }
+
+    /** A CPU's scheduler state and charge operations are not public: only its port reaches them. */
+    @Test
+    void aCpusSchedulerStateIsNotPublic() {
+        check(noMethods().that().areDeclaredIn("l4smp.kernel.KernelCpu")
+                .and().haveNameMatching("readyList|wakeups|makeReady|setSwitchHint|touchTcb|touchMr|touchReadyList"
+                        + "|writeState|writePartner|requestPartnerGoneCheck|ipcPath")
+                .should().bePublic());
+        check(noFields().that().areDeclaredIn("l4smp.kernel.KernelCpu").should().bePublic());
     }
 
     @Test

@@ -3,7 +3,7 @@ package l4smp.kernel.ipc;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.Syscall;
 import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.space.SpaceIpc;
@@ -92,7 +92,7 @@ final class TransmitPath {
             ipc.kcpu.cpu().log().record(ipc.kcpu.index(), Syscall.EV_IPC, ipc.kcpu.cpu().clock(), to.id.number(), from.id.number());
         }
         if (wasWaiting) {
-            ipc.kcpu.wakeups().remove(to);
+            ipc.kcpu.removeWakeup(to);
             ipc.kcpu.makeReady(to);
         }
     }

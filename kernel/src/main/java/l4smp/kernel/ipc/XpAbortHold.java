@@ -2,7 +2,7 @@ package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.api.ExchangeRegisters;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.SyscallArgument;
@@ -219,7 +219,7 @@ final class XpAbortHold {
             exregs.kcpu.touchTcb(p2, Field.STATE, AccessKind.READ);
             if (m2.proxyStatePlain() == XpIpc.P_HOOKED) {
                 // Activated but not yet run: off the ready list; it never runs this request.
-                exregs.kcpu.readyList().remove(p2);
+                exregs.kcpu.removeReady(p2);
                 exregs.xp.check().forgetHooked(p2);
                 exregs.stats[XpExchangeRegisters.S_ABORT_HOOKED]++;
                 aborted = true;
@@ -230,7 +230,7 @@ final class XpAbortHold {
                     exregs.kcpu.touchTcb(d, Field.SEND_LINKS, AccessKind.WRITE);
                     IpcPath.dequeueSender(m2.receiverPlain(), d);
                 }
-                exregs.kcpu.wakeups().remove(p2);
+                exregs.kcpu.removeWakeup(p2);
                 exregs.stats[XpExchangeRegisters.S_ABORT_POLLING]++;
                 aborted = true;
             }

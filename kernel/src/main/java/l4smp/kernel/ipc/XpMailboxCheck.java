@@ -2,7 +2,7 @@ package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
@@ -39,7 +39,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
 
     private final XpIpc xp;
     private final Kernel kernel;
-    private final KernelCpu kcpu;
+    private final KernelCpuPort kcpu;
     private final IpcPath ipc;
     private final XcpuFabric fabric;
     private final CpuXcpuMemory mem;
@@ -123,7 +123,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
             Tcb p = m.proxyPlain();
             m.setProxyStatePlain(XpIpc.P_HOOKED);
             kcpu.writeState(p, ThreadState.READY);
-            kcpu.readyList().enqueueTail(p);
+            kcpu.enqueueReadyTail(p);
             if (hookedCount < hooked.length) {
                 hooked[hookedCount++] = p;
             }
@@ -176,7 +176,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
             Tcb p = hooked[--hookedCount];
             hooked[hookedCount] = null;
             if (p.xpMailbox().proxyStatePlain() == XpIpc.P_HOOKED && p.xpMailbox().opPlain() == Mailbox.OP_SEND) {
-                kcpu.readyList().remove(p);
+                kcpu.removeReady(p);
                 xp.proxy().arrive(p.xpMailbox());
             }
         }

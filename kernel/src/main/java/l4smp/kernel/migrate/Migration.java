@@ -4,7 +4,7 @@ import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.SpinCondition;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.SyscallArgument;
@@ -151,7 +151,7 @@ public final class Migration {
     }
 
     final Kernel kernel;
-    final KernelCpu kcpu;
+    final KernelCpuPort kcpu;
     final MigrationHost host;
     final Cpu cpu;
     final int index;
@@ -163,7 +163,7 @@ public final class Migration {
     /** The XCPU mailboxes of this CPU's migrations; null on a one-CPU machine. */
     MigrationMailboxes mailboxes;
 
-    public Migration(Kernel kernel, KernelCpu kcpu, MigrationHost host) {
+    public Migration(Kernel kernel, KernelCpuPort kcpu, MigrationHost host) {
         this.kernel = kernel;
         this.kcpu = kcpu;
         this.host = host;
@@ -302,7 +302,7 @@ public final class Migration {
                     x.setKernelResume(KernelResume.RETRY_SCHEDULE);
                     kcpu.writeState(x, ThreadState.WAITING);
                     kcpu.touchTcb(x, Field.WAKEUP_LINKS, AccessKind.WRITE);
-                    kcpu.wakeups().add(x, cpu.clock() + BUSY_BACKOFF_CYCLES);
+                    kcpu.addWakeup(x, cpu.clock() + BUSY_BACKOFF_CYCLES);
                 }
             }
             return;
@@ -322,7 +322,7 @@ public final class Migration {
         x.setSysArgument(null);
         x.setErrorCode(error);
         x.setSysResultWord(oldPriority);
-        kcpu.readyList().enqueueHead(x);
+        kcpu.enqueueReadyHead(x);
         kcpu.setSwitchHint(x);
     }
 

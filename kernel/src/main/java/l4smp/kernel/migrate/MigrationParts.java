@@ -135,7 +135,7 @@ final class MigrationParts {
             migration.kcpu.ipcPath().migrateOut(t);
             if (t.wakeupIndex() >= 0) {
                 o.wakeupTime = t.wakeupTime(); // 8.7.3: the absolute time, kept on C
-                migration.kcpu.wakeups().remove(t);
+                migration.kcpu.removeWakeup(t);
             }
         }
         return Migration.ST_OK;
@@ -146,7 +146,7 @@ final class MigrationParts {
         migration.host.attachAfterMigration(t);
         if (wakeup != Migration.NO_WAKEUP) {
             migration.kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            migration.kcpu.wakeups().add(t, wakeup);
+            migration.kcpu.addWakeup(t, wakeup);
         }
     }
 }

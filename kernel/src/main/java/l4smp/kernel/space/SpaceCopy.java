@@ -6,7 +6,7 @@ import l4smp.emulator.memory.Mmu;
 import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
@@ -36,7 +36,7 @@ final class SpaceCopy {
      * Copies one string, from byte {@code offset}: done, failed, or {@link Transfer#FAULTED} (the
      * faulting thread's {@link FaultState} holds the address and access, the sender's the offset).
      */
-    Transfer copy(KernelCpu k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline) {
+    Transfer copy(KernelCpuPort k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline) {
         Cpu cpu = k.cpu();
         int c = cpu.index();
         AddressSpace src = from.space();

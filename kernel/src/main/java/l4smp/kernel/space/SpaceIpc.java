@@ -6,7 +6,7 @@ import l4smp.emulator.memory.Mmu;
 import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.SendQueue;
@@ -145,7 +145,7 @@ public final class SpaceIpc {
      * receiver's CPU. A transfer that a fault suspended resumes at the faulting item and byte;
      * the items before it only have their result words written again.
      */
-    public Transfer transferTyped(KernelCpu k, Tcb from, Tcb to, int u, int t) {
+    public Transfer transferTyped(KernelCpuPort k, Tcb from, Tcb to, int u, int t) {
         if ((t & 1) != 0) {
             return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
         }
@@ -251,7 +251,7 @@ public final class SpaceIpc {
      * sender is the invoker (its send phase found the receiver waiting), else the receiver is
      * (its receive phase found the sender polling). Starts the fault IPC of the faulting partner.
      */
-    public void suspended(KernelCpu k, Tcb sender, Tcb receiver, boolean senderInvoked) {
+    public void suspended(KernelCpuPort k, Tcb sender, Tcb receiver, boolean senderInvoked) {
         FaultState s = state(sender);
         boolean receiverFaulted = s.faultOnReceiver;
         k.cpu().counters().increment(spaces.cXferFaults);
@@ -262,9 +262,9 @@ public final class SpaceIpc {
             sender.setState(ThreadState.POLLING);
             sender.setPartner(receiver);
             enqueueHead(receiver, sender);
-            k.wakeups().remove(sender);
+            k.removeWakeup(sender);
             if (s.xferDeadline != Long.MAX_VALUE) {
-                k.wakeups().add(sender, s.xferDeadline);
+                k.addWakeup(sender, s.xferDeadline);
             }
             receiverFaultLater(k, receiver, sender, s.xferDeadline);
         } else {
@@ -274,7 +274,7 @@ public final class SpaceIpc {
                 receiver.setState(ThreadState.WAITING);
                 receiver.setReceiveFrom(receiver.sysFrom());
                 if (receiver.sysReceiveTimeout() != Timeout.NEVER && receiver.sysReceiveTimeout() != Timeout.ZERO) {
-                    k.wakeups().add(receiver, Timeout.deadline(now, receiver.sysReceiveTimeout()));
+                    k.addWakeup(receiver, Timeout.deadline(now, receiver.sysReceiveTimeout()));
                 }
             }
             sender.setState(ThreadState.READY);
@@ -287,8 +287,8 @@ public final class SpaceIpc {
      * becomes ready with its fault IPC pending (started at its next dispatch, see "Faults"); if
      * it waited, it is queued here, else the path that runs its system call continues it.
      */
-    void receiverFaultLater(KernelCpu k, Tcb receiver, Tcb sender, long deadline) {
-        k.wakeups().remove(receiver);
+    void receiverFaultLater(KernelCpuPort k, Tcb receiver, Tcb sender, long deadline) {
+        k.removeWakeup(receiver);
         FaultState r = state(receiver);
         r.xferFrom = sender;
         r.pendingKind = FaultState.REDO_RECEIVE;
@@ -310,7 +310,7 @@ public final class SpaceIpc {
      * sender to redo the fault on its CPU. The receiver is waiting, or the invoker of a receive
      * phase.
      */
-    public boolean xpSuspended(KernelCpu k, Tcb sender, Tcb receiver) {
+    public boolean xpSuspended(KernelCpuPort k, Tcb sender, Tcb receiver) {
         FaultState s = sender.fault(); // written by the copy on this CPU (hand-over, see FaultState)
         k.cpu().counters().increment(spaces.cXferFaults);
         long deadline = s.xferDeadline;
@@ -323,9 +323,9 @@ public final class SpaceIpc {
         receiver.setState(ThreadState.WAITING);
         receiver.setReceiveFrom(sender.id);
         state(receiver).xferAwaited = sender;
-        k.wakeups().remove(receiver);
+        k.removeWakeup(receiver);
         if (deadline != Long.MAX_VALUE) {
-            k.wakeups().add(receiver, deadline);
+            k.addWakeup(receiver, deadline);
         }
         return false;
     }
@@ -345,7 +345,7 @@ public final class SpaceIpc {
      * by the remaining transfer time) and afterwards redoes its send ({@link FaultState#REDO_IPC}),
      * else it redoes its send at once. {@code t} is the thread whose kernel path runs.
      */
-    public void xpRedoSenderFault(KernelCpu k, Tcb t) {
+    public void xpRedoSenderFault(KernelCpuPort k, Tcb t) {
         FaultState f = t.fault();
         Cpu cpu = k.cpu();
         spaces.load(k.index(), t.space()); // its space, before its translations enter this TLB
@@ -358,7 +358,7 @@ public final class SpaceIpc {
         long remaining = f.xferDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.xferDeadline - cpu.clock());
         faultIpc.startFaultIpc(k, t, FaultState.REDO_IPC, remaining, true);
         if (t.state() == ThreadState.READY && !t.inReadyList() && t.kernelResume() == KernelResume.NONE) {
-            k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
+            k.enqueueReadyHead(t); // the fault IPC failed at once: afterFault reports it
             k.setSwitchHint(t);
         }
     }
@@ -404,7 +404,7 @@ public final class SpaceIpc {
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    void fail(KernelCpu k, Tcb t, int code, int phase) {
+    void fail(KernelCpuPort k, Tcb t, int code, int phase) {
         t.setErrorCode(IpcError.word(code, phase));
         t.setResultTag(MsgTag.ERROR_FLAG);
         t.mr[0] = t.resultTag();
@@ -424,7 +424,7 @@ public final class SpaceIpc {
 
 
     /** The user access of the trapped thread {@code t} faulted (the PAGE_FAULT trap). */
-    public void userFault(KernelCpu k, Tcb t) {
+    public void userFault(KernelCpuPort k, Tcb t) {
         faultIpc.userFault(k, t);
     }
 
@@ -432,7 +432,7 @@ public final class SpaceIpc {
      * {@code t} is dispatched with a fault IPC pending ({@link #receiverFaultLater}): starts it
      * with the remaining transfer time. Always true: {@code t} is not resumed in its program.
      */
-    boolean startPending(KernelCpu k, Tcb t) {
+    boolean startPending(KernelCpuPort k, Tcb t) {
         return faultIpc.startPending(k, t);
     }
 
@@ -441,7 +441,7 @@ public final class SpaceIpc {
      * registers and resumes what the fault interrupted. Returns true when it is not to be
      * resumed in its program (the kernel redid its IPC).
      */
-    boolean afterFault(KernelCpu k, Tcb t) {
+    boolean afterFault(KernelCpuPort k, Tcb t) {
         return faultIpc.afterFault(k, t);
     }
 
@@ -450,7 +450,7 @@ public final class SpaceIpc {
      * partner resolves a fault ran out of transfer time, or a receiver waiting while the sender
      * of another CPU redoes a fault did. Returns true when handled here.
      */
-    public boolean timeoutExpired(KernelCpu k, Tcb t) {
+    public boolean timeoutExpired(KernelCpuPort k, Tcb t) {
         return faultIpc.timeoutExpired(k, t);
     }
 }
