@@ -16,7 +16,6 @@ import l4smp.kernel.migrate.Migration;
 import l4smp.kernel.sched.ReadyList;
 import l4smp.kernel.sched.WakeupQueue;
 import l4smp.kernel.space.TlbShootdown;
-import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.thread.ThreadHost;

@@ -13,6 +13,7 @@ import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.XcpuFabric;
+import l4smp.kernel.xcpu.XpSendHandshake;
 
 import java.lang.invoke.VarHandle;
 
@@ -169,7 +170,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
      * decision of the receive path sees every request that has arrived.
      */
     void beginReceive(Tcb t) {
-        xp.lockTcb(t);
+        XpSendHandshake.lockForReceive(mem, xp.lockWordOf(t), xp.tcbLocking());
         receiving = t;
         check(BY_RECEIVE);
         while (hookedCount > 0) {
@@ -187,7 +188,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
         receiving = null;
         if (t.state() == ThreadState.WAITING) {
             kcpu.touchTcb(t, Field.WAIT_FOR, AccessKind.WRITE);
-            mem.storeRelease(xp.waitWord(t), t.receiveFrom().raw());
+            XpSendHandshake.publishWaitFor(mem, xp.waitWord(t), t.receiveFrom().raw());
             t.setWaitPublished(true);
             ThreadId from = t.receiveFrom();
             if (!from.isNil() && !from.isAny()) {
@@ -207,6 +208,6 @@ public final class XpMailboxCheck implements FlagLine.Handler {
                 }
             }
         }
-        xp.unlockTcb(t);
+        XpSendHandshake.unlock(mem, xp.lockWordOf(t), xp.tcbLocking());
     }
 }

@@ -14,7 +14,7 @@ import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
 import l4smp.kernel.xcpu.Mailbox;
-import l4smp.kernel.xcpu.MailboxPool;
+import l4smp.kernel.xcpu.MigrationHandshake;
 import l4smp.kernel.xcpu.SpinLock;
 import l4smp.kernel.xcpu.XcpuFabric;
 import org.slf4j.Logger;
@@ -159,6 +159,8 @@ public final class Migration {
     final Op op;
     final Wait wait = new Wait();
     final LockWait lockWait = new LockWait();
+    /** The CPUs whose migration locks an operation takes, in locking order. */
+    private final int[] lockOrder = new int[3];
 
     /** The XCPU mailboxes of this CPU's migrations; null on a one-CPU machine. */
     MigrationMailboxes mailboxes;
@@ -185,12 +187,13 @@ public final class Migration {
 
     /** Waits until a barrier word reaches a sequence number. */
     final class Wait implements SpinCondition {
-        long address;
+        long line;
+        int word;
         int seq;
 
         @Override
         public boolean isSatisfied() {
-            return mem.loadAcquire(address) - seq >= 0;
+            return MigrationHandshake.passed(mem, line, word, seq);
         }
     }
 
@@ -200,7 +203,6 @@ public final class Migration {
 
         @Override
         public boolean isSatisfied() {
-            XpIpc xp = kcpu.ipcPath().xp();
             // check_n_ack each iteration: a CPU spinning in the kernel has published that it
             // checks "now", so no IPI comes to tell it of a part requested of it.
             return mem.loadAcquire(address) == 0 || (mailboxes != null && mailboxes.checkForMigrations());
@@ -209,7 +211,8 @@ public final class Migration {
 
     void await(long line, int word, int seq, String reason) {
         flushIpis();
-        wait.address = line + word;
+        wait.line = line;
+        wait.word = word;
         wait.seq = seq;
         cpu.spinWaitUntil(wait, reason, true);
     }
@@ -276,7 +279,7 @@ public final class Migration {
             int b = t1.cpuAcquire();
             int c = processor == 0 ? b : target;
             lockAll(index, b, c);
-            if (t1.cpuAcquire() != b) {
+            if (!MigrationHandshake.stillOn(t1, b)) {
                 unlockAll(index, b, c); // moved by another migration meanwhile: again
                 continue;
             }
@@ -390,7 +393,7 @@ public final class Migration {
         if (toC != null) {
             mailboxes.postMigration(toC, o, seq);
         }
-        mem.storeRelease(o.line + W_A2, seq); // (=2), A's side
+        MigrationHandshake.pass(mem, o.line, W_A2, seq); // (=2), A's side
         if (b == index) {
             if (c != index) {
                 await(o.line, W_C2, seq, "migration barrier =2 (C)");
@@ -400,7 +403,7 @@ public final class Migration {
                 migrationParts.attach(t1, o.wakeupTime); // a priority change on A's own CPU
             }
         } else if (c == index) {
-            mem.storeRelease(o.line + W_C2, seq); // A is C
+            MigrationHandshake.pass(mem, o.line, W_C2, seq); // A is C
             migrationParts.attach(t1, o.wakeupTime);
             await(o.line, W_B3, seq, "migration ~3 (B sets the processor number)");
         } else if (c != b) {
@@ -411,27 +414,16 @@ public final class Migration {
 
     // ---- the migration locks ----------------------------------------------------------------
 
+    /** Takes the migration locks of {a, b, c} in ascending CPU order (deadlock freedom, see above). */
     void lockAll(int a, int b, int c) {
-        int lo = Math.min(a, Math.min(b, c));
-        int hi = Math.max(a, Math.max(b, c));
-        int mid = a + b + c - lo - hi;
-        lock(lo);
-        if (mid != lo) {
-            lock(mid);
-        }
-        if (hi != mid) {
-            lock(hi);
+        int n = MigrationHandshake.lockOrder(a, b, c, lockOrder);
+        for (int i = 0; i < n; i++) {
+            lock(lockOrder[i]);
         }
     }
 
     void unlockAll(int a, int b, int c) {
-        SpinLock.unlock(mem, host.migrationLock(a));
-        if (b != a) {
-            SpinLock.unlock(mem, host.migrationLock(b));
-        }
-        if (c != a && c != b) {
-            SpinLock.unlock(mem, host.migrationLock(c));
-        }
+        MigrationHandshake.unlockAll(mem, a, b, c, host.migrationLock(a), host.migrationLock(b), host.migrationLock(c));
     }
 
     void lock(int which) {

@@ -1,24 +1,15 @@
 package l4smp.kernel.migrate;
 
 import l4smp.emulator.cache.AccessKind;
-import l4smp.emulator.cpu.Cpu;
-import l4smp.emulator.cpu.SpinCondition;
 import l4smp.kernel.Plant;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.space.FaultState;
 import l4smp.kernel.thread.KernelResume;
-import l4smp.kernel.thread.SyscallArgument;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
-import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
-import l4smp.kernel.xcpu.CpuXcpuMemory;
 import l4smp.kernel.xcpu.Mailbox;
-import l4smp.kernel.xcpu.MailboxPool;
-import l4smp.kernel.xcpu.SpinLock;
-import l4smp.kernel.xcpu.XcpuFabric;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import l4smp.kernel.xcpu.MigrationHandshake;
 
 /**
  * Parts B and C of a migration (thesis 8.7.2), run by the source's and the target's CPU when
@@ -43,10 +34,8 @@ final class MigrationParts {
         boolean ran = false;
         Mailbox m;
         while ((m = migration.mailboxes.pollMigration()) != null) {
-            Migration.Op o = (Migration.Op) m.migrationPlain();
             int seq = m.migrationSeqPlain();
-            m.setMigrationPlain(null);
-            MailboxPool.free(migration.mem, m.address); // the consumer frees a migration request
+            Migration.Op o = (Migration.Op) MigrationHandshake.take(migration.mem, m);
             if (o.b == migration.index) {
                 partB(o, seq);
             } else {
@@ -65,7 +54,7 @@ final class MigrationParts {
         int status = detach(o);
         long wakeup = o.wakeupTime;
         o.status = status;
-        migration.mem.storeRelease(o.line + Migration.W_B1, seq); // (=1)
+        MigrationHandshake.pass(migration.mem, o.line, Migration.W_B1, seq); // (=1)
         if (status != Migration.ST_OK) {
             return;
         }
@@ -74,7 +63,7 @@ final class MigrationParts {
             migration.await(o.line, Migration.W_C2, seq, "migration barrier =2 (C)");
             migration.mailboxes.moveUnderTcbLock(t1, c); // 8.5 race 2: see XpIpc.sendPath
             migration.kcpu.touchTcb(t1, Field.CPU, AccessKind.WRITE);
-            migration.mem.storeRelease(o.line + Migration.W_B3, seq); // (~3)
+            MigrationHandshake.pass(migration.mem, o.line, Migration.W_B3, seq); // (~3)
         } else {
             attach(t1, wakeup); // B == C: a priority or timeslice change
         }
@@ -86,7 +75,7 @@ final class MigrationParts {
             migration.mailboxes.moveUnderTcbLock(o.target, o.c); // 8.5 race 2: see XpIpc.sendPath
             migration.kcpu.touchTcb(o.target, Field.CPU, AccessKind.WRITE);
         }
-        migration.mem.storeRelease(o.line + Migration.W_B3, seq);
+        MigrationHandshake.pass(migration.mem, o.line, Migration.W_B3, seq);
     }
 
     /** Part C on the destination CPU (neither A nor B). */
@@ -94,7 +83,7 @@ final class MigrationParts {
         migration.await(o.line, Migration.W_A2, seq, "migration barrier =2 (A)");
         Tcb t1 = o.target;
         long wakeup = o.wakeupTime;
-        migration.mem.storeRelease(o.line + Migration.W_C2, seq); // (=2)
+        MigrationHandshake.pass(migration.mem, o.line, Migration.W_C2, seq); // (=2)
         attach(t1, wakeup);
         migration.await(o.line, Migration.W_B3, seq, "migration ~3 (B sets the processor number)");
     }
