@@ -12,7 +12,6 @@ import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.AbortJoin;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
-import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.XcpuFabric;
@@ -96,7 +95,7 @@ final class XpAbortHold {
     /** The unwind's answer arrived on this CPU (check_n_ack). */
     void unwindAnswered(Mailbox u) {
         XpExchangeRegisters.Operation op = (XpExchangeRegisters.Operation) u.exregsPlain();
-        boolean aborted = exregs.mem.loadAcquire(u.address + Mailbox.CODE) != 0;
+        boolean aborted = AbortJoin.unwindAborted(exregs.mem, u.address);
         exregs.stats[aborted ? XpExchangeRegisters.S_UNWIND_ABORTED : XpExchangeRegisters.S_UNWIND_FOUND_NOTHING]++;
         u.setExregsPlain(null);
         u.setSenderPlain(null);
@@ -240,11 +239,9 @@ final class XpAbortHold {
         }
         u.setCompletionPlain(aborted ? 1 : 0);
         u.setOpPlain(Mailbox.OP_UNWIND_RETURN);
-        exregs.mem.storeRelease(u.address + Mailbox.CODE, aborted ? 1 : 0);
-        exregs.mem.storeRelease(u.address + Mailbox.OP, Mailbox.OP_UNWIND_RETURN);
         u.setProxyStatePlain(XpIpc.P_IDLE);
         u.proxyPlain().setState(ThreadState.WAITING);
-        FlagLine.set(exregs.mem, exregs.fabric.flagLine(u.source), u.replyBit);
+        AbortJoin.answerUnwind(exregs.mem, u.address, aborted, exregs.fabric.flagLine(u.source), u.replyBit);
         exregs.xp.trigger(u.source, true);
     }
 }

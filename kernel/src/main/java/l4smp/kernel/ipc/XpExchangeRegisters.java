@@ -445,10 +445,7 @@ public final class XpExchangeRegisters {
             unwind.setSenderPlain(d);
             unwind.setDestIdPlain(d.id);
             unwind.setExregsPlain(op); // the shared mailbox: the same record for every participant
-            mem.storeRelease(unwind.address + Mailbox.OP, Mailbox.OP_UNWIND);
-            mem.storeRelease(unwind.address + Mailbox.SENDER, d.id.raw());
-            MailboxPool.unlock(mem, unwind.address);
-            FlagLine.set(mem, fabric.flagLine(unwind.dest), unwind.requestBit);
+            AbortJoin.postUnwind(mem, unwind.address, d.id.raw(), fabric.flagLine(unwind.dest), unwind.requestBit);
             xp.trigger(unwind.dest, true);
         }
         return WAIT;
