@@ -443,8 +443,11 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * receiver found its partner gone right after it published its wait. Owner only.
      */
     void failWaitsForGonePartners() {
+        // A thread that a migration is moving off this CPU is skipped: it has left this CPU's
+        // lists, and its new CPU checks its wait (attachAfterMigration requests the check).
+        Tcb leaving = migration.leavingThread();
         for (Tcb t : kernel.threadsOnCpu(index)) {
-            if (t.state() == ThreadState.WAITING && !t.receiveFrom().isNil() && !t.receiveFrom().isAny()
+            if (t != leaving && t.state() == ThreadState.WAITING && !t.receiveFrom().isNil() && !t.receiveFrom().isAny()
                     && kernel.lookup(t.receiveFrom()) == null) {
                 ipc.partnerGone(t);
             }

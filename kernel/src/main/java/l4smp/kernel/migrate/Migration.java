@@ -451,6 +451,16 @@ public final class Migration {
         return op.target == null ? ThreadId.NIL : op.target.id;
     }
 
+    /**
+     * The thread that a migration is moving off this CPU now: taken out of its structures, its
+     * processor number not yet the target's (this CPU waits in the barriers in between). Its
+     * closed receive's partner-gone check belongs to the target CPU, which requests one when it
+     * attaches a waiting thread. Null when none.
+     */
+    public Tcb leavingThread() {
+        return migrationParts.leaving();
+    }
+
     /** Runs the migration parts requested of this CPU. Returns whether it ran one. */
     public boolean servePending() {
         return migrationParts.servePending();

@@ -20,6 +20,14 @@ import l4smp.kernel.xcpu.MigrationHandshake;
 final class MigrationParts {
 
     private final Migration migration;
+    /**
+     * The thread that part B took out of this CPU's structures to leave it, from its detach
+     * until its processor number names the target (null otherwise). Between the two this CPU
+     * waits in the barriers with interrupts enabled, and the thread still counts as this CPU's
+     * ({@code cpu} unchanged): an interrupt handler that acts on this CPU's threads must leave it
+     * alone, or it would enter it into this CPU's lists after it left them. Owner CPU only.
+     */
+    private Tcb leaving;
 
     MigrationParts(Migration migration) {
         this.migration = migration;
@@ -46,6 +54,11 @@ final class MigrationParts {
         return ran;
     }
 
+    /** The thread part B is moving off this CPU now (detached, processor number not yet moved), or null. */
+    Tcb leaving() {
+        return leaving;
+    }
+
     /** Part B on the source CPU. */
     void partB(Migration.Op o, int seq) {
         int c = o.c;
@@ -63,6 +76,7 @@ final class MigrationParts {
             migration.await(o.line, Migration.W_C2, seq, "migration barrier =2 (C)");
             migration.mailboxes.moveUnderTcbLock(t1, c); // 8.5 race 2: see XpIpc.sendPath
             migration.kcpu.touchTcb(t1, Field.CPU, AccessKind.WRITE);
+            leaving = null;
             MigrationHandshake.pass(migration.mem, o.line, Migration.W_B3, seq); // (~3)
         } else {
             attach(t1, wakeup); // B == C: a priority or timeslice change
@@ -74,6 +88,7 @@ final class MigrationParts {
         if (o.c != migration.index) {
             migration.mailboxes.moveUnderTcbLock(o.target, o.c); // 8.5 race 2: see XpIpc.sendPath
             migration.kcpu.touchTcb(o.target, Field.CPU, AccessKind.WRITE);
+            leaving = null;
         }
         MigrationHandshake.pass(migration.mem, o.line, Migration.W_B3, seq);
     }
@@ -121,6 +136,7 @@ final class MigrationParts {
         }
         migration.host.detachForMigration(t, o.c != migration.index);
         if (o.c != migration.index) {
+            leaving = t;
             migration.kcpu.ipcPath().migrateOut(t);
             if (t.wakeupIndex() >= 0) {
                 o.wakeupTime = t.wakeupTime(); // 8.7.3: the absolute time, kept on C
