@@ -182,7 +182,7 @@ final class DispatchPath {
         kcpu.deadline = due;
         // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
         Spaces spaces = kcpu.kernel.spacesOrNull();
-        if (spaces != null && spaces.beforeRun(kcpu, t)) {
+        if (spaces != null && spaces.beforeRun(kcpu.port, t)) {
             kcpu.current = null;
             return;
         }

@@ -7,6 +7,7 @@ import l4smp.emulator.cache.KernelRegion;
 import l4smp.emulator.cpu.CpuStuckException;
 import l4smp.emulator.cpu.MachineStoppedException;
 import l4smp.kernel.api.KernelInfoPage;
+import l4smp.kernel.boot.SmpBoot;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.irq.Device;
 import l4smp.kernel.irq.InterruptThreads;
@@ -168,7 +169,7 @@ public final class Kernel {
         this.kip = new KernelInfoPage(machine.cpuCount(), machine.config().costModel().clockMhz() * 1000, config.abi());
         // 8.2: the SMP boot runs when the machine starts, if the kernel runs on every CPU (an
         // experiment that drives some CPUs with dispatchers of its own gets them all at once).
-        this.smp = allKernel() ? new SmpBoot(this) : null;
+        this.smp = allKernel() ? new SmpBoot(this, new BootSide(this)) : null;
         if (smp == null && machine.config().failedCpus() != 0) {
             throw new IllegalArgumentException("failed CPUs need the kernel on every CPU (the boot detects them)");
         }
@@ -280,7 +281,7 @@ public final class Kernel {
         }
         for (KernelCpu k : cpus) {
             if (k != null) {
-                XpIpc xp = new XpIpc(this, k, k.ipcPath(), fabric,
+                XpIpc xp = new XpIpc(this, k.port, k.ipcPath(), fabric,
                         config.tcbLayout(), latency, config.copyOnSender(), tcbLock);
                 k.ipcPath().setXp(xp);
                 k.attachMigrationMailboxes(xp, fabric);

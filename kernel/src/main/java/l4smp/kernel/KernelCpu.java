@@ -7,14 +7,15 @@ import l4smp.emulator.cache.AttributionTags;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.Dispatcher;
 import l4smp.emulator.stats.SingleWriterCounters;
+import l4smp.kernel.boot.SmpBoot;
 import l4smp.kernel.ipc.IpcPath;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.irq.Device;
 import l4smp.kernel.irq.InterruptThreads;
+import l4smp.kernel.migrate.Migration;
 import l4smp.kernel.sched.ReadyList;
 import l4smp.kernel.sched.WakeupQueue;
 import l4smp.kernel.space.TlbShootdown;
-import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.thread.ThreadHost;
@@ -33,10 +34,18 @@ import java.util.List;
  * kernel path, else the ready list), charges the kernel exit, resumes the thread's continuation
  * until it traps (a {@code Continuation.yield} of the USER scope), charges the kernel entry and
  * runs the trap's kernel path.
+ *
+ * <p>Its ready list, wakeup queue and charge operations are package-private: the kernel paths of
+ * the {@code ipc}, {@code space} and {@code migrate} packages reach them through the narrow
+ * {@link KernelCpuPort} they receive at construction, and migration's list work through its
+ * {@link l4smp.kernel.migrate.MigrationHost}. The public methods are what the user facade runs
+ * inside a thread's continuation and what reports read.
  */
 public final class KernelCpu implements Dispatcher, ThreadHost {
 
     final DispatchPath dispatchPath = new DispatchPath(this);
+    /** What this CPU's paths may do to it (handed to them at construction). */
+    final CpuPort port = new CpuPort(this);
 
     final Kernel kernel;
     final Cpu cpu;
@@ -90,9 +99,9 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         this.kernel = kernel;
         this.cpu = cpu;
         this.index = cpu.index();
-        this.ipc = new IpcPath(kernel, this);
+        this.ipc = new IpcPath(kernel, port);
         this.threadControl = new ThreadControlPath(kernel, this);
-        this.migration = new Migration(kernel, this);
+        this.migration = new Migration(kernel, port, new MigrationSide(this));
         this.entryCycles = cpu.cost().kernelEntryCycles();
         this.exitCycles = cpu.cost().kernelExitCycles();
         this.tickCycles = Math.max(1, cpu.cost().microsToCycles(config.tickMicros()));
@@ -197,7 +206,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             return;
         }
         if (vector == TlbShootdown.VECTOR && kernel.spacesOrNull() != null) {
-            kernel.spacesOrNull().onShootdownIpi(this); // TLB shootdown (3.1.1, 9.3)
+            kernel.spacesOrNull().onShootdownIpi(port); // TLB shootdown (3.1.1, 9.3)
             return;
         }
         if (vector == Kernel.PARTNER_GONE_VECTOR) {
@@ -256,11 +265,6 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      */
     Tcb threadInHand() {
         return kernelPath != null ? kernelPath : inHand;
-    }
-
-    /** The thread whose kernel path runs now on this CPU, or null. */
-    Tcb kernelPathThread() {
-        return kernelPath;
     }
 
     /**
@@ -341,21 +345,21 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         return current;
     }
 
-    public ReadyList readyList() {
+    ReadyList readyList() {
         return ready;
     }
 
-    public WakeupQueue wakeups() {
+    WakeupQueue wakeups() {
         return wakeups;
     }
 
     /** Asks the dispatcher to run {@code t} next if it is ready and not outranked. */
-    public void setSwitchHint(Tcb t) {
+    void setSwitchHint(Tcb t) {
         switchHint = t;
     }
 
     /** Makes {@code t} ready at the tail of its priority. */
-    public void makeReady(Tcb t) {
+    void makeReady(Tcb t) {
         writeState(t, ThreadState.READY);
         if (!t.inReadyList()) {
             touchReadyList(AccessKind.WRITE);
@@ -369,7 +373,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * For a thread of this CPU (implementation decision 3: only its CPU modifies it) this is no
      * interleaving point; a field of a thread elsewhere is ({@link Cpu#touch}).
      */
-    public void touchTcb(Tcb t, TcbLayout.Field f, AccessKind kind) {
+    void touchTcb(Tcb t, TcbLayout.Field f, AccessKind kind) {
         if (!accounting) {
             return; // accounting off: nothing to charge, and no interleaving point either
         }
@@ -388,19 +392,19 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * uncharged. A state change without a charge of its own ({@link Tcb#setState}) is one whose
      * word the same path has just charged, or one the thesis's kernel does not make.
      */
-    public void writeState(Tcb t, ThreadState s) {
+    void writeState(Tcb t, ThreadState s) {
         touchTcb(t, TcbLayout.Field.STATE, AccessKind.WRITE);
         t.setState(s);
     }
 
     /** Writes {@code t}'s partner and charges the write of its PARTNER word (8.6, line 4). */
-    public void writePartner(Tcb t, Tcb partner) {
+    void writePartner(Tcb t, Tcb partner) {
         touchTcb(t, TcbLayout.Field.PARTNER, AccessKind.WRITE);
         t.setPartner(partner);
     }
 
     /** Charges an access to message register {@code i} in {@code t}'s UTCB. */
-    public void touchMr(Tcb t, int i, AccessKind kind) {
+    void touchMr(Tcb t, int i, AccessKind kind) {
         if (!accounting) {
             return;
         }
@@ -413,7 +417,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     }
 
     /** Charges an access to this CPU's ready-list head (only this CPU uses it). */
-    public void touchReadyList(AccessKind kind) {
+    void touchReadyList(AccessKind kind) {
         if (!accounting) {
             return;
         }
@@ -429,7 +433,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     }
 
     /** A closed receive of this CPU may wait for a thread that is gone: check at the next dispatch. Owner only. */
-    public void requestPartnerGoneCheck() {
+    void requestPartnerGoneCheck() {
         partnerGoneCheck = true;
     }
 
@@ -439,8 +443,11 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * receiver found its partner gone right after it published its wait. Owner only.
      */
     void failWaitsForGonePartners() {
+        // A thread that a migration is moving off this CPU is skipped: it has left this CPU's
+        // lists, and its new CPU checks its wait (attachAfterMigration requests the check).
+        Tcb leaving = migration.leavingThread();
         for (Tcb t : kernel.threadsOnCpu(index)) {
-            if (t.state() == ThreadState.WAITING && !t.receiveFrom().isNil() && !t.receiveFrom().isAny()
+            if (t != leaving && t.state() == ThreadState.WAITING && !t.receiveFrom().isNil() && !t.receiveFrom().isAny()
                     && kernel.lookup(t.receiveFrom()) == null) {
                 ipc.partnerGone(t);
             }
@@ -448,7 +455,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     }
 
     /** The IPC path of this CPU. */
-    public IpcPath ipcPath() {
+    IpcPath ipcPath() {
         return ipc;
     }
 

@@ -74,7 +74,7 @@ public final class SpaceControlPath {
 
     /** The PAGE_FAULT trap of {@code t}: the fault becomes an IPC to its pager. */
     static void pageFault(Kernel kernel, KernelCpu k, Tcb t) {
-        kernel.spaces().ipc().userFault(k, t);
+        kernel.spaces().ipc().userFault(k.port, t);
         if (t.state() == ThreadState.READY && !t.inReadyList()) {
             k.readyList().enqueueHead(t); // the fault could not be sent: back to the program, which fails
             k.setSwitchHint(t);

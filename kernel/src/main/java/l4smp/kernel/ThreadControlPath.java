@@ -119,7 +119,7 @@ final class ThreadControlPath {
             return;
         }
         t.setErrorCode(0);
-        t.setSysResult(XpExchangeRegisters.applyLocal(kcpu, t, d, r));
+        t.setSysResult(XpExchangeRegisters.applyLocal(kcpu.port, t, d, r));
         if (d == t && d.halted()) {
             return; // halted itself: stays off the CPU until resumed
         }

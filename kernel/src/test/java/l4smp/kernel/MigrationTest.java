@@ -7,6 +7,7 @@ import l4smp.kernel.api.L4;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
+import l4smp.kernel.migrate.Migration;
 import l4smp.kernel.thread.ThreadId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

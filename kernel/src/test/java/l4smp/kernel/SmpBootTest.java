@@ -6,6 +6,7 @@ import l4smp.emulator.ScheduleStrategy;
 import l4smp.emulator.cost.CostModel;
 import l4smp.kernel.api.KernelInfoPage;
 import l4smp.kernel.api.L4;
+import l4smp.kernel.boot.SmpBoot;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.thread.ThreadId;

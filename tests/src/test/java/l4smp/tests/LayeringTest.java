@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Set;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 
 /**
  * The layering of the code base, locked: a new dependency that crosses a layer the wrong way
@@ -41,8 +43,8 @@ class LayeringTest {
 
     /** The kernel's per-CPU path classes: internals no other module may reach. */
     static final Set<String> KERNEL_PATHS = Set.of(
-            "l4smp.kernel.DispatchPath", "l4smp.kernel.ThreadLifecycle", "l4smp.kernel.Migration",
-            "l4smp.kernel.MigrationParts", "l4smp.kernel.MigrationMailboxes",
+            "l4smp.kernel.DispatchPath", "l4smp.kernel.ThreadLifecycle", "l4smp.kernel.migrate.Migration",
+            "l4smp.kernel.migrate.MigrationParts", "l4smp.kernel.migrate.MigrationMailboxes",
             "l4smp.kernel.ipc.IpcPath", "l4smp.kernel.ipc.TransmitPath", "l4smp.kernel.ipc.IpcEnds",
             "l4smp.kernel.ipc.XpIpc", "l4smp.kernel.ipc.XpSendPath", "l4smp.kernel.ipc.XpMailboxCheck",
             "l4smp.kernel.ipc.XpProxy", "l4smp.kernel.ipc.XpExchangeRegisters", "l4smp.kernel.ipc.XpAbortHold",
@@ -93,10 +95,55 @@ class LayeringTest {
     }
 
     @Test
-    void schedulingInterruptsAndBootKnowNoPath() {
-        check(noClasses().that().resideInAnyPackage("l4smp.kernel.sched..", "l4smp.kernel.irq..", "l4smp.kernel.boot..")
+    void schedulingInterruptsAndTheStartupHandshakeKnowNoPath() {
+        check(noClasses().that().resideInAnyPackage("l4smp.kernel.sched..", "l4smp.kernel.irq..")
+                .or().haveFullyQualifiedName("l4smp.kernel.boot.StartupHandshake")
                 .should().dependOnClassesThat().resideInAnyPackage("l4smp.kernel", "l4smp.kernel.ipc..",
-                        "l4smp.kernel.space..", "l4smp.kernel.api.."));
+                        "l4smp.kernel.space..", "l4smp.kernel.api..", "l4smp.kernel.migrate..", "l4smp.kernel.boot.."));
+    }
+
+    /** The boot (8.2) runs before any IPC or migration: it knows neither, and no path knows it. */
+    @Test
+    void theBootKnowsNoIpcOrMigrationAndNoPathKnowsTheBoot() {
+        check(noClasses().that().resideInAPackage("l4smp.kernel.boot..")
+                .should().dependOnClassesThat().resideInAnyPackage("l4smp.kernel.ipc..", "l4smp.kernel.migrate..",
+                        "l4smp.kernel.user.."));
+        check(noClasses().that().resideInAnyPackage("l4smp.kernel.ipc..", "l4smp.kernel.space..",
+                        "l4smp.kernel.migrate..", "l4smp.kernel.xcpu..", "l4smp.kernel.thread..", "l4smp.kernel.api..",
+                        "l4smp.kernel.user..")
+                .should().dependOnClassesThat().resideInAPackage("l4smp.kernel.boot.."));
+    }
+
+    /** Migration (8.7) is reached through the CPU's kernel only: no IPC, space or lower layer knows it. */
+    @Test
+    void onlyTheCpuKernelKnowsMigration() {
+        check(noClasses().that().resideOutsideOfPackages("l4smp.kernel", "l4smp.kernel.migrate..")
+                .should().dependOnClassesThat().resideInAPackage("l4smp.kernel.migrate.."));
+    }
+
+    /**
+     * The paths of the ipc, space and migrate packages use a CPU's kernel through its narrow port
+     * ({@code KernelCpuPort}), never {@code KernelCpu} itself, and no kernel package but the CPU's
+     * kernel reaches the scheduler's structures (the jcstress tests may use them as data structures).
+     */
+    @Test
+    void thePathsUseACpusKernelThroughItsPort() {
+        check(noClasses().that().resideInAnyPackage("l4smp.kernel.ipc..", "l4smp.kernel.space..", "l4smp.kernel.migrate..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("l4smp.kernel.KernelCpu"));
+        check(noClasses().that().resideInAnyPackage("l4smp.kernel.ipc..", "l4smp.kernel.space..", "l4smp.kernel.migrate..",
+                        "l4smp.kernel.boot..", "l4smp.kernel.api..", "l4smp.kernel.user..", "l4smp.kernel.xcpu..",
+                        "l4smp.kernel.thread..", "l4smp.kernel.irq..")
+                .should().dependOnClassesThat().resideInAPackage("l4smp.kernel.sched.."));
+    }
+
+    /** A CPU's scheduler state and charge operations are not public: only its port reaches them. */
+    @Test
+    void aCpusSchedulerStateIsNotPublic() {
+        check(noMethods().that().areDeclaredIn("l4smp.kernel.KernelCpu")
+                .and().haveNameMatching("readyList|wakeups|makeReady|setSwitchHint|touchTcb|touchMr|touchReadyList"
+                        + "|writeState|writePartner|requestPartnerGoneCheck|ipcPath")
+                .should().bePublic());
+        check(noFields().that().areDeclaredIn("l4smp.kernel.KernelCpu").should().bePublic());
     }
 
     @Test

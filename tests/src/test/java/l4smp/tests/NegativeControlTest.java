@@ -3,10 +3,15 @@ package l4smp.tests;
 import l4smp.emulator.cache.ConcurrentAttributionRegistry;
 import l4smp.emulator.cache.KernelRegion;
 import l4smp.emulator.memory.PhysicalMemory;
+import l4smp.kernel.sched.ReadyList;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.HostXcpuMemory;
+import l4smp.kernel.xcpu.MigrationHandshake;
 import l4smp.kernel.xcpu.SpinLock;
 import l4smp.kernel.xcpu.XcpuFabric;
+import l4smp.kernel.xcpu.XpSendHandshake;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The negative controls can fail: each protocol's planted variant shows its forbidden outcome
  * under some seeded interleaving, and the real protocol never does, over the same schedules
- * ({@link SteppedSchedule}: the kernel's own {@link SpinLock}, {@link FlagLine} and
- * {@link XcpuFabric} code, every memory operation one step). The jcstress tests of the same
+ * ({@link SteppedSchedule}: the kernel's own {@link XpSendHandshake}, {@link MigrationHandshake},
+ * {@link SpinLock}, {@link FlagLine} and {@link XcpuFabric} code, every memory operation one
+ * step; a planted variant switches off the one step that closes its race). The jcstress tests of the same
  * protocols run them on real threads and weak hardware ordering; these show that the outcome the
  * jcstress controls call "interesting" is reachable, and that the real protocol forbids it.
  */
@@ -30,33 +36,35 @@ class NegativeControlTest {
 
     // ---- the lost wake-up of 8.3.3 (TcbLockRaceStress) ----------------------------------------
 
-    /** Runs the rendezvous once; returns {IPI decided, flag found}. */
+    private static Tcb thread(int cpu) {
+        return new Tcb(ThreadId.of(40, 1), "t1", cpu, 100, false, () -> { });
+    }
+
+    /**
+     * Runs the rendezvous once with the kernel's handshake steps ({@link XpSendHandshake}: the
+     * sender's as XpSendPath runs them, the receiver's as XpMailboxCheck does; {@code withLock}
+     * false is the LOST_WAKEUP plant); returns {IPI decided, flag found}.
+     */
     private static int[] rendezvous(long seed, boolean withLock) {
         HostXcpuMemory mem = new HostXcpuMemory(new PhysicalMemory(16 * 1024));
         SteppedSchedule s = new SteppedSchedule(mem);
+        Tcb receiver = thread(0);
         int[] r = new int[2];
         s.run(seed, sch -> {
             var m = sch.memory(0); // the sender: reads whether B waits, sets its flag
-            if (withLock) {
-                SpinLock.lock(m, LOCK);
+            if (!XpSendHandshake.lockOnCpu(m, LOCK, withLock, receiver, 0)) {
+                throw new IllegalStateException("the receiver never moves here");
             }
-            r[0] = m.loadAcquire(WAITING) != 0 ? 1 : 0;
-            FlagLine.set(m, FLAGS, BIT);
-            if (withLock) {
-                SpinLock.unlock(m, LOCK);
-            }
+            r[0] = XpSendHandshake.readWaitFor(m, WAITING) != 0 ? 1 : 0;
+            XpSendHandshake.flagAndUnlock(m, FLAGS, BIT, LOCK, withLock);
         }, sch -> {
             var m = sch.memory(1); // the receiver: checks its flags, publishes that it waits
-            if (withLock) {
-                SpinLock.lock(m, LOCK);
-            }
+            XpSendHandshake.lockForReceive(m, LOCK, withLock);
             int found = FlagLine.checkAndAck(m, FLAGS, bit -> { });
             if (found == 0) {
-                m.storeRelease(WAITING, 1);
+                XpSendHandshake.publishWaitFor(m, WAITING, -1);
             }
-            if (withLock) {
-                SpinLock.unlock(m, LOCK);
-            }
+            XpSendHandshake.unlock(m, LOCK, withLock);
             r[1] = found;
         }, 100_000);
         return r;
@@ -79,6 +87,124 @@ class NegativeControlTest {
         for (long seed = 1; seed <= SCHEDULES; seed++) {
             int[] r = rendezvous(seed, true);
             assertEquals(1, r[0] + r[1], "seed " + seed + ": exactly one of IPI and found flag");
+        }
+    }
+
+    // ---- a migration against a send to the migrating thread, 8.5 race 2 (MigrationIpcStress) ----
+
+    /**
+     * t1 moves from CPU 0 to CPU 1 (XpSendHandshake.moveUnderLock, then CPU 0's check_n_ack
+     * retargets what it finds to CPU 1) while a sender flags its request where it reads t1 to be.
+     * Returns {requests at CPU 1, requests left at CPU 0}.
+     */
+    private static int[] migrationAgainstSend(long seed, boolean locking) {
+        HostXcpuMemory mem = new HostXcpuMemory(new PhysicalMemory(16 * 1024));
+        SteppedSchedule s = new SteppedSchedule(mem);
+        Tcb t1 = thread(0);
+        long[] lines = {FLAGS, FLAGS + 0x80};
+        s.run(seed, sch -> {
+            var m = sch.memory(0); // the sender's XP send path
+            sch.step(0); // its read of t1's CPU is a step of its own
+            int b = t1.cpuAcquire();
+            while (!XpSendHandshake.lockOnCpu(m, LOCK, locking, t1, b)) {
+                b = t1.cpuAcquire();
+            }
+            XpSendHandshake.flagAndUnlock(m, lines[b], BIT, LOCK, locking);
+        }, sch -> {
+            var m = sch.memory(1); // part B on CPU 0, then CPU 0's next check_n_ack
+            sch.step(1);
+            XpSendHandshake.moveUnderLock(m, LOCK, locking, t1, 1);
+            FlagLine.checkAndAck(m, lines[0], bit -> FlagLine.set(m, lines[1], BIT + 1));
+        }, 100_000);
+        return new int[] {FlagLine.checkAndAck(mem, lines[1], bit -> { }), FlagLine.checkAndAck(mem, lines[0], bit -> { })};
+    }
+
+    @Test
+    void withoutTheTcbLockAMigrationLosesARequest() {
+        int lost = 0;
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            if (migrationAgainstSend(seed, false)[1] > 0) {
+                lost++;
+            }
+        }
+        assertTrue(lost > 0, "the unlocked move never left a request behind in " + SCHEDULES + " schedules");
+    }
+
+    @Test
+    void withTheTcbLockTheRequestFollowsTheMigratedThread() {
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            int[] r = migrationAgainstSend(seed, true);
+            assertEquals(1, r[0], "seed " + seed + ": the request did not reach the new CPU once");
+            assertEquals(0, r[1], "seed " + seed + ": a request left at the CPU t1 left");
+        }
+    }
+
+    // ---- two migrations of one thread (ConcurrentMigrationStress) ------------------------------
+
+    private static long migrationLock(int cpu) {
+        return LOCK + 0x20L * cpu;
+    }
+
+    /**
+     * Initiator {@code a} moves t1 to {@code c} with the kernel's steps
+     * ({@link MigrationHandshake}); {@code recheck} false skips the re-check under the locks.
+     */
+    private static void migrate(SteppedSchedule sch, int actor, Tcb t1, ReadyList[] ready, int a, int c, boolean recheck) {
+        var m = sch.memory(actor);
+        int[] order = new int[3];
+        while (true) {
+            sch.step(actor); // the read of t1's CPU is a step of its own
+            int b = t1.cpuAcquire();
+            int n = MigrationHandshake.lockOrder(a, b, c, order);
+            for (int i = 0; i < n; i++) {
+                SpinLock.lock(m, migrationLock(order[i]));
+            }
+            boolean moved = recheck && !MigrationHandshake.stillOn(t1, b);
+            if (!moved && b != c) {
+                ready[b].remove(t1);
+                ready[c].enqueueTail(t1);
+                t1.setCpuRelease(c);
+            }
+            MigrationHandshake.unlockAll(m, a, b, c, migrationLock(a), migrationLock(b), migrationLock(c));
+            if (!moved) {
+                return;
+            }
+        }
+    }
+
+    /** Two migrations of t1 from CPU 1 (to 2 and to 3); returns the ready lists t1 is in. */
+    private static int twoMigrations(long seed, boolean recheck) {
+        HostXcpuMemory mem = new HostXcpuMemory(new PhysicalMemory(16 * 1024));
+        SteppedSchedule s = new SteppedSchedule(mem);
+        Tcb t1 = thread(1);
+        ReadyList[] ready = new ReadyList[5];
+        for (int i = 0; i < ready.length; i++) {
+            ready[i] = new ReadyList();
+        }
+        ready[1].enqueueTail(t1);
+        s.run(seed, sch -> migrate(sch, 0, t1, ready, 0, 2, recheck), sch -> migrate(sch, 1, t1, ready, 4, 3, recheck), 100_000);
+        int lists = 0;
+        for (ReadyList r : ready) {
+            lists += r.occurrences(t1);
+        }
+        return lists;
+    }
+
+    @Test
+    void withoutTheRecheckTwoMigrationsPutAThreadInTwoReadyLists() {
+        int broken = 0;
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            if (twoMigrations(seed, false) != 1) {
+                broken++;
+            }
+        }
+        assertTrue(broken > 0, "two migrations without the re-check never misplaced the thread in " + SCHEDULES + " schedules");
+    }
+
+    @Test
+    void withTheRecheckTheThreadIsInOneReadyList() {
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            assertEquals(1, twoMigrations(seed, true), "seed " + seed + ": t1 not in exactly one ready list");
         }
     }
 

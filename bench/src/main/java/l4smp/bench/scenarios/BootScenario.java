@@ -5,7 +5,7 @@ import l4smp.bench.scenario.OptionSpec;
 import l4smp.bench.scenario.Scenario;
 import l4smp.bench.scenario.ScenarioContext;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.SmpBoot;
+import l4smp.kernel.boot.SmpBoot;
 import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.api.L4;
 import l4smp.kernel.ipc.IpcError;

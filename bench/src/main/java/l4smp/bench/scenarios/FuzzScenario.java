@@ -70,12 +70,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * out of the CI seed set, {@code scripts/fuzz-sweep} reports them; replay with
  * {@code scripts/l4smp run fuzz --strategy random --cpus C --ops N --seed S}):
  * <ul>
- * <li>A thread migrated away from a CPU still runs its IPC on that CPU: IpcPath.block queues it
- * into the old CPU's wakeup queue after the migration moved it (its processor number is already
- * the new one); the stale heap index then breaks a later removal. Seen as
- * {@code ArrayIndexOutOfBoundsException} in {@code WakeupQueue.move} ({@code --cpus 4 --ops 300
- * --seed 280}), {@code NullPointerException} in {@code WakeupQueue.less} (seed 649), and a CPU
- * resuming a terminated continuation (seed 764, probably the same double run).</li>
  * <li>A deadlock of a map or grant item sent across processors: the receiver's CPU runs the
  * proxy under the receiver's TCB lock (XpMailboxCheck.beginReceive), the map replaces mappings
  * and waits for the TLB shootdown with that lock held, while another CPU spins for the lock
@@ -83,11 +77,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * for a spinlock", "waiting for mapping database lock"): {@code --cpus 2 --ops 300 --seed 469},
  * {@code --cpus 3 --ops 150 --seed 238}, {@code --cpus 4 --ops 300} seeds 126, 550, 700, 857.</li>
  * </ul>
- * The first kind is in migration and IPC; the second needs no TCB lock held across a shootdown
- * (or a CPU that spins for that lock to keep answering IPIs). The fuzzer also found the
- * shootdown / mapping-database deadlock ({@code --cpus 4 --ops 300} seeds 325, 479, 593, 650),
- * which the kernel no longer has (a map or unmap completes its shootdown after releasing the
- * mapping-database lock): those seeds pass.
+ * Its fix needs no TCB lock held across a shootdown (or a CPU that spins for that lock to keep
+ * answering IPIs). The fuzzer also found the shootdown / mapping-database deadlock
+ * ({@code --cpus 4 --ops 300} seeds 325, 479, 593, 650), which the kernel no longer has (a map or
+ * unmap completes its shootdown after releasing the mapping-database lock), and a thread that a
+ * migration was moving off its CPU woken there by its gone partner's IPI, so that it ran its next
+ * IPC on the CPU it had left ({@code --cpus 4 --ops 300} seeds 280, 764; the old CPU now leaves
+ * the thread to its new one): those seeds pass.
  */
 public final class FuzzScenario implements Scenario {
 

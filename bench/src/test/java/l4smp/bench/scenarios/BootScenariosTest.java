@@ -5,7 +5,7 @@ import l4smp.bench.runner.RunSpec;
 import l4smp.bench.runner.ScenarioRunner;
 import l4smp.emulator.ScheduleStrategy;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.SmpBoot;
+import l4smp.kernel.boot.SmpBoot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -90,6 +90,23 @@ class FuzzScenarioTest {
                 + " own canary loads, threads created, migrations, cancels: " + reached);
     }
 
+    /**
+     * A thread in a closed receive that a migration is moving off its CPU while its partner ends
+     * elsewhere: the partner-gone IPI reaches the old CPU between the detach and the move of the
+     * processor number (the old CPU waits in the migration's barriers with interrupts enabled).
+     * The old CPU must leave the thread to its new CPU, which fails the receive there; failing it
+     * on the old CPU made it ready there, and it ran its next IPC on the CPU it had left, queueing
+     * itself into that CPU's wakeup queue (seeds found by the fuzzer: 280 failed with an
+     * exception out of the wakeup queue, 764 with a continuation run after its end).
+     */
+    @Test
+    void aThreadMigratingOffItsCpuIsNotWokenThereByItsGonePartner() {
+        for (long seed : new long[] {280, 764}) {
+            RunReport r = run(seed, 4, 300, Map.of());
+            assertTrue(r.ok(), () -> "seed " + seed + " (--cpus 4 --ops 300): " + r.outcome() + " " + r.kernelFailures());
+        }
+    }
+
     @Test
     void aSeedReplaysBitForBit() {
         RunReport a = run(7, 3, 300, Map.of());

@@ -2,7 +2,7 @@ package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.api.ExchangeRegisters;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.SyscallArgument;
@@ -48,7 +48,7 @@ final class ExregsResults {
     }
 
     /** Writes the registers the control word selects; halts or resumes. */
-    static void applyRegisters(KernelCpu kcpu, Tcb caller, Tcb d, ExchangeRegisters.Request r) {
+    static void applyRegisters(KernelCpuPort kcpu, Tcb caller, Tcb d, ExchangeRegisters.Request r) {
         int c = r.control();
         if ((c & ExchangeRegisters.SET_SP) != 0) {
             d.setSp(r.sp());
@@ -70,7 +70,7 @@ final class ExregsResults {
         } else if ((c & ExchangeRegisters.RESUME) != 0 && d.halted()) {
             d.setHalted(false);
             if (d.state() == ThreadState.READY && d != caller) {
-                kcpu.readyList().enqueueTail(d);
+                kcpu.enqueueReadyTail(d);
             }
         }
     }

@@ -3,7 +3,7 @@ package l4smp.kernel.ipc;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.Plant;
 import l4smp.kernel.Syscall;
 import l4smp.kernel.irq.InterruptThreads;
@@ -71,13 +71,13 @@ final class IpcEnds {
                 ipc.xp.proxy().receiverGone(s); // its proxy polls here: the sender learns it by its reply
                 continue;
             }
-            ipc.kcpu.wakeups().remove(s);
+            ipc.kcpu.removeWakeup(s);
             ipc.fail(s, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
             ipc.kcpu.makeReady(s);
         }
         for (Tcb t : threadsOfThisCpu) {
             if (t.state() == ThreadState.WAITING && t.receiveFrom().equals(dead.id)) {
-                ipc.kcpu.wakeups().remove(t);
+                ipc.kcpu.removeWakeup(t);
                 ipc.fail(t, IpcError.NO_PARTNER, IpcError.PHASE_RECEIVE);
                 ipc.kcpu.makeReady(t);
             }
@@ -89,7 +89,7 @@ final class IpcEnds {
      * the receive fails with "non-existing partner". Owner CPU of {@code t} only.
      */
     public void partnerGone(Tcb t) {
-        ipc.kcpu.wakeups().remove(t);
+        ipc.kcpu.removeWakeup(t);
         if (ipc.xp != null) {
             ipc.xp.unpublishWait(t);
         }
@@ -111,7 +111,7 @@ final class IpcEnds {
                 IpcPath.dequeueSender(t.partner(), t);
             }
             keepRemainingSendTimeout(t);
-            ipc.kcpu.wakeups().remove(t);
+            ipc.kcpu.removeWakeup(t);
             ipc.kcpu.writeState(t, ThreadState.READY);
             t.setKernelResume(KernelResume.RETRY_IPC);
         }
@@ -127,7 +127,7 @@ final class IpcEnds {
                 continue;
             }
             keepRemainingSendTimeout(s);
-            ipc.kcpu.wakeups().remove(s);
+            ipc.kcpu.removeWakeup(s);
             s.setState(ThreadState.READY);
             s.setKernelResume(KernelResume.RETRY_IPC);
             ipc.kcpu.makeReady(s);
@@ -157,13 +157,13 @@ final class IpcEnds {
                 IpcPath.dequeueSender(t.partner(), t);
             }
             stopMailboxWait(t);
-            ipc.kcpu.wakeups().remove(t);
+            ipc.kcpu.removeWakeup(t);
             ipc.failSendWord(t, IpcError.word(IpcError.CANCELED, IpcError.PHASE_SEND)); // its own tag with E
             ipc.kcpu.makeReady(t);
             return true;
         }
         if (phase == IpcError.PHASE_RECEIVE && t.state() == ThreadState.WAITING) {
-            ipc.kcpu.wakeups().remove(t);
+            ipc.kcpu.removeWakeup(t);
             ipc.fail(t, IpcError.CANCELED, IpcError.PHASE_RECEIVE);
             ipc.kcpu.makeReady(t);
             return true;

@@ -3,7 +3,7 @@ package l4smp.kernel.ipc;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.Syscall;
 import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.thread.KernelResume;
@@ -52,7 +52,7 @@ public final class IpcPath {
     static final Logger LOG = LoggerFactory.getLogger(IpcPath.class);
 
     final Kernel kernel;
-    final KernelCpu kcpu;
+    final KernelCpuPort kcpu;
     SingleWriterCounters counters;
     int cIpc;
     int cErrors;
@@ -66,7 +66,7 @@ public final class IpcPath {
     /** The cross-processor paths; {@code null} on a one-CPU machine. */
     XpIpc xp;
 
-    public IpcPath(Kernel kernel, KernelCpu kcpu) {
+    public IpcPath(Kernel kernel, KernelCpuPort kcpu) {
         this.kernel = kernel;
         this.kcpu = kcpu;
     }
@@ -173,7 +173,7 @@ public final class IpcPath {
         if (t.sysSendTimeout() != Timeout.NEVER && !receivesSoon) {
             kcpu.touchTcb(t, Field.TIMEOUT, AccessKind.WRITE);
             kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(t, Timeout.deadline(kcpu.cpu().clock(), t.sysSendTimeout()));
+            kcpu.addWakeup(t, Timeout.deadline(kcpu.cpu().clock(), t.sysSendTimeout()));
         }
         return false;
     }
@@ -238,7 +238,7 @@ public final class IpcPath {
             kcpu.touchTcb(sender, Field.SEND_LINKS, AccessKind.WRITE);
             kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.WRITE);
             dequeueSender(t, sender);
-            kcpu.wakeups().remove(sender);
+            kcpu.removeWakeup(sender);
             sender.setState(ThreadState.READY);
             Transfer result = transmitPath.transmit(sender, t);
             if (result.faulted()) {
@@ -258,7 +258,7 @@ public final class IpcPath {
             // stack would (a call now waits for the reply).
             receivePhase(sender);
             if (sender.state() == ThreadState.READY) {
-                kcpu.readyList().enqueueTail(sender);
+                kcpu.enqueueReadyTail(sender);
             }
             return;
         }
@@ -287,7 +287,7 @@ public final class IpcPath {
         if (t.sysReceiveTimeout() != Timeout.NEVER) {
             kcpu.touchTcb(t, Field.TIMEOUT, AccessKind.WRITE);
             kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(t, Timeout.deadline(kcpu.cpu().clock(), t.sysReceiveTimeout()));
+            kcpu.addWakeup(t, Timeout.deadline(kcpu.cpu().clock(), t.sysReceiveTimeout()));
         }
     }
 
@@ -342,7 +342,7 @@ public final class IpcPath {
             return; // queued to finish its IPC later (XpIpc.retryLater)
         }
         if (t.state() == ThreadState.READY) {
-            kcpu.readyList().enqueueHead(t);
+            kcpu.enqueueReadyHead(t);
             kcpu.setSwitchHint(t);
         } else if (t.partner() != null && t.partner().cpuAcquire() == kcpu.index() && t.partner().state() == ThreadState.READY) {
             kcpu.setSwitchHint(t.partner()); // switchTo(B), 8.3.2

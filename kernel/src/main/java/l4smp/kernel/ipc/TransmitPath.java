@@ -3,7 +3,7 @@ package l4smp.kernel.ipc;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.Syscall;
 import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.space.SpaceIpc;
@@ -108,7 +108,7 @@ final class TransmitPath implements StringTransfer.Segments {
             }
         }
         if (wasWaiting) {
-            ipc.kcpu.wakeups().remove(to);
+            ipc.kcpu.removeWakeup(to);
             ipc.kcpu.makeReady(to);
         }
     }

@@ -2,7 +2,7 @@ package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.api.ExchangeRegisters;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.SyscallArgument;
@@ -12,7 +12,6 @@ import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.AbortJoin;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
-import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.XcpuFabric;
@@ -96,7 +95,7 @@ final class XpAbortHold {
     /** The unwind's answer arrived on this CPU (check_n_ack). */
     void unwindAnswered(Mailbox u) {
         XpExchangeRegisters.Operation op = (XpExchangeRegisters.Operation) u.exregsPlain();
-        boolean aborted = exregs.mem.loadAcquire(u.address + Mailbox.CODE) != 0;
+        boolean aborted = AbortJoin.unwindAborted(exregs.mem, u.address);
         exregs.stats[aborted ? XpExchangeRegisters.S_UNWIND_ABORTED : XpExchangeRegisters.S_UNWIND_FOUND_NOTHING]++;
         u.setExregsPlain(null);
         u.setSenderPlain(null);
@@ -219,7 +218,7 @@ final class XpAbortHold {
             exregs.kcpu.touchTcb(p2, Field.STATE, AccessKind.READ);
             if (m2.proxyStatePlain() == XpIpc.P_HOOKED) {
                 // Activated but not yet run: off the ready list; it never runs this request.
-                exregs.kcpu.readyList().remove(p2);
+                exregs.kcpu.removeReady(p2);
                 exregs.xp.check().forgetHooked(p2);
                 exregs.stats[XpExchangeRegisters.S_ABORT_HOOKED]++;
                 aborted = true;
@@ -230,7 +229,7 @@ final class XpAbortHold {
                     exregs.kcpu.touchTcb(d, Field.SEND_LINKS, AccessKind.WRITE);
                     IpcPath.dequeueSender(m2.receiverPlain(), d);
                 }
-                exregs.kcpu.wakeups().remove(p2);
+                exregs.kcpu.removeWakeup(p2);
                 exregs.stats[XpExchangeRegisters.S_ABORT_POLLING]++;
                 aborted = true;
             }
@@ -240,11 +239,9 @@ final class XpAbortHold {
         }
         u.setCompletionPlain(aborted ? 1 : 0);
         u.setOpPlain(Mailbox.OP_UNWIND_RETURN);
-        exregs.mem.storeRelease(u.address + Mailbox.CODE, aborted ? 1 : 0);
-        exregs.mem.storeRelease(u.address + Mailbox.OP, Mailbox.OP_UNWIND_RETURN);
         u.setProxyStatePlain(XpIpc.P_IDLE);
         u.proxyPlain().setState(ThreadState.WAITING);
-        FlagLine.set(exregs.mem, exregs.fabric.flagLine(u.source), u.replyBit);
+        AbortJoin.answerUnwind(exregs.mem, u.address, aborted, exregs.fabric.flagLine(u.source), u.replyBit);
         exregs.xp.trigger(u.source, true);
     }
 }

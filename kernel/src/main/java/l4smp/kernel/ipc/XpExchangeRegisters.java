@@ -2,7 +2,7 @@ package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.api.ExchangeRegisters;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.SyscallArgument;
@@ -177,7 +177,7 @@ public final class XpExchangeRegisters {
     }
 
     final Kernel kernel;
-    final KernelCpu kcpu;
+    final KernelCpuPort kcpu;
     final XpIpc xp;
     final IpcPath ipc;
     final XcpuFabric fabric;
@@ -189,7 +189,7 @@ public final class XpExchangeRegisters {
     /** Plain per-CPU statistics (owner writes; read after the machine stopped). */
     final long[] stats = new long[S_COUNT];
 
-    XpExchangeRegisters(Kernel kernel, KernelCpu kcpu, XpIpc xp, IpcPath ipc, XcpuFabric fabric) {
+    XpExchangeRegisters(Kernel kernel, KernelCpuPort kcpu, XpIpc xp, IpcPath ipc, XcpuFabric fabric) {
         this.kernel = kernel;
         this.kcpu = kcpu;
         this.xp = xp;
@@ -309,7 +309,7 @@ public final class XpExchangeRegisters {
         kcpu.cpu().advance(RETRY_BACKOFF_CYCLES);
         caller.setKernelResume(KernelResume.RETRY_EXREGS);
         caller.setState(ThreadState.READY);
-        kcpu.readyList().enqueueTail(caller);
+        kcpu.enqueueReadyTail(caller);
     }
 
     /** The call is done: the result to the caller, who continues (unless it halted itself). */
@@ -321,7 +321,7 @@ public final class XpExchangeRegisters {
         if (op.target == caller && caller.halted()) {
             return; // halted itself: stays off the CPU until resumed
         }
-        kcpu.readyList().enqueueHead(caller);
+        kcpu.enqueueReadyHead(caller);
         kcpu.setSwitchHint(caller);
     }
 
@@ -445,10 +445,7 @@ public final class XpExchangeRegisters {
             unwind.setSenderPlain(d);
             unwind.setDestIdPlain(d.id);
             unwind.setExregsPlain(op); // the shared mailbox: the same record for every participant
-            mem.storeRelease(unwind.address + Mailbox.OP, Mailbox.OP_UNWIND);
-            mem.storeRelease(unwind.address + Mailbox.SENDER, d.id.raw());
-            MailboxPool.unlock(mem, unwind.address);
-            FlagLine.set(mem, fabric.flagLine(unwind.dest), unwind.requestBit);
+            AbortJoin.postUnwind(mem, unwind.address, d.id.raw(), fabric.flagLine(unwind.dest), unwind.requestBit);
             xp.trigger(unwind.dest, true);
         }
         return WAIT;
@@ -467,7 +464,7 @@ public final class XpExchangeRegisters {
      * without cross-processor paths (one CPU): cancel, set, halt / resume. Returns the values
      * before the call.
      */
-    public static ExchangeRegisters.Result applyLocal(KernelCpu kcpu, Tcb caller, Tcb d,
+    public static ExchangeRegisters.Result applyLocal(KernelCpuPort kcpu, Tcb caller, Tcb d,
                                                       ExchangeRegisters.Request r) {
         ExchangeRegisters.Result before = ExregsResults.snapshot(d, false);
         int c = r.control();

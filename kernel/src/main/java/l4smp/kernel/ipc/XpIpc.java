@@ -3,7 +3,7 @@ package l4smp.kernel.ipc;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.TcbLayout;
@@ -89,7 +89,7 @@ public final class XpIpc {
     public static final int PROXY_PRIORITY = 255;
 
     final Kernel kernel;
-    final KernelCpu kcpu;
+    final KernelCpuPort kcpu;
     final IpcPath ipc;
     final XcpuFabric fabric;
     final CpuXcpuMemory mem;
@@ -137,7 +137,7 @@ public final class XpIpc {
         void arrived(Mailbox m);
     }
 
-    public XpIpc(Kernel kernel, KernelCpu kcpu, IpcPath ipc, XcpuFabric fabric, TcbLayout layout,
+    public XpIpc(Kernel kernel, KernelCpuPort kcpu, IpcPath ipc, XcpuFabric fabric, TcbLayout layout,
                  long maxLatency, boolean copyOnSender, boolean tcbLock) {
         this.kernel = kernel;
         this.kcpu = kcpu;

@@ -2,7 +2,7 @@ package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
@@ -13,6 +13,7 @@ import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.XcpuFabric;
+import l4smp.kernel.xcpu.XpSendHandshake;
 
 import java.lang.invoke.VarHandle;
 
@@ -39,7 +40,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
 
     private final XpIpc xp;
     private final Kernel kernel;
-    private final KernelCpu kcpu;
+    private final KernelCpuPort kcpu;
     private final IpcPath ipc;
     private final XcpuFabric fabric;
     private final CpuXcpuMemory mem;
@@ -123,7 +124,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
             Tcb p = m.proxyPlain();
             m.setProxyStatePlain(XpIpc.P_HOOKED);
             kcpu.writeState(p, ThreadState.READY);
-            kcpu.readyList().enqueueTail(p);
+            kcpu.enqueueReadyTail(p);
             if (hookedCount < hooked.length) {
                 hooked[hookedCount++] = p;
             }
@@ -169,14 +170,14 @@ public final class XpMailboxCheck implements FlagLine.Handler {
      * decision of the receive path sees every request that has arrived.
      */
     void beginReceive(Tcb t) {
-        xp.lockTcb(t);
+        XpSendHandshake.lockForReceive(mem, xp.lockWordOf(t), xp.tcbLocking());
         receiving = t;
         check(BY_RECEIVE);
         while (hookedCount > 0) {
             Tcb p = hooked[--hookedCount];
             hooked[hookedCount] = null;
             if (p.xpMailbox().proxyStatePlain() == XpIpc.P_HOOKED && p.xpMailbox().opPlain() == Mailbox.OP_SEND) {
-                kcpu.readyList().remove(p);
+                kcpu.removeReady(p);
                 xp.proxy().arrive(p.xpMailbox());
             }
         }
@@ -187,7 +188,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
         receiving = null;
         if (t.state() == ThreadState.WAITING) {
             kcpu.touchTcb(t, Field.WAIT_FOR, AccessKind.WRITE);
-            mem.storeRelease(xp.waitWord(t), t.receiveFrom().raw());
+            XpSendHandshake.publishWaitFor(mem, xp.waitWord(t), t.receiveFrom().raw());
             t.setWaitPublished(true);
             ThreadId from = t.receiveFrom();
             if (!from.isNil() && !from.isAny()) {
@@ -207,6 +208,6 @@ public final class XpMailboxCheck implements FlagLine.Handler {
                 }
             }
         }
-        xp.unlockTcb(t);
+        XpSendHandshake.unlock(mem, xp.lockWordOf(t), xp.tcbLocking());
     }
 }

@@ -1,7 +1,7 @@
 package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
@@ -50,7 +50,7 @@ import l4smp.kernel.xcpu.XcpuFabric;
 public final class XpMailboxWait {
 
     private final XpIpc xp;
-    private final KernelCpu kcpu;
+    private final KernelCpuPort kcpu;
     private final IpcPath ipc;
     private final XcpuFabric fabric;
     private final CpuXcpuMemory mem;
@@ -105,7 +105,7 @@ public final class XpMailboxWait {
         if (moved) {
             a.setKernelResume(KernelResume.RETRY_IPC); // B migrated (8.5): the IPC runs again at once
             a.setState(ThreadState.READY);
-            kcpu.readyList().enqueueHead(a);
+            kcpu.enqueueReadyHead(a);
             return null;
         }
         if (a.sysSendTimeout() == Timeout.ZERO && !XpIpc.accepts(waitFor, a)) {
@@ -164,7 +164,7 @@ public final class XpMailboxWait {
         long timeout = a.sysSendTimeout();
         if (timeout != Timeout.NEVER && timeout != Timeout.ZERO && a.wakeupIndex() < 0) {
             kcpu.touchTcb(a, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(a, kcpu.cpu().clock() + timeout);
+            kcpu.addWakeup(a, kcpu.cpu().clock() + timeout);
         }
     }
 
@@ -207,7 +207,7 @@ public final class XpMailboxWait {
         if (w.wakeupIndex() >= 0) {
             // What is left of its send timeout goes with it (it counts from the send).
             w.setSysSendTimeout(Math.max(1, w.wakeupTime() - kcpu.cpu().clock()));
-            kcpu.wakeups().remove(w);
+            kcpu.removeWakeup(w);
         }
         kcpu.makeReady(w); // RETRY_IPC: the dispatcher runs its IPC again
     }

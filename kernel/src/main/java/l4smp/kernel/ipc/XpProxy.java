@@ -2,7 +2,7 @@ package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.Plant;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
@@ -37,7 +37,7 @@ public final class XpProxy {
 
     private final XpIpc xp;
     private final Kernel kernel;
-    private final KernelCpu kcpu;
+    private final KernelCpuPort kcpu;
     private final IpcPath ipc;
     private final XcpuFabric fabric;
     private final CpuXcpuMemory mem;
@@ -140,7 +140,7 @@ public final class XpProxy {
         kcpu.writeState(p, ThreadState.POLLING);
         if (deadline != Long.MAX_VALUE) {
             kcpu.touchTcb(p, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            kcpu.wakeups().add(p, deadline);
+            kcpu.addWakeup(p, deadline);
         }
     }
 
@@ -192,7 +192,7 @@ public final class XpProxy {
         kcpu.touchTcb(b, Field.SEND_QUEUE, AccessKind.WRITE);
         kcpu.touchTcb(a, Field.SEND_LINKS, AccessKind.WRITE);
         IpcPath.dequeueSender(b, a);
-        kcpu.wakeups().remove(sendProxy);
+        kcpu.removeWakeup(sendProxy);
         kcpu.touchTcb(sendProxy, Field.STACK, AccessKind.READ);
         complete(m);
         return true;
@@ -328,7 +328,7 @@ public final class XpProxy {
         }
         IpcPath.dequeueSender(b, a);
         Tcb p = a.proxyAcquire();
-        kcpu.wakeups().remove(p);
+        kcpu.removeWakeup(p);
         wakeupSender(p.xpMailbox(), XpCompletion.error(code));
     }
 
@@ -337,7 +337,7 @@ public final class XpProxy {
         if (p == null || p.xpMailbox().dest != index || p.xpMailbox().proxyStatePlain() != XpIpc.P_POLLING) {
             return;
         }
-        kcpu.wakeups().remove(p);
+        kcpu.removeWakeup(p);
         wakeupSender(p.xpMailbox(), code);
     }
 }

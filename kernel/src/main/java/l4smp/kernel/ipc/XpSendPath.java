@@ -2,7 +2,7 @@ package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
@@ -37,7 +37,7 @@ public final class XpSendPath {
     private final XpIpc xp;
     private final XpMailboxWait mailboxWait;
     private final Kernel kernel;
-    private final KernelCpu kcpu;
+    private final KernelCpuPort kcpu;
     private final IpcPath ipc;
     private final XcpuFabric fabric;
     private final CpuXcpuMemory mem;
@@ -125,7 +125,7 @@ public final class XpSendPath {
             keepRemainingSendTimeout(a, m.deadlinePlain());
             a.setKernelResume(KernelResume.RETRY_IPC);
             a.setState(ThreadState.READY);
-            kcpu.readyList().enqueueHead(a);
+            kcpu.enqueueReadyHead(a);
             return false;
         }
         int waitFor = XpSendHandshake.readWaitFor(mem, xp.waitWord(b));

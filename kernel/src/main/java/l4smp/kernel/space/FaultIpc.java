@@ -6,7 +6,7 @@ import l4smp.emulator.memory.Mmu;
 import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.Plant;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
@@ -33,7 +33,7 @@ final class FaultIpc {
     }
 
     /** The user access of the trapped thread {@code t} faulted (the PAGE_FAULT trap). */
-    public void userFault(KernelCpu k, Tcb t) {
+    public void userFault(KernelCpuPort k, Tcb t) {
         startFaultIpc(k, t, FaultState.USER, Timeout.NEVER, true);
     }
 
@@ -45,7 +45,7 @@ final class FaultIpc {
      * The pager may run on any CPU: the fault IPC is an ordinary call, cross-processor when the
      * pager is elsewhere (8.3.5), and its reply's map item is carried out on {@code t}'s CPU.
      */
-    void startFaultIpc(KernelCpu k, Tcb t, int kind, long timeout, boolean invoker) {
+    void startFaultIpc(KernelCpuPort k, Tcb t, int kind, long timeout, boolean invoker) {
         FaultState f = SpaceIpc.state(t);
         save(t, f);
         f.kind = kind;
@@ -74,7 +74,7 @@ final class FaultIpc {
         t.setState(ThreadState.READY);
         k.ipcPath().ipc(t);
         if (!invoker && t.state() == ThreadState.READY && !t.inReadyList()) {
-            k.readyList().enqueueTail(t);
+            k.enqueueReadyTail(t);
         }
     }
 
@@ -82,7 +82,7 @@ final class FaultIpc {
      * {@code t} is dispatched with a fault IPC pending ({@link #receiverFaultLater}): starts it
      * with the remaining transfer time. Always true: {@code t} is not resumed in its program.
      */
-    boolean startPending(KernelCpu k, Tcb t) {
+    boolean startPending(KernelCpuPort k, Tcb t) {
         FaultState f = t.fault();
         int kind = f.pendingKind;
         f.pendingKind = FaultState.NONE;
@@ -90,7 +90,7 @@ final class FaultIpc {
         long remaining = f.pendingDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.pendingDeadline - now);
         startFaultIpc(k, t, kind, remaining, true);
         if (t.state() == ThreadState.READY && !t.inReadyList() && t.kernelResume() == KernelResume.NONE) {
-            k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
+            k.enqueueReadyHead(t); // the fault IPC failed at once: afterFault reports it
             k.setSwitchHint(t);
         }
         return true;
@@ -101,7 +101,7 @@ final class FaultIpc {
      * registers and resumes what the fault interrupted. Returns true when it is not to be
      * resumed in its program (the kernel redid its IPC).
      */
-    boolean afterFault(KernelCpu k, Tcb t) {
+    boolean afterFault(KernelCpuPort k, Tcb t) {
         FaultState f = t.fault();
         int kind = f.kind;
         boolean err = f.failed || MsgTag.isError(t.resultTag());
@@ -142,12 +142,12 @@ final class FaultIpc {
                             IpcError.PHASE_SEND, f.xferOffset);
                     if (receiver != null && receiver.state() == ThreadState.WAITING && receiver.cpuPlain() == k.index()
                             && (receiver.receiveFrom().isAny() || receiver.receiveFrom().equals(t.id))) {
-                        k.wakeups().remove(receiver);
+                        k.removeWakeup(receiver);
                         spaceIpc.fail(k, receiver, t, t.sysTag(), abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER,
                                 IpcError.PHASE_RECEIVE, f.xferOffset);
                         k.makeReady(receiver);
                     }
-                    k.readyList().enqueueHead(t);
+                    k.enqueueReadyHead(t);
                     k.setSwitchHint(t);
                     return true;
                 }
@@ -180,13 +180,13 @@ final class FaultIpc {
                         }
                     } else if (sender != null && sender.state() == ThreadState.POLLING && sender.partner() == t) {
                         SpaceIpc.dequeue(t, sender);
-                        k.wakeups().remove(sender);
+                        k.removeWakeup(sender);
                         sender.fault().xferActive = false;
                         spaceIpc.fail(k, sender, t, tag, abort ? IpcError.ABORTED : IpcError.XFER_TIMEOUT_PARTNER,
                                 IpcError.PHASE_SEND, offset);
                         k.makeReady(sender);
                     }
-                    k.readyList().enqueueHead(t);
+                    k.enqueueReadyHead(t);
                     k.setSwitchHint(t);
                     return true;
                 }
@@ -206,7 +206,7 @@ final class FaultIpc {
      * partner resolves a fault ran out of transfer time, or a receiver waiting while the sender
      * of another CPU redoes a fault did. Returns true when handled here.
      */
-    public boolean timeoutExpired(KernelCpu k, Tcb t) {
+    public boolean timeoutExpired(KernelCpuPort k, Tcb t) {
         FaultState f = t.fault();
         if (f == null) {
             return false;

@@ -6,7 +6,7 @@ import l4smp.emulator.memory.Mmu;
 import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
@@ -40,7 +40,7 @@ final class SpaceCopy {
      * first fault); on expiry the codes follow the space of the last fault
      * ({@code receiverFaultedLast}, see {@link SpaceIpc#transferTyped}).
      */
-    Transfer copy(KernelCpu k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline,
+    Transfer copy(KernelCpuPort k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline,
                   boolean receiverFaultedLast, SpaceIpc.SpaceSegments seg) {
         Cpu cpu = k.cpu();
         int c = cpu.index();

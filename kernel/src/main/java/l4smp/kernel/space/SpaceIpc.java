@@ -6,7 +6,7 @@ import l4smp.emulator.memory.Mmu;
 import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.SendQueue;
@@ -167,7 +167,7 @@ public final class SpaceIpc {
      * whose timeout was the smaller; X.2's wording names the space, and that is what is reported
      * here.)
      */
-    public Transfer transferTyped(KernelCpu k, Tcb from, Tcb to, int u, int t) {
+    public Transfer transferTyped(KernelCpuPort k, Tcb from, Tcb to, int u, int t) {
         Cpu cpu = k.cpu();
         StringTransfer walk = k.ipcPath().strings();
         FaultState fs = from.fault();
@@ -249,7 +249,7 @@ public final class SpaceIpc {
      * One per CPU, set up for each walk (owner CPU only).
      */
     final class SpaceSegments implements StringTransfer.Segments {
-        private KernelCpu k;
+        private KernelCpuPort k;
         private Tcb from;
         private Tcb to;
         private long deadline;
@@ -257,7 +257,7 @@ public final class SpaceIpc {
         /** The bytes of the current piece copied before it stopped (a fault or the timeout). */
         int partial;
 
-        void start(KernelCpu k, Tcb from, Tcb to, long deadline, boolean receiverFaultedLast) {
+        void start(KernelCpuPort k, Tcb from, Tcb to, long deadline, boolean receiverFaultedLast) {
             this.k = k;
             this.from = from;
             this.to = to;
@@ -309,7 +309,7 @@ public final class SpaceIpc {
      * sender is the invoker (its send phase found the receiver waiting), else the receiver is
      * (its receive phase found the sender polling). Starts the fault IPC of the faulting partner.
      */
-    public void suspended(KernelCpu k, Tcb sender, Tcb receiver, boolean senderInvoked) {
+    public void suspended(KernelCpuPort k, Tcb sender, Tcb receiver, boolean senderInvoked) {
         FaultState s = state(sender);
         boolean receiverFaulted = s.faultOnReceiver;
         k.cpu().counters().increment(spaces.cXferFaults);
@@ -320,9 +320,9 @@ public final class SpaceIpc {
             sender.setState(ThreadState.POLLING);
             sender.setPartner(receiver);
             enqueueHead(receiver, sender);
-            k.wakeups().remove(sender);
+            k.removeWakeup(sender);
             if (s.xferDeadline != Long.MAX_VALUE) {
-                k.wakeups().add(sender, s.xferDeadline);
+                k.addWakeup(sender, s.xferDeadline);
             }
             receiverFaultLater(k, receiver, sender, s.xferDeadline);
         } else {
@@ -332,7 +332,7 @@ public final class SpaceIpc {
                 receiver.setState(ThreadState.WAITING);
                 receiver.setReceiveFrom(receiver.sysFrom());
                 if (receiver.sysReceiveTimeout() != Timeout.NEVER && receiver.sysReceiveTimeout() != Timeout.ZERO) {
-                    k.wakeups().add(receiver, Timeout.deadline(now, receiver.sysReceiveTimeout()));
+                    k.addWakeup(receiver, Timeout.deadline(now, receiver.sysReceiveTimeout()));
                 }
             }
             sender.setState(ThreadState.READY);
@@ -345,8 +345,8 @@ public final class SpaceIpc {
      * becomes ready with its fault IPC pending (started at its next dispatch, see "Faults"); if
      * it waited, it is queued here, else the path that runs its system call continues it.
      */
-    void receiverFaultLater(KernelCpu k, Tcb receiver, Tcb sender, long deadline) {
-        k.wakeups().remove(receiver);
+    void receiverFaultLater(KernelCpuPort k, Tcb receiver, Tcb sender, long deadline) {
+        k.removeWakeup(receiver);
         FaultState r = state(receiver);
         r.xferFrom = sender;
         r.pendingKind = FaultState.REDO_RECEIVE;
@@ -368,7 +368,7 @@ public final class SpaceIpc {
      * sender to redo the fault on its CPU. The receiver is waiting, or the invoker of a receive
      * phase.
      */
-    public boolean xpSuspended(KernelCpu k, Tcb sender, Tcb receiver) {
+    public boolean xpSuspended(KernelCpuPort k, Tcb sender, Tcb receiver) {
         FaultState s = sender.fault(); // written by the copy on this CPU (hand-over, see FaultState)
         k.cpu().counters().increment(spaces.cXferFaults);
         long deadline = s.xferDeadline;
@@ -384,9 +384,9 @@ public final class SpaceIpc {
         r.xferAwaited = sender;
         r.xferAwaitedTag = sender.sysTag(); // the sender's own registers serve its fault IPC meanwhile
         r.xferAwaitedOffset = s.xferOffset;
-        k.wakeups().remove(receiver);
+        k.removeWakeup(receiver);
         if (deadline != Long.MAX_VALUE) {
-            k.wakeups().add(receiver, deadline);
+            k.addWakeup(receiver, deadline);
         }
         return false;
     }
@@ -406,7 +406,7 @@ public final class SpaceIpc {
      * by the remaining transfer time) and afterwards redoes its send ({@link FaultState#REDO_IPC}),
      * else it redoes its send at once. {@code t} is the thread whose kernel path runs.
      */
-    public void xpRedoSenderFault(KernelCpu k, Tcb t) {
+    public void xpRedoSenderFault(KernelCpuPort k, Tcb t) {
         FaultState f = t.fault();
         Cpu cpu = k.cpu();
         spaces.load(k.index(), t.space()); // its space, before its translations enter this TLB
@@ -419,7 +419,7 @@ public final class SpaceIpc {
         long remaining = f.xferDeadline == Long.MAX_VALUE ? Timeout.NEVER : Math.max(0, f.xferDeadline - cpu.clock());
         faultIpc.startFaultIpc(k, t, FaultState.REDO_IPC, remaining, true);
         if (t.state() == ThreadState.READY && !t.inReadyList() && t.kernelResume() == KernelResume.NONE) {
-            k.readyList().enqueueHead(t); // the fault IPC failed at once: afterFault reports it
+            k.enqueueReadyHead(t); // the fault IPC failed at once: afterFault reports it
             k.setSwitchHint(t);
         }
     }
@@ -470,7 +470,7 @@ public final class SpaceIpc {
      * begun ({@code offset} bytes transferred, X.2 ErrorCode): the error word with the offset,
      * the sender's {@code tag} with E, the partner as {@code from} (see IpcPath.failTransfer).
      */
-    void fail(KernelCpu k, Tcb t, Tcb partner, int tag, int code, int phase, long offset) {
+    void fail(KernelCpuPort k, Tcb t, Tcb partner, int tag, int code, int phase, long offset) {
         t.setErrorCode(IpcError.word(code, phase, offset));
         t.setResultTag((tag & ~(0xF << 12)) | MsgTag.ERROR_FLAG);
         t.mr[0] = t.resultTag();
@@ -491,7 +491,7 @@ public final class SpaceIpc {
 
 
     /** The user access of the trapped thread {@code t} faulted (the PAGE_FAULT trap). */
-    public void userFault(KernelCpu k, Tcb t) {
+    public void userFault(KernelCpuPort k, Tcb t) {
         faultIpc.userFault(k, t);
     }
 
@@ -499,7 +499,7 @@ public final class SpaceIpc {
      * {@code t} is dispatched with a fault IPC pending ({@link #receiverFaultLater}): starts it
      * with the remaining transfer time. Always true: {@code t} is not resumed in its program.
      */
-    boolean startPending(KernelCpu k, Tcb t) {
+    boolean startPending(KernelCpuPort k, Tcb t) {
         return faultIpc.startPending(k, t);
     }
 
@@ -508,7 +508,7 @@ public final class SpaceIpc {
      * registers and resumes what the fault interrupted. Returns true when it is not to be
      * resumed in its program (the kernel redid its IPC).
      */
-    boolean afterFault(KernelCpu k, Tcb t) {
+    boolean afterFault(KernelCpuPort k, Tcb t) {
         return faultIpc.afterFault(k, t);
     }
 
@@ -517,7 +517,7 @@ public final class SpaceIpc {
      * partner resolves a fault ran out of transfer time, or a receiver waiting while the sender
      * of another CPU redoes a fault did. Returns true when handled here.
      */
-    public boolean timeoutExpired(KernelCpu k, Tcb t) {
+    public boolean timeoutExpired(KernelCpuPort k, Tcb t) {
         return faultIpc.timeoutExpired(k, t);
     }
 }

@@ -8,7 +8,7 @@ import l4smp.emulator.memory.PageFault;
 import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.thread.Tcb;
 
 import java.util.ArrayList;
@@ -143,7 +143,7 @@ final class SpaceMappings {
     }
 
     /** The shootdown IPI arrived on {@code k}'s CPU (KernelCpu.onInterrupt hook). */
-    public void onShootdownIpi(KernelCpu k) {
+    public void onShootdownIpi(KernelCpuPort k) {
         int i = k.index();
         long before = spaces.shootdown.entriesFlushed(i);
         spaces.shootdown.service(i);

@@ -10,7 +10,7 @@ import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.Plant;
-import l4smp.kernel.KernelCpu;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
@@ -311,7 +311,7 @@ public final class Spaces {
      * page fault of a long IPC was resolved for it, redoes the interrupted IPC instead of
      * resuming its program, or starts the fault IPC of a long IPC left pending for it. Returns true when the thread is not to be resumed now.
      */
-    public boolean beforeRun(KernelCpu k, Tcb t) {
+    public boolean beforeRun(KernelCpuPort k, Tcb t) {
         if (t.space() != null) {
             load(k.index(), t.space());
         }
@@ -476,7 +476,7 @@ public final class Spaces {
     }
 
     /** The shootdown IPI arrived on {@code k}'s CPU (KernelCpu.onInterrupt hook). */
-    public void onShootdownIpi(KernelCpu k) {
+    public void onShootdownIpi(KernelCpuPort k) {
         spaceMappings.onShootdownIpi(k);
     }
 }

@@ -3,9 +3,10 @@ package l4smp.kernel.xcpu;
 import l4smp.kernel.thread.Tcb;
 
 /**
- * The cross-processor handshakes of the XP send (thesis 8.3.3, 8.3.4, 8.3.5) and of a migration
- * that moves its receiver (8.5, race 2), as steps over {@link XcpuMemory}: the kernel's paths
- * ({@code XpSendPath}, {@code XpIpc.trigger}, {@code MigrationMailboxes}) call them on simulated
+ * The cross-processor handshakes of the XP send (thesis 8.3.3, 8.3.4, 8.3.5), of the receive
+ * path that meets it, and of a migration that moves its receiver (8.5, race 2), as steps over
+ * {@link XcpuMemory}: the kernel's paths ({@code XpSendPath}, {@code XpIpc.trigger},
+ * {@code XpMailboxCheck}, {@code MigrationMailboxes}) call them on simulated
  * memory, the jcstress tests on host memory, so both run the one protocol.
  *
  * <pre>
@@ -15,7 +16,8 @@ import l4smp.kernel.thread.Tcb;
  *                IPI to b only if urgent, b checks later than the latency bound, and no XCPU
  *                IPI to b is still unacknowledged                        {@link #ipiNeeded}
  *   migration (B's source CPU, part B):  lock(B); B.cpu = c; unlock(B)    {@link #moveUnderLock}
- *   receiver (b): check_n_ack and the store to WAIT_FOR under the same lock (XpMailboxCheck)
+ *   receiver (b): lock(B); check_n_ack                                   {@link #lockForReceive}
+ *                 (no request found) B.WAIT_FOR = w; unlock(B)            {@link #publishWaitFor}, {@link #unlock}
  * </pre>
  * Whichever of sender and receiver (or sender and migration) takes the lock second sees what
  * the first did: no request is flagged at a CPU its receiver has left, and no sender decides on
@@ -54,6 +56,25 @@ public final class XpSendHandshake {
     public static void flagAndUnlock(XcpuMemory mem, long flagLine, int bit, long lockWord, boolean locking) {
         FlagLine.set(mem, flagLine, bit);
         unlock(mem, lockWord, locking);
+    }
+
+    /**
+     * The receive path's side (8.3.3): takes the receiver's own TCB lock; its check_n_ack
+     * ({@link FlagLine#checkAndAck}) follows under the lock, then {@link #publishWaitFor} if it
+     * waits, then {@link #unlock}.
+     */
+    public static void lockForReceive(XcpuMemory mem, long lockWord, boolean locking) {
+        if (locking) {
+            SpinLock.lock(mem, lockWord);
+        }
+    }
+
+    /**
+     * The receive path's side: publishes the receiver's WAIT_FOR word ({@code waitFor}: -1 any,
+     * else a raw id) under its TCB lock, after a check_n_ack that found no request for it.
+     */
+    public static void publishWaitFor(XcpuMemory mem, long waitWord, int waitFor) {
+        mem.storeRelease(waitWord, waitFor);
     }
 
     /** Unlocks the receiver's TCB. */

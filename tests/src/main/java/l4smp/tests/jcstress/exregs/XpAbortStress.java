@@ -4,6 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import l4smp.emulator.memory.PhysicalMemory;
+import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.xcpu.AbortJoin;
 import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.HostXcpuMemory;
@@ -23,7 +24,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
 /**
  * Exchange-registers aborting a cross-processor IPC (thesis 8.4.3; the kernel's
  * {@code l4smp.kernel.ipc.XpExchangeRegisters}) on real host threads, with the kernel's own
- * {@link FlagLine}, {@link MailboxPool} and {@link AbortJoin} over {@link HostXcpuMemory}:
+ * {@link FlagLine}, {@link MailboxPool} and {@link AbortJoin} (the hold, and the unwind's post,
+ * answer and read) over {@link HostXcpuMemory}:
  *
  * <pre>
  *   b (the receiver's CPU):  check_n_ack; the send's proxy is hooked; the unwind, if found,
@@ -53,6 +55,9 @@ public final class XpAbortStress {
     /** Reply bits in d's line. */
     static final int UNWIND_REPLY = 128 + 1;
     static final int SEND_REPLY = 128 + 3;
+
+    /** The target thread's raw id (the unwind names it). */
+    static final int TARGET_RAW = ThreadId.of(40, 1).raw();
 
     static final int CANCELED = 3 << 1; // "canceled" in the send phase (IpcError.word(3, 0))
 
@@ -109,8 +114,7 @@ public final class XpAbortStress {
                 replySend(CANCELED);
                 aborted = 1;
             }
-            mem.storeRelease(UNWIND_BOX + Mailbox.CODE, aborted);
-            FlagLine.set(mem, FLAGS_D, UNWIND_REPLY);
+            AbortJoin.answerUnwind(mem, UNWIND_BOX, aborted == 1, FLAGS_D, UNWIND_REPLY); // as XpAbortHold.serveUnwind
             unwindServed = true;
         }
 
@@ -138,16 +142,15 @@ public final class XpAbortStress {
             while (!MailboxPool.tryClaim(mem, UNWIND_BOX)) {
                 Thread.onSpinWait();
             }
-            MailboxPool.unlock(mem, UNWIND_BOX);
             join.begin(true);
-            FlagLine.set(mem, FLAGS_B, UNWIND_REQUEST);
+            AbortJoin.postUnwind(mem, UNWIND_BOX, TARGET_RAW, FLAGS_B, UNWIND_REQUEST); // as XpExchangeRegisters posts it
             while (!join.complete()) {
                 FlagLine.checkAndAck(mem, FLAGS_D, bit -> {
                     if (bit == SEND_REPLY) {
                         sendCode = mem.loadAcquire(SEND_BOX + Mailbox.CODE);
                         join.replyArrived();
                     } else if (bit == UNWIND_REPLY) {
-                        unwindResult = mem.loadAcquire(UNWIND_BOX + Mailbox.CODE);
+                        unwindResult = AbortJoin.unwindAborted(mem, UNWIND_BOX) ? 1 : 0;
                         MailboxPool.free(mem, UNWIND_BOX);
                         join.unwindAnswered();
                     }

@@ -1,6 +1,7 @@
 package l4smp.tests.jcstress.migrate;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import l4smp.emulator.memory.PhysicalMemory;
@@ -41,7 +42,8 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * The TCB lock orders the sender's check-and-flag with B's store of the new processor number:
  * either the sender sees C under the lock, or its flag is set before the move and B's next
  * check finds it. No request is left at a CPU that t1 has left; t1 is in exactly one ready
- * list, C's.
+ * list, C's. {@link NaiveWithoutTheTcbLock}, the negative control, runs the same steps with the
+ * lock off and loses the request at B.
  */
 public final class MigrationIpcStress {
     private MigrationIpcStress() { }
@@ -62,8 +64,15 @@ public final class MigrationIpcStress {
         final Tcb t1 = new Tcb(ThreadId.of(40, 1), "t1", B, 100, false, () -> { });
         final ReadyList readyB = new ReadyList();
         final ReadyList readyC = new ReadyList();
+        /** False: the planted variant without the TCB lock (the kernel's Plant.LOST_WAKEUP). */
+        private final boolean locking;
 
         Machine() {
+            this(true);
+        }
+
+        Machine(boolean locking) {
+            this.locking = locking;
             readyB.enqueueTail(t1);
         }
 
@@ -74,10 +83,10 @@ public final class MigrationIpcStress {
          */
         void send() {
             int b = t1.cpuAcquire();
-            while (!XpSendHandshake.lockOnCpu(mem, TCB_LOCK, true, t1, b)) {
+            while (!XpSendHandshake.lockOnCpu(mem, TCB_LOCK, locking, t1, b)) {
                 b = t1.cpuAcquire();
             }
-            XpSendHandshake.flagAndUnlock(mem, FLAGS[b], BIT_SEND, TCB_LOCK, true);
+            XpSendHandshake.flagAndUnlock(mem, FLAGS[b], BIT_SEND, TCB_LOCK, locking);
         }
 
         /**
@@ -91,7 +100,7 @@ public final class MigrationIpcStress {
         void migrate() {
             readyB.remove(t1);
             readyC.enqueueTail(t1);
-            XpSendHandshake.moveUnderLock(mem, TCB_LOCK, true, t1, C); // part B, as MigrationMailboxes runs it
+            XpSendHandshake.moveUnderLock(mem, TCB_LOCK, locking, t1, C); // part B, as MigrationMailboxes runs it
             FlagLine.checkAndAck(mem, FLAGS[B], bit -> FlagLine.set(mem, FLAGS[C], BIT_RETRY));
         }
 
@@ -119,6 +128,39 @@ public final class MigrationIpcStress {
     @Outcome(expect = FORBIDDEN, desc = "anything else")
     @State
     public static class RequestFollowsTheReceiver extends Machine {
+        @Actor
+        public void sender() {
+            send();
+        }
+
+        @Actor
+        public void migration() {
+            migrate();
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            r.r1 = requestsAt(C);
+            r.r2 = requestsAt(B);
+            r.r3 = placedOnC();
+        }
+    }
+
+    /**
+     * The planted variant (negative control): sender and migration without the TCB lock. The
+     * sender reads B, the migration moves t1 and checks B's line, then the flag lands at B.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 0, 1", expect = ACCEPTABLE, desc = "the request reached C once (directly, or retargeted from B); none left at B; t1 on C only")
+    @Outcome(id = "0, 1, 1", expect = ACCEPTABLE_INTERESTING,
+            desc = "without the TCB lock the request is lost at B, which t1 has left (8.5 race 2 re-opened)")
+    @Outcome(expect = FORBIDDEN, desc = "anything else")
+    @State
+    public static class NaiveWithoutTheTcbLock extends Machine {
+        public NaiveWithoutTheTcbLock() {
+            super(false);
+        }
+
         @Actor
         public void sender() {
             send();

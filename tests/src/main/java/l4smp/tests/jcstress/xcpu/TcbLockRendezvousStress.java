@@ -8,7 +8,6 @@ import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.HostXcpuMemory;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
-import l4smp.kernel.xcpu.SpinLock;
 import l4smp.kernel.xcpu.XpSendHandshake;
 
 import org.openjdk.jcstress.annotations.Actor;
@@ -19,10 +18,12 @@ import org.openjdk.jcstress.annotations.Signal;
 import org.openjdk.jcstress.annotations.State;
 
 /**
- * The TCB lock of thesis 8.3.3 as the kernel uses it (the sender's {@link XpSendHandshake}, as
- * {@code XpSendPath} runs it, and {@code XpMailboxCheck.beginReceive/endReceive}), on real host
- * threads with the kernel's own {@link SpinLock} and {@link FlagLine} code over
- * {@link HostXcpuMemory}:
+ * The TCB lock of thesis 8.3.3 as the kernel uses it: both sides run the kernel's
+ * {@link XpSendHandshake} steps (the sender's as {@code XpSendPath} runs them, the receiver's as
+ * {@code XpMailboxCheck.beginReceive/endReceive} do) and {@link FlagLine}, on real host threads
+ * over {@link HostXcpuMemory}. The planted variant without the lock is
+ * {@code TcbLockRaceStress.NaiveWithoutTheLock} (its lost wake-up shown by
+ * {@code NegativeControlTest} too):
  *
  * <pre>
  *   sender:   lock(B); w = B.WAIT_FOR; set flag; unlock(B); if (w) send IPI
@@ -53,12 +54,14 @@ public final class TcbLockRendezvousStress {
 
         @Actor
         public void receiver() {
-            SpinLock.lock(mem, LOCK);
+            // The kernel's receive path (XpMailboxCheck.beginReceive/endReceive): lock B's TCB,
+            // check_n_ack, publish WAIT_FOR if nothing was found, unlock.
+            XpSendHandshake.lockForReceive(mem, LOCK, true);
             int found = FlagLine.checkAndAck(mem, FLAGS, bit -> { });
             if (found == 0) {
-                mem.storeRelease(WAIT_FOR, -1); // waiting (open)
+                XpSendHandshake.publishWaitFor(mem, WAIT_FOR, -1); // waiting (open)
             }
-            SpinLock.unlock(mem, LOCK);
+            XpSendHandshake.unlock(mem, LOCK, true);
             if (found == 0) {
                 // asleep: only the IPI wakes us; then check_n_ack finds the request
                 while (mem.loadAcquire(IPI) == 0) {

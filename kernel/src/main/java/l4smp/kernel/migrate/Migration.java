@@ -1,8 +1,10 @@
-package l4smp.kernel;
+package l4smp.kernel.migrate;
 
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.SpinCondition;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.SyscallArgument;
@@ -12,7 +14,7 @@ import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
 import l4smp.kernel.xcpu.Mailbox;
-import l4smp.kernel.xcpu.MailboxPool;
+import l4smp.kernel.xcpu.MigrationHandshake;
 import l4smp.kernel.xcpu.SpinLock;
 import l4smp.kernel.xcpu.XcpuFabric;
 import org.slf4j.Logger;
@@ -77,16 +79,16 @@ import org.slf4j.LoggerFactory;
  * <p>Owner CPU only (each part runs on its CPU; the shared words are the barrier line and the
  * lock words, both simulated memory).
  */
-final class Migration {
+public final class Migration {
 
     final MigrationParts migrationParts = new MigrationParts(this);
 
     static final Logger LOG = LoggerFactory.getLogger(Migration.class);
 
     /** X.2 schedule errors (UTCB error code). */
-    static final int E_NO_PRIVILEGE = 1;
-    static final int E_UNAVAILABLE = 2;
-    static final int E_INVALID = 5;
+    public static final int E_NO_PRIVILEGE = 1;
+    public static final int E_UNAVAILABLE = 2;
+    public static final int E_INVALID = 5;
 
     /** B's verdicts. */
     static final int ST_OK = 1;
@@ -112,7 +114,7 @@ final class Migration {
      * A target in a cross-processor send whose receiver never receives stays busy forever; past
      * this bound the call fails with {@link #E_UNAVAILABLE} instead of retrying indefinitely.
      */
-    static final long BUSY_LIMIT_CYCLES = 1_000_000;
+    public static final long BUSY_LIMIT_CYCLES = 1_000_000;
 
     /**
      * The give-up time of a schedule call that retries (held in the caller's
@@ -149,20 +151,24 @@ final class Migration {
     }
 
     final Kernel kernel;
-    final KernelCpu kcpu;
+    final KernelCpuPort kcpu;
+    final MigrationHost host;
     final Cpu cpu;
     final int index;
     final CpuXcpuMemory mem;
     final Op op;
     final Wait wait = new Wait();
     final LockWait lockWait = new LockWait();
+    /** The CPUs whose migration locks an operation takes, in locking order. */
+    private final int[] lockOrder = new int[3];
 
     /** The XCPU mailboxes of this CPU's migrations; null on a one-CPU machine. */
     MigrationMailboxes mailboxes;
 
-    Migration(Kernel kernel, KernelCpu kcpu) {
+    public Migration(Kernel kernel, KernelCpuPort kcpu, MigrationHost host) {
         this.kernel = kernel;
         this.kcpu = kcpu;
+        this.host = host;
         this.cpu = kcpu.cpu();
         this.index = kcpu.index();
         this.mem = new CpuXcpuMemory(cpu);
@@ -170,23 +176,24 @@ final class Migration {
     }
 
     /** Binds the XCPU mailboxes (at boot, once the CPU's cross-processor IPC exists). */
-    void attach(XpIpc xp, XcpuFabric fabric) {
+    public void attach(XpIpc xp, XcpuFabric fabric) {
         this.mailboxes = new MigrationMailboxes(xp, fabric);
     }
 
     /** Whether migration parts wait to run on this CPU. */
-    boolean hasPending() {
+    public boolean hasPending() {
         return mailboxes != null && mailboxes.hasPendingMigrations();
     }
 
     /** Waits until a barrier word reaches a sequence number. */
     final class Wait implements SpinCondition {
-        long address;
+        long line;
+        int word;
         int seq;
 
         @Override
         public boolean isSatisfied() {
-            return mem.loadAcquire(address) - seq >= 0;
+            return MigrationHandshake.passed(mem, line, word, seq);
         }
     }
 
@@ -196,7 +203,6 @@ final class Migration {
 
         @Override
         public boolean isSatisfied() {
-            XpIpc xp = kcpu.ipcPath().xp();
             // check_n_ack each iteration: a CPU spinning in the kernel has published that it
             // checks "now", so no IPI comes to tell it of a part requested of it.
             return mem.loadAcquire(address) == 0 || (mailboxes != null && mailboxes.checkForMigrations());
@@ -205,7 +211,8 @@ final class Migration {
 
     void await(long line, int word, int seq, String reason) {
         flushIpis();
-        wait.address = line + word;
+        wait.line = line;
+        wait.word = word;
         wait.seq = seq;
         cpu.spinWaitUntil(wait, reason, true);
     }
@@ -232,10 +239,10 @@ final class Migration {
      * {@code sysSendTimeout} the timeslice in cycles (<= 0 = unchanged). Result: the target's
      * old priority in {@code sysResultWord}, or -1 with the error code.
      */
-    void schedule(Tcb x) {
+    public void schedule(Tcb x) {
         x.setErrorCode(0);
         if (op.line == 0) {
-            op.line = kernel.migrationLine(index);
+            op.line = host.migrationLine(index);
         }
         Tcb t1 = kernel.lookup(x.sysTo());
         int processor = x.sysTag();
@@ -276,7 +283,7 @@ final class Migration {
             int b = t1.cpuAcquire();
             int c = processor == 0 ? b : target;
             lockAll(index, b, c);
-            if (t1.cpuAcquire() != b) {
+            if (!MigrationHandshake.stillOn(t1, b)) {
                 unlockAll(index, b, c); // moved by another migration meanwhile: again
                 continue;
             }
@@ -302,7 +309,7 @@ final class Migration {
                     x.setKernelResume(KernelResume.RETRY_SCHEDULE);
                     kcpu.writeState(x, ThreadState.WAITING);
                     kcpu.touchTcb(x, Field.WAKEUP_LINKS, AccessKind.WRITE);
-                    kcpu.wakeups().add(x, cpu.clock() + BUSY_BACKOFF_CYCLES);
+                    kcpu.addWakeup(x, cpu.clock() + BUSY_BACKOFF_CYCLES);
                 }
             }
             return;
@@ -342,7 +349,7 @@ final class Migration {
         x.setSysArgument(null);
         x.setErrorCode(error);
         x.setSysResultWord(oldPriority);
-        kcpu.readyList().enqueueHead(x);
+        kcpu.enqueueReadyHead(x);
         kcpu.setSwitchHint(x);
     }
 
@@ -410,7 +417,7 @@ final class Migration {
         if (toC != null) {
             mailboxes.postMigration(toC, o, seq);
         }
-        mem.storeRelease(o.line + W_A2, seq); // (=2), A's side
+        MigrationHandshake.pass(mem, o.line, W_A2, seq); // (=2), A's side
         if (b == index) {
             if (c != index) {
                 await(o.line, W_C2, seq, "migration barrier =2 (C)");
@@ -420,7 +427,7 @@ final class Migration {
                 migrationParts.attach(t1, o.wakeupTime); // a priority change on A's own CPU
             }
         } else if (c == index) {
-            mem.storeRelease(o.line + W_C2, seq); // A is C
+            MigrationHandshake.pass(mem, o.line, W_C2, seq); // A is C
             migrationParts.attach(t1, o.wakeupTime);
             await(o.line, W_B3, seq, "migration ~3 (B sets the processor number)");
         } else if (c != b) {
@@ -431,31 +438,20 @@ final class Migration {
 
     // ---- the migration locks ----------------------------------------------------------------
 
+    /** Takes the migration locks of {a, b, c} in ascending CPU order (deadlock freedom, see above). */
     void lockAll(int a, int b, int c) {
-        int lo = Math.min(a, Math.min(b, c));
-        int hi = Math.max(a, Math.max(b, c));
-        int mid = a + b + c - lo - hi;
-        lock(lo);
-        if (mid != lo) {
-            lock(mid);
-        }
-        if (hi != mid) {
-            lock(hi);
+        int n = MigrationHandshake.lockOrder(a, b, c, lockOrder);
+        for (int i = 0; i < n; i++) {
+            lock(lockOrder[i]);
         }
     }
 
     void unlockAll(int a, int b, int c) {
-        SpinLock.unlock(mem, kernel.migrationLock(a));
-        if (b != a) {
-            SpinLock.unlock(mem, kernel.migrationLock(b));
-        }
-        if (c != a && c != b) {
-            SpinLock.unlock(mem, kernel.migrationLock(c));
-        }
+        MigrationHandshake.unlockAll(mem, a, b, c, host.migrationLock(a), host.migrationLock(b), host.migrationLock(c));
     }
 
     void lock(int which) {
-        long word = kernel.migrationLock(which);
+        long word = host.migrationLock(which);
         XpIpc xp = kcpu.ipcPath().xp();
         while (!SpinLock.tryLock(mem, word)) {
             flushIpis();
@@ -475,12 +471,22 @@ final class Migration {
     // ---- B's and C's list work ----------------------------------------------------------------
 
     /** For reports: the thread id of the target of the operation in flight, if any. */
-    ThreadId lastTarget() {
+    public ThreadId lastTarget() {
         return op.target == null ? ThreadId.NIL : op.target.id;
     }
 
+    /**
+     * The thread that a migration is moving off this CPU now: taken out of its structures, its
+     * processor number not yet the target's (this CPU waits in the barriers in between). Its
+     * closed receive's partner-gone check belongs to the target CPU, which requests one when it
+     * attaches a waiting thread. Null when none.
+     */
+    public Tcb leavingThread() {
+        return migrationParts.leaving();
+    }
+
     /** Runs the migration parts requested of this CPU. Returns whether it ran one. */
-    boolean servePending() {
+    public boolean servePending() {
         return migrationParts.servePending();
     }
 }

@@ -1,23 +1,15 @@
-package l4smp.kernel;
+package l4smp.kernel.migrate;
 
 import l4smp.emulator.cache.AccessKind;
-import l4smp.emulator.cpu.Cpu;
-import l4smp.emulator.cpu.SpinCondition;
+import l4smp.kernel.Plant;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.space.FaultState;
 import l4smp.kernel.thread.KernelResume;
-import l4smp.kernel.thread.SyscallArgument;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
-import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
-import l4smp.kernel.xcpu.CpuXcpuMemory;
 import l4smp.kernel.xcpu.Mailbox;
-import l4smp.kernel.xcpu.MailboxPool;
-import l4smp.kernel.xcpu.SpinLock;
-import l4smp.kernel.xcpu.XcpuFabric;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import l4smp.kernel.xcpu.MigrationHandshake;
 
 /**
  * Parts B and C of a migration (thesis 8.7.2), run by the source's and the target's CPU when
@@ -28,6 +20,14 @@ import org.slf4j.LoggerFactory;
 final class MigrationParts {
 
     private final Migration migration;
+    /**
+     * The thread that part B took out of this CPU's structures to leave it, from its detach
+     * until its processor number names the target (null otherwise). Between the two this CPU
+     * waits in the barriers with interrupts enabled, and the thread still counts as this CPU's
+     * ({@code cpu} unchanged): an interrupt handler that acts on this CPU's threads must leave it
+     * alone, or it would enter it into this CPU's lists after it left them. Owner CPU only.
+     */
+    private Tcb leaving;
 
     MigrationParts(Migration migration) {
         this.migration = migration;
@@ -42,10 +42,8 @@ final class MigrationParts {
         boolean ran = false;
         Mailbox m;
         while ((m = migration.mailboxes.pollMigration()) != null) {
-            Migration.Op o = (Migration.Op) m.migrationPlain();
             int seq = m.migrationSeqPlain();
-            m.setMigrationPlain(null);
-            MailboxPool.free(migration.mem, m.address); // the consumer frees a migration request
+            Migration.Op o = (Migration.Op) MigrationHandshake.take(migration.mem, m);
             if (o.b == migration.index) {
                 partB(o, seq);
             } else {
@@ -56,6 +54,11 @@ final class MigrationParts {
         return ran;
     }
 
+    /** The thread part B is moving off this CPU now (detached, processor number not yet moved), or null. */
+    Tcb leaving() {
+        return leaving;
+    }
+
     /** Part B on the source CPU. */
     void partB(Migration.Op o, int seq) {
         int c = o.c;
@@ -64,7 +67,7 @@ final class MigrationParts {
         int status = detach(o);
         long wakeup = o.wakeupTime;
         o.status = status;
-        migration.mem.storeRelease(o.line + Migration.W_B1, seq); // (=1)
+        MigrationHandshake.pass(migration.mem, o.line, Migration.W_B1, seq); // (=1)
         if (status != Migration.ST_OK) {
             return;
         }
@@ -73,7 +76,8 @@ final class MigrationParts {
             migration.await(o.line, Migration.W_C2, seq, "migration barrier =2 (C)");
             migration.mailboxes.moveUnderTcbLock(t1, c); // 8.5 race 2: see XpIpc.sendPath
             migration.kcpu.touchTcb(t1, Field.CPU, AccessKind.WRITE);
-            migration.mem.storeRelease(o.line + Migration.W_B3, seq); // (~3)
+            leaving = null;
+            MigrationHandshake.pass(migration.mem, o.line, Migration.W_B3, seq); // (~3)
         } else {
             attach(t1, wakeup); // B == C: a priority or timeslice change
         }
@@ -84,8 +88,9 @@ final class MigrationParts {
         if (o.c != migration.index) {
             migration.mailboxes.moveUnderTcbLock(o.target, o.c); // 8.5 race 2: see XpIpc.sendPath
             migration.kcpu.touchTcb(o.target, Field.CPU, AccessKind.WRITE);
+            leaving = null;
         }
-        migration.mem.storeRelease(o.line + Migration.W_B3, seq);
+        MigrationHandshake.pass(migration.mem, o.line, Migration.W_B3, seq);
     }
 
     /** Part C on the destination CPU (neither A nor B). */
@@ -93,7 +98,7 @@ final class MigrationParts {
         migration.await(o.line, Migration.W_A2, seq, "migration barrier =2 (A)");
         Tcb t1 = o.target;
         long wakeup = o.wakeupTime;
-        migration.mem.storeRelease(o.line + Migration.W_C2, seq); // (=2)
+        MigrationHandshake.pass(migration.mem, o.line, Migration.W_C2, seq); // (=2)
         attach(t1, wakeup);
         migration.await(o.line, Migration.W_B3, seq, "migration ~3 (B sets the processor number)");
     }
@@ -117,7 +122,7 @@ final class MigrationParts {
         // 8.5 race 1: a thread whose cross-processor send a proxy handles (locked waiting, its
         // proxy set) stays where the proxy's wake-up will look for it (not so when planted).
         boolean inXpSend = t.state() == ThreadState.LOCKED_WAITING || t.proxyAcquire() != null;
-        if (t == migration.kcpu.kernelPathThread() || t == migration.kcpu.current()
+        if (t == migration.host.kernelPathThread() || t == migration.kcpu.current()
                 || (inXpSend && migration.kernel.config().plant() != Plant.MIGRATE_SENDER)
                 || t.kernelResume() == KernelResume.XP_RETURN
                 || t.pendingReturn() != null
@@ -129,12 +134,13 @@ final class MigrationParts {
                 return Migration.ST_BUSY; // an interrupt in delivery: its thread stays with the handler's CPU
             }
         }
-        migration.kcpu.detachForMigration(t, o.c != migration.index);
+        migration.host.detachForMigration(t, o.c != migration.index);
         if (o.c != migration.index) {
+            leaving = t;
             migration.kcpu.ipcPath().migrateOut(t);
             if (t.wakeupIndex() >= 0) {
                 o.wakeupTime = t.wakeupTime(); // 8.7.3: the absolute time, kept on C
-                migration.kcpu.wakeups().remove(t);
+                migration.kcpu.removeWakeup(t);
             }
         }
         return Migration.ST_OK;
@@ -142,10 +148,10 @@ final class MigrationParts {
 
     /** C inserts {@code t} (ready list; wakeup queue with its remaining timeout, 8.7.3). */
     void attach(Tcb t, long wakeup) {
-        migration.kcpu.attachAfterMigration(t);
+        migration.host.attachAfterMigration(t);
         if (wakeup != Migration.NO_WAKEUP) {
             migration.kcpu.touchTcb(t, Field.WAKEUP_LINKS, AccessKind.WRITE);
-            migration.kcpu.wakeups().add(t, wakeup);
+            migration.kcpu.addWakeup(t, wakeup);
         }
     }
 }

@@ -1,11 +1,13 @@
-package l4smp.kernel;
+package l4smp.kernel.boot;
 
 import l4smp.emulator.Machine;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.MachineStoppedException;
 import l4smp.emulator.stats.SingleWriterCounters;
-import l4smp.kernel.boot.StartupHandshake;
+import l4smp.kernel.Kernel;
+import l4smp.kernel.KernelCpu;
+import l4smp.kernel.ThreadSpec;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
 import org.slf4j.Logger;
@@ -110,6 +112,7 @@ public final class SmpBoot {
     public static final String C_APS_MASKED = "boot.aps_masked";
 
     private final Kernel kernel;
+    private final BootPort port;
     private final Machine machine;
     private final int n;
     private final int stride;
@@ -141,7 +144,8 @@ public final class SmpBoot {
     private final int[] phase;
     private final int[] apLogical;
 
-    SmpBoot(Kernel kernel) {
+    public SmpBoot(Kernel kernel, BootPort port) {
+        this.port = port;
         this.kernel = kernel;
         this.machine = kernel.machine();
         this.n = machine.cpuCount();
@@ -199,7 +203,7 @@ public final class SmpBoot {
     }
 
     /** A thread created at setup for logical index {@code logical}: admitted after the boot. */
-    void addSetupThread(Tcb t, int logical) {
+    public void addSetupThread(Tcb t, int logical) {
         setupThreads.get(logical).add(t);
     }
 
@@ -208,7 +212,7 @@ public final class SmpBoot {
     // =========================================================================================
 
     /** The BSP's boot path (its onStart): returns when every processor that came up runs. */
-    void bootstrap(KernelCpu bsp) {
+    public void bootstrap(KernelCpu bsp) {
         Cpu cpu = bsp.cpu();
         CpuXcpuMemory mem = new CpuXcpuMemory(cpu);
         SingleWriterCounters counters = cpu.counters();
@@ -327,7 +331,7 @@ public final class SmpBoot {
                     t.setFailure(new IllegalStateException("thread " + t + " was created for processor index " + l
                             + " (processor number " + (l + 1) + "), but only " + k + " processors came up (0.." + (k - 1)
                             + "); masked physical CPUs: " + maskedCpus()));
-                    kernel.threadEnded(bsp, t);
+                    port.setupThreadFailed(bsp, t);
                 }
             }
         }
@@ -336,13 +340,13 @@ public final class SmpBoot {
     /** Admits the setup threads of {@code logical}, then waits until all k processors did (barrier 2). */
     private void admitAndAwaitAll(KernelCpu kcpu, CpuXcpuMemory mem, int logical, int k) {
         for (Tcb t : setupThreads.get(logical)) {
-            kcpu.admit(t);
+            port.admit(kcpu, t);
         }
         StartupHandshake.admitted(mem, words, stride);
         long address = words + (long) StartupHandshake.ADMITTED * stride;
         kcpu.cpu().spinWaitUntil(() -> machine.physicalMemory().intAcquire(address) == k,
                 "boot barrier 2: " + k + " processors with their threads");
-        kcpu.bootDone(logical + 1);
+        port.bootDone(kcpu, logical + 1);
     }
 
     // =========================================================================================
@@ -350,7 +354,7 @@ public final class SmpBoot {
     // =========================================================================================
 
     /** An INIT, STARTUP or RELEASE IPI taken by a CPU that has not booted. Owner (the AP) only. */
-    void onStartupIpi(KernelCpu ap, int vector) {
+    public void onStartupIpi(KernelCpu ap, int vector) {
         int p = ap.index();
         if (vector == INIT_VECTOR && phase[p] == WAIT_FOR_INIT) {
             phase[p] = WAIT_FOR_STARTUP;
@@ -366,7 +370,7 @@ public final class SmpBoot {
      * The AP's duty cycle before it booted: 0 (idle, parked) while it waits for its STARTUP IPI
      * or its release, else the next part of its boot path. Owner (the AP) only.
      */
-    int apWork(KernelCpu ap) {
+    public int apWork(KernelCpu ap) {
         int p = ap.index();
         Cpu cpu = ap.cpu();
         switch (phase[p]) {

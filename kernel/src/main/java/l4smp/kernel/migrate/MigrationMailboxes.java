@@ -1,12 +1,12 @@
-package l4smp.kernel;
+package l4smp.kernel.migrate;
 
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.ipc.XpSendPath;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.xcpu.CpuXcpuMemory;
-import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
+import l4smp.kernel.xcpu.MigrationHandshake;
 import l4smp.kernel.xcpu.XcpuFabric;
 import l4smp.kernel.xcpu.XpSendHandshake;
 
@@ -61,12 +61,7 @@ final class MigrationMailboxes implements XpIpc.MigrationSink {
      * {@code m}: fill, flag, IPI by the latency rule (sent at once: the initiator waits next).
      */
     public void postMigration(Mailbox m, Mailbox.MigrationOperation op, int seq) {
-        m.setMigrationPlain(op);
-        m.setMigrationSeqPlain(seq);
-        m.setSenderPlain(null);
-        m.setOpPlain(Mailbox.OP_MIGRATE);
-        mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_MIGRATE);
-        FlagLine.set(mem, fabric.flagLine(m.dest), m.requestBit);
+        MigrationHandshake.post(mem, m, op, seq, fabric.flagLine(m.dest));
         xp.trigger(m.dest, true);
         xp.flushIpis();
     }
