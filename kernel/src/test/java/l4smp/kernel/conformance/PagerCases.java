@@ -38,10 +38,14 @@ final class PagerCases {
         return rig.kernel.spaces().createThread(spec, s, pager);
     }
 
-    /** True when {@code tag} is a page-fault message (X.2 label -2 << 4 | rwx, two untyped words). */
+    /**
+     * True when {@code tag} is a page-fault message (X.2 label -2 << 4 | rwx, two untyped words),
+     * whether or not it crossed processors.
+     */
     static boolean isPageFault(int tag) {
-        return !MsgTag.isError(tag) && (MsgTag.label(tag) & 0xFFF0) == FaultState.PAGE_FAULT_LABEL
-                && MsgTag.untyped(tag) == 2 && MsgTag.typed(tag) == 0;
+        int t = MsgTag.withoutCrossedBits(tag); // across processors the tag reports the crossing
+        return !MsgTag.isError(t) && (MsgTag.label(t) & 0xFFF0) == FaultState.PAGE_FAULT_LABEL
+                && MsgTag.untyped(t) == 2 && MsgTag.typed(t) == 0;
     }
 
     /**
@@ -51,6 +55,7 @@ final class PagerCases {
     int serveAndWait(ThreadId client) {
         long page = L4.mr(1) & ~0xFFFL;
         long fp = L4.sigma0Request(sigma0, Sigma0.ANY_PAGE, next);
+       
         if (fp == 0) {
             throw new AssertionError("sigma0 refused a frame");
         }
