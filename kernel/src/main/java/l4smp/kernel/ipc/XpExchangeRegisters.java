@@ -404,27 +404,34 @@ public final class XpExchangeRegisters {
         Mailbox unwind = null;
         Mailbox sendMailbox = null;
         boolean hold = false;
-        if ((c & ExchangeRegisters.CANCEL_SEND) != 0 && d.state() == ThreadState.LOCKED_WAITING
+        boolean cancelSend = (c & ExchangeRegisters.CANCEL_SEND) != 0;
+        boolean cancelReceive = (c & ExchangeRegisters.CANCEL_RECEIVE) != 0;
+        if ((cancelSend || cancelReceive) && d.state() == ThreadState.LOCKED_WAITING
                 && !(d.sysArgument() instanceof Operation) && d.kernelResume() == KernelResume.NONE) {
             // D's cross-processor send is in the hands of a proxy, or its reply is on its way.
             kcpu.touchTcb(d, Field.PROXY, AccessKind.READ);
             Tcb p = d.proxyAcquire();
-            if (p != null) {
+            if (p != null && cancelSend) {
                 sendMailbox = p.xpMailbox();
                 unwind = xp.claim(sendMailbox.dest);
                 if (unwind == null) {
                     stats[S_NO_MAILBOX]++;
                     return RETRY; // nothing changed yet
                 }
+                hold = true;
+            } else if (p == null && (cancelSend || !d.sysFrom().isNil())) {
+                // The proxy has answered: the reply tells whether the send was delivered (then a
+                // call's receive phase has begun as far as its partner can tell, and a cancel of
+                // the receive applies to it) or ended otherwise. D is held until it arrives.
+                hold = true;
             }
-            hold = true;
         }
         op.before = ExregsResults.snapshot(d, false);
-        if ((c & ExchangeRegisters.CANCEL_SEND) != 0 && !hold) {
+        if (cancelSend && !hold) {
             op.canceled |= xpAbortHold.cancelSendHere(d);
         }
-        if ((c & ExchangeRegisters.CANCEL_RECEIVE) != 0 && !hold) {
-            op.canceled |= ipc.cancel(d, IpcError.PHASE_RECEIVE);
+        if (cancelReceive && !hold) {
+            op.canceled |= ipc.cancel(d, IpcError.PHASE_RECEIVE) || xpAbortHold.cancelReceiveBeforeItBegins(d);
         }
         ExregsResults.applyRegisters(kcpu, op.caller, d, r);
         if (!hold) {

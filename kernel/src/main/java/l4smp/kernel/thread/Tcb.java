@@ -141,6 +141,13 @@ public final class Tcb {
      */
     private Mailbox pendingReturn;
     /**
+     * Exchange-registers canceled the receive phase of this thread's call while the call's send
+     * was already delivered on another processor but its receive phase had not begun here (its
+     * reply mailbox on the way or not yet consumed): the receive phase fails with "canceled" as
+     * it begins (thesis 8.4.3: an abort finds the IPC in whatever state it is and ends it).
+     */
+    private boolean receiveCancelPending;
+    /**
      * A cross-processor send that found no free mailbox (8.3.4) waits in its CPU's FIFO of
      * mailbox waiters for this destination CPU; -1 when it does not wait. With
      * {@link #mailboxHandoff} null it is linked in that FIFO ({@link #mailboxWaitNext},
@@ -373,6 +380,8 @@ public final class Tcb {
     public void setKernelResume(KernelResume v) { kernelResume = v; }
     public Mailbox pendingReturn() { return pendingReturn; }
     public void setPendingReturn(Mailbox v) { pendingReturn = v; }
+    public boolean receiveCancelPending() { return receiveCancelPending; }
+    public void setReceiveCancelPending(boolean v) { receiveCancelPending = v; }
     public int mailboxWaitCpu() { return mailboxWaitCpu; }
     public void setMailboxWaitCpu(int v) { mailboxWaitCpu = v; }
     public boolean mailboxWaitForReply() { return mailboxWaitForReply; }
