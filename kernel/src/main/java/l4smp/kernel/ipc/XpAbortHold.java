@@ -287,7 +287,7 @@ final class XpAbortHold {
             // A local caller that waited for the hold: its result, then ready.
             caller.setSysArgument(null);
             caller.setSysResult(op.result);
-            caller.setErrorCode(op.result.ok() ? 0 : XpExchangeRegisters.UNAVAILABLE_THREAD);
+            caller.setErrorCode(op.result.errorCode());
             exregs.kcpu.makeReady(caller);
         }
     }

@@ -170,10 +170,28 @@ public final class XpExchangeRegisters {
         Operation deferredTail;
         Operation nextDeferred;
 
+        /** ThreadControl's delete of the target (run on its CPU like any operation here). */
+        final boolean delete;
+
         Operation(Tcb caller, ExchangeRegisters.Request request) {
+            this(caller, request, false);
+        }
+
+        Operation(Tcb caller, ExchangeRegisters.Request request, boolean delete) {
             this.caller = caller;
             this.request = request;
+            this.delete = delete;
         }
+    }
+
+    /**
+     * The operation that deletes {@code victim} on its own CPU for ThreadControl (Pistachio's
+     * cross-CPU delete): it travels, waits behind an abort in flight, follows a migrated target
+     * and answers exactly as an exchange-registers request does; the result is the victim's
+     * snapshot (ok) or "unavailable". Pass it as {@code caller}'s {@code sysArgument} to {@link #call}.
+     */
+    public static Operation deleteOperation(Tcb caller, ThreadId victim) {
+        return new Operation(caller, new ExchangeRegisters.Request(victim, 0, 0, 0, 0, 0, ThreadId.NIL, null), true);
     }
 
     final Kernel kernel;
@@ -316,7 +334,7 @@ public final class XpExchangeRegisters {
     void finishCaller(Tcb caller, Operation op) {
         caller.setSysArgument(null);
         caller.setSysResult(op.result);
-        caller.setErrorCode(op.result.ok() ? 0 : UNAVAILABLE_THREAD);
+        caller.setErrorCode(op.result.errorCode());
         caller.setState(ThreadState.READY);
         if (op.target == caller && caller.halted()) {
             return; // halted itself: stays off the CPU until resumed
@@ -401,6 +419,15 @@ public final class XpExchangeRegisters {
         int c = r.control();
         op.target = d;
         op.canceled = false;
+        if (op.delete) {
+            op.result = ExregsResults.snapshot(d, false);
+            kernel.deleteOnOwnCpu(kcpu, d);
+            return DONE;
+        }
+        if (ExregsResults.invalid(d, r)) {
+            op.result = ExregsResults.failed(ExchangeRegisters.INVALID_PARAMETER, "invalid parameter");
+            return DONE; // nothing changed
+        }
         Mailbox unwind = null;
         Mailbox sendMailbox = null;
         boolean hold = false;
@@ -476,6 +503,9 @@ public final class XpExchangeRegisters {
      */
     public static ExchangeRegisters.Result applyLocal(KernelCpu kcpu, Tcb caller, Tcb d,
                                                       ExchangeRegisters.Request r) {
+        if (ExregsResults.invalid(d, r)) {
+            return ExregsResults.failed(ExchangeRegisters.INVALID_PARAMETER, "invalid parameter");
+        }
         ExchangeRegisters.Result before = ExregsResults.snapshot(d, false);
         int c = r.control();
         boolean canceled = false;

@@ -202,6 +202,12 @@ public final class Tcb {
     private ThreadId pager = ThreadId.NIL;
     /** Halted by exchange-registers: not scheduled until resumed. */
     private boolean halted;
+    /**
+     * The thread's program (its "instruction pointer"): called when its continuation first runs;
+     * null for an inactive thread (created without one, halted until exchange-registers gives it
+     * one and resumes it, X.2 ThreadControl / ExchangeRegisters).
+     */
+    private java.util.concurrent.Callable<?> entry;
 
     // ---- local: hardware (interrupt) threads and the FPU ---------------------------------------------
     /** The interrupt line this TCB stands for, or -1 for a user thread. */
@@ -440,6 +446,10 @@ public final class Tcb {
     public void setPager(ThreadId v) { pager = v; }
     public boolean halted() { return halted; }
     public void setHalted(boolean v) { halted = v; }
+    public java.util.concurrent.Callable<?> entry() { return entry; }
+    public void setEntry(java.util.concurrent.Callable<?> v) { entry = v; }
+    /** Created without a program and not yet given one: it cannot run. */
+    public boolean inactive() { return entry == null; }
 
     // ---- local: hardware -----------------------------------------------------------------------------
     public int hardwareLine() { return hardwareLine; }
