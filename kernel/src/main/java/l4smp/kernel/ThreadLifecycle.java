@@ -11,6 +11,7 @@ import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadNumbers;
 import l4smp.kernel.thread.ThreadState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,12 +95,10 @@ final class ThreadLifecycle {
             ThreadId id;
             Tcb old = null;
             if (requested.isNil()) {
-                number = numberOf(kernel.nextNumber.getAndIncrement());
-                if (number >= Kernel.MAX_THREADS) {
+                number = ThreadNumbers.nextFree(kernel.table, kernel.nextNumber, Kernel.PROXY_BASE, Kernel.PROXY_RANGE,
+                        Kernel.MAX_THREADS);
+                if (number < 0) {
                     return null;
-                }
-                if (kernel.table.getAcquire(number) != null) {
-                    continue; // a caller chose this number
                 }
                 id = ThreadId.of(number, 1);
             } else {
@@ -109,16 +108,17 @@ final class ThreadLifecycle {
                 number = requested.number();
                 id = requested;
                 old = kernel.table.getAcquire(number);
-                int serial = number < Kernel.PROXY_BASE ? number : number - Kernel.PROXY_RANGE;
-                kernel.nextNumber.accumulateAndGet(serial + 1, Math::max);
+                ThreadNumbers.coverChosen(kernel.nextNumber, number, Kernel.PROXY_BASE, Kernel.PROXY_RANGE);
             }
             Tcb tcb = makeTcb(spec, cpu, id);
             if (tcb == null) {
                 return null;
             }
-            // Release: the TCB is complete before another CPU can find it in the table.
-            if (!kernel.table.compareAndSet(number, old, tcb)) {
-                continue; // another creation took the slot first (its TCB lines stay allocated)
+            if (!ThreadNumbers.claim(kernel.table, number, old, tcb)) {
+                if (!requested.isNil()) {
+                    return null; // another creation took the chosen slot first
+                }
+                continue; // a caller chose this number meanwhile (its TCB lines stay allocated)
             }
             if (!spec.daemon()) {
                 kernel.liveNonDaemon.incrementAndGet();
@@ -297,7 +297,7 @@ final class ThreadLifecycle {
 
     /** The thread number of the {@code serial}-th number handed out: the proxy range is skipped. */
     static int numberOf(int serial) {
-        return serial < Kernel.PROXY_BASE ? serial : serial + Kernel.PROXY_RANGE;
+        return ThreadNumbers.numberOf(serial, Kernel.PROXY_BASE, Kernel.PROXY_RANGE);
     }
 
     /** One past the highest thread-table slot in use (for walks of the table). Any thread. */
