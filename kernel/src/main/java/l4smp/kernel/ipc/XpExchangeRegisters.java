@@ -40,6 +40,10 @@ import l4smp.kernel.xcpu.XcpuFabric;
  *                   D locked waiting, proxy cleared   -> the reply is on its way: D is held
  *                                                        until it arrives (no unwind)
  *     cancel receive: D waits (receive phase started on d) -> canceled here
+ *                     D's call delivered, XP RETURN pending -> recorded: its receive phase
+ *                                                        fails as it begins
+ *                     D locked waiting, proxy cleared   -> D is held until the reply arrives,
+ *                                                        then as above if it was delivered
  *     set the registers, halt / resume
  *     reply to L (8.4.1: the same mailbox, its reply flag in l's line) -- or, if D is held,
  *     when the hold ends
@@ -93,10 +97,12 @@ import l4smp.kernel.xcpu.XcpuFabric;
  *       the sender's and the receiver's processor; the operation record is the shared mailbox
  *       that a pager's unwind would join.</li>
  *   <li>A call whose send phase completed on the receiver's processor but whose reply mailbox
- *       was not yet consumed has not begun its receive phase on its own processor: a cancel
- *       of the receive in that window finds nothing (the receive phase starts after it, and
- *       waits for the reply as usual). The send and the start of the receive are atomic on one
- *       processor only.</li>
+ *       was not yet consumed has not begun its receive phase on its own processor, though its
+ *       partner has the message (X.2 makes the send and the start of the receive one
+ *       operation). A cancel of the receive in that window is not lost: with the reply on its
+ *       way the target is held until it arrives (as for a cancel of the send), and once it has
+ *       arrived the cancel is recorded in the target's TCB; the receive phase then fails with
+ *       "canceled" as it begins (XpAbortHold, "A cancel of a call's receive phase").</li>
  *   <li>No free mailbox for the unwind: the target's CPU answers RETARGET and the caller's CPU
  *       runs the whole call again after a back-off (nothing was changed yet).</li>
  * </ul>
