@@ -175,6 +175,7 @@ class XpExchangeRegistersTest {
         }));
         kernel.createThread(ThreadSpec.of("caller", 0, () -> {
             L4.sleep(20_000);
+            // X.2: H applies with h (HALT_THREAD = h | H); Pistachio perform_exregs halts only then.
             haltedSeen[0] = L4.exchangeRegisters(w, ExchangeRegisters.HALT_THREAD, 0, 0, 0, 0, null).halted();
             seen[0] = progress.get();
             L4.sleep(50_000);

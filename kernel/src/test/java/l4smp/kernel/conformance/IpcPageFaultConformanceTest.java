@@ -2,7 +2,10 @@ package l4smp.kernel.conformance;
 
 import l4smp.kernel.api.ExchangeRegisters;
 import l4smp.kernel.api.L4;
+import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
+import l4smp.kernel.ipc.TypedItems;
+import l4smp.kernel.space.Spaces;
 import l4smp.kernel.thread.ThreadId;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -90,5 +93,82 @@ class IpcPageFaultConformanceTest {
         assertEquals(List.of("pager: fault at 0x1000000 canceled, exreg ok true",
                 "pager: fault at 0x1000000 served",
                 "faulter: MR0..MR63 preserved, reads 255"), rig.log, v.toString());
+    }
+
+    /** The receiver's and the sender's string buffers (two pages each, as l4test's t1_buf, t2_buf). */
+    static final long RCV_BUF = 0x0200_0000L;
+    static final long SND_BUF = 0x0300_0000L;
+    static final int PAGE = 4096;
+
+    /**
+     * l4test {@code ipc-pf.cc}, "Simple string transfer (no page faults)" and "Single receiver
+     * pagefault": a two-page simple string item from the sender's space into the receiver's
+     * string buffer (X.2 7.x string items; the acceptor's s bit and BR1..BR2), the sender's
+     * buffer touched beforehand; with {@code receiverFaults} the receiver's buffer was never
+     * touched, so the copy faults in the receiver's space on each page and the receiver's pager
+     * serves each fault (X.2: a page fault during a transfer is sent to the pager of the space
+     * that faulted and the copy goes on). Both sides succeed, the message layout is u = 0,
+     * t = 2 (l4test {@code rcv_string_checks}) and the contents are byte i = i.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void stringTransferWithoutFaults(Variant v) {
+        stringTransfer(v, false);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void stringTransferWithReceiverPageFaults(Variant v) {
+        stringTransfer(v, true);
+    }
+
+    private static void stringTransfer(Variant v, boolean receiverFaults) {
+        ConformanceRig rig = new ConformanceRig(v);
+        PagerCases pc = new PagerCases(rig);
+        int length = 2 * PAGE;
+        ThreadId pager = pc.spawnInSpace("pager", 0, true, pc.sigma0, () -> {
+            int tag = L4.waitAny();
+            while (true) {
+                ThreadId client = L4.from();
+                if (!PagerCases.isPageFault(tag)) {
+                    tag = L4.waitAny();
+                    continue;
+                }
+                tag = pc.serveAndWait(client);
+            }
+        });
+        ThreadId[] ids = new ThreadId[2];
+        ids[0] = pc.spawnInSpace("receiver", 1, false, pager, () -> {
+            if (!receiverFaults) {
+                L4.writeBytes(RCV_BUF, new byte[length]);
+            }
+            L4.setBr(0, TypedItems.ACCEPT_STRINGS);
+            L4.setBr(1, TypedItems.stringItem(RCV_BUF, length));
+            L4.setBr(2, RCV_BUF);
+            int tag = MsgTag.withoutCrossedBits(L4.receive(ids[1]));
+            boolean ok = true;
+            byte[] got = L4.readBytes(RCV_BUF, length);
+            for (int i = 0; i < length; i++) {
+                ok &= got[i] == (byte) i;
+            }
+            rig.note("receiver: " + (MsgTag.isError(tag) ? IpcError.describe(L4.errorCode()) : "ok") + ", u "
+                    + MsgTag.untyped(tag) + " t " + MsgTag.typed(tag) + ", contents " + ok);
+        });
+        ids[1] = pc.spawnInSpace("sender", 2, false, pager, () -> {
+            byte[] data = new byte[length];
+            for (int i = 0; i < length; i++) {
+                data[i] = (byte) i;
+            }
+            L4.writeBytes(SND_BUF, data);
+            L4.setMr(1, TypedItems.stringItem(SND_BUF, length));
+            L4.setMr(2, SND_BUF);
+            int tag = L4.send(ids[0], MsgTag.make(0, 0, 2));
+            rig.note("sender: " + (MsgTag.isError(tag) ? IpcError.describe(L4.errorCode()) : "ok"));
+        });
+        rig.runClean();
+        assertEquals(List.of("receiver: ok, u 0 t 2, contents true", "sender: ok"),
+                rig.log.stream().sorted().toList(), v.toString());
+        assertEquals(receiverFaults ? 2 : 0, rig.machine.counterTotal(Spaces.C_XFER_FAULTS),
+                v + ": one transfer fault per page of the receiver's untouched buffer");
     }
 }
