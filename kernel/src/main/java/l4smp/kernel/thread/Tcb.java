@@ -145,6 +145,7 @@ public final class Tcb {
      * was already delivered on another processor but its receive phase had not begun here (its
      * reply mailbox on the way or not yet consumed): the receive phase fails with "canceled" as
      * it begins (thesis 8.4.3: an abort finds the IPC in whatever state it is and ends it).
+     * Owner CPU only (a thread with its XP RETURN pending, or held, does not migrate).
      */
     private boolean receiveCancelPending;
     /**
@@ -205,7 +206,9 @@ public final class Tcb {
     /**
      * The thread's program (its "instruction pointer"): called when its continuation first runs;
      * null for an inactive thread (created without one, halted until exchange-registers gives it
-     * one and resumes it, X.2 ThreadControl / ExchangeRegisters).
+     * one and resumes it, X.2 ThreadControl / ExchangeRegisters). Written by the creator before
+     * the TCB is published in the thread table, or on the owner CPU by exchange-registers; read
+     * on the owner CPU when the continuation first runs.
      */
     private java.util.concurrent.Callable<?> entry;
 
