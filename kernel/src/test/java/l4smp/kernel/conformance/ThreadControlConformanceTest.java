@@ -141,4 +141,33 @@ class ThreadControlConformanceTest {
         rig.runClean();
         assertEquals(List.of("deleted true, exists false, send error true code 2"), rig.log, v.toString());
     }
+
+    /**
+     * Arguments that cannot be encoded are refused before the trap with an exception naming the
+     * argument (anythread as the dest id, a priority above 255, a start without a program), and
+     * the caller goes on; the kernel is unchanged (the run's invariants hold).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void badArgumentsAreRefusedByName(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        rig.spawn("caller", 0, () -> {
+            List<Runnable> calls = List.of(
+                    () -> L4.createThread(ThreadId.ANY, "x", 100, true, () -> { }),
+                    () -> L4.createThread(ThreadId.NIL, "x", 300, true, () -> { }),
+                    () -> L4.startThread(L4.myself(), null));
+            for (Runnable call : calls) {
+                try {
+                    call.run();
+                    rig.note("accepted");
+                } catch (IllegalArgumentException e) {
+                    rig.note(e.getMessage());
+                }
+            }
+        });
+        rig.runClean();
+        assertEquals(List.of("ThreadControl: dest must be a thread id or nilthread, got anythread",
+                "thread priority must be 0..255, got 300 for x",
+                "startThread: program must not be null"), rig.log, v.toString());
+    }
 }
