@@ -531,9 +531,27 @@ public final class Kernel {
         return threadLifecycle.newTcb(spec, cpu);
     }
 
+    /** {@link #newTcb(ThreadSpec, int)} with a caller-chosen global id (nil: the kernel's choice). */
+    Tcb newTcb(ThreadSpec spec, int cpu, ThreadId requested) {
+        return threadLifecycle.newTcb(spec, cpu, requested);
+    }
+
+    /** Whether a thread may be created with the global id {@code id} (ThreadControl). Any CPU. */
+    boolean idAvailable(ThreadId id) {
+        return threadLifecycle.available(id);
+    }
+
     /** A thread's program returned or threw, or the thread was deleted. Owner CPU of {@code t}. */
     void threadEnded(KernelCpu kcpu, Tcb t) {
         threadLifecycle.threadEnded(kcpu, t);
+    }
+
+    /**
+     * ThreadControl's delete of {@code t}, run on {@code t}'s CPU ({@code kcpu}) by the
+     * cross-processor request that carried it (the kernel's paths only). Owner CPU of {@code t}.
+     */
+    public void deleteOnOwnCpu(KernelCpuPort kcpu, Tcb t) {
+        threadLifecycle.threadEnded(cpus[kcpu.index()], t);
     }
 
     /** The live threads whose CPU is {@code cpu} (a snapshot). Any thread. */

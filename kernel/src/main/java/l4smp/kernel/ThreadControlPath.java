@@ -64,36 +64,60 @@ final class ThreadControlPath {
             return;
         }
         if (t.sysArgument() instanceof ThreadSpec spec) {
-            Tcb created = kernel.newTcb(spec, kcpu.index());
-            if (created == null) {
-                t.setErrorCode(OUT_OF_MEMORY);
-                t.setSysResult(ThreadId.NIL);
-            } else {
-                kcpu.admit(created);
-                t.setSysResult(created.id);
-            }
+            create(t, ThreadId.NIL, spec);
+        } else if (t.sysArgument() instanceof ThreadControlRequests.Create c) {
+            create(t, c.dest(), c.spec());
         } else {
             Tcb victim = kernel.lookup(t.sysTo());
-            if (victim == null) {
+            if (victim == null || victim == t) {
+                // X.2 / Pistachio sys_thread_control: no such thread; and a thread does not
+                // delete itself ("do not allow deletion of ourself"): error, the caller goes on.
                 t.setErrorCode(UNAVAILABLE_THREAD);
                 t.setSysResult(ThreadId.NIL);
             } else if (victim.cpuAcquire() != kcpu.index()) {
+                XpIpc xp = kcpu.ipcPath().xp();
+                if (xp != null) {
+                    // Deleted on its own CPU (each CPU ends only its own threads, implementation
+                    // decision 3; Pistachio's cross-CPU delete): the exchange-registers request
+                    // carries it there and answers the caller.
+                    t.setSysArgument(XpExchangeRegisters.deleteOperation(t, victim.id));
+                    xp.exchangeRegisters().call(t);
+                    return;
+                }
                 t.setErrorCode(UNAVAILABLE_THREAD);
                 t.setSysResult(ThreadId.NIL);
                 if (kernel.firstWarning(t)) {
-                    LOG.warn("{} on CPU {} cannot delete {} on CPU {}: deleting a thread on another processor "
-                            + "needs the cross-processor kernel path", t, kcpu.index(), victim, victim.cpuAcquire());
+                    LOG.warn("{} on CPU {} cannot delete {} on CPU {}: the kernel does not run there",
+                            t, kcpu.index(), victim, victim.cpuAcquire());
                 }
             } else {
                 t.setSysResult(victim.id);
                 kernel.threadEnded(kcpu, victim);
-                if (victim == t) {
-                    return; // deleted itself: never resumed
-                }
             }
         }
         t.setSysArgument(null);
         continueCaller(t);
+    }
+
+    /**
+     * Creates a thread on this CPU with the global id {@code dest} (nil: the kernel's choice).
+     * Errors (X.2 ThreadControl): 2 the id is not available (not a user thread number, or held
+     * by a live thread), 8 out of memory.
+     */
+    private void create(Tcb t, ThreadId dest, ThreadSpec spec) {
+        if (!dest.isNil() && !kernel.idAvailable(dest)) {
+            t.setErrorCode(UNAVAILABLE_THREAD);
+            t.setSysResult(ThreadId.NIL);
+            return;
+        }
+        Tcb created = kernel.newTcb(spec, kcpu.index(), dest);
+        if (created == null) {
+            t.setErrorCode(dest.isNil() || kernel.idAvailable(dest) ? OUT_OF_MEMORY : UNAVAILABLE_THREAD);
+            t.setSysResult(ThreadId.NIL);
+        } else {
+            kcpu.admit(created);
+            t.setSysResult(created.id);
+        }
     }
 
     /**
@@ -114,12 +138,13 @@ final class ThreadControlPath {
         if (d == null) {
             t.setErrorCode(UNAVAILABLE_THREAD);
             t.setSysResult(new ExchangeRegisters.Result(ThreadId.NIL, UNAVAILABLE_THREAD, 0, 0, 0, 0,
-                    ThreadId.NIL, false, "unavailable", false));
+                    ThreadId.NIL, false, "unavailable", false, 0));
             continueCaller(t);
             return;
         }
-        t.setErrorCode(0);
-        t.setSysResult(XpExchangeRegisters.applyLocal(kcpu.port, t, d, r));
+        ExchangeRegisters.Result result = XpExchangeRegisters.applyLocal(kcpu.port, t, d, r);
+        t.setErrorCode(result.errorCode());
+        t.setSysResult(result);
         if (d == t && d.halted()) {
             return; // halted itself: stays off the CPU until resumed
         }

@@ -11,6 +11,7 @@ import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadNumbers;
 import l4smp.kernel.thread.ThreadState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,16 +75,81 @@ final class ThreadLifecycle {
      * CPU, or at setup).
      */
     Tcb newTcb(ThreadSpec spec, int cpu) {
-        int number = numberOf(kernel.nextNumber.getAndIncrement());
-        if (number >= Kernel.MAX_THREADS) {
-            return null;
+        return newTcb(spec, cpu, ThreadId.NIL);
+    }
+
+    /**
+     * As {@link #newTcb(ThreadSpec, int)}, with the caller-chosen global id {@code requested}
+     * (X.2 ThreadControl's dest: thread number and version), or the kernel's next free number
+     * with version 1 when it is nil. {@code null} when the table or the kernel memory is full, or
+     * the requested id is not available ({@link #available}; a concurrent creation may take it).
+     *
+     * <p>Numbers are claimed by compare-and-set on the table slot (any CPU), so a chosen number and
+     * the kernel's own allocation never hand out one slot twice; a chosen number beyond the
+     * allocator's moves the allocator past it, so that the table walks (which end at
+     * {@link #tableEnd}) see the thread.
+     */
+    Tcb newTcb(ThreadSpec spec, int cpu, ThreadId requested) {
+        while (true) {
+            int number;
+            ThreadId id;
+            Tcb old = null;
+            if (requested.isNil()) {
+                number = ThreadNumbers.nextFree(kernel.table, kernel.nextNumber, Kernel.PROXY_BASE, Kernel.PROXY_RANGE,
+                        Kernel.MAX_THREADS);
+                if (number < 0) {
+                    return null;
+                }
+                id = ThreadId.of(number, 1);
+            } else {
+                if (!available(requested)) {
+                    return null;
+                }
+                number = requested.number();
+                id = requested;
+                old = kernel.table.getAcquire(number);
+                ThreadNumbers.coverChosen(kernel.nextNumber, number, Kernel.PROXY_BASE, Kernel.PROXY_RANGE);
+            }
+            Tcb tcb = makeTcb(spec, cpu, id);
+            if (tcb == null) {
+                return null;
+            }
+            if (!ThreadNumbers.claim(kernel.table, number, old, tcb)) {
+                if (!requested.isNil()) {
+                    return null; // another creation took the chosen slot first
+                }
+                continue; // a caller chose this number meanwhile (its TCB lines stay allocated)
+            }
+            if (!spec.daemon()) {
+                kernel.liveNonDaemon.incrementAndGet();
+            }
+            return tcb;
         }
-        ThreadId id = ThreadId.of(number, 1);
+    }
+
+    /**
+     * Whether a thread may be created with the global id {@code id}: a user thread number
+     * (neither an interrupt thread's nor the proxies' range) whose table slot is free or holds a
+     * thread that has ended. Any CPU.
+     */
+    boolean available(ThreadId id) {
+        if (id.isNil() || id.isAny()) {
+            return false;
+        }
+        int number = id.number();
+        if (number < InterruptThreads.FIRST_USER_THREAD || number >= Kernel.MAX_THREADS
+                || (number >= Kernel.PROXY_BASE && number < Kernel.PROXY_BASE + Kernel.PROXY_RANGE)) {
+            return false;
+        }
+        Tcb old = kernel.table.getAcquire(number);
+        return old == null || (old.myselfAcquire() == null && old.stateOpaque() == ThreadState.DEAD);
+    }
+
+    private Tcb makeTcb(ThreadSpec spec, int cpu, ThreadId id) {
         Tcb[] holder = new Tcb[1];
-        UserProgram program = spec.program();
         Runnable body = () -> {
             try {
-                program.run();
+                holder[0].entry().call();
             } catch (MachineStoppedException | CpuStuckException e) {
                 throw e; // the CPU's business, not the thread's
             } catch (Throwable e) {
@@ -92,14 +158,18 @@ final class ThreadLifecycle {
         };
         Tcb tcb = new Tcb(id, spec.name(), cpu, spec.priority(), spec.daemon(), body);
         holder[0] = tcb;
+        if (spec.isInactive()) {
+            tcb.setHalted(true); // X.2: inactive until exchange-registers gives it a program
+        } else {
+            UserProgram program = spec.program();
+            tcb.setEntry(() -> {
+                program.run();
+                return null;
+            });
+        }
         if (!placeInMemory(tcb)) {
             return null;
         }
-        if (!spec.daemon()) {
-            kernel.liveNonDaemon.incrementAndGet();
-        }
-        // Release: the TCB is complete before another CPU can find it in the table.
-        kernel.table.setRelease(number, tcb);
         return tcb;
     }
 
@@ -227,7 +297,7 @@ final class ThreadLifecycle {
 
     /** The thread number of the {@code serial}-th number handed out: the proxy range is skipped. */
     static int numberOf(int serial) {
-        return serial < Kernel.PROXY_BASE ? serial : serial + Kernel.PROXY_RANGE;
+        return ThreadNumbers.numberOf(serial, Kernel.PROXY_BASE, Kernel.PROXY_RANGE);
     }
 
     /** One past the highest thread-table slot in use (for walks of the table). Any thread. */

@@ -22,6 +22,14 @@ public record ThreadSpec(String name, int cpu, int priority, boolean daemon, Use
 
     public static final int DEFAULT_PRIORITY = 100;
 
+    /**
+     * The program of an inactive thread (X.2 ThreadControl without a start): it has none until
+     * exchange-registers gives it one ({@code L4.startThread}). Never run.
+     */
+    public static final UserProgram NO_ENTRY = () -> {
+        throw new IllegalStateException("an inactive thread has no program");
+    };
+
     public ThreadSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(program, "program");
@@ -36,5 +44,15 @@ public record ThreadSpec(String name, int cpu, int priority, boolean daemon, Use
 
     public static ThreadSpec daemon(String name, int cpu, UserProgram program) {
         return new ThreadSpec(name, cpu, DEFAULT_PRIORITY, true, program);
+    }
+
+    /** A thread created inactive: it runs once exchange-registers gives it a program and resumes it. */
+    public static ThreadSpec inactive(String name, int cpu, int priority, boolean daemon) {
+        return new ThreadSpec(name, cpu, priority, daemon, NO_ENTRY);
+    }
+
+    /** Whether the thread is created without a program ({@link #inactive}). */
+    public boolean isInactive() {
+        return program == NO_ENTRY;
     }
 }

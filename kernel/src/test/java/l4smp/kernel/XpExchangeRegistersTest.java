@@ -175,7 +175,8 @@ class XpExchangeRegistersTest {
         }));
         kernel.createThread(ThreadSpec.of("caller", 0, () -> {
             L4.sleep(20_000);
-            haltedSeen[0] = L4.exchangeRegisters(w, ExchangeRegisters.HALT, 0, 0, 0, 0, null).halted();
+            // X.2: H applies with h (HALT_THREAD = h | H); Pistachio perform_exregs halts only then.
+            haltedSeen[0] = L4.exchangeRegisters(w, ExchangeRegisters.HALT_THREAD, 0, 0, 0, 0, null).halted();
             seen[0] = progress.get();
             L4.sleep(50_000);
             seen[1] = progress.get();
@@ -219,7 +220,7 @@ class XpExchangeRegistersTest {
         }));
         kernel.createThread(ThreadSpec.of("halter", 0, () -> {
             L4.sleep(10_000);
-            ExchangeRegisters.Result r = L4.exchangeRegisters(sender, ExchangeRegisters.HALT, 0, 0, 0, 0, null);
+            ExchangeRegisters.Result r = L4.exchangeRegisters(sender, ExchangeRegisters.HALT_THREAD, 0, 0, 0, 0, null);
             assertEquals("LOCKED_WAITING", r.state());
             L4.sleep(200_000); // the message is delivered meanwhile; the sender stays halted
             assertEquals(-1, sentAt.get(), "a halted sender does not return from its send");

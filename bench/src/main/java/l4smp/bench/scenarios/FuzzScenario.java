@@ -933,7 +933,7 @@ public final class FuzzScenario implements Scenario {
                     L4.setMr(i, 0);
                 }
                 case 2 -> {
-                    int control = (random.nextInt() | 1 << 8) & ~ExchangeRegisters.ALL;
+                    int control = (random.nextInt() | 1 << 10) & ~ExchangeRegisters.ALL;
                     begin("exchangeRegisters(unknown control 0x" + Integer.toHexString(control) + ")");
                     L4.exchangeRegisters(L4.myself(), control, 0, 0, 0, 0, ThreadId.NIL);
                 }

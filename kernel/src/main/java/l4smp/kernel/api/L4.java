@@ -507,9 +507,35 @@ public final class L4 {
     }
 
     /**
-     * ThreadControl (delete): ends {@code thread} (which must be on the caller's processor);
-     * its partners' IPCs fail with "non-existing partner". Returns false with
-     * {@link #errorCode()} 2 (unavailable thread) when it does not exist or is elsewhere.
+     * ThreadControl (create) with a caller-chosen global id (X.2: the dest thread id, its thread
+     * number and version): a new thread on the caller's processor, started with {@code program},
+     * or inactive when {@code program} is null (it runs once {@link #startThread} gives it one).
+     * {@code dest} nil lets the kernel choose (version 1). Returns its id, or
+     * {@link ThreadId#NIL} with {@link #errorCode()} 2 (unavailable thread: not a user thread
+     * number, or the number belongs to a live thread) or 8 (out of memory).
+     */
+    public static ThreadId createThread(ThreadId dest, String name, int priority, boolean daemon, UserProgram program) {
+        if (dest == null || dest.isAny()) {
+            throw new IllegalArgumentException("ThreadControl: dest must be a thread id or nilthread, got " + dest);
+        }
+        if (name == null) {
+            throw new IllegalArgumentException("ThreadControl: name must not be null");
+        }
+        int cpu = processorNumber() - 1;
+        ThreadSpec spec = program == null ? ThreadSpec.inactive(name, cpu, priority, daemon)
+                : new ThreadSpec(name, cpu, priority, daemon, program);
+        Tcb self = self();
+        self.setSysArgument(new ThreadControlRequests.Create(dest, spec));
+        KernelTraps.trap(self, Syscall.THREAD_CONTROL);
+        return (ThreadId) self.sysResult();
+    }
+
+    /**
+     * ThreadControl (delete): ends {@code thread}, on whichever processor it is (a thread on
+     * another processor is deleted there, Pistachio's cross-CPU delete); its partners' IPCs fail
+     * with "non-existing partner". Returns false with {@link #errorCode()} 2 (unavailable thread)
+     * when it does not exist, or is the caller itself (a thread does not delete itself: X.2 /
+     * Pistachio {@code sys_thread_control}; the caller goes on).
      */
     public static boolean deleteThread(ThreadId thread) {
         if (thread == null) {
@@ -519,12 +545,25 @@ public final class L4 {
         self.setSysArgument(null);
         self.setSysTo(thread);
         KernelTraps.trap(self, Syscall.THREAD_CONTROL);
-        return !((ThreadId) self.sysResult()).isNil();
+        Object result = self.sysResult();
+        return result instanceof ExchangeRegisters.Result r ? r.ok() : !((ThreadId) result).isNil();
     }
 
     /** ExchangeRegisters (see {@link ExchangeRegisters} for the control bits). */
     public static ExchangeRegisters.Result exchangeRegisters(ThreadId dest, int control, long sp, long ip,
                                                              long flags, long userHandle, ThreadId pager) {
+        return exchangeRegisters(dest, control, sp, ip, flags, userHandle, pager, null);
+    }
+
+    /**
+     * ExchangeRegisters with an entry program: with {@link ExchangeRegisters#SET_IP} it is the
+     * program of an inactive thread (the continuation analogue of its new instruction pointer),
+     * which runs once the thread is resumed ({@link ExchangeRegisters#RESUME}); a thread that has
+     * a program already refuses it (result nil, {@link #errorCode()} 5, invalid parameter).
+     */
+    public static ExchangeRegisters.Result exchangeRegisters(ThreadId dest, int control, long sp, long ip,
+                                                             long flags, long userHandle, ThreadId pager,
+                                                             UserProgram entry) {
         if (dest == null) {
             throw new IllegalArgumentException("exchange-registers: destination id must not be null");
         }
@@ -532,11 +571,30 @@ public final class L4 {
             throw new IllegalArgumentException("exchange-registers: unknown control bits 0x"
                     + Integer.toHexString(control & ~ExchangeRegisters.ALL));
         }
+        if (entry != null && (control & ExchangeRegisters.SET_IP) == 0) {
+            throw new IllegalArgumentException("exchange-registers: an entry program needs the i bit (SET_IP)");
+        }
         Tcb self = self();
         self.setSysArgument(new ExchangeRegisters.Request(dest, control, sp, ip, flags, userHandle,
-                pager == null ? ThreadId.NIL : pager));
+                pager == null ? ThreadId.NIL : pager, entry == null ? null : () -> {
+                    entry.run();
+                    return null;
+                }));
         KernelTraps.trap(self, Syscall.EXCHANGE_REGISTERS);
         return (ExchangeRegisters.Result) self.sysResult();
+    }
+
+    /**
+     * Starts the inactive thread {@code thread} with {@code program}: exchange-registers with i,
+     * s and h (resume), as l4test's {@code start_thread} sets a new thread's instruction and
+     * stack pointer. Returns the result (nil with {@link #errorCode()} 2 or 5 on failure).
+     */
+    public static ExchangeRegisters.Result startThread(ThreadId thread, UserProgram program) {
+        if (program == null) {
+            throw new IllegalArgumentException("startThread: program must not be null");
+        }
+        return exchangeRegisters(thread, ExchangeRegisters.SET_IP | ExchangeRegisters.SET_SP | ExchangeRegisters.RESUME,
+                0, 0, 0, 0, ThreadId.NIL, program);
     }
 
     /** ExchangeRegisters that only reads the target's registers. */

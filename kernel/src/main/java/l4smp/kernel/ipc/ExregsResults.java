@@ -29,13 +29,40 @@ final class ExregsResults {
     }
 
     static ExchangeRegisters.Result unavailable() {
-        return new ExchangeRegisters.Result(ThreadId.NIL, XpExchangeRegisters.UNAVAILABLE_THREAD, 0, 0, 0, 0, ThreadId.NIL, false,
-                "unavailable", false);
+        return failed(ExchangeRegisters.UNAVAILABLE_THREAD, "unavailable");
+    }
+
+    static ExchangeRegisters.Result failed(int errorCode, String why) {
+        return new ExchangeRegisters.Result(ThreadId.NIL, errorCode, 0, 0, 0, 0, ThreadId.NIL, false, why, false, 0);
+    }
+
+    /**
+     * Whether {@code r} cannot be applied to {@code d}: an entry program for a thread that has
+     * one (its continuation runs; X.2 sets a new instruction pointer, which a continuation has not).
+     */
+    static boolean invalid(Tcb d, ExchangeRegisters.Request r) {
+        return r.entry() != null && (r.control() & ExchangeRegisters.SET_IP) != 0 && !d.inactive();
     }
 
     static ExchangeRegisters.Result snapshot(Tcb d, boolean canceled) {
         return new ExchangeRegisters.Result(d.id, 0, d.sp(), d.ip(), d.flags(), d.userHandle(), d.pager(), d.halted(),
-                d.state().name(), canceled);
+                d.state().name(), canceled, control(d));
+    }
+
+    /**
+     * The returned control word (X.2; Pistachio {@code perform_exregs}'s {@code old_control}): H
+     * the thread is halted (or inactive), R it is in a receive phase, S in a send phase (polling
+     * here, or its cross-processor send in a proxy's hands).
+     */
+    static int control(Tcb d) {
+        int c = d.halted() ? ExchangeRegisters.HALT : 0;
+        if (d.state() == ThreadState.WAITING) {
+            c |= ExchangeRegisters.CANCEL_RECEIVE;
+        } else if (d.state() == ThreadState.POLLING
+                || (d.state() == ThreadState.LOCKED_WAITING && !(d.sysArgument() instanceof XpExchangeRegisters.Operation))) {
+            c |= ExchangeRegisters.CANCEL_SEND;
+        }
+        return c;
     }
 
     static ExchangeRegisters.Result result(XpExchangeRegisters.Operation op) {
@@ -44,10 +71,13 @@ final class ExregsResults {
 
     static ExchangeRegisters.Result withCanceled(ExchangeRegisters.Result b) {
         return new ExchangeRegisters.Result(b.thread(), 0, b.sp(), b.ip(), b.flags(), b.userHandle(), b.pager(),
-                b.halted(), b.state(), true);
+                b.halted(), b.state(), true, b.control());
     }
 
-    /** Writes the registers the control word selects; halts or resumes. */
+    /**
+     * Writes the registers the control word selects; halts or resumes (h with H / h without H).
+     * An entry program with i starts an inactive thread once it is resumed.
+     */
     static void applyRegisters(KernelCpuPort kcpu, Tcb caller, Tcb d, ExchangeRegisters.Request r) {
         int c = r.control();
         if ((c & ExchangeRegisters.SET_SP) != 0) {
@@ -55,6 +85,9 @@ final class ExregsResults {
         }
         if ((c & ExchangeRegisters.SET_IP) != 0) {
             d.setIp(r.ip());
+            if (r.entry() != null && d.inactive()) {
+                d.setEntry(r.entry());
+            }
         }
         if ((c & ExchangeRegisters.SET_FLAGS) != 0) {
             d.setFlags(r.flags());
@@ -65,9 +98,12 @@ final class ExregsResults {
         if ((c & ExchangeRegisters.SET_PAGER) != 0) {
             d.setPager(r.pager());
         }
+        if ((c & ExchangeRegisters.SET_HALT) == 0) {
+            return; // H applies only with h
+        }
         if ((c & ExchangeRegisters.HALT) != 0) {
             d.setHalted(true);
-        } else if ((c & ExchangeRegisters.RESUME) != 0 && d.halted()) {
+        } else if (d.halted() && !d.inactive()) {
             d.setHalted(false);
             if (d.state() == ThreadState.READY && d != caller) {
                 kcpu.enqueueReadyTail(d);

@@ -121,6 +121,10 @@ final class TransmitPath implements StringTransfer.Segments {
      */
     void xpSendReturned(Tcb t, int code, int processor) {
         ipc.kcpu.writeState(t, ThreadState.READY);
+        if (ipc.xp.exchangeRegisters().xpAbortHold.takeReceiveCancel(t, code)) {
+            ipc.continueInvoker(t); // exchange-registers canceled the receive phase before it began
+            return;
+        }
         if (code != 0) {
             t.setWaitPublished(false);
             ipc.failSendWord(t, code);

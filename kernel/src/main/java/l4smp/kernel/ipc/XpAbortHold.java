@@ -57,6 +57,90 @@ final class XpAbortHold {
         return false;
     }
 
+    /*
+     * A cancel of a call's receive phase that reaches the target's CPU before that phase began
+     * there (thesis 8.4.3 with 8.4.1; X.2 makes a call's send and receive one operation, so once
+     * the partner has the message the caller is, as far as anyone can tell, receiving):
+     *
+     *   D's CPU, in either order (check_n_ack scans bits, not arrival order):
+     *     the reply of D's send (delivered)          the exchange-registers request (cancel R)
+     *       -> D ready, XP RETURN pending               D locked waiting, proxy cleared: D is held
+     *                                                     until the reply is in (endHold)
+     *                                                   D ready, XP RETURN pending, delivered:
+     *                                                     the cancel is recorded in D's TCB
+     *   XP RETURN of D: a recorded cancel fails the receive phase with "canceled" (receive)
+     *   instead of entering it; a sender of another CPU whose proxy polls for D without its own
+     *   deadline because D was about to receive (XpProxy.receivesAfterXpReturn) gets that
+     *   deadline back, as a sender to a thread that no longer receives.
+     *
+     * All of it runs on D's CPU (implementation decision 3), so the flag is plain: whatever the
+     * order of the reply and the request, the cancel either finds D waiting (canceled at once),
+     * or is recorded before D's XP RETURN reads it. A send that was not delivered (an error
+     * reply) has no receive phase: the record is dropped at XP RETURN.
+     */
+
+    /**
+     * Cancel receive for a {@code d} whose call was delivered on another CPU and whose receive
+     * phase has not begun here (its XP RETURN pending): recorded for its XP RETURN. Returns
+     * whether it applied.
+     */
+    boolean cancelReceiveBeforeItBegins(Tcb d) {
+        if (d.kernelResume() != KernelResume.XP_RETURN || d.pendingReturn() == null || d.sysFrom().isNil()
+                || d.receiveCancelPending() || d.sysArgument() instanceof XpExchangeRegisters.Operation) {
+            return false;
+        }
+        exregs.kcpu.touchTcb(d, Field.XP_CC, AccessKind.READ);
+        if (!d.xpCcAcquire().done()) {
+            return false; // the send failed or runs again: no receive phase follows
+        }
+        d.setReceiveCancelPending(true);
+        return true;
+    }
+
+    /**
+     * XP RETURN of {@code t} with the completion {@code code}: takes a recorded receive cancel.
+     * Returns true when {@code t}'s receive phase is canceled (then {@code t} failed here with
+     * "canceled" in the receive phase); false when its IPC goes on as usual.
+     */
+    boolean takeReceiveCancel(Tcb t, int code) {
+        if (!t.receiveCancelPending()) {
+            return false;
+        }
+        t.setReceiveCancelPending(false);
+        if (code != 0 || t.sysFrom().isNil()) {
+            return false;
+        }
+        t.setWaitPublished(true); // the proxy published the receive (XpProxy.complete): fail withdraws it
+        exregs.ipc.fail(t, IpcError.CANCELED, IpcError.PHASE_RECEIVE);
+        restoreSenderDeadlines(t);
+        return true;
+    }
+
+    /**
+     * Senders of other CPUs that poll for {@code t} through proxies of this CPU without a
+     * deadline of their own because {@code t} was about to receive: each gets its own deadline
+     * (the mailbox's), or its timeout now if that has passed.
+     */
+    private void restoreSenderDeadlines(Tcb t) {
+        long now = exregs.kcpu.cpu().clock();
+        Tcb s = t.sendQueueHead();
+        while (s != null) {
+            Tcb next = s.sendNext();
+            Tcb p = s.cpuAcquire() != exregs.index ? s.proxyAcquire() : null;
+            Mailbox m = p == null ? null : p.xpMailbox();
+            if (m != null && m.dest == exregs.index && m.proxyStatePlain() == XpIpc.P_POLLING
+                    && m.receiverPlain() == t && m.senderPlain() == s && p.wakeupIndex() < 0
+                    && m.deadlinePlain() != Long.MAX_VALUE) {
+                if (m.deadlinePlain() <= now) {
+                    exregs.xp.proxy().proxyTimeout(p);
+                } else {
+                    exregs.kcpu.addWakeup(p, m.deadlinePlain());
+                }
+            }
+            s = next;
+        }
+    }
+
     XpExchangeRegisters.Operation holdOf(Tcb d) {
         for (int i = 0; i < exregs.holdCount; i++) {
             if (exregs.holds[i].target == d) {
@@ -130,6 +214,10 @@ final class XpAbortHold {
                 d.setXpCcRelease(code);
             }
             op.canceled |= code.errorWord() == XpExchangeRegisters.CANCELED_SEND;
+            if ((op.request.control() & ExchangeRegisters.CANCEL_RECEIVE) != 0 && d.pendingReturn() != null) {
+                // The send was delivered: the call's receive phase is canceled as it begins.
+                op.canceled |= cancelReceiveBeforeItBegins(d);
+            }
             if (d.pendingReturn() != null) {
                 exregs.kcpu.makeReady(d); // XP RETURN with its code (KernelResume.XP_RETURN)
             }
@@ -198,7 +286,7 @@ final class XpAbortHold {
             // A local caller that waited for the hold: its result, then ready.
             caller.setSysArgument(null);
             caller.setSysResult(op.result);
-            caller.setErrorCode(op.result.ok() ? 0 : XpExchangeRegisters.UNAVAILABLE_THREAD);
+            caller.setErrorCode(op.result.errorCode());
             exregs.kcpu.makeReady(caller);
         }
     }

@@ -40,6 +40,10 @@ import l4smp.kernel.xcpu.XcpuFabric;
  *                   D locked waiting, proxy cleared   -> the reply is on its way: D is held
  *                                                        until it arrives (no unwind)
  *     cancel receive: D waits (receive phase started on d) -> canceled here
+ *                     D's call delivered, XP RETURN pending -> recorded: its receive phase
+ *                                                        fails as it begins
+ *                     D locked waiting, proxy cleared   -> D is held until the reply arrives,
+ *                                                        then as above if it was delivered
  *     set the registers, halt / resume
  *     reply to L (8.4.1: the same mailbox, its reply flag in l's line) -- or, if D is held,
  *     when the hold ends
@@ -93,10 +97,12 @@ import l4smp.kernel.xcpu.XcpuFabric;
  *       the sender's and the receiver's processor; the operation record is the shared mailbox
  *       that a pager's unwind would join.</li>
  *   <li>A call whose send phase completed on the receiver's processor but whose reply mailbox
- *       was not yet consumed has not begun its receive phase on its own processor: a cancel
- *       of the receive in that window finds nothing (the receive phase starts after it, and
- *       waits for the reply as usual). The send and the start of the receive are atomic on one
- *       processor only.</li>
+ *       was not yet consumed has not begun its receive phase on its own processor, though its
+ *       partner has the message (X.2 makes the send and the start of the receive one
+ *       operation). A cancel of the receive in that window is not lost: with the reply on its
+ *       way the target is held until it arrives (as for a cancel of the send), and once it has
+ *       arrived the cancel is recorded in the target's TCB; the receive phase then fails with
+ *       "canceled" as it begins (XpAbortHold, "A cancel of a call's receive phase").</li>
  *   <li>No free mailbox for the unwind: the target's CPU answers RETARGET and the caller's CPU
  *       runs the whole call again after a back-off (nothing was changed yet).</li>
  * </ul>
@@ -170,10 +176,28 @@ public final class XpExchangeRegisters {
         Operation deferredTail;
         Operation nextDeferred;
 
+        /** ThreadControl's delete of the target (run on its CPU like any operation here). */
+        final boolean delete;
+
         Operation(Tcb caller, ExchangeRegisters.Request request) {
+            this(caller, request, false);
+        }
+
+        Operation(Tcb caller, ExchangeRegisters.Request request, boolean delete) {
             this.caller = caller;
             this.request = request;
+            this.delete = delete;
         }
+    }
+
+    /**
+     * The operation that deletes {@code victim} on its own CPU for ThreadControl (Pistachio's
+     * cross-CPU delete): it travels, waits behind an abort in flight, follows a migrated target
+     * and answers exactly as an exchange-registers request does; the result is the victim's
+     * snapshot (ok) or "unavailable". Pass it as {@code caller}'s {@code sysArgument} to {@link #call}.
+     */
+    public static Operation deleteOperation(Tcb caller, ThreadId victim) {
+        return new Operation(caller, new ExchangeRegisters.Request(victim, 0, 0, 0, 0, 0, ThreadId.NIL, null), true);
     }
 
     final Kernel kernel;
@@ -316,7 +340,7 @@ public final class XpExchangeRegisters {
     void finishCaller(Tcb caller, Operation op) {
         caller.setSysArgument(null);
         caller.setSysResult(op.result);
-        caller.setErrorCode(op.result.ok() ? 0 : UNAVAILABLE_THREAD);
+        caller.setErrorCode(op.result.errorCode());
         caller.setState(ThreadState.READY);
         if (op.target == caller && caller.halted()) {
             return; // halted itself: stays off the CPU until resumed
@@ -401,30 +425,46 @@ public final class XpExchangeRegisters {
         int c = r.control();
         op.target = d;
         op.canceled = false;
+        if (op.delete) {
+            op.result = ExregsResults.snapshot(d, false);
+            kernel.deleteOnOwnCpu(kcpu, d);
+            return DONE;
+        }
+        if (ExregsResults.invalid(d, r)) {
+            op.result = ExregsResults.failed(ExchangeRegisters.INVALID_PARAMETER, "invalid parameter");
+            return DONE; // nothing changed
+        }
         Mailbox unwind = null;
         Mailbox sendMailbox = null;
         boolean hold = false;
-        if ((c & ExchangeRegisters.CANCEL_SEND) != 0 && d.state() == ThreadState.LOCKED_WAITING
+        boolean cancelSend = (c & ExchangeRegisters.CANCEL_SEND) != 0;
+        boolean cancelReceive = (c & ExchangeRegisters.CANCEL_RECEIVE) != 0;
+        if ((cancelSend || cancelReceive) && d.state() == ThreadState.LOCKED_WAITING
                 && !(d.sysArgument() instanceof Operation) && d.kernelResume() == KernelResume.NONE) {
             // D's cross-processor send is in the hands of a proxy, or its reply is on its way.
             kcpu.touchTcb(d, Field.PROXY, AccessKind.READ);
             Tcb p = d.proxyAcquire();
-            if (p != null) {
+            if (p != null && cancelSend) {
                 sendMailbox = p.xpMailbox();
                 unwind = xp.claim(sendMailbox.dest);
                 if (unwind == null) {
                     stats[S_NO_MAILBOX]++;
                     return RETRY; // nothing changed yet
                 }
+                hold = true;
+            } else if (p == null && (cancelSend || !d.sysFrom().isNil())) {
+                // The proxy has answered: the reply tells whether the send was delivered (then a
+                // call's receive phase has begun as far as its partner can tell, and a cancel of
+                // the receive applies to it) or ended otherwise. D is held until it arrives.
+                hold = true;
             }
-            hold = true;
         }
         op.before = ExregsResults.snapshot(d, false);
-        if ((c & ExchangeRegisters.CANCEL_SEND) != 0 && !hold) {
+        if (cancelSend && !hold) {
             op.canceled |= xpAbortHold.cancelSendHere(d);
         }
-        if ((c & ExchangeRegisters.CANCEL_RECEIVE) != 0 && !hold) {
-            op.canceled |= ipc.cancel(d, IpcError.PHASE_RECEIVE);
+        if (cancelReceive && !hold) {
+            op.canceled |= ipc.cancel(d, IpcError.PHASE_RECEIVE) || xpAbortHold.cancelReceiveBeforeItBegins(d);
         }
         ExregsResults.applyRegisters(kcpu, op.caller, d, r);
         if (!hold) {
@@ -466,6 +506,9 @@ public final class XpExchangeRegisters {
      */
     public static ExchangeRegisters.Result applyLocal(KernelCpuPort kcpu, Tcb caller, Tcb d,
                                                       ExchangeRegisters.Request r) {
+        if (ExregsResults.invalid(d, r)) {
+            return ExregsResults.failed(ExchangeRegisters.INVALID_PARAMETER, "invalid parameter");
+        }
         ExchangeRegisters.Result before = ExregsResults.snapshot(d, false);
         int c = r.control();
         boolean canceled = false;

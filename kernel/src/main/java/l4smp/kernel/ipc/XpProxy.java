@@ -154,6 +154,7 @@ public final class XpProxy {
      */
     boolean receivesAfterXpReturn(Tcb b, Tcb sender) {
         return (b.state() == ThreadState.LOCKED_WAITING || b.kernelResume() == KernelResume.XP_RETURN)
+                && !b.receiveCancelPending() // its receive phase is canceled as it begins (XpAbortHold)
                 && XpIpc.accepts(mem.loadAcquire(xp.waitWord(b)), sender);
     }
 

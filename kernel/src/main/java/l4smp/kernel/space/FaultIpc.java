@@ -110,8 +110,15 @@ final class FaultIpc {
         f.kind = FaultState.NONE;
         switch (kind) {
             case FaultState.USER -> {
-                f.failed = err;
-                f.failedError = errWord;
+                // A fault IPC canceled by exchange-registers (in either phase) is not a failure:
+                // the thread, its registers restored, executes the access again and faults again
+                // (Pistachio tcb_t::send_pagefault_ipc restores the state whatever do_ipc
+                // returned, and the faulting instruction is re-executed). Other errors (no pager,
+                // the pager gone) cannot be resolved by a retry.
+                boolean canceled = err && (IpcError.code(errWord) == IpcError.CANCELED
+                        || IpcError.code(errWord) == IpcError.ABORTED);
+                f.failed = err && !canceled;
+                f.failedError = canceled ? 0 : errWord;
                 return false;
             }
             case FaultState.REDO_IPC -> {
@@ -239,7 +246,7 @@ final class FaultIpc {
     }
 
     static void save(Tcb t, FaultState f) {
-        System.arraycopy(t.mr, 0, f.savedMr, 0, 3);
+        System.arraycopy(t.mr, 0, f.savedMr, 0, MsgTag.MESSAGE_REGISTERS);
         f.savedBr0 = t.br[0];
         f.savedTo = t.sysTo();
         f.savedFrom = t.sysFrom();
@@ -252,7 +259,7 @@ final class FaultIpc {
     }
 
     static void restore(Tcb t, FaultState f) {
-        System.arraycopy(f.savedMr, 0, t.mr, 0, 3);
+        System.arraycopy(f.savedMr, 0, t.mr, 0, MsgTag.MESSAGE_REGISTERS);
         t.br[0] = f.savedBr0;
         t.setSysTo(f.savedTo);
         t.setSysFrom(f.savedFrom);

@@ -1,5 +1,6 @@
 package l4smp.kernel.space;
 
+import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
 
@@ -37,7 +38,8 @@ public final class FaultState {
     boolean write;
 
     // ---- saved registers -------------------------------------------------------------------
-    final long[] savedMr = new long[3];
+    /** MR0..MR63: the whole message-register file, so that a fault is transparent to the program. */
+    final long[] savedMr = new long[MsgTag.MESSAGE_REGISTERS];
     long savedBr0;
     ThreadId savedTo;
     ThreadId savedFrom;

@@ -141,6 +141,14 @@ public final class Tcb {
      */
     private Mailbox pendingReturn;
     /**
+     * Exchange-registers canceled the receive phase of this thread's call while the call's send
+     * was already delivered on another processor but its receive phase had not begun here (its
+     * reply mailbox on the way or not yet consumed): the receive phase fails with "canceled" as
+     * it begins (thesis 8.4.3: an abort finds the IPC in whatever state it is and ends it).
+     * Owner CPU only (a thread with its XP RETURN pending, or held, does not migrate).
+     */
+    private boolean receiveCancelPending;
+    /**
      * A cross-processor send that found no free mailbox (8.3.4) waits in its CPU's FIFO of
      * mailbox waiters for this destination CPU; -1 when it does not wait. With
      * {@link #mailboxHandoff} null it is linked in that FIFO ({@link #mailboxWaitNext},
@@ -195,6 +203,14 @@ public final class Tcb {
     private ThreadId pager = ThreadId.NIL;
     /** Halted by exchange-registers: not scheduled until resumed. */
     private boolean halted;
+    /**
+     * The thread's program (its "instruction pointer"): called when its continuation first runs;
+     * null for an inactive thread (created without one, halted until exchange-registers gives it
+     * one and resumes it, X.2 ThreadControl / ExchangeRegisters). Written by the creator before
+     * the TCB is published in the thread table, or on the owner CPU by exchange-registers; read
+     * on the owner CPU when the continuation first runs.
+     */
+    private java.util.concurrent.Callable<?> entry;
 
     // ---- local: hardware (interrupt) threads and the FPU ---------------------------------------------
     /** The interrupt line this TCB stands for, or -1 for a user thread. */
@@ -373,6 +389,8 @@ public final class Tcb {
     public void setKernelResume(KernelResume v) { kernelResume = v; }
     public Mailbox pendingReturn() { return pendingReturn; }
     public void setPendingReturn(Mailbox v) { pendingReturn = v; }
+    public boolean receiveCancelPending() { return receiveCancelPending; }
+    public void setReceiveCancelPending(boolean v) { receiveCancelPending = v; }
     public int mailboxWaitCpu() { return mailboxWaitCpu; }
     public void setMailboxWaitCpu(int v) { mailboxWaitCpu = v; }
     public boolean mailboxWaitForReply() { return mailboxWaitForReply; }
@@ -431,6 +449,10 @@ public final class Tcb {
     public void setPager(ThreadId v) { pager = v; }
     public boolean halted() { return halted; }
     public void setHalted(boolean v) { halted = v; }
+    public java.util.concurrent.Callable<?> entry() { return entry; }
+    public void setEntry(java.util.concurrent.Callable<?> v) { entry = v; }
+    /** Created without a program and not yet given one: it cannot run. */
+    public boolean inactive() { return entry == null; }
 
     // ---- local: hardware -----------------------------------------------------------------------------
     public int hardwareLine() { return hardwareLine; }

@@ -1,0 +1,217 @@
+package l4smp.kernel.conformance;
+
+import l4smp.kernel.api.ExchangeRegisters;
+import l4smp.kernel.api.L4;
+import l4smp.kernel.ipc.IpcError;
+import l4smp.kernel.ipc.MsgTag;
+import l4smp.kernel.thread.ThreadId;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The cases of l4test's {@code exreg.cc} (ExchangeRegisters), in every variant: the target runs
+ * on the caller's CPU or on the other one (there the request runs on the target's CPU, thesis
+ * 8.4.3). Control bits as X.2 lays them out ({@code d h p u f i s S R H}; Pistachio
+ * {@code exregs_ctrl_t}: halt 0, recv 1, send 2, sp 3, ip 4, flags 5, uhandle 6, pager 7,
+ * haltflag 8).
+ */
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SAME_THREAD)
+class ExregConformanceTest {
+
+    /** A thread number no case creates (user numbers start at 32). */
+    static final ThreadId UNUSED = ThreadId.of(4000, 1);
+
+    static List<Variant> variants() {
+        return Variant.all();
+    }
+
+    /**
+     * l4test {@code exreg_ret}: exchange-registers on a thread that does not exist (control
+     * R | S | s | i | p, as {@code dumb_exreg_thread}) returns nilthread; the error code is 2
+     * (Pistachio {@code SYS_EXCHANGE_REGISTERS}: {@code set_error_code (EINVALID_THREAD)} and
+     * {@code return_exchange_registers (threadid_t::nilthread (), ...)}; X.2: "unavailable thread").
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void exregOfAThreadThatDoesNotExistReturnsNil(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        rig.spawn("caller", 0, () -> {
+            ExchangeRegisters.Result r = L4.exchangeRegisters(UNUSED, ExchangeRegisters.CANCEL_RECEIVE
+                    | ExchangeRegisters.CANCEL_SEND | ExchangeRegisters.SET_SP | ExchangeRegisters.SET_IP
+                    | ExchangeRegisters.SET_PAGER, 0, 0, 0, 0, L4.myself());
+            rig.note("nil " + r.thread().isNil() + " error " + L4.errorCode());
+        });
+        rig.runClean();
+        assertEquals(List.of("nil true error 2"), rig.log, v.toString());
+    }
+
+    /**
+     * The halt flag (X.2 ExchangeRegisters: "h: the halt flag is set to H"; Pistachio
+     * {@code perform_exregs}: halts only when {@code haltflag_flag} and {@code halt_flag} are
+     * set, resumes when {@code haltflag_flag} is set without {@code halt_flag}): control 0x1 (H
+     * alone) leaves a computing thread running, 0x101 halts it (its progress stops, the next
+     * read returns H in the control word), 0x100 resumes it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void haltFlagAppliesOnlyWithTheSmallH(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        AtomicLong progress = new AtomicLong();
+        AtomicLong stop = new AtomicLong();
+        ThreadId worker = rig.spawn("worker", 1, () -> {
+            while (stop.get() == 0) {
+                progress.incrementAndGet();
+                L4.compute(1_000);
+            }
+        });
+        rig.spawn("controller", 0, () -> {
+            L4.sleep(20_000);
+            ExchangeRegisters.Result r = L4.exchangeRegisters(worker, ExchangeRegisters.HALT, 0, 0, 0, 0, null);
+            long p0 = progress.get();
+            L4.sleep(50_000);
+            rig.note("H alone: ok " + r.ok() + ", runs on " + (progress.get() > p0) + ", halted "
+                    + L4.readRegisters(worker).halted());
+            r = L4.exchangeRegisters(worker, ExchangeRegisters.SET_HALT | ExchangeRegisters.HALT, 0, 0, 0, 0, null);
+            long p1 = progress.get();
+            L4.sleep(50_000);
+            ExchangeRegisters.Result read = L4.readRegisters(worker);
+            rig.note("0x101: ok " + r.ok() + ", stopped " + (progress.get() == p1) + ", control H "
+                    + ((read.control() & ExchangeRegisters.HALT) != 0));
+            L4.exchangeRegisters(worker, ExchangeRegisters.SET_HALT, 0, 0, 0, 0, null);
+            long p2 = progress.get();
+            L4.sleep(50_000);
+            rig.note("0x100: runs on " + (progress.get() > p2) + ", control H "
+                    + ((L4.readRegisters(worker).control() & ExchangeRegisters.HALT) != 0));
+            stop.set(1);
+        });
+        rig.runClean();
+        assertEquals(List.of("H alone: ok true, runs on true, halted false",
+                "0x101: ok true, stopped true, control H true",
+                "0x100: runs on true, control H false"), rig.log, v.toString());
+    }
+
+    /**
+     * The returned control word (X.2; Pistachio {@code perform_exregs}'s {@code old_control}):
+     * R (bit 1) for a thread in its receive phase, S (bit 2) for one in its send phase, before a
+     * cancel of that phase; the cancel then fails the IPC with error 3 in that phase (l4test
+     * {@code ipc.cc}, "Send cancelled" / "Receive cancelled").
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void returnedControlWordReportsTheIpcPhase(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        ThreadId[] ids = new ThreadId[3];
+        ids[0] = rig.spawn("controller", 0, () -> {
+            L4.sleep(30_000);
+            ExchangeRegisters.Result r = L4.exchangeRegisters(ids[1], ExchangeRegisters.CANCEL_RECEIVE, 0, 0, 0, 0, null);
+            rig.note("receiver control " + r.control());
+            r = L4.exchangeRegisters(ids[2], ExchangeRegisters.CANCEL_SEND, 0, 0, 0, 0, null);
+            rig.note("sender control " + r.control());
+        });
+        ids[1] = rig.spawn("receiver", 1, () -> {
+            int tag = L4.receive(ThreadId.ANY);
+            rig.note("receiver error " + MsgTag.isError(tag) + " code " + IpcError.code(L4.errorCode())
+                    + " phase " + IpcError.phase(L4.errorCode()));
+        });
+        ids[2] = rig.spawn("sender", 1, () -> {
+            int tag = L4.send(ids[0], 0); // the controller never receives
+            rig.note("sender error " + MsgTag.isError(tag) + " code " + IpcError.code(L4.errorCode())
+                    + " phase " + IpcError.phase(L4.errorCode()));
+        });
+        rig.runClean();
+        assertEquals(List.of("receiver control 2", "receiver error true code 3 phase 1",
+                "sender control 4", "sender error true code 3 phase 0"), rig.log.stream().sorted().toList(),
+                v.toString());
+    }
+
+    /**
+     * l4test {@code exreg_inactive_thread}: a thread created inactive (no program) is started by
+     * exchange-registers with control {@code (0x33 << 3) + 6} (R, S, s, i, p, h: new stack and
+     * instruction pointer, resumed); it then sends to its starter, who receives from it. The
+     * starter runs on the other CPU in the cross variants (the inactive thread stays on its
+     * creator's CPU, X.2 ThreadControl creates on the caller's processor).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void exchangeRegistersStartsAnInactiveThread(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        AtomicReference<ThreadId> inactive = new AtomicReference<>();
+        ThreadId[] ids = new ThreadId[2];
+        ids[0] = rig.spawn("creator", 0, () -> {
+            inactive.set(L4.createThread(ThreadId.NIL, "inactive", 100, false, null));
+            rig.note("created " + !inactive.get().isNil());
+        });
+        ids[1] = rig.spawn("starter", 1, () -> {
+            L4.sleep(20_000);
+            ThreadId t = inactive.get();
+            ExchangeRegisters.Result before = L4.readRegisters(t);
+            ExchangeRegisters.Result r = L4.exchangeRegisters(t, (0x33 << 3) + 6, 0x1000, 0x2000, 0, 0, ThreadId.NIL,
+                    () -> L4.call(ids[1], MsgTag.make(0x5, 0)));
+            int tag = L4.receive(t, 5_000_000);
+            rig.note("inactive halted " + before.halted() + ", start ok " + r.ok() + ", received "
+                    + !MsgTag.isError(tag) + " label " + MsgTag.label(MsgTag.withoutCrossedBits(tag)) + ", ip now 0x"
+                    + Long.toHexString(L4.readRegisters(t).ip()));
+            L4.send(t, 0); // its call's reply: it ends
+        });
+        rig.runClean();
+        assertEquals(List.of("created true",
+                "inactive halted true, start ok true, received true label 5, ip now 0x2000"), rig.log, v.toString());
+    }
+
+    /**
+     * An entry program is the continuation analogue of a new instruction pointer: it starts an
+     * inactive thread, but a thread that runs its program already has no instruction pointer to
+     * move, so the call is refused (nilthread, X.2 error 5, invalid parameter) and changes
+     * nothing; an entry without i is refused by the facade before the trap.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void entryForARunningThreadIsRefused(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        ThreadId[] ids = new ThreadId[2];
+        ids[0] = rig.spawn("target", 0, () -> L4.receive(ids[1]));
+        ids[1] = rig.spawn("caller", 1, () -> {
+            L4.sleep(10_000);
+            ExchangeRegisters.Result r = L4.exchangeRegisters(ids[0], ExchangeRegisters.SET_IP, 0, 7, 0, 0, null,
+                    () -> { });
+            rig.note("nil " + r.thread().isNil() + " error " + L4.errorCode() + " ip " + L4.readRegisters(ids[0]).ip());
+            try {
+                L4.exchangeRegisters(ids[0], 0, 0, 0, 0, 0, null, () -> { });
+            } catch (IllegalArgumentException e) {
+                rig.note("refused: " + e.getMessage());
+            }
+            L4.send(ids[0], 0);
+        });
+        rig.runClean();
+        assertEquals(List.of("nil true error 5 ip 0",
+                "refused: exchange-registers: an entry program needs the i bit (SET_IP)"), rig.log, v.toString());
+    }
+
+    /**
+     * l4test {@code ex_tc}: exchange-registers on a thread id before the thread exists fails;
+     * ThreadControl then creates a thread with exactly that id (X.2 ThreadControl: the dest
+     * thread id, number and version, is the caller's choice), which exchange-registers reaches.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void exregThenThreadControlWithThatId(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        ThreadId chosen = ThreadId.of(3000, 7);
+        rig.spawn("caller", 0, () -> {
+            boolean before = L4.readRegisters(chosen).ok();
+            ThreadId made = L4.createThread(chosen, "chosen", 100, false, () -> rig.note("chosen runs as "
+                    + L4.myself()));
+            rig.note("before " + before + ", made " + made + ", exreg ok " + L4.readRegisters(chosen).ok());
+        });
+        rig.runClean();
+        assertEquals(List.of("before false, made 3000.7, exreg ok true", "chosen runs as 3000.7"), rig.log,
+                v.toString());
+    }
+}
