@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class IpcAllocationTest {
 
-    private static final long N = 10_000;
+    private static final long N = 5_000;
     private static final int ATTEMPTS = 3;
     /** Bytes per round trip tolerated for the setup's variation: far below one object. */
     private static final double SLACK_BYTES_PER_OP = 1.0;
