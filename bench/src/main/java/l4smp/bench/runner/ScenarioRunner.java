@@ -290,7 +290,45 @@ public final class ScenarioRunner {
      * to {@code traceListener} (when not {@code null}; see {@link Machine#listenToTrace}).
      */
     public RunReport run(RunSpec spec, l4smp.emulator.trace.EventLog.Listener traceListener) {
-        Prepared p = prepare(spec);
+        return run(spec, prepare(spec), traceListener);
+    }
+
+    /**
+     * A run whose machine is built and whose scenario has set up its threads (the kernel booted
+     * where the scenario uses one), not yet started: {@link #run(PreparedRun)} runs it, once. For
+     * benchmarks that time the run apart from its setup (with many threads, the setup is most of
+     * a short run's host time).
+     */
+    public static final class PreparedRun {
+        private final RunSpec spec;
+        private Prepared prepared;
+
+        private PreparedRun(RunSpec spec, Prepared prepared) {
+            this.spec = spec;
+            this.prepared = prepared;
+        }
+    }
+
+    /** Checks and sets up {@code spec} as {@link #run(RunSpec)} does, without running it. */
+    public PreparedRun prepareRun(RunSpec spec) {
+        return new PreparedRun(spec, prepare(spec));
+    }
+
+    /**
+     * Runs a prepared run, as {@link #run(RunSpec)} would have run it.
+     *
+     * @throws IllegalStateException if it ran already (a machine runs once)
+     */
+    public RunReport run(PreparedRun run) {
+        Prepared p = run.prepared;
+        if (p == null) {
+            throw new IllegalStateException("this prepared run of " + run.spec.scenario() + " ran already");
+        }
+        run.prepared = null;
+        return run(run.spec, p, null);
+    }
+
+    private RunReport run(RunSpec spec, Prepared p, l4smp.emulator.trace.EventLog.Listener traceListener) {
         Scenario scenario = p.scenario();
         ScenarioOptions options = p.options();
         Machine machine = p.machine();
