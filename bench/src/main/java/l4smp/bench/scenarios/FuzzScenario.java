@@ -76,18 +76,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@code ArrayIndexOutOfBoundsException} in {@code WakeupQueue.move} ({@code --cpus 4 --ops 300
  * --seed 280}), {@code NullPointerException} in {@code WakeupQueue.less} (seed 649), and a CPU
  * resuming a terminated continuation (seed 764, probably the same double run).</li>
- * <li>A deadlock of a map or grant item sent across processors: the receiver's CPU runs the
- * proxy under the receiver's TCB lock (XpMailboxCheck.beginReceive), the map replaces mappings
- * and waits for the TLB shootdown with that lock held, while another CPU spins for the lock
- * without answering the shootdown IPI ("waiting for TLB shootdown acknowledgements", "waiting
- * for a spinlock", "waiting for mapping database lock"): {@code --cpus 2 --ops 300 --seed 469},
- * {@code --cpus 3 --ops 150 --seed 238}, {@code --cpus 4 --ops 300} seeds 126, 550, 700, 857.</li>
  * </ul>
- * The first kind is in migration and IPC; the second needs no TCB lock held across a shootdown
- * (or a CPU that spins for that lock to keep answering IPIs). The fuzzer also found the
- * shootdown / mapping-database deadlock ({@code --cpus 4 --ops 300} seeds 325, 479, 593, 650),
- * which the kernel no longer has (a map or unmap completes its shootdown after releasing the
- * mapping-database lock): those seeds pass.
+ * That one is in migration and IPC. The fuzzer also found two deadlocks of a TLB shootdown
+ * against a kernel spinlock, which the kernel no longer has, and their seeds pass: the
+ * shootdown / mapping-database deadlock ({@code --cpus 4 --ops 300} seeds 325, 479, 593, 650; a
+ * map or unmap completes its shootdown after releasing the mapping-database lock), and that of
+ * a map or grant item sent across processors, installed by the proxy under the receiver's TCB
+ * lock while another CPU spun for that lock without answering the shootdown IPI
+ * ({@code --cpus 2 --ops 300 --seed 469}, {@code --cpus 4 --ops 300} seeds 550, 700, 857; the
+ * shootdown now waits for the release of the TCB lock, and the proxy's reply for the shootdown).
  */
 public final class FuzzScenario implements Scenario {
 

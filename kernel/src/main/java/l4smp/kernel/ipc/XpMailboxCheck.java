@@ -3,6 +3,7 @@ package l4smp.kernel.ipc;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpu;
+import l4smp.kernel.space.Spaces;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
@@ -26,7 +27,9 @@ import java.lang.invoke.VarHandle;
  * <p>A receive path ({@link #beginReceive}) takes the receiver's TCB lock, checks, and runs the
  * proxies it hooked at once, so that its decision sees every request that has arrived (design
  * decision 6); {@link #endReceive} publishes the receiver's WAIT_FOR word and unlocks (the TCB
- * lock of 8.3.3, see {@link XpIpc}).
+ * lock of 8.3.3, see {@link XpIpc}). A map or grant item the proxies install under that lock
+ * waits for its TLB shootdown only after the unlock, and their replies to the senders with it
+ * (see "No lock across a shootdown" in SpaceMappings).
  *
  * <p>Owner CPU only. Allocation-free.
  */
@@ -170,6 +173,10 @@ public final class XpMailboxCheck implements FlagLine.Handler {
      */
     void beginReceive(Tcb t) {
         xp.lockTcb(t);
+        Spaces spaces = kernel.spacesOrNull();
+        if (spaces != null) {
+            spaces.holdShootdowns(index); // no shootdown wait under the lock (SpaceMappings)
+        }
         receiving = t;
         check(BY_RECEIVE);
         while (hookedCount > 0) {
@@ -208,5 +215,9 @@ public final class XpMailboxCheck implements FlagLine.Handler {
             }
         }
         xp.unlockTcb(t);
+        Spaces spaces = kernel.spacesOrNull();
+        if (spaces != null && spaces.releaseShootdowns(kcpu.cpu())) {
+            xp.proxy().sendDeferredReplies(); // the shootdown is complete: the senders may learn of it
+        }
     }
 }
