@@ -201,15 +201,23 @@ public final class XpMailboxCheck implements FlagLine.Handler {
                 Tcb partner = kernel.lookup(from);
                 if (partner == null) {
                     kcpu.requestPartnerGoneCheck(); // failed at the next dispatch, on this CPU
-                } else if (partner.cpuAcquire() != index) {
-                    // Dekker with a partner's end on another CPU (see Kernel.notifyRemoteWaiters):
-                    // the wait word is published before we look again whether the partner still
-                    // exists. A partner on this CPU cannot end meanwhile (its end runs here), and
-                    // should it migrate and end elsewhere later, its CPU reads our wait word after
-                    // the migration's barriers: no fence on the local path.
-                    VarHandle.fullFence();
-                    if (kernel.lookup(from) == null) {
-                        kcpu.requestPartnerGoneCheck();
+                } else {
+                    int pcpu = partner.cpuAcquire();
+                    if (pcpu != index) {
+                        // Dekker with a partner's end on another CPU (see Kernel.notifyRemoteWaiters):
+                        // the wait word is published before we look again whether the partner still
+                        // exists. A partner on this CPU cannot end meanwhile (its end runs here), and
+                        // should it migrate and end elsewhere later, its CPU reads our wait word after
+                        // the migration's barriers: no fence on the local path.
+                        VarHandle.fullFence(); // partner also: XpMailboxWait.announceWaiting
+                        if (kernel.lookup(from) == null) {
+                            kcpu.requestPartnerGoneCheck();
+                        } else if (fabric.sendersWaitVolatile(pcpu, index)) {
+                            // The partner may wait for a mailbox to us, filed before we waited for
+                            // it (XcpuFabric, "Waiting senders"): its CPU looks again, at once.
+                            fabric.requestRecheckVolatile(pcpu, index);
+                            xp.trigger(pcpu, true);
+                        }
                     }
                 }
             }
