@@ -79,7 +79,7 @@ public final class ConcurrentMesiDirectory {
     /** Bits 6..61: the marker field of an exclusive word. */
     static final long MARKER_FIELD = (DIRTY_BIT - 1) & ~OWNER_MASK;
     /** The marker of exclusive words (a constant pseudo-random pattern of bits 6..61). */
-    static final long MARKER = 0x9E37_79B9_7F4A_7C15L & MARKER_FIELD;
+    public static final long MARKER = 0x9E37_79B9_7F4A_7C15L & MARKER_FIELD;
     /** The bits that tell an exclusive word, and their value in one. */
     static final long KIND_MASK = EXCLUSIVE_BIT | MARKER_FIELD;
     static final long KIND_EXCLUSIVE = EXCLUSIVE_BIT | MARKER;
