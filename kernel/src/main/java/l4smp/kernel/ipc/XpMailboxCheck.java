@@ -225,7 +225,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
         xp.unlockTcb(t);
         Spaces spaces = kernel.spacesOrNull();
         if (spaces != null && spaces.releaseShootdowns(kcpu.cpu())) {
-            xp.proxy().sendDeferredReplies(); // the shootdown is complete: the senders may learn of it
+            xp.proxy().sendDeferredReplies(); // no lock left, the shootdown complete: the senders may learn of it
         }
     }
 }

@@ -290,6 +290,9 @@ public final class XpProxy {
 
     /** The shootdown the replies waited for is complete: send them, in the order they were made. */
     void sendDeferredReplies() {
+        if (deferredCount == 0) {
+            return;
+        }
         for (int i = 0; i < deferredCount; i++) {
             replyToSender(deferredMailbox[i], deferredCode[i]);
             deferredMailbox[i] = null;

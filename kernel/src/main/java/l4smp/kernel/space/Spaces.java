@@ -493,14 +493,13 @@ public final class Spaces {
     /**
      * The spinlock of the matching {@link #holdShootdowns} is released: when no hold is left,
      * the shootdown recorded meanwhile completes now (IPIs, acknowledgements), with no lock held.
-     * Returns whether one did. Owner CPU only.
+     * Returns whether no hold is left (what waited for the shootdown may go on). Owner CPU only.
      */
     public boolean releaseShootdowns(Cpu cpu) {
-        if (!shootdown.release(cpu.index())) {
-            return false;
+        if (shootdown.release(cpu.index())) {
+            spaceMappings.completeShootdown(cpu);
         }
-        spaceMappings.completeShootdown(cpu);
-        return true;
+        return !shootdown.held(cpu.index());
     }
 
     /**
