@@ -24,9 +24,9 @@ import java.util.Objects;
  * @param maxSpinIterations iterations of one spin-wait after which it is reported stuck
  *                         (deterministic mode, where host time means nothing)
  * @param memoryBytes      simulated physical memory (frames are allocated when first touched)
- * @param accounting       charge memory accesses through the MESI/TLB accounting layer (the
- *                         layer holds at most {@value l4smp.emulator.cache.ConcurrentMesiDirectory#MAX_CPUS}
- *                         CPUs); off, accesses cost nothing and only the data moves
+ * @param accounting       charge memory accesses through the MESI/TLB accounting layer (up to
+ *                         {@value l4smp.emulator.cache.ConcurrentMesiDirectory#MAX_CPUS} CPUs, as
+ *                         many as the machine has); off, accesses cost nothing and only the data moves
  * @param failedCpus       fault injection (thesis 8.2): a mask of the physical CPUs (bit i = CPU
  *                         i) that never answer the startup IPI. Such a CPU never runs: its duty
  *                         cycle does not start, it counts as stopped, and IPIs and device
@@ -99,11 +99,6 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
             throw new IllegalArgumentException("memory must be a multiple of 4 KiB and at least 16 KiB, got "
                     + memoryBytes + " bytes");
         }
-        if (accounting && cpus > l4smp.emulator.cache.ConcurrentMesiDirectory.MAX_CPUS) {
-            throw new IllegalArgumentException("the MESI accounting layer holds at most "
-                    + l4smp.emulator.cache.ConcurrentMesiDirectory.MAX_CPUS + " CPUs; " + cpus
-                    + " CPUs need accounting switched off");
-        }
         if (maxSpinIterations < 1) {
             throw new IllegalArgumentException("maxSpinIterations must be >= 1, got " + maxSpinIterations);
         }
@@ -174,7 +169,7 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         public Builder stuckTimeout(Duration stuckTimeout) { this.stuckTimeout = stuckTimeout; return this; }
         public Builder maxSpinIterations(long maxSpinIterations) { this.maxSpinIterations = maxSpinIterations; return this; }
         public Builder memoryBytes(long memoryBytes) { this.memoryBytes = memoryBytes; return this; }
-        /** Accounting on or off; by default on up to 63 CPUs and off for 64. */
+        /** Accounting on or off; on by default (every CPU count up to {@value #MAX_CPUS}). */
         public Builder accounting(boolean accounting) { this.accounting = accounting; return this; }
 
         /** Fault injection: the physical CPUs in {@code mask} (bit i = CPU i) never answer the startup IPI. */
@@ -189,8 +184,7 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         }
 
         public MachineConfig build() {
-            boolean acct = accounting != null ? accounting
-                    : cpus <= l4smp.emulator.cache.ConcurrentMesiDirectory.MAX_CPUS;
+            boolean acct = accounting == null || accounting;
             return new MachineConfig(cpus, costModel, pinning, slackCycles, mode, seed, strategy,
                     captureTrace, maxTraceEvents, stuckTimeout, maxSpinIterations, memoryBytes, acct, failedCpus,
                     pctDepth, pctSteps);

@@ -41,9 +41,6 @@ class XpMailboxWaitTest {
         if (seed != 0) {
             b.deterministic(seed);
         }
-        if (cpus > 63) {
-            b.accounting(false);
-        }
         Machine machine = new Machine(b.build());
         Kernel kernel = Kernel.boot(machine);
         int perPair = kernel.xcpuFabric().perPair();

@@ -119,8 +119,8 @@ final class RunCommand implements Callable<Integer> {
     String preset;
 
     @Option(names = "--accounting", paramLabel = "on|off",
-            description = "Charge memory accesses through the MESI/TLB accounting layer (default: on up to 63 CPUs; "
-                    + "the MESI directory holds at most 63, so a 64-CPU run has it off, and says so in its report).")
+            description = "Charge memory accesses through the MESI/TLB accounting layer (default: on, at every CPU count "
+                    + "up to 64).")
     String accounting;
 
     @Option(names = "--fail-cpu", paramLabel = "N[,N...]",

@@ -27,7 +27,7 @@ import java.util.Objects;
  * @param maxTraceEvents  the most events kept when capturing
  * @param progress        print progress lines on stderr during long runs
  * @param accounting      charge memory accesses through the MESI/TLB accounting layer
- *                        ({@code null}: the machine's default, on up to 63 CPUs)
+ *                        ({@code null}: the machine's default, on)
  * @param kernelConfig    the kernel's tunables (tick, timeslice, TCB layout), for kernel scenarios
  * @param failedCpus      fault injection: the physical CPUs (bit i = CPU i) that never answer the
  *                        startup IPI ({@code --fail-cpu}; {@link MachineConfig#failedCpus})

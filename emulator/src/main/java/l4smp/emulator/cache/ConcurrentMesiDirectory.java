@@ -12,9 +12,20 @@ import java.lang.invoke.VarHandle;
  * One 64-bit state word per line holds the states of all CPUs:
  *
  *   word == 0                      INVALID everywhere
- *   bit 63 set   (word &lt; 0)        EXCLUSIVE owner: bits 0..5 = owner CPU,
- *                                    bit 62 = dirty (1: M, 0: E), all other bits 0
- *   bit 63 clear (word &gt; 0)        SHARED: bits 0..62 = mask of the CPUs holding it S
+ *   exclusive (bit 63 set and bits 6..61 equal to the constant MARKER)
+ *                                  EXCLUSIVE owner: bits 0..5 = owner CPU,
+ *                                    bit 62 = dirty (1: M, 0: E)
+ *   any other word                 SHARED: bit c set = CPU c holds it S (c = 0..63)
+ *
+ * Up to 63 CPUs a shared word never has bit 63, so no shared word looks exclusive. With 64
+ * CPUs, the sharer sets of exactly the form {63} + MARKER's CPUs + any of 0..5 and 62 (a
+ * constant, pseudo-random choice among CPUs 6..61: a set no scenario makes on purpose) would
+ * read as exclusive words; a transition that would make such a set drops one of MARKER's CPUs
+ * from it instead, as if that CPU had silently evicted its S copy (legal in MESI; its stale tag
+ * becomes an invalidated-copy miss, see below), and charges the requester one invalidation.
+ * The word cannot simply have one state more per CPU: 64 CPUs have 2^64 sharer sets plus 128
+ * exclusive states, more than one word holds, and a state of two words could not change with
+ * one CAS.
  *
  * Words live in chunks of one 4 KB frame's lines (long[4096 / lineBytes]); the chunk table has
  * one slot per physical frame and a chunk is created on the first touch of its frame
@@ -41,7 +52,8 @@ import java.lang.invoke.VarHandle;
  * <ol>
  * <li>At most one CPU holds a line in M or E, and then no CPU holds it in S (by encoding: an
  *     exclusive word has no sharer mask).</li>
- * <li>A shared word lists only CPUs below the CPU count; an exclusive word names one.</li>
+ * <li>A shared word lists only CPUs below the CPU count, and never reads as exclusive; an
+ *     exclusive word names one.</li>
  * <li>If the directory lists CPU c for a line, the line's tag is in c's L2 (only c adds c, at
  *     the time it installs the tag, and c removes itself before it drops the tag). The reverse
  *     does not hold: a tag may be stale (see above).</li>
@@ -49,21 +61,31 @@ import java.lang.invoke.VarHandle;
  *     would find a copy (L1 or L2) and their LRU order.</li>
  * </ol>
  *
- * <p>The encoding leaves 63 bits for the sharer mask, so the directory supports at most
- * {@value #MAX_CPUS} CPUs: a single word cannot hold all 2^64 sharer sets of 64 CPUs plus
- * their 128 exclusive states, and a multi-word state could not be changed with one CAS.
+ * <p>The directory supports up to {@value #MAX_CPUS} CPUs (MemorySystem checks it at
+ * construction, MachineConfig before): every CPU number fits the 6 owner bits and the 64 sharer
+ * bits.
  *
  * <p><b>Thread contract.</b> Thread-safe. Methods ending {@code Acquire} read with acquire
  * semantics; {@code cas...} has volatile semantics. The encoding helpers are pure functions.
  */
 public final class ConcurrentMesiDirectory {
 
-    /** Most CPUs the encoding can name (bits 0..62 of a shared word). */
-    public static final int MAX_CPUS = 63;
+    /** Most CPUs the encoding can name (bits 0..63 of a shared word, bits 0..5 of an owner). */
+    public static final int MAX_CPUS = 64;
 
     static final long EXCLUSIVE_BIT = 1L << 63;
     static final long DIRTY_BIT = 1L << 62;
     static final long OWNER_MASK = 0x3FL;
+    /** Bits 6..61: the marker field of an exclusive word. */
+    static final long MARKER_FIELD = (DIRTY_BIT - 1) & ~OWNER_MASK;
+    /** The marker of exclusive words (a constant pseudo-random pattern of bits 6..61). */
+    public static final long MARKER = 0x9E37_79B9_7F4A_7C15L & MARKER_FIELD;
+    /** The bits that tell an exclusive word, and their value in one. */
+    static final long KIND_MASK = EXCLUSIVE_BIT | MARKER_FIELD;
+    static final long KIND_EXCLUSIVE = EXCLUSIVE_BIT | MARKER;
+    /** The CPU a colliding sharer set drops first (the lowest of MARKER's CPUs). */
+    private static final int FIRST_MARKER_CPU = Long.numberOfTrailingZeros(MARKER);
+    private static final int SECOND_MARKER_CPU = Long.numberOfTrailingZeros(MARKER & (MARKER - 1));
     static final long INVALID = 0L;
 
     static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -102,29 +124,45 @@ public final class ConcurrentMesiDirectory {
 
     /** The exclusive word for {@code cpu}: M if {@code dirty}, else E. */
     static long exclusive(int cpu, boolean dirty) {
-        return EXCLUSIVE_BIT | (dirty ? DIRTY_BIT : 0L) | cpu;
+        return KIND_EXCLUSIVE | (dirty ? DIRTY_BIT : 0L) | cpu;
     }
 
-    static boolean isExclusive(long word) { return word < 0; }
+    static boolean isExclusive(long word) { return (word & KIND_MASK) == KIND_EXCLUSIVE; }
 
     /** Whether an exclusive word is dirty; meaningless for a shared word (bit 62 is CPU 62). */
     static boolean isDirty(long word) { return (word & DIRTY_BIT) != 0; }
 
     /** Whether the word is M (exclusive and dirty); safe on any word. */
     static boolean isModified(long word) {
-        return (word & (EXCLUSIVE_BIT | DIRTY_BIT)) == (EXCLUSIVE_BIT | DIRTY_BIT);
+        return (word & (KIND_MASK | DIRTY_BIT)) == (KIND_EXCLUSIVE | DIRTY_BIT);
     }
 
     static int owner(long word) { return (int) (word & OWNER_MASK); }
 
     /** Whether {@code cpu} holds a valid copy (S, E or M) in this word. */
     static boolean holds(long word, int cpu) {
-        return word < 0 ? (int) (word & OWNER_MASK) == cpu : ((word >>> cpu) & 1L) != 0;
+        return isExclusive(word) ? (int) (word & OWNER_MASK) == cpu : ((word >>> cpu) & 1L) != 0;
+    }
+
+    /**
+     * The shared word of the sharer set {@code sharers} (non-empty): the set itself, or, for the
+     * sets that would read as exclusive (64 CPUs only, see above), the set without one of
+     * MARKER's CPUs other than {@code keep} (the requester).
+     */
+    static long shared(long sharers, int keep) {
+        if ((sharers & KIND_MASK) != KIND_EXCLUSIVE) {
+            return sharers;
+        }
+        return sharedSlowPath(sharers, keep);
+    }
+
+    private static long sharedSlowPath(long sharers, int keep) {
+        return sharers & ~(1L << (keep == FIRST_MARKER_CPU ? SECOND_MARKER_CPU : FIRST_MARKER_CPU));
     }
 
     /** The state of {@code cpu} in this word. */
     static LineState stateIn(long word, int cpu) {
-        if (word < 0) {
+        if (isExclusive(word)) {
             if ((int) (word & OWNER_MASK) != cpu) {
                 return LineState.INVALID;
             }
@@ -138,7 +176,7 @@ public final class ConcurrentMesiDirectory {
         if (word == 0) {
             return "I";
         }
-        if (word < 0) {
+        if (isExclusive(word)) {
             return ((word & DIRTY_BIT) != 0 ? "M" : "E") + "(cpu " + (word & OWNER_MASK) + ")";
         }
         return "S(mask 0x" + Long.toHexString(word) + ")";

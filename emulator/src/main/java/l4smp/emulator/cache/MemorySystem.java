@@ -4,6 +4,8 @@ import static l4smp.emulator.cache.ConcurrentMesiDirectory.DIRTY_BIT;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.WORDS;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.exclusive;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.holds;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.isExclusive;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.shared;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.isModified;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.owner;
 
@@ -287,7 +289,7 @@ public final class MemorySystem {
                     break;                                   // valid copy; a write finds it M
                 }
                 update = exclusive(cpu, true);
-                if (word < 0) {
+                if (isExclusive(word)) {
                     silentUpgrade = true;                    // own E -> M, no bus cycle
                 } else {
                     outcome = AccessOutcome.S_TO_M;          // own S -> M, invalidate the others
@@ -297,18 +299,21 @@ public final class MemorySystem {
                 if (word == 0) {
                     update = exclusive(cpu, false);
                     outcome = AccessOutcome.MEMORY;
-                } else if (word < 0) {
-                    update = (1L << owner(word)) | (1L << cpu);
+                } else if (isExclusive(word)) {
+                    update = (1L << owner(word)) | (1L << cpu); // two sharers: never reads as exclusive
                     outcome = (word & DIRTY_BIT) != 0 ? AccessOutcome.M_TO_S : AccessOutcome.E_TO_S;
                 } else {
-                    update = word | (1L << cpu);
+                    update = shared(word | (1L << cpu), cpu);
+                    if (update != (word | (1L << cpu))) {
+                        invalidations = 1; // 64 CPUs: a sharer dropped (ConcurrentMesiDirectory)
+                    }
                     outcome = AccessOutcome.S_TO_S;
                 }
             } else {
                 update = exclusive(cpu, true);
                 if (word == 0) {
                     outcome = AccessOutcome.MEMORY;
-                } else if (word < 0) {
+                } else if (isExclusive(word)) {
                     invalidations = 1;
                     outcome = (word & DIRTY_BIT) != 0 ? AccessOutcome.M_TO_M : AccessOutcome.E_TO_M;
                 } else {
@@ -392,11 +397,11 @@ public final class MemorySystem {
             if (!holds(word, cpu)) {
                 return 0;                                    // a stale copy: already invalidated
             }
-            final long update = word < 0 ? ConcurrentMesiDirectory.INVALID : word & ~(1L << cpu);
+            final long update = isExclusive(word) ? ConcurrentMesiDirectory.INVALID : shared(word & ~(1L << cpu), cpu);
             // CAS (volatile): removes only this CPU; the data (in physical memory) stay valid.
             if (WORDS.compareAndSet(chunk, index, word, update)) {
                 increment(c, C_L2_EVICT);
-                if (word < 0 && (word & DIRTY_BIT) != 0) {
+                if (isExclusive(word) && (word & DIRTY_BIT) != 0) {
                     increment(c, C_EVICT_WB);
                     return hierarchy.evictionWritebackCenti();
                 }
@@ -609,20 +614,15 @@ public final class MemorySystem {
                 long line = directory.lineOf(ci, i);
                 String where = "line 0x" + Long.toHexString(line << lineShift) + " "
                         + ConcurrentMesiDirectory.describe(word) + ": ";
-                if (word < 0) {
-                    long extra = word & ~(ConcurrentMesiDirectory.EXCLUSIVE_BIT | DIRTY_BIT
-                            | ConcurrentMesiDirectory.OWNER_MASK);
-                    int owner = owner(word);
-                    if (extra != 0) {
-                        violations.add(where + "exclusive word also lists sharers (M/E with S copies)");
-                    }
+                if (isExclusive(word)) {
+                    int owner = owner(word); // no sharers by encoding: the marker field is fixed
                     if (owner >= n) {
                         violations.add(where + "owner CPU " + owner + " does not exist");
                     } else if (cpus[owner].l2.find(line) < 0) {
                         violations.add(where + "owner CPU " + owner + " does not hold the line in its caches");
                     }
                 } else {
-                    if (n < 63 && (word >>> n) != 0) {
+                    if (n < 64 && (word >>> n) != 0) {
                         violations.add(where + "sharers beyond the " + n + " CPUs");
                     }
                     for (int cpu = 0; cpu < n; cpu++) {

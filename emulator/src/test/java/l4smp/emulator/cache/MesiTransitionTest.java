@@ -199,7 +199,7 @@ class MesiTransitionTest {
     @Test
     void rejectsMoreCpusThanTheDirectoryEncodes() {
         PhysicalMemory phys = new PhysicalMemory(1 << 20);
-        assertThrows(IllegalArgumentException.class, () -> new MemorySystem(CostModel.PIII_450, 64, phys));
+        assertThrows(IllegalArgumentException.class, () -> new MemorySystem(CostModel.PIII_450, 65, phys));
         MemorySystem big = new MemorySystem(CostModel.PIII_450, 63, phys);
         for (int cpu = 0; cpu < 63; cpu++) {
             big.access(cpu, A, AccessKind.READ);

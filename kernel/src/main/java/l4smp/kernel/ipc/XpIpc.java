@@ -62,8 +62,11 @@ import l4smp.kernel.xcpu.XpSendHandshake;
  * the receiver's check_n_ack and its store to WAIT_FOR, both run under B's TCB lock (a spinlock
  * in B's global-modified line): whichever comes second sees the other. Holders of a TCB lock
  * never wait for anything else (IPIs are sent after the locks are released; a full mailbox pool
- * makes the sender retry later, without the lock), so interrupts stay off while spinning for
- * one, and a busy LINT slot can never join a lock into a deadlock (8.3.3, D8).
+ * makes the sender retry later, without the lock; the TLB shootdown of a map item that a proxy
+ * installs under the receiver's lock completes after the lock is released, and the proxy's
+ * reply waits for it, see XpMailboxCheck), so interrupts stay off while spinning for one, and
+ * neither a busy LINT slot nor a missing shootdown acknowledgement can join a lock into a
+ * deadlock (8.3.3, D8).
  *
  * <h2>Transparency (design decision 6)</h2>
  * Error codes are those of the local paths: the ZERO-timeout send to a receiver not ready fails

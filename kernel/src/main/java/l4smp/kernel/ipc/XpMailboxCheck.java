@@ -3,6 +3,7 @@ package l4smp.kernel.ipc;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpuPort;
+import l4smp.kernel.space.Spaces;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
@@ -27,7 +28,9 @@ import java.lang.invoke.VarHandle;
  * <p>A receive path ({@link #beginReceive}) takes the receiver's TCB lock, checks, and runs the
  * proxies it hooked at once, so that its decision sees every request that has arrived (design
  * decision 6); {@link #endReceive} publishes the receiver's WAIT_FOR word and unlocks (the TCB
- * lock of 8.3.3, see {@link XpIpc}).
+ * lock of 8.3.3, see {@link XpIpc}). A map or grant item the proxies install under that lock
+ * waits for its TLB shootdown only after the unlock, and their replies to the senders with it
+ * (see "No lock across a shootdown" in SpaceMappings).
  *
  * <p>Owner CPU only. Allocation-free.
  */
@@ -171,6 +174,10 @@ public final class XpMailboxCheck implements FlagLine.Handler {
      */
     void beginReceive(Tcb t) {
         XpSendHandshake.lockForReceive(mem, xp.lockWordOf(t), xp.tcbLocking());
+        Spaces spaces = kernel.spacesOrNull();
+        if (spaces != null) {
+            spaces.holdShootdowns(index); // no shootdown wait under the lock (SpaceMappings)
+        }
         receiving = t;
         check(BY_RECEIVE);
         while (hookedCount > 0) {
@@ -195,19 +202,31 @@ public final class XpMailboxCheck implements FlagLine.Handler {
                 Tcb partner = kernel.lookup(from);
                 if (partner == null) {
                     kcpu.requestPartnerGoneCheck(); // failed at the next dispatch, on this CPU
-                } else if (partner.cpuAcquire() != index) {
-                    // Dekker with a partner's end on another CPU (see Kernel.notifyRemoteWaiters):
-                    // the wait word is published before we look again whether the partner still
-                    // exists. A partner on this CPU cannot end meanwhile (its end runs here), and
-                    // should it migrate and end elsewhere later, its CPU reads our wait word after
-                    // the migration's barriers: no fence on the local path.
-                    VarHandle.fullFence();
-                    if (kernel.lookup(from) == null) {
-                        kcpu.requestPartnerGoneCheck();
+                } else {
+                    int pcpu = partner.cpuAcquire();
+                    if (pcpu != index) {
+                        // Dekker with a partner's end on another CPU (see Kernel.notifyRemoteWaiters):
+                        // the wait word is published before we look again whether the partner still
+                        // exists. A partner on this CPU cannot end meanwhile (its end runs here), and
+                        // should it migrate and end elsewhere later, its CPU reads our wait word after
+                        // the migration's barriers: no fence on the local path.
+                        VarHandle.fullFence(); // partner also: XpMailboxWait.announceWaiting
+                        if (kernel.lookup(from) == null) {
+                            kcpu.requestPartnerGoneCheck();
+                        } else if (fabric.sendersWaitVolatile(pcpu, index)) {
+                            // The partner may wait for a mailbox to us, filed before we waited for
+                            // it (XcpuFabric, "Waiting senders"): its CPU looks again, at once.
+                            fabric.requestRecheckVolatile(pcpu, index);
+                            xp.trigger(pcpu, true);
+                        }
                     }
                 }
             }
         }
         XpSendHandshake.unlock(mem, xp.lockWordOf(t), xp.tcbLocking());
+        Spaces spaces = kernel.spacesOrNull();
+        if (spaces != null && spaces.releaseShootdowns(kcpu.cpu())) {
+            xp.proxy().sendDeferredReplies(); // no lock left, the shootdown complete: the senders may learn of it
+        }
     }
 }

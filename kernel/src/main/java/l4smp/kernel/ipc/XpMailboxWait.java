@@ -12,6 +12,8 @@ import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.SpinLock;
 import l4smp.kernel.xcpu.XcpuFabric;
 
+import java.lang.invoke.VarHandle;
+
 /**
  * Waiting for a free mailbox (thesis 8.3.4 "find free mailbox"; 8.4.4 "sufficiently many
  * mailboxes"): the senders of one CPU that found every mailbox to their destination CPU in flight,
@@ -35,13 +37,20 @@ import l4smp.kernel.xcpu.XcpuFabric;
  * destination: [2d + 1] senders whose receiver waits for them (served first, by any
  * mailbox), [2d] the others (served by the ordinary mailboxes). A sender handed the reply
  * mailbox whose receiver no longer waits for it gives it back and waits for an ordinary one.
+ * A receiver may also begin to wait for exactly a sender that already waits among the others
+ * (a closed receive from it): then the ordinary mailboxes may all be held by senders polling in
+ * that receiver's send queue, which it never takes, and the sender would wait for ever. So the
+ * receiver's CPU asks this one to look again (XcpuFabric, "Waiting senders": a Dekker pair of
+ * the receiver's WAIT_FOR and this CPU's waiting-senders word), and the next sweep moves every
+ * such sender to the FIFO the reply mailbox serves.
  *
  * <p>Invariants: a waiter is linked in exactly one FIFO, or holds exactly one handoff; a mailbox
  * handed off is busy, so nothing else claims it; every busy mailbox of this CPU is released
  * when its operation ends (its reply arrives, 8.4.1). So a waiter is served after the
  * operations in flight before it: no spinning, no lock, no IPI between releases. Mailboxes
  * freed by another CPU (migration requests) are picked up by a sweep at the timer tick and
- * before the CPU idles. A send with timeout 0 waits only if its receiver is receptive now
+ * before the CPU idles (the receiver's request comes with a trigger, so an idle CPU sweeps at
+ * once). A send with timeout 0 waits only if its receiver is receptive now
  * (else it fails with "timeout" at once, as on one CPU): a zero timeout bounds the partner's
  * readiness, not the kernel's resources (design decision 6).
  *
@@ -59,6 +68,8 @@ public final class XpMailboxWait {
     private final Tcb[] waitHead;
     private final Tcb[] waitTail;
     private int waiters;
+    /** Bit d: the ordinary FIFO [2d] may be non-empty (this CPU's copy of its waiting-senders word). */
+    private long ordinaryWaitMask;
 
     XpMailboxWait(XpIpc xp) {
         this.xp = xp;
@@ -98,6 +109,9 @@ public final class XpMailboxWait {
      * it is free and no such sender waits; else {@code a} waits (or fails, timeout 0) and null.
      */
     Mailbox waitForMailbox(Tcb a, Tcb b, int bcpu) {
+        // Waiting senders (XcpuFabric): publish that senders may wait for bcpu before reading
+        // B's WAIT_FOR, so that a receiver that begins to wait for us later sees it.
+        announceWaiting(bcpu);
         xp.lockTcb(b);
         boolean moved = b.cpuAcquire() != bcpu;
         int waitFor = moved ? 0 : mem.loadAcquire(xp.waitWord(b));
@@ -116,11 +130,36 @@ public final class XpMailboxWait {
         if (forMe && waitHead[2 * bcpu + 1] == null) {
             Mailbox m = claimReply(bcpu);
             if (m != null) {
+                withdrawIfNoWaiters(bcpu);
                 return m;
             }
         }
         park(a, bcpu, forMe, false);
+        withdrawIfNoWaiters(bcpu);
         return null;
+    }
+
+    /**
+     * Publishes that senders of this CPU may wait for an ordinary mailbox to {@code dest}, then
+     * a full fence (the sender's side of the Dekker pair in XcpuFabric, "Waiting senders").
+     * Returns whether the word changed (it was clear). Slow path.
+     */
+    private boolean announceWaiting(int dest) {
+        if ((ordinaryWaitMask & (1L << dest)) != 0) {
+            return false;
+        }
+        ordinaryWaitMask |= 1L << dest;
+        fabric.setSendersWaitVolatile(index, ordinaryWaitMask);
+        VarHandle.fullFence(); // partner: the full fence in XpMailboxCheck.endReceive
+        return true;
+    }
+
+    /** Clears the waiting-senders bit of {@code dest} when its ordinary FIFO is empty. */
+    private void withdrawIfNoWaiters(int dest) {
+        if ((ordinaryWaitMask & (1L << dest)) != 0 && waitHead[2 * dest] == null) {
+            ordinaryWaitMask &= ~(1L << dest);
+            fabric.setSendersWaitVolatile(index, ordinaryWaitMask);
+        }
     }
 
     /** Claims the reply mailbox to {@code dest} (its lock held), or null. */
@@ -134,6 +173,10 @@ public final class XpMailboxWait {
 
     /** {@code a} waits for a mailbox to {@code bcpu} (at the head of its FIFO: it was served once). */
     void park(Tcb a, int bcpu, boolean forMe, boolean atHead) {
+        if (!forMe && announceWaiting(bcpu)) {
+            // The word was clear when a receiver may have looked: read its WAIT_FOR again.
+            forMe = receiverWaitsFor(a, bcpu);
+        }
         xp.counters.increment(xp.cRetries);
         kcpu.writeState(a, ThreadState.POLLING);
         a.setPartner(null);
@@ -168,6 +211,12 @@ public final class XpMailboxWait {
         }
     }
 
+    /** Whether the receiver of {@code w}'s send (on {@code dest}) waits for exactly {@code w}. */
+    private boolean receiverWaitsFor(Tcb w, int dest) {
+        Tcb b = xp.kernel.lookup(w.sysTo());
+        return b != null && b.cpuAcquire() == dest && mem.loadAcquire(xp.waitWord(b)) == w.id.raw();
+    }
+
     private void unlinkWaiter(Tcb w) {
         int q = 2 * w.mailboxWaitCpu() + (w.mailboxWaitForReply() ? 1 : 0);
         Tcb prev = w.mailboxWaitPrev();
@@ -185,6 +234,9 @@ public final class XpMailboxWait {
         w.setMailboxWaitNext(null);
         w.setMailboxWaitPrev(null);
         waiters--;
+        if (q % 2 == 0) {
+            withdrawIfNoWaiters(q / 2);
+        }
     }
 
     /**
@@ -232,6 +284,34 @@ public final class XpMailboxWait {
         }
     }
 
+    /**
+     * A receiver on {@code dest} began to wait for exactly one of this CPU's threads (XcpuFabric,
+     * "Waiting senders"): the senders waiting for an ordinary mailbox to {@code dest} whose
+     * receiver now waits for them move to the FIFO that the reply mailbox serves. Otherwise such
+     * a sender could wait for ever: the ordinary mailboxes may all be held by senders polling in
+     * its receiver's send queue, whom the receiver (in a closed receive from it) never takes.
+     */
+    private void promoteAwaited(int dest) {
+        Tcb w = waitHead[2 * dest];
+        while (w != null) {
+            Tcb next = w.mailboxWaitNext();
+            if (receiverWaitsFor(w, dest)) {
+                unlinkWaiter(w);
+                w.setMailboxWaitForReply(true);
+                int q = 2 * dest + 1;
+                w.setMailboxWaitPrev(waitTail[q]);
+                if (waitTail[q] == null) {
+                    waitHead[q] = w;
+                } else {
+                    waitTail[q].setMailboxWaitNext(w);
+                }
+                waitTail[q] = w;
+                waiters++;
+            }
+            w = next;
+        }
+    }
+
     /** Whether senders of this CPU wait for a mailbox. Owner CPU only. */
     public boolean hasWaiters() {
         return waiters > 0;
@@ -252,6 +332,12 @@ public final class XpMailboxWait {
     public void serveWaiters() {
         if (waiters == 0) {
             return;
+        }
+        long recheck = fabric.takeRecheckVolatile(index);
+        while (recheck != 0) {
+            int d = Long.numberOfTrailingZeros(recheck);
+            recheck &= recheck - 1;
+            promoteAwaited(d);
         }
         for (int d = 0; d < fabric.cpus(); d++) {
             while (waitHead[2 * d + 1] != null || waitHead[2 * d] != null) {

@@ -4,6 +4,7 @@ import l4smp.emulator.cache.AccessKind;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.Plant;
+import l4smp.kernel.space.Spaces;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
@@ -42,6 +43,13 @@ public final class XpProxy {
     private final XcpuFabric fabric;
     private final CpuXcpuMemory mem;
     private final int index;
+    /**
+     * Replies held back while a shootdown of this CPU waits for the release of the receive
+     * path's TCB lock (see {@link #wakeupSender}): the mailboxes and their completion codes.
+     */
+    private final Mailbox[] deferredMailbox;
+    private final XpCompletion[] deferredCode;
+    private int deferredCount;
 
     XpProxy(XpIpc xp) {
         this.xp = xp;
@@ -51,6 +59,8 @@ public final class XpProxy {
         this.fabric = xp.fabric;
         this.mem = xp.mem;
         this.index = xp.index;
+        this.deferredMailbox = new Mailbox[fabric.perPair() * fabric.cpus()];
+        this.deferredCode = new XpCompletion[deferredMailbox.length];
     }
 
     /** The dispatcher picked proxy {@code p}: it runs its operation (8.3.5 "xp send path"). */
@@ -257,8 +267,42 @@ public final class XpProxy {
         pollInSendQueue(m, a, b, p, deadline, true);
     }
 
-    /** wakeup sender (8.4.1): completion code, proxy pointer cleared, the mailbox as the reply. */
+    /**
+     * wakeup sender (8.4.1): completion code, proxy pointer cleared, the mailbox as the reply.
+     * While a map or unmap of this CPU's receive path waits with its TLB shootdown for the
+     * release of the TCB lock (Spaces.shootdownDeferred), the reply waits too: the sender must
+     * not learn that its IPC completed before every TLB has dropped what the IPC revoked. The
+     * receive path sends it once the shootdown is complete ({@link #sendDeferredReplies}).
+     */
     void wakeupSender(Mailbox m, XpCompletion code) {
+        Spaces spaces = kernel.spacesOrNull();
+        if (spaces != null && spaces.shootdownDeferred(index)) {
+            deferReplySlowPath(m, code);
+            return;
+        }
+        replyToSender(m, code);
+    }
+
+    private void deferReplySlowPath(Mailbox m, XpCompletion code) {
+        deferredMailbox[deferredCount] = m; // one entry per mailbox to this CPU at most
+        deferredCode[deferredCount] = code;
+        deferredCount++;
+    }
+
+    /** The shootdown the replies waited for is complete: send them, in the order they were made. */
+    void sendDeferredReplies() {
+        if (deferredCount == 0) {
+            return;
+        }
+        for (int i = 0; i < deferredCount; i++) {
+            replyToSender(deferredMailbox[i], deferredCode[i]);
+            deferredMailbox[i] = null;
+            deferredCode[i] = null;
+        }
+        deferredCount = 0;
+    }
+
+    private void replyToSender(Mailbox m, XpCompletion code) {
         Tcb a = m.senderPlain();
         Tcb p = m.proxyPlain();
         kcpu.touchTcb(a, Field.XP_CC, AccessKind.WRITE);

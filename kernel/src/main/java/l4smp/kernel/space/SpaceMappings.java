@@ -75,7 +75,7 @@ final class SpaceMappings {
         } finally {
             spaces.mdb.unlock();
         }
-        completeShootdown(cpu); // with no lock held (see "No lock across a shootdown")
+        shootdownUnlocked(cpu);
         cpu.counters().add(spaces.cMaps, mapped);
         return mapped;
     }
@@ -111,24 +111,40 @@ final class SpaceMappings {
         } finally {
             spaces.mdb.unlock();
         }
-        completeShootdown(cpu); // with no lock held (see "No lock across a shootdown")
+        shootdownUnlocked(cpu);
         return (fpage & ~0xFL) | status;
     }
 
     /*
-     * No lock across a shootdown. The mapping-database lock is a kernel spinlock: a CPU that waits
-     * for it spins with interrupts disabled (it services TLB shootdown requests from their
-     * pending words, but takes no IPI, so its LINT slots stay occupied). A holder that sent IPIs
-     * could therefore wait for ever for a free LINT slot of a spinner (thesis 3.3.1: two slots),
-     * while the spinner waits for the holder's lock. So the rule of every kernel spinlock holds
-     * here too: a holder never waits for anything -- no IPI, no acknowledgement. map and unmap
-     * revoke the page-table entries and record the pages under the lock, release it, and only
-     * then send the shootdown IPIs and wait for the acknowledgements (servicing their own pending
-     * requests meanwhile, so two CPUs shooting each other down never deadlock). The caller still
-     * returns only after every TLB that may cache a revoked page has dropped it; the pages are in
-     * the initiator's own record, which no other CPU touches meanwhile. A CPU that maps the same
-     * page again before the acknowledgements arrive only causes an extra invalidation.
+     * No lock across a shootdown. The kernel's spinlocks (the mapping-database lock, the TCB locks
+     * of 8.3.3, the mailbox locks) are waited for with interrupts disabled: a spinner services
+     * TLB shootdown requests from their pending words only where it spins for the
+     * mapping-database lock or for acknowledgements, and takes no IPI, so its LINT slots stay
+     * occupied. A holder that sent IPIs could therefore wait for ever for a free LINT slot of a
+     * spinner (thesis 3.3.1: two slots), or for the acknowledgement of a CPU that spins for the
+     * holder's TCB lock, while the spinner waits for the holder. So the rule of every kernel
+     * spinlock holds for shootdowns: a holder never waits for anything -- no IPI, no
+     * acknowledgement. map and unmap revoke the page-table entries and record the pages under the
+     * mapping-database lock, release it, and only then send the shootdown IPIs and wait for the
+     * acknowledgements (servicing their own pending requests meanwhile, so two CPUs shooting each
+     * other down never deadlock). A map that runs under a TCB lock (the receive path of a map
+     * item sent across processors, whose proxy copies under the receiver's lock, XpMailboxCheck)
+     * goes further: it invalidates its own CPU's TLB at once, but leaves the IPIs and the wait to
+     * the release of the last such lock (Spaces.holdShootdowns / releaseShootdowns), and the
+     * proxy's reply to the sender waits for that shootdown too (XpProxy). Either way the
+     * operation is reported complete -- to the sender, or by the return of the call -- only
+     * after every TLB that may cache a revoked page has dropped it; the pages are in the
+     * initiator's own record, which no other CPU touches meanwhile. A CPU that maps the same page
+     * again before the acknowledgements arrive only causes an extra invalidation.
      */
+    private void shootdownUnlocked(Cpu cpu) {
+        if (spaces.shootdown.held(cpu.index())) {
+            spaces.shootdown.applyOwn(cpu.index()); // this CPU's TLB now; the others at the release
+            return;
+        }
+        completeShootdown(cpu);
+    }
+
     void completeShootdown(Cpu cpu) {
         int i = cpu.index();
         if (!spaces.shootdown.hasPending(i)) {

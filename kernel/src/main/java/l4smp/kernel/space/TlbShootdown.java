@@ -88,6 +88,8 @@ public final class TlbShootdown {
     private final SpinCondition[] done;
     /** Per CPU (owner-written, read when stopped): IPIs sent, IPIs saved, entries flushed, requests. */
     private final long[] stats;
+    /** Per CPU (owner only): spinlocks held that forbid the shootdown's wait (see {@link #hold}). */
+    private final int[] holds;
 
     public TlbShootdown(int cpuCount, long kernelCpuMask, Cpus cpus) {
         if (cpuCount > 64) {
@@ -106,6 +108,7 @@ public final class TlbShootdown {
         this.acks = new AtomicLongArray(n * STRIDE);
         this.done = new SpinCondition[n];
         this.stats = new long[n * STRIDE];
+        this.holds = new int[n * STRIDE];
         for (int i = 0; i < n; i++) {
             final int cpu = i;
             done[i] = () -> {
@@ -192,6 +195,49 @@ public final class TlbShootdown {
         overflow[cpu] = false;
         spaceCount[cpu] = 0;
         return sent;
+    }
+
+    /**
+     * Invalidates the pages recorded so far in {@code cpu}'s own TLB, ahead of a {@link #complete}
+     * that is deferred (it invalidates them once more, harmlessly). Initiator's thread.
+     */
+    public void applyOwn(int cpu) {
+        if (hasPending(cpu)) {
+            apply(cpu, cpu);
+        }
+    }
+
+    /*
+     * Holds. A CPU that holds a kernel spinlock must not wait for acknowledgements: a CPU spinning
+     * for that lock has interrupts disabled and may never take the IPI (nor free a LINT slot the
+     * IPI needs). So a kernel path that takes such a lock and may revoke mappings under it holds
+     * the shootdowns of its CPU: the revocations are recorded (and applied to the own TLB) as
+     * usual, and complete() runs when the last hold is released, with no lock held. Whoever
+     * would tell another CPU that the revoking operation is over waits for that completion too
+     * (deferred(cpu) says when).
+     */
+
+    /** {@code cpu} takes a spinlock under which its shootdowns must not wait. Nests. Owner thread. */
+    public void hold(int cpu) {
+        holds[cpu * STRIDE]++;
+    }
+
+    /** Whether {@code cpu} holds its shootdowns. Owner thread. */
+    public boolean held(int cpu) {
+        return holds[cpu * STRIDE] > 0;
+    }
+
+    /**
+     * {@code cpu} released a spinlock of a {@link #hold}; returns whether that was the last hold
+     * and pages wait to be shot down: the caller completes them now. Owner thread.
+     */
+    public boolean release(int cpu) {
+        return --holds[cpu * STRIDE] == 0 && hasPending(cpu);
+    }
+
+    /** Whether recorded pages of {@code cpu} wait for the release of its holds. Owner thread. */
+    public boolean deferred(int cpu) {
+        return holds[cpu * STRIDE] > 0 && hasPending(cpu);
     }
 
     /**

@@ -10,11 +10,15 @@ package l4smp.kernel.xcpu;
  * a lock (no IPI send, no other spin): so a CPU that spins with interrupts disabled always gets
  * the lock, and a full LINT slot never joins a lock into a deadlock (8.3.3, D8).
  *
- * <p>The kernel's locks and how each keeps a LINT slot out of a deadlock: these spinlocks and
- * the mapping-database lock (Spaces: no lock is held while a shootdown waits for a LINT slot or
- * for acknowledgements) are taken with interrupts disabled, so their holders never send an IPI
- * or wait; the migration locks and barriers (Migration) are waited for with interrupts enabled,
- * so their holders may send IPIs; the wait for a free LINT slot itself takes interrupts.
+ * <p>The kernel's locks and how each keeps a LINT slot or a shootdown acknowledgement out of a
+ * deadlock: these spinlocks and the mapping-database lock are taken with interrupts disabled, so
+ * their holders never send an IPI or wait: XCPU IPIs go out once the path released its locks
+ * (XpIpc.flushIpis), and so does the TLB shootdown of a map or unmap -- after the
+ * mapping-database lock (SpaceMappings, "No lock across a shootdown"), and after the last TCB
+ * lock of a receive path whose proxies installed map items under it (TlbShootdown.hold /
+ * release), whose replies to their senders wait for that shootdown too; the migration locks and
+ * barriers (Migration) are waited for with interrupts enabled, so their holders may send IPIs;
+ * the wait for a free LINT slot itself takes interrupts.
  */
 public final class SpinLock {
 

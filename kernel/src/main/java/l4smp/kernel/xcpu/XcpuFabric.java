@@ -33,9 +33,22 @@ import java.lang.invoke.VarHandle;
  * simulated time by construction, so here the comparison is exact, an idealisation of what a
  * PIII kernel could publish (in the kernel, idle, or the next timer tick in its own TSC).
  *
+ * <h2>Waiting senders</h2>
+ * A sender that found no mailbox to d waits on its own CPU s (XpMailboxWait); the last mailbox
+ * of a pair serves only senders whose receiver waits for exactly them. A receiver on d that
+ * begins to wait for exactly a sender of s after that sender began to wait cannot touch s's
+ * queues: it reads s's waiting-senders word and, if bit d is set, sets bit d of s's recheck
+ * word (and triggers s), so that s looks again at its waiters for d. The receiver publishes its
+ * WAIT_FOR word, then (full fence) reads the waiting-senders word; the sender's CPU sets its
+ * bit, then (full fence) reads WAIT_FOR: a Dekker pair, so either the sender sees that its
+ * receiver waits for it, or the receiver sees the bit. These two words are host-only, not
+ * charged (like the partner-gone check's read of WAIT_FOR): they stand for words of the CPUs'
+ * XCPU lines that a PIII kernel would keep.
+ *
  * <p>Thread contract: built at boot (setup thread); afterwards immutable, except the per-CPU
- * next-check words ({@link #nextCheckVolatile}, written by their CPU only) and the simulated
- * words, which CPUs access through their {@link XcpuMemory}.
+ * next-check words ({@link #nextCheckVolatile}, written by their CPU only), the waiting-senders
+ * and recheck words (see "Waiting senders") and the simulated words, which CPUs access through
+ * their {@link XcpuMemory}.
  */
 public final class XcpuFabric {
 
@@ -54,6 +67,13 @@ public final class XcpuFabric {
     private final long[] nextCheck;
     /** The simulated line of each CPU's next-check word (charged; see "The next-check word"). */
     private final long[] nextCheckLines;
+    /**
+     * Per CPU s, padded: bit d set while senders of s may wait for an ordinary mailbox to d
+     * (written by s only); and bit d of the recheck word set by d when one of its threads began
+     * to wait for exactly a thread of s (any CPU sets, s takes). See "Waiting senders".
+     */
+    private final long[] mailboxWaiters;
+    private final long[] recheck;
 
     /** Allocates the structures in {@code region} (setup only). */
     public XcpuFabric(int cpus, KernelRegion region) {
@@ -66,6 +86,8 @@ public final class XcpuFabric {
         this.ipiPending = new long[cpus];
         this.nextCheck = new long[(cpus + 2) * STRIDE];
         this.nextCheckLines = new long[cpus];
+        this.mailboxWaiters = new long[(cpus + 2) * STRIDE];
+        this.recheck = new long[(cpus + 2) * STRIDE];
         for (int c = 0; c < cpus; c++) {
             nextCheckLines[c] = region.allocateLines(1, AttributionTags.MAILBOX);
             flagLines[c] = region.allocateBytes(4L * FlagLine.WORDS, AttributionTags.MAILBOX);
@@ -145,5 +167,29 @@ public final class XcpuFabric {
     /** Publishes when {@code cpu} checks next. Owner CPU only. */
     public void setNextCheckVolatile(int cpu, long when) {
         LONGS.setVolatile(nextCheck, (cpu + 1) * STRIDE, when);
+    }
+
+    /**
+     * Whether senders of {@code source} may wait for an ordinary mailbox to {@code dest}. Any CPU
+     * (the receiver's side of the Dekker pair of "Waiting senders").
+     */
+    public boolean sendersWaitVolatile(int source, int dest) {
+        return (((long) LONGS.getVolatile(mailboxWaiters, (source + 1) * STRIDE)) & (1L << dest)) != 0;
+    }
+
+    /** Publishes which destinations {@code source}'s waiting senders wait for (bit d). Owner CPU only. */
+    public void setSendersWaitVolatile(int source, long destinations) {
+        LONGS.setVolatile(mailboxWaiters, (source + 1) * STRIDE, destinations);
+    }
+
+    /** Asks {@code source} to look again at its senders waiting for mailboxes to {@code dest}. Any CPU. */
+    public void requestRecheckVolatile(int source, int dest) {
+        LONGS.getAndBitwiseOr(recheck, (source + 1) * STRIDE, 1L << dest);
+    }
+
+    /** Takes the destinations whose waiters {@code source} must look at again (bit d). Owner CPU only. */
+    public long takeRecheckVolatile(int source) {
+        int i = (source + 1) * STRIDE;
+        return (long) LONGS.getVolatile(recheck, i) == 0 ? 0 : (long) LONGS.getAndSet(recheck, i, 0L);
     }
 }
