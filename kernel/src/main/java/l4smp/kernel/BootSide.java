@@ -24,6 +24,6 @@ final class BootSide implements BootPort {
 
     @Override
     public void setupThreadFailed(KernelCpu bsp, Tcb t) {
-        kernel.threadEnded(bsp, t);
+        kernel.threadLifecycle.threadEnded(bsp, t);
     }
 }

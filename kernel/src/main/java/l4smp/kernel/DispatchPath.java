@@ -196,7 +196,7 @@ final class DispatchPath {
             xp.check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
         }
         if (t.continuation.isDone()) {
-            kcpu.kernel.threadEnded(kcpu, t);
+            kcpu.kernel.threadLifecycle.threadEnded(kcpu, t);
             return;
         }
         kcpu.cpu.advance(kcpu.entryCycles);

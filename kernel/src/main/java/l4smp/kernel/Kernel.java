@@ -3,17 +3,14 @@ package l4smp.kernel;
 import l4smp.emulator.Machine;
 import l4smp.emulator.apic.IoApic;
 import l4smp.emulator.cache.AttributionTags;
-import l4smp.emulator.cache.KernelRegion;
-import l4smp.emulator.cpu.CpuStuckException;
-import l4smp.emulator.cpu.MachineStoppedException;
 import l4smp.kernel.api.KernelInfoPage;
 import l4smp.kernel.boot.SmpBoot;
 import l4smp.kernel.ipc.XpIpc;
 import l4smp.kernel.irq.Device;
+import l4smp.kernel.irq.InterruptPriorities;
 import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.space.Spaces;
 import l4smp.kernel.thread.Tcb;
-import l4smp.kernel.thread.TcbLayout;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.Mailbox;
@@ -123,6 +120,7 @@ public final class Kernel {
     final boolean[] lowestPriorityLines = new boolean[InterruptThreads.LINES];
     /** Interrupts raised while their line had no handler, held until one attaches. */
     final HeldInterrupts heldInterrupts = new HeldInterrupts(InterruptThreads.LINES);
+    final InterruptPriorities irqPriorities = new InterruptPriorities(InterruptThreads.LINES);
 
     final XcpuFabric fabric;
     final boolean tcbLock;
@@ -184,6 +182,7 @@ public final class Kernel {
         }
     }
 
+    /** Migration (8.7.2): per CPU a lock word and a barrier line (MigrationSide hands them out). */
     final long[] migrationLocks;
     final long[] migrationLines;
     /** The SMP boot (8.2), or null when some CPU runs another dispatcher (all up at once). */
@@ -218,16 +217,6 @@ public final class Kernel {
             return -1;
         }
         return smp == null ? number - 1 : smp.physicalOfPlain(number - 1);
-    }
-
-    /** The migration lock word of CPU {@code cpu} (8.7.2; see {@link Migration}). */
-    long migrationLock(int cpu) {
-        return migrationLocks[cpu];
-    }
-
-    /** The barrier line of the migrations CPU {@code cpu} initiates. */
-    long migrationLine(int cpu) {
-        return migrationLines[cpu];
     }
 
     /** The highest processor number (k: processors are numbered 1..k; 7.1). */
@@ -418,44 +407,12 @@ public final class Kernel {
      * released after setting the space.
      */
     public ThreadId resolveLocal(ThreadId local, l4smp.kernel.space.AddressSpace space) {
-        int number = local.localNumber();
-        if (number < 0 || number >= MAX_THREADS) {
-            return null;
-        }
-        Tcb t = table.getAcquire(number);
-        if (t == null) {
-            return null;
-        }
-        ThreadId myself = t.myselfAcquire();
-        return myself != null && t.hardwareLine() < 0 && t.space() == space ? myself : null;
+        return threadLifecycle.resolveLocal(local, space);
     }
 
-    /**
-     * The priorities of the interrupt threads, by line (255 at boot, the interrupt TCBs'), which
-     * Schedule on an interrupt thread sets (X.2: an interrupt thread is scheduled like any
-     * thread). Any CPU may schedule an interrupt thread, so the words are exchanged with
-     * volatile semantics: of two concurrent Schedule calls each sees the other's priority or the
-     * one before, never a torn or lost one.
-     */
-    private final java.util.concurrent.atomic.AtomicIntegerArray irqPriorities =
-            initialIrqPriorities();
-
-    private static java.util.concurrent.atomic.AtomicIntegerArray initialIrqPriorities() {
-        java.util.concurrent.atomic.AtomicIntegerArray a = new java.util.concurrent.atomic.AtomicIntegerArray(InterruptThreads.LINES);
-        for (int i = 0; i < a.length(); i++) {
-            a.set(i, 255);
-        }
-        return a;
-    }
-
-    /** The priority of interrupt line {@code line}'s thread. Any CPU. */
-    public int irqPriorityVolatile(int line) {
-        return irqPriorities.get(line);
-    }
-
-    /** Sets the priority of interrupt line {@code line}'s thread, returning the one before. Any CPU. */
-    public int exchangeIrqPriorityVolatile(int line, int priority) {
-        return irqPriorities.getAndSet(line, priority);
+    /** The priorities of the interrupt threads, which Schedule sets (any CPU). */
+    public InterruptPriorities interruptPriorities() {
+        return irqPriorities;
     }
 
     /** The kernel on CPU {@code index}. */
@@ -523,39 +480,10 @@ public final class Kernel {
     }
 
     /**
-     * Makes the TCB of a new thread homed on {@code cpu} and enters it in the thread table;
-     * {@code null} when the table is full. The caller admits it to the CPU's ready list (on that
-     * CPU, or at setup).
-     */
-    Tcb newTcb(ThreadSpec spec, int cpu) {
-        return threadLifecycle.newTcb(spec, cpu);
-    }
-
-    /** {@link #newTcb(ThreadSpec, int)} with a caller-chosen global id (nil: the kernel's choice). */
-    Tcb newTcb(ThreadSpec spec, int cpu, ThreadId requested) {
-        return threadLifecycle.newTcb(spec, cpu, requested);
-    }
-
-    /** Whether a thread may be created with the global id {@code id} (ThreadControl). Any CPU. */
-    boolean idAvailable(ThreadId id) {
-        return threadLifecycle.available(id);
-    }
-
-    /** A thread's program returned or threw, or the thread was deleted. Owner CPU of {@code t}. */
-    void threadEnded(KernelCpu kcpu, Tcb t) {
-        threadLifecycle.threadEnded(kcpu, t);
-    }
-
-    /**
      * ThreadControl's delete of {@code t}, run on {@code t}'s CPU ({@code kcpu}) by the
      * cross-processor request that carried it (the kernel's paths only). Owner CPU of {@code t}.
      */
     public void deleteOnOwnCpu(KernelCpuPort kcpu, Tcb t) {
         threadLifecycle.threadEnded(cpus[kcpu.index()], t);
-    }
-
-    /** The live threads whose CPU is {@code cpu} (a snapshot). Any thread. */
-    List<Tcb> threadsOnCpu(int cpu) {
-        return threadLifecycle.threadsOnCpu(cpu);
     }
 }

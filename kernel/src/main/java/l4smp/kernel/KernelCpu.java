@@ -446,7 +446,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         // A thread that a migration is moving off this CPU is skipped: it has left this CPU's
         // lists, and its new CPU checks its wait (attachAfterMigration requests the check).
         Tcb leaving = migration.leavingThread();
-        for (Tcb t : kernel.threadsOnCpu(index)) {
+        for (Tcb t : kernel.threadLifecycle.threadsOnCpu(index)) {
             if (t != leaving && t.state() == ThreadState.WAITING && !t.receiveFrom().isNil() && !t.receiveFrom().isAny()
                     && kernel.lookup(t.receiveFrom()) == null) {
                 ipc.partnerGone(t);

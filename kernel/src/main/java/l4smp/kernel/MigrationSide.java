@@ -30,11 +30,11 @@ final class MigrationSide implements MigrationHost {
 
     @Override
     public long migrationLock(int cpu) {
-        return k.kernel.migrationLock(cpu);
+        return k.kernel.migrationLocks[cpu];
     }
 
     @Override
     public long migrationLine(int cpu) {
-        return k.kernel.migrationLine(cpu);
+        return k.kernel.migrationLines[cpu];
     }
 }

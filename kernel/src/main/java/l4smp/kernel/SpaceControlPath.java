@@ -56,7 +56,7 @@ public final class SpaceControlPath {
                 t.setErrorCode(ThreadControlPath.UNAVAILABLE_THREAD); // stale id, or a thread without a space
                 t.setSysResult(ThreadId.NIL);
             } else {
-                Tcb created = kernel.newTcb(c.spec(), k.index());
+                Tcb created = kernel.threadLifecycle.newTcb(c.spec(), k.index());
                 if (created == null) {
                     t.setErrorCode(ThreadControlPath.OUT_OF_MEMORY);
                     t.setSysResult(ThreadId.NIL);

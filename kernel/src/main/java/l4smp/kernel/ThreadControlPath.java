@@ -92,7 +92,7 @@ final class ThreadControlPath {
                 }
             } else {
                 t.setSysResult(victim.id);
-                kernel.threadEnded(kcpu, victim);
+                kernel.threadLifecycle.threadEnded(kcpu, victim);
             }
         }
         t.setSysArgument(null);
@@ -105,14 +105,14 @@ final class ThreadControlPath {
      * by a live thread), 8 out of memory.
      */
     private void create(Tcb t, ThreadId dest, ThreadSpec spec) {
-        if (!dest.isNil() && !kernel.idAvailable(dest)) {
+        if (!dest.isNil() && !kernel.threadLifecycle.available(dest)) {
             t.setErrorCode(UNAVAILABLE_THREAD);
             t.setSysResult(ThreadId.NIL);
             return;
         }
-        Tcb created = kernel.newTcb(spec, kcpu.index(), dest);
+        Tcb created = kernel.threadLifecycle.newTcb(spec, kcpu.index(), dest);
         if (created == null) {
-            t.setErrorCode(dest.isNil() || kernel.idAvailable(dest) ? OUT_OF_MEMORY : UNAVAILABLE_THREAD);
+            t.setErrorCode(dest.isNil() || kernel.threadLifecycle.available(dest) ? OUT_OF_MEMORY : UNAVAILABLE_THREAD);
             t.setSysResult(ThreadId.NIL);
         } else {
             kcpu.admit(created);

@@ -363,4 +363,23 @@ final class ThreadLifecycle {
         }
         return views;
     }
+
+    /**
+     * The global id of the thread that local id {@code local} names in address space
+     * {@code space} (null: the flat space), or null when no thread of that space has it. Any CPU:
+     * the space is read after the acquire of the thread's {@code myself}, which its creation
+     * released after setting the space.
+     */
+    ThreadId resolveLocal(ThreadId local, l4smp.kernel.space.AddressSpace space) {
+        int number = local.localNumber();
+        if (number < 0 || number >= Kernel.MAX_THREADS) {
+            return null;
+        }
+        Tcb t = kernel.table.getAcquire(number);
+        if (t == null) {
+            return null;
+        }
+        ThreadId myself = t.myselfAcquire();
+        return myself != null && t.hardwareLine() < 0 && t.space() == space ? myself : null;
+    }
 }

@@ -59,13 +59,13 @@ final class ExregsResults {
         if (d.state() == ThreadState.WAITING) {
             c |= ExchangeRegisters.CANCEL_RECEIVE;
         } else if (d.state() == ThreadState.POLLING
-                || (d.state() == ThreadState.LOCKED_WAITING && !(d.sysArgument() instanceof XpExchangeRegisters.Operation))) {
+                || (d.state() == ThreadState.LOCKED_WAITING && !(d.sysArgument() instanceof XpExregsOperation))) {
             c |= ExchangeRegisters.CANCEL_SEND;
         }
         return c;
     }
 
-    static ExchangeRegisters.Result result(XpExchangeRegisters.Operation op) {
+    static ExchangeRegisters.Result result(XpExregsOperation op) {
         return op.canceled ? withCanceled(op.before) : op.before;
     }
 

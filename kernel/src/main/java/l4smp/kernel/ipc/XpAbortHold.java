@@ -40,7 +40,7 @@ final class XpAbortHold {
             return true;
         }
         if (d.kernelResume() == KernelResume.RETRY_IPC && d.state() == ThreadState.READY
-                && !(d.sysArgument() instanceof XpExchangeRegisters.Operation)) {
+                && !(d.sysArgument() instanceof XpExregsOperation)) {
             // The IPC runs again later (no mailbox, or its receiver migrated, 8.5): its send
             // phase is in progress, so it is canceled; d stays in the ready list (a mailbox handed
             // to it goes to the next waiter).
@@ -86,7 +86,7 @@ final class XpAbortHold {
      */
     boolean cancelReceiveBeforeItBegins(Tcb d) {
         if (d.kernelResume() != KernelResume.XP_RETURN || d.pendingReturn() == null || d.sysFrom().isNil()
-                || d.receiveCancelPending() || d.sysArgument() instanceof XpExchangeRegisters.Operation) {
+                || d.receiveCancelPending() || d.sysArgument() instanceof XpExregsOperation) {
             return false;
         }
         exregs.kcpu.touchTcb(d, Field.XP_CC, AccessKind.READ);
@@ -141,7 +141,7 @@ final class XpAbortHold {
         }
     }
 
-    XpExchangeRegisters.Operation holdOf(Tcb d) {
+    XpExregsOperation holdOf(Tcb d) {
         for (int i = 0; i < exregs.holdCount; i++) {
             if (exregs.holds[i].target == d) {
                 return exregs.holds[i];
@@ -158,7 +158,7 @@ final class XpAbortHold {
         if (exregs.holdCount == 0 || a == null) {
             return false;
         }
-        XpExchangeRegisters.Operation op = holdOf(a);
+        XpExregsOperation op = holdOf(a);
         if (op == null) {
             return false;
         }
@@ -178,7 +178,7 @@ final class XpAbortHold {
 
     /** The unwind's answer arrived on this CPU (check_n_ack). */
     void unwindAnswered(Mailbox u) {
-        XpExchangeRegisters.Operation op = (XpExchangeRegisters.Operation) u.exregsPlain();
+        XpExregsOperation op = (XpExregsOperation) u.exregsPlain();
         boolean aborted = AbortJoin.unwindAborted(exregs.mem, u.address);
         exregs.stats[aborted ? XpExchangeRegisters.S_UNWIND_ABORTED : XpExchangeRegisters.S_UNWIND_FOUND_NOTHING]++;
         u.setExregsPlain(null);
@@ -194,7 +194,7 @@ final class XpAbortHold {
      * Both answers are in: D's send phase is over (canceled by this operation, or ended by
      * itself). D runs its XP RETURN; the caller gets the result; waiting operations run.
      */
-    void endHold(XpExchangeRegisters.Operation op) {
+    void endHold(XpExregsOperation op) {
         for (int i = 0; i < exregs.holdCount; i++) {
             if (exregs.holds[i] == op) {
                 exregs.holds[i] = exregs.holds[--exregs.holdCount];
@@ -228,11 +228,11 @@ final class XpAbortHold {
         op.result = ExregsResults.result(op);
         finishOperation(op);
         // The operations that waited behind this hold run now, in order.
-        XpExchangeRegisters.Operation next = op.deferredHead;
+        XpExregsOperation next = op.deferredHead;
         op.deferredHead = null;
         op.deferredTail = null;
         while (next != null) {
-            XpExchangeRegisters.Operation o = next;
+            XpExregsOperation o = next;
             next = o.nextDeferred;
             o.nextDeferred = null;
             Tcb t = exregs.kernel.lookup(o.request.dest());
@@ -247,9 +247,9 @@ final class XpAbortHold {
             }
             if (outcome == XpExchangeRegisters.WAIT) {
                 // o holds (or waits behind) the target now: the rest waits behind it as well.
-                XpExchangeRegisters.Operation holder = holdOf(t);
+                XpExregsOperation holder = holdOf(t);
                 while (next != null) {
-                    XpExchangeRegisters.Operation rest = next;
+                    XpExregsOperation rest = next;
                     next = rest.nextDeferred;
                     rest.nextDeferred = null;
                     if (holder.deferredTail == null) {
@@ -272,7 +272,7 @@ final class XpAbortHold {
     }
 
     /** An operation run on this CPU is done: answer its request, or continue its local caller. */
-    void finishOperation(XpExchangeRegisters.Operation op) {
+    void finishOperation(XpExregsOperation op) {
         Mailbox m = op.requestMailbox;
         if (m != null) {
             exregs.answerRequest(m, 0);
@@ -297,7 +297,7 @@ final class XpAbortHold {
         // check_n_ack first: the target's request was flagged before the unwind, so after this
         // its proxy is hooked, polling, or has answered.
         exregs.xp.check().checkNow();
-        XpExchangeRegisters.Operation op = (XpExchangeRegisters.Operation) u.exregsPlain();
+        XpExregsOperation op = (XpExregsOperation) u.exregsPlain();
         Tcb d = u.senderPlain();
         Mailbox m2 = op.sendMailbox;
         boolean aborted = false;

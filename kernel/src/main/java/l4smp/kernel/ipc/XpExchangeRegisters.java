@@ -5,7 +5,6 @@ import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.api.ExchangeRegisters;
 import l4smp.kernel.thread.KernelResume;
-import l4smp.kernel.thread.SyscallArgument;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;
@@ -150,54 +149,13 @@ public final class XpExchangeRegisters {
     static final int S_COUNT = 12;
 
     /**
-     * One exchange-registers operation: the arguments, the result, and on the target's CPU the
-     * state of the abort it runs (the shared mailbox of 8.4.3: the request and the unwind point
-     * to it).
-     */
-    public static final class Operation implements SyscallArgument, Mailbox.ExregsOperation {
-        final Tcb caller;
-        final ExchangeRegisters.Request request;
-        /** The result (written on the target's CPU, read on the caller's after the reply). */
-        ExchangeRegisters.Result result;
-        /** The request mailbox l->d, or null when the caller runs it on its own CPU. */
-        Mailbox requestMailbox;
-        // ---- the target's CPU only: the hold of an abort in flight --------------------------
-        Tcb target;
-        ExchangeRegisters.Result before;
-        boolean canceled;
-        /** The unwind mailbox d->b (null: no unwind, only the reply is awaited). */
-        Mailbox unwind;
-        /** The target's send mailbox that the unwind judges. */
-        Mailbox sendMailbox;
-        /** Both answers of the abort (the unwind's and the target's send reply). */
-        final AbortJoin join = new AbortJoin();
-        /** Operations on the same target waiting behind this one (FIFO). */
-        Operation deferredHead;
-        Operation deferredTail;
-        Operation nextDeferred;
-
-        /** ThreadControl's delete of the target (run on its CPU like any operation here). */
-        final boolean delete;
-
-        Operation(Tcb caller, ExchangeRegisters.Request request) {
-            this(caller, request, false);
-        }
-
-        Operation(Tcb caller, ExchangeRegisters.Request request, boolean delete) {
-            this.caller = caller;
-            this.request = request;
-            this.delete = delete;
-        }
-    }
-
-    /**
      * The operation that deletes {@code victim} on its own CPU for ThreadControl (Pistachio's
      * cross-CPU delete): it travels, waits behind an abort in flight, follows a migrated target
      * and answers exactly as an exchange-registers request does; the result is the victim's
      * snapshot (ok) or "unavailable". Pass it as {@code caller}'s {@code sysArgument} to {@link #call}.
      */
-    public static Operation deleteOperation(Tcb caller, ThreadId victim) {
-        return new Operation(caller, new ExchangeRegisters.Request(victim, 0, 0, 0, 0, 0, ThreadId.NIL, null), true);
+    public static XpExregsOperation deleteOperation(Tcb caller, ThreadId victim) {
+        return new XpExregsOperation(caller, new ExchangeRegisters.Request(victim, 0, 0, 0, 0, 0, ThreadId.NIL, null), true);
     }
 
     final Kernel kernel;
@@ -208,7 +166,7 @@ public final class XpExchangeRegisters {
     final CpuXcpuMemory mem;
     final int index;
     /** Operations of this CPU whose abort is in flight (their targets are held). */
-    final Operation[] holds;
+    final XpExregsOperation[] holds;
     int holdCount;
     /** Plain per-CPU statistics (owner writes; read after the machine stopped). */
     final long[] stats = new long[S_COUNT];
@@ -221,7 +179,7 @@ public final class XpExchangeRegisters {
         this.fabric = fabric;
         this.mem = new CpuXcpuMemory(kcpu.cpu());
         this.index = kcpu.index();
-        this.holds = new Operation[fabric.perPair() * fabric.cpus() + 1];
+        this.holds = new XpExregsOperation[fabric.perPair() * fabric.cpus() + 1];
     }
 
     /** The statistics ({@code S_...}); read when the machine has stopped. */
@@ -244,8 +202,8 @@ public final class XpExchangeRegisters {
      * retries later.
      */
     public void call(Tcb caller) {
-        Operation op = caller.sysArgument() instanceof Operation o ? o
-                : new Operation(caller, (ExchangeRegisters.Request) caller.sysArgument());
+        XpExregsOperation op = caller.sysArgument() instanceof XpExregsOperation o ? o
+                : new XpExregsOperation(caller, (ExchangeRegisters.Request) caller.sysArgument());
         caller.setSysArgument(op);
         stats[S_CALLS]++;
         Tcb d = kernel.lookup(op.request.dest());
@@ -313,7 +271,7 @@ public final class XpExchangeRegisters {
         t.setPendingReturn(null);
         kcpu.touchTcb(t, Field.MAILBOX_PTRS, AccessKind.WRITE);
         int code = mem.loadAcquire(m.address + Mailbox.CODE);
-        Operation op = (Operation) m.exregsPlain();
+        XpExregsOperation op = (XpExregsOperation) m.exregsPlain();
         m.setExregsPlain(null);
         m.setSenderPlain(null);
         xp.mailboxWait().release(m); // XP RETURN: free the mailbox of the request
@@ -337,7 +295,7 @@ public final class XpExchangeRegisters {
     }
 
     /** The call is done: the result to the caller, who continues (unless it halted itself). */
-    void finishCaller(Tcb caller, Operation op) {
+    void finishCaller(Tcb caller, XpExregsOperation op) {
         caller.setSysArgument(null);
         caller.setSysResult(op.result);
         caller.setErrorCode(op.result.errorCode());
@@ -364,7 +322,7 @@ public final class XpExchangeRegisters {
             return;
         }
         m.setProxyStatePlain(XpIpc.P_RUNNING);
-        Operation op = (Operation) m.exregsPlain();
+        XpExregsOperation op = (XpExregsOperation) m.exregsPlain();
         Tcb d = kernel.lookup(op.request.dest()); // check again that the target exists
         if (d == null) {
             op.result = ExregsResults.unavailable();
@@ -404,8 +362,8 @@ public final class XpExchangeRegisters {
      * Runs {@code op} on {@code d}, which is on this CPU: DONE (result set), WAIT (an abort is in
      * flight: finished by {@link #endHold}), or RETRY (no mailbox for the unwind; nothing done).
      */
-    int runOnTargetCpu(Operation op, Tcb d) {
-        Operation holder = xpAbortHold.holdOf(d);
+    int runOnTargetCpu(XpExregsOperation op, Tcb d) {
+        XpExregsOperation holder = xpAbortHold.holdOf(d);
         if (holder != null) {
             // 8.4.3: another operation is unwinding D's IPC; this one runs after it.
             stats[S_DEFERRED]++;
@@ -420,7 +378,7 @@ public final class XpExchangeRegisters {
         return execute(op, d);
     }
 
-    int execute(Operation op, Tcb d) {
+    int execute(XpExregsOperation op, Tcb d) {
         ExchangeRegisters.Request r = op.request;
         int c = r.control();
         op.target = d;
@@ -440,7 +398,7 @@ public final class XpExchangeRegisters {
         boolean cancelSend = (c & ExchangeRegisters.CANCEL_SEND) != 0;
         boolean cancelReceive = (c & ExchangeRegisters.CANCEL_RECEIVE) != 0;
         if ((cancelSend || cancelReceive) && d.state() == ThreadState.LOCKED_WAITING
-                && !(d.sysArgument() instanceof Operation) && d.kernelResume() == KernelResume.NONE) {
+                && !(d.sysArgument() instanceof XpExregsOperation) && d.kernelResume() == KernelResume.NONE) {
             // D's cross-processor send is in the hands of a proxy, or its reply is on its way.
             kcpu.touchTcb(d, Field.PROXY, AccessKind.READ);
             Tcb p = d.proxyAcquire();

@@ -176,7 +176,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
         XpSendHandshake.lockForReceive(mem, xp.lockWordOf(t), xp.tcbLocking());
         Spaces spaces = kernel.spacesOrNull();
         if (spaces != null) {
-            spaces.holdShootdowns(index); // no shootdown wait under the lock (SpaceMappings)
+            spaces.shootdownHolds().hold(index); // no shootdown wait under the lock (SpaceMappings)
         }
         receiving = t;
         check(BY_RECEIVE);
@@ -225,7 +225,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
         }
         XpSendHandshake.unlock(mem, xp.lockWordOf(t), xp.tcbLocking());
         Spaces spaces = kernel.spacesOrNull();
-        if (spaces != null && spaces.releaseShootdowns(kcpu.cpu())) {
+        if (spaces != null && spaces.shootdownHolds().release(kcpu.cpu())) {
             xp.proxy().sendDeferredReplies(); // no lock left, the shootdown complete: the senders may learn of it
         }
     }

@@ -270,13 +270,13 @@ public final class XpProxy {
     /**
      * wakeup sender (8.4.1): completion code, proxy pointer cleared, the mailbox as the reply.
      * While a map or unmap of this CPU's receive path waits with its TLB shootdown for the
-     * release of the TCB lock (Spaces.shootdownDeferred), the reply waits too: the sender must
+     * release of the TCB lock (ShootdownHolds.deferred), the reply waits too: the sender must
      * not learn that its IPC completed before every TLB has dropped what the IPC revoked. The
      * receive path sends it once the shootdown is complete ({@link #sendDeferredReplies}).
      */
     void wakeupSender(Mailbox m, XpCompletion code) {
         Spaces spaces = kernel.spacesOrNull();
-        if (spaces != null && spaces.shootdownDeferred(index)) {
+        if (spaces != null && spaces.shootdownHolds().deferred(index)) {
             deferReplySlowPath(m, code);
             return;
         }

@@ -337,11 +337,11 @@ public final class Migration {
             finish(x, -1, E_INVALID);
             return;
         }
-        if (priority > x.mcp() || kernel.irqPriorityVolatile(line) > x.mcp()) {
+        if (priority > x.mcp() || kernel.interruptPriorities().volatileOf(line) > x.mcp()) {
             finish(x, -1, E_NO_PRIVILEGE);
             return;
         }
-        int old = priority >= 0 ? kernel.exchangeIrqPriorityVolatile(line, priority) : kernel.irqPriorityVolatile(line);
+        int old = priority >= 0 ? kernel.interruptPriorities().exchangeVolatile(line, priority) : kernel.interruptPriorities().volatileOf(line);
         finish(x, old, 0);
     }
 

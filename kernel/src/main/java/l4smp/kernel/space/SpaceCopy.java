@@ -41,7 +41,7 @@ final class SpaceCopy {
      * ({@code receiverFaultedLast}, see {@link SpaceIpc#transferTyped}).
      */
     Transfer copy(KernelCpuPort k, Tcb from, Tcb to, long srcVa, long dstVa, int length, int offset, long deadline,
-                  boolean receiverFaultedLast, SpaceIpc.SpaceSegments seg) {
+                  boolean receiverFaultedLast, SpaceSegments seg) {
         Cpu cpu = k.cpu();
         int c = cpu.index();
         AddressSpace src = from.space();

@@ -1,9 +1,7 @@
 package l4smp.kernel.space;
 
-import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.memory.Mmu;
-import l4smp.emulator.memory.PageTables;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpuPort;
@@ -13,7 +11,6 @@ import l4smp.kernel.ipc.SendQueue;
 import l4smp.kernel.ipc.StringTransfer;
 import l4smp.kernel.ipc.Timeout;
 import l4smp.kernel.ipc.Transfer;
-import l4smp.kernel.ipc.TypedItems;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
@@ -126,7 +123,7 @@ public final class SpaceIpc {
         this.segments = new SpaceSegments[n];
         for (int i = 0; i < n; i++) {
             ranges[i] = new PageRange();
-            segments[i] = new SpaceSegments();
+            segments[i] = new SpaceSegments(spaceCopy, spaces);
         }
     }
 
@@ -241,64 +238,6 @@ public final class SpaceIpc {
         return receiverFaulted
                 ? Transfer.failed(IpcError.XFER_TIMEOUT_PARTNER, IpcError.XFER_TIMEOUT_INVOKER)
                 : Transfer.failed(IpcError.XFER_TIMEOUT_INVOKER, IpcError.XFER_TIMEOUT_PARTNER);
-    }
-
-    /**
-     * The pieces of one walk between address spaces on one CPU: each copied through the comm
-     * window ({@link SpaceCopy}), map and grant items carried out in the mapping database.
-     * One per CPU, set up for each walk (owner CPU only).
-     */
-    final class SpaceSegments implements StringTransfer.Segments {
-        private KernelCpuPort k;
-        private Tcb from;
-        private Tcb to;
-        private long deadline;
-        private boolean receiverFaultedLast;
-        /** The bytes of the current piece copied before it stopped (a fault or the timeout). */
-        int partial;
-
-        void start(KernelCpuPort k, Tcb from, Tcb to, long deadline, boolean receiverFaultedLast) {
-            this.k = k;
-            this.from = from;
-            this.to = to;
-            this.deadline = deadline;
-            this.receiverFaultedLast = receiverFaultedLast;
-            this.partial = 0;
-        }
-
-        void finish() {
-            k = null;
-            from = null;
-            to = null;
-        }
-
-        @Override
-        public Transfer copy(long source, long target, int length, int offset) {
-            partial = 0;
-            return spaceCopy.copy(k, from, to, source, target, length, offset, deadline, receiverFaultedLast, this);
-        }
-
-        @Override
-        public Transfer mapItem(long w0, long w1) {
-            if (w1 == 0) {
-                return Transfer.DONE; // the nil flexpage (sigma0's refusal)
-            }
-            long window = TypedItems.receiveWindow(to.br[0]);
-            if (!TypedItems.validFpage(w1) || !TypedItems.validFpage(window) || to.space() == null) {
-                return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
-            }
-            Cpu cpu = k.cpu();
-            cpu.counters().increment(cpu.counters().names().indexOf(Kernel.C_MAP_ITEMS));
-            if (from.space() != null) {
-                // Rights only narrow, and only what the sender has is mapped (X.2: the rest is
-                // silently skipped). The database is global (its lock): the receiver's CPU maps
-                // from the sender's space as the sender's would, and shoots down what a
-                // replaced mapping leaves in any CPU's TLB.
-                spaces.mapFpage(cpu, from.space(), w0 & ~0x3FFL, w1, to.space(), window,
-                        TypedItems.type(w0) == TypedItems.GRANT);
-            }
-            return Transfer.DONE;
-        }
     }
 
     // ---- suspension and redo -------------------------------------------------------------------

@@ -130,7 +130,7 @@ final class SpaceMappings {
      * other down never deadlock). A map that runs under a TCB lock (the receive path of a map
      * item sent across processors, whose proxy copies under the receiver's lock, XpMailboxCheck)
      * goes further: it invalidates its own CPU's TLB at once, but leaves the IPIs and the wait to
-     * the release of the last such lock (Spaces.holdShootdowns / releaseShootdowns), and the
+     * the release of the last such lock (ShootdownHolds.hold / release), and the
      * proxy's reply to the sender waits for that shootdown too (XpProxy). Either way the
      * operation is reported complete -- to the sender, or by the return of the call -- only
      * after every TLB that may cache a revoked page has dropped it; the pages are in the

@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 public final class Spaces {
 
     final SpaceMappings spaceMappings = new SpaceMappings(this);
+    private final ShootdownHolds shootdownHolds = new ShootdownHolds(this);
 
     public static final String C_FAULTS = "space.page_faults";
     public static final String C_MAPS = "space.pages_mapped";
@@ -481,33 +482,10 @@ public final class Spaces {
     }
 
     /**
-     * The kernel path of {@code cpu} takes a spinlock (a TCB lock, 8.3.3) under which it may map
-     * or unmap: until the matching {@link #releaseShootdowns}, map and unmap revoke and record
-     * their pages and invalidate this CPU's own TLB, but send no shootdown IPI and wait for no
-     * acknowledgement (see "No lock across a shootdown" in SpaceMappings). Nests. Owner CPU only.
+     * The holds of TLB shootdowns under the kernel's spinlocks (see "No lock across a
+     * shootdown" in SpaceMappings).
      */
-    public void holdShootdowns(int cpu) {
-        shootdown.hold(cpu);
-    }
-
-    /**
-     * The spinlock of the matching {@link #holdShootdowns} is released: when no hold is left,
-     * the shootdown recorded meanwhile completes now (IPIs, acknowledgements), with no lock held.
-     * Returns whether no hold is left (what waited for the shootdown may go on). Owner CPU only.
-     */
-    public boolean releaseShootdowns(Cpu cpu) {
-        if (shootdown.release(cpu.index())) {
-            spaceMappings.completeShootdown(cpu);
-        }
-        return !shootdown.held(cpu.index());
-    }
-
-    /**
-     * Whether a shootdown of {@code cpu} waits for the release of its holds (a map or unmap ran
-     * under a held spinlock): whoever would report the operation's end to another CPU waits for
-     * it too. Owner CPU only.
-     */
-    public boolean shootdownDeferred(int cpu) {
-        return shootdown.deferred(cpu);
+    public ShootdownHolds shootdownHolds() {
+        return shootdownHolds;
     }
 }
