@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * The soak (issue 7, "a profile, not in CI"): clients on every CPU call servers on every CPU
+ * The soak (a profile, not in CI): clients on every CPU call servers on every CPU
  * while a chaos thread migrates clients and servers at random (8.7), aborts clients' IPC with
  * exchange-registers (8.4.3) and a pager revokes and re-maps pages the clients read (TLB
  * shootdown, 9.3). One operation is one completed call. The report shows every message
