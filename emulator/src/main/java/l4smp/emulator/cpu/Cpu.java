@@ -64,6 +64,8 @@ public final class Cpu extends CpuPad2 {
     private static final VarHandle NEXT_EVENT;
     private static final VarHandle PROGRESS;
     private static final VarHandle WAIT_REASON;
+    private static final VarHandle CORRECTIONS;
+    private static final VarHandle LARGEST_CORRECTION;
 
     static {
         try {
@@ -73,6 +75,8 @@ public final class Cpu extends CpuPad2 {
             NEXT_EVENT = lookup.findVarHandle(CpuOwnerPublished.class, "nextEvent", long.class);
             PROGRESS = lookup.findVarHandle(CpuOwnerPublished.class, "progress", long.class);
             WAIT_REASON = lookup.findVarHandle(Cpu.class, "waitReason", String.class);
+            CORRECTIONS = lookup.findVarHandle(Cpu.class, "timingCorrections", long.class);
+            LARGEST_CORRECTION = lookup.findVarHandle(Cpu.class, "largestTimingCorrection", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -89,6 +93,10 @@ public final class Cpu extends CpuPad2 {
     private final PhysicalMemory physical;
     private final InterruptLine interruptLine = new InterruptLine();
     private final boolean deterministic;
+    /** Parallel mode with exact timing: interleaving points wait for the CPUs behind (see "Conservative order"). */
+    private final boolean conservative;
+    /** Parallel mode with lax timing: interleaving points count the interactions done out of order. */
+    private final boolean laxCounting;
     private final long slack;
     /** The wait reason of a slack wait (built once: a stuck report shows it). */
     private final String slackWaitReason;
@@ -111,9 +119,23 @@ public final class Cpu extends CpuPad2 {
     private int cParks;
     private int cSpinIterations;
     private int cIdleCycles;
+    private int cOrderWaits;
+    private int cTimingCorrections;
 
     // ---- owner only --------------------------------------------------------------------------
     private long slackHorizon = Long.MAX_VALUE;
+    /**
+     * A lower bound of the simulated time at which any other CPU can still act on shared state
+     * (parallel mode; see "Conservative order"); interleaving points at or below it need no look
+     * at the others.
+     */
+    private long orderHorizon = Long.MIN_VALUE;
+    /** The wait reason of an order wait (built once). */
+    private final String orderWaitReason;
+    @SuppressWarnings("unused") // accessed through CORRECTIONS (owner writes, any thread reads)
+    private long timingCorrections;
+    @SuppressWarnings("unused") // accessed through LARGEST_CORRECTION
+    private long largestTimingCorrection;
     private long deferredUntil;
     /** Cycles the clock jumped to an interrupt's arrival while idle (owner only). */
     private long idleJump;
@@ -131,6 +153,9 @@ public final class Cpu extends CpuPad2 {
         this.memory = machine.memorySystem();
         this.physical = machine.physicalMemory();
         this.deterministic = machine.config().deterministic();
+        this.conservative = !deterministic && machine.config().exactTiming();
+        this.laxCounting = !deterministic && !conservative;
+        this.orderWaitReason = "order: a CPU behind in simulated time";
         this.slack = machine.config().slackCycles();
         this.slackWaitReason = "slack: more than " + slack + " cycles ahead";
         this.maxSpinIterations = machine.config().maxSpinIterations();
@@ -173,6 +198,8 @@ public final class Cpu extends CpuPad2 {
         cParks = names.indexOf(Machine.C_IDLE_PARKS);
         cSpinIterations = names.indexOf(Machine.C_SPIN_ITERATIONS);
         cIdleCycles = names.indexOf(Machine.C_IDLE_CYCLES);
+        cOrderWaits = names.indexOf(Machine.C_ORDER_WAITS);
+        cTimingCorrections = names.indexOf(Machine.C_TIMING_CORRECTIONS);
         if (deterministic) {
             slackHorizon = Long.MAX_VALUE; // the stepper enforces the slack at each pick
             continuation = new Continuation(CPU_SCOPE, this::dutyCycle);
@@ -391,8 +418,10 @@ public final class Cpu extends CpuPad2 {
         // Running again before the handlers run: a handler with interleaving points (one that
         // touches shared memory) must stay schedulable in deterministic mode, and count with
         // its clock in the slack bound.
-        NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
+        // RUNNING before the event is withdrawn: between the two stores another CPU must never
+        // read "idle, no event" (no bound at all) for a CPU that is about to act.
         STATE.setVolatile(this, RUNNING);
+        NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
         takeInterrupts(!timerFirst);
         // Idle time ends where the interrupt arrived; its handler's cycles are not idle.
         counters.add(cIdleCycles, waited + idleJump);
@@ -563,6 +592,8 @@ public final class Cpu extends CpuPad2 {
             }
         }
         targetApic.post(slot, vector, index, sentAt);
+        // The target acts on it from its arrival on, possibly below what we knew of it.
+        lowerOrderHorizon(sentAt + cost.ipiDeliveryCycles());
         counters.increment(cIpiSent);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
@@ -584,6 +615,7 @@ public final class Cpu extends CpuPad2 {
             slot = waitForLintSlotSlowPath(target);
         }
         target.apic.post(slot, vector, -1, clock, latencyCycles);
+        lowerOrderHorizon(clock + latencyCycles);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
         interleave();
@@ -755,7 +787,99 @@ public final class Cpu extends CpuPad2 {
     public void interleave() {
         if (deterministic) {
             Continuation.yield(CPU_SCOPE);
+        } else if (clock > orderHorizon) {
+            orderSlowPath();
         }
+    }
+
+    /*
+     * Conservative order (parallel mode). Shared state -- a memory line, a mailbox flag, a lock,
+     * a LINT slot -- carries no minimum latency between a write on one CPU and a read on another:
+     * a read at simulated time t must see exactly the writes at times before t. So an interaction
+     * at time t may happen only when every other CPU has reached t (a CPU behind could still write
+     * at a time before t) -- the rule the deterministic stepper applies by picking the CPU with
+     * the lowest clock. A CPU counts with its effective clock: its clock while it runs; while it
+     * idles the earlier of its next timer event and the arrival of an interrupt posted to it (it
+     * can act on nothing before); a stopped CPU not at all.
+     *
+     * The bound observed is kept (orderHorizon): no CPU can later act below it. A running CPU's
+     * clock only grows; an idle CPU's effective clock can drop only when an interrupt is posted to
+     * it, and that arrives at the sender's clock plus the IPI latency (or a device's bus latency)
+     * -- above the bound, since the sender counted in it. So only an interleaving point above the
+     * bound looks at the other CPUs again.
+     *
+     * Exact timing waits there (host time) until the CPUs behind have caught up; ties may go on
+     * together (the stepper breaks them by its seed). Lax timing goes on at once and counts the
+     * interaction as a timing correction with the lead it had over the slowest CPU.
+     */
+    private void orderSlowPath() {
+        long min = machine.minEffectiveClockExcluding(this);
+        if (min >= clock) {
+            orderHorizon = min;
+            return;
+        }
+        if (laxCounting) {
+            recordCorrection(clock - min);
+            return;
+        }
+        counters.increment(cOrderWaits);
+        String previous = (String) WAIT_REASON.getOpaque(this);
+        WAIT_REASON.setOpaque(this, orderWaitReason);
+        idleStrategy.reset();
+        long start = System.nanoTime();
+        int round = 0;
+        // The CPU behind may be idle with a timer event before our clock: wake it now rather
+        // than after its park period, so that it fires the event.
+        machine.wakeIdleCpusWithEventsUpTo(clock);
+        while (true) {
+            round++;
+            if (!machine.runningOpaque()) {
+                throw new MachineStoppedException("machine stopped");
+            }
+            min = machine.minEffectiveClockExcluding(this);
+            if (min >= clock) {
+                break;
+            }
+            if ((round & 1023) == 0) {
+                machine.wakeIdleCpusWithEventsUpTo(clock);
+                if (System.nanoTime() - start > stuckNanos) {
+                    throw new CpuStuckException("CPU " + index + " waited " + machine.config().stuckTimeout()
+                            + " for the CPUs behind it to reach cycle " + clock + "; " + machine.describeCpus());
+                }
+            }
+            idleStrategy.idle(50_000L);
+        }
+        orderHorizon = min;
+        WAIT_REASON.setOpaque(this, previous);
+    }
+
+    /**
+     * An interrupt this CPU posted arrives at {@code arrival}: its target (idle, perhaps counted
+     * with no bound) acts from then on, so our order horizon may not stay above it. Owner only.
+     */
+    private void lowerOrderHorizon(long arrival) {
+        if (arrival < orderHorizon) {
+            orderHorizon = arrival;
+        }
+    }
+
+    /** Counts an interaction done {@code lead} cycles ahead of a CPU that could still act before it. Owner only. */
+    private void recordCorrection(long lead) {
+        counters.increment(cTimingCorrections);
+        CORRECTIONS.setOpaque(this, (long) CORRECTIONS.getOpaque(this) + 1);
+        if (lead > (long) LARGEST_CORRECTION.getOpaque(this)) {
+            LARGEST_CORRECTION.setOpaque(this, lead);
+        }
+    }
+
+    /** Interactions this CPU performed out of simulated-time order (lax timing). Any thread. */
+    public long timingCorrectionsOpaque() {
+        return (long) CORRECTIONS.getOpaque(this);
+    }
+
+    /** The largest lead of such an interaction, in cycles (0 if none). Any thread. */
+    public long largestTimingCorrectionOpaque() {
+        return (long) LARGEST_CORRECTION.getOpaque(this);
     }
 
     /** Whether this CPU runs under the deterministic stepper. */
