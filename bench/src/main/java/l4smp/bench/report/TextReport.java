@@ -43,6 +43,7 @@ public final class TextReport {
                 r.seed() == null ? (r.pin() ? "pinned" : "unpinned") : "one host thread",
                 slack(r.slackCycles())));
         out.add("options: " + (r.options().isEmpty() ? "(none)" : formatMap(r.options())));
+        out.add(timing(r));
         Object planted = r.results().get("planted");
         if (planted != null) {
             out.add("PLANTED RACE: " + planted + " (" + l4smp.kernel.Plant.parse(planted.toString()).race()
@@ -223,6 +224,22 @@ public final class TextReport {
             return String.format(Locale.ROOT, "%.2f ms", us / 1000);
         }
         return String.format(Locale.ROOT, "%.3f s", us / 1_000_000);
+    }
+
+    /**
+     * The timing line: which mode kept simulated time and whether every interaction between
+     * CPUs happened in simulated-time order ("exact") or how many did not and by how much.
+     */
+    static String timing(RunReport r) {
+        RunReport.Timing t = r.timing();
+        String how = r.seed() != null ? "exact (deterministic: the stepper runs the CPU with the lowest clock)"
+                : r.timingMode().equals("exact") ? "exact (parallel, conservative order)"
+                : "lax (parallel, host order within the slack)";
+        if (t.exact()) {
+            return "timing: " + how + "; every interaction in simulated-time order: exact";
+        }
+        return String.format(Locale.ROOT, "timing: %s; %,d interaction%s out of simulated-time order, largest lead %,d cycles",
+                how, t.corrections(), t.corrections() == 1 ? "" : "s", t.largestCorrection());
     }
 
     static String slack(long slackCycles) {
