@@ -462,6 +462,10 @@ public final class Cpu extends CpuPad2 {
                 if (raised) {
                     return;
                 }
+                // Unparked (or the park timed out): look at the clocks at once. A CPU that waits
+                // for our timer event unparks us for that; polling only once in
+                // IDLE_CLOCK_POLL_ROUNDS parks would hold it for that many park periods.
+                round = 0;
             } else {
                 idleStrategy.idle(bound);
             }
