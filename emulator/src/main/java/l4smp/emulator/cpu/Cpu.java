@@ -886,6 +886,20 @@ public final class Cpu extends CpuPad2 {
         return (long) LARGEST_CORRECTION.getOpaque(this);
     }
 
+    /**
+     * An order point without a stepper yield: in parallel mode with exact timing, waits (as an
+     * interleaving point does) until no other CPU can still act before this CPU's clock; a no-op
+     * otherwise. For host code that reads state other CPUs change before it reaches an
+     * interleaving point of its own (a user access's address translation reads page tables a
+     * pager may be changing). Deterministic mode needs none: between two yields no other CPU
+     * runs. Owner only.
+     */
+    public void orderPoint() {
+        if (conservative && clock > orderHorizon) {
+            orderSlowPath();
+        }
+    }
+
     /** Whether this CPU runs under the deterministic stepper. */
     public boolean deterministic() {
         return deterministic;
@@ -921,9 +935,18 @@ public final class Cpu extends CpuPad2 {
             idleStrategy.reset();
         }
         try {
-            while (!condition.isSatisfied()) {
+            while (true) {
+                // Parallel mode: what the others can still do lies at or after their effective
+                // clocks, read before the check; a check that fails has seen everything before
+                // them, so the clock may go there. Read after the check, they would include
+                // writes the check did not see, and the wait would end late by however far the
+                // others ran meanwhile in host time.
+                long seen = deterministic ? 0 : machine.minEffectiveClockExcluding(this);
+                if (condition.isSatisfied()) {
+                    break;
+                }
                 iterations++;
-                long min = machine.minEffectiveClockExcluding(this);
+                long min = deterministic ? machine.minEffectiveClockExcluding(this) : seen;
                 long step = cost.spinIterationCycles();
                 if (min != Long.MAX_VALUE && min > clock + step) {
                     step = min - clock;
