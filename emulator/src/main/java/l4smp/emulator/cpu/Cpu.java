@@ -42,7 +42,10 @@ import java.util.concurrent.locks.LockSupport;
  * ({@code sent + delivery}), or at once, with its clock set to the arrival, when it was idle:
  * the target's clock becomes {@code max(own, sent + delivery)}. In parallel mode a CPU that runs
  * more than {@code slack} cycles ahead of the slowest running CPU waits (host time) until it
- * is within the bound again; idle CPUs count with their next timer event, or not at all.
+ * is within the bound again; idle CPUs count with their next timer event, or not at all. With
+ * exact timing an interleaving point also waits until no other CPU can still act before this
+ * CPU's clock (see "Conservative order" at {@link #interleave}), so that interactions happen in
+ * simulated-time order, as under the deterministic stepper.
  *
  * <h2>Thread contract</h2>
  * Methods are owner-CPU-only unless their name carries a memory-ordering suffix
