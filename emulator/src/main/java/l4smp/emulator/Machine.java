@@ -476,6 +476,17 @@ public final class Machine {
     }
 
     private static long effectiveClock(Cpu cpu) {
+        while (true) {
+            // Consistent reads: again when the CPU changed its state meanwhile (see Cpu.publishState).
+            long version = cpu.stateVersionVolatile();
+            long eff = effectiveClockOnce(cpu);
+            if (cpu.stateVersionVolatile() == version) {
+                return eff;
+            }
+        }
+    }
+
+    private static long effectiveClockOnce(Cpu cpu) {
         int st = cpu.stateAcquire();
         if (st == Cpu.RUNNING) {
             return cpu.clockAcquire();

@@ -346,7 +346,7 @@ public final class Cpu extends CpuPad2 {
     // =========================================================================================
 
     private void dutyCycle() {
-        STATE.setVolatile(this, RUNNING);
+        publishState(RUNNING);
         try {
             dispatcher.onStart(this);
             while (machine.runningOpaque()) {
@@ -362,7 +362,7 @@ public final class Cpu extends CpuPad2 {
         } catch (Throwable failure) {
             machine.cpuFailed(this, failure);
         } finally {
-            STATE.setVolatile(this, STOPPED);
+            publishState(STOPPED);
             try {
                 dispatcher.onStop(this);
             } catch (RuntimeException e) {
@@ -381,7 +381,7 @@ public final class Cpu extends CpuPad2 {
         if (continuation == null || continuation.isDone() || stateAcquire() == STOPPED) {
             return;
         }
-        STATE.setVolatile(this, STOPPED);
+        publishState(STOPPED);
         try {
             dispatcher.onStop(this);
         } catch (RuntimeException e) {
@@ -400,7 +400,7 @@ public final class Cpu extends CpuPad2 {
         log.record(index, EventKind.IDLE, clock, next == Dispatcher.NO_EVENT ? -1 : next, 0);
         // Volatile: the store of IDLE must not be reordered with the load of the interrupt flag
         // below (the other half of the handshake is in raiseInterrupt).
-        STATE.setVolatile(this, IDLE);
+        publishState(IDLE);
         if (deterministic) {
             Continuation.yield(CPU_SCOPE);
             // The stepper resumes an idle CPU only when an interrupt is pending or its timer
@@ -423,7 +423,7 @@ public final class Cpu extends CpuPad2 {
         // its clock in the slack bound.
         // RUNNING before the event is withdrawn: between the two stores another CPU must never
         // read "idle, no event" (no bound at all) for a CPU that is about to act.
-        STATE.setVolatile(this, RUNNING);
+        publishState(RUNNING);
         NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
         takeInterrupts(!timerFirst);
         // Idle time ends where the interrupt arrived; its handler's cycles are not idle.
@@ -457,11 +457,11 @@ public final class Cpu extends CpuPad2 {
                 return;
             }
             if (idleStrategy.mayPark()) {
-                STATE.setVolatile(this, PARKED);
+                publishState(PARKED);
                 counters.increment(cParks);
                 // The park handshake with the senders of IPIs lives in InterruptLine.
                 boolean raised = interruptLine.parkUnlessRaised(idleStrategy.parkNanos(bound));
-                STATE.setVolatile(this, IDLE);
+                publishState(IDLE);
                 if (raised) {
                     return;
                 }
@@ -745,6 +745,43 @@ public final class Cpu extends CpuPad2 {
         }
         slackHorizon = min == Long.MAX_VALUE ? clock + Math.max(slack, 1024) : min + slack;
         WAIT_REASON.setOpaque(this, previous);
+    }
+
+    /*
+     * The run state and its version. The effective clock another CPU computes reads several
+     * fields (state, next event, interrupt flag and arrival, clock) that the owner changes one
+     * after the other when it goes idle or wakes; a reader whose reads straddle a change could
+     * combine the old state (idle) with a new field (the event withdrawn on waking: "idle, no
+     * event", no bound at all) and cache that bound. So every state store is followed by an
+     * increment of the version, before the owner changes any other field; a reader reads the
+     * version before and after its reads and reads again when it moved (Machine.effectiveClock).
+     */
+    private static final VarHandle STATE_VERSION;
+
+    static {
+        try {
+            STATE_VERSION = MethodHandles.lookup().findVarHandle(Cpu.class, "stateVersion", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // accessed through STATE_VERSION
+    private volatile long stateVersion;
+
+    /** Publishes run state {@code st}, then moves the state version on. Owner only. */
+    private void publishState(int st) {
+        // Volatile: the store of IDLE must not be reordered with the load of the interrupt flag
+        // that follows it in idle() (the other half of the handshake is in raiseInterrupt).
+        STATE.setVolatile(this, st);
+        // Volatile increment (single writer): ordered after the state store and before the
+        // owner's next store to any field a reader of the effective clock reads.
+        STATE_VERSION.setVolatile(this, (long) STATE_VERSION.getOpaque(this) + 1);
+    }
+
+    /** The state version (see publishState). Any thread. */
+    public long stateVersionVolatile() {
+        return (long) STATE_VERSION.getVolatile(this);
     }
 
     /** The clock this CPU counts with in the slack bound: its clock, its next event, or none. Any thread. */
