@@ -55,7 +55,7 @@ public final class Machine {
      * Interactions performed out of simulated-time order: an interleaving point passed while
      * another CPU that could still act on shared state was behind (parallel mode, lax timing).
      */
-    public static final String C_TIMING_CORRECTIONS = "timing.corrections";
+    public static final String C_TIMING_CORRECTIONS = "cpu.timing_corrections";
 
     /** Decides what a quiescent machine means (all done, or a deadlock to report). */
     @FunctionalInterface

@@ -232,13 +232,12 @@ public final class TextReport {
      */
     static String timing(RunReport r) {
         RunReport.Timing t = r.timing();
-        String how = r.seed() != null ? "exact (deterministic: the stepper runs the CPU with the lowest clock)"
-                : r.timingMode().equals("exact") ? "exact (parallel, conservative order)"
-                : "lax (parallel, host order within the slack)";
+        String how = r.seed() != null ? "seeded stepper" : r.timingMode().equals("exact")
+                ? "parallel, --timing exact" : "parallel, --timing lax";
         if (t.exact()) {
-            return "timing: " + how + "; every interaction in simulated-time order: exact";
+            return "timing: exact (" + how + "): every interaction in simulated-time order";
         }
-        return String.format(Locale.ROOT, "timing: %s; %,d interaction%s out of simulated-time order, largest lead %,d cycles",
+        return String.format(Locale.ROOT, "timing: %s: %,d interaction%s out of simulated-time order, largest lead %,d cycles",
                 how, t.corrections(), t.corrections() == 1 ? "" : "s", t.largestCorrection());
     }
 
