@@ -54,6 +54,13 @@ public final class Machine {
      * guest's next trap; a CPU's clock less its idle and user cycles is its kernel time.
      */
     public static final String C_USER_CYCLES = "cpu.user_cycles";
+    /** Host waits of a CPU at an interleaving point for a CPU behind it (parallel mode, exact timing). */
+    public static final String C_ORDER_WAITS = "cpu.order_waits";
+    /**
+     * Interactions performed out of simulated-time order: an interleaving point passed while
+     * another CPU that could still act on shared state was behind (parallel mode, lax timing).
+     */
+    public static final String C_TIMING_CORRECTIONS = "cpu.timing_corrections";
 
     /** Decides what a quiescent machine means (all done, or a deadlock to report). */
     @FunctionalInterface
@@ -106,7 +113,7 @@ public final class Machine {
         this.pct = config.deterministic() && config.strategy() == ScheduleStrategy.PCT
                 ? new PctSchedule(config.seed(), config.cpus(), config.pctDepth(), config.pctSteps()) : null;
         for (String name : List.of(C_IPI_SENT, C_IPI_TAKEN, C_LINT_WAITS, C_SLACK_WAITS, C_IDLE_PARKS,
-                C_SPIN_ITERATIONS, C_IDLE_CYCLES, C_USER_CYCLES)) {
+                C_SPIN_ITERATIONS, C_IDLE_CYCLES, C_USER_CYCLES, C_ORDER_WAITS, C_TIMING_CORRECTIONS)) {
             counterNames.register(name);
         }
         this.physicalMemory = new PhysicalMemory(config.memoryBytes());
@@ -474,6 +481,17 @@ public final class Machine {
     }
 
     private static long effectiveClock(Cpu cpu) {
+        while (true) {
+            // Consistent reads: again when the CPU changed its state meanwhile (see Cpu.publishState).
+            long version = cpu.stateVersionVolatile();
+            long eff = effectiveClockOnce(cpu);
+            if (cpu.stateVersionVolatile() == version) {
+                return eff;
+            }
+        }
+    }
+
+    private static long effectiveClockOnce(Cpu cpu) {
         int st = cpu.stateAcquire();
         if (st == Cpu.RUNNING) {
             return cpu.clockAcquire();
@@ -489,6 +507,28 @@ public final class Machine {
             return next;
         }
         return Long.MAX_VALUE;
+    }
+
+    /**
+     * The interactions performed out of simulated-time order, over all CPUs
+     * ({@link #C_TIMING_CORRECTIONS}); 0 in deterministic mode and with exact timing. Any
+     * thread; exact after the machine stopped.
+     */
+    public long timingCorrections() {
+        long sum = 0;
+        for (Cpu cpu : cpus) {
+            sum += cpu.timingCorrectionsOpaque();
+        }
+        return sum;
+    }
+
+    /** The largest lead, in cycles, of an interaction performed out of order (0 if none). Any thread. */
+    public long largestTimingCorrection() {
+        long max = 0;
+        for (Cpu cpu : cpus) {
+            max = Math.max(max, cpu.largestTimingCorrectionOpaque());
+        }
+        return max;
     }
 
     /**

@@ -37,12 +37,25 @@ import java.util.Objects;
  *                         ignored by the other strategies)
  * @param pctSteps         the PCT strategy's estimate k of the steps of a run: the change points
  *                         are drawn uniformly from steps 1..k (ignored by the other strategies)
+ * @param timing           parallel mode's ordering of interactions in simulated time
+ *                         ({@link TimingMode#EXACT} by default; ignored in deterministic mode)
  */
 public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long slackCycles,
                             ExecutionMode mode, long seed, ScheduleStrategy strategy,
                             boolean captureTrace, int maxTraceEvents, Duration stuckTimeout,
                             long maxSpinIterations, long memoryBytes, boolean accounting,
-                            long failedCpus, int pctDepth, long pctSteps) {
+                            long failedCpus, int pctDepth, long pctSteps, TimingMode timing) {
+
+    /** The configuration with exact timing. */
+    public MachineConfig(int cpus, CostModel costModel, boolean pinning, long slackCycles,
+                         ExecutionMode mode, long seed, ScheduleStrategy strategy,
+                         boolean captureTrace, int maxTraceEvents, Duration stuckTimeout,
+                         long maxSpinIterations, long memoryBytes, boolean accounting, long failedCpus,
+                         int pctDepth, long pctSteps) {
+        this(cpus, costModel, pinning, slackCycles, mode, seed, strategy, captureTrace, maxTraceEvents,
+                stuckTimeout, maxSpinIterations, memoryBytes, accounting, failedCpus, pctDepth, pctSteps,
+                TimingMode.EXACT);
+    }
 
     /** The configuration with the default PCT parameters. */
     public MachineConfig(int cpus, CostModel costModel, boolean pinning, long slackCycles,
@@ -83,6 +96,7 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(strategy, "strategy");
         Objects.requireNonNull(stuckTimeout, "stuckTimeout");
+        Objects.requireNonNull(timing, "timing");
         if (cpus < 1 || cpus > MAX_CPUS) {
             throw new IllegalArgumentException("cpus must be 1.." + MAX_CPUS + ", got " + cpus);
         }
@@ -119,6 +133,11 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         }
     }
 
+    /** Whether interactions run in simulated-time order: deterministic mode, or parallel with exact timing. */
+    public boolean exactTiming() {
+        return mode == ExecutionMode.DETERMINISTIC || timing == TimingMode.EXACT;
+    }
+
     /** Whether physical CPU {@code cpu} is set to fail (it never answers the startup IPI). */
     public boolean failed(int cpu) {
         return (failedCpus >>> cpu & 1L) != 0;
@@ -139,6 +158,7 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         private CostModel costModel = CostModel.PIII_450;
         private boolean pinning = true;
         private long slackCycles = DEFAULT_SLACK;
+        private TimingMode timing = TimingMode.EXACT;
         private ExecutionMode mode = ExecutionMode.PARALLEL;
         private long seed;
         private ScheduleStrategy strategy = ScheduleStrategy.LOWEST_CLOCK;
@@ -156,6 +176,8 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
         public Builder costModel(CostModel costModel) { this.costModel = costModel; return this; }
         public Builder pinning(boolean pinning) { this.pinning = pinning; return this; }
         public Builder slackCycles(long slackCycles) { this.slackCycles = slackCycles; return this; }
+        /** Parallel mode's timing ({@link TimingMode#EXACT} by default). */
+        public Builder timing(TimingMode timing) { this.timing = Objects.requireNonNull(timing, "timing"); return this; }
         public Builder mode(ExecutionMode mode) { this.mode = mode; return this; }
         /** Deterministic mode with this seed. */
         public Builder deterministic(long seed) { this.mode = ExecutionMode.DETERMINISTIC; this.seed = seed; return this; }
@@ -187,7 +209,7 @@ public record MachineConfig(int cpus, CostModel costModel, boolean pinning, long
             boolean acct = accounting == null || accounting;
             return new MachineConfig(cpus, costModel, pinning, slackCycles, mode, seed, strategy,
                     captureTrace, maxTraceEvents, stuckTimeout, maxSpinIterations, memoryBytes, acct, failedCpus,
-                    pctDepth, pctSteps);
+                    pctDepth, pctSteps, timing);
         }
     }
 }

@@ -35,6 +35,66 @@ final class BenchCommand implements Callable<Integer> {
     /** The goal for kernel / baseline with the accounting layer on (the default mode). */
     static final double GOAL_ON = 3.0;
 
+    /** The runs of {@code --what timing}: a label and the scenario with its options. */
+    private static final String[][] TIMING_RUNS = {
+            {"pingpong local", "pingpong", "1"},
+            {"pingpong cross", "pingpong", "2", "placement", "cross"},
+            {"client-server, 2 CPUs, 4 clients", "client-server", "2", "clients", "4"},
+            {"interrupt-storm, handler on CPU 1", "interrupt-storm", "2", "handler-cpu", "1"},
+    };
+
+    /**
+     * Host time per operation of the parallel mode (exact timing, a host thread per CPU, pinned)
+     * and of the seeded mode (one host thread), each the median of the iterations, and the
+     * simulated mean latency of each (the same, when parallel mode keeps simulated time). A
+     * benchmark on a host that may be shared: its figures vary, nothing is asserted.
+     */
+    private void timingModes(PrintWriter out) {
+        ScenarioRunner runner = new ScenarioRunner(Scenarios.load(), null);
+        long ops = Math.max(1000, rounds / 20);
+        out.printf(Locale.ROOT, "host time per operation, parallel (exact timing) against seeded, %,d operations per run, "
+                + "%d warm-up + %d measured iterations, median:%n", ops, warmup, iterations);
+        out.flush();
+        for (String[] r : TIMING_RUNS) {
+            java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+            for (int i = 3; i + 1 < r.length; i += 2) {
+                options.put(r[i], r[i + 1]);
+            }
+            double[] par = new double[iterations];
+            double[] det = new double[iterations];
+            double parMean = 0;
+            double detMean = 0;
+            boolean failed = false;
+            for (int i = -warmup; i < iterations && !failed; i++) {
+                var p = runner.run(l4smp.bench.runner.RunSpec.builder(r[1]).cpus(Integer.parseInt(r[2])).ops(ops)
+                        .scenarioOptions(options).build());
+                var d = runner.run(l4smp.bench.runner.RunSpec.builder(r[1]).cpus(Integer.parseInt(r[2])).ops(ops)
+                        .seed(1L).scenarioOptions(options).build());
+                if (!p.ok() || !d.ok()) {
+                    out.printf(Locale.ROOT, "  %-36s a run failed: %s / %s%n", r[0], p.outcomeName(), d.outcomeName());
+                    out.flush();
+                    failed = true;
+                    continue;
+                }
+                if (i >= 0) {
+                    par[i] = p.hostSeconds() * 1e9 / Math.max(1, p.operations());
+                    det[i] = d.hostSeconds() * 1e9 / Math.max(1, d.operations());
+                    parMean = l4smp.bench.report.LatencySummary.of(p.cycles()).mean();
+                    detMean = l4smp.bench.report.LatencySummary.of(d.cycles()).mean();
+                }
+            }
+            if (failed) {
+                continue;
+            }
+            double pm = LocalRoundTripBench.median(par);
+            double dm = LocalRoundTripBench.median(det);
+            out.printf(Locale.ROOT, "  %-36s parallel %9.0f ns/op   seeded %9.0f ns/op   parallel/seeded %.2f   "
+                    + "simulated mean %.1f / %.1f cycles%n", r[0], pm, dm, pm / dm, parMean, detMean);
+            out.flush();
+        }
+    }
+
+
     @Spec
     CommandSpec spec;
 
@@ -50,11 +110,13 @@ final class BenchCommand implements Callable<Integer> {
             description = "Measured iterations of each; the median is reported (default ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--what", paramLabel = "local|cross|memory|heap|all", defaultValue = "local",
+    @Option(names = "--what", paramLabel = "local|cross|memory|heap|timing|all", defaultValue = "local",
             description = "What to measure: the local round trip against bare continuations (default), the "
                     + "cross-processor round trip (simulated breakdown; host time against two spinning threads "
                     + "over SPSC queues), the accounting layer's accesses per host second, the host heap per "
-                    + "L4 thread, or all.")
+                    + "L4 thread, host time per operation of parallel (exact timing) against seeded runs of "
+                    + "pingpong local and cross, client-server and interrupt-storm with the handler on CPU 1 "
+                    + "(timing), or all.")
     String what;
 
     @Option(names = "--mode", paramLabel = "parallel|deterministic|both", defaultValue = "both",
@@ -87,14 +149,19 @@ final class BenchCommand implements Callable<Integer> {
         boolean cross;
         boolean memory;
         boolean heap = false;
+        boolean timing = false;
         switch (what.toLowerCase(Locale.ROOT)) {
             case "local" -> { local = true; cross = false; memory = false; }
             case "cross" -> { local = false; cross = true; memory = false; }
             case "memory" -> { local = false; cross = false; memory = true; }
             case "heap" -> { local = false; cross = false; memory = false; heap = true; }
-            case "all" -> { local = true; cross = true; memory = true; heap = true; }
+            case "timing" -> { local = false; cross = false; memory = false; timing = true; }
+            case "all" -> { local = true; cross = true; memory = true; heap = true; timing = true; }
             default -> throw new CommandLine.ParameterException(cl,
-                    "option '--what' must be local, cross, memory, heap or all, got '" + what + "'");
+                    "option '--what' must be local, cross, memory, heap, timing or all, got '" + what + "'");
+        }
+        if (timing) {
+            timingModes(out);
         }
         if (heap) {
             out.print(ThreadHeapBench.measure(20_000));

@@ -62,6 +62,8 @@ final class Replay {
         return new RunSpec(recorded.scenario(), recorded.cpus(), recorded.ops(), recorded.seconds(), recorded.seed(),
                 recorded.strategy(), recorded.pin(), recorded.slackCycles(), recorded.costModel(),
                 recorded.scenarioOptions(), captureTrace, traceLimit, progress, recorded.accounting(),
-                recorded.kernelConfig(), recorded.failedCpus());
+                recorded.kernelConfig(), recorded.failedCpus(), RunSpec.DEFAULT_STALL_CYCLES,
+                l4smp.emulator.MachineConfig.DEFAULT_PCT_DEPTH, l4smp.emulator.MachineConfig.DEFAULT_PCT_STEPS, 0,
+                recorded.timing());
     }
 }

@@ -41,7 +41,7 @@ import java.util.concurrent.Callable;
 @Command(name = "run", sortOptions = false,
         customSynopsis = {"l4smp run SCENARIO [--cpus=N] [--ops=N] [--seconds=S] [--seed=N] [--strategy=S] [--pct-depth=D]",
                 "          [--pct-steps=K] [--max-steps=N] [--plant=NAME] [--pin=on|off]",
-                "          [--slack=CYCLES|unbounded] [--preset=P] [--fail-cpu=N[,N...]] [--stall=CYCLES|off]",
+                "          [--slack=CYCLES|unbounded] [--timing=exact|lax] [--preset=P] [--fail-cpu=N[,N...]] [--stall=CYCLES|off]",
                 "          [--accounting=on|off] [--tcb-layout=grouped|naive] [--tick-us=U] [--timeslice-ticks=N]",
                 "          [--abi=thesis|x2]",
                 "          [--json=FILE] [--hgrm=DIR] [--trace=FILE] [--trace-limit=N] [--plot=DIR] [--jfr=FILE]",
@@ -113,6 +113,12 @@ final class RunCommand implements Callable<Integer> {
             description = "How far a CPU may run ahead of the slowest one, in cycles (0 = lock-step; "
                     + "default ${DEFAULT-VALUE}).")
     String slack;
+
+    @Option(names = "--timing", paramLabel = "exact|lax", defaultValue = "exact",
+            description = "Parallel mode: exact keeps every interaction between CPUs in simulated-time order "
+                    + "(the same simulated figures as a seeded run); lax lets CPUs act in host order within the "
+                    + "slack and counts each interaction out of order (default ${DEFAULT-VALUE}).")
+    String timing;
 
     @Option(names = "--preset", paramLabel = "PIII_450|P4", defaultValue = "PIII_450",
             description = "Cost-model preset (default ${DEFAULT-VALUE}).")
@@ -469,6 +475,12 @@ final class RunCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cl, "option '--slack' must be >= 0 cycles, got " + slackCycles);
             }
         }
+        l4smp.emulator.TimingMode timingMode;
+        try {
+            timingMode = l4smp.emulator.TimingMode.parse(timing.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "option '--timing' must be exact or lax, got '" + timing + "'");
+        }
         CostModel cost;
         try {
             cost = CostModel.preset(preset);
@@ -526,6 +538,7 @@ final class RunCommand implements Callable<Integer> {
                 .maxSteps(maxSteps == null ? 0 : maxSteps)
                 .pin(pinOn)
                 .slackCycles(slackCycles)
+                .timing(timingMode)
                 .costModel(cost)
                 .scenarioOptions(given)
                 .captureTrace(trace != null)

@@ -22,12 +22,15 @@ import java.util.Properties;
  *     {@code command_line} (the arguments of {@code l4smp run}, when run from the command line)</li>
  * <li>{@code run}: every option of the run ({@link RunSpecCodec}): scenario, scenario_options,
  *     cpus, ops (null: only a time budget), seconds, seed, mode, strategy, pin, slack (null:
- *     unbounded), preset, accounting, tcb_layout, tick_us, timeslice_ticks, fpu_switch_cycles,
+ *     unbounded), timing, preset, accounting, tcb_layout, tick_us, timeslice_ticks, fpu_switch_cycles,
  *     xcpu_max_latency_cycles, copy_on_sender, shootdown_policy, fail_cpus, abi ({@code thesis}
  *     or {@code x2}: the kernel's system-call ABI, {@code --abi}), trace, trace_limit, progress.
  *     {@code l4smp run --replay FILE} runs it again.</li>
  * <li>the summary, flat: {@code scenario, options, cpus, ops} (done), {@code ops_requested,
- *     seconds, seed, mode, strategy, pin, slack, preset, clock_mhz, abi, outcome} ("ok" or "failed"),
+ *     seconds, seed, mode, strategy, pin, slack}, {@code timing} (mode "exact" or "lax", exact
+ *     (true when every interaction between CPUs happened in simulated-time order), corrections
+ *     (the interactions that did not), largest_correction_cycles (the largest lead one had)),
+ *     {@code preset, clock_mhz, abi, outcome} ("ok" or "failed"),
  *     {@code stop_reason, failure, time_up, warnings, kernel_failures, host_seconds,
  *     simulated_cycles, simulated_seconds, throughput_per_s} (operations per host second),
  *     {@code throughput_per_simulated_s}</li>
@@ -84,6 +87,12 @@ public final class JsonReport {
         j.put("strategy", r.strategy());
         j.put("pin", r.pin());
         j.put("slack", r.slackCycles() == MachineConfig.UNBOUNDED_SLACK ? null : r.slackCycles());
+        Map<String, Object> timing = new LinkedHashMap<>();
+        timing.put("mode", r.timingMode());
+        timing.put("exact", r.timing().exact());
+        timing.put("corrections", r.timing().corrections());
+        timing.put("largest_correction_cycles", r.timing().largestCorrection());
+        j.put("timing", timing);
         j.put("preset", r.costModel().name());
         j.put("clock_mhz", r.costModel().clockMhz());
         j.put("abi", r.spec() == null ? l4smp.kernel.ipc.Abi.THESIS.optionName() : r.spec().kernelConfig().abi().optionName());

@@ -47,6 +47,7 @@ import java.util.Map;
  *                        the run created, those that ended before it included), for traces
  * @param traceSpool      the captured trace's events when {@code --trace} spooled them to
  *                        temporary files, or {@code null} (its owner closes it)
+ * @param timing          the interactions performed out of simulated-time order (lax timing)
  */
 public record RunReport(String scenario, Map<String, Object> options, int cpus, long opsRequested,
                         Double secondsBudget, Long seed, String strategy, boolean pin, long slackCycles,
@@ -55,7 +56,25 @@ public record RunReport(String scenario, Map<String, Object> options, int cpus, 
                         Histogram cycles, Histogram hostNanos, List<String> kernelFailures,
                         Map<String, Object> results, long traceHash, long traceEvents, List<EventLog> eventLogs,
                         boolean timeUp, l4smp.bench.runner.RunSpec spec, boolean accountingOn,
-                        Map<Integer, String> threadNames, TraceSpool traceSpool) {
+                        Map<Integer, String> threadNames, TraceSpool traceSpool, Timing timing) {
+
+    /**
+     * How the run kept simulated time: the interactions performed out of simulated-time order
+     * (an interleaving point passed while a CPU that could still act before it was behind) and
+     * the largest lead, in cycles, one of them had. Both 0 in deterministic mode and with exact
+     * timing.
+     */
+    public record Timing(long corrections, long largestCorrection) {
+        /** Whether every interaction happened in simulated-time order. */
+        public boolean exact() {
+            return corrections == 0;
+        }
+    }
+
+    /** The timing mode of the run: "exact" or "lax" (a seeded run is always exact). */
+    public String timingMode() {
+        return spec.deterministic() ? "exact" : spec.timing().label();
+    }
 
     /** One recorder's share of the run. */
     public record RecorderReport(String name, long operations, Histogram cycles, Histogram hostNanos) {

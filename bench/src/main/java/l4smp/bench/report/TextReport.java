@@ -48,6 +48,7 @@ public final class TextReport {
                 r.seed() == null ? (r.pin() ? "pinned" : "unpinned") : "one host thread",
                 slack(r.slackCycles())));
         out.add("options: " + (r.options().isEmpty() ? "(none)" : formatMap(r.options())) + "; " + abiName(r) + " ABI");
+        out.add(timing(r));
         Object planted = r.results().get("planted");
         if (planted != null) {
             out.add("PLANTED RACE: " + planted + " (" + l4smp.kernel.Plant.parse(planted.toString()).race()
@@ -228,6 +229,21 @@ public final class TextReport {
             return String.format(Locale.ROOT, "%.2f ms", us / 1000);
         }
         return String.format(Locale.ROOT, "%.3f s", us / 1_000_000);
+    }
+
+    /**
+     * The timing line: which mode kept simulated time and whether every interaction between
+     * CPUs happened in simulated-time order ("exact") or how many did not and by how much.
+     */
+    static String timing(RunReport r) {
+        RunReport.Timing t = r.timing();
+        String how = r.seed() != null ? "seeded stepper" : r.timingMode().equals("exact")
+                ? "parallel, --timing exact" : "parallel, --timing lax";
+        if (t.exact()) {
+            return "timing: exact (" + how + "): every interaction in simulated-time order";
+        }
+        return String.format(Locale.ROOT, "timing: %s: %,d interaction%s out of simulated-time order, largest lead %,d cycles",
+                how, t.corrections(), t.corrections() == 1 ? "" : "s", t.largestCorrection());
     }
 
     static String slack(long slackCycles) {

@@ -2,6 +2,7 @@ package l4smp.bench.runner;
 
 import l4smp.emulator.MachineConfig;
 import l4smp.emulator.ScheduleStrategy;
+import l4smp.emulator.TimingMode;
 import l4smp.emulator.cost.CostModel;
 
 import java.time.Duration;
@@ -38,12 +39,24 @@ import java.util.Objects;
  * @param pctSteps        the PCT strategy's step estimate k ({@code --pct-steps})
  * @param maxSteps        deterministic mode: the most stepper steps before the run fails as a
  *                        stall ({@code --max-steps}; 0: no bound)
+ * @param timing          parallel mode's timing ({@code --timing exact|lax}; ignored with a seed)
  */
 public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
                       boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
                       boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
                       l4smp.kernel.KernelConfig kernelConfig, long failedCpus, long stallCycles, int pctDepth,
-                      long pctSteps, long maxSteps) {
+                      long pctSteps, long maxSteps, TimingMode timing) {
+
+    /** A spec with exact timing. */
+    public RunSpec(String scenario, int cpus, long ops, Duration seconds, Long seed, ScheduleStrategy strategy,
+                   boolean pin, long slackCycles, CostModel costModel, Map<String, String> scenarioOptions,
+                   boolean captureTrace, int maxTraceEvents, boolean progress, Boolean accounting,
+                   l4smp.kernel.KernelConfig kernelConfig, long failedCpus, long stallCycles, int pctDepth,
+                   long pctSteps, long maxSteps) {
+        this(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel, scenarioOptions, captureTrace,
+                maxTraceEvents, progress, accounting, kernelConfig, failedCpus, stallCycles, pctDepth, pctSteps,
+                maxSteps, TimingMode.EXACT);
+    }
 
     /** {@link #stallCycles} of a run without a stall watchdog. */
     public static final long NO_STALL_LIMIT = 0;
@@ -81,6 +94,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         Objects.requireNonNull(strategy, "strategy");
         Objects.requireNonNull(costModel, "costModel");
         Objects.requireNonNull(kernelConfig, "kernelConfig");
+        Objects.requireNonNull(timing, "timing");
         scenarioOptions = scenarioOptions == null ? Map.of() : Map.copyOf(scenarioOptions);
         if (cpus < 0 || cpus > MachineConfig.MAX_CPUS) {
             throw new IllegalArgumentException("option --cpus must be 1.." + MachineConfig.MAX_CPUS + ", got " + cpus);
@@ -144,6 +158,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         private int pctDepth = MachineConfig.DEFAULT_PCT_DEPTH;
         private long pctSteps = MachineConfig.DEFAULT_PCT_STEPS;
         private long maxSteps;
+        private TimingMode timing = TimingMode.EXACT;
 
         private Builder(String scenario) {
             this.scenario = scenario;
@@ -166,6 +181,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         public Builder pctDepth(int pctDepth) { this.pctDepth = pctDepth; return this; }
         public Builder pctSteps(long pctSteps) { this.pctSteps = pctSteps; return this; }
         public Builder maxSteps(long maxSteps) { this.maxSteps = maxSteps; return this; }
+        public Builder timing(TimingMode timing) { this.timing = timing; return this; }
 
         /** The physical CPUs (bit i = CPU i) that never answer the startup IPI (fault injection). */
         public Builder failedCpus(long mask) { this.failedCpus = mask; return this; }
@@ -176,7 +192,7 @@ public record RunSpec(String scenario, int cpus, long ops, Duration seconds, Lon
         public RunSpec build() {
             return new RunSpec(scenario, cpus, ops, seconds, seed, strategy, pin, slackCycles, costModel,
                     scenarioOptions, captureTrace, maxTraceEvents, progress, accounting, kernelConfig, failedCpus,
-                    stallCycles, pctDepth, pctSteps, maxSteps);
+                    stallCycles, pctDepth, pctSteps, maxSteps, timing);
         }
     }
 }

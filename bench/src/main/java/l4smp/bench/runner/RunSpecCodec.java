@@ -53,6 +53,7 @@ public final class RunSpecCodec {
         m.put("strategy", strategyName(spec.strategy()));
         m.put("pin", spec.pin());
         m.put("slack", spec.slackCycles() == MachineConfig.UNBOUNDED_SLACK ? null : spec.slackCycles());
+        m.put("timing", spec.timing().label());
         m.put("preset", spec.costModel().name());
         m.put("accounting", accountingOn);
         KernelConfig k = spec.kernelConfig();
@@ -128,6 +129,9 @@ public final class RunSpecCodec {
                 .captureTrace(Boolean.TRUE.equals(m.get("trace")))
                 .maxTraceEvents(m.get("trace_limit") instanceof Number n ? n.intValue() : 1_000_000)
                 .progress(Boolean.TRUE.equals(m.get("progress")))
+                // Reports written before the switch existed ran in host order: lax.
+                .timing(m.get("timing") == null ? l4smp.emulator.TimingMode.LAX
+                        : l4smp.emulator.TimingMode.parse(string(m, "timing")))
                 .build();
     }
 

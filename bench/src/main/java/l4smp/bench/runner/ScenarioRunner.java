@@ -209,6 +209,7 @@ public final class ScenarioRunner {
                 .costModel(spec.costModel())
                 .pinning(spec.pin())
                 .slackCycles(spec.slackCycles())
+                .timing(spec.timing())
                 .strategy(spec.strategy())
                 .pctDepth(spec.pctDepth())
                 .pctSteps(spec.pctSteps())
@@ -580,7 +581,8 @@ public final class ScenarioRunner {
                 spec.seed(), spec.deterministic() ? strategyName(spec) : null, spec.pin(), spec.slackCycles(),
                 spec.costModel(), machine.outcome(), clocks, names, perCpu, List.copyOf(recorders), cycles, nanos,
                 List.copyOf(failures), results, machine.traceHash(), events, machine.eventLogs(), ctx.timeUp(),
-                spec, machine.config().accounting(), threadNames, spool);
+                spec, machine.config().accounting(), threadNames, spool,
+                new RunReport.Timing(machine.timingCorrections(), machine.largestTimingCorrection()));
     }
 
     private static String strategyName(RunSpec spec) {

@@ -34,7 +34,7 @@ class ReadmeCommandsTest {
      */
     static final Set<String> NOT_CLI = Set.of("--add-exports", "--add-opens", "--classpath", "--events",
             // options of scripts/stress and scripts/scenario-sweep, not of l4smp
-            "--sweep-only", "--hunts-only", "--jcstress-only", "--reps", "--budget");
+            "--sweep-only", "--hunts-only", "--jcstress-only", "--timing-only", "--reps", "--budget");
 
     static String readme() throws Exception {
         return Files.readString(Path.of("..", "README.md"));

@@ -42,7 +42,10 @@ import java.util.concurrent.locks.LockSupport;
  * ({@code sent + delivery}), or at once, with its clock set to the arrival, when it was idle:
  * the target's clock becomes {@code max(own, sent + delivery)}. In parallel mode a CPU that runs
  * more than {@code slack} cycles ahead of the slowest running CPU waits (host time) until it
- * is within the bound again; idle CPUs count with their next timer event, or not at all.
+ * is within the bound again; idle CPUs count with their next timer event, or not at all. With
+ * exact timing an interleaving point also waits until no other CPU can still act before this
+ * CPU's clock (see "Conservative order" at {@link #interleave}), so that interactions happen in
+ * simulated-time order, as under the deterministic stepper.
  *
  * <h2>Thread contract</h2>
  * Methods are owner-CPU-only unless their name carries a memory-ordering suffix
@@ -64,6 +67,8 @@ public final class Cpu extends CpuPad2 {
     private static final VarHandle NEXT_EVENT;
     private static final VarHandle PROGRESS;
     private static final VarHandle WAIT_REASON;
+    private static final VarHandle CORRECTIONS;
+    private static final VarHandle LARGEST_CORRECTION;
 
     static {
         try {
@@ -73,6 +78,8 @@ public final class Cpu extends CpuPad2 {
             NEXT_EVENT = lookup.findVarHandle(CpuOwnerPublished.class, "nextEvent", long.class);
             PROGRESS = lookup.findVarHandle(CpuOwnerPublished.class, "progress", long.class);
             WAIT_REASON = lookup.findVarHandle(Cpu.class, "waitReason", String.class);
+            CORRECTIONS = lookup.findVarHandle(Cpu.class, "timingCorrections", long.class);
+            LARGEST_CORRECTION = lookup.findVarHandle(Cpu.class, "largestTimingCorrection", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -89,6 +96,10 @@ public final class Cpu extends CpuPad2 {
     private final PhysicalMemory physical;
     private final InterruptLine interruptLine = new InterruptLine();
     private final boolean deterministic;
+    /** Parallel mode with exact timing: interleaving points wait for the CPUs behind (see "Conservative order"). */
+    private final boolean conservative;
+    /** Parallel mode with lax timing: interleaving points count the interactions done out of order. */
+    private final boolean laxCounting;
     private final long slack;
     /** The wait reason of a slack wait (built once: a stuck report shows it). */
     private final String slackWaitReason;
@@ -112,9 +123,23 @@ public final class Cpu extends CpuPad2 {
     private int cSpinIterations;
     private int cIdleCycles;
     private int cUserCycles;
+    private int cOrderWaits;
+    private int cTimingCorrections;
 
     // ---- owner only --------------------------------------------------------------------------
     private long slackHorizon = Long.MAX_VALUE;
+    /**
+     * A lower bound of the simulated time at which any other CPU can still act on shared state
+     * (parallel mode; see "Conservative order"); interleaving points at or below it need no look
+     * at the others.
+     */
+    private long orderHorizon = Long.MIN_VALUE;
+    /** The wait reason of an order wait (built once). */
+    private final String orderWaitReason;
+    @SuppressWarnings("unused") // accessed through CORRECTIONS (owner writes, any thread reads)
+    private long timingCorrections;
+    @SuppressWarnings("unused") // accessed through LARGEST_CORRECTION
+    private long largestTimingCorrection;
     private long deferredUntil;
     /** Cycles the clock jumped to an interrupt's arrival while idle (owner only). */
     private long idleJump;
@@ -132,6 +157,9 @@ public final class Cpu extends CpuPad2 {
         this.memory = machine.memorySystem();
         this.physical = machine.physicalMemory();
         this.deterministic = machine.config().deterministic();
+        this.conservative = !deterministic && machine.config().exactTiming();
+        this.laxCounting = !deterministic && !conservative;
+        this.orderWaitReason = "order: a CPU behind in simulated time";
         this.slack = machine.config().slackCycles();
         this.slackWaitReason = "slack: more than " + slack + " cycles ahead";
         this.maxSpinIterations = machine.config().maxSpinIterations();
@@ -175,6 +203,8 @@ public final class Cpu extends CpuPad2 {
         cSpinIterations = names.indexOf(Machine.C_SPIN_ITERATIONS);
         cIdleCycles = names.indexOf(Machine.C_IDLE_CYCLES);
         cUserCycles = names.indexOf(Machine.C_USER_CYCLES);
+        cOrderWaits = names.indexOf(Machine.C_ORDER_WAITS);
+        cTimingCorrections = names.indexOf(Machine.C_TIMING_CORRECTIONS);
         if (deterministic) {
             slackHorizon = Long.MAX_VALUE; // the stepper enforces the slack at each pick
             continuation = new Continuation(CPU_SCOPE, this::dutyCycle);
@@ -325,7 +355,7 @@ public final class Cpu extends CpuPad2 {
     // =========================================================================================
 
     private void dutyCycle() {
-        STATE.setVolatile(this, RUNNING);
+        publishState(RUNNING);
         try {
             dispatcher.onStart(this);
             while (machine.runningOpaque()) {
@@ -341,7 +371,7 @@ public final class Cpu extends CpuPad2 {
         } catch (Throwable failure) {
             machine.cpuFailed(this, failure);
         } finally {
-            STATE.setVolatile(this, STOPPED);
+            publishState(STOPPED);
             try {
                 dispatcher.onStop(this);
             } catch (RuntimeException e) {
@@ -360,7 +390,7 @@ public final class Cpu extends CpuPad2 {
         if (continuation == null || continuation.isDone() || stateAcquire() == STOPPED) {
             return;
         }
-        STATE.setVolatile(this, STOPPED);
+        publishState(STOPPED);
         try {
             dispatcher.onStop(this);
         } catch (RuntimeException e) {
@@ -379,7 +409,7 @@ public final class Cpu extends CpuPad2 {
         log.record(index, EventKind.IDLE, clock, next == Dispatcher.NO_EVENT ? -1 : next, 0);
         // Volatile: the store of IDLE must not be reordered with the load of the interrupt flag
         // below (the other half of the handshake is in raiseInterrupt).
-        STATE.setVolatile(this, IDLE);
+        publishState(IDLE);
         if (deterministic) {
             Continuation.yield(CPU_SCOPE);
             // The stepper resumes an idle CPU only when an interrupt is pending or its timer
@@ -400,8 +430,10 @@ public final class Cpu extends CpuPad2 {
         // Running again before the handlers run: a handler with interleaving points (one that
         // touches shared memory) must stay schedulable in deterministic mode, and count with
         // its clock in the slack bound.
+        // RUNNING before the event is withdrawn: between the two stores another CPU must never
+        // read "idle, no event" (no bound at all) for a CPU that is about to act.
+        publishState(RUNNING);
         NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
-        STATE.setVolatile(this, RUNNING);
         takeInterrupts(!timerFirst);
         // Idle time ends where the interrupt arrived; its handler's cycles are not idle.
         counters.add(cIdleCycles, waited + idleJump);
@@ -434,14 +466,18 @@ public final class Cpu extends CpuPad2 {
                 return;
             }
             if (idleStrategy.mayPark()) {
-                STATE.setVolatile(this, PARKED);
+                publishState(PARKED);
                 counters.increment(cParks);
                 // The park handshake with the senders of IPIs lives in InterruptLine.
                 boolean raised = interruptLine.parkUnlessRaised(idleStrategy.parkNanos(bound));
-                STATE.setVolatile(this, IDLE);
+                publishState(IDLE);
                 if (raised) {
                     return;
                 }
+                // Unparked (or the park timed out): look at the clocks at once. A CPU that waits
+                // for our timer event unparks us for that; polling only once in
+                // IDLE_CLOCK_POLL_ROUNDS parks would hold it for that many park periods.
+                round = 0;
             } else {
                 idleStrategy.idle(bound);
             }
@@ -572,6 +608,8 @@ public final class Cpu extends CpuPad2 {
             }
         }
         targetApic.post(slot, vector, index, sentAt);
+        // The target acts on it from its arrival on, possibly below what we knew of it.
+        lowerOrderHorizon(sentAt + cost.ipiDeliveryCycles());
         counters.increment(cIpiSent);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
@@ -593,6 +631,7 @@ public final class Cpu extends CpuPad2 {
             slot = waitForLintSlotSlowPath(target);
         }
         target.apic.post(slot, vector, -1, clock, latencyCycles);
+        lowerOrderHorizon(clock + latencyCycles);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
         interleave();
@@ -717,6 +756,43 @@ public final class Cpu extends CpuPad2 {
         WAIT_REASON.setOpaque(this, previous);
     }
 
+    /*
+     * The run state and its version. The effective clock another CPU computes reads several
+     * fields (state, next event, interrupt flag and arrival, clock) that the owner changes one
+     * after the other when it goes idle or wakes; a reader whose reads straddle a change could
+     * combine the old state (idle) with a new field (the event withdrawn on waking: "idle, no
+     * event", no bound at all) and cache that bound. So every state store is followed by an
+     * increment of the version, before the owner changes any other field; a reader reads the
+     * version before and after its reads and reads again when it moved (Machine.effectiveClock).
+     */
+    private static final VarHandle STATE_VERSION;
+
+    static {
+        try {
+            STATE_VERSION = MethodHandles.lookup().findVarHandle(Cpu.class, "stateVersion", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @SuppressWarnings("unused") // accessed through STATE_VERSION
+    private volatile long stateVersion;
+
+    /** Publishes run state {@code st}, then moves the state version on. Owner only. */
+    private void publishState(int st) {
+        // Volatile: the store of IDLE must not be reordered with the load of the interrupt flag
+        // that follows it in idle() (the other half of the handshake is in raiseInterrupt).
+        STATE.setVolatile(this, st);
+        // Volatile increment (single writer): ordered after the state store and before the
+        // owner's next store to any field a reader of the effective clock reads.
+        STATE_VERSION.setVolatile(this, (long) STATE_VERSION.getOpaque(this) + 1);
+    }
+
+    /** The state version (see publishState). Any thread. */
+    public long stateVersionVolatile() {
+        return (long) STATE_VERSION.getVolatile(this);
+    }
+
     /** The clock this CPU counts with in the slack bound: its clock, its next event, or none. Any thread. */
     public long effectiveClockAcquire() {
         int st = (int) STATE.getAcquire(this);
@@ -764,6 +840,112 @@ public final class Cpu extends CpuPad2 {
     public void interleave() {
         if (deterministic) {
             Continuation.yield(CPU_SCOPE);
+        } else if (clock > orderHorizon) {
+            orderSlowPath();
+        }
+    }
+
+    /*
+     * Conservative order (parallel mode). Shared state -- a memory line, a mailbox flag, a lock,
+     * a LINT slot -- carries no minimum latency between a write on one CPU and a read on another:
+     * a read at simulated time t must see exactly the writes at times before t. So an interaction
+     * at time t may happen only when every other CPU has reached t (a CPU behind could still write
+     * at a time before t) -- the rule the deterministic stepper applies by picking the CPU with
+     * the lowest clock. A CPU counts with its effective clock: its clock while it runs; while it
+     * idles the earlier of its next timer event and the arrival of an interrupt posted to it (it
+     * can act on nothing before); a stopped CPU not at all.
+     *
+     * The bound observed is kept (orderHorizon): no CPU can later act below it. A running CPU's
+     * clock only grows; an idle CPU's effective clock can drop only when an interrupt is posted to
+     * it, and that arrives at the sender's clock plus the IPI latency (or a device's bus latency)
+     * -- above the bound, since the sender counted in it. So only an interleaving point above the
+     * bound looks at the other CPUs again.
+     *
+     * Exact timing waits there (host time) until the CPUs behind have caught up; ties may go on
+     * together (the stepper breaks them by its seed). Lax timing goes on at once and counts the
+     * interaction as a timing correction with the lead it had over the slowest CPU.
+     */
+    private void orderSlowPath() {
+        long min = machine.minEffectiveClockExcluding(this);
+        if (min >= clock) {
+            orderHorizon = min;
+            return;
+        }
+        if (laxCounting) {
+            recordCorrection(clock - min);
+            return;
+        }
+        counters.increment(cOrderWaits);
+        String previous = (String) WAIT_REASON.getOpaque(this);
+        WAIT_REASON.setOpaque(this, orderWaitReason);
+        idleStrategy.reset();
+        long start = System.nanoTime();
+        int round = 0;
+        // The CPU behind may be idle with a timer event before our clock: wake it now rather
+        // than after its park period, so that it fires the event.
+        machine.wakeIdleCpusWithEventsUpTo(clock);
+        while (true) {
+            round++;
+            if (!machine.runningOpaque()) {
+                throw new MachineStoppedException("machine stopped");
+            }
+            min = machine.minEffectiveClockExcluding(this);
+            if (min >= clock) {
+                break;
+            }
+            if ((round & 1023) == 0) {
+                machine.wakeIdleCpusWithEventsUpTo(clock);
+                if (System.nanoTime() - start > stuckNanos) {
+                    throw new CpuStuckException("CPU " + index + " waited " + machine.config().stuckTimeout()
+                            + " for the CPUs behind it to reach cycle " + clock + "; " + machine.describeCpus());
+                }
+            }
+            idleStrategy.idle(50_000L);
+        }
+        orderHorizon = min;
+        WAIT_REASON.setOpaque(this, previous);
+    }
+
+    /**
+     * An interrupt this CPU posted arrives at {@code arrival}: its target (idle, perhaps counted
+     * with no bound) acts from then on, so our order horizon may not stay above it. Owner only.
+     */
+    private void lowerOrderHorizon(long arrival) {
+        if (arrival < orderHorizon) {
+            orderHorizon = arrival;
+        }
+    }
+
+    /** Counts an interaction done {@code lead} cycles ahead of a CPU that could still act before it. Owner only. */
+    private void recordCorrection(long lead) {
+        counters.increment(cTimingCorrections);
+        CORRECTIONS.setOpaque(this, (long) CORRECTIONS.getOpaque(this) + 1);
+        if (lead > (long) LARGEST_CORRECTION.getOpaque(this)) {
+            LARGEST_CORRECTION.setOpaque(this, lead);
+        }
+    }
+
+    /** Interactions this CPU performed out of simulated-time order (lax timing). Any thread. */
+    public long timingCorrectionsOpaque() {
+        return (long) CORRECTIONS.getOpaque(this);
+    }
+
+    /** The largest lead of such an interaction, in cycles (0 if none). Any thread. */
+    public long largestTimingCorrectionOpaque() {
+        return (long) LARGEST_CORRECTION.getOpaque(this);
+    }
+
+    /**
+     * An order point without a stepper yield: in parallel mode with exact timing, waits (as an
+     * interleaving point does) until no other CPU can still act before this CPU's clock; a no-op
+     * otherwise. For host code that reads state other CPUs change before it reaches an
+     * interleaving point of its own (a user access's address translation reads page tables a
+     * pager may be changing). Deterministic mode needs none: between two yields no other CPU
+     * runs. Owner only.
+     */
+    public void orderPoint() {
+        if (conservative && clock > orderHorizon) {
+            orderSlowPath();
         }
     }
 
@@ -802,9 +984,18 @@ public final class Cpu extends CpuPad2 {
             idleStrategy.reset();
         }
         try {
-            while (!condition.isSatisfied()) {
+            while (true) {
+                // Parallel mode: what the others can still do lies at or after their effective
+                // clocks, read before the check; a check that fails has seen everything before
+                // them, so the clock may go there. Read after the check, they would include
+                // writes the check did not see, and the wait would end late by however far the
+                // others ran meanwhile in host time.
+                long seen = deterministic ? 0 : machine.minEffectiveClockExcluding(this);
+                if (condition.isSatisfied()) {
+                    break;
+                }
                 iterations++;
-                long min = machine.minEffectiveClockExcluding(this);
+                long min = deterministic ? machine.minEffectiveClockExcluding(this) : seen;
                 long step = cost.spinIterationCycles();
                 if (min != Long.MAX_VALUE && min > clock + step) {
                     step = min - clock;

@@ -663,6 +663,7 @@ public final class L4 {
      */
     public static int load(long va) {
         Tcb self = self();
+        KernelCpu.of(self).cpu().orderPoint(); // the translation reads page tables other CPUs change
         long pa = SpaceAccess.physical(self, va, false); // may trap: the CPU is looked up after it
         return KernelCpu.of(self).cpu().loadInt(pa);
     }
@@ -670,6 +671,7 @@ public final class L4 {
     /** Stores the 32-bit word at {@code va} (see {@link #load}). */
     public static void store(long va, int value) {
         Tcb self = self();
+        KernelCpu.of(self).cpu().orderPoint(); // the translation reads page tables other CPUs change
         long pa = SpaceAccess.physical(self, va, true);
         KernelCpu.of(self).cpu().storeInt(pa, value);
     }
@@ -677,6 +679,7 @@ public final class L4 {
     /** {@code lock cmpxchg} on the word at {@code va}. */
     public static boolean cas(long va, int expect, int update) {
         Tcb self = self();
+        KernelCpu.of(self).cpu().orderPoint(); // the translation reads page tables other CPUs change
         long pa = SpaceAccess.physical(self, va, true);
         return KernelCpu.of(self).cpu().casInt(pa, expect, update);
     }
@@ -684,6 +687,7 @@ public final class L4 {
     /** {@code xchg} on the word at {@code va}. */
     public static int xchg(long va, int value) {
         Tcb self = self();
+        KernelCpu.of(self).cpu().orderPoint(); // the translation reads page tables other CPUs change
         long pa = SpaceAccess.physical(self, va, true);
         return KernelCpu.of(self).cpu().xchgInt(pa, value);
     }
@@ -691,6 +695,7 @@ public final class L4 {
     /** {@code lock xadd} on the word at {@code va}. */
     public static int fetchAdd(long va, int delta) {
         Tcb self = self();
+        KernelCpu.of(self).cpu().orderPoint(); // the translation reads page tables other CPUs change
         long pa = SpaceAccess.physical(self, va, true);
         return KernelCpu.of(self).cpu().fetchAddInt(pa, delta);
     }

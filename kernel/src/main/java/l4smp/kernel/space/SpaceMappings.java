@@ -152,6 +152,7 @@ final class SpaceMappings {
         }
         long sentBefore = spaces.shootdown.ipisSent(i);
         long savedBefore = spaces.shootdown.ipisSaved(i);
+        cpu.orderPoint(); // the shootdown's request and acknowledgement words are host state other CPUs change
         spaces.shootdown.complete(i, spaces.policy, spaces.sides[i]);
         cpu.counters().increment(spaces.cShootdowns);
         cpu.counters().add(spaces.cSent, spaces.shootdown.ipisSent(i) - sentBefore);
@@ -162,6 +163,7 @@ final class SpaceMappings {
     public void onShootdownIpi(KernelCpuPort k) {
         int i = k.index();
         long before = spaces.shootdown.entriesFlushed(i);
+        k.cpu().orderPoint();
         spaces.shootdown.service(i);
         k.cpu().counters().add(spaces.cFlushed, spaces.shootdown.entriesFlushed(i) - before);
     }

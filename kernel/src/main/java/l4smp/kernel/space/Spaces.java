@@ -101,6 +101,7 @@ public final class Spaces {
         public void await(SpinCondition condition, String reason) {
             // Interrupts enabled for shootdowns: service our pending requests while waiting.
             cpu.spinWaitUntil(() -> {
+                cpu.orderPoint(); // the request and acknowledgement words are host state (no interleaving point)
                 shootdown.service(index);
                 return condition.isSatisfied();
             }, reason);
