@@ -317,6 +317,43 @@ public final class L4 {
         return from;
     }
 
+    /**
+     * {@code tag} with this ABI's request for propagation (X.2 "Ipc", propagation): X.2's p bit
+     * (bit 12) in the X.2 ABI, bit 13 in the thesis ABI, whose bit 12 asks to abort a
+     * cross-processor IPC. The message goes out on behalf of the thread named by
+     * {@link #setVirtualSender}; see {@code Propagation} for when the kernel propagates.
+     */
+    public static int propagate(int tag) {
+        return tag | abi().propagatedFlag();
+    }
+
+    /** Whether received tag {@code tag} reports a propagated message (this ABI's p bit). */
+    public static boolean isPropagated(int tag) {
+        return (tag & abi().propagatedFlag()) != 0;
+    }
+
+    /**
+     * Writes X.2's VirtualSender (the UTCB's VirtualSender/ActualSender word): the thread a
+     * propagating send ({@link #propagate}) goes out on behalf of. A local id names a thread of
+     * the caller's space.
+     */
+    public static void setVirtualSender(ThreadId virtualSender) {
+        if (virtualSender == null) {
+            throw new IllegalArgumentException("virtual sender must not be null (use ThreadId.NIL)");
+        }
+        Tcb self = self();
+        self.setVirtualActualSender(resolveLocal(self, virtualSender));
+    }
+
+    /**
+     * X.2's ActualSender (the UTCB's VirtualSender/ActualSender word): after a propagated message
+     * arrived ({@link #isPropagated}), the global id of the thread that sent it, while
+     * {@link #from()} names the virtual sender.
+     */
+    public static ThreadId actualSender() {
+        return self().virtualActualSender();
+    }
+
     /** The UTCB error-code word of the last IPC ({@code code << 1 | phase}; 0 = none). */
     public static int errorCode() {
         return self().errorCode();

@@ -21,6 +21,10 @@ import java.util.Locale;
  * request of design decision 4 is read from the X bit of the send tag, which X.2 leaves to the
  * kernel on send.
  *
+ * <p>Propagation (X.2 "Ipc", propagation): the X.2 ABI reads X.2's p bit (bit 12) of the send
+ * tag and reports it in bit 12 of the received tag; the thesis ABI, whose bit 12 is the abort
+ * request, uses bit 13 for both ({@link #propagatedFlag}).
+ *
  * <p>Immutable; any thread.
  */
 public enum Abi {
@@ -80,6 +84,16 @@ public enum Abi {
     /** Whether send tag {@code sendTag} asks to abort the IPC if it crosses processors. */
     public boolean abortIfCross(int sendTag) {
         return (sendTag & abortIfCrossFlag()) != 0;
+    }
+
+    /** The tag bit that asks for propagation on send and reports it on receive: bit 12 (X.2), bit 13 (thesis). */
+    public int propagatedFlag() {
+        return this == X2 ? MsgTag.PROPAGATED_FLAG : MsgTag.THESIS_PROPAGATED_FLAG;
+    }
+
+    /** Whether send tag {@code sendTag} asks for propagation (X.2's p bit, in this ABI's place). */
+    public boolean propagates(int sendTag) {
+        return (sendTag & propagatedFlag()) != 0;
     }
 
     /**

@@ -49,6 +49,8 @@ public final class IpcPath {
 
     final TransmitPath transmitPath = new TransmitPath(this);
 
+    final Propagation propagation = new Propagation(this);
+
     static final Logger LOG = LoggerFactory.getLogger(IpcPath.class);
 
     final Kernel kernel;
@@ -121,6 +123,7 @@ public final class IpcPath {
      * and false when it failed or {@code t} now polls.
      */
     boolean sendPhase(Tcb t) {
+        t.setSysVirtualSender(null); // decided anew by every send phase (Propagation.accept)
         Tcb dest = kernel.lookup(t.sysTo());
         if (dest == null || dest == t) {
             fail(t, IpcError.NO_PARTNER, IpcError.PHASE_SEND);
@@ -129,6 +132,9 @@ public final class IpcPath {
         // 8.3.2: check myself == dest, read the target's processor.
         kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
         kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
+        if (dest.hardwareLine() < 0 && kernel.config().abi().propagates(t.sysTag()) && !propagation.accept(t, dest)) {
+            return false; // a propagation that would involve another processor: refused (Propagation)
+        }
         if (dest.cpuAcquire() != kcpu.index()) {
             if (xp == null || dest.hardwareLine() >= 0) {
                 unreachablePartner(t, dest, IpcError.PHASE_SEND);
@@ -141,7 +147,8 @@ public final class IpcPath {
         }
         kcpu.writePartner(t, dest);
         kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
-        if (dest.state() == ThreadState.WAITING && (dest.receiveFrom().isAny() || dest.receiveFrom().equals(t.id))) {
+        if (dest.state() == ThreadState.WAITING && (dest.receiveFrom().isAny() || dest.receiveFrom().equals(t.id)
+                || (t.sysVirtualSender() != null && dest.receiveFrom().equals(t.sysVirtualSender().id)))) {
             Transfer result = transmitPath.transmit(t, dest);
             if (result.faulted()) {
                 kernel.spaces().ipc().suspended(kcpu, t, dest, true);

@@ -10,7 +10,8 @@ package l4smp.kernel.ipc;
  *   bits 15..12  flags: 15 = E (error, in a result tag), 14 = X (cross-processor, X.2),
  *                13 = r (redirected), 12 = p (propagated) -- and, in a send tag, bit 12 is the
  *                thesis's cross-processor abort request (section 7.2, design decision 4); in
- *                the X.2 ABI that request is the send tag's X bit ({@link Abi})
+ *                the X.2 ABI that request is the send tag's X bit, and the thesis ABI carries
+ *                p in bit 13 ({@link Abi})
  *   bits 11..6   t: typed words
  *   bits  5..0   u: untyped words
  * </pre>
@@ -28,6 +29,13 @@ public final class MsgTag {
      * cross-processor fault bit f, bit 12 of snd.w0; design decision 4).
      */
     public static final int XCPU_ABORT_FLAG = 1 << 12;
+    /** X.2's p bit: the message is propagated (send tag and result tag of the X.2 ABI). */
+    public static final int PROPAGATED_FLAG = 1 << 12;
+    /**
+     * The thesis ABI's propagation bit (send tag and result tag): X.2's r bit, which no sender
+     * sets and this kernel never reports, because bit 12 is the thesis's abort request.
+     */
+    public static final int THESIS_PROPAGATED_FLAG = 1 << 13;
     /**
      * In a result tag of the thesis ABI: the IPC crossed processors (thesis 7.2: bit 11 of
      * rcv.w0). X.2's tag keeps t in bits 6..11, so bit 11 is also t's top bit: {@link Abi#THESIS}

@@ -85,11 +85,28 @@ final class TransmitPath implements StringTransfer.Segments {
             // The transfer had begun: the receiver learns the sender, the sender's tag with E,
             // and the bytes transferred (Pistachio transfer_message / extended_transfer).
             ipc.failTransfer(to, from, tag, result.receiverCode(), IpcError.PHASE_RECEIVE, ipc.strings.bytes(), crossed);
+            Tcb vs = crossed ? null : from.sysVirtualSender();
+            if (vs != null) {
+                // Pistachio transfer_message: a failed propagated transfer still names the
+                // virtual sender and sets ActualSender, but redirects no wait.
+                to.setResultFrom(vs.id);
+                to.setResultTag(to.resultTag() | abi().propagatedFlag());
+                to.mr[0] = to.resultTag();
+                to.setVirtualActualSender(from.id);
+            }
         } else {
             ipc.kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
-            to.setResultTag((tag & ~(0xF << 12)) | (crossed ? abi().crossedBits(tag) : 0));
+            // Propagation (X.2; Pistachio transfer_message): the receiver sees the virtual
+            // sender and the p bit, its ActualSender word the sender (see Propagation).
+            Tcb vs = crossed ? null : from.sysVirtualSender();
+            to.setResultTag((tag & ~(0xF << 12)) | (crossed ? abi().crossedBits(tag) : 0)
+                    | (vs != null ? abi().propagatedFlag() : 0));
             to.mr[0] = to.resultTag();
-            to.setResultFrom(from.id);
+            to.setResultFrom(vs != null ? vs.id : from.id);
+            if (vs != null) {
+                to.setVirtualActualSender(from.id);
+                ipc.propagation.redirect(vs, from, to);
+            }
             to.setErrorCode(0);
             to.setReceiveFrom(ThreadId.NIL);
             to.setPartner(from);

@@ -338,6 +338,17 @@ public final class XpIpc {
     }
 
 
+    /**
+     * {@code t} (of this CPU) keeps waiting, now for {@code waitFor} (a raw thread id): its
+     * published receive specifier changes under its TCB lock, with the receive path's steps
+     * (thesis 8.3.3; partner: {@link XpSendHandshake#lockOnCpu} of a sender of another CPU).
+     */
+    void republishWait(Tcb t, int waitFor) {
+        XpSendHandshake.lockForReceive(mem, lockWord(t), tcbLock);
+        XpSendHandshake.publishWaitFor(mem, waitWord(t), waitFor);
+        XpSendHandshake.unlock(mem, lockWord(t), tcbLock);
+    }
+
     /** {@code t} no longer waits: withdraw its published receive specifier. */
     void unpublishWait(Tcb t) {
         if (t.waitPublished()) {

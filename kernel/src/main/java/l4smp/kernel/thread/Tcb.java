@@ -193,6 +193,17 @@ public final class Tcb {
     private int xpPartnerProcessor;
     /** The user-defined handle. */
     private long userHandle;
+    /**
+     * X.2's VirtualSender/ActualSender word (one UTCB word in X.2): the sender writes the thread
+     * it propagates for; the kernel writes the actual sender into the receiver's word when a
+     * propagated message arrives.
+     */
+    private ThreadId virtualActualSender = ThreadId.NIL;
+    /**
+     * The virtual sender of the send phase in progress when the kernel accepted its
+     * propagation (the receiver learns it as the sender); {@code null} for an ordinary send.
+     */
+    private Tcb sysVirtualSender;
 
     // ---- local: registers exchange-registers reads and writes ----------------------------------------
     /** Instruction and stack pointer, flags: opaque to the Java program, kept for the API. */
@@ -437,6 +448,10 @@ public final class Tcb {
     public void setXpPartnerProcessor(int v) { xpPartnerProcessor = v; }
     public long userHandle() { return userHandle; }
     public void setUserHandle(long v) { userHandle = v; }
+    public ThreadId virtualActualSender() { return virtualActualSender; }
+    public void setVirtualActualSender(ThreadId v) { virtualActualSender = v; }
+    public Tcb sysVirtualSender() { return sysVirtualSender; }
+    public void setSysVirtualSender(Tcb v) { sysVirtualSender = v; }
 
     // ---- local: registers exchange-registers reads and writes ----------------------------------------
     public long ip() { return ip; }
