@@ -341,12 +341,11 @@ public final class XpIpc {
     /**
      * {@code t} (of this CPU) keeps waiting, now for {@code waitFor} (a raw thread id): its
      * published receive specifier changes under its TCB lock, with the receive path's steps
-     * (thesis 8.3.3; partner: {@link XpSendHandshake#lockOnCpu} of a sender of another CPU).
+     * (thesis 8.3.3; partner: {@link XpSendHandshake#lockOnCpu} of a sender of another CPU;
+     * jcstress: {@code RedirectedWaitStress}).
      */
     void republishWait(Tcb t, int waitFor) {
-        XpSendHandshake.lockForReceive(mem, lockWord(t), tcbLock);
-        XpSendHandshake.publishWaitFor(mem, waitWord(t), waitFor);
-        XpSendHandshake.unlock(mem, lockWord(t), tcbLock);
+        XpSendHandshake.republishWaitFor(mem, lockWord(t), waitWord(t), waitFor, tcbLock);
     }
 
     /** {@code t} no longer waits: withdraw its published receive specifier. */

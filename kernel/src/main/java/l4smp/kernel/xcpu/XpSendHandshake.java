@@ -18,6 +18,7 @@ import l4smp.kernel.thread.Tcb;
  *   migration (B's source CPU, part B):  lock(B); B.cpu = c; unlock(B)    {@link #moveUnderLock}
  *   receiver (b): lock(B); check_n_ack                                   {@link #lockForReceive}
  *                 (no request found) B.WAIT_FOR = w; unlock(B)            {@link #publishWaitFor}, {@link #unlock}
+ *   redirection (B's CPU, B keeps waiting): lock(B); B.WAIT_FOR = w'; unlock(B)  {@link #republishWaitFor}
  * </pre>
  * Whichever of sender and receiver (or sender and migration) takes the lock second sees what
  * the first did: no request is flagged at a CPU its receiver has left, and no sender decides on
@@ -101,6 +102,19 @@ public final class XpSendHandshake {
             return false;
         }
         return mem.casVolatile(fabric.ipiPendingWord(dest), 0, 1);
+    }
+
+    /**
+     * A thread that keeps waiting changes whom it waits for (X.2 propagation redirects a virtual
+     * sender's closed receive to the propagated message's receiver): its owner CPU rewrites the
+     * published WAIT_FOR word under the thread's TCB lock, as the receive path publishes it, so a
+     * sender of another CPU reads under the lock either the old or the new specifier, never a
+     * thread that has stopped waiting.
+     */
+    public static void republishWaitFor(XcpuMemory mem, long lockWord, long waitWord, int waitFor, boolean locking) {
+        lockForReceive(mem, lockWord, locking);
+        publishWaitFor(mem, waitWord, waitFor);
+        unlock(mem, lockWord, locking);
     }
 
     /**
