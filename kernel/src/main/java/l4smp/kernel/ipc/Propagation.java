@@ -33,7 +33,7 @@ import l4smp.kernel.xcpu.XpSendHandshake;
  * propagates only when the sender, the virtual sender and the receiver are on one processor:
  * then the redirection runs on the virtual sender's own processor, as its own receive path
  * would, and republishes WAIT_FOR under the TCB lock with the receive path's own handshake steps
- * ({@link XpSendHandshake#lockForReceive}, {@link XpSendHandshake#publishWaitFor}). A propagating
+ * ({@link XpSendHandshake#republishWaitFor}; jcstress: {@code RedirectedWaitStress}). A propagating
  * send that would involve another processor is refused as the thesis refuses a cross-processor
  * IPC the sender asked to abort (section 7.2, design decision 4): error 7 in the send phase,
  * offset 0, nothing transferred, the other processor's number in the UTCB's partner-processor
@@ -93,7 +93,8 @@ final class Propagation {
         if (xp != null && vs.waitPublished()) {
             // The receive path's steps for vs (XpMailboxCheck.endReceive): WAIT_FOR under vs's
             // TCB lock, which a sender of another CPU takes before it reads the word
-            // (XpSendHandshake.lockOnCpu).
+            // (XpSendHandshake.lockOnCpu). The receiver runs here, so no sender of another CPU
+            // is the new partner, and endReceive's Dekker with a remote partner is not needed.
             ipc.kcpu.touchTcb(vs, Field.WAIT_FOR, AccessKind.WRITE);
             xp.republishWait(vs, receiver.id.raw());
         }
