@@ -193,16 +193,9 @@ public final class Tcb {
     private int xpPartnerProcessor;
     /** The user-defined handle. */
     private long userHandle;
-    /**
-     * X.2's VirtualSender/ActualSender word (one UTCB word in X.2): the sender writes the thread
-     * it propagates for; the kernel writes the actual sender into the receiver's word when a
-     * propagated message arrives.
-     */
+    /** X.2's VirtualSender/ActualSender UTCB word: written by a propagating sender, and by the kernel on receipt. */
     private ThreadId virtualActualSender = ThreadId.NIL;
-    /**
-     * The virtual sender of the send phase in progress when the kernel accepted its
-     * propagation (the receiver learns it as the sender); {@code null} for an ordinary send.
-     */
+    /** The virtual sender of the send phase in progress if the kernel propagates it; else {@code null}. */
     private Tcb sysVirtualSender;
 
     // ---- local: registers exchange-registers reads and writes ----------------------------------------
