@@ -302,10 +302,53 @@ class NegativeControlTest {
     }
 
     /**
+     * Actor {@code actor}'s view of the shared memory in which the code after each operation is a
+     * step of its own too: the plain stores between two operations (a mailbox's fill) can then
+     * interleave with the other actor, as they can on a real machine.
+     */
+    private static XcpuMemory stepAfter(SteppedSchedule sch, int actor) {
+        XcpuMemory m = sch.memory(actor);
+        return new XcpuMemory() {
+            @Override
+            public int loadAcquire(long pa) {
+                int v = m.loadAcquire(pa);
+                sch.step(actor);
+                return v;
+            }
+
+            @Override
+            public void storeRelease(long pa, int value) {
+                m.storeRelease(pa, value);
+                sch.step(actor);
+            }
+
+            @Override
+            public int xchgVolatile(long pa, int value) {
+                int v = m.xchgVolatile(pa, value);
+                sch.step(actor);
+                return v;
+            }
+
+            @Override
+            public boolean casVolatile(long pa, int expect, int update) {
+                boolean v = m.casVolatile(pa, expect, update);
+                sch.step(actor);
+                return v;
+            }
+
+            @Override
+            public void spinUntilEquals(long pa, int value, String reason) {
+                m.spinUntilEquals(pa, value, reason);
+            }
+        };
+    }
+
+    /**
      * CPU 1 posts a migration request to CPU 0 (claim, record, {@link MigrationHandshake#post};
      * {@code flagFirst}: the planted variant sets the flag before {@link MigrationHandshake#fill})
-     * while CPU 0 runs one check_n_ack; CPU 0's next check follows. Returns {taken complete by
-     * either check, misread or incomplete, mailbox busy after}.
+     * while CPU 0 runs one check_n_ack; CPU 0's next check follows. Every operation, and the code
+     * after it, is a step ({@link #stepAfter}). Returns {taken complete by either check, misread
+     * or incomplete, mailbox busy after}.
      */
     private static int[] postAndTake(long seed, boolean flagFirst) {
         HostXcpuMemory mem = new HostXcpuMemory(new PhysicalMemory(64 * 1024));
@@ -315,12 +358,11 @@ class NegativeControlTest {
         int[] found = new int[3];
         SteppedSchedule s = new SteppedSchedule(mem);
         s.run(seed, sch -> {
-            var m = sch.memory(0); // the initiator on CPU 1
+            var m = stepAfter(sch, 0); // the initiator on CPU 1
             assertTrue(MailboxPool.tryClaim(m, box.address));
             MailboxPool.unlock(m, box.address);
             if (flagFirst) {
                 FlagLine.set(m, fabric.flagLine(0), box.requestBit);
-                sch.step(0); // the record's and the mailbox's stores are steps of their own
             }
             request.b = 0;
             request.c = 2;
@@ -329,7 +371,7 @@ class NegativeControlTest {
             } else {
                 MigrationHandshake.post(m, box, request, SEQ, fabric.flagLine(0));
             }
-        }, sch -> check(sch.memory(1), fabric, request, found), 100_000);
+        }, sch -> check(stepAfter(sch, 1), fabric, request, found), 100_000);
         check(mem, fabric, request, found);
         return new int[] {found[0], found[2], mem.loadAcquire(box.address + Mailbox.BUSY)};
     }
