@@ -160,7 +160,7 @@ public final class MigrationRequestStress {
             return mem.loadAcquire(box.address + Mailbox.BUSY);
         }
 
-        /** Once-only result word: every take complete and nothing misread. */
+        /** 1 when every request taken was complete and no flag was misread, else 0. */
         int complete() {
             return bad == 0 ? 1 : 0;
         }
