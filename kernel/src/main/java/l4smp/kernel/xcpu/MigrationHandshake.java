@@ -85,7 +85,7 @@ public final class MigrationHandshake {
      */
     public static void post(XcpuMemory mem, Mailbox m, Mailbox.MigrationOperation op, int seq, long destFlagLine) {
         fill(mem, m, op, seq);
-        FlagLine.set(mem, destFlagLine, m.requestBit); // release: partner the acquire load of check_n_ack
+        FlagLine.set(mem, destFlagLine, m.requestBit); // release (locked or): partner FlagLine.checkAndAck's acquire load
     }
 
     /**
