@@ -8,9 +8,12 @@ import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.HostXcpuMemory;
+import l4smp.kernel.xcpu.Mailbox;
+import l4smp.kernel.xcpu.MailboxPool;
 import l4smp.kernel.xcpu.MigrationHandshake;
 import l4smp.kernel.xcpu.SpinLock;
 import l4smp.kernel.xcpu.XcpuFabric;
+import l4smp.kernel.xcpu.XcpuMemory;
 import l4smp.kernel.xcpu.XpSendHandshake;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The negative controls can fail: each protocol's planted variant shows its forbidden outcome
  * under some seeded interleaving, and the real protocol never does, over the same schedules
  * ({@link SteppedSchedule}: the kernel's own {@link XpSendHandshake}, {@link MigrationHandshake},
- * {@link SpinLock}, {@link FlagLine} and {@link XcpuFabric} code, every memory operation one
+ * {@link SpinLock}, {@link FlagLine}, {@link MailboxPool} and {@link XcpuFabric} code, every memory operation one
  * step; a planted variant switches off the one step that closes its race). The jcstress tests of the same
  * protocols run them on real threads and weak hardware ordering; these show that the outcome the
  * jcstress controls call "interesting" is reachable, and that the real protocol forbids it.
@@ -263,6 +266,202 @@ class NegativeControlTest {
         for (long seed = 1; seed <= SCHEDULES; seed++) {
             int[] r = idle(seed, true);
             assertTrue(r[0] + r[1] >= 1, "seed " + seed + ": no IPI and no flag found (a lost wake-up)");
+        }
+    }
+
+    // ---- the migration request's post and take, 8.7.2 (MigrationRequestStress) ----------------
+
+    /** The record of a migration operation (Migration.Op) as the initiator writes it. */
+    private static final class Request implements Mailbox.MigrationOperation {
+        int b;
+        int c;
+    }
+
+    private static final int SEQ = 7;
+
+    private static XcpuFabric fabric(int cpus) {
+        return new XcpuFabric(cpus, new KernelRegion(new ConcurrentAttributionRegistry(), 0, 56 * 1024, 32));
+    }
+
+    /**
+     * CPU 0's check_n_ack with the kernel's handling (XpMailboxCheck.flagged, then
+     * MigrationParts.servePending); adds to {@code found}: [0] migration requests taken complete,
+     * [1] IPC requests, [2] anything misread or incomplete.
+     */
+    private static void check(XcpuMemory m, XcpuFabric fabric, Request request, int[] found) {
+        FlagLine.checkAndAck(m, fabric.flagLine(0), bit -> {
+            Mailbox box = fabric.mailboxForBit(0, bit);
+            if (MigrationHandshake.isRequest(box, bit)) {
+                int seq = box.migrationSeqPlain();
+                Request r = (Request) MigrationHandshake.take(m, box);
+                found[seq == SEQ && r == request && r.b == 0 && r.c == 2 ? 0 : 2]++;
+            } else {
+                found[bit < FlagLine.BITS / 2 && box.opPlain() == Mailbox.OP_SEND ? 1 : 2]++;
+            }
+        });
+    }
+
+    /**
+     * Actor {@code actor}'s view of the shared memory in which the code after each operation is a
+     * step of its own too: the plain stores between two operations (a mailbox's fill) can then
+     * interleave with the other actor, as they can on a real machine.
+     */
+    private static XcpuMemory stepAfter(SteppedSchedule sch, int actor) {
+        XcpuMemory m = sch.memory(actor);
+        return new XcpuMemory() {
+            @Override
+            public int loadAcquire(long pa) {
+                int v = m.loadAcquire(pa);
+                sch.step(actor);
+                return v;
+            }
+
+            @Override
+            public void storeRelease(long pa, int value) {
+                m.storeRelease(pa, value);
+                sch.step(actor);
+            }
+
+            @Override
+            public int xchgVolatile(long pa, int value) {
+                int v = m.xchgVolatile(pa, value);
+                sch.step(actor);
+                return v;
+            }
+
+            @Override
+            public boolean casVolatile(long pa, int expect, int update) {
+                boolean v = m.casVolatile(pa, expect, update);
+                sch.step(actor);
+                return v;
+            }
+
+            @Override
+            public void spinUntilEquals(long pa, int value, String reason) {
+                m.spinUntilEquals(pa, value, reason);
+            }
+        };
+    }
+
+    /**
+     * CPU 1 posts a migration request to CPU 0 (claim, record, {@link MigrationHandshake#post};
+     * {@code flagFirst}: the planted variant sets the flag before {@link MigrationHandshake#fill})
+     * while CPU 0 runs one check_n_ack; CPU 0's next check follows. Every operation, and the code
+     * after it, is a step ({@link #stepAfter}). Returns {taken complete by either check, misread
+     * or incomplete, mailbox busy after}.
+     */
+    private static int[] postAndTake(long seed, boolean flagFirst) {
+        HostXcpuMemory mem = new HostXcpuMemory(new PhysicalMemory(64 * 1024));
+        XcpuFabric fabric = fabric(2);
+        Mailbox box = fabric.mailbox(1, 0, 0);
+        Request request = new Request();
+        int[] found = new int[3];
+        SteppedSchedule s = new SteppedSchedule(mem);
+        s.run(seed, sch -> {
+            var m = stepAfter(sch, 0); // the initiator on CPU 1
+            assertTrue(MailboxPool.tryClaim(m, box.address));
+            MailboxPool.unlock(m, box.address);
+            if (flagFirst) {
+                FlagLine.set(m, fabric.flagLine(0), box.requestBit);
+            }
+            request.b = 0;
+            request.c = 2;
+            if (flagFirst) {
+                MigrationHandshake.fill(m, box, request, SEQ);
+            } else {
+                MigrationHandshake.post(m, box, request, SEQ, fabric.flagLine(0));
+            }
+        }, sch -> check(stepAfter(sch, 1), fabric, request, found), 100_000);
+        check(mem, fabric, request, found);
+        return new int[] {found[0], found[2], mem.loadAcquire(box.address + Mailbox.BUSY)};
+    }
+
+    @Test
+    void aFlagSetBeforeTheFillLosesOrTearsTheMigrationRequest() {
+        int broken = 0;
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            int[] r = postAndTake(seed, true);
+            if (r[0] != 1 || r[1] != 0) {
+                broken++;
+            }
+        }
+        assertTrue(broken > 0, "the flag set before the fill never lost or tore the request in " + SCHEDULES + " schedules");
+    }
+
+    @Test
+    void aPostedMigrationRequestIsTakenOnceComplete() {
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            int[] r = postAndTake(seed, false);
+            assertEquals(1, r[0], "seed " + seed + ": the request was not taken exactly once, complete");
+            assertEquals(0, r[1], "seed " + seed + ": a flag misread or a request seen incomplete");
+            assertEquals(0, r[2], "seed " + seed + ": the mailbox is still busy after the take");
+        }
+    }
+
+    /**
+     * CPU 1 posts a migration request and CPU 2 an IPC request (its XP send path's claim, fill,
+     * TCB lock, flag) to CPU 0, both flags in one word of CPU 0's line; {@code lockedOr} false:
+     * the planted variant sets the migration's flag by a load and a store. Returns {migration
+     * requests taken complete, IPC requests found} by CPU 0's check after both.
+     */
+    private static int[] twoPosts(long seed, boolean lockedOr) {
+        HostXcpuMemory mem = new HostXcpuMemory(new PhysicalMemory(64 * 1024));
+        XcpuFabric fabric = fabric(3);
+        int perPair = fabric.perPair();
+        Mailbox ipc = fabric.mailbox(2, 0, 0);
+        Mailbox box = fabric.mailbox(1, 0, (ipc.requestBit & ~31) - perPair); // same flag word as ipc's
+        assertEquals(ipc.requestBit >>> 5, box.requestBit >>> 5);
+        Tcb receiver = thread(0);
+        Request request = new Request();
+        long line = fabric.flagLine(0);
+        SteppedSchedule s = new SteppedSchedule(mem);
+        s.run(seed, sch -> {
+            var m = sch.memory(0); // the initiator on CPU 1
+            assertTrue(MailboxPool.tryClaim(m, box.address));
+            MailboxPool.unlock(m, box.address);
+            request.b = 0;
+            request.c = 2;
+            if (lockedOr) {
+                MigrationHandshake.post(m, box, request, SEQ, line);
+            } else {
+                MigrationHandshake.fill(m, box, request, SEQ);
+                long word = line + 4L * (box.requestBit >>> 5);
+                int v = m.loadAcquire(word);
+                m.storeRelease(word, v | 1 << (box.requestBit & 31));
+            }
+        }, sch -> {
+            var m = sch.memory(1); // CPU 2's XP send path to a thread on CPU 0
+            assertTrue(MailboxPool.tryClaim(m, ipc.address));
+            ipc.setOpPlain(Mailbox.OP_SEND);
+            ipc.setDestIdPlain(receiver.id);
+            MailboxPool.unlock(m, ipc.address);
+            assertTrue(XpSendHandshake.lockOnCpu(m, LOCK, true, receiver, 0));
+            XpSendHandshake.flagAndUnlock(m, line, ipc.requestBit, LOCK, true);
+        }, 100_000);
+        int[] found = new int[3];
+        check(mem, fabric, request, found);
+        assertEquals(0, found[2], "seed " + seed + ": a request misread");
+        return new int[] {found[0], found[1]};
+    }
+
+    @Test
+    void anUnlockedOrLosesTheOtherCpusRequest() {
+        int lost = 0;
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            int[] r = twoPosts(seed, false);
+            if (r[0] + r[1] != 2) {
+                lost++;
+            }
+        }
+        assertTrue(lost > 0, "the unlocked or never lost a request in " + SCHEDULES + " schedules");
+    }
+
+    @Test
+    void aMigrationRequestAndAnIpcRequestToOneCpuAreBothFound() {
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            int[] r = twoPosts(seed, true);
+            assertEquals(1, r[0], "seed " + seed + ": the migration request not taken once, complete");
+            assertEquals(1, r[1], "seed " + seed + ": the IPC request not found once");
         }
     }
 }

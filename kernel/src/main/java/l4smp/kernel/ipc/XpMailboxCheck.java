@@ -13,6 +13,7 @@ import l4smp.kernel.xcpu.CpuXcpuMemory;
 import l4smp.kernel.xcpu.FlagLine;
 import l4smp.kernel.xcpu.Mailbox;
 import l4smp.kernel.xcpu.MailboxPool;
+import l4smp.kernel.xcpu.MigrationHandshake;
 import l4smp.kernel.xcpu.XcpuFabric;
 import l4smp.kernel.xcpu.XpSendHandshake;
 
@@ -117,7 +118,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
     public void flagged(int bit) {
         Mailbox m = fabric.mailboxForBit(index, bit);
         xp.counters.increment(checkMode == BY_IPI ? xp.cByIpi : checkMode == BY_POLL ? xp.cByPoll : xp.cByReceive);
-        if (bit < FlagLine.BITS / 2 && m.opPlain() == Mailbox.OP_MIGRATE) {
+        if (MigrationHandshake.isRequest(m, bit)) {
             // A migration part (8.7.2): the dispatcher runs it before it picks a thread.
             xp.migrationArrived(m);
             return;

@@ -13,9 +13,10 @@ import l4smp.kernel.thread.Tcb;
  *   initiator A:  lockOrder(A, B, C): lock each, ascending;             {@link #lockOrder}
  *                 t1 still on B?  else unlockAll and again              {@link #stillOn}, {@link #unlockAll}
  *                 post the part to B (and later C): fill, publish the
- *                 operation code, flag the request in the line          {@link #post}
- *   B or C:       check_n_ack finds the flag; take the operation and
- *                 free the mailbox (the consumer frees a request)       {@link #take}
+ *                 operation code, flag the request in the line          {@link #post}, {@link #fill}
+ *   B or C:       check_n_ack finds the flag: a migration request?      {@link #isRequest}
+ *                 take the operation and free the mailbox
+ *                 (the consumer frees a request)                        {@link #take}
  *   every part:   pass a barrier (release store of the sequence number),
  *                 wait for one (acquire load, sequence reached)         {@link #pass}, {@link #passed}
  * </pre>
@@ -24,7 +25,11 @@ import l4smp.kernel.thread.Tcb;
  * the target's processor number under the locks makes a migration that lost the race to another
  * one run again from where the thread is now. The request is written with plain stores before
  * the release store of its operation code and the flag (published by {@link FlagLine}); the
- * consumer reads it after check_n_ack found the flag.
+ * consumer reads it after check_n_ack found the flag (its acquire load of the flag word is the
+ * partner of the flag's locked or). A CPU has at most one migration request in flight to it:
+ * the initiator holds the destination's migration lock from before the post until the
+ * destination has taken the request and passed its barrier; requests of other kinds (an IPC)
+ * from other CPUs may be posted to the same line meanwhile.
  *
  * <p>Stateless; every step runs on the calling CPU. Allocation-free.
  */
@@ -79,12 +84,31 @@ public final class MigrationHandshake {
      * ({@link XpSendHandshake#ipiNeeded}, urgent: the initiator waits next).
      */
     public static void post(XcpuMemory mem, Mailbox m, Mailbox.MigrationOperation op, int seq, long destFlagLine) {
+        fill(mem, m, op, seq);
+        FlagLine.set(mem, destFlagLine, m.requestBit); // release (locked or): partner FlagLine.checkAndAck's acquire load
+    }
+
+    /**
+     * The first half of {@link #post}: writes operation {@code op} and sequence number
+     * {@code seq} into the claimed mailbox {@code m} (plain stores) and publishes its operation
+     * code (release store). Nothing reads them before {@link #post} sets the request flag.
+     */
+    public static void fill(XcpuMemory mem, Mailbox m, Mailbox.MigrationOperation op, int seq) {
         m.setMigrationPlain(op);
         m.setMigrationSeqPlain(seq);
         m.setSenderPlain(null);
         m.setOpPlain(Mailbox.OP_MIGRATE);
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_MIGRATE);
-        FlagLine.set(mem, destFlagLine, m.requestBit);
+    }
+
+    /**
+     * The destination's side, in check_n_ack: whether flag {@code bit} of its line, just found
+     * and cleared, is a migration request in mailbox {@code m} (a request bit, operation code
+     * {@link Mailbox#OP_MIGRATE}). The operation code is read plain: the flag's acquire load in
+     * check_n_ack published it.
+     */
+    public static boolean isRequest(Mailbox m, int bit) {
+        return bit < FlagLine.BITS / 2 && m.opPlain() == Mailbox.OP_MIGRATE;
     }
 
     /**
