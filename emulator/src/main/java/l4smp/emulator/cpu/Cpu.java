@@ -45,7 +45,9 @@ import java.util.concurrent.locks.LockSupport;
  * is within the bound again; idle CPUs count with their next timer event, or not at all. With
  * exact timing an interleaving point also waits until no other CPU can still act before this
  * CPU's clock (see "Conservative order" at {@link #interleave}), so that interactions happen in
- * simulated-time order, as under the deterministic stepper.
+ * simulated-time order, as under the deterministic stepper. The clock and run state the other
+ * CPUs read are published through {@link ConcurrentRunState} (this class's first field group),
+ * the bound of the others' clocks kept in an {@link OrderHorizon}.
  *
  * <h2>Thread contract</h2>
  * Methods are owner-CPU-only unless their name carries a memory-ordering suffix
@@ -788,8 +790,9 @@ public final class Cpu extends CpuPad2 {
      * The bound observed is kept (OrderHorizon): no CPU can later act below it. A running CPU's
      * clock only grows; an idle CPU's effective clock can drop only when an interrupt is posted to
      * it, and that arrives at the sender's clock plus the IPI latency (or a device's bus latency)
-     * -- above the bound, since the sender counted in it. So only an interleaving point above the
-     * bound looks at the other CPUs again.
+     * -- above the bound, since the sender counted in it (OrderHorizon says where the reads of the
+     * CPUs one after the other leave this open). So only an interleaving point above the bound
+     * looks at the other CPUs again.
      *
      * Exact timing waits there (host time) until the CPUs behind have caught up; ties may go on
      * together (the stepper breaks them by its seed). Lax timing goes on at once and counts the

@@ -10,8 +10,11 @@ package l4smp.emulator.cpu;
  * <p>Invariant: no other CPU acts below the bound later. A running CPU's clock only grows; an
  * idle CPU's effective clock drops only when an interrupt is posted to it, and that arrives at
  * the sender's clock plus the IPI latency (or a device's bus latency), above the bound of every
- * CPU that counted the sender's clock in it -- except the sender's own bound, which did not
- * count the sender: the sender lowers it to the arrival ({@link #lowerTo}) when it posts.
+ * CPU that counted the sender at a clock no later than the post -- except the sender's own
+ * bound, which did not count the sender: the sender lowers it to the arrival ({@link #lowerTo})
+ * when it posts. The other CPUs are read one after the other, not as one snapshot: a reader
+ * that reads the target before the post and the sender after it (the sender computed past the
+ * arrival meanwhile, or went idle) counts neither, and its bound can lie above the arrival.
  *
  * <p>Thread contract: owner CPU only (plain fields; the concurrency is in its inputs, the
  * other CPUs' {@link ConcurrentRunState}s and the interrupts this CPU posts).

@@ -29,8 +29,10 @@ import org.openjdk.jcstress.infra.results.JJJ_Result;
  * </pre>
  * The observer reads cpu0 before cpu1: if it sees cpu0 at 5000 it sees the raise before it
  * (release/acquire through cpu0's clock), so cpu1 counts with its arrival. An observer bound
- * above 2070 would let cpu2 interact past the time at which cpu1 takes the IPI. Two actors
- * (runs on a 2-core host).
+ * above 2070 would let cpu2 interact past the time at which cpu1 takes the IPI. (With the
+ * target numbered below the sender the observer reads the target first and can miss both the
+ * interrupt and the sender's clock at the post: the limit {@link OrderHorizon} describes; this
+ * test pins the order that holds.) Two actors (runs on a 2-core host).
  */
 public final class OrderHorizonStress {
     private OrderHorizonStress() { }
