@@ -7,6 +7,7 @@ import l4smp.emulator.cache.MemorySystem;
 import l4smp.emulator.memory.Mmu;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.emulator.cpu.BackoffIdleStrategy;
+import l4smp.emulator.cpu.ConcurrentRunState;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.CpuPinning;
 import l4smp.emulator.cpu.Dispatcher;
@@ -450,16 +451,7 @@ public final class Machine {
      * a stopped one not at all. {@code Long.MAX_VALUE} if none counts. Any thread.
      */
     public long minEffectiveClockExcluding(Cpu self) {
-        long min = Long.MAX_VALUE;
-        for (Cpu cpu : cpus) {
-            if (cpu != self) {
-                long eff = effectiveClock(cpu);
-                if (eff < min) {
-                    min = eff;
-                }
-            }
-        }
-        return min;
+        return ConcurrentRunState.minEffectiveClockAcquire(cpus, self);
     }
 
     /**
@@ -478,35 +470,6 @@ public final class Machine {
             }
         }
         return min;
-    }
-
-    private static long effectiveClock(Cpu cpu) {
-        while (true) {
-            // Consistent reads: again when the CPU changed its state meanwhile (see Cpu.publishState).
-            long version = cpu.stateVersionVolatile();
-            long eff = effectiveClockOnce(cpu);
-            if (cpu.stateVersionVolatile() == version) {
-                return eff;
-            }
-        }
-    }
-
-    private static long effectiveClockOnce(Cpu cpu) {
-        int st = cpu.stateAcquire();
-        if (st == Cpu.RUNNING) {
-            return cpu.clockAcquire();
-        }
-        if (st == Cpu.IDLE || st == Cpu.PARKED) {
-            long next = cpu.nextEventAcquire();
-            if (cpu.interruptPendingVolatile()) {
-                long arrival = cpu.apic().earliestPendingArrivalAcquire();
-                if (arrival != Long.MAX_VALUE) {
-                    next = Math.min(next, Math.max(cpu.clockAcquire(), arrival));
-                }
-            }
-            return next;
-        }
-        return Long.MAX_VALUE;
     }
 
     /**

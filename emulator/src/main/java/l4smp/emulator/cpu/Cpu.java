@@ -45,7 +45,9 @@ import java.util.concurrent.locks.LockSupport;
  * is within the bound again; idle CPUs count with their next timer event, or not at all. With
  * exact timing an interleaving point also waits until no other CPU can still act before this
  * CPU's clock (see "Conservative order" at {@link #interleave}), so that interactions happen in
- * simulated-time order, as under the deterministic stepper.
+ * simulated-time order, as under the deterministic stepper. The clock and run state the other
+ * CPUs read are published through {@link ConcurrentRunState} (this class's first field group),
+ * the bound of the others' clocks kept in an {@link OrderHorizon}.
  *
  * <h2>Thread contract</h2>
  * Methods are owner-CPU-only unless their name carries a memory-ordering suffix
@@ -56,15 +58,6 @@ public final class Cpu extends CpuPad2 {
     /** The continuation scope of CPU dispatcher loops (deterministic mode). */
     public static final ContinuationScope CPU_SCOPE = new ContinuationScope("CPU");
 
-    /** Run states, as published in {@link #stateAcquire()}. */
-    public static final int RUNNING = 0;
-    public static final int IDLE = 1;
-    public static final int PARKED = 2;
-    public static final int STOPPED = 3;
-
-    private static final VarHandle CLOCK;
-    private static final VarHandle STATE;
-    private static final VarHandle NEXT_EVENT;
     private static final VarHandle PROGRESS;
     private static final VarHandle WAIT_REASON;
     private static final VarHandle CORRECTIONS;
@@ -73,9 +66,6 @@ public final class Cpu extends CpuPad2 {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            CLOCK = lookup.findVarHandle(CpuOwnerPublished.class, "clock", long.class);
-            STATE = lookup.findVarHandle(CpuOwnerPublished.class, "state", int.class);
-            NEXT_EVENT = lookup.findVarHandle(CpuOwnerPublished.class, "nextEvent", long.class);
             PROGRESS = lookup.findVarHandle(CpuOwnerPublished.class, "progress", long.class);
             WAIT_REASON = lookup.findVarHandle(Cpu.class, "waitReason", String.class);
             CORRECTIONS = lookup.findVarHandle(Cpu.class, "timingCorrections", long.class);
@@ -130,10 +120,10 @@ public final class Cpu extends CpuPad2 {
     private long slackHorizon = Long.MAX_VALUE;
     /**
      * A lower bound of the simulated time at which any other CPU can still act on shared state
-     * (parallel mode; see "Conservative order"); interleaving points at or below it need no look
-     * at the others.
+     * (parallel mode; see "Conservative order"); interleaving points it covers need no look at
+     * the others.
      */
-    private long orderHorizon = Long.MIN_VALUE;
+    private final OrderHorizon orderHorizon = new OrderHorizon();
     /** The wait reason of an order wait (built once). */
     private final String orderWaitReason;
     @SuppressWarnings("unused") // accessed through CORRECTIONS (owner writes, any thread reads)
@@ -165,11 +155,10 @@ public final class Cpu extends CpuPad2 {
         this.maxSpinIterations = machine.config().maxSpinIterations();
         this.stuckNanos = machine.config().stuckTimeout().toNanos();
         this.failed = machine.config().failed(index);
-        NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
         if (failed) {
             // A dead CPU: stopped from the start (no clock to wait for, never quiescence's
             // concern), and its local APIC never wins a lowest-priority arbitration.
-            STATE.setRelease(this, STOPPED);
+            setStateVolatile(STOPPED);
             apic.setTaskPriorityOpaque(Integer.MAX_VALUE);
         }
     }
@@ -355,7 +344,7 @@ public final class Cpu extends CpuPad2 {
     // =========================================================================================
 
     private void dutyCycle() {
-        publishState(RUNNING);
+        setStateVolatile(RUNNING);
         try {
             dispatcher.onStart(this);
             while (machine.runningOpaque()) {
@@ -371,7 +360,7 @@ public final class Cpu extends CpuPad2 {
         } catch (Throwable failure) {
             machine.cpuFailed(this, failure);
         } finally {
-            publishState(STOPPED);
+            setStateVolatile(STOPPED);
             try {
                 dispatcher.onStop(this);
             } catch (RuntimeException e) {
@@ -390,7 +379,7 @@ public final class Cpu extends CpuPad2 {
         if (continuation == null || continuation.isDone() || stateAcquire() == STOPPED) {
             return;
         }
-        publishState(STOPPED);
+        setStateVolatile(STOPPED);
         try {
             dispatcher.onStop(this);
         } catch (RuntimeException e) {
@@ -404,12 +393,11 @@ public final class Cpu extends CpuPad2 {
      */
     private void idle() {
         long next = dispatcher.nextEvent(this);
-        NEXT_EVENT.setRelease(this, next);
         long idleFrom = clock;
         log.record(index, EventKind.IDLE, clock, next == Dispatcher.NO_EVENT ? -1 : next, 0);
-        // Volatile: the store of IDLE must not be reordered with the load of the interrupt flag
-        // below (the other half of the handshake is in raiseInterrupt).
-        publishState(IDLE);
+        // The event, then IDLE (volatile: the store of IDLE must not be reordered with the load
+        // of the interrupt flag below; the other half of the handshake is in raiseInterrupt).
+        setIdleVolatile(next);
         if (deterministic) {
             Continuation.yield(CPU_SCOPE);
             // The stepper resumes an idle CPU only when an interrupt is pending or its timer
@@ -432,8 +420,7 @@ public final class Cpu extends CpuPad2 {
         // its clock in the slack bound.
         // RUNNING before the event is withdrawn: between the two stores another CPU must never
         // read "idle, no event" (no bound at all) for a CPU that is about to act.
-        publishState(RUNNING);
-        NEXT_EVENT.setRelease(this, Dispatcher.NO_EVENT);
+        setRunningVolatile();
         takeInterrupts(!timerFirst);
         // Idle time ends where the interrupt arrived; its handler's cycles are not idle.
         counters.add(cIdleCycles, waited + idleJump);
@@ -466,11 +453,11 @@ public final class Cpu extends CpuPad2 {
                 return;
             }
             if (idleStrategy.mayPark()) {
-                publishState(PARKED);
+                setStateVolatile(PARKED);
                 counters.increment(cParks);
                 // The park handshake with the senders of IPIs lives in InterruptLine.
                 boolean raised = interruptLine.parkUnlessRaised(idleStrategy.parkNanos(bound));
-                publishState(IDLE);
+                setStateVolatile(IDLE);
                 if (raised) {
                     return;
                 }
@@ -487,7 +474,7 @@ public final class Cpu extends CpuPad2 {
     private void jumpTo(long time) {
         if (time > clock) {
             log.record(index, EventKind.TIMER, time, clock, 0);
-            CLOCK.setRelease(this, time);
+            setClockRelease(time);
         }
     }
 
@@ -535,7 +522,7 @@ public final class Cpu extends CpuPad2 {
                     break;
                 }
                 idleJump += arrival - clock;
-                CLOCK.setRelease(this, arrival);
+                setClockRelease(arrival);
             }
             apic.poll();
             taken++;
@@ -609,7 +596,7 @@ public final class Cpu extends CpuPad2 {
         }
         targetApic.post(slot, vector, index, sentAt);
         // The target acts on it from its arrival on, possibly below what we knew of it.
-        lowerOrderHorizon(sentAt + cost.ipiDeliveryCycles());
+        orderHorizon.lowerTo(sentAt + cost.ipiDeliveryCycles());
         counters.increment(cIpiSent);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
@@ -631,7 +618,7 @@ public final class Cpu extends CpuPad2 {
             slot = waitForLintSlotSlowPath(target);
         }
         target.apic.post(slot, vector, -1, clock, latencyCycles);
-        lowerOrderHorizon(clock + latencyCycles);
+        orderHorizon.lowerTo(clock + latencyCycles);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
         interleave();
@@ -669,6 +656,7 @@ public final class Cpu extends CpuPad2 {
     }
 
     /** Whether the interrupt flag is raised. Any thread. */
+    @Override
     public boolean interruptPendingVolatile() {
         return interruptLine.raisedVolatile();
     }
@@ -682,11 +670,6 @@ public final class Cpu extends CpuPad2 {
         return clock;
     }
 
-    /** The simulated clock, in cycles. Any thread. */
-    public long clockAcquire() {
-        return (long) CLOCK.getAcquire(this);
-    }
-
     /**
      * Charges {@code cycles} to this CPU's clock. In parallel mode, waits (host time) while the
      * clock is more than the slack ahead of the slowest running CPU. Owner only.
@@ -694,7 +677,7 @@ public final class Cpu extends CpuPad2 {
     public void advance(long cycles) {
         long now = clock + cycles;
         // Release: a CPU that reads our clock (acquire) also sees what we did before this point.
-        CLOCK.setRelease(this, now);
+        setClockRelease(now);
         if (now > slackHorizon) {
             slackSlowPath();
         }
@@ -756,61 +739,10 @@ public final class Cpu extends CpuPad2 {
         WAIT_REASON.setOpaque(this, previous);
     }
 
-    /*
-     * The run state and its version. The effective clock another CPU computes reads several
-     * fields (state, next event, interrupt flag and arrival, clock) that the owner changes one
-     * after the other when it goes idle or wakes; a reader whose reads straddle a change could
-     * combine the old state (idle) with a new field (the event withdrawn on waking: "idle, no
-     * event", no bound at all) and cache that bound. So every state store is followed by an
-     * increment of the version, before the owner changes any other field; a reader reads the
-     * version before and after its reads and reads again when it moved (Machine.effectiveClock).
-     */
-    private static final VarHandle STATE_VERSION;
-
-    static {
-        try {
-            STATE_VERSION = MethodHandles.lookup().findVarHandle(Cpu.class, "stateVersion", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    @SuppressWarnings("unused") // accessed through STATE_VERSION
-    private volatile long stateVersion;
-
-    /** Publishes run state {@code st}, then moves the state version on. Owner only. */
-    private void publishState(int st) {
-        // Volatile: the store of IDLE must not be reordered with the load of the interrupt flag
-        // that follows it in idle() (the other half of the handshake is in raiseInterrupt).
-        STATE.setVolatile(this, st);
-        // Volatile increment (single writer): ordered after the state store and before the
-        // owner's next store to any field a reader of the effective clock reads.
-        STATE_VERSION.setVolatile(this, (long) STATE_VERSION.getOpaque(this) + 1);
-    }
-
-    /** The state version (see publishState). Any thread. */
-    public long stateVersionVolatile() {
-        return (long) STATE_VERSION.getVolatile(this);
-    }
-
-    /** The clock this CPU counts with in the slack bound: its clock, its next event, or none. Any thread. */
-    public long effectiveClockAcquire() {
-        int st = (int) STATE.getAcquire(this);
-        return switch (st) {
-            case RUNNING -> (long) CLOCK.getAcquire(this);
-            case IDLE, PARKED -> (long) NEXT_EVENT.getAcquire(this);
-            default -> Long.MAX_VALUE;
-        };
-    }
-
-    /** The run state ({@link #RUNNING}, {@link #IDLE}, {@link #PARKED}, {@link #STOPPED}). Any thread. */
-    public int stateAcquire() {
-        return (int) STATE.getAcquire(this);
-    }
-
-    /** The published next timer event, or {@link Dispatcher#NO_EVENT}. Any thread. */
-    public long nextEventAcquire() {
-        return (long) NEXT_EVENT.getAcquire(this);
+    /** The arrival of the earliest IPI pending at this CPU, or {@code Long.MAX_VALUE}. Any thread. */
+    @Override
+    public long earliestPendingArrivalAcquire() {
+        return apic.earliestPendingArrivalAcquire();
     }
 
     /** Duty cycles completed (for the watchdog). Any thread. */
@@ -840,7 +772,7 @@ public final class Cpu extends CpuPad2 {
     public void interleave() {
         if (deterministic) {
             Continuation.yield(CPU_SCOPE);
-        } else if (clock > orderHorizon) {
+        } else if (!orderHorizon.covers(clock)) {
             orderSlowPath();
         }
     }
@@ -855,11 +787,12 @@ public final class Cpu extends CpuPad2 {
      * idles the earlier of its next timer event and the arrival of an interrupt posted to it (it
      * can act on nothing before); a stopped CPU not at all.
      *
-     * The bound observed is kept (orderHorizon): no CPU can later act below it. A running CPU's
+     * The bound observed is kept (OrderHorizon): no CPU can later act below it. A running CPU's
      * clock only grows; an idle CPU's effective clock can drop only when an interrupt is posted to
      * it, and that arrives at the sender's clock plus the IPI latency (or a device's bus latency)
-     * -- above the bound, since the sender counted in it. So only an interleaving point above the
-     * bound looks at the other CPUs again.
+     * -- above the bound, since the sender counted in it (OrderHorizon says where the reads of the
+     * CPUs one after the other leave this open). So only an interleaving point above the bound
+     * looks at the other CPUs again.
      *
      * Exact timing waits there (host time) until the CPUs behind have caught up; ties may go on
      * together (the stepper breaks them by its seed). Lax timing goes on at once and counts the
@@ -868,7 +801,7 @@ public final class Cpu extends CpuPad2 {
     private void orderSlowPath() {
         long min = machine.minEffectiveClockExcluding(this);
         if (min >= clock) {
-            orderHorizon = min;
+            orderHorizon.observed(min);
             return;
         }
         if (laxCounting) {
@@ -902,18 +835,8 @@ public final class Cpu extends CpuPad2 {
             }
             idleStrategy.idle(50_000L);
         }
-        orderHorizon = min;
+        orderHorizon.observed(min);
         WAIT_REASON.setOpaque(this, previous);
-    }
-
-    /**
-     * An interrupt this CPU posted arrives at {@code arrival}: its target (idle, perhaps counted
-     * with no bound) acts from then on, so our order horizon may not stay above it. Owner only.
-     */
-    private void lowerOrderHorizon(long arrival) {
-        if (arrival < orderHorizon) {
-            orderHorizon = arrival;
-        }
     }
 
     /** Counts an interaction done {@code lead} cycles ahead of a CPU that could still act before it. Owner only. */
@@ -944,7 +867,7 @@ public final class Cpu extends CpuPad2 {
      * runs. Owner only.
      */
     public void orderPoint() {
-        if (conservative && clock > orderHorizon) {
+        if (conservative && !orderHorizon.covers(clock)) {
             orderSlowPath();
         }
     }

@@ -3,8 +3,8 @@ package l4smp.emulator.cpu;
 /*
  * The cross-thread fields of a Cpu, laid out by class hierarchy (the JVM places a superclass's
  * fields before a subclass's) with 128 bytes of padding around each group, so that the group
- * the owner writes on every simulated event (clock, state) never shares a host cache line with
- * another CPU's fields. The interrupt flag, which the senders of IPIs write, is padded in its
+ * the owner writes on every simulated event (clock, state: {@link ConcurrentRunState}) never
+ * shares a host cache line with another CPU's fields. The interrupt flag, which the senders of IPIs write, is padded in its
  * own object ({@link InterruptLine}).
  */
 
@@ -13,11 +13,11 @@ abstract class CpuPad0 {
     long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
 }
 
-/** Written by the owner, read by others: clock, run state, next timer event, progress. */
-abstract class CpuOwnerPublished extends CpuPad0 {
-    long clock;
-    int state;
-    long nextEvent;
+/**
+ * Written by the owner, read by others: after the clock, run state, next timer event and state
+ * version of {@link ConcurrentRunState}, the duty-cycle progress count (in the same padded group).
+ */
+abstract class CpuOwnerPublished extends ConcurrentRunState {
     long progress;
 }
 

@@ -1,0 +1,94 @@
+package l4smp.tests.jcstress.timing;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import l4smp.emulator.cpu.ConcurrentRunState;
+import l4smp.emulator.cpu.Dispatcher;
+import l4smp.emulator.cpu.OrderHorizon;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.JJJ_Result;
+
+/**
+ * The order horizon ({@link OrderHorizon}): the lowest effective clock of the other CPUs that a
+ * CPU last saw ({@link ConcurrentRunState#minEffectiveClockAcquire}, as
+ * {@code Cpu.orderSlowPath} reads it), kept as a bound below which no other CPU can act later.
+ * An idle CPU's effective clock drops when an interrupt is posted to it, to the interrupt's
+ * arrival; the bound stays valid because the arrival lies the IPI latency above the sender's
+ * clock, which every observer counted, and the sender lowers its own bound to the arrival.
+ * <pre>
+ *   cpu0 (sender, running at 1040): post an IPI to cpu1 (arrival 2070), lower its horizon to
+ *                                   2070, raise cpu1's flag, compute on to 5000
+ *   cpu1 (idle, no timer event)
+ *   cpu2 (observer): horizon := min(effective clock of cpu0, of cpu1)   -- in CPU order
+ * </pre>
+ * The observer reads cpu0 before cpu1: if it sees cpu0 at 5000 it sees the raise before it
+ * (release/acquire through cpu0's clock), so cpu1 counts with its arrival. An observer bound
+ * above 2070 would let cpu2 interact past the time at which cpu1 takes the IPI. (With the
+ * target numbered below the sender the observer reads the target first and can miss both the
+ * interrupt and the sender's clock at the post: the limit {@link OrderHorizon} describes; this
+ * test pins the order that holds.) Two actors (runs on a 2-core host).
+ */
+public final class OrderHorizonStress {
+    private OrderHorizonStress() { }
+
+    /** The sender's clock when its ICR write completes. */
+    static final long SENT_AT = 1040;
+    /** Where the sender's clock gets to after the post, without an interleaving point. */
+    static final long COMPUTED_ON = 5000;
+    /** The observer's clock: the sender's bound before the post counted it. */
+    static final long OBSERVER_CLOCK = 3000;
+
+    @JCStressTest
+    @Outcome(id = "1040, 2070, 2070", expect = ACCEPTABLE,
+            desc = "the observer read the sender at its send time (cpu1 before or after the post)")
+    @Outcome(id = "2070, 2070, 2070", expect = ACCEPTABLE,
+            desc = "the observer read the sender computed on, and cpu1 with the IPI pending: the arrival")
+    @Outcome(id = "5000, 2070, 2070", expect = FORBIDDEN,
+            desc = "the observer's bound above the arrival: it could act after the time at which cpu1 takes the IPI")
+    @Outcome(expect = FORBIDDEN, desc = "anything else (the sender's bound not lowered to the arrival, or cpu1 not bounded by it)")
+    @State
+    public static class PostedInterruptBelowEveryBound {
+        final StandaloneRunState sender = new StandaloneRunState(0);
+        final StandaloneRunState target = new StandaloneRunState(1);
+        final StandaloneRunState observer = new StandaloneRunState(2);
+        final ConcurrentRunState[] cpus = {sender, target, observer};
+        final OrderHorizon senderHorizon = new OrderHorizon();
+        final OrderHorizon observerHorizon = new OrderHorizon();
+
+        {
+            sender.setClockRelease(SENT_AT);
+            target.setIdleVolatile(Dispatcher.NO_EVENT);
+            observer.setClockRelease(OBSERVER_CLOCK);
+            // The sender's last look: cpu1 idle without a bound, cpu2 at 3000.
+            senderHorizon.observed(ConcurrentRunState.minEffectiveClockAcquire(cpus, sender));
+        }
+
+        @Actor
+        public void sender() {
+            // Cpu.deliver's order: post, lower the own horizon to the arrival, raise the flag.
+            var slot = target.apic.tryClaimSlot();
+            target.apic.post(slot, 0x40, 0, SENT_AT);
+            senderHorizon.lowerTo(slot.arrivalTime());
+            target.line.raise();
+            sender.setClockRelease(COMPUTED_ON); // Cpu.advance: release, after the raise
+        }
+
+        @Actor
+        public void observer(JJJ_Result r) {
+            observerHorizon.observed(ConcurrentRunState.minEffectiveClockAcquire(cpus, observer));
+            r.r1 = observerHorizon.bound();
+        }
+
+        @Arbiter
+        public void arbiter(JJJ_Result r) {
+            r.r2 = senderHorizon.bound();
+            r.r3 = target.effectiveClockAcquire();
+        }
+    }
+}
