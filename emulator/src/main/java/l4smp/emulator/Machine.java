@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
@@ -77,6 +78,13 @@ public final class Machine {
 
     private final MachineConfig config;
     private final Cpu[] cpus;
+    /**
+     * Interrupts posted so far by any CPU (parallel mode's exact timing): a poster counts its
+     * post after raising the target's line and before any later store of its own clock or run
+     * state, so a pass over the CPUs' effective clocks that sees a store after a post also sees
+     * the count moved (see {@link #minEffectiveClockExcluding}).
+     */
+    private final AtomicLong interruptPosts = new AtomicLong();
     private final IoApic ioApic;
     private final PhysicalMemory physicalMemory;
     private final MemorySystem memorySystem;
@@ -451,7 +459,29 @@ public final class Machine {
      * a stopped one not at all. {@code Long.MAX_VALUE} if none counts. Any thread.
      */
     public long minEffectiveClockExcluding(Cpu self) {
-        return ConcurrentRunState.minEffectiveClockAcquire(cpus, self);
+        // The CPUs are read one after the other, not as one snapshot: a pass that reads an idle
+        // target before an interrupt is posted to it and the sender after the sender moved past
+        // the arrival counts neither, and its minimum lies above the arrival. A pass is kept only
+        // when no interrupt was posted while it ran. Acquire loads: a CPU's store seen by the
+        // pass happened after every post its CPU counted before it, so the second load sees that
+        // count; and the second load is not moved before the pass's acquire loads. Lock-free:
+        // a pass is repeated only because some CPU posted an interrupt.
+        while (true) {
+            long posts = interruptPosts.getAcquire();
+            long min = ConcurrentRunState.minEffectiveClockAcquire(cpus, self);
+            if (interruptPosts.getAcquire() == posts) {
+                return min;
+            }
+        }
+    }
+
+    /**
+     * Counts an interrupt the calling CPU has just posted and raised (see
+     * {@link #minEffectiveClockExcluding}); the poster calls it before any later store of its
+     * clock or run state. Any CPU (volatile read-modify-write).
+     */
+    public void countInterruptPostVolatile() {
+        interruptPosts.getAndIncrement();
     }
 
     /**

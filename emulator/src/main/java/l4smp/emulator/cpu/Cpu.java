@@ -600,6 +600,7 @@ public final class Cpu extends CpuPad2 {
         counters.increment(cIpiSent);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
+        machine.countInterruptPostVolatile(); // after the raise, before our next clock store
         interleave();
     }
 
@@ -621,6 +622,7 @@ public final class Cpu extends CpuPad2 {
         orderHorizon.lowerTo(clock + latencyCycles);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
+        machine.countInterruptPostVolatile(); // after the raise, before our next clock store
         interleave();
     }
 
@@ -790,8 +792,8 @@ public final class Cpu extends CpuPad2 {
      * The bound observed is kept (OrderHorizon): no CPU can later act below it. A running CPU's
      * clock only grows; an idle CPU's effective clock can drop only when an interrupt is posted to
      * it, and that arrives at the sender's clock plus the IPI latency (or a device's bus latency)
-     * -- above the bound, since the sender counted in it (OrderHorizon says where the reads of the
-     * CPUs one after the other leave this open). So only an interleaving point above the bound
+     * -- above the bound, since the sender counted in it (a pass over the CPUs that an interrupt
+     * post straddled is read again: Machine.minEffectiveClockExcluding). So only an interleaving point above the bound
      * looks at the other CPUs again.
      *
      * Exact timing waits there (host time) until the CPUs behind have caught up; ties may go on

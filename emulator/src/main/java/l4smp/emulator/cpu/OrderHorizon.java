@@ -12,9 +12,11 @@ package l4smp.emulator.cpu;
  * the sender's clock plus the IPI latency (or a device's bus latency), above the bound of every
  * CPU that counted the sender at a clock no later than the post -- except the sender's own
  * bound, which did not count the sender: the sender lowers it to the arrival ({@link #lowerTo})
- * when it posts. The other CPUs are read one after the other, not as one snapshot: a reader
+ * when it posts. The other CPUs are read one after the other, not as one snapshot: a pass
  * that reads the target before the post and the sender after it (the sender computed past the
- * arrival meanwhile, or went idle) counts neither, and its bound can lie above the arrival.
+ * arrival meanwhile, or went idle) would count neither, and its bound would lie above the
+ * arrival; {@code Machine.minEffectiveClockExcluding} keeps a pass only when no interrupt was
+ * posted while it ran (each poster counts its post before its next clock or state store).
  *
  * <p>Thread contract: owner CPU only (plain fields; the concurrency is in its inputs, the
  * other CPUs' {@link ConcurrentRunState}s and the interrupts this CPU posts).

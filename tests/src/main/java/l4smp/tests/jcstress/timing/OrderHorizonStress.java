@@ -30,9 +30,9 @@ import org.openjdk.jcstress.infra.results.JJJ_Result;
  * The observer reads cpu0 before cpu1: if it sees cpu0 at 5000 it sees the raise before it
  * (release/acquire through cpu0's clock), so cpu1 counts with its arrival. An observer bound
  * above 2070 would let cpu2 interact past the time at which cpu1 takes the IPI. (With the
- * target numbered below the sender the observer reads the target first and can miss both the
- * interrupt and the sender's clock at the post: the limit {@link OrderHorizon} describes; this
- * test pins the order that holds.) Two actors (runs on a 2-core host).
+ * target numbered below the sender a single pass reads the target first and can miss both the
+ * interrupt and the sender's clock at the post; the machine repeats such a pass, see
+ * {@link OrderHorizon}. This test drives one pass, in the order in which one pass suffices.) Two actors (runs on a 2-core host).
  */
 public final class OrderHorizonStress {
     private OrderHorizonStress() { }
