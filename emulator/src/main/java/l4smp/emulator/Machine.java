@@ -82,7 +82,7 @@ public final class Machine {
      * Interrupts posted so far by any CPU (parallel mode's exact timing): a poster counts its
      * post after raising the target's line and before any later store of its own clock or run
      * state, so a pass over the CPUs' effective clocks that sees a store after a post also sees
-     * the count moved (see {@link #minEffectiveClockExcluding}).
+     * the count moved (see {@link ConcurrentRunState#minEffectiveClockConsistentAcquire}).
      */
     private final AtomicLong interruptPosts = new AtomicLong();
     private final IoApic ioApic;
@@ -456,23 +456,11 @@ public final class Machine {
     /**
      * The lowest effective clock of the CPUs other than {@code self}: a running CPU counts with
      * its clock, an idle one with the arrival of its pending interrupt or its next timer event,
-     * a stopped one not at all. {@code Long.MAX_VALUE} if none counts. Any thread.
+     * a stopped one not at all. {@code Long.MAX_VALUE} if none counts. One consistent pass
+     * (no interrupt posted while it ran). Any thread.
      */
     public long minEffectiveClockExcluding(Cpu self) {
-        // The CPUs are read one after the other, not as one snapshot: a pass that reads an idle
-        // target before an interrupt is posted to it and the sender after the sender moved past
-        // the arrival counts neither, and its minimum lies above the arrival. A pass is kept only
-        // when no interrupt was posted while it ran. Acquire loads: a CPU's store seen by the
-        // pass happened after every post its CPU counted before it, so the second load sees that
-        // count; and the second load is not moved before the pass's acquire loads. Lock-free:
-        // a pass is repeated only because some CPU posted an interrupt.
-        while (true) {
-            long posts = interruptPosts.getAcquire();
-            long min = ConcurrentRunState.minEffectiveClockAcquire(cpus, self);
-            if (interruptPosts.getAcquire() == posts) {
-                return min;
-            }
-        }
+        return ConcurrentRunState.minEffectiveClockConsistentAcquire(cpus, self, interruptPosts);
     }
 
     /**

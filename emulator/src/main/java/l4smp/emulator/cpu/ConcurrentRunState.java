@@ -2,6 +2,7 @@ package l4smp.emulator.cpu;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A CPU's clock and run state as the other CPUs read them: the owner publishes them, any thread
@@ -209,5 +210,28 @@ public abstract class ConcurrentRunState extends CpuPad0 {
             }
         }
         return min;
+    }
+
+    /**
+     * {@link #minEffectiveClockAcquire} as one consistent pass: repeated until no interrupt was
+     * posted while it ran ({@code posts}: the machine-wide count of posted interrupts, which a
+     * poster bumps after raising the target's line and before any later store of its own clock
+     * or run state). The CPUs are read one after the other, not as one snapshot: a pass that
+     * reads an idle target before a post and the sender after the sender moved past the arrival
+     * counts neither, and its minimum lies above the arrival; such a pass sees the count move.
+     * Acquire loads: a CPU's store seen by the pass happened after every post its CPU counted
+     * before it, so the second load of the count sees that post, and it is not moved before the
+     * pass's acquire loads. Lock-free: a pass is repeated only because some CPU posted. Any
+     * thread.
+     */
+    public static long minEffectiveClockConsistentAcquire(ConcurrentRunState[] cpus, ConcurrentRunState self,
+                                                          AtomicLong posts) {
+        while (true) {
+            long before = posts.getAcquire();
+            long min = minEffectiveClockAcquire(cpus, self);
+            if (posts.getAcquire() == before) {
+                return min;
+            }
+        }
     }
 }

@@ -15,8 +15,8 @@ package l4smp.emulator.cpu;
  * when it posts. The other CPUs are read one after the other, not as one snapshot: a pass
  * that reads the target before the post and the sender after it (the sender computed past the
  * arrival meanwhile, or went idle) would count neither, and its bound would lie above the
- * arrival; {@code Machine.minEffectiveClockExcluding} keeps a pass only when no interrupt was
- * posted while it ran (each poster counts its post before its next clock or state store).
+ * arrival; {@link ConcurrentRunState#minEffectiveClockConsistentAcquire} keeps a pass only when no
+ * interrupt was posted while it ran (each poster counts its post before its next clock or state store).
  *
  * <p>Thread contract: owner CPU only (plain fields; the concurrency is in its inputs, the
  * other CPUs' {@link ConcurrentRunState}s and the interrupts this CPU posts).

@@ -7,6 +7,8 @@ import l4smp.emulator.cpu.ConcurrentRunState;
 import l4smp.emulator.cpu.Dispatcher;
 import l4smp.emulator.cpu.OrderHorizon;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -29,10 +31,12 @@ import org.openjdk.jcstress.infra.results.JJJ_Result;
  * </pre>
  * The observer reads cpu0 before cpu1: if it sees cpu0 at 5000 it sees the raise before it
  * (release/acquire through cpu0's clock), so cpu1 counts with its arrival. An observer bound
- * above 2070 would let cpu2 interact past the time at which cpu1 takes the IPI. (With the
- * target numbered below the sender a single pass reads the target first and can miss both the
- * interrupt and the sender's clock at the post; the machine repeats such a pass, see
- * {@link OrderHorizon}. This test drives one pass, in the order in which one pass suffices.) Two actors (runs on a 2-core host).
+ * above 2070 would let cpu2 interact past the time at which cpu1 takes the IPI. With the
+ * target numbered below the sender one pass reads the target first and can miss both the
+ * interrupt and the sender's clock at the post: {@link TargetReadFirst} drives the consistent
+ * pass the machine uses there ({@link ConcurrentRunState#minEffectiveClockConsistentAcquire},
+ * repeated when an interrupt was posted while it ran), and {@code OrderHorizonNegativeControlTest}
+ * shows one pass in that order reaching the forbidden bound. Two actors (runs on a 2-core host).
  */
 public final class OrderHorizonStress {
     private OrderHorizonStress() { }
@@ -90,5 +94,69 @@ public final class OrderHorizonStress {
             r.r2 = senderHorizon.bound();
             r.r3 = target.effectiveClockAcquire();
         }
+    }
+
+    @JCStressTest
+    @Outcome(id = "1040, 2070, 2070", expect = ACCEPTABLE,
+            desc = "the observer read the sender at its send time (cpu0 before or after the post)")
+    @Outcome(id = "2070, 2070, 2070", expect = ACCEPTABLE,
+            desc = "the observer saw cpu0 with the IPI pending (a pass the post straddled was read again)")
+    @Outcome(id = "5000, 2070, 2070", expect = FORBIDDEN,
+            desc = "the observer's bound above the arrival: a pass read cpu0 before the post and the sender after it")
+    @Outcome(expect = FORBIDDEN, desc = "anything else (the sender's bound not lowered to the arrival, or cpu0 not bounded by it)")
+    @State
+    public static class TargetReadFirst {
+        final StandaloneRunState target = new StandaloneRunState(0);
+        final StandaloneRunState sender = new StandaloneRunState(1);
+        final StandaloneRunState observer = new StandaloneRunState(2);
+        final ConcurrentRunState[] cpus = {target, sender, observer};
+        final AtomicLong posts = new AtomicLong();
+        final OrderHorizon senderHorizon = new OrderHorizon();
+        final OrderHorizon observerHorizon = new OrderHorizon();
+
+        {
+            prepare(target, sender, observer, cpus, senderHorizon);
+        }
+
+        @Actor
+        public void sender() {
+            postAndComputeOn(target, sender, senderHorizon, posts);
+        }
+
+        @Actor
+        public void observer(JJJ_Result r) {
+            observerHorizon.observed(ConcurrentRunState.minEffectiveClockConsistentAcquire(cpus, observer, posts));
+            r.r1 = observerHorizon.bound();
+        }
+
+        @Arbiter
+        public void arbiter(JJJ_Result r) {
+            r.r2 = senderHorizon.bound();
+            r.r3 = target.effectiveClockAcquire();
+        }
+    }
+
+    /** The start of {@link TargetReadFirst}: the sender at its send time, the target idle without a bound, the observer at 3000. */
+    public static void prepare(StandaloneRunState target, StandaloneRunState sender, StandaloneRunState observer,
+                               ConcurrentRunState[] cpus, OrderHorizon senderHorizon) {
+        sender.setClockRelease(SENT_AT);
+        target.setIdleVolatile(Dispatcher.NO_EVENT);
+        observer.setClockRelease(OBSERVER_CLOCK);
+        senderHorizon.observed(ConcurrentRunState.minEffectiveClockAcquire(cpus, sender));
+    }
+
+    /**
+     * The sender of {@link TargetReadFirst}, in {@code Cpu.deliver}'s order: post, lower the own
+     * horizon to the arrival, raise the target's flag, count the post, compute on (a release
+     * store of its clock, after the count).
+     */
+    public static void postAndComputeOn(StandaloneRunState target, StandaloneRunState sender,
+                                        OrderHorizon senderHorizon, AtomicLong posts) {
+        var slot = target.apic.tryClaimSlot();
+        target.apic.post(slot, 0x40, 1, SENT_AT);
+        senderHorizon.lowerTo(slot.arrivalTime());
+        target.line.raise();
+        posts.getAndIncrement();
+        sender.setClockRelease(COMPUTED_ON);
     }
 }
