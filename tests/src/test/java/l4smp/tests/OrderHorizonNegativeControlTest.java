@@ -92,7 +92,7 @@ class OrderHorizonNegativeControlTest {
             // the sender's steps: the post and raise, the count, the clock store
             sch.step(0);
             var slot = target.apic.tryClaimSlot();
-            target.apic.post(slot, 0x40, 1, 1040);
+            target.apic.post(slot, 0x40, sender.index, 1040);
             senderHorizon.lowerTo(slot.arrivalTime());
             target.line.raise();
             sch.step(0);

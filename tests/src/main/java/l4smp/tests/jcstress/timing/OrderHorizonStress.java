@@ -65,22 +65,17 @@ public final class OrderHorizonStress {
         final OrderHorizon senderHorizon = new OrderHorizon();
         final OrderHorizon observerHorizon = new OrderHorizon();
 
+        /** The machine's count of posted interrupts (one pass reads it not at all here). */
+        final AtomicLong posts = new AtomicLong();
+
         {
-            sender.setClockRelease(SENT_AT);
-            target.setIdleVolatile(Dispatcher.NO_EVENT);
-            observer.setClockRelease(OBSERVER_CLOCK);
             // The sender's last look: cpu1 idle without a bound, cpu2 at 3000.
-            senderHorizon.observed(ConcurrentRunState.minEffectiveClockAcquire(cpus, sender));
+            prepare(target, sender, observer, cpus, senderHorizon);
         }
 
         @Actor
         public void sender() {
-            // Cpu.deliver's order: post, lower the own horizon to the arrival, raise the flag.
-            var slot = target.apic.tryClaimSlot();
-            target.apic.post(slot, 0x40, 0, SENT_AT);
-            senderHorizon.lowerTo(slot.arrivalTime());
-            target.line.raise();
-            sender.setClockRelease(COMPUTED_ON); // Cpu.advance: release, after the raise
+            postAndComputeOn(target, sender, senderHorizon, posts);
         }
 
         @Actor
@@ -136,7 +131,7 @@ public final class OrderHorizonStress {
         }
     }
 
-    /** The start of {@link TargetReadFirst}: the sender at its send time, the target idle without a bound, the observer at 3000. */
+    /** The start of both tests: the sender at its send time, the target idle without a bound, the observer at 3000. */
     public static void prepare(StandaloneRunState target, StandaloneRunState sender, StandaloneRunState observer,
                                ConcurrentRunState[] cpus, OrderHorizon senderHorizon) {
         sender.setClockRelease(SENT_AT);
@@ -146,14 +141,14 @@ public final class OrderHorizonStress {
     }
 
     /**
-     * The sender of {@link TargetReadFirst}, in {@code Cpu.deliver}'s order: post, lower the own
+     * The sender of both tests, in {@code Cpu.deliver}'s order: post, lower the own
      * horizon to the arrival, raise the target's flag, count the post, compute on (a release
      * store of its clock, after the count).
      */
     public static void postAndComputeOn(StandaloneRunState target, StandaloneRunState sender,
                                         OrderHorizon senderHorizon, AtomicLong posts) {
         var slot = target.apic.tryClaimSlot();
-        target.apic.post(slot, 0x40, 1, SENT_AT);
+        target.apic.post(slot, 0x40, sender.index, SENT_AT);
         senderHorizon.lowerTo(slot.arrivalTime());
         target.line.raise();
         posts.getAndIncrement();

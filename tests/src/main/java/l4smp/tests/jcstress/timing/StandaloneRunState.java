@@ -21,8 +21,11 @@ public class StandaloneRunState extends ConcurrentRunState {
 
     public final InterruptLine line = new InterruptLine();
     public final LocalApic apic;
+    /** The CPU's number (the source of the IPIs it posts). */
+    public final int index;
 
     public StandaloneRunState(int cpu) {
+        this.index = cpu;
         this.apic = new LocalApic(cpu, DELIVERY_CYCLES);
     }
 
