@@ -173,9 +173,9 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "accounting layer, one host thread (PIII_450), million simulated accesses per host second,"
                     + " median (min-max) of %d rounds:%n  L1-hit reads %s, L1-hit writes %s, L2-miss reads (each evicts) %s%n",
                     measured.size(),
-                    spread(measured.stream().mapToDouble(l4smp.bench.reproduce.AccessSpeed.Speed::l1HitReadsMps).toArray()),
-                    spread(measured.stream().mapToDouble(l4smp.bench.reproduce.AccessSpeed.Speed::l1HitWritesMps).toArray()),
-                    spread(measured.stream().mapToDouble(l4smp.bench.reproduce.AccessSpeed.Speed::l2MissReadsMps).toArray()));
+                    spread(measured, l4smp.bench.reproduce.AccessSpeed.Speed::l1HitReadsMps),
+                    spread(measured, l4smp.bench.reproduce.AccessSpeed.Speed::l1HitWritesMps),
+                    spread(measured, l4smp.bench.reproduce.AccessSpeed.Speed::l2MissReadsMps));
             out.flush();
         }
         if (cross) {
@@ -239,6 +239,11 @@ final class BenchCommand implements Callable<Integer> {
                 + " For error bars use scripts/bench.)%n");
         out.flush();
         return 0;
+    }
+
+    /** {@link #spread(double[])} of one figure of each round. */
+    private static <T> String spread(java.util.List<T> rounds, java.util.function.ToDoubleFunction<T> figure) {
+        return spread(rounds.stream().mapToDouble(figure).toArray());
     }
 
     private static String spread(double[] v) {

@@ -108,7 +108,7 @@ class ReadmeCommandsTest {
         }
         List<String> concrete = new ArrayList<>();
         for (String c : out) {
-            // a synopsis, not an example: placeholders, alternatives or optional parts
+            // a synopsis, not an example: it names its arguments (SCENARIO, FILE, N...), alternatives or optional parts
             if (!c.matches(".*(\\[|\\.\\.\\.|\\||\\bSCENARIO\\b|\\bREPORT\\b|\\bFILE\\b|\\bDIR\\b|\\bN\\b).*")) {
                 concrete.add(c);
             }

@@ -17,6 +17,8 @@ import l4smp.kernel.thread.Tcb;
 final class SpaceSegments implements StringTransfer.Segments {
     private final SpaceCopy spaceCopy;
     private final Spaces spaces;
+    /** The index of {@link Kernel#C_MAP_ITEMS} among the machine's counters. */
+    private final int cMapItems;
     private KernelCpuPort k;
     private Tcb from;
     private Tcb to;
@@ -28,6 +30,7 @@ final class SpaceSegments implements StringTransfer.Segments {
     SpaceSegments(SpaceCopy spaceCopy, Spaces spaces) {
         this.spaceCopy = spaceCopy;
         this.spaces = spaces;
+        this.cMapItems = spaces.kernel().machine().counterNames().indexOf(Kernel.C_MAP_ITEMS);
     }
 
     void start(KernelCpuPort k, Tcb from, Tcb to, long deadline, boolean receiverFaultedLast) {
@@ -61,7 +64,7 @@ final class SpaceSegments implements StringTransfer.Segments {
             return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // malformed page, or no receive window
         }
         Cpu cpu = k.cpu();
-        cpu.counters().increment(cpu.counters().names().indexOf(Kernel.C_MAP_ITEMS));
+        cpu.counters().increment(cMapItems);
         if (from.space() != null) {
             // Rights only narrow, and only what the sender has is mapped (X.2: the rest is
             // silently skipped). The database is global (its lock): the receiver's CPU maps

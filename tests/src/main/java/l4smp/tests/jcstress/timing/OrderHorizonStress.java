@@ -57,31 +57,19 @@ public final class OrderHorizonStress {
             desc = "the observer's bound above the arrival: it could act after the time at which cpu1 takes the IPI")
     @Outcome(expect = FORBIDDEN, desc = "anything else (the sender's bound not lowered to the arrival, or cpu1 not bounded by it)")
     @State
-    public static class PostedInterruptBelowEveryBound {
-        final StandaloneRunState sender = new StandaloneRunState(0);
-        final StandaloneRunState target = new StandaloneRunState(1);
-        final StandaloneRunState observer = new StandaloneRunState(2);
-        final ConcurrentRunState[] cpus = {sender, target, observer};
-        final OrderHorizon senderHorizon = new OrderHorizon();
-        final OrderHorizon observerHorizon = new OrderHorizon();
-
-        /** The machine's count of posted interrupts (one pass reads it not at all here). */
-        final AtomicLong posts = new AtomicLong();
-
-        {
-            // The sender's last look: cpu1 idle without a bound, cpu2 at 3000.
-            prepare(target, sender, observer, cpus, senderHorizon);
+    public static class PostedInterruptBelowEveryBound extends ThreeCpus {
+        public PostedInterruptBelowEveryBound() {
+            super(0, 1);
         }
 
         @Actor
         public void sender() {
-            postAndComputeOn(target, sender, senderHorizon, posts);
+            send();
         }
 
         @Actor
         public void observer(JJJ_Result r) {
-            observerHorizon.observed(ConcurrentRunState.minEffectiveClockAcquire(cpus, observer));
-            r.r1 = observerHorizon.bound();
+            r.r1 = observe(ConcurrentRunState.minEffectiveClockAcquire(cpus, observer));
         }
 
         @Arbiter
@@ -100,34 +88,60 @@ public final class OrderHorizonStress {
             desc = "the observer's bound above the arrival: a pass read cpu0 before the post and the sender after it")
     @Outcome(expect = FORBIDDEN, desc = "anything else (the sender's bound not lowered to the arrival, or cpu0 not bounded by it)")
     @State
-    public static class TargetReadFirst {
-        final StandaloneRunState target = new StandaloneRunState(0);
-        final StandaloneRunState sender = new StandaloneRunState(1);
-        final StandaloneRunState observer = new StandaloneRunState(2);
-        final ConcurrentRunState[] cpus = {target, sender, observer};
-        final AtomicLong posts = new AtomicLong();
-        final OrderHorizon senderHorizon = new OrderHorizon();
-        final OrderHorizon observerHorizon = new OrderHorizon();
-
-        {
-            prepare(target, sender, observer, cpus, senderHorizon);
+    public static class TargetReadFirst extends ThreeCpus {
+        public TargetReadFirst() {
+            super(1, 0);
         }
 
         @Actor
         public void sender() {
-            postAndComputeOn(target, sender, senderHorizon, posts);
+            send();
         }
 
         @Actor
         public void observer(JJJ_Result r) {
-            observerHorizon.observed(ConcurrentRunState.minEffectiveClockConsistentAcquire(cpus, observer, posts));
-            r.r1 = observerHorizon.bound();
+            r.r1 = observe(ConcurrentRunState.minEffectiveClockConsistentAcquire(cpus, observer, posts));
         }
 
         @Arbiter
         public void arbiter(JJJ_Result r) {
             r.r2 = senderHorizon.bound();
             r.r3 = target.effectiveClockAcquire();
+        }
+    }
+
+    /**
+     * The three CPUs of both tests, the sender and the target numbered as each test says, the
+     * observer CPU 2, set up by {@link #prepare}; the machine's count of posted interrupts, which
+     * the sender bumps (only the consistent pass reads it).
+     */
+    public abstract static class ThreeCpus {
+        final StandaloneRunState sender;
+        final StandaloneRunState target;
+        final StandaloneRunState observer = new StandaloneRunState(2);
+        final ConcurrentRunState[] cpus;
+        final AtomicLong posts = new AtomicLong();
+        final OrderHorizon senderHorizon = new OrderHorizon();
+        final OrderHorizon observerHorizon = new OrderHorizon();
+
+        ThreeCpus(int senderCpu, int targetCpu) {
+            sender = new StandaloneRunState(senderCpu);
+            target = new StandaloneRunState(targetCpu);
+            cpus = new ConcurrentRunState[3];
+            cpus[senderCpu] = sender;
+            cpus[targetCpu] = target;
+            cpus[2] = observer;
+            prepare(target, sender, observer, cpus, senderHorizon);
+        }
+
+        void send() {
+            postAndComputeOn(target, sender, senderHorizon, posts);
+        }
+
+        /** The observer keeps the minimum it read; returns its bound. */
+        long observe(long min) {
+            observerHorizon.observed(min);
+            return observerHorizon.bound();
         }
     }
 
