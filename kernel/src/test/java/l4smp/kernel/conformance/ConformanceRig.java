@@ -16,7 +16,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A booted kernel for one {@link Variant} of a conformance case (its CPUs, mode, seed and ABI),
- * with a log the case's threads write to. Accounting is off: a conformance case checks what an L4 call does, not what it costs.
+ * with a log the case's threads write to. Accounting is off (a conformance case checks what an L4
+ * call does, not what it costs), except in {@link #accounted} rigs.
  */
 public final class ConformanceRig {
 
@@ -32,8 +33,20 @@ public final class ConformanceRig {
 
     /** Boots with {@code config} in the variant's ABI. */
     public ConformanceRig(Variant variant, KernelConfig config) {
+        this(variant, config, false);
+    }
+
+    /**
+     * A rig with the accounting layer on, for cases whose outcome depends on what a transfer
+     * costs (a transfer timeout against a copy that takes simulated time).
+     */
+    public static ConformanceRig accounted(Variant variant) {
+        return new ConformanceRig(variant, KernelConfig.DEFAULT, true);
+    }
+
+    private ConformanceRig(Variant variant, KernelConfig config, boolean accounting) {
         this.variant = variant;
-        MachineConfig.Builder b = MachineConfig.builder().cpus(variant.cpus()).pinning(false).accounting(false)
+        MachineConfig.Builder b = MachineConfig.builder().cpus(variant.cpus()).pinning(false).accounting(accounting)
                 .stuckTimeout(Duration.ofSeconds(10));
         if (variant.mode() == ExecutionMode.DETERMINISTIC) {
             b.deterministic(variant.seed());

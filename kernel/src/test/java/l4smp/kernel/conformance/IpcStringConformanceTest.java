@@ -252,16 +252,7 @@ class IpcStringConformanceTest {
                 L4.writeBytes(PROP_RCV, fill);
                 StringLayout.loadBuffers(c.accept() ? 1 : 0, c.buffers());
                 int tag = L4.receive(ids[1]);
-                int error = L4.errorCode();
-                byte[] got = L4.readBytes(PROP_RCV, REGION);
-                byte[] expect = fill.clone();
-                long delivered = StringLayout.deliver(c.strings(), c.buffers(), c.accept(), source, PROP_SND, expect, PROP_RCV);
-                int expectError = delivered < 0 ? errorWord((int) (-delivered - 1), 4, 1) : 0;
-                if (!java.util.Arrays.equals(expect, got) || error != expectError || MsgTag.isError(tag) != (delivered < 0)) {
-                    rig.note("layout " + k + " " + c + ": receiver error 0x" + Integer.toHexString(error) + ", expected 0x"
-                            + Integer.toHexString(expectError) + ", bytes " + (java.util.Arrays.equals(expect, got)
-                            ? "right" : "wrong at " + java.util.Arrays.mismatch(expect, got)));
-                }
+                checkReceived(rig, k, c, tag, L4.errorCode(), source, PROP_SND, fill, PROP_RCV);
                 L4.send(ids[1], 0);
             }
         });
@@ -304,7 +295,7 @@ class IpcStringConformanceTest {
         long snd = 0x0300_0000L;
         long rcv = 0x0400_0000L;
         List<Layout> cases = layouts(2000 + v.seed() * 31 + v.placement().ordinal(), 40, snd, rcv, SPACE_REGION, 1500);
-        AccountedRig rig = new AccountedRig(v);
+        ConformanceRig rig = ConformanceRig.accounted(v);
         var spaces = rig.kernel.spaces();
         ThreadId sigma0 = spaces.startSigma0(0);
         ThreadId[] ids = new ThreadId[2];
@@ -325,16 +316,7 @@ class IpcStringConformanceTest {
                 L4.unmap(flushReceive, true);
                 StringLayout.loadBuffers(c.accept() ? 1 : 0, c.buffers());
                 int tag = L4.receive(ids[1]);
-                int error = L4.errorCode();
-                byte[] got = L4.readBytes(rcv, SPACE_REGION);
-                byte[] expect = fill.clone();
-                long delivered = StringLayout.deliver(c.strings(), c.buffers(), c.accept(), source, snd, expect, rcv);
-                int expectError = delivered < 0 ? errorWord((int) (-delivered - 1), 4, 1) : 0;
-                if (!java.util.Arrays.equals(expect, got) || error != expectError || MsgTag.isError(tag) != (delivered < 0)) {
-                    rig.note("layout " + k + " " + c + ": receiver error 0x" + Integer.toHexString(error) + ", expected 0x"
-                            + Integer.toHexString(expectError) + ", bytes " + (java.util.Arrays.equals(expect, got)
-                            ? "right" : "wrong at " + java.util.Arrays.mismatch(expect, got)));
-                }
+                checkReceived(rig, k, c, tag, L4.errorCode(), source, snd, fill, rcv);
                 L4.send(ids[1], 0);
             }
         }), spaces.createSpace("receiver"), recvPager);
@@ -430,7 +412,7 @@ class IpcStringConformanceTest {
      * untouched.
      */
     static List<String> longIpc(Variant v, long xfer, Second second, boolean cancel) {
-        AccountedRig rig = new AccountedRig(v);
+        ConformanceRig rig = ConformanceRig.accounted(v);
         var spaces = rig.kernel.spaces();
         ThreadId sigma0 = spaces.startSigma0(0);
         java.util.concurrent.atomic.AtomicBoolean seen = new java.util.concurrent.atomic.AtomicBoolean();
@@ -495,51 +477,6 @@ class IpcStringConformanceTest {
         }
         rig.runClean();
         return rig.log.stream().sorted().toList();
-    }
-
-    /**
-     * A booted kernel for {@code variant} as {@link ConformanceRig} makes it, but with the
-     * accounting layer on: a transfer timeout is a matter of cycles, and a copy without
-     * accounting costs none.
-     */
-    static final class AccountedRig {
-        final Variant variant;
-        final l4smp.emulator.Machine machine;
-        final l4smp.kernel.Kernel kernel;
-        final List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        AccountedRig(Variant v) {
-            variant = v;
-            var b = l4smp.emulator.MachineConfig.builder().cpus(v.cpus()).pinning(false).accounting(true)
-                    .stuckTimeout(java.time.Duration.ofSeconds(10));
-            if (v.mode() == l4smp.emulator.ExecutionMode.DETERMINISTIC) {
-                b.deterministic(v.seed());
-            }
-            machine = new l4smp.emulator.Machine(b.build());
-            kernel = l4smp.kernel.Kernel.boot(machine, l4smp.kernel.KernelConfig.DEFAULT);
-        }
-
-        ThreadId spawn(String name, int party, l4smp.kernel.UserProgram program) {
-            return kernel.createThread(l4smp.kernel.ThreadSpec.of(name, variant.cpuOf(party), program));
-        }
-
-        void note(String s) {
-            log.add(s);
-        }
-
-        void runClean() {
-            var outcome = machine.run();
-            if (!outcome.ok()) {
-                throw new AssertionError(variant + ": run failed: " + outcome.failure(), outcome.failureCause());
-            }
-            if (!kernel.failures().isEmpty()) {
-                throw new AssertionError(variant + ": user threads failed: " + kernel.failures());
-            }
-            List<String> broken = l4smp.kernel.KernelInvariants.check(kernel);
-            if (!broken.isEmpty()) {
-                throw new AssertionError(variant + ": kernel invariants broken: " + broken);
-            }
-        }
     }
 
     static String hex(int v) {
@@ -658,5 +595,24 @@ class IpcStringConformanceTest {
         assertEquals(List.of("timed out: tag 0x" + hex(e) + " mr0 0x" + hex(e) + " error 0x" + hex(errorWord(0, 1, 0)),
                 "hold",
                 "canceled: tag 0x" + hex(e) + " mr0 0x" + hex(e) + " error 0x" + hex(errorWord(0, 3, 0))), rig.log, v.toString());
+    }
+
+    /**
+     * The receiver's check of layout {@code k}: the bytes at {@code rcv} (filled with
+     * {@code fill} before the receive), the error word and the tag's E bit against what X.2 says
+     * the transfer delivers ({@link StringLayout#deliver}); a mismatch is noted in the rig's log.
+     * {@code error} is the error word read right after the receive.
+     */
+    static void checkReceived(ConformanceRig rig, int k, Layout c, int tag, int error, byte[] source, long snd,
+                              byte[] fill, long rcv) {
+        byte[] got = L4.readBytes(rcv, fill.length);
+        byte[] expect = fill.clone();
+        long delivered = StringLayout.deliver(c.strings(), c.buffers(), c.accept(), source, snd, expect, rcv);
+        int expectError = delivered < 0 ? errorWord((int) (-delivered - 1), 4, 1) : 0;
+        if (!java.util.Arrays.equals(expect, got) || error != expectError || MsgTag.isError(tag) != (delivered < 0)) {
+            rig.note("layout " + k + " " + c + ": receiver error 0x" + Integer.toHexString(error) + ", expected 0x"
+                    + Integer.toHexString(expectError) + ", bytes " + (java.util.Arrays.equals(expect, got)
+                    ? "right" : "wrong at " + java.util.Arrays.mismatch(expect, got)));
+        }
     }
 }
