@@ -188,7 +188,7 @@ final class RunCommand implements Callable<Integer> {
     Path replay;
 
     @Option(names = "--plot", paramLabel = "DIR",
-            description = "Draw PNG plots of the run into DIR: latency percentiles (cycles and host ns), per-CPU time, "
+            description = "Draw PNG plots of the run into DIR: latency percentiles (cycles and host ns), per-CPU time (user, kernel, idle), "
                     + "counters per operation.")
     Path plot;
 

@@ -40,7 +40,7 @@ public final class ShootdownLockOrderStress {
     static final long SLOT_WAIT_BOUND_NANOS = 2_000_000_000L;
 
     /** The fake machine: CPU 1's LINT slots, and the shootdown over the real lock. */
-    public static class Rig implements TlbShootdown.Cpus {
+    public static class Rig extends OneSpaceCpus {
         public final MappingDatabase mdb = MappingDatabase.standalone(new PhysicalMemory(1 << 20), 64);
         public final TlbShootdown shootdown = new TlbShootdown(2, 0b11, this);
         /** CPU 1's occupied LINT slots (2: both full). */
@@ -50,26 +50,6 @@ public final class ShootdownLockOrderStress {
         /** CPU 0's unmap returned (CPU 1 takes interrupts until then: a later IPI finds it). */
         public volatile boolean cpu0Done;
         public int acks;
-
-        @Override
-        public int currentSpaceVolatile(int cpu) {
-            return 1;
-        }
-
-        @Override
-        public int commSpaceVolatile(int cpu) {
-            return -1;
-        }
-
-        @Override
-        public int invalidate(int cpu, int space, int va) {
-            return 1;
-        }
-
-        @Override
-        public int flushAll(int cpu) {
-            return 1;
-        }
 
         /** Posting the IPI needs a free LINT slot of CPU 1 (bounded wait: a deadlock is reported). */
         @Override

@@ -42,7 +42,7 @@ public final class ShootdownTcbLockStress {
     static final long ACK_WAIT_BOUND_NANOS = 2_000_000_000L;
 
     /** The fake machine: the TCB lock word in host memory, the shootdown of two CPUs. */
-    public static class Rig implements TlbShootdown.Cpus {
+    public static class Rig extends OneSpaceCpus {
         public final HostXcpuMemory mem = new HostXcpuMemory(new PhysicalMemory(4096));
         public final TlbShootdown shootdown = new TlbShootdown(2, 0b11, this);
         public volatile boolean gaveUp;
@@ -54,25 +54,10 @@ public final class ShootdownTcbLockStress {
         public int acks;
 
         @Override
-        public int currentSpaceVolatile(int cpu) {
-            return 1;
-        }
-
-        @Override
-        public int commSpaceVolatile(int cpu) {
-            return -1;
-        }
-
-        @Override
         public int invalidate(int cpu, int space, int va) {
             if (cpu == 0) {
                 acknowledged = true;
             }
-            return 1;
-        }
-
-        @Override
-        public int flushAll(int cpu) {
             return 1;
         }
 
