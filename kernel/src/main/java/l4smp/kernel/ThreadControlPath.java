@@ -21,6 +21,12 @@ final class ThreadControlPath {
 
     /** X.2 ThreadControl error: the thread does not exist (or is not reachable from here). */
     static final int UNAVAILABLE_THREAD = 2;
+    /**
+     * X.2 ThreadControl error: invalid space. ThreadControl names its dest by a global id only
+     * (Pistachio {@code SYS_THREAD_CONTROL}: "if (! dest_tid.is_global ()) set_error_code
+     * (EINVALID_SPACE)").
+     */
+    static final int INVALID_SPACE = 3;
     /** X.2 ThreadControl error: out of memory (the thread table is full). */
     static final int OUT_OF_MEMORY = 8;
 
@@ -68,8 +74,12 @@ final class ThreadControlPath {
         } else if (t.sysArgument() instanceof ThreadControlRequests.Create c) {
             create(t, c.dest(), c.spec());
         } else {
-            Tcb victim = kernel.lookup(t.sysTo());
-            if (victim == null || victim == t) {
+            Tcb victim = t.sysTo().isLocal() ? null : kernel.lookup(t.sysTo());
+            if (t.sysTo().isLocal()) {
+                // A local id is no ThreadControl dest: error, nothing deleted (X.2, Pistachio).
+                t.setErrorCode(INVALID_SPACE);
+                t.setSysResult(ThreadId.NIL);
+            } else if (victim == null || victim == t) {
                 // X.2 / Pistachio sys_thread_control: no such thread; and a thread does not
                 // delete itself ("do not allow deletion of ourself"): error, the caller goes on.
                 t.setErrorCode(UNAVAILABLE_THREAD);
@@ -101,10 +111,15 @@ final class ThreadControlPath {
 
     /**
      * Creates a thread on this CPU with the global id {@code dest} (nil: the kernel's choice).
-     * Errors (X.2 ThreadControl): 2 the id is not available (not a user thread number, or held
-     * by a live thread), 8 out of memory.
+     * Errors (X.2 ThreadControl): 3 {@code dest} is a local id (invalid space), 2 the id is not
+     * available (not a user thread number, or held by a live thread), 8 out of memory.
      */
     private void create(Tcb t, ThreadId dest, ThreadSpec spec) {
+        if (dest.isLocal()) {
+            t.setErrorCode(INVALID_SPACE);
+            t.setSysResult(ThreadId.NIL);
+            return;
+        }
         if (!dest.isNil() && !kernel.threadLifecycle.available(dest)) {
             t.setErrorCode(UNAVAILABLE_THREAD);
             t.setSysResult(ThreadId.NIL);

@@ -87,5 +87,10 @@ public final class ExchangeRegisters {
         public boolean ok() {
             return !thread.isNil();
         }
+
+        /** This result naming the target by {@code id} (the id form the caller gets). */
+        public Result withThread(ThreadId id) {
+            return new Result(id, errorCode, sp, ip, flags, userHandle, pager, halted, state, canceled, control);
+        }
     }
 }

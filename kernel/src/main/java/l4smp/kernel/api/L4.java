@@ -306,15 +306,7 @@ public final class L4 {
      */
     public static ThreadId from() {
         Tcb self = self();
-        ThreadId from = self.resultFrom();
-        KernelCpu k = kernelCpu();
-        if (k.kernel().config().abi() == Abi.X2 && !from.isNil() && !from.isAny()) {
-            Tcb sender = k.kernel().lookup(from);
-            if (sender != null && sender.hardwareLine() < 0 && sender.space() == self.space()) {
-                return ThreadId.local(from.number());
-            }
-        }
-        return from;
+        return localIfShared(self, self.resultFrom());
     }
 
     /**
@@ -572,7 +564,9 @@ public final class L4 {
      * another processor is deleted there, Pistachio's cross-CPU delete); its partners' IPCs fail
      * with "non-existing partner". Returns false with {@link #errorCode()} 2 (unavailable thread)
      * when it does not exist, or is the caller itself (a thread does not delete itself: X.2 /
-     * Pistachio {@code sys_thread_control}; the caller goes on).
+     * Pistachio {@code sys_thread_control}; the caller goes on), and with 3 (invalid space) for a
+     * local id: ThreadControl takes global ids only (X.2 ThreadControl's dest; Pistachio
+     * {@code SYS_THREAD_CONTROL} refuses a dest that is not global with {@code EINVALID_SPACE}).
      */
     public static boolean deleteThread(ThreadId thread) {
         if (thread == null) {
@@ -586,7 +580,15 @@ public final class L4 {
         return result instanceof ExchangeRegisters.Result r ? r.ok() : !((ThreadId) result).isNil();
     }
 
-    /** ExchangeRegisters (see {@link ExchangeRegisters} for the control bits). */
+    /**
+     * ExchangeRegisters (see {@link ExchangeRegisters} for the control bits). {@code dest} is a
+     * global id, or a local id of a thread of the caller's space; the result names the target in
+     * the other form (X.2 ExchangeRegisters; Pistachio {@code SYS_EXCHANGE_REGISTERS} returns
+     * "is_local ? dst->get_global_id () : dst->get_local_id ()", which l4test's {@code exreg_g2l}
+     * checks through {@code L4_GlobalIdOf} / {@code L4_LocalIdOf}). A local id exists in the X.2
+     * ABI's naming only where the target shares the caller's space (as {@link #from()}): a global
+     * {@code dest} of another space, or any in the thesis ABI, comes back global.
+     */
     public static ExchangeRegisters.Result exchangeRegisters(ThreadId dest, int control, long sp, long ip,
                                                              long flags, long userHandle, ThreadId pager) {
         return exchangeRegisters(dest, control, sp, ip, flags, userHandle, pager, null);
@@ -612,13 +614,27 @@ public final class L4 {
             throw new IllegalArgumentException("exchange-registers: an entry program needs the i bit (SET_IP)");
         }
         Tcb self = self();
-        self.setSysArgument(new ExchangeRegisters.Request(dest, control, sp, ip, flags, userHandle,
+        self.setSysArgument(new ExchangeRegisters.Request(resolveLocal(self, dest), control, sp, ip, flags, userHandle,
                 pager == null ? ThreadId.NIL : pager, entry == null ? null : () -> {
                     entry.run();
                     return null;
                 }));
         KernelTraps.trap(self, Syscall.EXCHANGE_REGISTERS);
-        return (ExchangeRegisters.Result) self.sysResult();
+        ExchangeRegisters.Result r = (ExchangeRegisters.Result) self.sysResult();
+        return r.ok() && !dest.isLocal() ? r.withThread(localIfShared(self, r.thread())) : r;
+    }
+
+    /**
+     * {@code global} as the X.2 ABI names it to {@code self}: its local id when the thread shares
+     * {@code self}'s address space, else the global id (the thesis ABI: always the global id).
+     */
+    private static ThreadId localIfShared(Tcb self, ThreadId global) {
+        KernelCpu k = KernelCpu.of(self);
+        if (k.kernel().config().abi() != Abi.X2 || global.isNil() || global.isAny()) {
+            return global;
+        }
+        Tcb t = k.kernel().lookup(global);
+        return t != null && t.hardwareLine() < 0 && t.space() == self.space() ? ThreadId.local(global.number()) : global;
     }
 
     /**
@@ -805,10 +821,13 @@ public final class L4 {
     /**
      * ThreadSwitch: gives the CPU to {@code to} (donating the rest of the timeslice) if it is
      * ready on this CPU; nil, or a thread on another CPU, lets the dispatcher choose (section 7).
+     * {@code to} may be a local id of a thread of the caller's space (X.2 ThreadSwitch takes a
+     * thread id, local or global): resolved to its global id before the trap, as for IPC
+     * (Pistachio's {@code SYS_THREAD_SWITCH} donates to a dest whose global id it is).
      */
     public static void threadSwitch(ThreadId to) {
         Tcb self = self();
-        self.setSysTo(to == null ? ThreadId.NIL : to);
+        self.setSysTo(to == null ? ThreadId.NIL : resolveLocal(self, to));
         KernelTraps.trap(self, Syscall.THREAD_SWITCH);
     }
 

@@ -214,4 +214,42 @@ class ExregConformanceTest {
         assertEquals(List.of("before false, made 3000.7, exreg ok true", "chosen runs as 3000.7"), rig.log,
                 v.toString());
     }
+
+    static List<Variant> allAbis() {
+        return Variant.allAbis();
+    }
+
+    /**
+     * l4test {@code exreg_g2l}: {@code L4_GlobalIdOf (L4_MyLocalId ())} is the caller's global id
+     * and {@code L4_LocalIdOf (L4_MyGlobalId ())} its local id, both computed by
+     * ExchangeRegisters with control 0, which returns the other form of its dest (X.2
+     * ExchangeRegisters: dest a local or global id of a thread of the caller's space; Pistachio
+     * {@code SYS_EXCHANGE_REGISTERS} returns "is_local ? dst->get_global_id () :
+     * dst->get_local_id ()"). The thesis ABI names threads by global ids only (as its
+     * {@code from}), so there a global dest comes back global. A local id reaches a thread of the
+     * caller's space on the other CPU too: reading its registers there returns its global id.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allAbis")
+    void exregsTakesALocalOrGlobalIdAndReturnsTheOtherForm(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        ThreadId[] ids = new ThreadId[2];
+        ids[0] = rig.spawn("target", 0, () -> L4.receive(ids[1]));
+        ids[1] = rig.spawn("caller", 1, () -> {
+            ExchangeRegisters.Result g = L4.exchangeRegisters(L4.myLocalId(), 0, 0, 0, 0, 0, null);
+            ExchangeRegisters.Result l = L4.exchangeRegisters(L4.myself(), 0, 0, 0, 0, 0, null);
+            rig.note("global of my local id is me " + g.thread().equals(L4.myself())
+                    + ", local of my global id " + (l.thread().equals(L4.myLocalId()) ? "local" : l.thread().equals(
+                    L4.myself()) ? "global" : l.thread().toString()));
+            L4.sleep(10_000);
+            ExchangeRegisters.Result other = L4.readRegisters(ThreadId.local(ids[0].number()));
+            rig.note("other by local id: ok " + other.ok() + ", names it " + other.thread().equals(ids[0])
+                    + ", receiving " + ((other.control() & ExchangeRegisters.CANCEL_RECEIVE) != 0));
+            L4.send(ids[0], 0);
+        });
+        rig.runClean();
+        String local = v.abi() == l4smp.kernel.ipc.Abi.X2 ? "local" : "global";
+        assertEquals(List.of("global of my local id is me true, local of my global id " + local,
+                "other by local id: ok true, names it true, receiving true"), rig.log, v.toString());
+    }
 }

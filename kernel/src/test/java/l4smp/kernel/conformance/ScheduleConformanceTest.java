@@ -141,4 +141,31 @@ class ScheduleConformanceTest {
                 v.toString());
         assertEquals(List.of("unprivileged: -1 error 1"), plain.log, v.toString());
     }
+
+    /**
+     * ThreadSwitch donates the rest of the timeslice to its dest, which X.2 ThreadSwitch lets the
+     * caller name by a local id as well as a global one: three equal-priority threads of one space
+     * on one CPU, the first switching to the third by its local id, which runs before the second
+     * (round-robin would run the second; Pistachio {@code SYS_THREAD_SWITCH} switches to a dest
+     * that is runnable on the current CPU).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void threadSwitchTakesALocalId(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        ThreadId[] ids = new ThreadId[3];
+        ids[0] = rig.spawn("a", 0, () -> {
+            rig.note("a1");
+            L4.threadSwitch(ThreadId.local(ids[2].number()));
+            rig.note("a2");
+        });
+        ids[1] = rig.spawn("b", 0, () -> rig.note("b"));
+        ids[2] = rig.spawn("c", 0, () -> {
+            rig.note("c1");
+            L4.yieldCpu();
+            rig.note("c2");
+        });
+        rig.runClean();
+        assertEquals(List.of("a1", "c1", "b", "a2", "c2"), rig.log, v.toString());
+    }
 }

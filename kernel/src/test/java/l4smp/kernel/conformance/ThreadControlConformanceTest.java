@@ -170,4 +170,33 @@ class ThreadControlConformanceTest {
                 "thread priority must be 0..255, got 300 for x",
                 "startThread: program must not be null"), rig.log, v.toString());
     }
+
+    /**
+     * ThreadControl names its dest by a global id (X.2 ThreadControl; Pistachio
+     * {@code SYS_THREAD_CONTROL}: "if (! dest_tid.is_global ()) { set_error_code
+     * (EINVALID_SPACE); return_thread_control (0); }"): a delete or a create with a local id fails
+     * with error 3 (invalid space) and leaves the thread it would name alone; the global id then
+     * deletes it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void threadControlRefusesALocalDestWithInvalidSpace(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        ThreadId[] ids = new ThreadId[2];
+        ids[0] = rig.spawnDaemon("victim", 0, () -> L4.receive(ThreadId.ANY));
+        ids[1] = rig.spawn("controller", 1, () -> {
+            L4.sleep(10_000);
+            boolean deleted = L4.deleteThread(ThreadId.local(ids[0].number()));
+            int deleteError = L4.errorCode();
+            boolean alive = L4.readRegisters(ids[0]).ok();
+            ThreadId made = L4.createThread(ThreadId.local(2500), "local", 100, false, () -> { });
+            rig.note("delete by local id " + deleted + " error " + deleteError + ", alive " + alive
+                    + ", create with local id nil " + made.isNil() + " error " + L4.errorCode());
+            rig.note("delete by global id " + L4.deleteThread(ids[0]) + ", alive "
+                    + L4.readRegisters(ids[0]).ok());
+        });
+        rig.runClean();
+        assertEquals(List.of("delete by local id false error 3, alive true, create with local id nil true error 3",
+                "delete by global id true, alive false"), rig.log, v.toString());
+    }
 }
