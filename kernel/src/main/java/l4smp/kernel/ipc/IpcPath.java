@@ -381,12 +381,17 @@ public final class IpcPath {
      * set, and {@code from} is the partner -- for the receiver the sender, as on success
      * (Pistachio transfer_message: both sides get the receiver's tag, the sender's with the
      * error bit; X.2 ErrorCode). {@code crossed}: the receiver's tag reports the crossing.
+     * {@code partner} null: none is known any more ({@code from} nil).
+     *
+     * <p>The one implementation of a failed transfer, for the direct and cross-processor paths
+     * and for the page-fault paths of the space layer (which reach it through
+     * {@link KernelCpuPort#ipcPath()}). Owner CPU of {@code t} only.
      */
-    void failTransfer(Tcb t, Tcb partner, int tag, int code, int phase, long offset, boolean crossed) {
+    public void failTransfer(Tcb t, Tcb partner, int tag, int code, int phase, long offset, boolean crossed) {
         failWord(t, IpcError.word(code, phase, offset));
         t.setResultTag(errorTag(kcpu.kernel().config().abi(), tag, crossed));
         t.mr[0] = t.resultTag();
-        t.setResultFrom(partner.id);
+        t.setResultFrom(partner != null ? partner.id : ThreadId.NIL);
     }
 
     /**

@@ -3,17 +3,14 @@ package l4smp.kernel.space;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.memory.Mmu;
 import l4smp.emulator.memory.PhysicalMemory;
-import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.ipc.IpcError;
-import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.SendQueue;
 import l4smp.kernel.ipc.StringTransfer;
 import l4smp.kernel.ipc.Timeout;
 import l4smp.kernel.ipc.Transfer;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.Tcb;
-import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
 
 /**
@@ -406,18 +403,14 @@ public final class SpaceIpc {
 
     /**
      * {@code t}'s long IPC with {@code partner} (null: none known) failed after its transfer had
-     * begun ({@code offset} bytes transferred, X.2 ErrorCode): the error word with the offset,
-     * the sender's {@code tag} with E, the partner as {@code from} (see IpcPath.failTransfer).
+     * begun ({@code offset} bytes transferred, X.2 ErrorCode), on a page-fault path: the IPC
+     * path's {@link l4smp.kernel.ipc.IpcPath#failTransfer failTransfer} (error word, the sender's
+     * {@code tag} with E, the partner as {@code from}), with the crossing marked in a receiver's
+     * tag when the sender is on another processor, as the direct path marks it (thesis 7.2).
      */
     void fail(KernelCpuPort k, Tcb t, Tcb partner, int tag, int code, int phase, long offset) {
-        t.setErrorCode(IpcError.word(code, phase, offset));
-        t.setResultTag((tag & ~(0xF << 12)) | MsgTag.ERROR_FLAG);
-        t.mr[0] = t.resultTag();
-        t.setResultFrom(partner != null ? partner.id : ThreadId.NIL);
-        t.setReceiveFrom(ThreadId.NIL);
-        t.setState(ThreadState.READY);
-        var counters = k.cpu().counters();
-        counters.increment(counters.names().indexOf(Kernel.C_IPC_ERRORS));
+        boolean crossed = phase == IpcError.PHASE_RECEIVE && partner != null && partner.cpuAcquire() != k.index();
+        k.ipcPath().failTransfer(t, partner, tag, code, phase, offset, crossed);
     }
 
     static void enqueueHead(Tcb receiver, Tcb sender) {

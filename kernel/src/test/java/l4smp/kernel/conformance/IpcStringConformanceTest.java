@@ -412,6 +412,11 @@ class IpcStringConformanceTest {
      * untouched.
      */
     static List<String> longIpc(Variant v, long xfer, Second second, boolean cancel) {
+        return longIpc(v, xfer, second, cancel, new int[1]);
+    }
+
+    /** {@link #longIpc} that also leaves the receiver's result tag, crossed bits and all, in {@code receiverTag[0]}. */
+    static List<String> longIpc(Variant v, long xfer, Second second, boolean cancel, int[] receiverTag) {
         ConformanceRig rig = ConformanceRig.accounted(v);
         var spaces = rig.kernel.spaces();
         ThreadId sigma0 = spaces.startSigma0(0);
@@ -432,7 +437,8 @@ class IpcStringConformanceTest {
             L4.setBr(0, l4smp.kernel.ipc.TypedItems.ACCEPT_STRINGS);
             L4.setBr(1, StringLayout.header(LONG, 1, false, false));
             L4.setBr(2, RECV_BUF);
-            int tag = MsgTag.withoutCrossedBits(L4.ipc(ids[1], ids[1], MsgTag.make(0, 0), Timeout.NEVER, Timeout.NEVER));
+            receiverTag[0] = L4.ipc(ids[1], ids[1], MsgTag.make(0, 0), Timeout.NEVER, Timeout.NEVER);
+            int tag = MsgTag.withoutCrossedBits(receiverTag[0]);
             int error = L4.errorCode();
             boolean fromSender = L4.from().equals(ids[1]);
             byte[] got = L4.readBytes(RECV_BUF, fill.length);
@@ -558,6 +564,37 @@ class IpcStringConformanceTest {
     @MethodSource("variants")
     void anAbortDuringTheSendersFaultReportsTheBytesCopied(Variant v) {
         assertEquals(failedLongIpc(PAGE, 7, 7), longIpc(v, Timeout.NEVER, Second.SENDER_BLOCKED, true), v.toString());
+    }
+
+    static List<Variant> allAbis() {
+        return Variant.allAbis();
+    }
+
+    /**
+     * A long IPC that fails once its transfer has begun, the fault of either side timed out or
+     * canceled, still reports to the receiver that it crossed processors when it did: its result
+     * tag is the sender's tag with E (Pistachio {@code transfer_message}) and the ABI's crossed
+     * bits (thesis 7.2: bit 11 of the received tag; X.2 as l4smp offers it: the X flag), exactly
+     * as a failed transfer that ends on the direct path (a message overflow) reports it; on one
+     * processor no crossed bit. Cases: the transfer timeout during the sender's fault, during the
+     * receiver's fault, exchange-registers canceling either side's fault, a zero transfer timeout.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("allAbis")
+    void aFailedLongIpcReportsTheCrossingToTheReceiver(Variant v) {
+        int errorTag = MsgTag.make(LABEL, 1, 2) | MsgTag.ERROR_FLAG;
+        int expected = errorTag | (v.cross() ? v.abi().crossedBits(MsgTag.make(LABEL, 1, 2)) : 0);
+        record Way(String name, long xfer, Second second, boolean cancel) {
+        }
+        for (Way w : List.of(new Way("timeout in the sender's fault", 300_000, Second.SENDER_BLOCKED, false),
+                new Way("timeout in the receiver's fault", 300_000, Second.RECEIVER_BLOCKED, false),
+                new Way("sender's fault canceled", Timeout.NEVER, Second.SENDER_BLOCKED, true),
+                new Way("receiver's fault canceled", Timeout.NEVER, Second.RECEIVER_BLOCKED, true),
+                new Way("zero transfer timeout", Timeout.ZERO, Second.SENDER_FLUSHED, false))) {
+            int[] tag = new int[1];
+            longIpc(v, w.xfer(), w.second(), w.cancel(), tag);
+            assertEquals("0x" + hex(expected), "0x" + hex(tag[0]), v + ", " + w.name());
+        }
     }
 
     // ---- MR0 after a failed IPC ---------------------------------------------------------------
