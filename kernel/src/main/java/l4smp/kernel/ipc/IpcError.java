@@ -66,6 +66,19 @@ public final class IpcError {
         return word & 1;
     }
 
+    /**
+     * Whether error code {@code code} carries the transfer offset in the error word (X.2
+     * ErrorCode: message overflow, the two transfer timeouts and abort, codes 4 to 7; the other
+     * codes end an IPC before any transfer, their offset bits are undefined).
+     */
+    public static boolean carriesOffset(int code) {
+        return code >= MESSAGE_OVERFLOW;
+    }
+
+    /**
+     * The error word in words: the code, the phase, and for codes 4 to 7 the bytes transferred
+     * before the error (e.g. "message overflow in the receive phase after 4096 bytes").
+     */
     public static String describe(int word) {
         if (word == 0) {
             return "no error";
@@ -80,6 +93,7 @@ public final class IpcError {
             case ABORTED -> "aborted";
             default -> "error " + code(word);
         };
-        return what + " in the " + (phase(word) == PHASE_SEND ? "send" : "receive") + " phase";
+        String phase = what + " in the " + (phase(word) == PHASE_SEND ? "send" : "receive") + " phase";
+        return carriesOffset(code(word)) ? phase + " after " + offset(word) + " bytes" : phase;
     }
 }
