@@ -21,6 +21,11 @@ package l4smp.kernel.ipc;
  *   a string without a buffer (no more buffers, or strings not accepted: BR0's s bit clear):
  *     message overflow; likewise an item that runs past the message's typed words or past
  *     BR33, and an item of an unknown type;
+ *   a piece that runs past the end of the user area, on either side, is clipped there: the
+ *     bytes inside are copied, then message overflow, with them counted in the offset
+ *     (Pistachio ipc_copy: "String might need to be clipped" to space_t::get_copy_limit, which
+ *     stops at USER_AREA_END; extended_transfer then goes to message_overflow with
+ *     ERR_IPC_MSG_OVERFLOW(total_len)); a piece that starts outside copies nothing;
  *   every error reports the bytes transferred before it: the ErrorCode's offset.
  * </pre>
  * The receiver's message registers get the sender's typed words, each as the walk reaches it
@@ -45,12 +50,27 @@ public final class StringTransfer {
          * Copies {@code length} bytes from {@code source} (the sender's) to {@code target} (the
          * receiver's), starting at byte {@code from} of the piece (above 0 when a walk resumes).
          * Returns {@link Transfer#DONE}, {@link Transfer#FAULTED} (the fault recorded), or a
-         * failure.
+         * failure. A piece clipped at the end of the user area ({@link #copyLimit}) copies what
+         * lies inside and fails with message overflow; the implementation counts those bytes
+         * into the offset it reports.
          */
         Transfer copy(long source, long target, int length, int from);
 
         /** A map or grant item ({@code w0}, {@code w1}). Returns done or a failure. */
         Transfer mapItem(long w0, long w1);
+    }
+
+    /**
+     * The bytes of the piece of {@code length} bytes at {@code va} that lie inside a user area
+     * ending at {@code userEnd}: all of them, the part below the end (Pistachio
+     * {@code space_t::get_copy_limit}: "Do not go beyond user-area boundary"), or none for a
+     * piece that starts outside.
+     */
+    public static int copyLimit(long va, int length, long userEnd) {
+        if (va < 0 || va >= userEnd) {
+            return 0;
+        }
+        return (int) Math.min(length, userEnd - va);
     }
 
     /** The number of message registers (MR0..MR63). */

@@ -177,21 +177,36 @@ final class TransmitPath implements StringTransfer.Segments {
             return ipc.kernel.spaces().ipc().transferTyped(ipc.kcpu, from, to, u, t);
         }
         flatTo = to;
+        flatClipped = 0;
         Transfer result = ipc.strings.walk(from.mr, u, t, to.br, out, this, 0, 0);
         flatTo = null;
+        if (!result.done()) {
+            ipc.strings.setBytes(ipc.strings.bytes() + flatClipped); // what a clipped piece copied
+        }
         return result;
     }
 
     /** The receiver of the flat walk in progress (owner CPU only). */
     private Tcb flatTo;
+    /** The bytes the last piece of the flat walk copied before it was clipped (owner CPU only). */
+    private int flatClipped;
 
-    /** A piece of a string in the flat space: within user memory, else message overflow. */
+    /**
+     * A piece of a string in the flat space, clipped at the end of user memory on either side
+     * (see {@link StringTransfer}: what lies inside is copied, then message overflow).
+     */
     @Override
     public Transfer copy(long source, long target, int length, int from) {
-        if (!userRange(source, length) || !userRange(target, length)) {
-            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // outside the (flat) user space
+        long userEnd = ipc.kcpu.cpu().machine().kernelRegion().base();
+        int n = Math.min(StringTransfer.copyLimit(source, length, userEnd), StringTransfer.copyLimit(target, length, userEnd));
+        flatClipped = 0;
+        if (n > from) {
+            copyString(source + from, target + from, n - from);
         }
-        copyString(source + from, target + from, length - from);
+        if (n < length) {
+            flatClipped = n;
+            return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW); // clipped at the end of the user space
+        }
         return Transfer.DONE;
     }
 
@@ -223,9 +238,5 @@ final class TransmitPath implements StringTransfer.Segments {
             cpu.touch(target + done, AccessKind.WRITE);
             done += chunk;
         }
-    }
-
-    boolean userRange(long address, int length) {
-        return address >= 0 && address + length <= ipc.kcpu.cpu().machine().kernelRegion().base();
     }
 }

@@ -9,6 +9,7 @@ import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.ipc.IpcError;
 import l4smp.kernel.ipc.MsgTag;
+import l4smp.kernel.ipc.StringTransfer;
 import l4smp.kernel.ipc.Timeout;
 import l4smp.kernel.ipc.Transfer;
 import l4smp.kernel.ipc.TypedItems;
@@ -46,7 +47,17 @@ final class SpaceCopy {
         int c = cpu.index();
         AddressSpace src = from.space();
         AddressSpace dst = to.space();
-        if (!inUser(src, srcVa, length) || !inUser(dst, dstVa, length)) {
+        int n = Math.min(StringTransfer.copyLimit(srcVa, length, userEnd(src)),
+                StringTransfer.copyLimit(dstVa, length, userEnd(dst)));
+        if (n < length) {
+            // Clipped at the end of a user area (StringTransfer): the part inside is copied (it
+            // may fault or time out as any piece), then message overflow with it counted.
+            Transfer r = n > offset
+                    ? copy(k, from, to, srcVa, dstVa, n, offset, deadline, receiverFaultedLast, seg) : Transfer.DONE;
+            if (!r.done()) {
+                return r;
+            }
+            seg.partial = n;
             return Transfer.failedBoth(IpcError.MESSAGE_OVERFLOW);
         }
         if (length == offset) {
@@ -163,13 +174,8 @@ final class SpaceCopy {
         return Transfer.FAULTED;
     }
 
-    boolean inUser(AddressSpace s, long va, int length) {
-        if (va < 0) {
-            return false;
-        }
-        if (s == null) {
-            return va + length <= spaceIpc.spaces.kernel().machine().kernelRegion().base();
-        }
-        return va + length <= AddressSpace.USER_LIMIT;
+    /** The end of the user area of {@code s} (null: the flat space, below the kernel's region). */
+    long userEnd(AddressSpace s) {
+        return s == null ? spaceIpc.spaces.kernel().machine().kernelRegion().base() : AddressSpace.USER_LIMIT;
     }
 }

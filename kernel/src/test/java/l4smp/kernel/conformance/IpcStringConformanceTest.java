@@ -343,6 +343,99 @@ class IpcStringConformanceTest {
         assertTrue(rig.machine.counterTotal(l4smp.kernel.space.Spaces.C_XFER_FAULTS) > 0, "the copies faulted");
     }
 
+    // ---- pieces at the end of user memory -------------------------------------------------------
+
+    /**
+     * A string piece that runs past the end of user memory (the flat space's: the kernel's
+     * region begins there) on either side is clipped as Pistachio clips it: {@code ipc_copy}
+     * limits the copy to {@code space_t::get_copy_limit} ("Do not go beyond user-area
+     * boundary": {@code USER_AREA_END - addr}), copies what lies inside, and
+     * {@code extended_transfer} then reports message overflow for both sides with the bytes
+     * copied, the clipped part included ({@code ERR_IPC_MSG_OVERFLOW(total_len)}, offset
+     * {@code << 4}). Cases: the sender's 256-byte string with 100 bytes inside; the receiver's
+     * buffer with 60 bytes inside; a first string of 32 bytes and a second that starts outside
+     * (offset 32). Log: the receiver's error word, the sender's, and the bytes that arrived
+     * intact where the receiver's memory lies inside.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void aPiecePastTheEndOfUserMemoryIsClippedThere(Variant v) {
+        for (boolean inSpaces : new boolean[] {false, true}) {
+            clipCases(v, inSpaces);
+        }
+    }
+
+    /** The cases of {@link #aPiecePastTheEndOfUserMemoryIsClippedThere} in the flat space or between two spaces. */
+    static void clipCases(Variant v, boolean inSpaces) {
+        record Clip(String name, long sendAt, long recvAt, boolean second, int expected) {
+        }
+        for (int k = 0; k < 3; k++) {
+            ConformanceRig rig = new ConformanceRig(v);
+            var spaces = rig.kernel.spaces();
+            long end = inSpaces ? l4smp.kernel.space.AddressSpace.USER_LIMIT : rig.machine.kernelRegion().base();
+            Clip c = List.of(new Clip("source past the end", end - 100, RCV, false, 100),
+                    new Clip("buffer past the end", SND, end - 60, false, 60),
+                    new Clip("second string starts outside", SND, RCV, true, 32)).get(k);
+            byte[] data = new byte[256];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (byte) (i * 5 + 1);
+            }
+            int strings = c.second() ? 2 : 1;
+            int len = c.second() ? 32 : 256;
+            ThreadId[] ids = new ThreadId[2];
+            l4smp.kernel.UserProgram receiver = () -> {
+                int room = (int) Math.min(256, end - c.recvAt());
+                L4.writeBytes(c.recvAt(), new byte[room]);
+                L4.setBr(0, l4smp.kernel.ipc.TypedItems.ACCEPT_STRINGS);
+                L4.setBr(1, StringLayout.header(256, 1, false, c.second()));
+                L4.setBr(2, c.recvAt());
+                if (c.second()) {
+                    L4.setBr(3, StringLayout.header(256, 1, false, false));
+                    L4.setBr(4, RCV + 0x1000);
+                }
+                int tag = L4.receive(ids[1]);
+                byte[] got = L4.readBytes(c.recvAt(), room);
+                int intact = 0;
+                while (intact < room && got[intact] == data[intact]) {
+                    intact++;
+                }
+                rig.note("receiver error " + MsgTag.isError(tag) + " 0x" + hex(L4.errorCode()) + " intact " + intact);
+            };
+            l4smp.kernel.UserProgram sender = () -> {
+                L4.writeBytes(c.sendAt(), java.util.Arrays.copyOf(data, (int) Math.min(256, end - c.sendAt())));
+                L4.sleep(20_000);
+                L4.setMr(1, 0x1234);
+                L4.setMr(2, StringLayout.header(len, 1, false, false));
+                L4.setMr(3, c.sendAt());
+                if (c.second()) {
+                    L4.setMr(4, StringLayout.header(len, 1, false, false));
+                    L4.setMr(5, end + 0x1000);
+                }
+                int tag = L4.send(ids[0], MsgTag.make(LABEL, 1, 2 * strings));
+                rig.note("sender error " + MsgTag.isError(tag) + " 0x" + hex(L4.errorCode()));
+            };
+            if (inSpaces) {
+                ThreadId sigma0 = spaces.startSigma0(0);
+                ThreadId[] pagers = new ThreadId[2];
+                for (int p = 0; p < 2; p++) {
+                    pagers[p] = spaces.createThread(l4smp.kernel.ThreadSpec.daemon("pager " + p, v.cpuOf(p),
+                            new l4smp.kernel.user.AnonymousPager(sigma0)), spaces.createSpace("pager " + p), sigma0);
+                }
+                ids[0] = spaces.createThread(l4smp.kernel.ThreadSpec.of("receiver", v.cpuOf(0), receiver),
+                        spaces.createSpace("receiver"), pagers[0]);
+                ids[1] = spaces.createThread(l4smp.kernel.ThreadSpec.of("sender", v.cpuOf(1), sender),
+                        spaces.createSpace("sender"), pagers[1]);
+            } else {
+                ids[0] = rig.spawn("receiver", 0, receiver);
+                ids[1] = rig.spawn("sender", 1, sender);
+            }
+            rig.runClean();
+            assertEquals(List.of("receiver error true 0x" + hex(errorWord(c.expected(), 4, 1)) + " intact "
+                            + c.expected(), "sender error true 0x" + hex(errorWord(c.expected(), 4, 0))),
+                    rig.log.stream().sorted().toList(), v + (inSpaces ? ", between spaces, " : ", flat, ") + c.name());
+        }
+    }
+
     // ---- long IPC between address spaces: page faults, transfer timeouts, aborts -----------------
 
     /** The sender's and the receiver's string buffers in their own address spaces (page aligned). */
