@@ -190,7 +190,7 @@ final class DispatchPath {
         if (t.identity() == null) {
             t.setIdentity(new L4ThreadIdentity(t)); // first run: setup cost, once
         }
-        kcpu.cpu.runGuest(t.continuation, t.identity());
+        kcpu.cpu.runGuest(t.continuation.current(), t.identity());
         kcpu.current = null;
         if (xp != null) {
             xp.check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again

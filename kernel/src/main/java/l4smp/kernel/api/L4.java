@@ -596,9 +596,12 @@ public final class L4 {
 
     /**
      * ExchangeRegisters with an entry program: with {@link ExchangeRegisters#SET_IP} it is the
-     * program of an inactive thread (the continuation analogue of its new instruction pointer),
-     * which runs once the thread is resumed ({@link ExchangeRegisters#RESUME}); a thread that has
-     * a program already refuses it (result nil, {@link #errorCode()} 5, invalid parameter).
+     * continuation analogue of the thread's new instruction pointer. An inactive thread runs it
+     * once resumed ({@link ExchangeRegisters#RESUME}); a thread that runs its program already
+     * continues at it instead of where it entered the kernel last, when it next returns to user
+     * mode (its continuation is dropped; an IPC it is in goes on unless R or S cancels it, as in
+     * Pistachio's {@code perform_exregs}). The caller cannot give itself one (result nil,
+     * {@link #errorCode()} 5, invalid parameter).
      */
     public static ExchangeRegisters.Result exchangeRegisters(ThreadId dest, int control, long sp, long ip,
                                                              long flags, long userHandle, ThreadId pager,

@@ -37,11 +37,14 @@ final class ExregsResults {
     }
 
     /**
-     * Whether {@code r} cannot be applied to {@code d}: an entry program for a thread that has
-     * one (its continuation runs; X.2 sets a new instruction pointer, which a continuation has not).
+     * Whether {@code r} cannot be applied to {@code d}: an entry program (with i, the new
+     * instruction pointer) for the caller itself, whose continuation makes this call, or for a
+     * thread whose continuation is running on this host thread now (never, as the kernel runs
+     * outside user continuations; checked so that a running one is never dropped).
      */
-    static boolean invalid(Tcb d, ExchangeRegisters.Request r) {
-        return r.entry() != null && (r.control() & ExchangeRegisters.SET_IP) != 0 && !d.inactive();
+    static boolean invalid(Tcb caller, Tcb d, ExchangeRegisters.Request r) {
+        return r.entry() != null && (r.control() & ExchangeRegisters.SET_IP) != 0 && !d.inactive()
+                && (d == caller || d.continuation.runningHere());
     }
 
     static ExchangeRegisters.Result snapshot(Tcb d, boolean canceled) {
@@ -76,7 +79,12 @@ final class ExregsResults {
 
     /**
      * Writes the registers the control word selects; halts or resumes (h with H / h without H).
-     * An entry program with i starts an inactive thread once it is resumed.
+     * An entry program with i starts an inactive thread once it is resumed; a thread that runs
+     * its program already resumes at the new entry instead of where it trapped, when it next
+     * returns to user mode ({@link l4smp.kernel.thread.UserContinuation#restart}): an IPC it is
+     * in goes on unless S or R canceled it (Pistachio {@code perform_exregs}: {@code set_user_ip},
+     * and {@code unwind} only for the send and receive flags), and it returns to the new entry
+     * when that IPC ends.
      */
     static void applyRegisters(KernelCpuPort kcpu, Tcb caller, Tcb d, ExchangeRegisters.Request r) {
         int c = r.control();
@@ -85,8 +93,12 @@ final class ExregsResults {
         }
         if ((c & ExchangeRegisters.SET_IP) != 0) {
             d.setIp(r.ip());
-            if (r.entry() != null && d.inactive()) {
+            if (r.entry() != null) {
+                boolean running = !d.inactive();
                 d.setEntry(r.entry());
+                if (running) {
+                    d.continuation.restart();
+                }
             }
         }
         if ((c & ExchangeRegisters.SET_FLAGS) != 0) {

@@ -388,7 +388,7 @@ public final class XpExchangeRegisters {
             kernel.deleteOnOwnCpu(kcpu, d);
             return DONE;
         }
-        if (ExregsResults.invalid(d, r)) {
+        if (ExregsResults.invalid(op.caller, d, r)) {
             op.result = ExregsResults.failed(ExchangeRegisters.INVALID_PARAMETER, "invalid parameter");
             return DONE; // nothing changed
         }
@@ -464,7 +464,7 @@ public final class XpExchangeRegisters {
      */
     public static ExchangeRegisters.Result applyLocal(KernelCpuPort kcpu, Tcb caller, Tcb d,
                                                       ExchangeRegisters.Request r) {
-        if (ExregsResults.invalid(d, r)) {
+        if (ExregsResults.invalid(caller, d, r)) {
             return ExregsResults.failed(ExchangeRegisters.INVALID_PARAMETER, "invalid parameter");
         }
         ExchangeRegisters.Result before = ExregsResults.snapshot(d, false);

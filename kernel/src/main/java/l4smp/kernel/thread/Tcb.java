@@ -1,6 +1,5 @@
 package l4smp.kernel.thread;
 
-import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 import l4smp.kernel.ipc.MsgTag;
 import l4smp.kernel.ipc.Timeout;
@@ -88,7 +87,7 @@ public final class Tcb {
     public final ThreadId id;
     public final String name;
     public final boolean daemon;
-    public final Continuation continuation;
+    public final UserContinuation continuation;
     /** Message registers MR0..MR63 (UTCB); MR0 mirrors the tag. */
     public final long[] mr = new long[MsgTag.MESSAGE_REGISTERS];
     /** Buffer registers BR0..BR33 (UTCB; BR0: the acceptor, then string buffers). */
@@ -259,7 +258,7 @@ public final class Tcb {
         this.daemon = daemon;
         this.priority = priority;
         this.mcp = priority;
-        this.continuation = new Continuation(USER_SCOPE, body);
+        this.continuation = new UserContinuation(body);
         setCpuRelease(cpu);
         setMyselfRelease(id);
     }

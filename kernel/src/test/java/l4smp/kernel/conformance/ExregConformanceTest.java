@@ -166,32 +166,108 @@ class ExregConformanceTest {
     }
 
     /**
-     * An entry program is the continuation analogue of a new instruction pointer: it starts an
-     * inactive thread, but a thread that runs its program already has no instruction pointer to
-     * move, so the call is refused (nilthread, X.2 error 5, invalid parameter) and changes
-     * nothing; an entry without i is refused by the facade before the trap.
+     * An entry program is the continuation analogue of a new instruction pointer. Given to a
+     * thread blocked in an IPC without S or R, the IPC goes on, and when it ends the thread
+     * continues at the new entry, not after its receive (Pistachio {@code perform_exregs}:
+     * {@code set_user_ip} rewrites the user frame, an IPC is unwound only for the S and R flags;
+     * the returned control word has R, the thread was receiving). The caller cannot give itself
+     * a new entry: its continuation makes the call (nilthread, X.2 error 5, invalid parameter).
+     * An entry without i is refused by the facade before the trap.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
-    void entryForARunningThreadIsRefused(Variant v) {
+    void aNewEntryTakesEffectWhenTheBlockedIpcEnds(Variant v) {
         ConformanceRig rig = new ConformanceRig(v);
         ThreadId[] ids = new ThreadId[2];
-        ids[0] = rig.spawn("target", 0, () -> L4.receive(ids[1]));
+        ids[0] = rig.spawn("target", 0, () -> {
+            L4.receive(ids[1]);
+            rig.note("old program went on");
+        });
         ids[1] = rig.spawn("caller", 1, () -> {
             L4.sleep(10_000);
             ExchangeRegisters.Result r = L4.exchangeRegisters(ids[0], ExchangeRegisters.SET_IP, 0, 7, 0, 0, null,
-                    () -> { });
-            rig.note("nil " + r.thread().isNil() + " error " + L4.errorCode() + " ip " + L4.readRegisters(ids[0]).ip());
+                    () -> rig.note("new entry runs, ip " + L4.readRegisters(L4.myself()).ip()));
+            rig.note("ok " + r.ok() + " old ip " + r.ip() + " receiving "
+                    + ((r.control() & ExchangeRegisters.CANCEL_RECEIVE) != 0));
+            ExchangeRegisters.Result self = L4.exchangeRegisters(L4.myself(), ExchangeRegisters.SET_IP, 0, 9, 0, 0,
+                    null, () -> rig.note("caller restarted"));
+            rig.note("self: nil " + self.thread().isNil() + " error " + L4.errorCode());
             try {
                 L4.exchangeRegisters(ids[0], 0, 0, 0, 0, 0, null, () -> { });
             } catch (IllegalArgumentException e) {
                 rig.note("refused: " + e.getMessage());
             }
-            L4.send(ids[0], 0);
+            rig.note("send ok " + !MsgTag.isError(L4.send(ids[0], 0)));
         });
         rig.runClean();
-        assertEquals(List.of("nil true error 5 ip 0",
-                "refused: exchange-registers: an entry program needs the i bit (SET_IP)"), rig.log, v.toString());
+        assertEquals(List.of("new entry runs, ip 7", "ok true old ip 0 receiving true",
+                "refused: exchange-registers: an entry program needs the i bit (SET_IP)", "self: nil true error 5",
+                "send ok true"), rig.log.stream().sorted().toList(), v.toString());
+    }
+
+    /**
+     * l4test {@code ex_thrash} ("ExReg many times (with wait)"): a started thread that sleeps in
+     * a loop (its {@code printy_thread}) is given a new instruction pointer and stack 20 times
+     * with {@code do_exreg_thread}'s control R | S | s | i | p, a while apart, then killed. Each
+     * call succeeds and finds the thread receiving (its sleep; R in the returned control word,
+     * Pistachio {@code perform_exregs}), cancels that receive ({@code unwind}), and the thread
+     * continues at the new entry: every new entry starts, and no abandoned one ever runs again.
+     * {@code ex_thrash2} ("without wait"): 50 calls back to back, the thread mostly without a
+     * moment to run between them; the last entry starts, no abandoned one runs. ThreadControl
+     * then deletes the thread; the kernel's invariants hold (no queue entry of a dropped
+     * continuation is left).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void exThrashMovesARunningThreadToNewEntries(Variant v) {
+        for (boolean wait : new boolean[] {true, false}) {
+            int rounds = wait ? 20 : 50;
+            ConformanceRig rig = new ConformanceRig(v);
+            java.util.concurrent.atomic.AtomicIntegerArray started = new java.util.concurrent.atomic.AtomicIntegerArray(
+                    rounds + 1);
+            java.util.concurrent.atomic.AtomicIntegerArray retired = new java.util.concurrent.atomic.AtomicIntegerArray(
+                    rounds + 1);
+            java.util.function.IntFunction<l4smp.kernel.UserProgram> printy = g -> () -> {
+                started.incrementAndGet(g);
+                while (true) {
+                    L4.sleep(200_000); // (the thrasher's pauses are shorter: each call finds it asleep)
+                    if (retired.get(g) != 0) {
+                        rig.note("generation " + g + " ran after it was replaced");
+                    }
+                }
+            };
+            ThreadId[] ids = new ThreadId[2];
+            ids[0] = rig.spawn("printy", 0, printy.apply(0));
+            ids[1] = rig.spawn("thrasher", 1, () -> {
+                L4.sleep(20_000);
+                int ok = 0;
+                int receiving = 0;
+                for (int g = 1; g <= rounds; g++) {
+                    l4smp.kernel.UserProgram p = printy.apply(g);
+                    ExchangeRegisters.Result r = L4.exchangeRegisters(ids[0], ExchangeRegisters.CANCEL_RECEIVE
+                            | ExchangeRegisters.CANCEL_SEND | ExchangeRegisters.SET_SP | ExchangeRegisters.SET_IP
+                            | ExchangeRegisters.SET_PAGER, 0x8000 + g, 0x1000 + g, 0, 0, L4.myself(), p::run);
+                    retired.set(g - 1, 1);
+                    ok += r.ok() ? 1 : 0;
+                    receiving += (r.control() & ExchangeRegisters.CANCEL_RECEIVE) != 0 ? 1 : 0;
+                    if (wait) {
+                        L4.sleep(20_000);
+                    }
+                }
+                L4.sleep(20_000);
+                int all = 0;
+                for (int g = 0; g <= rounds; g++) {
+                    all += started.get(g) > 0 ? 1 : 0;
+                }
+                rig.note("ok " + ok + (wait ? ", receiving " + receiving + ", entries started " + all
+                        : ", last entry started " + (started.get(rounds) > 0)) + ", ip 0x"
+                        + Long.toHexString(L4.readRegisters(ids[0]).ip()) + ", deleted " + L4.deleteThread(ids[0]));
+            });
+            rig.runClean();
+            assertEquals(List.of("ok " + rounds + (wait ? ", receiving " + rounds + ", entries started " + (rounds + 1)
+                    : ", last entry started true") + ", ip 0x" + Long.toHexString(0x1000 + rounds) + ", deleted true"),
+                    rig.log, v + (wait ? ", with wait" : ", without wait"));
+        }
     }
 
     /**
