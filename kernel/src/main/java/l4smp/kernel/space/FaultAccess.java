@@ -6,16 +6,10 @@ public final class FaultAccess {
     private FaultAccess() {
     }
 
-    /**
-     * Records the fault a user access is about to trap with: a new fault, so a failure of an
-     * earlier one that its program never read (it was restarted at a new entry while that fault
-     * IPC ran) is forgotten.
-     */
+    /** Records the fault a user access is about to trap with. */
     public static void record(FaultState f, int va, boolean write) {
         f.va = va;
         f.write = write;
-        f.failed = false;
-        f.failedError = 0;
     }
 
     /** Forgets a failure that was reported. */

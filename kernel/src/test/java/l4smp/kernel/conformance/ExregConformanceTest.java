@@ -271,6 +271,47 @@ class ExregConformanceTest {
     }
 
     /**
+     * A thread waiting for its pager's answer to a page fault is given a new entry and a new
+     * pager (i and p, without R or S: the fault IPC goes on, Pistachio {@code perform_exregs}).
+     * The old pager then ends, so that fault IPC fails (non-existing partner); the thread
+     * continues at its new entry, which knows nothing of the old access: its own first fault
+     * goes to the new pager and is resolved (a page fault whose IPC failed is the old
+     * program's, not the new one's).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void aNewEntryDuringAFaultIpcStartsFreshWithTheNewPager(Variant v) {
+        ConformanceRig rig = new ConformanceRig(v);
+        var spaces = rig.kernel.spaces();
+        ThreadId sigma0 = spaces.startSigma0(0);
+        long blocked = 0x0100_0000L;
+        long fresh = 0x0200_0000L;
+        java.util.concurrent.atomic.AtomicBoolean seen = new java.util.concurrent.atomic.AtomicBoolean();
+        ThreadId oldPager = spaces.createThread(l4smp.kernel.ThreadSpec.daemon("old pager", v.cpuOf(0),
+                IpcStringConformanceTest.blockingPager(sigma0, blocked, seen)), spaces.createSpace("old pager"), sigma0);
+        ThreadId newPager = spaces.createThread(l4smp.kernel.ThreadSpec.daemon("new pager", v.cpuOf(0),
+                new l4smp.kernel.user.AnonymousPager(sigma0)), spaces.createSpace("new pager"), sigma0);
+        ThreadId target = spaces.createThread(l4smp.kernel.ThreadSpec.of("faulter", v.cpuOf(0), () -> {
+            L4.store(blocked, 1);
+            rig.note("old program went on");
+        }), spaces.createSpace("faulter"), oldPager);
+        rig.spawn("controller", 1, () -> {
+            while (!seen.get()) {
+                L4.sleep(2_000);
+            }
+            ExchangeRegisters.Result r = L4.exchangeRegisters(target, ExchangeRegisters.SET_IP
+                    | ExchangeRegisters.SET_PAGER, 0, 0x3000, 0, 0, newPager, () -> {
+                        L4.store(fresh, 42);
+                        rig.note("new entry stored and loaded " + L4.load(fresh));
+                    });
+            rig.note("exregs ok " + r.ok() + ", old pager deleted " + L4.deleteThread(oldPager));
+        });
+        rig.runClean();
+        assertEquals(List.of("exregs ok true, old pager deleted true", "new entry stored and loaded 42"),
+                rig.log.stream().sorted().toList(), v.toString());
+    }
+
+    /**
      * l4test {@code ex_tc}: exchange-registers on a thread id before the thread exists fails;
      * ThreadControl then creates a thread with exactly that id (X.2 ThreadControl: the dest
      * thread id, number and version, is the caller's choice), which exchange-registers reaches.
