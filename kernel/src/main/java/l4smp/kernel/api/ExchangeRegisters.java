@@ -18,7 +18,9 @@ import l4smp.kernel.thread.ThreadId;
  *       (u), {@link #SET_PAGER} (p): write the given value. With i, an entry program
  *       ({@code L4.exchangeRegisters} with a {@code UserProgram}) is the continuation analogue of
  *       a new instruction pointer: it starts an inactive thread (created without one) where it
- *       runs once resumed;</li>
+ *       runs once resumed, and a thread that runs its program continues at it when it next
+ *       returns to user mode (its suspended continuation dropped; an IPC in progress goes on
+ *       unless R or S cancels it, as Pistachio's {@code perform_exregs});</li>
  *   <li>{@link #DELIVER} (d, bit 9): deliver the thread's registers; accepted and without
  *       effect here, the result carries them always.</li>
  * </ul>
@@ -55,8 +57,8 @@ public final class ExchangeRegisters {
     /** X.2 error code: no such thread (a stale or unknown id). */
     public static final int UNAVAILABLE_THREAD = 2;
     /**
-     * X.2 error code "invalid parameter": an entry program for a thread that has one already (a
-     * running program is a continuation and cannot be moved to a new instruction pointer).
+     * X.2 error code "invalid parameter": an entry program for the caller itself (its own
+     * continuation makes the call and cannot be dropped while it runs).
      */
     public static final int INVALID_PARAMETER = 5;
 

@@ -207,11 +207,11 @@ public final class Tcb {
     /** Halted by exchange-registers: not scheduled until resumed. */
     private boolean halted;
     /**
-     * The thread's program (its "instruction pointer"): called when its continuation first runs;
-     * null for an inactive thread (created without one, halted until exchange-registers gives it
-     * one and resumes it, X.2 ThreadControl / ExchangeRegisters). Written by the creator before
-     * the TCB is published in the thread table, or on the owner CPU by exchange-registers; read
-     * on the owner CPU when the continuation first runs.
+     * The thread's program (its "instruction pointer"): called when its continuation first runs
+     * (and when exchange-registers restarts it there); null for an inactive thread (created
+     * without one, halted until exchange-registers gives it one, X.2 ThreadControl /
+     * ExchangeRegisters). Written by the creator before the TCB is published in the thread
+     * table, or on the owner CPU by exchange-registers; read on the owner CPU.
      */
     private java.util.concurrent.Callable<?> entry;
 
