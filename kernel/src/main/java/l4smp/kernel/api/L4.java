@@ -89,21 +89,7 @@ public final class L4 {
         if (id == null) {
             throw new IllegalArgumentException("thread id must not be null");
         }
-        return resolveLocal(self(), id);
-    }
-
-    /**
-     * {@code id} with a local id resolved to the global id of the thread of the caller's space
-     * that has it (Pistachio {@code ipc.cc}: a local id names a thread of the current space);
-     * a local id no thread of the caller's space has stays as it is, and the kernel finds no
-     * such thread (X.2 reserves global versions whose low 6 bits are zero).
-     */
-    private static ThreadId resolveLocal(Tcb self, ThreadId id) {
-        if (!id.isLocal()) {
-            return id;
-        }
-        ThreadId global = KernelCpu.of(self).kernel().resolveLocal(id, self.space());
-        return global == null ? id : global;
+        return LocalIds.resolve(self(), id);
     }
 
     /**
@@ -306,7 +292,7 @@ public final class L4 {
      */
     public static ThreadId from() {
         Tcb self = self();
-        return localIfShared(self, self.resultFrom());
+        return LocalIds.asSeenBy(self, self.resultFrom());
     }
 
     /**
@@ -334,7 +320,7 @@ public final class L4 {
             throw new IllegalArgumentException("virtual sender must not be null (use ThreadId.NIL)");
         }
         Tcb self = self();
-        self.setVirtualActualSender(resolveLocal(self, virtualSender));
+        self.setVirtualActualSender(LocalIds.resolve(self, virtualSender));
     }
 
     /**
@@ -385,8 +371,8 @@ public final class L4 {
                     + " message registers");
         }
         Tcb self = self();
-        self.setSysTo(resolveLocal(self, to));
-        self.setSysFrom(resolveLocal(self, from));
+        self.setSysTo(LocalIds.resolve(self, to));
+        self.setSysFrom(LocalIds.resolve(self, from));
         self.setSysTag(tag);
         self.setSysSendTimeout(sendTimeout);
         self.setSysReceiveTimeout(receiveTimeout);
@@ -617,27 +603,14 @@ public final class L4 {
             throw new IllegalArgumentException("exchange-registers: an entry program needs the i bit (SET_IP)");
         }
         Tcb self = self();
-        self.setSysArgument(new ExchangeRegisters.Request(resolveLocal(self, dest), control, sp, ip, flags, userHandle,
-                pager == null ? ThreadId.NIL : pager, entry == null ? null : () -> {
+        self.setSysArgument(new ExchangeRegisters.Request(LocalIds.resolve(self, dest), control, sp, ip, flags,
+                userHandle, pager == null ? ThreadId.NIL : pager, entry == null ? null : () -> {
                     entry.run();
                     return null;
                 }));
         KernelTraps.trap(self, Syscall.EXCHANGE_REGISTERS);
         ExchangeRegisters.Result r = (ExchangeRegisters.Result) self.sysResult();
-        return r.ok() && !dest.isLocal() ? r.withThread(localIfShared(self, r.thread())) : r;
-    }
-
-    /**
-     * {@code global} as the X.2 ABI names it to {@code self}: its local id when the thread shares
-     * {@code self}'s address space, else the global id (the thesis ABI: always the global id).
-     */
-    private static ThreadId localIfShared(Tcb self, ThreadId global) {
-        KernelCpu k = KernelCpu.of(self);
-        if (k.kernel().config().abi() != Abi.X2 || global.isNil() || global.isAny()) {
-            return global;
-        }
-        Tcb t = k.kernel().lookup(global);
-        return t != null && t.hardwareLine() < 0 && t.space() == self.space() ? ThreadId.local(global.number()) : global;
+        return r.ok() && !dest.isLocal() ? r.withThread(LocalIds.asSeenBy(self, r.thread())) : r;
     }
 
     /**
@@ -830,7 +803,7 @@ public final class L4 {
      */
     public static void threadSwitch(ThreadId to) {
         Tcb self = self();
-        self.setSysTo(to == null ? ThreadId.NIL : resolveLocal(self, to));
+        self.setSysTo(to == null ? ThreadId.NIL : LocalIds.resolve(self, to));
         KernelTraps.trap(self, Syscall.THREAD_SWITCH);
     }
 

@@ -198,7 +198,8 @@ final class TransmitPath implements StringTransfer.Segments {
     @Override
     public Transfer copy(long source, long target, int length, int from) {
         long userEnd = ipc.kcpu.cpu().machine().kernelRegion().base();
-        int n = Math.min(StringTransfer.copyLimit(source, length, userEnd), StringTransfer.copyLimit(target, length, userEnd));
+        int n = Math.min(StringTransfer.copyLimit(source, length, userEnd),
+                StringTransfer.copyLimit(target, length, userEnd));
         flatClipped = 0;
         if (n > from) {
             copyString(source + from, target + from, n - from);
