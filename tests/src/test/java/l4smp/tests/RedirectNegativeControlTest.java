@@ -42,7 +42,7 @@ class RedirectNegativeControlTest {
         SteppedSchedule s = new SteppedSchedule(mem);
         s.run(seed, sch -> {
             var m = sch.memory(0); // the receiver's CPU: the redirection, then the receiver's reply
-            XpSendHandshake.redirectWaitFor(m, LOCK, WAIT_FOR, OLD, NEW, true, atomic);
+            XpSendHandshake.redirectWaitFor(m, LOCK, WAIT_FOR, v, OLD, NEW, true, atomic);
             if (!XpSendHandshake.lockOnCpu(m, LOCK, true, v, 1)) {
                 throw new IllegalStateException("V never moves here");
             }
@@ -77,16 +77,18 @@ class RedirectNegativeControlTest {
     /** The redirection against V's call's receive phase; returns whom V waits for at the end. */
     private static int againstTheReceivePhase(long seed, boolean locking) {
         HostXcpuMemory mem = new HostXcpuMemory(new PhysicalMemory(16 * 1024));
+        Tcb v = new Tcb(ThreadId.of(40, 1), "V", 1, 100, false, () -> { });
         XpSendHandshake.publishWaitFor(mem, WAIT_FOR, OLD); // the proxy published V's receive
         SteppedSchedule s = new SteppedSchedule(mem);
         s.run(seed, sch -> {
             var m = sch.memory(0); // the receiver's CPU
-            XpSendHandshake.redirectWaitFor(m, LOCK, WAIT_FOR, OLD, NEW, locking, true);
+            XpSendHandshake.redirectWaitFor(m, LOCK, WAIT_FOR, v, OLD, NEW, locking, true);
         }, sch -> {
             var m = sch.memory(1); // V's CPU: adopt under the lock, then publish (beginReceive, endReceive)
             XpSendHandshake.lockForReceive(m, LOCK, locking);
             int w = XpSendHandshake.readWaitFor(m, WAIT_FOR);
-            XpSendHandshake.publishWaitFor(m, WAIT_FOR, w);
+            int from = w != OLD && v.redirectedAcquire() == XpSendHandshake.redirection(OLD, w) ? w : OLD;
+            XpSendHandshake.publishWaitFor(m, WAIT_FOR, from);
             XpSendHandshake.unlock(m, LOCK, locking);
         }, 100_000);
         return mem.loadAcquire(WAIT_FOR);

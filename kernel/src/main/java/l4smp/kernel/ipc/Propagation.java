@@ -5,6 +5,7 @@ import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout.Field;
 import l4smp.kernel.thread.ThreadId;
 import l4smp.kernel.thread.ThreadState;
+import l4smp.kernel.xcpu.XpSendHandshake;
 
 /**
  * IPC propagation (L4 X.2 "Ipc", propagation; Pistachio {@code api/v4/ipc.cc}, sys_ipc's send
@@ -43,7 +44,9 @@ import l4smp.kernel.thread.ThreadState;
  *   otherwise (vs on another CPU, or here with its call's receive phase still to follow at its
  *       XP RETURN, 8.4.1): lock(vs); CAS vs.WAIT_FOR: sender -> receiver; unlock(vs)
  *       (XpSendHandshake.redirectWaitFor; jcstress: RemoteRedirectStress)
- *   vs's CPU adopts the published specifier whenever it looks at vs's wait (adoptRedirectedWait):
+ *       (the record of the redirection, from whom to whom, is written under the lock before the CAS)
+ *   vs's CPU adopts the published specifier whenever it looks at vs's wait and finds the word
+ *       changed by a recorded redirection (adoptRedirectedWait):
  *       the proxy of a send to vs, a local send to vs, the end of a partner, the partner-gone
  *       check, and the receive phase of a call at its XP RETURN (adoptRedirectedCall)
  * </pre>
@@ -125,32 +128,36 @@ final class Propagation {
     /**
      * {@code t} (of this CPU) waits: if another CPU redirected its published wait
      * ({@link #redirect}), its receive specifier becomes the published one. Owner CPU only; the
-     * word is read as the kernel's own (the read of a redirection that does not happen is not
-     * charged, so runs without propagation cost what they cost before).
+     * word is read as the kernel's own (not charged: runs without propagation cost what they
+     * cost before). A published word that differs from the receive specifier for another reason
+     * (the space layer's waits within a long IPC do not republish it) is left alone: only a
+     * recorded redirection from this specifier to this word is adopted.
      */
     void adoptRedirectedWait(Tcb t) {
         if (ipc.xp == null || !t.waitPublished() || t.state() != ThreadState.WAITING) {
             return;
         }
         int published = ipc.xp.publishedWaitFor(t);
-        if (published != 0 && published != t.receiveFrom().raw()) {
-            adoptSlowPath(t, published);
+        if (published != t.receiveFrom().raw() && redirected(t, t.receiveFrom(), published)) {
+            t.setReceiveFrom(ThreadId.fromRaw(published)); // rare: allocates
         }
-    }
-
-    private void adoptSlowPath(Tcb t, int published) {
-        t.setReceiveFrom(ThreadId.fromRaw(published));
     }
 
     /**
-     * {@code t}'s cross-processor send completed and its receive phase follows now (XP RETURN,
-     * 8.4.1): the proxy had published that receive; if another CPU redirected it meanwhile, the
-     * receive phase waits for the redirected partner. Owner CPU only.
+     * {@code t}'s cross-processor send completed and its receive phase begins now, under its TCB
+     * lock (XP RETURN, 8.4.1): the proxy had published that receive; if another CPU redirected
+     * it meanwhile, the receive phase waits for the redirected partner. Owner CPU only.
      */
     void adoptRedirectedCall(Tcb t) {
         int published = ipc.xp.publishedWaitFor(t);
-        if (published != 0 && published != t.sysFrom().raw()) {
-            t.setSysFrom(ThreadId.fromRaw(published));
+        if (published != t.sysFrom().raw() && redirected(t, t.sysFrom(), published)) {
+            t.setSysFrom(ThreadId.fromRaw(published)); // rare: allocates
         }
+    }
+
+    /** Whether {@code t}'s last recorded redirection went from {@code from} to {@code published}. */
+    private static boolean redirected(Tcb t, ThreadId from, int published) {
+        // Read after the word: a redirection's record precedes its compare-and-set.
+        return t.redirectedAcquire() == XpSendHandshake.redirection(from.raw(), published);
     }
 }

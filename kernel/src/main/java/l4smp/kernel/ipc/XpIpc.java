@@ -370,7 +370,7 @@ public final class XpIpc {
      * jcstress: {@code RemoteRedirectStress}). Returns whether {@code t}'s wait was redirected.
      */
     boolean redirectWait(Tcb t, ThreadId from, ThreadId to) {
-        return XpSendHandshake.redirectWaitFor(mem, lockWord(t), waitWord(t), from.raw(), to.raw(), tcbLock, true);
+        return XpSendHandshake.redirectWaitFor(mem, lockWord(t), waitWord(t), t, from.raw(), to.raw(), tcbLock, true);
     }
 
     /** {@code t} no longer waits: withdraw its published receive specifier. */

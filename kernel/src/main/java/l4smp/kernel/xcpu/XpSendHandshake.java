@@ -129,19 +129,22 @@ public final class XpSendHandshake {
     }
 
     /**
-     * X.2 propagation from a CPU that is not the waiting thread's: the thread that waits in a
-     * closed receive from {@code expect} (a raw id) now waits for {@code update}. Under the
-     * thread's TCB lock (as every change of a published receive specifier), the word moves by a
-     * compare-and-set, so that a wait that ended meanwhile ({@link #withdrawWaitFor}, which takes
-     * no lock) stays ended and a wait for someone else stays as it is. Returns whether the wait was
-     * redirected; its owner CPU adopts the published specifier the next time it looks at the
-     * thread's wait. {@code atomic} false (a load, a compare, a store) is the negative control of
-     * the compare-and-set (tests only): a wait withdrawn between the load and the store comes back
-     * as a wait for {@code update}.
+     * X.2 propagation from a CPU that is not the waiting thread's: thread {@code t}, waiting in a
+     * closed receive from {@code expect} (a raw id), now waits for {@code update}. Under
+     * {@code t}'s TCB lock (as every change of a published receive specifier), the redirection is
+     * recorded in {@code t} ({@link Tcb#setRedirectedRelease}: which wait became which), then the
+     * word moves by a compare-and-set, so that a wait that ended meanwhile
+     * ({@link #withdrawWaitFor}, which takes no lock) stays ended and a wait for someone else stays
+     * as it is. Returns whether the wait was redirected; {@code t}'s CPU adopts it when it next
+     * looks at {@code t}'s wait: it finds the word changed, and the record (published by the
+     * compare-and-set) saying from whom to whom. {@code atomic} false (a load, a compare, a store)
+     * is the negative control of the compare-and-set (tests only): a wait withdrawn between the
+     * load and the store comes back as a wait for {@code update}.
      */
-    public static boolean redirectWaitFor(XcpuMemory mem, long lockWord, long waitWord, int expect, int update,
+    public static boolean redirectWaitFor(XcpuMemory mem, long lockWord, long waitWord, Tcb t, int expect, int update,
                                           boolean locking, boolean atomic) {
         lockForReceive(mem, lockWord, locking);
+        t.setRedirectedRelease(redirection(expect, update));
         boolean moved;
         if (atomic) {
             moved = mem.casVolatile(waitWord, expect, update);
@@ -153,6 +156,11 @@ public final class XpSendHandshake {
         }
         unlock(mem, lockWord, locking);
         return moved;
+    }
+
+    /** The record of a redirection from {@code expect} to {@code update} (raw ids), as {@link Tcb} keeps it. */
+    public static long redirection(int expect, int update) {
+        return ((long) expect << 32) | (update & 0xFFFF_FFFFL);
     }
 
     /**

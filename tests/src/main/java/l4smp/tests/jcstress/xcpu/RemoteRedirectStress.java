@@ -32,7 +32,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  *   receiver's CPU:  lock(V); CAS V.WAIT_FOR: OLD -> NEW; unlock(V)      the redirection
  *                    lock(V); w = V.WAIT_FOR; unlock(V)                  the receiver's reply (XP send)
  *   V's CPU:         V.WAIT_FOR = 0                                      V's timeout
- *              or:   lock(V); w = V.WAIT_FOR; V.WAIT_FOR = w; unlock(V)  V's call's receive phase
+ *              or:   lock(V); w = V.WAIT_FOR, adopted if the recorded redirection says OLD -> w;
+ *                    V.WAIT_FOR = whom V waits for; unlock(V)            V's call's receive phase
  * </pre>
  * Properties: a V that stopped waiting never stays published as waiting for the receiver, and a
  * redirection never gets lost against V's own receive phase. Each has a planted variant (a load
@@ -64,7 +65,7 @@ public final class RemoteRedirectStress {
 
         /** The redirection on the receiver's CPU: 1 when V's wait moved. */
         int redirect() {
-            return XpSendHandshake.redirectWaitFor(mem, LOCK, WAIT_FOR, OLD, NEW, locking, atomic) ? 1 : 0;
+            return XpSendHandshake.redirectWaitFor(mem, LOCK, WAIT_FOR, v, OLD, NEW, locking, atomic) ? 1 : 0;
         }
 
         /** The receiver's reply, after the transfer: its XP send reads V's wait under V's lock. */
@@ -77,13 +78,17 @@ public final class RemoteRedirectStress {
             return w;
         }
 
-        /** V's call's receive phase on its CPU: adopt the published wait under the lock, publish it. */
+        /**
+         * V's call's receive phase on its CPU: under the lock, adopt a recorded redirection of the
+         * published wait (as Propagation.adoptRedirectedCall), then publish whom V waits for.
+         */
         int receivePhase() {
             XpSendHandshake.lockForReceive(mem, LOCK, locking);
             int w = XpSendHandshake.readWaitFor(mem, WAIT_FOR);
-            XpSendHandshake.publishWaitFor(mem, WAIT_FOR, w);
+            int from = w != OLD && v.redirectedAcquire() == XpSendHandshake.redirection(OLD, w) ? w : OLD;
+            XpSendHandshake.publishWaitFor(mem, WAIT_FOR, from);
             XpSendHandshake.unlock(mem, LOCK, locking);
-            return w;
+            return from;
         }
     }
 
