@@ -27,7 +27,8 @@ import l4smp.kernel.xcpu.XpSendHandshake;
  * <pre>
  *   XP send (on the sender's CPU a, A -> B on b; 8.3.5 "send path"):
  *     detection: send tag bit 12 set -> error 7 (aborted), offset 0, B's processor in the UTCB
- *     find a free mailbox a->b, lock it, fill it (A, B, tag, deadline), unlock it
+ *     find a free mailbox a->b, lock it, fill it (A, B, tag, deadline; the virtual sender of a
+ *       propagating send, X.2), unlock it
  *     lock B's TCB; w = B.WAIT_FOR                               (8.3.3, see "TCB lock")
  *       send timeout 0 and B not receptive: unlock, free the mailbox, timeout error (as locally)
  *       A.proxy = mailbox.proxy; A.state = locked waiting; set the mailbox's flag in b's line

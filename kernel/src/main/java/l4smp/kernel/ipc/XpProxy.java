@@ -89,6 +89,9 @@ public final class XpProxy {
         mem.loadAcquire(m.address + Mailbox.SENDER);
         mem.loadAcquire(m.address + Mailbox.DEST);
         mem.loadAcquire(m.address + Mailbox.TAG);
+        if (m.virtualSenderPlain() != null) {
+            mem.loadAcquire(m.address + Mailbox.VSENDER); // a propagating send's virtual sender
+        }
         Tcb p = m.proxyPlain();
         Tcb a = m.senderPlain();
         Tcb b = kernel.lookup(m.destIdPlain()); // check again if the destination exists

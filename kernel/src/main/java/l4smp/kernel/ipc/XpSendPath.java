@@ -21,7 +21,8 @@ import l4smp.kernel.xcpu.XpSendHandshake;
  *
  * <pre>
  *   detection: send tag bit 12 set -> error 7 (aborted), offset 0, B's processor in the UTCB
- *   find a free mailbox a->b, lock it, fill it (A, B, tag, deadline), unlock it
+ *   find a free mailbox a->b, lock it, fill it (A, B, tag, deadline; the virtual sender of a
+ *     propagating send, X.2), unlock it
  *   lock B's TCB; re-read B's CPU (B migrated: run again); w = B.WAIT_FOR      (8.3.3)
  *     send timeout 0 and B not receptive: unlock, free the mailbox, timeout error (as locally)
  *     A.proxy = mailbox.proxy; A.state = locked waiting; set the mailbox's flag in b's line

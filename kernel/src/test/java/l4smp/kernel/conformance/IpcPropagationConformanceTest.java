@@ -244,6 +244,27 @@ class IpcPropagationConformanceTest {
     }
 
     /**
+     * The virtual sender migrates after its wait was redirected from another processor (8.7:
+     * the thread moves waiting, its published wait with it): the client on CPU 2 is redirected by
+     * the receiver's CPU 0, then the propagator moves it to CPU 0 while the receiver waits 500 us
+     * before it replies with send timeout 0; the client's new CPU adopts the redirection and takes
+     * the reply, now without crossing.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void aRedirectedVirtualSenderThatMigratesTakesTheReplyOnItsNewProcessor(Variant v) {
+        ConformanceRig rig = ConformanceRig.spread(v, 3);
+        Redirector r = new Redirector(rig, 0, 3000, 0);
+        r.replyDelayMicros = 500;
+        r.migrateClientTo = 0;
+        r.spawn(0, 1, 2);
+        rig.runClean();
+        List<String> expected = new ArrayList<>(r.delivered(0, 1, 0));
+        expected.add("client migrated, error 0");
+        assertEquals(sorted(expected), sorted(rig.log), v.toString());
+    }
+
+    /**
      * X.2's redirector pattern on given CPUs: a client calls a propagator (receive timeout
      * {@code clientMicros}); the propagator takes the call, waits {@code delayMicros}, and
      * propagates it (label 5) to the receiver on the client's behalf; the receiver notes whom it
@@ -259,6 +280,10 @@ class IpcPropagationConformanceTest {
         private final ThreadId[] ids = new ThreadId[3];
         /** The receiver waits in a closed receive from the propagator (else for any). */
         boolean receiveFromPropagator;
+        /** How long the receiver waits before it replies (simulated microseconds). */
+        double replyDelayMicros;
+        /** The CPU the propagator migrates the waiting client to once it has propagated, or -1. */
+        int migrateClientTo = -1;
 
         Redirector(ConformanceRig rig, double replyMicros, double clientMicros, double delayMicros) {
             this.rig = rig;
@@ -274,9 +299,13 @@ class IpcPropagationConformanceTest {
                     rig.note("receiver error " + L4.errorCode());
                     return;
                 }
-                rig.note("receiver from " + name(L4.from(), ids, NAMES) + " actual " + name(L4.actualSender(), ids, NAMES)
+                ThreadId from = L4.from();
+                rig.note("receiver from " + name(from, ids, NAMES) + " actual " + name(L4.actualSender(), ids, NAMES)
                         + " tag " + Integer.toHexString(tag));
-                int r = L4.send(L4.from(), MsgTag.make(7, 0), replyMicros == 0 ? Timeout.ZERO : L4.micros(replyMicros));
+                if (replyDelayMicros > 0) {
+                    L4.sleep(L4.micros(replyDelayMicros));
+                }
+                int r = L4.send(from, MsgTag.make(7, 0), replyMicros == 0 ? Timeout.ZERO : L4.micros(replyMicros));
                 rig.note(MsgTag.isError(r) ? "reply error " + L4.errorCode() : "replied");
             });
             ids[1] = rig.spawnOn("propagator", propagatorCpu, () -> {
@@ -291,7 +320,12 @@ class IpcPropagationConformanceTest {
                 L4.setVirtualSender(ids[2]);
                 int r = L4.send(ids[0], L4.propagate(MsgTag.make(5, 0)), L4.micros(1000));
                 rig.note(MsgTag.isError(r) ? "propagator error " + L4.errorCode() : "propagated");
+                if (migrateClientTo >= 0) {
+                    L4.migrate(ids[2], rig.variant.abi().userProcessor(rig.variant.cross() ? migrateClientTo : 0));
+                    rig.note("client migrated, error " + L4.errorCode());
+                }
             });
+            rig.kernel.setMaximumControlledPriority(ids[1], 255);
             ids[2] = rig.spawnOn("client", clientCpu, () -> {
                 int tag = L4.call(ids[1], MsgTag.make(5, 0), Timeout.NEVER, L4.micros(clientMicros));
                 rig.note(MsgTag.isError(tag) ? "client error " + L4.errorCode()
