@@ -53,7 +53,9 @@ import l4smp.kernel.xcpu.XpSendHandshake;
  * The WAIT_FOR word names the sender only while vs waits for it (or its call's receive phase
  * follows, XpProxy.complete published it): vs's CPU withdraws it, without a lock, whenever vs
  * stops waiting (receipt, timeout, cancel, a partner gone), and a migration moves vs with the
- * word. So the compare-and-set takes effect exactly when vs still waits for the sender, whatever
+ * word. (Within a long IPC the space layer's waits leave the word as it was, so a CPU adopts only
+ * a word its recorded redirection produced, never one that merely differs from the specifier.)
+ * So the compare-and-set takes effect exactly when vs still waits for the sender, whatever
  * vs's CPU does meanwhile: a timeout or cancel that came first leaves it failed and the receiver's
  * reply finds it not waiting (as on one processor); one that comes after withdraws the
  * redirected word. The receiver can reply only after the transfer, that is after the
@@ -61,6 +63,10 @@ import l4smp.kernel.xcpu.XpSendHandshake;
  * and the proxy on vs's CPU adopts it before deciding, so the reply is taken by vs, or polls until
  * vs's receive phase takes it (XpProxy.receivesAfterXpReturn), never refused while vs waits for it
  * and never given to a vs that stopped waiting.
+ *
+ * <p>As in Pistachio, whose closed receive looks only at the thread it names, a closed receive
+ * from vs that begins after the propagating sender started to poll does not find it (an open
+ * receive does).
  *
  * <p>Owner CPU only (the CPU of the send phase, or of the transfer). Allocation-free, except
  * when a CPU adopts a redirected wait (a rare path).
