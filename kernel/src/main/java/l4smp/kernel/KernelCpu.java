@@ -447,6 +447,9 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         // lists, and its new CPU checks its wait (attachAfterMigration requests the check).
         Tcb leaving = migration.leavingThread();
         for (Tcb t : kernel.threadLifecycle.threadsOnCpu(index)) {
+            if (t != leaving) {
+                ipc.adoptRedirectedWait(t); // a propagation of another CPU may have redirected it
+            }
             if (t != leaving && t.state() == ThreadState.WAITING && !t.receiveFrom().isNil() && !t.receiveFrom().isAny()
                     && kernel.lookup(t.receiveFrom()) == null) {
                 ipc.partnerGone(t);

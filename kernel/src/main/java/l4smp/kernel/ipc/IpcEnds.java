@@ -76,6 +76,7 @@ final class IpcEnds {
             ipc.kcpu.makeReady(s);
         }
         for (Tcb t : threadsOfThisCpu) {
+            ipc.propagation.adoptRedirectedWait(t); // a propagation of another CPU may have redirected it
             if (t.state() == ThreadState.WAITING && t.receiveFrom().equals(dead.id)) {
                 ipc.kcpu.removeWakeup(t);
                 ipc.fail(t, IpcError.NO_PARTNER, IpcError.PHASE_RECEIVE);

@@ -132,8 +132,8 @@ public final class IpcPath {
         // 8.3.2: check myself == dest, read the target's processor.
         kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
         kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
-        if (dest.hardwareLine() < 0 && kernel.config().abi().propagates(t.sysTag()) && !propagation.accept(t, dest)) {
-            return false; // a propagation that would involve another processor: refused (Propagation)
+        if (dest.hardwareLine() < 0 && kernel.config().abi().propagates(t.sysTag())) {
+            propagation.accept(t, dest); // X.2 propagation: the virtual sender, if permitted
         }
         if (dest.cpuAcquire() != kcpu.index()) {
             if (xp == null || dest.hardwareLine() >= 0) {
@@ -147,8 +147,8 @@ public final class IpcPath {
         }
         kcpu.writePartner(t, dest);
         kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
-        if (dest.state() == ThreadState.WAITING && (dest.receiveFrom().isAny() || dest.receiveFrom().equals(t.id)
-                || (t.sysVirtualSender() != null && dest.receiveFrom().equals(t.sysVirtualSender().id)))) {
+        propagation.adoptRedirectedWait(dest);
+        if (dest.state() == ThreadState.WAITING && XpIpc.accepts(dest.receiveFrom(), t, t.sysVirtualSender())) {
             Transfer result = transmitPath.transmit(t, dest);
             if (result.faulted()) {
                 kernel.spaces().ipc().suspended(kcpu, t, dest, true);
@@ -168,7 +168,7 @@ public final class IpcPath {
         // (XpIpc.arrive): t polls in dest's send queue with no timeout, and dest's receive phase
         // at its XP RETURN takes it. (Failing with "timeout" here lost the reply of a send
         // timeout 0 replyWait, and its caller waited forever.)
-        boolean receivesSoon = xp != null && xp.proxy().receivesAfterXpReturn(dest, t);
+        boolean receivesSoon = xp != null && xp.proxy().receivesAfterXpReturn(dest, t, t.sysVirtualSender());
         if (t.sysSendTimeout() == Timeout.ZERO && !receivesSoon) {
             fail(t, IpcError.TIMEOUT, IpcError.PHASE_SEND);
             return false;
@@ -200,7 +200,7 @@ public final class IpcPath {
         }
         xp.check().beginReceive(t); // the TCB lock, check_n_ack, arrived proxies (8.3.3, 8.3.4)
         try {
-            receiveDecision(t, from);
+            receiveDecision(t, t.sysFrom()); // a propagation may have redirected a call's receive (beginReceive)
         } finally {
             xp.check().endReceive(t);
         }
@@ -270,6 +270,14 @@ public final class IpcPath {
             return;
         }
         block(t, from);
+    }
+
+    /**
+     * {@code t} (of this CPU) waits: its receive specifier becomes the one another CPU's
+     * propagation redirected it to, if any ({@link Propagation}). Owner CPU only.
+     */
+    public void adoptRedirectedWait(Tcb t) {
+        propagation.adoptRedirectedWait(t);
     }
 
     /** A closed receive from {@code from} is about to wait: {@code from}'s end must look for it. */

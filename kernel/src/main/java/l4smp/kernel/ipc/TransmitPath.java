@@ -46,7 +46,7 @@ final class TransmitPath implements StringTransfer.Segments {
         if (result.faulted()) {
             return result; // a page fault stopped the long IPC (8.3.2): the caller suspends it
         }
-        completeReceive(from, to, from.sysTag(), result, false);
+        completeReceive(from, to, from.sysTag(), result, false, from.sysVirtualSender());
         return result;
     }
 
@@ -74,9 +74,10 @@ final class TransmitPath implements StringTransfer.Segments {
     /**
      * Completes the receive of {@code to} (a message of {@code from} with {@code tag} was
      * copied, with {@code result}): its result tag (with the cross-processor bits when
-     * {@code crossed}), sender, error code; {@code to} becomes ready if it was waiting.
+     * {@code crossed}), sender (the virtual sender {@code vs} of a propagated message, else null),
+     * error code; {@code to} becomes ready if it was waiting.
      */
-    void completeReceive(Tcb from, Tcb to, int tag, Transfer result, boolean crossed) {
+    void completeReceive(Tcb from, Tcb to, int tag, Transfer result, boolean crossed, Tcb vs) {
         boolean wasWaiting = to.state() == ThreadState.WAITING;
         if (ipc.xp != null) {
             ipc.xp.unpublishWait(to);
@@ -85,7 +86,6 @@ final class TransmitPath implements StringTransfer.Segments {
             // The transfer had begun: the receiver learns the sender, the sender's tag with E,
             // and the bytes transferred (Pistachio transfer_message / extended_transfer).
             ipc.failTransfer(to, from, tag, result.receiverCode(), IpcError.PHASE_RECEIVE, ipc.strings.bytes(), crossed);
-            Tcb vs = crossed ? null : from.sysVirtualSender();
             if (vs != null) {
                 // Pistachio transfer_message: a failed propagated transfer still names the
                 // virtual sender and sets ActualSender, but redirects no wait.
@@ -98,7 +98,6 @@ final class TransmitPath implements StringTransfer.Segments {
             ipc.kcpu.touchTcb(to, Field.PARTNER, AccessKind.WRITE);
             // Propagation (X.2; Pistachio transfer_message): the receiver sees the virtual
             // sender and the p bit, its ActualSender word the sender (see Propagation).
-            Tcb vs = crossed ? null : from.sysVirtualSender();
             to.setResultTag((tag & ~(0xF << 12)) | (crossed ? abi().crossedBits(tag) : 0)
                     | (vs != null ? abi().propagatedFlag() : 0));
             to.mr[0] = to.resultTag();

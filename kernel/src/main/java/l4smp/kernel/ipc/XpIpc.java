@@ -27,7 +27,8 @@ import l4smp.kernel.xcpu.XpSendHandshake;
  * <pre>
  *   XP send (on the sender's CPU a, A -> B on b; 8.3.5 "send path"):
  *     detection: send tag bit 12 set -> error 7 (aborted), offset 0, B's processor in the UTCB
- *     find a free mailbox a->b, lock it, fill it (A, B, tag, deadline), unlock it
+ *     find a free mailbox a->b, lock it, fill it (A, B, tag, deadline; the virtual sender of a
+ *       propagating send, X.2), unlock it
  *     lock B's TCB; w = B.WAIT_FOR                               (8.3.3, see "TCB lock")
  *       send timeout 0 and B not receptive: unlock, free the mailbox, timeout error (as locally)
  *       A.proxy = mailbox.proxy; A.state = locked waiting; set the mailbox's flag in b's line
@@ -272,6 +273,20 @@ public final class XpIpc {
         return from.isAny() || from.equals(sender.id);
     }
 
+    /**
+     * Whether a published WAIT_FOR word accepts a message of {@code sender} that propagates on
+     * behalf of {@code vs} (null: an ordinary send): Pistachio sys_ipc accepts a receiver that
+     * waits for any, for the virtual sender or for the actual sender (see {@link Propagation}).
+     */
+    static boolean accepts(int waitFor, Tcb sender, Tcb vs) {
+        return accepts(waitFor, sender) || (vs != null && waitFor == vs.id.raw());
+    }
+
+    /** As {@link #accepts(int, Tcb, Tcb)}, for the receive specifier of a thread of this CPU. */
+    static boolean accepts(ThreadId from, Tcb sender, Tcb vs) {
+        return accepts(from, sender) || (vs != null && from.equals(vs.id));
+    }
+
 
     /**
      * Finds a free mailbox to {@code dest}, but not the reply mailbox (see {@link XpMailboxWait}),
@@ -348,11 +363,22 @@ public final class XpIpc {
         XpSendHandshake.republishWaitFor(mem, lockWord(t), waitWord(t), waitFor, tcbLock);
     }
 
+    /**
+     * {@code t} (of any CPU) waits in a closed receive from {@code from}: it now waits for
+     * {@code to} (X.2 propagation, see {@link Propagation}). Under {@code t}'s TCB lock, by a
+     * compare-and-set of its published WAIT_FOR word (thesis 8.3.3; partners:
+     * {@link XpSendHandshake#lockOnCpu} of a sender, {@link #unpublishWait} of {@code t}'s CPU;
+     * jcstress: {@code RemoteRedirectStress}). Returns whether {@code t}'s wait was redirected.
+     */
+    boolean redirectWait(Tcb t, ThreadId from, ThreadId to) {
+        return XpSendHandshake.redirectWaitFor(mem, lockWord(t), waitWord(t), t, from.raw(), to.raw(), tcbLock, true);
+    }
+
     /** {@code t} no longer waits: withdraw its published receive specifier. */
     void unpublishWait(Tcb t) {
         if (t.waitPublished()) {
             t.setWaitPublished(false);
-            mem.storeRelease(waitWord(t), 0);
+            XpSendHandshake.withdrawWaitFor(mem, waitWord(t)); // partner: redirectWait of another CPU
         }
     }
 

@@ -189,6 +189,12 @@ public final class XpMailboxCheck implements FlagLine.Handler {
                 xp.proxy().arrive(p.xpMailbox());
             }
         }
+        if (t.waitPublished()) {
+            // The receive phase of a call whose send crossed processors: its proxy published it
+            // (XpProxy.complete), and a propagation may have redirected it since; under t's lock
+            // no redirection can come between this and the decision (Propagation).
+            ipc.propagation.adoptRedirectedCall(t);
+        }
     }
 
     /** End of the receive phase of {@code t}: publish its wait (if it waits) and unlock. */

@@ -89,6 +89,9 @@ public final class XpProxy {
         mem.loadAcquire(m.address + Mailbox.SENDER);
         mem.loadAcquire(m.address + Mailbox.DEST);
         mem.loadAcquire(m.address + Mailbox.TAG);
+        if (m.virtualSenderPlain() != null) {
+            mem.loadAcquire(m.address + Mailbox.VSENDER); // a propagating send's virtual sender
+        }
         Tcb p = m.proxyPlain();
         Tcb a = m.senderPlain();
         Tcb b = kernel.lookup(m.destIdPlain()); // check again if the destination exists
@@ -108,7 +111,9 @@ public final class XpProxy {
         m.setReceiverPlain(b);
         kcpu.touchTcb(a, Field.PARTNER, AccessKind.WRITE); // fromTCB.partner = B (8.3.5)
         kcpu.touchTcb(b, Field.STATE, AccessKind.READ);
-        boolean waits = b.state() == ThreadState.WAITING && XpIpc.accepts(b.receiveFrom(), a);
+        Tcb vs = m.virtualSenderPlain(); // a propagating send's virtual sender (Propagation), or null
+        ipc.adoptRedirectedWait(b);
+        boolean waits = b.state() == ThreadState.WAITING && XpIpc.accepts(b.receiveFrom(), a, vs);
         if (a.fault() != null) {
             // A redoes a long IPC that a fault in its space suspended (8.4.2): B must still wait for it.
             int dead = kernel.spaces().ipc().xpStaleTransfer(a, b, waits);
@@ -123,7 +128,8 @@ public final class XpProxy {
         }
         // The receiver will receive from A without further action of its own: it is in its
         // receive path now, or its call's send completed and its receive phase follows.
-        boolean receivesSoon = (b == xp.check().receiving() && XpIpc.accepts(b.sysFrom(), a)) || receivesAfterXpReturn(b, a);
+        boolean receivesSoon = (b == xp.check().receiving() && XpIpc.accepts(b.sysFrom(), a, vs))
+                || receivesAfterXpReturn(b, a, vs);
         long deadline = receivesSoon ? Long.MAX_VALUE : m.deadlinePlain();
         if (deadline <= kcpu.cpu().clock()) {
             wakeupSender(m, XpCompletion.error(IpcError.word(IpcError.TIMEOUT, IpcError.PHASE_SEND)));
@@ -157,15 +163,16 @@ public final class XpProxy {
     /**
      * Whether {@code b} (of this CPU) is about to receive from {@code sender} with no action of
      * its own: its cross-processor send completed on the receiver's CPU, whose proxy published
-     * {@code b}'s receive specifier before it woke {@code b} ({@link #complete}), and {@code b}'s
+     * {@code b}'s receive specifier before it woke {@code b} ({@link #complete}; a propagation may
+     * have redirected it since, see {@link Propagation}), and {@code b}'s
      * receive phase follows at its XP RETURN, which has not run yet (8.4.1). Such a {@code b}
      * counts as receptive (design decision 6: as on one CPU, where a call's receive phase follows
      * its send atomically). Owner CPU only.
      */
-    boolean receivesAfterXpReturn(Tcb b, Tcb sender) {
+    boolean receivesAfterXpReturn(Tcb b, Tcb sender, Tcb vs) {
         return (b.state() == ThreadState.LOCKED_WAITING || b.kernelResume() == KernelResume.XP_RETURN)
                 && !b.receiveCancelPending() // its receive phase is canceled as it begins (XpAbortHold)
-                && XpIpc.accepts(mem.loadAcquire(xp.waitWord(b)), sender);
+                && XpIpc.accepts(mem.loadAcquire(xp.waitWord(b)), sender, vs);
     }
 
     /**
@@ -233,7 +240,7 @@ public final class XpProxy {
                 return;
             }
         }
-        ipc.transmitPath.completeReceive(a, b, m.tagPlain(), result, true);
+        ipc.transmitPath.completeReceive(a, b, m.tagPlain(), result, true, m.virtualSenderPlain());
         xp.counters.increment(xp.cXp);
         if (!result.done()) {
             wakeupSender(m, XpCompletion.error(IpcError.word(result.senderCode(), IpcError.PHASE_SEND, ipc.strings.bytes())));

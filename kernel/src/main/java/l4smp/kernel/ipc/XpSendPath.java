@@ -21,7 +21,8 @@ import l4smp.kernel.xcpu.XpSendHandshake;
  *
  * <pre>
  *   detection: send tag bit 12 set -> error 7 (aborted), offset 0, B's processor in the UTCB
- *   find a free mailbox a->b, lock it, fill it (A, B, tag, deadline), unlock it
+ *   find a free mailbox a->b, lock it, fill it (A, B, tag, deadline; the virtual sender of a
+ *     propagating send, X.2), unlock it
  *   lock B's TCB; re-read B's CPU (B migrated: run again); w = B.WAIT_FOR      (8.3.3)
  *     send timeout 0 and B not receptive: unlock, free the mailbox, timeout error (as locally)
  *     A.proxy = mailbox.proxy; A.state = locked waiting; set the mailbox's flag in b's line
@@ -104,10 +105,15 @@ public final class XpSendPath {
         m.setTagPlain(a.sysTag());
         m.setDeadlinePlain(Timeout.deadline(kcpu.cpu().clock(), timeout));
         m.setPreCopiedPlain(false);
+        Tcb vs = a.sysVirtualSender(); // X.2 propagation: the virtual sender travels along (Propagation)
+        m.setVirtualSenderPlain(vs);
         mem.storeRelease(m.address + Mailbox.OP, Mailbox.OP_SEND);
         mem.storeRelease(m.address + Mailbox.SENDER, a.id.raw());
         mem.storeRelease(m.address + Mailbox.DEST, b.id.raw());
         mem.storeRelease(m.address + Mailbox.TAG, a.sysTag());
+        if (vs != null) {
+            mem.storeRelease(m.address + Mailbox.VSENDER, vs.id.raw());
+        }
         MailboxPool.unlock(mem, m.address);
 
         // Lock B's TCB and re-read its CPU (not charged again: the send path read B's CPU word a
@@ -129,7 +135,7 @@ public final class XpSendPath {
             return false;
         }
         int waitFor = XpSendHandshake.readWaitFor(mem, xp.waitWord(b));
-        boolean receptive = XpIpc.accepts(waitFor, a);
+        boolean receptive = XpIpc.accepts(waitFor, a, vs);
         if (m.slot == xp.reservedSlot && waitFor != a.id.raw()) {
             // The reply mailbox is only for a receiver that waits for exactly this sender (see
             // XpMailboxWait); B no longer does: wait for an ordinary one.

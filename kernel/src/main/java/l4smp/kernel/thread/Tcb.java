@@ -48,6 +48,7 @@ public final class Tcb {
     private static final VarHandle XP_CC;
     private static final VarHandle STATE;
     private static final VarHandle AWAITED;
+    private static final VarHandle REDIRECTED;
 
     static {
         try {
@@ -58,6 +59,7 @@ public final class Tcb {
             XP_CC = lookup.findVarHandle(Tcb.class, "xpCc", XpCompletion.class);
             STATE = lookup.findVarHandle(Tcb.class, "state", ThreadState.class);
             AWAITED = lookup.findVarHandle(Tcb.class, "awaited", boolean.class);
+            REDIRECTED = lookup.findVarHandle(Tcb.class, "redirected", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -82,6 +84,8 @@ public final class Tcb {
      * waiters to fail: no walk of every thread at each thread's end.
      */
     @SuppressWarnings("unused") private boolean awaited;
+    /** The last redirection of this thread's wait by X.2 propagation (Propagation): from raw << 32 | to raw. */
+    @SuppressWarnings("unused") private long redirected;
 
     // ---- identity and execution (immutable) ----------------------------------------------------
     public final ThreadId id;
@@ -99,18 +103,14 @@ public final class Tcb {
     // ---- local: scheduling (the owner CPU only) ------------------------------------------------------
     /** The scheduling priority, 0..255 (higher runs first). */
     private int priority;
-    /**
-     * The maximum controlled priority (X.2 MCP): {@code schedule} on a thread whose priority, or to a
-     * priority, above it is refused. Set at creation (default: the thread's priority).
-     */
+    /** X.2 MCP: {@code schedule} to or of a priority above it is refused. Set at creation (default: the priority). */
     private int mcp;
     /** The total timeslice, in cycles. */
     private long timeslice;
     /** What is left of the timeslice, in cycles. */
     private long remainingTimeslice;
     /** Ready-list links (the scheduler's intrusive doubly-linked list). */
-    private Tcb readyNext;
-    private Tcb readyPrev;
+    private Tcb readyNext, readyPrev;
     private boolean inReadyList;
     /** Wakeup-queue position (the CPU's binary heap), -1 when not queued, and its key (an absolute time). */
     private int wakeupIndex = -1;
@@ -185,10 +185,7 @@ public final class Tcb {
     private ThreadId resultFrom = ThreadId.NIL;
     /** The UTCB error-code word of the last IPC. */
     private int errorCode;
-    /**
-     * The partner's processor number (1..k) returned by a cross-processor send aborted on request (design
-     * decision 4, section 7.2); 0 otherwise. Read-only for the user.
-     */
+    /** The partner's processor number of a cross-processor send aborted on request (design decision 4, 7.2), else 0. */
     private int xpPartnerProcessor;
     /** The user-defined handle. */
     private long userHandle;
@@ -199,9 +196,7 @@ public final class Tcb {
 
     // ---- local: registers exchange-registers reads and writes ----------------------------------------
     /** Instruction and stack pointer, flags: opaque to the Java program, kept for the API. */
-    private long ip;
-    private long sp;
-    private long flags;
+    private long ip, sp, flags;
     /** The thread's pager. */
     private ThreadId pager = ThreadId.NIL;
     /** Halted by exchange-registers: not scheduled until resumed. */
@@ -328,6 +323,11 @@ public final class Tcb {
     public boolean awaitedVolatile() {
         return (boolean) AWAITED.getVolatile(this);
     }
+
+    /** Records a redirection (any CPU, under this thread's TCB lock, before the WAIT_FOR word's CAS). */
+    public void setRedirectedRelease(long v) { REDIRECTED.setRelease(this, v); }
+    /** The last redirection recorded (owner CPU, after it read the WAIT_FOR word). */
+    public long redirectedAcquire() { return (long) REDIRECTED.getAcquire(this); }
 
     /** The thread state. Owner CPU only. */
     public ThreadState state() {

@@ -16,6 +16,8 @@ import l4smp.kernel.thread.ThreadId;
  *   +16 dest     the destination's thread id (raw)
  *   +20 tag      the send tag (message tag)
  *   +24 code     the completion code of the reply
+ *   +28 vsender  the virtual sender's thread id (raw) of a propagating send (X.2 propagation),
+ *                written only when the send propagates
  * </pre>
  * The words the protocol depends on ({@code lock}, {@code busy}) are real simulated words; the
  * parameters are written as simulated words too (so the traffic is visible) and mirrored in the
@@ -37,6 +39,7 @@ public final class Mailbox {
     public static final int DEST = 16;
     public static final int TAG = 20;
     public static final int CODE = 24;
+    public static final int VSENDER = 28;
 
     /** A cross-processor IPC send: the proxy runs the xp send path. */
     public static final int OP_SEND = 1;
@@ -82,6 +85,11 @@ public final class Mailbox {
     private Tcb sender;
     private ThreadId destId = ThreadId.NIL;
     private int tag;
+    /**
+     * The virtual sender of a propagating send (X.2 propagation), or null: Pistachio's
+     * {@code do_xcpu_send} carries it as {@code sender_id} ("we have to transmit the sender id").
+     */
+    private Tcb virtualSender;
     /** The sender's send deadline on the simulated clock ({@code Long.MAX_VALUE}: never). */
     private long deadline;
     /** Copy-on-sender experiment: the message registers were already staged by the sender. */
@@ -126,6 +134,8 @@ public final class Mailbox {
     public void setDestIdPlain(ThreadId v) { destId = v; }
     public int tagPlain() { return tag; }
     public void setTagPlain(int v) { tag = v; }
+    public Tcb virtualSenderPlain() { return virtualSender; }
+    public void setVirtualSenderPlain(Tcb v) { virtualSender = v; }
     public long deadlinePlain() { return deadline; }
     public void setDeadlinePlain(long v) { deadline = v; }
     public boolean preCopiedPlain() { return preCopied; }

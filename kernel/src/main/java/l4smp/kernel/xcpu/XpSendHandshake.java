@@ -118,6 +118,52 @@ public final class XpSendHandshake {
     }
 
     /**
+     * A thread stops waiting (its receive completed, failed, timed out or was canceled): its
+     * owner CPU withdraws its published receive specifier. No lock: a redirection of another CPU
+     * changes the word only by a compare-and-set from the specifier it expects
+     * ({@link #redirectWaitFor}), so it either comes first and is overwritten here, or finds 0
+     * and changes nothing.
+     */
+    public static void withdrawWaitFor(XcpuMemory mem, long waitWord) {
+        mem.storeRelease(waitWord, 0);
+    }
+
+    /**
+     * X.2 propagation from a CPU that is not the waiting thread's: thread {@code t}, waiting in a
+     * closed receive from {@code expect} (a raw id), now waits for {@code update}. Under
+     * {@code t}'s TCB lock (as every change of a published receive specifier), the redirection is
+     * recorded in {@code t} ({@link Tcb#setRedirectedRelease}: which wait became which), then the
+     * word moves by a compare-and-set, so that a wait that ended meanwhile
+     * ({@link #withdrawWaitFor}, which takes no lock) stays ended and a wait for someone else stays
+     * as it is. Returns whether the wait was redirected; {@code t}'s CPU adopts it when it next
+     * looks at {@code t}'s wait: it finds the word changed, and the record (published by the
+     * compare-and-set) saying from whom to whom. {@code atomic} false (a load, a compare, a store)
+     * is the negative control of the compare-and-set (tests only): a wait withdrawn between the
+     * load and the store comes back as a wait for {@code update}.
+     */
+    public static boolean redirectWaitFor(XcpuMemory mem, long lockWord, long waitWord, Tcb t, int expect, int update,
+                                          boolean locking, boolean atomic) {
+        lockForReceive(mem, lockWord, locking);
+        t.setRedirectedRelease(redirection(expect, update));
+        boolean moved;
+        if (atomic) {
+            moved = mem.casVolatile(waitWord, expect, update);
+        } else {
+            moved = mem.loadAcquire(waitWord) == expect;
+            if (moved) {
+                mem.storeRelease(waitWord, update);
+            }
+        }
+        unlock(mem, lockWord, locking);
+        return moved;
+    }
+
+    /** The record of a redirection from {@code expect} to {@code update} (raw ids), as {@link Tcb} keeps it. */
+    public static long redirection(int expect, int update) {
+        return ((long) expect << 32) | (update & 0xFFFF_FFFFL);
+    }
+
+    /**
      * Part B of a migration (8.7.2): sets {@code t}'s processor number to {@code cpu} under its
      * TCB lock, so that a sender that read the old number either sees the new one under the lock
      * or has flagged its request before the move (8.5, race 2).

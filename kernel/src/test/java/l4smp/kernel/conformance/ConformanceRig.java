@@ -33,7 +33,7 @@ public final class ConformanceRig {
 
     /** Boots with {@code config} in the variant's ABI. */
     public ConformanceRig(Variant variant, KernelConfig config) {
-        this(variant, config, false);
+        this(variant, config, false, variant.cpus());
     }
 
     /**
@@ -41,12 +41,21 @@ public final class ConformanceRig {
      * costs (a transfer timeout against a copy that takes simulated time).
      */
     public static ConformanceRig accounted(Variant variant) {
-        return new ConformanceRig(variant, KernelConfig.DEFAULT, true);
+        return new ConformanceRig(variant, KernelConfig.DEFAULT, true, variant.cpus());
     }
 
-    private ConformanceRig(Variant variant, KernelConfig config, boolean accounting) {
+    /**
+     * A rig whose cross-processor placement has {@code cpus} CPUs, for cases with more parties
+     * than the two CPUs of {@link Variant.Placement#CROSS}: {@link #spawnOn} places each party
+     * on a CPU of its own (the local placement still runs everything on CPU 0).
+     */
+    public static ConformanceRig spread(Variant variant, int cpus) {
+        return new ConformanceRig(variant, KernelConfig.DEFAULT, false, variant.cross() ? cpus : 1);
+    }
+
+    private ConformanceRig(Variant variant, KernelConfig config, boolean accounting, int cpus) {
         this.variant = variant;
-        MachineConfig.Builder b = MachineConfig.builder().cpus(variant.cpus()).pinning(false).accounting(accounting)
+        MachineConfig.Builder b = MachineConfig.builder().cpus(cpus).pinning(false).accounting(accounting)
                 .stuckTimeout(Duration.ofSeconds(10));
         if (variant.mode() == ExecutionMode.DETERMINISTIC) {
             b.deterministic(variant.seed());
@@ -58,6 +67,14 @@ public final class ConformanceRig {
     /** Creates a thread of party {@code party} (its CPU comes from the variant). */
     public ThreadId spawn(String name, int party, UserProgram program) {
         return kernel.createThread(ThreadSpec.of(name, variant.cpuOf(party), program));
+    }
+
+    /**
+     * Creates a thread on CPU {@code cpu} in the cross-processor placement, on CPU 0 in the
+     * local one (a rig made by {@link #spread}).
+     */
+    public ThreadId spawnOn(String name, int cpu, UserProgram program) {
+        return kernel.createThread(ThreadSpec.of(name, variant.cross() ? cpu : 0, program));
     }
 
     /** Creates a daemon thread (the run does not wait for it to end) of party {@code party}. */
