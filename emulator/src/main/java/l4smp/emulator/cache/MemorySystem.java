@@ -135,6 +135,9 @@ public final class MemorySystem {
         }
     }
 
+    /** Entries of each CPU's attribution memo (a power of two). */
+    private static final int TAG_MEMO = 64;
+
     private static final int ATTR_BLOCK = PAD + 2 * ConcurrentAttributionRegistry.MAX_TAGS + PAD;
 
     /** One CPU's private state. Owner CPU only. */
@@ -154,6 +157,13 @@ public final class MemorySystem {
         long[] memoChunk;
         /** The write-stamp chunk of {@link #memoFrame}, or null until this CPU needs it. */
         long[] memoStampChunk;
+        /**
+         * Attribution memo, direct mapped by line: entry i is the registered range
+         * [tagRanges[2i], tagRanges[2i + 1]) with tag tagIds[i] (an empty range at first).
+         * Registered ranges keep their tags forever, so an entry never goes stale.
+         */
+        final long[] tagRanges = new long[2 * TAG_MEMO];
+        final int[] tagIds = new int[TAG_MEMO];
 
         CpuState(CostModel.MemoryHierarchy h) {
             this.l1 = new SingleWriterSetAssociativeCache(h.l1Sets(), h.l1Ways());
@@ -422,7 +432,7 @@ public final class MemorySystem {
         }
         if (stale || transitionCounter >= 0) {
             increment(c, C_COH);
-            final int tag = attribution.tagOfAcquire(physAddr);
+            final int tag = tagOf(s, line, physAddr);
             final long[] a = s.attribution;
             add(a, PAD + 2 * tag, 1);
             if (invalidations != 0) {
@@ -432,6 +442,24 @@ public final class MemorySystem {
         c[SLOT_LAST_OUTCOME] = outcome.ordinal();
         c[SLOT_LAST_INVALIDATIONS] = invalidations;
         return charge(c, centi);
+    }
+
+    /**
+     * The attribution tag of {@code physAddr} (in {@code line}): from the CPU's memo when its
+     * entry for the line covers the address, else from the registry (memoising a tagged answer;
+     * an untagged one may change with a later registration).
+     */
+    private int tagOf(CpuState s, long line, long physAddr) {
+        final int e = (int) line & (TAG_MEMO - 1);
+        final long[] r = s.tagRanges;
+        if (physAddr >= r[2 * e] && physAddr < r[2 * e + 1]) {
+            return s.tagIds[e];
+        }
+        final int tag = attribution.tagAndRangeOfAcquire(physAddr, r, 2 * e);
+        if (tag != 0) {
+            s.tagIds[e] = tag;
+        }
+        return tag;
     }
 
     /**
