@@ -25,8 +25,8 @@ import java.util.List;
  *
  * <p><b>Thread contract.</b> Thread-safe. Registration (setup time) is serialised by the
  * object's monitor and publishes a snapshot with a release store; lookups
- * ({@link #tagOfAcquire}) read the snapshot with an acquire load and binary-search its first
- * {@code count} entries without locking or allocating.
+ * ({@link #tagOfAcquire}, {@link #tagAndRangeOfAcquire}) read the snapshot with an acquire
+ * load and binary-search its first {@code count} entries without locking or allocating.
  */
 public final class ConcurrentAttributionRegistry {
 

@@ -76,8 +76,11 @@ import org.slf4j.LoggerFactory;
  * {@link MemoryEvent#READS}/{@link MemoryEvent#WRITES}, {@link MemoryEvent#L1_HITS} and
  * {@link MemoryEvent#CENTICYCLES}; the remainder of the fractional cycles is kept as for any
  * access. The classification, the LRU order and every counter read are the same as if each hit
- * stored its four counters. {@code accessAt} stays one method with the slow path's call in it,
- * compiled once out of line rather than inlined into every charging call site of the CPU.
+ * stored its four counters. A coherence miss finds the owner of its address in the CPU's memo
+ * of registered ranges (direct mapped by line; a registered range keeps its tag forever) before
+ * it asks the {@link ConcurrentAttributionRegistry}. {@code accessAt} stays one method with the
+ * slow path's call in it, compiled once out of line rather than inlined into every charging
+ * call site of the CPU.
  *
  * <h2>Ordering of data and accounting</h2>
  * A transition's CAS (volatile) publishes everything its CPU wrote before it; a CPU's
