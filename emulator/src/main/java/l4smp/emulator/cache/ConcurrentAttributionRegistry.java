@@ -25,8 +25,8 @@ import java.util.List;
  *
  * <p><b>Thread contract.</b> Thread-safe. Registration (setup time) is serialised by the
  * object's monitor and publishes a snapshot with a release store; lookups
- * ({@link #tagOfAcquire}) read the snapshot with an acquire load and binary-search its first
- * {@code count} entries without locking or allocating.
+ * ({@link #tagOfAcquire}, {@link #tagAndRangeOfAcquire}) read the snapshot with an acquire
+ * load and binary-search its first {@code count} entries without locking or allocating.
  */
 public final class ConcurrentAttributionRegistry {
 
@@ -183,6 +183,34 @@ public final class ConcurrentAttributionRegistry {
             }
         }
         return hi >= 0 && physAddr < s.ends[hi] ? s.tagIds[hi] : 0;
+    }
+
+    /**
+     * {@link #tagOfAcquire}, and for an address in a registered range, that range: its start in
+     * {@code out[at]} and its end in {@code out[at + 1]} (untouched for an untagged address).
+     * A registered range never changes its tag and is never removed, so a caller may keep the
+     * answer for every address of the range; an untagged answer may change (a later
+     * registration). Lock-free, no allocation.
+     */
+    int tagAndRangeOfAcquire(long physAddr, long[] out, int at) {
+        Snapshot s = snapshotAcquire();
+        long[] starts = s.starts;
+        int lo = 0;
+        int hi = s.count - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (starts[mid] <= physAddr) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if (hi >= 0 && physAddr < s.ends[hi]) {
+            out[at] = starts[hi];
+            out[at + 1] = s.ends[hi];
+            return s.tagIds[hi];
+        }
+        return 0;
     }
 
     /** The name of a tag id. */

@@ -68,6 +68,20 @@ import org.slf4j.LoggerFactory;
  * and throw nothing (an address outside physical memory is a caller bug and throws
  * {@link IndexOutOfBoundsException}).
  *
+ * <h2>The L1-hit path</h2>
+ * An L1 hit (a read of a valid copy, a write of a line already M) is most of what a kernel path
+ * charges, so it does the least: the directory chunk of the CPU's last 4 KB frame is kept (a
+ * chunk never moves once created), the directory word is read once, and the hit counts in one
+ * counter of its own (L1-hit reads or writes) that the readers add into
+ * {@link MemoryEvent#READS}/{@link MemoryEvent#WRITES}, {@link MemoryEvent#L1_HITS} and
+ * {@link MemoryEvent#CENTICYCLES}; the remainder of the fractional cycles is kept as for any
+ * access. The classification, the LRU order and every counter read are the same as if each hit
+ * stored its four counters. A coherence miss finds the owner of its address in the CPU's memo
+ * of registered ranges (direct mapped by line; a registered range keeps its tag forever) before
+ * it asks the {@link ConcurrentAttributionRegistry}. {@code accessAt} stays one method with the
+ * slow path's call in it, compiled once out of line rather than inlined into every charging
+ * call site of the CPU.
+ *
  * <h2>Ordering of data and accounting</h2>
  * A transition's CAS (volatile) publishes everything its CPU wrote before it; a CPU's
  * {@code access} reads the line's word with acquire. So store the data <em>before</em> the
@@ -87,7 +101,15 @@ public final class MemorySystem {
     private static final int SLOT_CARRY = PAD + EVENTS;
     private static final int SLOT_LAST_OUTCOME = SLOT_CARRY + 1;
     private static final int SLOT_LAST_INVALIDATIONS = SLOT_CARRY + 2;
-    private static final int COUNTER_BLOCK = SLOT_CARRY + 3 + PAD;
+    /**
+     * The L1-hit reads and writes of the hot path, kept apart from the event counters so that
+     * such a hit stores one counter instead of four (opaque stores by the owner): readers add
+     * them into {@link MemoryEvent#READS} / {@link MemoryEvent#WRITES},
+     * {@link MemoryEvent#L1_HITS} and (times the L1 hit's cost) {@link MemoryEvent#CENTICYCLES}.
+     */
+    private static final int SLOT_HIT_READS = SLOT_CARRY + 3;
+    private static final int SLOT_HIT_WRITES = SLOT_CARRY + 4;
+    private static final int COUNTER_BLOCK = SLOT_CARRY + 5 + PAD;
 
     private static final int C_READS = PAD + MemoryEvent.READS.ordinal();
     private static final int C_WRITES = PAD + MemoryEvent.WRITES.ordinal();
@@ -116,6 +138,9 @@ public final class MemorySystem {
         }
     }
 
+    /** Entries of each CPU's attribution memo (a power of two). */
+    private static final int TAG_MEMO = 64;
+
     private static final int ATTR_BLOCK = PAD + 2 * ConcurrentAttributionRegistry.MAX_TAGS + PAD;
 
     /** One CPU's private state. Owner CPU only. */
@@ -126,6 +151,22 @@ public final class MemorySystem {
         final long[] counters = new long[COUNTER_BLOCK];
         /** Padded: [PAD + 2*tag] coherence misses, [PAD + 2*tag + 1] invalidations sent. */
         final long[] attribution = new long[ATTR_BLOCK];
+        /**
+         * The frame (line number &gt;&gt; lines-per-frame shift) of this CPU's last access, or -1,
+         * and its directory chunk; a frame's chunk never changes once created, so the memo
+         * stays right without invalidation.
+         */
+        long memoFrame = -1;
+        long[] memoChunk;
+        /** The write-stamp chunk of {@link #memoFrame}, or null until this CPU needs it. */
+        long[] memoStampChunk;
+        /**
+         * Attribution memo, direct mapped by line: entry i is the registered range
+         * [tagRanges[2i], tagRanges[2i + 1]) with tag tagIds[i] (an empty range at first).
+         * Registered ranges keep their tags forever, so an entry never goes stale.
+         */
+        final long[] tagRanges = new long[2 * TAG_MEMO];
+        final int[] tagIds = new int[TAG_MEMO];
 
         CpuState(CostModel.MemoryHierarchy h) {
             this.l1 = new SingleWriterSetAssociativeCache(h.l1Sets(), h.l1Ways());
@@ -140,6 +181,9 @@ public final class MemorySystem {
     private final ConcurrentAttributionRegistry attribution;
     private final CpuState[] cpus;
     private final int lineShift;
+    /** log2 of the lines of a 4 KB frame (the directory's chunk), and the mask of a line's index in it. */
+    private final int frameLineShift;
+    private final int frameLineMask;
     /** Centicycles of each outcome, by ordinal. */
     private final int[] outcomeCenti;
     private final int l1HitCenti;
@@ -160,6 +204,8 @@ public final class MemorySystem {
         this.attribution = attribution;
         this.directory = new ConcurrentMesiDirectory(physicalMemory.frameCount(), hierarchy.lineBytes());
         this.lineShift = hierarchy.lineShift();
+        this.frameLineShift = 12 - lineShift;
+        this.frameLineMask = (1 << frameLineShift) - 1;
         this.cpus = new CpuState[cpus];
         for (int i = 0; i < cpus; i++) {
             this.cpus[i] = new CpuState(hierarchy);
@@ -209,24 +255,23 @@ public final class MemorySystem {
     public int accessAt(int cpu, long physAddr, AccessKind kind, long now) {
         final CpuState s = cpus[cpu];
         final long line = physAddr >>> lineShift;
-        final long[] chunk = directory.chunkFor(line);
-        final int index = directory.indexInChunk(line);
+        final long[] chunk = (line >>> frameLineShift) == s.memoFrame ? s.memoChunk : frameSlowPath(s, line);
+        final int index = (int) line & frameLineMask;
         final int l1slot = s.l1.find(line);
         if (l1slot >= 0 && kind != AccessKind.LOCKED_RMW) {
             // Acquire: pairs with the CAS of the CPU that last changed this line, so what it
             // stored before that transition is visible after this access.
             final long word = (long) WORDS.getAcquire(chunk, index);
-            if (holds(word, cpu) && (kind == AccessKind.READ || isModified(word))) {
+            if (kind == AccessKind.READ ? holds(word, cpu) : word == exclusive(cpu, true)) {
                 // L1 hit: a valid copy, and for a write already M. No bus cycle.
                 s.l1.touch(l1slot);
                 final long[] c = s.counters;
-                increment(c, kind == AccessKind.READ ? C_READS : C_WRITES);
-                increment(c, C_L1);
-                c[SLOT_LAST_OUTCOME] = AccessOutcome.L1_HIT.ordinal();
+                increment(c, kind == AccessKind.READ ? SLOT_HIT_READS : SLOT_HIT_WRITES);
+                c[SLOT_LAST_OUTCOME] = L1_HIT_ORDINAL;
                 c[SLOT_LAST_INVALIDATIONS] = 0;
-                final int cycles = charge(c, l1HitCenti);
+                final int cycles = carry(c, l1HitCenti);
                 if (kind != AccessKind.READ && now != UNTIMED) {
-                    stamp(line, index, now + cycles);
+                    stamp(s, line, index, now + cycles);
                 }
                 return cycles;
             }
@@ -236,21 +281,42 @@ public final class MemorySystem {
             final int outcome = (int) s.counters[SLOT_LAST_OUTCOME];
             if (outcome == AccessOutcome.M_TO_S.ordinal() || outcome == AccessOutcome.M_TO_M.ordinal()) {
                 // Acquire: pairs with the writer's release of the stamp.
-                final long written = (long) WORDS.getAcquire(directory.stampChunkFor(line), index);
+                final long written = (long) WORDS.getAcquire(stampChunk(s, line), index);
                 if (written > now) {
                     cycles += (int) Math.min(Integer.MAX_VALUE / 2, written - now);
                 }
             }
             if (kind != AccessKind.READ) {
-                stamp(line, index, now + cycles);
+                stamp(s, line, index, now + cycles);
             }
         }
         return cycles;
     }
 
-    private void stamp(long line, int index, long completedAt) {
+    private static final int L1_HIT_ORDINAL = AccessOutcome.L1_HIT.ordinal();
+
+    /** A frame other than the last one's: its chunk (created on the frame's first touch), memoised. */
+    private long[] frameSlowPath(CpuState s, long line) {
+        final long[] chunk = directory.chunkFor(line);
+        s.memoFrame = line >>> frameLineShift;
+        s.memoChunk = chunk;
+        s.memoStampChunk = null;
+        return chunk;
+    }
+
+    /** The write-stamp chunk of {@code line}, which is in the memoised frame. */
+    private long[] stampChunk(CpuState s, long line) {
+        long[] chunk = s.memoStampChunk;
+        if (chunk == null) {
+            chunk = directory.stampChunkFor(line);
+            s.memoStampChunk = chunk;
+        }
+        return chunk;
+    }
+
+    private void stamp(CpuState s, long line, int index, long completedAt) {
         // Release: the stamp is published after the data the caller stored before this access.
-        WORDS.setRelease(directory.stampChunkFor(line), index, completedAt);
+        WORDS.setRelease(stampChunk(s, line), index, completedAt);
     }
 
     private int accessSlow(CpuState s, int cpu, long physAddr, long line, long[] chunk, int index,
@@ -260,11 +326,11 @@ public final class MemorySystem {
         increment(c, kind == AccessKind.READ ? C_READS : kind == AccessKind.WRITE ? C_WRITES : C_LOCKED);
 
         int extraCenti = 0;
-        int l2slot = s.l2.find(line);
+        int l2slot = s.l2.findOrVictim(line);
         final boolean tagPresent = l2slot >= 0;
         if (!tagPresent) {
             // Make room in L2 first; the directory then lists this CPU only while the tag is there.
-            l2slot = s.l2.victimSlot(line);
+            l2slot = -1 - l2slot;
             long victim = s.l2.tagAt(l2slot);
             if (victim != SingleWriterSetAssociativeCache.EMPTY) {
                 extraCenti += evict(s, cpu, victim);
@@ -369,7 +435,7 @@ public final class MemorySystem {
         }
         if (stale || transitionCounter >= 0) {
             increment(c, C_COH);
-            final int tag = attribution.tagOfAcquire(physAddr);
+            final int tag = tagOf(s, line, physAddr);
             final long[] a = s.attribution;
             add(a, PAD + 2 * tag, 1);
             if (invalidations != 0) {
@@ -379,6 +445,24 @@ public final class MemorySystem {
         c[SLOT_LAST_OUTCOME] = outcome.ordinal();
         c[SLOT_LAST_INVALIDATIONS] = invalidations;
         return charge(c, centi);
+    }
+
+    /**
+     * The attribution tag of {@code physAddr} (in {@code line}): from the CPU's memo when its
+     * entry for the line covers the address, else from the registry (memoising a tagged answer;
+     * an untagged one may change with a later registration).
+     */
+    private int tagOf(CpuState s, long line, long physAddr) {
+        final int e = (int) line & (TAG_MEMO - 1);
+        final long[] r = s.tagRanges;
+        if (physAddr >= r[2 * e] && physAddr < r[2 * e + 1]) {
+            return s.tagIds[e];
+        }
+        final int tag = attribution.tagAndRangeOfAcquire(physAddr, r, 2 * e);
+        if (tag != 0) {
+            s.tagIds[e] = tag;
+        }
+        return tag;
     }
 
     /**
@@ -414,6 +498,14 @@ public final class MemorySystem {
     /** Adds centicycles to the CPU's exact total and remainder; returns whole cycles. */
     private static int charge(long[] c, int centi) {
         add(c, C_CENTI, centi);
+        return carry(c, centi);
+    }
+
+    /**
+     * Adds centicycles to the CPU's remainder only (the caller counts them in the exact total,
+     * directly or as an L1 hit); returns whole cycles.
+     */
+    private static int carry(long[] c, int centi) {
         final long carry = c[SLOT_CARRY] + centi;
         // The common case (an L1 hit, 98 centicycles) without a division.
         if (carry < 200) {
@@ -504,8 +596,29 @@ public final class MemorySystem {
 
     /** One counter of one CPU; any thread (a recent value while that CPU runs). */
     public long countOpaque(int cpu, MemoryEvent event) {
-        return (long) LONGS.getOpaque(cpus[cpu].counters, PAD + event.ordinal());
+        return counterOpaque(cpus[cpu].counters, event.ordinal());
     }
+
+    /** Event {@code e} (by ordinal) of a counter block, with the hot path's L1 hits added in. Any thread. */
+    private long counterOpaque(long[] c, int e) {
+        final long v = (long) LONGS.getOpaque(c, PAD + e);
+        if (e == READS_ORDINAL) {
+            return v + (long) LONGS.getOpaque(c, SLOT_HIT_READS);
+        }
+        if (e == WRITES_ORDINAL) {
+            return v + (long) LONGS.getOpaque(c, SLOT_HIT_WRITES);
+        }
+        if (e == L1_HITS_ORDINAL || e == CENTI_ORDINAL) {
+            final long hits = (long) LONGS.getOpaque(c, SLOT_HIT_READS) + (long) LONGS.getOpaque(c, SLOT_HIT_WRITES);
+            return v + (e == L1_HITS_ORDINAL ? hits : hits * l1HitCenti);
+        }
+        return v;
+    }
+
+    private static final int READS_ORDINAL = MemoryEvent.READS.ordinal();
+    private static final int WRITES_ORDINAL = MemoryEvent.WRITES.ordinal();
+    private static final int L1_HITS_ORDINAL = MemoryEvent.L1_HITS.ordinal();
+    private static final int CENTI_ORDINAL = MemoryEvent.CENTICYCLES.ordinal();
 
     /** One counter summed over all CPUs; any thread. */
     public long totalOpaque(MemoryEvent event) {
@@ -520,7 +633,7 @@ public final class MemorySystem {
     public long[] snapshotOpaque(int cpu) {
         long[] out = new long[EVENTS];
         for (int e = 0; e < EVENTS; e++) {
-            out[e] = (long) LONGS.getOpaque(cpus[cpu].counters, PAD + e);
+            out[e] = counterOpaque(cpus[cpu].counters, e);
         }
         return out;
     }

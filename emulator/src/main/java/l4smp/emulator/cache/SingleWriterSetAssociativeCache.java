@@ -42,6 +42,34 @@ final class SingleWriterSetAssociativeCache {
         return -1;
     }
 
+    /**
+     * One pass over {@code line}'s set: the slot holding it, or, if none does, {@code -1 - v}
+     * where {@code v} is {@link #victimSlot}'s answer (an empty way, else the least recently used).
+     */
+    int findOrVictim(long line) {
+        final long[] t = tags;
+        final long[] st = stamps;
+        final int base = (int) (line & setMask) * ways;
+        int victim = base;
+        int empty = -1;
+        long oldest = Long.MAX_VALUE;
+        for (int i = base, end = base + ways; i < end; i++) {
+            final long tag = t[i];
+            if (tag == line) {
+                return i;
+            }
+            if (tag == EMPTY) {
+                if (empty < 0) {
+                    empty = i;
+                }
+            } else if (st[i] < oldest) {
+                oldest = st[i];
+                victim = i;
+            }
+        }
+        return -1 - (empty >= 0 ? empty : victim);
+    }
+
     /** Marks the slot most recently used. */
     void touch(int slot) {
         stamps[slot] = ++clock;
