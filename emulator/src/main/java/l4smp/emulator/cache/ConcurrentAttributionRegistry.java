@@ -171,18 +171,8 @@ public final class ConcurrentAttributionRegistry {
     /** The tag id owning {@code physAddr}, 0 (untagged) if none. Lock-free, no allocation. */
     public int tagOfAcquire(long physAddr) {
         Snapshot s = snapshotAcquire();
-        long[] starts = s.starts;
-        int lo = 0;
-        int hi = s.count - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (starts[mid] <= physAddr) {
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return hi >= 0 && physAddr < s.ends[hi] ? s.tagIds[hi] : 0;
+        int i = rangeIndex(s, physAddr);
+        return i >= 0 ? s.tagIds[i] : 0;
     }
 
     /**
@@ -194,6 +184,17 @@ public final class ConcurrentAttributionRegistry {
      */
     int tagAndRangeOfAcquire(long physAddr, long[] out, int at) {
         Snapshot s = snapshotAcquire();
+        int i = rangeIndex(s, physAddr);
+        if (i >= 0) {
+            out[at] = s.starts[i];
+            out[at + 1] = s.ends[i];
+            return s.tagIds[i];
+        }
+        return 0;
+    }
+
+    /** The index in {@code s} of the registered range holding {@code physAddr}, -1 if none (binary search). */
+    private static int rangeIndex(Snapshot s, long physAddr) {
         long[] starts = s.starts;
         int lo = 0;
         int hi = s.count - 1;
@@ -205,12 +206,7 @@ public final class ConcurrentAttributionRegistry {
                 hi = mid - 1;
             }
         }
-        if (hi >= 0 && physAddr < s.ends[hi]) {
-            out[at] = starts[hi];
-            out[at + 1] = s.ends[hi];
-            return s.tagIds[hi];
-        }
-        return 0;
+        return hi >= 0 && physAddr < s.ends[hi] ? hi : -1;
     }
 
     /** The name of a tag id. */
