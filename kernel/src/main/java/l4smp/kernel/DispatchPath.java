@@ -187,8 +187,12 @@ final class DispatchPath {
             return;
         }
         t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
-        if (t.identity() == null) {
-            t.setIdentity(new L4ThreadIdentity(t)); // first run: setup cost, once
+        if (t.identity() == null && kcpu.guestIdentity) {
+            // First run in parallel mode: setup cost, once. Deterministic mode (and a JVM that
+            // does not open java.lang) runs guests under the host thread's own identity: a
+            // thread there never needs one, and 10^4 short-lived threads would each build a
+            // host Thread object for nothing.
+            t.setIdentity(new L4ThreadIdentity(t));
         }
         kcpu.cpu.runGuest(t.continuation.current(), t.identity());
         kcpu.current = null;

@@ -72,6 +72,11 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     final List<Device> devices = new ArrayList<>();
     final int fpuSwitchCycles;
     final TcbLayout layout;
+    /**
+     * Whether this CPU runs guests under their own identity ({@link Cpu#runGuest}: parallel mode,
+     * java.lang open to us): only then does a thread need its {@link Tcb#identity()}.
+     */
+    final boolean guestIdentity;
     /** Whether the machine charges memory accesses (the kernel's data touches are no-ops otherwise). */
     final boolean accounting;
     final ProbeLog probe = new ProbeLog(4096);
@@ -110,6 +115,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         this.fpuSwitchCycles = config.fpuSwitchCycles();
         this.layout = config.tcbLayout();
         this.accounting = cpu.machine().memorySystem() != null;
+        this.guestIdentity = !cpu.deterministic() && Cpu.guestIdentitySupported();
         this.readyListAddress = cpu.machine().kernelRegion().allocateLines(1, AttributionTags.READY_LIST);
         this.processorNumber = index + 1;
     }

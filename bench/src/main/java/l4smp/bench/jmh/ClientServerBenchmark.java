@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * number of threads (the ready list, the wake-up queue, the send queue and the thread table are
  * never scanned on the IPC path). The score is operations per second of the run alone: the
  * machine, the kernel and the clients are set up in a per-invocation setup, outside the timing
- * (with 10,000 clients that setup is most of a short run's host time).
+ * (with 10,000 clients that setup is most of a short run's host time). With the accounting layer
+ * on (the default) 10,000 clients also cost more simulated work, as their TCB lines no longer fit
+ * the simulated caches; {@code accounting=false} leaves the execution core and the kernel alone.
  *
  * <p>Thread contract: JMH's one benchmark thread per fork; in deterministic mode it steps the CPU.
  */
@@ -44,11 +46,15 @@ public class ClientServerBenchmark {
     @Param({"10", "10000"})
     public int clients;
 
+    /** Whether the accounting layer charges the run's memory accesses. */
+    @Param({"true", "false"})
+    public boolean accounting;
+
     private final KernelRuns runs = new KernelRuns();
 
     @Setup(Level.Invocation)
     public void prepare() {
-        runs.prepare(RunSpec.builder("client-server").cpus(1).ops(OPS).seed(1L).pin(false)
+        runs.prepare(RunSpec.builder("client-server").cpus(1).ops(OPS).seed(1L).pin(false).accounting(accounting)
                 .scenarioOptions(Map.of("clients", Integer.toString(clients))).build());
         // The setup's garbage (most of it with many clients) is collected here, not in the run.
         System.gc();

@@ -297,8 +297,9 @@ public final class Cpu extends CpuPad2 {
 
     /**
      * Runs (resumes) the guest continuation {@code guest} on this CPU until it yields or ends: in
-     * parallel mode with {@code identity} as the current thread meanwhile (see above). Owner only,
-     * from the dispatcher.
+     * parallel mode with {@code identity} as the current thread meanwhile (see above). Where no
+     * identity is installed (deterministic mode, or {@link #guestIdentitySupported()} false)
+     * {@code identity} is not used and may be {@code null}. Owner only, from the dispatcher.
      */
     public void runGuest(Continuation guest, GuestThread identity) {
         // User time: this CPU's simulated cycles from the guest's start to its next trap (owner
