@@ -814,6 +814,9 @@ public final class Cpu extends CpuPad2 {
      * together (the stepper breaks them by its seed). Lax timing goes on at once and counts the
      * interaction as a timing correction with the lead it had over the slowest CPU.
      */
+    /** A CPU spinning in an order wait reads the others' clocks once in this many rounds (a power of two). */
+    private static final int ORDER_POLL_ROUNDS = 8;
+
     private void orderSlowPath() {
         // Our clock passed our horizon: CPUs parked until it got here may go on (a CPU waiting
         // for our clock bounds our horizon, so the first interleaving point past its cycle is
@@ -842,9 +845,15 @@ public final class Cpu extends CpuPad2 {
             if (!machine.runningOpaque()) {
                 throw new MachineStoppedException("machine stopped");
             }
-            min = machine.minEffectiveClockExcluding(this);
-            if (min >= clock) {
-                break;
+            // While spinning, the others' clocks are read one round in ORDER_POLL_ROUNDS: each
+            // read pulls the clock line of the CPU we wait for into this core, and its next clock
+            // store must take it back (a host cache miss on the CPU we wait for, on each of its
+            // charges). Once parking, every round (a park ends with a reason to look).
+            if ((round & (ORDER_POLL_ROUNDS - 1)) == 0 || clockWaitStrategy.mayPark()) {
+                min = machine.minEffectiveClockExcluding(this);
+                if (min >= clock) {
+                    break;
+                }
             }
             if ((round & 1023) == 0) {
                 machine.wakeIdleCpusWithEventsUpTo(clock);
