@@ -793,6 +793,9 @@ public final class Cpu extends CpuPad2 {
         }
     }
 
+    /** A CPU spinning in an order wait reads the others' clocks once in this many rounds (a power of two). */
+    private static final int ORDER_POLL_ROUNDS = 8;
+
     /*
      * Conservative order (parallel mode). Shared state -- a memory line, a mailbox flag, a lock,
      * a LINT slot -- carries no minimum latency between a write on one CPU and a read on another:
@@ -814,9 +817,6 @@ public final class Cpu extends CpuPad2 {
      * together (the stepper breaks them by its seed). Lax timing goes on at once and counts the
      * interaction as a timing correction with the lead it had over the slowest CPU.
      */
-    /** A CPU spinning in an order wait reads the others' clocks once in this many rounds (a power of two). */
-    private static final int ORDER_POLL_ROUNDS = 8;
-
     private void orderSlowPath() {
         // Our clock passed our horizon: CPUs parked until it got here may go on (a CPU waiting
         // for our clock bounds our horizon, so the first interleaving point past its cycle is
