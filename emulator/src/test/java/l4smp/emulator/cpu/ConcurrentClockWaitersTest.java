@@ -54,11 +54,23 @@ class ConcurrentClockWaitersTest {
         }, "clock-waiter");
         waiter.setDaemon(true);
         waiter.start();
+        awaitParkedAndRegistered(w, waiter);
         targetClock.set(1500);
         w.wakeReachedVolatile(1, 1500); // below the waiter's cycle: it waits on (or wakes and parks again)
         targetClock.set(2000);
         w.wakeReachedVolatile(1, 2000);
         waiter.join(TimeUnit.SECONDS.toMillis(30));
         assertFalse(waiter.isAlive(), "the waiter slept through the target reaching its cycle");
+    }
+
+    /** Until the waiter has registered on CPU 1 and parks (so that only an unpark can end its wait). */
+    private static void awaitParkedAndRegistered(ConcurrentClockWaiters w, Thread waiter) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(w.registeredVolatile(0, 1) && waiter.getState() == Thread.State.WAITING)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the waiter never parked: " + waiter.getState());
+            }
+            Thread.sleep(1);
+        }
     }
 }
