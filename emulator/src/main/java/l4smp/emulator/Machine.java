@@ -7,6 +7,7 @@ import l4smp.emulator.cache.MemorySystem;
 import l4smp.emulator.memory.Mmu;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.emulator.cpu.BackoffIdleStrategy;
+import l4smp.emulator.cpu.ConcurrentClockWaiters;
 import l4smp.emulator.cpu.ConcurrentRunState;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.CpuPinning;
@@ -85,6 +86,8 @@ public final class Machine {
      * the count moved (see {@link ConcurrentRunState#minEffectiveClockConsistentAcquire}).
      */
     private final AtomicLong interruptPosts = new AtomicLong();
+    /** The CPUs parked until another CPU's effective clock moves (parallel mode's waits). */
+    private final ConcurrentClockWaiters clockWaiters;
     private final IoApic ioApic;
     private final PhysicalMemory physicalMemory;
     private final MemorySystem memorySystem;
@@ -141,6 +144,7 @@ public final class Machine {
                 ? KernelRegion.of(memorySystem, kernelBase, kernelBytes)
                 : new KernelRegion(new ConcurrentAttributionRegistry(), kernelBase, kernelBytes,
                 config.costModel().lineBytes());
+        this.clockWaiters = new ConcurrentClockWaiters(config.cpus());
         this.cpus = new Cpu[config.cpus()];
         for (int i = 0; i < cpus.length; i++) {
             cpus[i] = new Cpu(i, this);
@@ -461,6 +465,11 @@ public final class Machine {
      */
     public long minEffectiveClockExcluding(Cpu self) {
         return ConcurrentRunState.minEffectiveClockConsistentAcquire(cpus, self, interruptPosts);
+    }
+
+    /** The CPUs parked until another CPU's effective clock moves (parallel mode). Any thread. */
+    public ConcurrentClockWaiters clockWaiters() {
+        return clockWaiters;
     }
 
     /**

@@ -35,6 +35,9 @@ final class BenchCommand implements Callable<Integer> {
     /** The goal for kernel / baseline with the accounting layer on (the default mode). */
     static final double GOAL_ON = 3.0;
 
+    /** The goal for parallel / seeded host time per operation of each run of {@code --what timing}. */
+    static final double GOAL_PARALLEL_OVER_SEEDED = 1.0;
+
     /** The runs of {@code --what timing}: a label and the scenario with its options. */
     private static final String[][] TIMING_RUNS = {
             {"pingpong local", "pingpong", "1"},
@@ -86,12 +89,19 @@ final class BenchCommand implements Callable<Integer> {
             if (failed) {
                 continue;
             }
-            double pm = LocalRoundTripBench.median(par);
-            double dm = LocalRoundTripBench.median(det);
-            out.printf(Locale.ROOT, "  %-36s parallel %9.0f ns/op   seeded %9.0f ns/op   parallel/seeded %.2f   "
-                    + "simulated mean %.1f / %.1f cycles%n", r[0], pm, dm, pm / dm, parMean, detMean);
+            SpreadVerdict ratio = SpreadVerdict.ofRatios(par, det);
+            out.printf(Locale.ROOT, "  %-36s parallel %s ns/op   seeded %s ns/op   simulated mean %.1f / %.1f cycles%n"
+                    + "  %-36s parallel/seeded %s%n", r[0], spread0(par), spread0(det), parMean, detMean, "",
+                    ratio.describeCeiling(GOAL_PARALLEL_OVER_SEEDED));
             out.flush();
         }
+        out.printf(Locale.ROOT, "  (ns/op: median (min-max) of the iterations; the ratio per interleaved pair of runs; "
+                + "a verdict only where every pair agrees)%n");
+        out.flush();
+    }
+
+    private static String spread0(double[] v) {
+        return String.format(Locale.ROOT, "%,.0f (%,.0f-%,.0f)", LocalRoundTripBench.median(v.clone()), min(v), max(v));
     }
 
 

@@ -135,7 +135,7 @@ public final class CounterGlossary {
         add(m, "cpu.idle_cycles", "cycles", "simulated cycles this CPU spent idle (nothing to run)");
         add(m, "cpu.user_cycles", "cycles", "simulated cycles this CPU ran user threads (kernel exit to the next trap);"
                 + " its clock less idle and user cycles is kernel time");
-        add(m, "cpu.idle_parks", "parks", "times this CPU's host thread parked while idle (parallel mode; host-dependent)");
+        add(m, "cpu.idle_parks", "parks", "times this CPU's host thread parked while idle or waiting for another CPU's clock (parallel mode; host-dependent)");
         add(m, "cpu.slack_waits", "waits", "times this CPU waited for slower CPUs to catch up (--slack; host-dependent)");
         add(m, "cpu.order_waits", "waits", "times this CPU waited at an interaction for a CPU behind it in simulated time (parallel mode, --timing exact; host-dependent)");
         add(m, "cpu.timing_corrections", "interactions", "interactions this CPU performed while a CPU that could still act before it was behind (parallel mode, --timing lax; 0 when exact)");

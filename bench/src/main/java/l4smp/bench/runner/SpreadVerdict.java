@@ -59,6 +59,32 @@ public record SpreadVerdict(double median, double min, double max, int n) {
         return Outcome.UNDECIDED;
     }
 
+    /**
+     * The verdict against the goal "at most {@code goal}" for a ratio of two measurements of the
+     * same work, neither of them a lower bound of the other (parallel against seeded host time):
+     * a ratio below 1 is a result, not a disturbed baseline, so only the goal decides.
+     */
+    public Outcome againstCeiling(double goal) {
+        if (max <= goal) {
+            return Outcome.MET;
+        }
+        if (min > goal) {
+            return Outcome.NOT_MET;
+        }
+        return Outcome.UNDECIDED;
+    }
+
+    /** {@link #describe} for {@link #againstCeiling}. */
+    public String describeCeiling(double goal) {
+        String verdict = switch (againstCeiling(goal)) {
+            case MET -> "met in every run";
+            case NOT_MET -> "NOT met in any run";
+            case UNDECIDED -> "undecidable: the spread straddles the goal; the host is too noisy to judge";
+        };
+        return String.format(Locale.ROOT, "ratio %.2f (%.2f-%.2f over %d runs), goal <= %.1f: %s",
+                median, min, max, n, goal, verdict);
+    }
+
     /** "ratio 2.10 (1.95-2.40 over 7 runs), goal <= 2.0: ..." with the verdict in words. */
     public String describe(double goal) {
         String verdict = switch (against(goal)) {

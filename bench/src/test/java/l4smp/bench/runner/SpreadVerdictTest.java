@@ -46,4 +46,14 @@ class SpreadVerdictTest {
         assertThrows(IllegalArgumentException.class, () -> SpreadVerdict.ofRatios(new double[] {1}, new double[] {1, 2}));
         assertThrows(IllegalArgumentException.class, () -> SpreadVerdict.of(new double[0]));
     }
+
+    @Test
+    void aCeilingVerdictTakesRatiosBelowOneAsResults() {
+        SpreadVerdict faster = SpreadVerdict.of(new double[] {0.3, 0.5, 0.9});
+        assertEquals(SpreadVerdict.Outcome.MET, faster.againstCeiling(1.0));
+        assertEquals(SpreadVerdict.Outcome.UNDECIDED, faster.against(1.0));
+        assertEquals(SpreadVerdict.Outcome.UNDECIDED, SpreadVerdict.of(new double[] {0.8, 1.3}).againstCeiling(1.0));
+        assertEquals(SpreadVerdict.Outcome.NOT_MET, SpreadVerdict.of(new double[] {1.2, 1.3}).againstCeiling(1.0));
+        assertTrue(faster.describeCeiling(1.0).endsWith("goal <= 1.0: met in every run"), faster.describeCeiling(1.0));
+    }
 }

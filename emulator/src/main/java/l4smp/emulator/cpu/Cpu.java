@@ -85,6 +85,8 @@ public final class Cpu extends CpuPad2 {
     private final MemorySystem memory;
     private final PhysicalMemory physical;
     private final InterruptLine interruptLine = new InterruptLine();
+    /** The machine's parked waiters on CPUs' clocks (parallel mode's waits). */
+    private final ConcurrentClockWaiters clockWaiters;
     private final boolean deterministic;
     /** Parallel mode with exact timing: interleaving points wait for the CPUs behind (see "Conservative order"). */
     private final boolean conservative;
@@ -101,6 +103,8 @@ public final class Cpu extends CpuPad2 {
     // ---- set at start, owner only afterwards ------------------------------------------------
     private Dispatcher dispatcher;
     private IdleStrategy idleStrategy;
+    /** The back-off of the waits on the other CPUs' clocks (order, slack, spin-wait); see backOffOnClocks. */
+    private IdleStrategy clockWaitStrategy;
     private SingleWriterCounters counters;
     private EventLog log;
     private Thread hostThread;
@@ -147,6 +151,7 @@ public final class Cpu extends CpuPad2 {
         this.memory = machine.memorySystem();
         this.physical = machine.physicalMemory();
         this.deterministic = machine.config().deterministic();
+        this.clockWaiters = machine.clockWaiters();
         this.conservative = !deterministic && machine.config().exactTiming();
         this.laxCounting = !deterministic && !conservative;
         this.orderWaitReason = "order: a CPU behind in simulated time";
@@ -183,6 +188,7 @@ public final class Cpu extends CpuPad2 {
         this.counters = counters;
         this.log = log;
         this.idleStrategy = idleStrategy;
+        this.clockWaitStrategy = BackoffIdleStrategy.forClockWaits();
         var names = counters.names();
         cIpiSent = names.indexOf(Machine.C_IPI_SENT);
         cIpiTaken = names.indexOf(Machine.C_IPI_TAKEN);
@@ -209,6 +215,7 @@ public final class Cpu extends CpuPad2 {
             h.cpu = this;
         }
         interruptLine.setOwner(hostThread);
+        clockWaiters.bindThreadVolatile(index, hostThread);
         CURRENT.get()[0] = this;
         dutyCycle();
     }
@@ -362,6 +369,9 @@ public final class Cpu extends CpuPad2 {
             machine.cpuFailed(this, failure);
         } finally {
             setStateVolatile(STOPPED);
+            if (!deterministic) {
+                clockWaiters.wakeReachedVolatile(index, Long.MAX_VALUE); // a stopped CPU holds no one back
+            }
             try {
                 dispatcher.onStop(this);
             } catch (RuntimeException e) {
@@ -404,6 +414,9 @@ public final class Cpu extends CpuPad2 {
             // The stepper resumes an idle CPU only when an interrupt is pending or its timer
             // event is the earliest thing left to simulate.
         } else {
+            // Idle, this CPU counts with its next event (or a pending arrival): a CPU parked
+            // until our clock passed its own may go on.
+            clockWaiters.wakeReachedVolatile(index, effectiveClockAcquire());
             idleParallel(next);
         }
         // Woken by an IPI that arrives after the timer event: the timer comes first in
@@ -702,6 +715,7 @@ public final class Cpu extends CpuPad2 {
     private static final int SLACK_POLL_ROUNDS = 8;
 
     private void slackSlowPath() {
+        clockWaiters.wakeReachedVolatile(index, clock); // our clock moved on (see orderSlowPath)
         long min = machine.minEffectiveClockExcluding(this);
         if (min == Long.MAX_VALUE || clock - min <= slack) {
             // Within the bound; re-check when we could leave it (or after 'slack' more cycles
@@ -712,7 +726,7 @@ public final class Cpu extends CpuPad2 {
         counters.increment(cSlackWaits);
         String previous = (String) WAIT_REASON.getOpaque(this);
         WAIT_REASON.setOpaque(this, slackWaitReason);
-        idleStrategy.reset();
+        clockWaitStrategy.reset();
         long resumeLead = slack - slack / 2;
         long start = System.nanoTime();
         int round = 0;
@@ -736,7 +750,7 @@ public final class Cpu extends CpuPad2 {
                     }
                 }
             }
-            idleStrategy.idle(100_000L);
+            backOffOnClocks(clock - resumeLead, false);
         }
         slackHorizon = min == Long.MAX_VALUE ? clock + Math.max(slack, 1024) : min + slack;
         WAIT_REASON.setOpaque(this, previous);
@@ -780,6 +794,9 @@ public final class Cpu extends CpuPad2 {
         }
     }
 
+    /** A CPU spinning in an order wait reads the others' clocks once in this many rounds (a power of two). */
+    private static final int ORDER_POLL_ROUNDS = 8;
+
     /*
      * Conservative order (parallel mode). Shared state -- a memory line, a mailbox flag, a lock,
      * a LINT slot -- carries no minimum latency between a write on one CPU and a read on another:
@@ -802,6 +819,10 @@ public final class Cpu extends CpuPad2 {
      * interaction as a timing correction with the lead it had over the slowest CPU.
      */
     private void orderSlowPath() {
+        // Our clock passed our horizon: CPUs parked until it got here may go on (a CPU waiting
+        // for our clock bounds our horizon, so the first interleaving point past its cycle is
+        // this slow path).
+        clockWaiters.wakeReachedVolatile(index, clock);
         long min = machine.minEffectiveClockExcluding(this);
         if (min >= clock) {
             orderHorizon.observed(min);
@@ -814,7 +835,7 @@ public final class Cpu extends CpuPad2 {
         counters.increment(cOrderWaits);
         String previous = (String) WAIT_REASON.getOpaque(this);
         WAIT_REASON.setOpaque(this, orderWaitReason);
-        idleStrategy.reset();
+        clockWaitStrategy.reset();
         long start = System.nanoTime();
         int round = 0;
         // The CPU behind may be idle with a timer event before our clock: wake it now rather
@@ -825,9 +846,15 @@ public final class Cpu extends CpuPad2 {
             if (!machine.runningOpaque()) {
                 throw new MachineStoppedException("machine stopped");
             }
-            min = machine.minEffectiveClockExcluding(this);
-            if (min >= clock) {
-                break;
+            // While spinning, the others' clocks are read one round in ORDER_POLL_ROUNDS: each
+            // read pulls the clock line of the CPU we wait for into this core, and its next clock
+            // store must take it back (a host cache miss on the CPU we wait for, on each of its
+            // charges). Once parking, every round (a park ends with a reason to look).
+            if ((round & (ORDER_POLL_ROUNDS - 1)) == 0 || clockWaitStrategy.mayPark()) {
+                min = machine.minEffectiveClockExcluding(this);
+                if (min >= clock) {
+                    break;
+                }
             }
             if ((round & 1023) == 0) {
                 machine.wakeIdleCpusWithEventsUpTo(clock);
@@ -836,10 +863,81 @@ public final class Cpu extends CpuPad2 {
                             + " for the CPUs behind it to reach cycle " + clock + "; " + machine.describeCpus());
                 }
             }
-            idleStrategy.idle(50_000L);
+            backOffOnClocks(clock, false);
         }
         orderHorizon.observed(min);
         WAIT_REASON.setOpaque(this, previous);
+    }
+
+    /*
+     * Waiting on the other CPUs' clocks (parallel mode: the order wait, the slack wait, a
+     * spin-wait). The idle strategy spins, then yields; in its park phase the CPU parks for at
+     * most its period, registered with the CPUs that can end the wait (ConcurrentClockWaiters),
+     * each of which unparks it when its effective clock reaches 'until' and it passes one of
+     * its wake points (an interleaving point above its horizon, a spin-wait iteration, a slack
+     * wait, going idle, stopping). The park is bounded all the same: a wake-up saves host time,
+     * the order of simulated events never depends on it.
+     *
+     * Registered are the CPUs still below 'until', or with 'anyCpu' every other CPU (a
+     * spin-wait: any of them may change what it polls, and one that runs ahead reaches an
+     * interleaving point above its horizon before it does). After registering, the CPU reads
+     * their effective clocks again (the Dekker handshake of ConcurrentClockWaiters) and does
+     * not park when one of them went from below 'until' to at or above it meanwhile: its wake
+     * point may have come before the registration.
+     */
+
+    /** The longest park of a wait on the others' clocks, in host nanoseconds (a registered waiter is unparked earlier). */
+    private static final long CLOCK_WAIT_PARK_NANOS = 1_000_000L;
+
+    /** One round of back-off of a wait until the others' effective clocks reach {@code until}. Owner only. */
+    private void backOffOnClocks(long until, boolean anyCpu) {
+        if (!clockWaitStrategy.mayPark()) {
+            clockWaitStrategy.idle(CLOCK_WAIT_PARK_NANOS);
+            return;
+        }
+        parkOnClocksSlowPath(until, anyCpu);
+    }
+
+    private void parkOnClocksSlowPath(long until, boolean anyCpu) {
+        int n = machine.cpuCount();
+        long registered = 0;
+        long below = 0;
+        for (int i = 0; i < n; i++) {
+            if (i == index) {
+                continue;
+            }
+            boolean behind = machine.cpu(i).effectiveClockAcquire() < until;
+            if (behind || anyCpu) {
+                clockWaiters.registerVolatile(index, i, until);
+                registered |= 1L << i;
+                if (behind) {
+                    below |= 1L << i;
+                }
+            }
+        }
+        try {
+            // Volatile reads after the registrations' read-modify-writes (partner: the fence in
+            // ConcurrentClockWaiters.wakeReachedVolatile).
+            long passed = below;
+            while (passed != 0) {
+                int i = Long.numberOfTrailingZeros(passed);
+                passed &= passed - 1;
+                if (machine.cpu(i).effectiveClockAcquire() >= until) {
+                    return; // it got there meanwhile: look again instead of parking
+                }
+            }
+            if (machine.runningOpaque()) {
+                counters.increment(cParks);
+                LockSupport.parkNanos(this, clockWaitStrategy.parkNanos(CLOCK_WAIT_PARK_NANOS));
+            }
+        } finally {
+            long r = registered;
+            while (r != 0) {
+                int i = Long.numberOfTrailingZeros(r);
+                r &= r - 1;
+                clockWaiters.deregisterVolatile(index, i);
+            }
+        }
     }
 
     /** Counts an interaction done {@code lead} cycles ahead of a CPU that could still act before it. Owner only. */
@@ -907,7 +1005,7 @@ public final class Cpu extends CpuPad2 {
         WAIT_REASON.setOpaque(this, reason);
         long iterations = 0;
         if (!deterministic) {
-            idleStrategy.reset();
+            clockWaitStrategy.reset();
         }
         try {
             while (true) {
@@ -953,7 +1051,11 @@ public final class Cpu extends CpuPad2 {
                                 + machine.config().stuckTimeout() + " for " + reason + "; "
                                 + machine.describeCpus());
                     }
-                    idleStrategy.idle(50_000L);
+                    // Our clock moved: CPUs parked until it got here may go on. Then wait for any
+                    // other CPU to move past our clock: whatever changes the condition is done
+                    // by a CPU at or after it.
+                    clockWaiters.wakeReachedVolatile(index, clock);
+                    backOffOnClocks(clock + 1, true);
                 }
             }
         } finally {
