@@ -24,10 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GuestIdentityTest {
 
-    @Test
-    void parallelModeRunsAThreadUnderItsOwnIdentity() {
-        assertTrue(Cpu.guestIdentitySupported(), "the build opens java.lang to the emulator");
-        KernelRig rig = KernelRig.of(ExecutionMode.PARALLEL, 1);
+    /** What one thread saw of itself: its TCB, and the host thread it ran as. */
+    private record Seen(Tcb tcb, Thread current) { }
+
+    /** Runs one L4 thread on {@code rig} to its end and returns what it saw. */
+    private static Seen runOneThread(KernelRig rig) {
         AtomicReference<Tcb> tcb = new AtomicReference<>();
         AtomicReference<Thread> current = new AtomicReference<>();
         rig.spawn("t", 0, () -> {
@@ -35,21 +36,21 @@ class GuestIdentityTest {
             current.set(Thread.currentThread());
         });
         rig.runClean();
-        assertNotNull(tcb.get().identity());
-        assertSame(tcb.get().identity(), current.get());
+        return new Seen(tcb.get(), current.get());
+    }
+
+    @Test
+    void parallelModeRunsAThreadUnderItsOwnIdentity() {
+        assertTrue(Cpu.guestIdentitySupported(), "the build opens java.lang to the emulator");
+        Seen seen = runOneThread(KernelRig.of(ExecutionMode.PARALLEL, 1));
+        assertNotNull(seen.tcb().identity());
+        assertSame(seen.tcb().identity(), seen.current());
     }
 
     @Test
     void deterministicModeBuildsNoIdentity() {
-        KernelRig rig = KernelRig.deterministic(1);
-        AtomicReference<Tcb> tcb = new AtomicReference<>();
-        AtomicReference<Thread> current = new AtomicReference<>();
-        rig.spawn("t", 0, () -> {
-            tcb.set(rig.kernel.lookup(L4.myself()));
-            current.set(Thread.currentThread());
-        });
-        rig.runClean();
-        assertNull(tcb.get().identity());
-        assertEquals(false, current.get() instanceof L4ThreadIdentity);
+        Seen seen = runOneThread(KernelRig.deterministic(1));
+        assertNull(seen.tcb().identity());
+        assertEquals(false, seen.current() instanceof L4ThreadIdentity);
     }
 }
