@@ -1,6 +1,11 @@
 package l4smp.bench.cli;
 
 import l4smp.bench.ThreadHeapBench;
+import l4smp.bench.XpBench;
+import l4smp.bench.reproduce.AccessSpeed;
+import l4smp.bench.report.Json;
+import l4smp.bench.runner.BenchFigures;
+import l4smp.bench.runner.BenchFigures.Goal;
 import l4smp.bench.runner.LocalRoundTripBench;
 import l4smp.bench.runner.ScenarioRunner;
 import l4smp.bench.runner.Scenarios;
@@ -11,8 +16,15 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -22,7 +34,9 @@ import java.util.concurrent.Callable;
  * the median of each, the ratio of each interleaved run's pair and their spread, and a verdict
  * against the goal (at most {@value #GOAL_OFF} with the accounting layer off, {@value #GOAL_ON}
  * with it on) only when every run agrees (see {@link SpreadVerdict}). The JMH version is
- * {@code l4smp.bench.jmh.LocalRoundTripBenchmark} ({@code scripts/bench}).
+ * {@code l4smp.bench.jmh.LocalRoundTripBenchmark} ({@code scripts/bench}). The other
+ * measurements ({@code --what}) follow the same pattern; {@code --json FILE} writes every figure
+ * under a stable name with its spread, goal and verdict ({@link BenchFigures}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Quick benchmark: host ns per local IPC round trip through the kernel, against two bare "
@@ -38,13 +52,42 @@ final class BenchCommand implements Callable<Integer> {
     /** The goal for parallel / seeded host time per operation of each run of {@code --what timing}. */
     static final double GOAL_PARALLEL_OVER_SEEDED = 1.0;
 
-    /** The runs of {@code --what timing}: a label and the scenario with its options. */
-    private static final String[][] TIMING_RUNS = {
-            {"pingpong local", "pingpong", "1"},
-            {"pingpong cross", "pingpong", "2", "placement", "cross"},
-            {"client-server, 2 CPUs, 4 clients", "client-server", "2", "clients", "4"},
-            {"interrupt-storm, handler on CPU 1", "interrupt-storm", "2", "handler-cpu", "1"},
-    };
+    /** The floor for the accounting layer's L1-hit reads, million per host second (the range measured before: 74-95). */
+    static final double GOAL_L1_HIT_MPS = 74;
+
+    /** The floor for the accounting layer's L2-miss reads (each evicting), million per host second. */
+    static final double GOAL_L2_MISS_MPS = 30;
+
+    /** The floor for calls per second of 10,000 clients against 10 ({@code client-server}, 1 CPU, seeded). */
+    static final double GOAL_THREADS = 0.8;
+
+    /** The client counts of {@code --what threads}: few, and many. */
+    static final int FEW_CLIENTS = 10;
+    static final int MANY_CLIENTS = 10_000;
+
+    /**
+     * A run of {@code --what timing}.
+     *
+     * @param key      its stable name in the JSON ({@code timing.KEY.*})
+     * @param label    its line in the text
+     * @param scenario the scenario
+     * @param cpus     its CPUs
+     * @param options  the scenario's options
+     */
+    private record TimingRun(String key, String label, String scenario, int cpus, Map<String, String> options) {
+    }
+
+    /** The runs of {@code --what timing}. */
+    private static final List<TimingRun> TIMING_RUNS = List.of(
+            new TimingRun("pingpong_local", "pingpong local", "pingpong", 1, Map.of()),
+            new TimingRun("pingpong_cross", "pingpong cross", "pingpong", 2, Map.of("placement", "cross")),
+            new TimingRun("client_server_2cpus_4clients", "client-server, 2 CPUs, 4 clients", "client-server", 2,
+                    Map.of("clients", "4")),
+            new TimingRun("interrupt_storm_handler_cpu1", "interrupt-storm, handler on CPU 1", "interrupt-storm", 2,
+                    Map.of("handler-cpu", "1")));
+
+    /** The names and figures of this run, written by {@code --json}. */
+    private final BenchFigures figures = new BenchFigures();
 
     /**
      * Host time per operation of the parallel mode (exact timing, a host thread per CPU, pinned)
@@ -58,23 +101,19 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "host time per operation, parallel (exact timing) against seeded, %,d operations per run, "
                 + "%d warm-up + %d measured iterations, median:%n", ops, warmup, iterations);
         out.flush();
-        for (String[] r : TIMING_RUNS) {
-            java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
-            for (int i = 3; i + 1 < r.length; i += 2) {
-                options.put(r[i], r[i + 1]);
-            }
+        for (TimingRun r : TIMING_RUNS) {
             double[] par = new double[iterations];
             double[] det = new double[iterations];
             double parMean = 0;
             double detMean = 0;
             boolean failed = false;
             for (int i = -warmup; i < iterations && !failed; i++) {
-                var p = runner.run(l4smp.bench.runner.RunSpec.builder(r[1]).cpus(Integer.parseInt(r[2])).ops(ops)
-                        .scenarioOptions(options).build());
-                var d = runner.run(l4smp.bench.runner.RunSpec.builder(r[1]).cpus(Integer.parseInt(r[2])).ops(ops)
-                        .seed(1L).scenarioOptions(options).build());
+                var p = runner.run(l4smp.bench.runner.RunSpec.builder(r.scenario()).cpus(r.cpus()).ops(ops)
+                        .scenarioOptions(r.options()).build());
+                var d = runner.run(l4smp.bench.runner.RunSpec.builder(r.scenario()).cpus(r.cpus()).ops(ops)
+                        .seed(1L).scenarioOptions(r.options()).build());
                 if (!p.ok() || !d.ok()) {
-                    out.printf(Locale.ROOT, "  %-36s a run failed: %s / %s%n", r[0], p.outcomeName(), d.outcomeName());
+                    out.printf(Locale.ROOT, "  %-36s a run failed: %s / %s%n", r.label(), p.outcomeName(), d.outcomeName());
                     out.flush();
                     failed = true;
                     continue;
@@ -91,13 +130,72 @@ final class BenchCommand implements Callable<Integer> {
             }
             SpreadVerdict ratio = SpreadVerdict.ofRatios(par, det);
             out.printf(Locale.ROOT, "  %-36s parallel %s ns/op   seeded %s ns/op   simulated mean %.1f / %.1f cycles%n"
-                    + "  %-36s parallel/seeded %s%n", r[0], spread0(par), spread0(det), parMean, detMean, "",
+                    + "  %-36s parallel/seeded %s%n", r.label(), spread0(par), spread0(det), parMean, detMean, "",
                     ratio.describeCeiling(GOAL_PARALLEL_OVER_SEEDED));
             out.flush();
+            String key = "timing." + r.key();
+            figures.add(key + ".parallel_ns_per_op", "ns", SpreadVerdict.of(par), null);
+            figures.add(key + ".seeded_ns_per_op", "ns", SpreadVerdict.of(det), null);
+            figures.add(key + ".ratio_parallel_seeded", "ratio", ratio, Goal.atMost(GOAL_PARALLEL_OVER_SEEDED));
         }
         out.printf(Locale.ROOT, "  (ns/op: median (min-max) of the iterations; the ratio per interleaved pair of runs; "
                 + "a verdict only where every pair agrees)%n");
         out.flush();
+    }
+
+    /**
+     * Calls per host second of {@code client-server} on one CPU, seeded, with {@value #FEW_CLIENTS}
+     * and {@value #MANY_CLIENTS} clients calling one server, interleaved run by run; each run's
+     * machine, kernel and clients are set up before its timing (with many clients the setup is
+     * most of a short run's host time) and the setup's garbage collected. The figure is the ratio
+     * of the many clients' throughput to the few's, per interleaved pair, against the floor
+     * {@value #GOAL_THREADS}: the kernel's cost per call should hardly grow with the number of
+     * threads (JMH: {@code ClientServerBenchmark}).
+     */
+    private void threads(PrintWriter out) {
+        ScenarioRunner runner = new ScenarioRunner(Scenarios.load(), null);
+        long ops = Math.max(10_000, rounds / 4);
+        out.printf(Locale.ROOT, "client-server, 1 CPU, seeded, %,d calls per run (setup excluded), %d warm-up + %d measured "
+                + "iterations, calls per host second:%n", ops, warmup, iterations);
+        out.flush();
+        double[] few = new double[iterations];
+        double[] many = new double[iterations];
+        for (int i = -warmup; i < iterations; i++) {
+            double f = callsPerSecond(runner, FEW_CLIENTS, ops);
+            double m = callsPerSecond(runner, MANY_CLIENTS, ops);
+            if (i >= 0) {
+                few[i] = f;
+                many[i] = m;
+            }
+        }
+        SpreadVerdict ratio = SpreadVerdict.ofRatios(many, few);
+        out.printf(Locale.ROOT, "  %,d clients %s calls/s   %,d clients %s calls/s%n  %,d vs %,d clients: "
+                + "ratio %.2f (%.2f-%.2f over %d runs), goal >= %.1f: %s%n",
+                FEW_CLIENTS, spread0(few), MANY_CLIENTS, spread0(many), MANY_CLIENTS, FEW_CLIENTS,
+                ratio.median(), ratio.min(), ratio.max(), ratio.n(), GOAL_THREADS,
+                switch (ratio.againstFloor(GOAL_THREADS)) {
+                    case MET -> "met in every run";
+                    case NOT_MET -> "NOT met in any run";
+                    case UNDECIDED -> "undecidable: the spread straddles the goal; the host is too noisy to judge";
+                });
+        out.flush();
+        figures.add("threads.calls_per_s_10", "calls/s", SpreadVerdict.of(few), null);
+        figures.add("threads.calls_per_s_10000", "calls/s", SpreadVerdict.of(many), null);
+        figures.add("threads.ratio_10000_vs_10", "ratio", ratio, Goal.atLeast(GOAL_THREADS));
+    }
+
+    /** Calls per host second of one prepared {@code client-server} run (its setup not timed). */
+    private static double callsPerSecond(ScenarioRunner runner, int clients, long ops) {
+        ScenarioRunner.PreparedRun prepared = runner.prepareRun(l4smp.bench.runner.RunSpec.builder("client-server")
+                .cpus(1).ops(ops).seed(1L).pin(false)
+                .scenarioOptions(Map.of("clients", Integer.toString(clients))).build());
+        System.gc(); // the setup's garbage is collected here, not in the run
+        var r = runner.run(prepared);
+        if (!r.ok() || r.operations() != ops) {
+            throw new IllegalStateException("the client-server run with " + clients + " clients failed: "
+                    + r.outcomeName() + ", " + r.operations() + " of " + ops + " calls");
+        }
+        return ops / r.hostSeconds();
     }
 
     private static String spread0(double[] v) {
@@ -120,11 +218,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Measured iterations of each; the median is reported (default ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--what", paramLabel = "local|cross|memory|heap|timing|all", defaultValue = "local",
+    @Option(names = "--what", paramLabel = "local|cross|memory|heap|threads|timing|all", defaultValue = "local",
             description = "What to measure: the local round trip against bare continuations (default), the "
                     + "cross-processor round trip (simulated breakdown; host time against two spinning threads "
                     + "over SPSC queues), the accounting layer's accesses per host second, the host heap per "
-                    + "L4 thread, host time per operation of parallel (exact timing) against seeded runs of "
+                    + "L4 thread, calls per second of client-server with 10,000 clients against 10 (1 CPU, "
+                    + "seeded: threads), host time per operation of parallel (exact timing) against seeded runs of "
                     + "pingpong local and cross, client-server and interrupt-storm with the handler on CPU 1 "
                     + "(timing), or all.")
     String what;
@@ -132,6 +231,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mode", paramLabel = "parallel|deterministic|both", defaultValue = "both",
             description = "Kernel run mode(s) to measure, both on one CPU (default ${DEFAULT-VALUE}).")
     String mode;
+
+    @Option(names = "--json", paramLabel = "FILE",
+            description = "Also write every figure to FILE as JSON under a stable name, with its median, range, "
+                    + "runs, goal and verdict, and the host and options.")
+    Path json;
 
     @Override
     public Integer call() {
@@ -159,42 +263,141 @@ final class BenchCommand implements Callable<Integer> {
         boolean cross;
         boolean memory;
         boolean heap = false;
+        boolean threads = false;
         boolean timing = false;
         switch (what.toLowerCase(Locale.ROOT)) {
             case "local" -> { local = true; cross = false; memory = false; }
             case "cross" -> { local = false; cross = true; memory = false; }
             case "memory" -> { local = false; cross = false; memory = true; }
             case "heap" -> { local = false; cross = false; memory = false; heap = true; }
+            case "threads" -> { local = false; cross = false; memory = false; threads = true; }
             case "timing" -> { local = false; cross = false; memory = false; timing = true; }
-            case "all" -> { local = true; cross = true; memory = true; heap = true; timing = true; }
+            case "all" -> { local = true; cross = true; memory = true; heap = true; threads = true; timing = true; }
             default -> throw new CommandLine.ParameterException(cl,
-                    "option '--what' must be local, cross, memory, heap, timing or all, got '" + what + "'");
+                    "option '--what' must be local, cross, memory, heap, threads, timing or all, got '" + what + "'");
         }
+        ReportFiles.checkOutputFile(cl, "--json", json);
+        Map<String, Object> header = header();
         if (timing) {
             timingModes(out);
         }
         if (heap) {
-            out.print(ThreadHeapBench.measure(20_000));
+            ThreadHeapBench.Result h = ThreadHeapBench.measure(20_000);
+            out.print(h);
             out.flush();
+            figures.add("heap.bytes_per_thread_created", "bytes", SpreadVerdict.of(new double[] {h.bytesPerThreadCreated()}), null);
+            figures.add("heap.bytes_per_thread_run", "bytes", SpreadVerdict.of(new double[] {h.bytesPerThreadRun()}), null);
         }
         if (memory) {
-            var speeds = l4smp.bench.reproduce.AccessSpeed.measure(20_000_000L, 6);
-            var measured = speeds.subList(1, speeds.size()); // the first round warms the JIT up
-            out.printf(Locale.ROOT, "accounting layer, one host thread (PIII_450), million simulated accesses per host second,"
-                    + " median (min-max) of %d rounds:%n  L1-hit reads %s, L1-hit writes %s, L2-miss reads (each evicts) %s%n",
-                    measured.size(),
-                    spread(measured, l4smp.bench.reproduce.AccessSpeed.Speed::l1HitReadsMps),
-                    spread(measured, l4smp.bench.reproduce.AccessSpeed.Speed::l1HitWritesMps),
-                    spread(measured, l4smp.bench.reproduce.AccessSpeed.Speed::l2MissReadsMps));
-            out.flush();
+            memory(out);
+        }
+        if (threads) {
+            threads(out);
         }
         if (cross) {
-            out.print(l4smp.bench.XpBench.measure(l4smp.emulator.cost.CostModel.PIII_450, 200, 20_000));
+            // 20,000 host round trips per run at the default --rounds, fewer for a quick look
+            XpBench.Result x = XpBench.measure(l4smp.emulator.cost.CostModel.PIII_450, 200,
+                    (int) Math.min(20_000, Math.max(1_000, rounds / 10)));
+            out.print(x);
             out.flush();
+            figures.add("cross.ratio_on_off", "ratio", x.onVsOff(), Goal.atMostOverLowerBound(XpBench.GOAL_ON_VS_OFF));
+            figures.add("cross.ratio_spsc", "ratio", x.offVsBaseline(), Goal.atMostOverLowerBound(XpBench.GOAL_OFF_VS_SPSC));
+            figures.add("cross.simulated_cycles_per_round_trip", "cycles",
+                    SpreadVerdict.of(new double[] {x.cyclesPerRoundTrip()}), null);
+            figures.add("cross.simulated_lines_moved_per_round_trip", "lines",
+                    SpreadVerdict.of(new double[] {x.breakdown().getOrDefault(XpBench.COHERENCE_MISSES, 0.0)}), null);
         }
-        if (!local) {
-            return 0;
+        if (local) {
+            local(out, parallel, deterministic);
         }
+        if (json != null) {
+            Map<String, Object> doc = new LinkedHashMap<>(header);
+            doc.put("finished_at", Instant.now().toString());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> host = (Map<String, Object>) doc.get("host");
+            host.put("load_average_end", loadAverage());
+            doc.put("figures", figures.toJson());
+            try {
+                Json.write(doc, json);
+            } catch (IOException | RuntimeException e) {
+                cl.getErr().println("l4smp bench: cannot write " + json + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    /** The JSON's header: layout version, build, JVM, host (with its load at the start) and the options. */
+    private Map<String, Object> header() {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("schema", "l4smp-bench");
+        j.put("schema_version", JSON_SCHEMA_VERSION);
+        j.put("l4smp", l4smp.bench.report.JsonReport.build());
+        Map<String, Object> jvm = new LinkedHashMap<>();
+        jvm.put("version", Runtime.version().toString());
+        jvm.put("vendor", System.getProperty("java.vm.vendor"));
+        jvm.put("name", System.getProperty("java.vm.name"));
+        j.put("jvm", jvm);
+        Map<String, Object> host = new LinkedHashMap<>();
+        host.put("os", System.getProperty("os.name"));
+        host.put("os_version", System.getProperty("os.version"));
+        host.put("arch", System.getProperty("os.arch"));
+        host.put("processors", Runtime.getRuntime().availableProcessors());
+        host.put("load_average_start", loadAverage());
+        j.put("host", host);
+        Map<String, Object> options = new LinkedHashMap<>();
+        options.put("what", what.toLowerCase(Locale.ROOT));
+        options.put("mode", mode.toLowerCase(Locale.ROOT));
+        options.put("rounds", rounds);
+        options.put("warmup", warmup);
+        options.put("iterations", iterations);
+        j.put("options", options);
+        j.put("started_at", Instant.now().toString());
+        return j;
+    }
+
+    /** The version of the JSON's layout; raised whenever a member or a figure changes meaning or goes away. */
+    static final int JSON_SCHEMA_VERSION = 1;
+
+    /** The host's load average over the last minute, or {@code null} where the OS does not tell. */
+    private static Double loadAverage() {
+        double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return l < 0 ? null : l;
+    }
+
+    /**
+     * The accounting layer's simulated accesses per host second on one host thread, rounds of
+     * {@code --rounds} x 100 accesses (20,000,000 at the default), the first a JIT warm-up.
+     */
+    private void memory(PrintWriter out) {
+        var speeds = AccessSpeed.measure(Math.max(1_000_000L, rounds * 100), 6);
+        var measured = speeds.subList(1, speeds.size()); // the first round warms the JIT up
+        double[] l1r = measured.stream().mapToDouble(AccessSpeed.Speed::l1HitReadsMps).toArray();
+        double[] l1w = measured.stream().mapToDouble(AccessSpeed.Speed::l1HitWritesMps).toArray();
+        double[] l2 = measured.stream().mapToDouble(AccessSpeed.Speed::l2MissReadsMps).toArray();
+        SpreadVerdict l1Spread = SpreadVerdict.of(l1r);
+        SpreadVerdict l2Spread = SpreadVerdict.of(l2);
+        out.printf(Locale.ROOT, "accounting layer, one host thread (PIII_450), million simulated accesses per host second,"
+                + " median (min-max) of %d rounds:%n  L1-hit reads %s, L1-hit writes %s, L2-miss reads (each evicts) %s%n"
+                + "  L1-hit reads, goal >= %.0f: %s%n  L2-miss reads, goal >= %.0f: %s%n",
+                measured.size(), spread(l1r), spread(l1w), spread(l2),
+                GOAL_L1_HIT_MPS, floorVerdict(l1Spread, GOAL_L1_HIT_MPS), GOAL_L2_MISS_MPS, floorVerdict(l2Spread, GOAL_L2_MISS_MPS));
+        out.flush();
+        figures.add("memory.l1_hit_mps", "million/s", l1Spread, Goal.atLeast(GOAL_L1_HIT_MPS));
+        figures.add("memory.l1_hit_write_mps", "million/s", SpreadVerdict.of(l1w), null);
+        figures.add("memory.l2_miss_mps", "million/s", l2Spread, Goal.atLeast(GOAL_L2_MISS_MPS));
+    }
+
+    private static String floorVerdict(SpreadVerdict v, double goal) {
+        return switch (v.againstFloor(goal)) {
+            case MET -> "met in every run";
+            case NOT_MET -> "NOT met in any run";
+            case UNDECIDED -> "undecidable: the spread straddles the goal; the host is too noisy to judge";
+        };
+    }
+
+    /** The local round trip against two bare continuations, interleaved (the default measurement). */
+    private void local(PrintWriter out, boolean parallel, boolean deterministic) {
         ScenarioRunner runner = new ScenarioRunner(Scenarios.load(), null);
         out.printf(Locale.ROOT, "local IPC round trip (call / reply-and-wait, one CPU), %,d round trips per iteration, "
                 + "%d warm-up + %d measured iterations, median:%n", rounds, warmup, iterations);
@@ -226,6 +429,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         double b = LocalRoundTripBench.median(base.clone());
         out.printf(Locale.ROOT, "  baseline (2 continuations, 1 dispatcher loop) %8.1f ns (%.1f-%.1f)%n", b, min(base), max(base));
+        figures.add("local.baseline_ns", "ns", SpreadVerdict.of(base), null);
         if (parallel) {
             double c = LocalRoundTripBench.median(core.clone());
             SpreadVerdict off = SpreadVerdict.ofRatios(core, base);
@@ -239,21 +443,21 @@ final class BenchCommand implements Callable<Integer> {
             }
             out.printf(Locale.ROOT, "    (the MESI/TLB model's share: %.1f ns, %.1f-%.1f)%n",
                     LocalRoundTripBench.median(share.clone()), min(share), max(share));
+            figures.add("local.kernel_off_ns", "ns", SpreadVerdict.of(core), null);
+            figures.add("local.kernel_on_ns", "ns", SpreadVerdict.of(par), null);
+            figures.add("local.ratio_off", "ratio", off, Goal.atMostOverLowerBound(GOAL_OFF));
+            figures.add("local.ratio_on", "ratio", on, Goal.atMostOverLowerBound(GOAL_ON));
         }
         if (deterministic) {
             double k = LocalRoundTripBench.median(det.clone());
-            out.printf(Locale.ROOT, "  kernel pingpong, deterministic, accounting on %6.1f ns   ratio %s%n",
-                    k, SpreadVerdict.ofRatios(det, base).range());
+            SpreadVerdict d = SpreadVerdict.ofRatios(det, base);
+            out.printf(Locale.ROOT, "  kernel pingpong, deterministic, accounting on %6.1f ns   ratio %s%n", k, d.range());
+            figures.add("local.kernel_deterministic_ns", "ns", SpreadVerdict.of(det), null);
+            figures.add("local.ratio_deterministic", "ratio", d, null);
         }
         out.printf(Locale.ROOT, "  (ratios per interleaved run: median (min-max); a verdict only where every run agrees."
                 + " For error bars use scripts/bench.)%n");
         out.flush();
-        return 0;
-    }
-
-    /** {@link #spread(double[])} of one figure of each round. */
-    private static <T> String spread(java.util.List<T> rounds, java.util.function.ToDoubleFunction<T> figure) {
-        return spread(rounds.stream().mapToDouble(figure).toArray());
     }
 
     private static String spread(double[] v) {

@@ -603,81 +603,11 @@ final class RunCommand implements Callable<Integer> {
                         + "(Chrome/Perfetto JSON) or .txt (a text dump)");
             }
         }
-        checkOutputFile(cl, "--json", json);
-        checkOutputFile(cl, "--trace", trace);
-        checkOutputFile(cl, "--jfr", jfr);
-        checkOutputDirectory(cl, "--hgrm", hgrm);
-        checkOutputDirectory(cl, "--plot", plot);
-    }
-
-    private static void checkOutputDirectory(CommandLine cl, String option, Path dir) {
-        if (dir == null) {
-            return;
-        }
-        if (dir.toString().isBlank()) {
-            throw new CommandLine.ParameterException(cl, "option '" + option + "': the directory name is empty");
-        }
-        if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir)) {
-            throw new CommandLine.ParameterException(cl, "option '" + option + "': " + dir
-                    + " is a file, and the option needs a directory");
-        }
-        createDirectory(cl, option, dir);
-        probeWritable(cl, option, dir.resolve(".l4smp-write-test"));
-    }
-
-    private static void checkOutputFile(CommandLine cl, String option, Path file) {
-        if (file == null) {
-            return;
-        }
-        if (file.toString().isBlank() || file.getFileName() == null) {
-            throw new CommandLine.ParameterException(cl, "option '" + option + "': the file name is empty");
-        }
-        if (java.nio.file.Files.isDirectory(file)) {
-            throw new CommandLine.ParameterException(cl, "option '" + option + "': " + file
-                    + " is a directory, and the option needs a file");
-        }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            createDirectory(cl, option, parent);
-        }
-        probeWritable(cl, option, file);
-    }
-
-    private static void createDirectory(CommandLine cl, String option, Path dir) {
-        try {
-            java.nio.file.Files.createDirectories(dir);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw new CommandLine.ParameterException(cl, "option '" + option + "': " + e.getFile()
-                    + " is a file where a directory is needed");
-        } catch (IOException | RuntimeException e) {
-            throw new CommandLine.ParameterException(cl, "option '" + option + "': cannot create the directory "
-                    + dir + " (" + describe(e) + ")");
-        }
-    }
-
-    /**
-     * Opens {@code file} for appending (creating it, and deleting it again if it was not there):
-     * the one check of writability that holds for every user, root included.
-     */
-    private static void probeWritable(CommandLine cl, String option, Path file) {
-        boolean existed = java.nio.file.Files.exists(file);
-        try {
-            java.nio.file.Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND).close();
-            if (!existed) {
-                java.nio.file.Files.deleteIfExists(file);
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new CommandLine.ParameterException(cl, "option '" + option + "': cannot write " + file + " ("
-                    + describe(e) + ")");
-        }
-    }
-
-    private static String describe(Exception e) {
-        String simple = e.getClass().getSimpleName().replace("Exception", "").replaceAll("([a-z])([A-Z])", "$1 $2")
-                .toLowerCase(Locale.ROOT);
-        return e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null
-                ? fs.getReason() : simple.isBlank() ? String.valueOf(e.getMessage()) : simple;
+        ReportFiles.checkOutputFile(cl, "--json", json);
+        ReportFiles.checkOutputFile(cl, "--trace", trace);
+        ReportFiles.checkOutputFile(cl, "--jfr", jfr);
+        ReportFiles.checkOutputDirectory(cl, "--hgrm", hgrm);
+        ReportFiles.checkOutputDirectory(cl, "--plot", plot);
     }
 
     /**

@@ -58,10 +58,7 @@ public final class JsonReport {
     public static Map<String, Object> toTree(RunReport r, List<String> commandLine) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("schema_version", SCHEMA_VERSION);
-        Map<String, Object> build = new LinkedHashMap<>();
-        build.put("version", BuildInfo.VERSION);
-        build.put("commit", BuildInfo.COMMIT);
-        j.put("l4smp", build);
+        j.put("l4smp", build());
         Map<String, Object> jvm = new LinkedHashMap<>();
         jvm.put("version", Runtime.version().toString());
         jvm.put("vendor", System.getProperty("java.vm.vendor"));
@@ -198,6 +195,14 @@ public final class JsonReport {
             m.put(names.get(i), values[i]);
         }
         return m;
+    }
+
+    /** The {@code l4smp} member of a report: the build's {@code version} and {@code commit}. */
+    public static Map<String, Object> build() {
+        Map<String, Object> build = new LinkedHashMap<>();
+        build.put("version", BuildInfo.VERSION);
+        build.put("commit", BuildInfo.COMMIT);
+        return build;
     }
 
     /** The build's version and source commit ({@code l4smp/bench/build.properties}). */

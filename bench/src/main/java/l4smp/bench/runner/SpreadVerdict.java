@@ -74,6 +74,21 @@ public record SpreadVerdict(double median, double min, double max, int n) {
         return Outcome.UNDECIDED;
     }
 
+    /**
+     * The verdict against the goal "at least {@code goal}" (a throughput, or a ratio of
+     * throughputs that should stay high): met only if every repetition reached it, missed only if
+     * none did.
+     */
+    public Outcome againstFloor(double goal) {
+        if (min >= goal) {
+            return Outcome.MET;
+        }
+        if (max < goal) {
+            return Outcome.NOT_MET;
+        }
+        return Outcome.UNDECIDED;
+    }
+
     /** {@link #describe} for {@link #againstCeiling}. */
     public String describeCeiling(double goal) {
         String verdict = switch (againstCeiling(goal)) {

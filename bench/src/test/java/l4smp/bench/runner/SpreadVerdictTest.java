@@ -56,4 +56,13 @@ class SpreadVerdictTest {
         assertEquals(SpreadVerdict.Outcome.NOT_MET, SpreadVerdict.of(new double[] {1.2, 1.3}).againstCeiling(1.0));
         assertTrue(faster.describeCeiling(1.0).endsWith("goal <= 1.0: met in every run"), faster.describeCeiling(1.0));
     }
+
+    @Test
+    void aFloorIsMetOnlyWhenEveryRepetitionReachesIt() {
+        assertEquals(SpreadVerdict.Outcome.MET, SpreadVerdict.of(new double[] {30, 31, 45}).againstFloor(30));
+        assertEquals(SpreadVerdict.Outcome.NOT_MET, SpreadVerdict.of(new double[] {20, 29.9, 25}).againstFloor(30));
+        assertEquals(SpreadVerdict.Outcome.UNDECIDED, SpreadVerdict.of(new double[] {29, 31, 33}).againstFloor(30));
+        // a figure far below 1 is no disturbed baseline for a floor: only the goal decides
+        assertEquals(SpreadVerdict.Outcome.MET, SpreadVerdict.of(new double[] {0.5, 0.6}).againstFloor(0.4));
+    }
 }
