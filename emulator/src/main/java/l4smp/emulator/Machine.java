@@ -467,6 +467,17 @@ public final class Machine {
         return ConcurrentRunState.minEffectiveClockConsistentAcquire(cpus, self, interruptPosts);
     }
 
+    /**
+     * The order bound of {@code self} (parallel mode): {@link #minEffectiveClockExcluding}, with
+     * each CPU of a lower index than {@code self} counted one cycle earlier, so that CPUs at the
+     * same cycle act in index order, never in host order
+     * ({@link ConcurrentRunState#minOrderBoundConsistentAcquire}). {@code self} may interact at
+     * cycle t when the bound is at least t. Any thread.
+     */
+    public long orderBoundExcluding(Cpu self) {
+        return ConcurrentRunState.minOrderBoundConsistentAcquire(cpus, self, interruptPosts);
+    }
+
     /** The CPUs parked until another CPU's effective clock moves (parallel mode). Any thread. */
     public ConcurrentClockWaiters clockWaiters() {
         return clockWaiters;

@@ -78,8 +78,6 @@ class ParallelTimingTest {
      * in docs/design.md; none hides a difference of more than the bound given here.
      */
     static final Map<String, Integer> WIDER_BOUND = Map.of(
-            // mean -2.8 %, coherence misses per op -2.2 % / +2.2 % at 100 operations
-            "balance", 5,
             // coherence misses per op 18.49 seeded, 18.12 parallel (-2.0 %) at 100 operations
             "client-server --cpus 2", 5,
             // IPIs per op 20.92 seeded, 21.44 parallel (+2.5 %, 13 IPIs in 25 operations)

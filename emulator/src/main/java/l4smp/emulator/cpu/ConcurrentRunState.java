@@ -234,4 +234,41 @@ public abstract class ConcurrentRunState extends CpuPad0 {
             }
         }
     }
+
+    /**
+     * The order bound of {@code self}: {@link #minEffectiveClockConsistentAcquire}, except that
+     * each CPU before {@code self} in {@code cpus} counts one cycle earlier. An interaction of
+     * {@code self} at cycle t may go on when the bound is at least t: every CPU after it has
+     * reached t, every CPU before it has passed t. So two CPUs at the same cycle act in index
+     * order -- the total order (cycle, index) -- and not in host order: without the tie rule
+     * the CPUs released by one IPI (which all take it at the same cycle) or a CPU waking at a
+     * timer event that another CPU's clock has just reached would perform their interactions in
+     * whatever order the host ran them, and a parallel run's simulated figures would vary from
+     * run to run. The CPU with the lowest (cycle, index) always has a bound at or above its
+     * cycle, so a wait on the bound always has one CPU that goes on. Any thread.
+     */
+    public static long minOrderBoundConsistentAcquire(ConcurrentRunState[] cpus, ConcurrentRunState self,
+                                                      AtomicLong posts) {
+        while (true) {
+            long before = posts.getAcquire();
+            long min = Long.MAX_VALUE;
+            long earlier = 1;
+            for (ConcurrentRunState cpu : cpus) {
+                if (cpu == self) {
+                    earlier = 0;
+                    continue;
+                }
+                long eff = cpu.effectiveClockAcquire();
+                if (eff != Long.MAX_VALUE) {
+                    eff -= earlier;
+                }
+                if (eff < min) {
+                    min = eff;
+                }
+            }
+            if (posts.getAcquire() == before) {
+                return min;
+            }
+        }
+    }
 }

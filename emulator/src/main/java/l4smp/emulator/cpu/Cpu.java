@@ -457,7 +457,7 @@ public final class Cpu extends CpuPad2 {
             // then take the line back (host coherence traffic on every simulated cycle charged).
             // Our own interrupt flag (above) is polled every round: an IPI wakes us at once.
             if (next != Dispatcher.NO_EVENT && (round++ & (IDLE_CLOCK_POLL_ROUNDS - 1)) == 0
-                    && machine.minEffectiveClockExcluding(this) >= next) {
+                    && machine.orderBoundExcluding(this) >= next) {
                 // A sender raises our flag before it goes idle: having seen it idle (above), we
                 // see its IPI here; leave it to idle() to order the IPI against the timer.
                 if (interruptLine.raisedVolatile()) {
@@ -549,6 +549,9 @@ public final class Cpu extends CpuPad2 {
                 interruptDepth--;
             }
             if (!slot.isFree()) {
+                // The EOI frees a LINT slot that senders claim: an interaction, in simulated-time
+                // order with their claims (parallel mode; the stepper needs no yield here).
+                orderPoint();
                 log.record(index, EventKind.IPI_EOI, clock, slot.sourceCpu(), slot.vector());
                 slot.eoi();
             }
@@ -594,6 +597,9 @@ public final class Cpu extends CpuPad2 {
             return;
         }
         LocalApic targetApic = target.apic;
+        // Which slot is free depends on the target's EOIs: claim in simulated-time order with
+        // them (parallel mode; see takeInterruptsSlowPath).
+        orderPoint();
         IpiSlot slot = targetApic.tryClaimSlot();
         if (slot == null) {
             slot = waitForLintSlotSlowPath(target);
@@ -609,8 +615,9 @@ public final class Cpu extends CpuPad2 {
             }
         }
         targetApic.post(slot, vector, index, sentAt);
-        // The target acts on it from its arrival on, possibly below what we knew of it.
-        orderHorizon.lowerTo(sentAt + cost.ipiDeliveryCycles());
+        // The target acts on it from its arrival on, possibly below what we knew of it (one
+        // cycle earlier for a target before us: it goes first at a tie, see Machine.orderBoundExcluding).
+        orderHorizon.lowerTo(sentAt + cost.ipiDeliveryCycles() - (target.index < index ? 1 : 0));
         counters.increment(cIpiSent);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
@@ -628,12 +635,13 @@ public final class Cpu extends CpuPad2 {
             log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
             return; // a dead CPU's APIC takes nothing
         }
+        orderPoint(); // as in deliver: the claim is ordered with the target's EOIs
         IpiSlot slot = target.apic.tryClaimSlot();
         if (slot == null) {
             slot = waitForLintSlotSlowPath(target);
         }
         target.apic.post(slot, vector, -1, clock, latencyCycles);
-        orderHorizon.lowerTo(clock + latencyCycles);
+        orderHorizon.lowerTo(clock + latencyCycles - (target.index < index ? 1 : 0));
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
         machine.countInterruptPostVolatile(); // after the raise, before our next clock store
@@ -811,7 +819,7 @@ public final class Cpu extends CpuPad2 {
      * clock only grows; an idle CPU's effective clock can drop only when an interrupt is posted to
      * it, and that arrives at the sender's clock plus the IPI latency (or a device's bus latency)
      * -- above the bound, since the sender counted in it (a pass over the CPUs that an interrupt
-     * post straddled is read again: Machine.minEffectiveClockExcluding). So only an interleaving point above the bound
+     * post straddled is read again: Machine.orderBoundExcluding). So only an interleaving point above the bound
      * looks at the other CPUs again.
      *
      * Exact timing waits there (host time) until the CPUs behind have caught up; ties may go on
@@ -823,7 +831,7 @@ public final class Cpu extends CpuPad2 {
         // for our clock bounds our horizon, so the first interleaving point past its cycle is
         // this slow path).
         clockWaiters.wakeReachedVolatile(index, clock);
-        long min = machine.minEffectiveClockExcluding(this);
+        long min = machine.orderBoundExcluding(this);
         if (min >= clock) {
             orderHorizon.observed(min);
             return;
@@ -851,7 +859,7 @@ public final class Cpu extends CpuPad2 {
             // store must take it back (a host cache miss on the CPU we wait for, on each of its
             // charges). Once parking, every round (a park ends with a reason to look).
             if ((round & (ORDER_POLL_ROUNDS - 1)) == 0 || clockWaitStrategy.mayPark()) {
-                min = machine.minEffectiveClockExcluding(this);
+                min = machine.orderBoundExcluding(this);
                 if (min >= clock) {
                     break;
                 }
@@ -906,7 +914,10 @@ public final class Cpu extends CpuPad2 {
             if (i == index) {
                 continue;
             }
-            boolean behind = machine.cpu(i).effectiveClockAcquire() < until;
+            // A CPU before us must pass 'until', one after us reach it (ties go in index order,
+            // see Machine.orderBoundExcluding); a spin-wait waits for any move.
+            long reach = !anyCpu && i < index ? until + 1 : until;
+            boolean behind = machine.cpu(i).effectiveClockAcquire() < reach;
             if (behind || anyCpu) {
                 clockWaiters.registerVolatile(index, i, until);
                 registered |= 1L << i;
@@ -922,7 +933,7 @@ public final class Cpu extends CpuPad2 {
             while (passed != 0) {
                 int i = Long.numberOfTrailingZeros(passed);
                 passed &= passed - 1;
-                if (machine.cpu(i).effectiveClockAcquire() >= until) {
+                if (machine.cpu(i).effectiveClockAcquire() >= (!anyCpu && i < index ? until + 1 : until)) {
                     return; // it got there meanwhile: look again instead of parking
                 }
             }
@@ -1009,19 +1020,31 @@ public final class Cpu extends CpuPad2 {
         }
         try {
             while (true) {
-                // Parallel mode: what the others can still do lies at or after their effective
-                // clocks, read before the check; a check that fails has seen everything before
-                // them, so the clock may go there. Read after the check, they would include
-                // writes the check did not see, and the wait would end late by however far the
-                // others ran meanwhile in host time.
-                long seen = deterministic ? 0 : machine.minEffectiveClockExcluding(this);
+                // Parallel mode with exact timing: the check is an interleaving point. It waits
+                // until no other CPU can still act before our clock (ties in index order), so the
+                // check at clock t sees exactly the writes before t, whatever the host did; and a
+                // failed check moves the clock on by one spin iteration, never further: how far
+                // the others are in host time is no simulated fact (a jump to their clocks would
+                // end the wait at a cycle that varies from run to run), and without the wait a
+                // CPU behind in host time could still write below our clock while each failed
+                // check moved it on by an iteration (the wait would end late by however many
+                // iterations the host ran). So the wait ends at the first iteration at or after
+                // the write that satisfies it, the same cycle in every run.
+                // Lax timing and the stepper catch the clock up with the others instead: what
+                // the others can still do lies at or after their effective clocks, read before
+                // the check (read after it, they would include writes the check did not see).
+                if (conservative) {
+                    orderPoint();
+                }
+                long seen = deterministic ? 0 : conservative ? machine.orderBoundExcluding(this)
+                        : machine.minEffectiveClockExcluding(this);
                 if (condition.isSatisfied()) {
                     break;
                 }
                 iterations++;
                 long min = deterministic ? machine.minEffectiveClockExcluding(this) : seen;
                 long step = cost.spinIterationCycles();
-                if (min != Long.MAX_VALUE && min > clock + step) {
+                if (!conservative && min != Long.MAX_VALUE && min > clock + step) {
                     step = min - clock;
                 }
                 advance(step);
@@ -1051,11 +1074,14 @@ public final class Cpu extends CpuPad2 {
                                 + machine.config().stuckTimeout() + " for " + reason + "; "
                                 + machine.describeCpus());
                     }
-                    // Our clock moved: CPUs parked until it got here may go on. Then wait for any
-                    // other CPU to move past our clock: whatever changes the condition is done
-                    // by a CPU at or after it.
+                    // Our clock moved: CPUs parked until it got here may go on. Then, unless
+                    // another CPU is already past our clock (the next check's order point lets
+                    // us go on at once), wait for any other CPU to move past it: whatever
+                    // changes the condition is done by a CPU at or after it.
                     clockWaiters.wakeReachedVolatile(index, clock);
-                    backOffOnClocks(clock + 1, true);
+                    if (!conservative || seen <= clock) {
+                        backOffOnClocks(clock + 1, true);
+                    }
                 }
             }
         } finally {
