@@ -1105,11 +1105,15 @@ public final class Cpu extends CpuPad2 {
     }
 
     /**
-     * Charges one access to a line that only this CPU uses (its own kernel data: the TCBs of
-     * its threads, its ready list): like {@link #touch} but not an interleaving point, since no
-     * other CPU can race with it. Owner only.
+     * Charges one access to a line of this CPU's own kernel data (the TCBs of its threads, its
+     * ready list). The deterministic stepper does not switch here (seeded runs keep their order
+     * of these accesses), but another CPU may read or write the same line (a cross-processor IPC
+     * touches its partner's TCB), and the coherence outcome depends on which comes first. So in
+     * parallel mode with exact timing it is an order point ({@link #orderPoint}): it waits for
+     * the CPUs behind it as {@link #touch} does, without the stepper yield. Owner only.
      */
     public void touchOwn(long physAddr, AccessKind kind) {
+        orderPoint();
         charge(physAddr, kind);
     }
 
