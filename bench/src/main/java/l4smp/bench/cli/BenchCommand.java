@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * {@code l4smp bench}: a quick in-process benchmark (not JMH) of the local IPC round trip through
@@ -372,9 +373,9 @@ final class BenchCommand implements Callable<Integer> {
     private void memory(PrintWriter out) {
         var speeds = AccessSpeed.measure(Math.max(1_000_000L, rounds * 100), 6);
         var measured = speeds.subList(1, speeds.size()); // the first round warms the JIT up
-        double[] l1r = measured.stream().mapToDouble(AccessSpeed.Speed::l1HitReadsMps).toArray();
-        double[] l1w = measured.stream().mapToDouble(AccessSpeed.Speed::l1HitWritesMps).toArray();
-        double[] l2 = measured.stream().mapToDouble(AccessSpeed.Speed::l2MissReadsMps).toArray();
+        double[] l1r = perRound(measured, AccessSpeed.Speed::l1HitReadsMps);
+        double[] l1w = perRound(measured, AccessSpeed.Speed::l1HitWritesMps);
+        double[] l2 = perRound(measured, AccessSpeed.Speed::l2MissReadsMps);
         SpreadVerdict l1Spread = SpreadVerdict.of(l1r);
         SpreadVerdict l2Spread = SpreadVerdict.of(l2);
         out.printf(Locale.ROOT, "accounting layer, one host thread (PIII_450), million simulated accesses per host second,"
@@ -386,6 +387,15 @@ final class BenchCommand implements Callable<Integer> {
         figures.add("memory.l1_hit_mps", "million/s", l1Spread, Goal.atLeast(GOAL_L1_HIT_MPS));
         figures.add("memory.l1_hit_write_mps", "million/s", SpreadVerdict.of(l1w), null);
         figures.add("memory.l2_miss_mps", "million/s", l2Spread, Goal.atLeast(GOAL_L2_MISS_MPS));
+    }
+
+    /** One figure of each measured round, in round order. */
+    private static double[] perRound(List<AccessSpeed.Speed> rounds, Function<AccessSpeed.Speed, Double> figure) {
+        double[] out = new double[rounds.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = figure.apply(rounds.get(i));
+        }
+        return out;
     }
 
     private static String floorVerdict(SpreadVerdict v, double goal) {
