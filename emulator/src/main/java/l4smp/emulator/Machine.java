@@ -478,6 +478,17 @@ public final class Machine {
         return ConcurrentRunState.minOrderBoundConsistentAcquire(cpus, self, interruptPosts);
     }
 
+    /**
+     * The order bound of a spin-wait check of {@code self} (parallel mode, exact timing):
+     * {@link #orderBoundExcluding}, except that another spinning CPU whose last failed check
+     * came after every CPU's last interaction counts with the earliest time at which it can act
+     * ({@link ConcurrentRunState#minSpinOrderBoundConsistentAcquire}). {@code self}'s thread.
+     */
+    public long spinOrderBoundExcluding(Cpu self) {
+        return ConcurrentRunState.minSpinOrderBoundConsistentAcquire(cpus, self, interruptPosts,
+                self.spinBoundScratch());
+    }
+
     /** The CPUs parked until another CPU's effective clock moves (parallel mode). Any thread. */
     public ConcurrentClockWaiters clockWaiters() {
         return clockWaiters;

@@ -51,10 +51,18 @@ public abstract class ConcurrentRunState extends CpuPad0 {
     public static final int PARKED = 2;
     public static final int STOPPED = 3;
 
+    /** {@link #spinCheckAcquire()} of a CPU that is not between two checks of a spin-wait. */
+    public static final long NOT_SPINNING = Long.MIN_VALUE;
+    /** {@link #lastInteractionAcquire()} of a CPU that has not interacted yet. */
+    public static final long NO_INTERACTION = Long.MIN_VALUE;
+
     private static final VarHandle CLOCK;
     private static final VarHandle STATE;
     private static final VarHandle NEXT_EVENT;
     private static final VarHandle STATE_VERSION;
+    private static final VarHandle LAST_INTERACTION;
+    private static final VarHandle SPIN_CHECK;
+    private static final VarHandle SPIN_INTERRUPTIBLE;
 
     static {
         try {
@@ -63,6 +71,9 @@ public abstract class ConcurrentRunState extends CpuPad0 {
             STATE = lookup.findVarHandle(ConcurrentRunState.class, "state", int.class);
             NEXT_EVENT = lookup.findVarHandle(ConcurrentRunState.class, "nextEvent", long.class);
             STATE_VERSION = lookup.findVarHandle(ConcurrentRunState.class, "stateVersion", long.class);
+            LAST_INTERACTION = lookup.findVarHandle(ConcurrentRunState.class, "lastInteraction", long.class);
+            SPIN_CHECK = lookup.findVarHandle(ConcurrentRunState.class, "spinCheck", long.class);
+            SPIN_INTERRUPTIBLE = lookup.findVarHandle(ConcurrentRunState.class, "spinInterruptible", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -76,6 +87,12 @@ public abstract class ConcurrentRunState extends CpuPad0 {
     private long nextEvent;
     @SuppressWarnings("unused") // accessed through STATE_VERSION
     private long stateVersion;
+    @SuppressWarnings("unused") // accessed through LAST_INTERACTION
+    private long lastInteraction = NO_INTERACTION;
+    @SuppressWarnings("unused") // accessed through SPIN_CHECK
+    private long spinCheck = NOT_SPINNING;
+    @SuppressWarnings("unused") // accessed through SPIN_INTERRUPTIBLE
+    private boolean spinInterruptible;
 
     /** A running CPU at clock 0 with no timer event. */
     protected ConcurrentRunState() {
@@ -127,7 +144,62 @@ public abstract class ConcurrentRunState extends CpuPad0 {
         setNextEventRelease(Dispatcher.NO_EVENT);
     }
 
+    /**
+     * Records an interaction (an interleaving or order point of parallel mode with exact timing)
+     * at {@code time}, before the interaction's store. Release: ordered before the owner's next
+     * store of its clock or run state, so that a reader that sees that store sees this one
+     * (partner: the acquire reads of {@link #minSpinOrderBoundConsistentAcquire}). Owner only.
+     */
+    public final void setLastInteractionRelease(long time) {
+        LAST_INTERACTION.setRelease(this, time);
+    }
+
+    /**
+     * Publishes that the last check of this CPU's spin-wait, at cycle {@code failedCheck}, failed
+     * and that the CPU does nothing but its next check at its clock (and, with
+     * {@code interruptible}, takes interrupts between checks). A later check of the same wait
+     * only raises the cycle: a reader that combines an older cycle with a newer clock reads an
+     * earlier failed check, the cautious side (see {@link #minSpinOrderBoundConsistentAcquire}).
+     * Owner only.
+     */
+    public final void setSpinningRelease(long failedCheck, boolean interruptible) {
+        SPIN_INTERRUPTIBLE.setRelease(this, interruptible);
+        // Release: a reader that sees the cycle sees the clock stored before it.
+        SPIN_CHECK.setRelease(this, failedCheck);
+    }
+
+    /**
+     * Withdraws the spin-wait publication, then moves the state version on: before the owner
+     * acts again (its condition held, or it takes an interrupt), a reader either sees the
+     * withdrawal or reads again (partner: the version reads of
+     * {@link #minSpinOrderBoundConsistentAcquire}). Owner only.
+     */
+    public final void clearSpinningVolatile() {
+        if ((long) SPIN_CHECK.getOpaque(this) == NOT_SPINNING) {
+            return;
+        }
+        SPIN_CHECK.setVolatile(this, NOT_SPINNING);
+        // Volatile increment (single writer): after the withdrawal, before the owner's next
+        // store a reader reads.
+        STATE_VERSION.setVolatile(this, (long) STATE_VERSION.getOpaque(this) + 1);
+    }
+
     // ---- the readers' side --------------------------------------------------------------------
+
+    /** The cycle of the last interaction recorded ({@link #NO_INTERACTION} if none). Any thread. */
+    public final long lastInteractionAcquire() {
+        return (long) LAST_INTERACTION.getAcquire(this);
+    }
+
+    /** The cycle of the last failed check of the spin-wait in progress, or {@link #NOT_SPINNING}. Any thread. */
+    public final long spinCheckAcquire() {
+        return (long) SPIN_CHECK.getAcquire(this);
+    }
+
+    /** Whether the spin-wait in progress takes interrupts between its checks. Any thread. */
+    public final boolean spinInterruptibleAcquire() {
+        return (boolean) SPIN_INTERRUPTIBLE.getAcquire(this);
+    }
 
     /** The simulated clock, in cycles. Any thread. */
     public long clockAcquire() {
@@ -264,6 +336,148 @@ public abstract class ConcurrentRunState extends CpuPad0 {
                 }
                 if (eff < min) {
                     min = eff;
+                }
+            }
+            if (posts.getAcquire() == before) {
+                return min;
+            }
+        }
+    }
+
+    /*
+     * The order bound of a spin-wait's check (parallel mode, exact timing).
+     *
+     * A check only reads, and reads need no order among themselves: what a check at cycle g of
+     * CPU s must see is exactly the writes before (g, s) in the order (cycle, index). Every write
+     * still waits for every other CPU's clock (minOrderBoundConsistentAcquire), a spinning CPU's
+     * included (its clock is its next check), so no write after (g, s) happens before s's clock
+     * passes g. Whether the writes before (g, s) are all done is what the bound tells: no other
+     * CPU acts before it from now on. Counting a spinning CPU with its clock there makes two
+     * CPUs that spin on each other advance one iteration per host hand-off; but a spinning CPU
+     * can act (write anything) only after its condition turned true or an interrupt of its own
+     * arrived, so for another spinning CPU's check it counts with the earliest of those.
+     *
+     * Spinning CPU j (it published the cycle g_j of its last failed check, and its clock c_j is
+     * its next check) is "settled" when every CPU's last interaction k (including j's own and the
+     * asker's) lies before (g_j, j): every write that can change what j reads lies either before
+     * its failed check -- seen, and not enough -- or in the future. Then j acts no earlier than
+     *     L_j = max(c_j, min(a_j, min over k not in {self, j} of T_k + [j < k]))
+     * where a_j is the arrival of j's earliest pending interrupt (interruptible waits; none
+     * otherwise) and T_k what lets k act: a running or idle CPU's effective clock, a settled
+     * spinning CPU's own interrupt (anything that triggers it later triggers it through another
+     * CPU, counted there), an unsettled one's clock. [j < k]: j sees a write of k at cycle w only
+     * at a check after (w, k). The asker itself is left out: it writes nothing before its check,
+     * and what it writes afterwards reaches j after (g, self). An unsettled spinning CPU counts
+     * with its clock: a write may lie between its failed check and its next one (done by a CPU
+     * that has since moved its clock on by local work), and its next check would see it.
+     *
+     * Why the last interactions suffice: a CPU records each interaction before its store and
+     * before its next store of its clock or run state (release), and the pass reads a CPU's
+     * effective clock before its last interaction (acquire). A write by k in j's window that the
+     * pass does not see in k's last interaction was made after the pass read k's effective clock,
+     * at a cycle at or above it, so T_k bounds it and L_j stays at or below the check that sees it.
+     *
+     * Each CPU's fields are read between two reads of its state version (the owner moves it on
+     * when it withdraws its spin publication, before it acts), so a pass never counts a CPU as
+     * spinning with the fields of the CPU acting; the whole pass is repeated while an interrupt
+     * is posted during it (as in minEffectiveClockConsistentAcquire). The check's own order waits
+     * on min over j of L_j (or the effective clock) with the tie rule of minOrderBoundConsistentAcquire.
+     */
+
+    /** Longs of scratch per CPU that {@link #minSpinOrderBoundConsistentAcquire} needs. */
+    public static final int SPIN_SCRATCH_PER_CPU = 5;
+
+    /**
+     * The order bound of a spin-wait check of {@code self} (see the block comment above): as
+     * {@link #minOrderBoundConsistentAcquire}, except that a spinning CPU whose last failed check
+     * came after every CPU's last interaction counts with the earliest time at which it can act.
+     * {@code scratch}: at least {@link #SPIN_SCRATCH_PER_CPU} longs per CPU, the caller's own.
+     * The caller's thread (owner of {@code scratch}); reads any CPU.
+     */
+    public static long minSpinOrderBoundConsistentAcquire(ConcurrentRunState[] cpus, ConcurrentRunState self,
+                                                          AtomicLong posts, long[] scratch) {
+        final int n = cpus.length;
+        final int eff = 0, arr = n, spin = 2 * n, last = 3 * n, trig = 4 * n;
+        while (true) {
+            long before = posts.getAcquire();
+            int si = -1;
+            for (int j = 0; j < n; j++) {
+                ConcurrentRunState cpu = cpus[j];
+                if (cpu == self) {
+                    si = j;
+                    scratch[last + j] = self.lastInteractionAcquire();
+                    continue;
+                }
+                while (true) {
+                    // Volatile version reads around the fields (partner: the increments of
+                    // setStateVolatile and clearSpinningVolatile).
+                    long version = cpu.stateVersionVolatile();
+                    // The spin cycle before the clock: a newer clock with an older cycle reads as
+                    // an earlier failed check (cautious); the clock stored before a cycle is seen
+                    // with it (release/acquire).
+                    long g = cpu.spinCheckAcquire();
+                    long e = cpu.effectiveClockSinglePassAcquire();
+                    long a = g != NOT_SPINNING && cpu.spinInterruptibleAcquire()
+                            ? cpu.earliestPendingArrivalAcquire() : Long.MAX_VALUE;
+                    // After the effective clock (see the block comment: a write not seen here
+                    // lies at or above the clock read).
+                    long li = cpu.lastInteractionAcquire();
+                    if (cpu.stateVersionVolatile() == version) {
+                        scratch[eff + j] = e;
+                        scratch[arr + j] = a;
+                        scratch[spin + j] = g;
+                        scratch[last + j] = li;
+                        break;
+                    }
+                }
+            }
+            // Settled spinning CPUs keep their cycle in 'spin'; the others get NOT_SPINNING.
+            for (int j = 0; j < n; j++) {
+                if (j == si) {
+                    continue;
+                }
+                long g = scratch[spin + j];
+                if (g != NOT_SPINNING) {
+                    for (int k = 0; k < n; k++) {
+                        long li = scratch[last + k];
+                        if (li > g || (li == g && k >= j)) {
+                            g = NOT_SPINNING;
+                            break;
+                        }
+                    }
+                    scratch[spin + j] = g;
+                }
+                scratch[trig + j] = g != NOT_SPINNING ? scratch[arr + j] : scratch[eff + j];
+            }
+            long min = Long.MAX_VALUE;
+            for (int j = 0; j < n; j++) {
+                if (j == si) {
+                    continue;
+                }
+                long b = scratch[eff + j];
+                if (scratch[spin + j] != NOT_SPINNING) {
+                    long t = scratch[arr + j];
+                    for (int k = 0; k < n; k++) {
+                        if (k == si || k == j) {
+                            continue;
+                        }
+                        long tk = scratch[trig + k];
+                        if (tk != Long.MAX_VALUE && j < k) {
+                            tk++;
+                        }
+                        if (tk < t) {
+                            t = tk;
+                        }
+                    }
+                    if (t > b) {
+                        b = t;
+                    }
+                }
+                if (b != Long.MAX_VALUE && j < si) {
+                    b--;
+                }
+                if (b < min) {
+                    min = b;
                 }
             }
             if (posts.getAcquire() == before) {

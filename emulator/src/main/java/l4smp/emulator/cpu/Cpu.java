@@ -87,6 +87,8 @@ public final class Cpu extends CpuPad2 {
     private final InterruptLine interruptLine = new InterruptLine();
     /** The machine's parked waiters on CPUs' clocks (parallel mode's waits). */
     private final ConcurrentClockWaiters clockWaiters;
+    /** Scratch of the spin-wait check's bound (owner only; ConcurrentRunState.minSpinOrderBoundConsistentAcquire). */
+    private final long[] spinBoundScratch;
     private final boolean deterministic;
     /** Parallel mode with exact timing: interleaving points wait for the CPUs behind (see "Conservative order"). */
     private final boolean conservative;
@@ -152,6 +154,7 @@ public final class Cpu extends CpuPad2 {
         this.physical = machine.physicalMemory();
         this.deterministic = machine.config().deterministic();
         this.clockWaiters = machine.clockWaiters();
+        this.spinBoundScratch = new long[ConcurrentRunState.SPIN_SCRATCH_PER_CPU * machine.config().cpus()];
         this.conservative = !deterministic && machine.config().exactTiming();
         this.laxCounting = !deterministic && !conservative;
         this.orderWaitReason = "order: a CPU behind in simulated time";
@@ -797,8 +800,15 @@ public final class Cpu extends CpuPad2 {
     public void interleave() {
         if (deterministic) {
             Continuation.yield(CPU_SCOPE);
-        } else if (!orderHorizon.covers(clock)) {
-            orderSlowPath();
+        } else {
+            if (!orderHorizon.covers(clock)) {
+                orderSlowPath();
+            }
+            if (conservative) {
+                // Before the interaction's store: a spinning CPU's check bound reads it
+                // (ConcurrentRunState.minSpinOrderBoundConsistentAcquire).
+                setLastInteractionRelease(clock);
+            }
         }
     }
 
@@ -979,8 +989,11 @@ public final class Cpu extends CpuPad2 {
      * runs. Owner only.
      */
     public void orderPoint() {
-        if (conservative && !orderHorizon.covers(clock)) {
-            orderSlowPath();
+        if (conservative) {
+            if (!orderHorizon.covers(clock)) {
+                orderSlowPath();
+            }
+            setLastInteractionRelease(clock); // as in interleave
         }
     }
 
@@ -1011,6 +1024,10 @@ public final class Cpu extends CpuPad2 {
     }
 
     private void spinWaitSlowPath(SpinCondition condition, String reason, boolean interruptible) {
+        if (conservative) {
+            spinWaitExactSlowPath(condition, reason, interruptible);
+            return;
+        }
         String previous = (String) WAIT_REASON.getOpaque(this);
         waitStartNanos = System.nanoTime();
         WAIT_REASON.setOpaque(this, reason);
@@ -1020,31 +1037,17 @@ public final class Cpu extends CpuPad2 {
         }
         try {
             while (true) {
-                // Parallel mode with exact timing: the check is an interleaving point. It waits
-                // until no other CPU can still act before our clock (ties in index order), so the
-                // check at clock t sees exactly the writes before t, whatever the host did; and a
-                // failed check moves the clock on by one spin iteration, never further: how far
-                // the others are in host time is no simulated fact (a jump to their clocks would
-                // end the wait at a cycle that varies from run to run), and without the wait a
-                // CPU behind in host time could still write below our clock while each failed
-                // check moved it on by an iteration (the wait would end late by however many
-                // iterations the host ran). So the wait ends at the first iteration at or after
-                // the write that satisfies it, the same cycle in every run.
-                // Lax timing and the stepper catch the clock up with the others instead: what
-                // the others can still do lies at or after their effective clocks, read before
-                // the check (read after it, they would include writes the check did not see).
-                if (conservative) {
-                    orderPoint();
-                }
-                long seen = deterministic ? 0 : conservative ? machine.orderBoundExcluding(this)
-                        : machine.minEffectiveClockExcluding(this);
+                // The stepper and lax timing catch the clock up with the others: what the others
+                // can still do lies at or after their effective clocks, read before the check
+                // (read after it, they would include writes the check did not see).
+                long seen = deterministic ? 0 : machine.minEffectiveClockExcluding(this);
                 if (condition.isSatisfied()) {
                     break;
                 }
                 iterations++;
                 long min = deterministic ? machine.minEffectiveClockExcluding(this) : seen;
                 long step = cost.spinIterationCycles();
-                if (!conservative && min != Long.MAX_VALUE && min > clock + step) {
+                if (min != Long.MAX_VALUE && min > clock + step) {
                     step = min - clock;
                 }
                 advance(step);
@@ -1069,25 +1072,146 @@ public final class Cpu extends CpuPad2 {
                     if (!machine.runningOpaque()) {
                         throw new MachineStoppedException("machine stopped");
                     }
-                    if ((iterations & 0xFF) == 0 && System.nanoTime() - waitStartNanos > stuckNanos) {
-                        throw new CpuStuckException("CPU " + index + " waited "
-                                + machine.config().stuckTimeout() + " for " + reason + "; "
-                                + machine.describeCpus());
-                    }
-                    // Our clock moved: CPUs parked until it got here may go on. Then, unless
-                    // another CPU is already past our clock (the next check's order point lets
-                    // us go on at once), wait for any other CPU to move past it: whatever
-                    // changes the condition is done by a CPU at or after it.
+                    throwIfSpunTooLong(iterations, reason);
+                    // Our clock moved: CPUs parked until it got here may go on. Then wait for
+                    // any other CPU to move past it: whatever changes the condition is done by a
+                    // CPU at or after it.
                     clockWaiters.wakeReachedVolatile(index, clock);
-                    if (!conservative || seen <= clock) {
-                        backOffOnClocks(clock + 1, true);
-                    }
+                    backOffOnClocks(clock + 1, true);
                 }
             }
         } finally {
             counters.add(cSpinIterations, iterations);
             WAIT_REASON.setOpaque(this, previous);
         }
+    }
+
+    private void throwIfSpunTooLong(long iterations, String reason) {
+        if ((iterations & 0xFF) == 0 && System.nanoTime() - waitStartNanos > stuckNanos) {
+            throw new CpuStuckException("CPU " + index + " waited "
+                    + machine.config().stuckTimeout() + " for " + reason + "; "
+                    + machine.describeCpus());
+        }
+    }
+
+    /*
+     * A spin-wait with exact timing (parallel mode). Each check is an interleaving point: it
+     * goes on only when no other CPU can still act before (clock, index), so a check at cycle t
+     * sees exactly the writes before t, whatever the host did; and a failed check moves the
+     * clock on by one spin iteration, never further: how far the others are in host time is no
+     * simulated fact (a jump to their clocks would end the wait at a cycle that varies from run
+     * to run). So the wait ends at the first iteration at or after the write that satisfies it,
+     * the same cycle in every run.
+     *
+     * The check's bound counts another spinning CPU not with its clock but with the earliest
+     * time it can act (ConcurrentRunState.minSpinOrderBoundConsistentAcquire): a check only
+     * reads, and a spinning CPU writes nothing until its condition holds or an interrupt of its
+     * own arrives. Two CPUs that spin on each other therefore check on their own up to the first
+     * interrupt or write that can end either wait, instead of one iteration per host hand-off.
+     * Writes still wait for the spinning CPU's clock, its next check (orderSlowPath), so no write
+     * lands after a check it should have come before.
+     *
+     * Between two checks the CPU publishes the cycle of its last failed check
+     * (setSpinningRelease); it withdraws it (clearSpinningVolatile) before it acts: before it
+     * takes an interrupt and once the condition holds, when it also records the check as its
+     * last interaction (its caller acts at that cycle, perhaps without an interleaving point of
+     * its own, as the claim of a LINT slot after the wait). The bound seen is kept for the
+     * checks it covers (no CPU acts below it later, see the block comment there) until this
+     * CPU takes an interrupt: its handler may write what another spinning CPU waits for.
+     */
+    private void spinWaitExactSlowPath(SpinCondition condition, String reason, boolean interruptible) {
+        String previous = (String) WAIT_REASON.getOpaque(this);
+        waitStartNanos = System.nanoTime();
+        WAIT_REASON.setOpaque(this, reason);
+        long iterations = 0;
+        long checkHorizon = Long.MIN_VALUE;
+        boolean published = false;
+        try {
+            while (true) {
+                if (clock > checkHorizon) {
+                    checkHorizon = spinCheckBoundSlowPath();
+                }
+                if (condition.isSatisfied()) {
+                    setLastInteractionRelease(clock);
+                    break;
+                }
+                iterations++;
+                long failedAt = clock;
+                advance(cost.spinIterationCycles());
+                boolean handled = false;
+                if (interruptible && interruptLine.raisedOpaque() && clock >= deferredUntil) {
+                    clearSpinningVolatile(); // before a handler acts
+                    published = false;
+                    handled = takeInterrupts(false) > 0;
+                }
+                if (handled) {
+                    checkHorizon = Long.MIN_VALUE;
+                    clockWaiters.wakeReachedVolatile(index, clock);
+                } else {
+                    setSpinningRelease(failedAt, interruptible);
+                    // Our clock moved: CPUs parked until it got here may go on; our first
+                    // publication may raise the bound of any CPU's check parked on us.
+                    clockWaiters.wakeReachedVolatile(index, published ? clock : Long.MAX_VALUE);
+                    published = true;
+                }
+                if (!machine.runningOpaque()) {
+                    throw new MachineStoppedException("machine stopped");
+                }
+                throwIfSpunTooLong(iterations, reason);
+            }
+        } finally {
+            clearSpinningVolatile();
+            counters.add(cSpinIterations, iterations);
+            WAIT_REASON.setOpaque(this, previous);
+        }
+    }
+
+    /**
+     * Waits (host time) until no other CPU can act before this CPU's spin-wait check at its
+     * clock, counting other spinning CPUs with the earliest time they can act; returns the
+     * bound seen (at least the clock). Counts as an order wait when it waits. Owner only.
+     */
+    private long spinCheckBoundSlowPath() {
+        // Our clock passed what we last saw: CPUs parked until it got here may go on.
+        clockWaiters.wakeReachedVolatile(index, clock);
+        long min = machine.spinOrderBoundExcluding(this);
+        if (min >= clock) {
+            return min;
+        }
+        counters.increment(cOrderWaits);
+        clockWaitStrategy.reset();
+        long start = System.nanoTime();
+        int round = 0;
+        machine.wakeIdleCpusWithEventsUpTo(clock);
+        while (true) {
+            round++;
+            if (!machine.runningOpaque()) {
+                throw new MachineStoppedException("machine stopped");
+            }
+            // As in orderSlowPath: the others' clocks once in ORDER_POLL_ROUNDS while spinning.
+            if ((round & (ORDER_POLL_ROUNDS - 1)) == 0 || clockWaitStrategy.mayPark()) {
+                min = machine.spinOrderBoundExcluding(this);
+                if (min >= clock) {
+                    return min;
+                }
+            }
+            if ((round & 1023) == 0) {
+                machine.wakeIdleCpusWithEventsUpTo(clock);
+                if (System.nanoTime() - start > stuckNanos) {
+                    throw new CpuStuckException("CPU " + index + " waited " + machine.config().stuckTimeout()
+                            + " for the CPUs behind it to reach cycle " + clock + " (a spin-wait check); "
+                            + machine.describeCpus());
+                }
+            }
+            // Any CPU may raise the bound: a running one by moving on, a spinning one by
+            // publishing its failed check.
+            backOffOnClocks(clock, true);
+        }
+    }
+
+    /** Scratch of {@link Machine#spinOrderBoundExcluding}, this CPU's own (owner only). */
+    public long[] spinBoundScratch() {
+        return spinBoundScratch;
     }
 
     // =========================================================================================
