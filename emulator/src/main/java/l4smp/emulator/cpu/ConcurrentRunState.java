@@ -187,17 +187,17 @@ public abstract class ConcurrentRunState extends CpuPad0 {
     // ---- the readers' side --------------------------------------------------------------------
 
     /** The cycle of the last interaction recorded ({@link #NO_INTERACTION} if none). Any thread. */
-    public final long lastInteractionAcquire() {
+    public long lastInteractionAcquire() {
         return (long) LAST_INTERACTION.getAcquire(this);
     }
 
     /** The cycle of the last failed check of the spin-wait in progress, or {@link #NOT_SPINNING}. Any thread. */
-    public final long spinCheckAcquire() {
+    public long spinCheckAcquire() {
         return (long) SPIN_CHECK.getAcquire(this);
     }
 
     /** Whether the spin-wait in progress takes interrupts between its checks. Any thread. */
-    public final boolean spinInterruptibleAcquire() {
+    public boolean spinInterruptibleAcquire() {
         return (boolean) SPIN_INTERRUPTIBLE.getAcquire(this);
     }
 
