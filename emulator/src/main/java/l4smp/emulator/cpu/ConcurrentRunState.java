@@ -151,6 +151,8 @@ public abstract class ConcurrentRunState extends CpuPad0 {
      * (partner: the acquire reads of {@link #minSpinOrderBoundConsistentAcquire}). Owner only.
      */
     public final void setLastInteractionRelease(long time) {
+        // Release, before the owner's later clock and run-state stores (partner: the acquire
+        // read after the effective clock in minSpinOrderBoundConsistentAcquire).
         LAST_INTERACTION.setRelease(this, time);
     }
 
@@ -164,7 +166,8 @@ public abstract class ConcurrentRunState extends CpuPad0 {
      */
     public final void setSpinningRelease(long failedCheck, boolean interruptible) {
         SPIN_INTERRUPTIBLE.setRelease(this, interruptible);
-        // Release: a reader that sees the cycle sees the clock stored before it.
+        // Release: a reader that sees the cycle sees the clock stored before it (partner: the
+        // acquire read of the cycle before the clock in minSpinOrderBoundConsistentAcquire).
         SPIN_CHECK.setRelease(this, failedCheck);
     }
 
@@ -178,6 +181,8 @@ public abstract class ConcurrentRunState extends CpuPad0 {
         if ((long) SPIN_CHECK.getOpaque(this) == NOT_SPINNING) {
             return;
         }
+        // Volatile: ordered before the version increment below (partner: the version reads
+        // around a reader's fields in minSpinOrderBoundConsistentAcquire).
         SPIN_CHECK.setVolatile(this, NOT_SPINNING);
         // Volatile increment (single writer): after the withdrawal, before the owner's next
         // store a reader reads.
