@@ -83,7 +83,22 @@ import org.slf4j.LoggerFactory;
  * of registered ranges (direct mapped by line; a registered range keeps its tag forever) before
  * it asks the {@link ConcurrentAttributionRegistry}. {@code accessAt} stays one method with the
  * slow path's call in it, compiled once out of line rather than inlined into every charging
- * call site of the CPU.
+ * call site of the CPU. A hit stores no outcome: {@link #lastOutcomePlain} reads L1_HIT when the
+ * hit count moved since the last access that was not a hit, which stored its own outcome.
+ *
+ * <h2>The last line</h2>
+ * Each CPU keeps the line of its previous access. An access to that line skips the frame memo,
+ * the set search and the LRU update, and still reads the line's directory word: the line is in
+ * the CPU's L1 and is already the most recently used way of its set, because every access ends
+ * with its line in L1, touched or filled last (a hit touches it, a miss fills it, and the L2
+ * victim a miss drops is another line), and only the CPU itself changes its caches, between
+ * its own accesses nothing but {@link #flushCaches}, which forgets the line. Touching the most
+ * recently used way again would give it a newer stamp and change no comparison between stamps,
+ * so every victim choice, and with it every counter and cycle, is the same as with the touch.
+ * The directory word is read as on any hit: another CPU may have invalidated the copy, and
+ * then (or for a write to a line not yet M, or a locked access) the access takes the general
+ * path. {@code AccountingDifferentialTest} checks every figure access by access against a
+ * reference model without these shortcuts.
  *
  * <h2>Ordering of data and accounting</h2>
  * A transition's CAS (volatile) publishes everything its CPU wrote before it; a CPU's
