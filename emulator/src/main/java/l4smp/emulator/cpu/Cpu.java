@@ -702,7 +702,12 @@ public final class Cpu extends CpuPad2 {
      * clock is more than the slack ahead of the slowest running CPU. Owner only.
      */
     public void advance(long cycles) {
-        long now = clock + cycles;
+        advanceFrom(clock, cycles);
+    }
+
+    /** {@link #advance} from the clock {@code from} the caller read (the clock's value now). Owner only. */
+    private void advanceFrom(long from, long cycles) {
+        long now = from + cycles;
         // Release: a CPU that reads our clock (acquire) also sees what we did before this point.
         setClockRelease(now);
         if (now > slackHorizon) {
@@ -1244,7 +1249,8 @@ public final class Cpu extends CpuPad2 {
     /** Charges one access through the accounting layer, if it is on. Owner only. */
     private void charge(long physAddr, AccessKind kind) {
         if (memory != null) {
-            advance(memory.accessAt(index, physAddr, kind, clock));
+            final long now = clock;
+            advanceFrom(now, memory.accessAt(index, physAddr, kind, now));
         }
     }
 
