@@ -1,6 +1,8 @@
 package l4smp.emulator.cache;
 
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.DIRTY_BIT;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.SLOTS_PER_LINE;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.STAMP;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.WORDS;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.exclusive;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.holds;
@@ -77,7 +79,7 @@ import org.slf4j.LoggerFactory;
  * {@link MemoryEvent#CENTICYCLES}; the remainder of the fractional cycles is kept as for any
  * access. The classification, the LRU order and every counter read are the same as if each hit
  * stored its four counters. A coherence miss finds the owner of its address in the CPU's memo
- * of registered ranges (direct mapped by line; a registered range keeps its tag forever) before
+ * of registered ranges (direct mapped by a hash of the line; a registered range keeps its tag forever) before
  * it asks the {@link ConcurrentAttributionRegistry}. {@code accessAt} stays one method with the
  * slow path's call in it, compiled once out of line rather than inlined into every charging
  * call site of the CPU.
@@ -138,8 +140,9 @@ public final class MemorySystem {
         }
     }
 
-    /** Entries of each CPU's attribution memo (a power of two). */
-    private static final int TAG_MEMO = 64;
+    /** Entries of each CPU's attribution memo (a power of two: 2^TAG_MEMO_BITS). */
+    private static final int TAG_MEMO_BITS = 6;
+    private static final int TAG_MEMO = 1 << TAG_MEMO_BITS;
 
     private static final int ATTR_BLOCK = PAD + 2 * ConcurrentAttributionRegistry.MAX_TAGS + PAD;
 
@@ -153,15 +156,13 @@ public final class MemorySystem {
         final long[] attribution = new long[ATTR_BLOCK];
         /**
          * The frame (line number &gt;&gt; lines-per-frame shift) of this CPU's last access, or -1,
-         * and its directory chunk; a frame's chunk never changes once created, so the memo
-         * stays right without invalidation.
+         * and its directory chunk (state words and write stamps); a frame's chunk never changes
+         * once created, so the memo stays right without invalidation.
          */
         long memoFrame = -1;
         long[] memoChunk;
-        /** The write-stamp chunk of {@link #memoFrame}, or null until this CPU needs it. */
-        long[] memoStampChunk;
         /**
-         * Attribution memo, direct mapped by line: entry i is the registered range
+         * Attribution memo, direct mapped by {@link #tagMemoEntry}: entry i is the registered range
          * [tagRanges[2i], tagRanges[2i + 1]) with tag tagIds[i] (an empty range at first).
          * Registered ranges keep their tags forever, so an entry never goes stale.
          */
@@ -256,7 +257,7 @@ public final class MemorySystem {
         final CpuState s = cpus[cpu];
         final long line = physAddr >>> lineShift;
         final long[] chunk = (line >>> frameLineShift) == s.memoFrame ? s.memoChunk : frameSlowPath(s, line);
-        final int index = (int) line & frameLineMask;
+        final int index = ((int) line & frameLineMask) * SLOTS_PER_LINE;
         final int l1slot = s.l1.find(line);
         if (l1slot >= 0 && kind != AccessKind.LOCKED_RMW) {
             // Acquire: pairs with the CAS of the CPU that last changed this line, so what it
@@ -271,7 +272,7 @@ public final class MemorySystem {
                 c[SLOT_LAST_INVALIDATIONS] = 0;
                 final int cycles = carry(c, l1HitCenti);
                 if (kind != AccessKind.READ && now != UNTIMED) {
-                    stamp(s, line, index, now + cycles);
+                    stamp(chunk, index, now + cycles);
                 }
                 return cycles;
             }
@@ -281,13 +282,13 @@ public final class MemorySystem {
             final int outcome = (int) s.counters[SLOT_LAST_OUTCOME];
             if (outcome == AccessOutcome.M_TO_S.ordinal() || outcome == AccessOutcome.M_TO_M.ordinal()) {
                 // Acquire: pairs with the writer's release of the stamp.
-                final long written = (long) WORDS.getAcquire(stampChunk(s, line), index);
+                final long written = (long) WORDS.getAcquire(chunk, index + STAMP);
                 if (written > now) {
                     cycles += (int) Math.min(Integer.MAX_VALUE / 2, written - now);
                 }
             }
             if (kind != AccessKind.READ) {
-                stamp(s, line, index, now + cycles);
+                stamp(chunk, index, now + cycles);
             }
         }
         return cycles;
@@ -300,23 +301,13 @@ public final class MemorySystem {
         final long[] chunk = directory.chunkFor(line);
         s.memoFrame = line >>> frameLineShift;
         s.memoChunk = chunk;
-        s.memoStampChunk = null;
         return chunk;
     }
 
-    /** The write-stamp chunk of {@code line}, which is in the memoised frame. */
-    private long[] stampChunk(CpuState s, long line) {
-        long[] chunk = s.memoStampChunk;
-        if (chunk == null) {
-            chunk = directory.stampChunkFor(line);
-            s.memoStampChunk = chunk;
-        }
-        return chunk;
-    }
-
-    private void stamp(CpuState s, long line, int index, long completedAt) {
+    /** Stores the write stamp of the line whose state word is at {@code index} of {@code chunk}. */
+    private static void stamp(long[] chunk, int index, long completedAt) {
         // Release: the stamp is published after the data the caller stored before this access.
-        WORDS.setRelease(stampChunk(s, line), index, completedAt);
+        WORDS.setRelease(chunk, index + STAMP, completedAt);
     }
 
     private int accessSlow(CpuState s, int cpu, long physAddr, long line, long[] chunk, int index,
@@ -453,7 +444,7 @@ public final class MemorySystem {
      * an untagged one may change with a later registration).
      */
     private int tagOf(CpuState s, long line, long physAddr) {
-        final int e = (int) line & (TAG_MEMO - 1);
+        final int e = tagMemoEntry(line);
         final long[] r = s.tagRanges;
         if (physAddr >= r[2 * e] && physAddr < r[2 * e + 1]) {
             return s.tagIds[e];
@@ -463,6 +454,17 @@ public final class MemorySystem {
             s.tagIds[e] = tag;
         }
         return tag;
+    }
+
+    /**
+     * The memo entry of {@code line}: its low bits folded with the next two groups of as many
+     * bits. Kernel objects of one kind are often a power of two apart (the mailboxes of two
+     * directions are 2 KB apart, 64 lines of 32 B): indexed by the line's low bits alone, two
+     * such objects that a round trip touches in turn would take the same entry and evict each
+     * other on every coherence miss, each time a binary search of the registry.
+     */
+    static int tagMemoEntry(long line) {
+        return (int) (line ^ (line >>> TAG_MEMO_BITS) ^ (line >>> (2 * TAG_MEMO_BITS))) & (TAG_MEMO - 1);
     }
 
     /**
@@ -717,7 +719,7 @@ public final class MemorySystem {
             if (chunk == null) {
                 continue;
             }
-            for (int i = 0; i < chunk.length; i++) {
+            for (int i = 0; i < chunk.length; i += SLOTS_PER_LINE) {
                 // Acquire: the checker runs after the CPUs stopped; pairs with their last CAS.
                 long word = (long) WORDS.getAcquire(chunk, i);
                 if (word == 0) {

@@ -1,6 +1,7 @@
 package l4smp.emulator.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import l4smp.emulator.cost.CostModel;
 import l4smp.emulator.memory.PhysicalMemory;
@@ -44,5 +45,23 @@ class AttributionMemoTest {
         pingWrite(m, later);           // tagged since
         assertEquals(1, m.attributedCoherenceMissesOpaque(1, c));
         assertEquals(1, m.attributedCoherenceMissesOpaque(1, UNTAGGED));
+    }
+
+    /**
+     * Objects a power of two of lines apart (the two mailboxes of a cross-processor round trip
+     * are 2 KB apart: 64 lines of 32 B) take different memo entries, as do a range's
+     * consecutive lines; indexed by the line's low bits alone, the mailboxes evicted each other
+     * from the memo on every coherence miss (a registry search each time).
+     */
+    @Test
+    void objectsAPowerOfTwoOfLinesApartTakeDifferentMemoEntries() {
+        long mailbox = 0x3002800L >>> 5;
+        assertNotEquals(MemorySystem.tagMemoEntry(mailbox), MemorySystem.tagMemoEntry(mailbox + 64));
+        for (int apart : new int[] {1, 2, 32, 64, 128, 4096}) {
+            for (long line = 0x180000; line < 0x180000 + 256; line += 7) {
+                assertNotEquals(MemorySystem.tagMemoEntry(line), MemorySystem.tagMemoEntry(line + apart),
+                        "lines 0x" + Long.toHexString(line) + " and " + apart + " further");
+            }
+        }
     }
 }
