@@ -79,7 +79,7 @@ import org.slf4j.LoggerFactory;
  * {@link MemoryEvent#CENTICYCLES}; the remainder of the fractional cycles is kept as for any
  * access. The classification, the LRU order and every counter read are the same as if each hit
  * stored its four counters. A coherence miss finds the owner of its address in the CPU's memo
- * of registered ranges (direct mapped by a hash of the line; a registered range keeps its tag forever) before
+ * of registered ranges (direct mapped by line; a registered range keeps its tag forever) before
  * it asks the {@link ConcurrentAttributionRegistry}. {@code accessAt} stays one method with the
  * slow path's call in it, compiled once out of line rather than inlined into every charging
  * call site of the CPU.
@@ -140,9 +140,8 @@ public final class MemorySystem {
         }
     }
 
-    /** Entries of each CPU's attribution memo (a power of two: 2^TAG_MEMO_BITS). */
-    private static final int TAG_MEMO_BITS = 6;
-    private static final int TAG_MEMO = 1 << TAG_MEMO_BITS;
+    /** Entries of each CPU's attribution memo (a power of two). */
+    private static final int TAG_MEMO = 256;
 
     private static final int ATTR_BLOCK = PAD + 2 * ConcurrentAttributionRegistry.MAX_TAGS + PAD;
 
@@ -457,14 +456,14 @@ public final class MemorySystem {
     }
 
     /**
-     * The memo entry of {@code line}: its low bits folded with the next two groups of as many
-     * bits. Kernel objects of one kind are often a power of two apart (the mailboxes of two
-     * directions are 2 KB apart, 64 lines of 32 B): indexed by the line's low bits alone, two
-     * such objects that a round trip touches in turn would take the same entry and evict each
-     * other on every coherence miss, each time a binary search of the registry.
+     * The memo entry of {@code line}: its low bits, so that the lines of 8 KB of kernel data
+     * (with 32 B lines) take different entries. A cross-processor round trip touches two
+     * mailboxes 2 KB apart and two TCBs a few KB from them: with 64 entries (2 KB) the mailboxes
+     * took the same entry and evicted each other on every coherence miss, each time a binary
+     * search of the registry (4 of the round trip's 36 coherence misses).
      */
     static int tagMemoEntry(long line) {
-        return (int) (line ^ (line >>> TAG_MEMO_BITS) ^ (line >>> (2 * TAG_MEMO_BITS))) & (TAG_MEMO - 1);
+        return (int) line & (TAG_MEMO - 1);
     }
 
     /**
