@@ -30,8 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>The model keeps each line's state as an owner or a sharer set, each CPU's tags as a set,
  * each line's write stamp in a map, and asks the registry for every attribution; the lines are
  * chosen so that no cache set overflows (the model has no LRU: nothing is evicted). After every
- * access the returned cycles, the outcome, the invalidations and every CPU's directory state
- * must agree; after the sequence every counter and every attributed count.
+ * access the returned cycles, the outcome, the invalidations, every CPU's directory state and
+ * the line's write stamp must agree; after the sequence every counter and every attributed count.
  */
 class CoherenceDifferentialTest {
 
@@ -258,6 +258,8 @@ class CoherenceDifferentialTest {
             for (int c = 0; c < cpus; c++) {
                 assertEquals(model.state(line / LINE, c), m.stateAcquire(c, pa), where + ": state of CPU " + c);
             }
+            assertEquals((long) model.stamps.getOrDefault(line / LINE, 0L), m.directory().stampAcquire(line / LINE),
+                    where + ": write stamp");
             if (now != MemorySystem.UNTIMED) {
                 clock[cpu] += actual;
             }
