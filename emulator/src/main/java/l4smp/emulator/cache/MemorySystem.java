@@ -4,6 +4,8 @@ import static l4smp.emulator.cache.ConcurrentMesiDirectory.DIRTY_BIT;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.KIND_EXCLUSIVE;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.KIND_MASK;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.OWNER_MASK;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.SLOTS_PER_LINE;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.STAMP;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.WORDS;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.exclusive;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.holds;
@@ -163,7 +165,7 @@ public final class MemorySystem {
     }
 
     /** Entries of each CPU's attribution memo (a power of two). */
-    private static final int TAG_MEMO = 64;
+    private static final int TAG_MEMO = 256;
 
     private static final int ATTR_BLOCK = PAD + 2 * ConcurrentAttributionRegistry.MAX_TAGS + PAD;
 
@@ -177,8 +179,8 @@ public final class MemorySystem {
         final long[] attribution = new long[ATTR_BLOCK];
         /**
          * The frame (line number &gt;&gt; lines-per-frame shift) of this CPU's last access, or -1,
-         * and its directory chunk; a frame's chunk never changes once created, so the memo
-         * stays right without invalidation.
+         * and its directory chunk (state words and write stamps); a frame's chunk never changes
+         * once created, so the memo stays right without invalidation.
          */
         long memoFrame = -1;
         /**
@@ -187,10 +189,8 @@ public final class MemorySystem {
          */
         long lastLine = -1;
         long[] memoChunk;
-        /** The write-stamp chunk of {@link #memoFrame}, or null until this CPU needs it. */
-        long[] memoStampChunk;
         /**
-         * Attribution memo, direct mapped by line: entry i is the registered range
+         * Attribution memo, direct mapped by {@link #tagMemoEntry}: entry i is the registered range
          * [tagRanges[2i], tagRanges[2i + 1]) with tag tagIds[i] (an empty range at first).
          * Registered ranges keep their tags forever, so an entry never goes stale.
          */
@@ -289,7 +289,7 @@ public final class MemorySystem {
     public int accessAt(int cpu, long physAddr, AccessKind kind, long now) {
         final CpuState s = cpus[cpu];
         final long line = physAddr >>> lineShift;
-        final int index = (int) line & frameLineMask;
+        final int index = ((int) line & frameLineMask) * SLOTS_PER_LINE;
         final long[] chunk;
         int l1slot;
         if (line == s.lastLine) {
@@ -319,7 +319,7 @@ public final class MemorySystem {
                 c[SLOT_CARRY] = sum - 100 * over;
                 final int cycles = l1HitWhole + over;
                 if (kind != AccessKind.READ && now != UNTIMED) {
-                    stamp(s, line, index, now + cycles);
+                    stamp(chunk, index, now + cycles);
                 }
                 return cycles;
             }
@@ -332,13 +332,13 @@ public final class MemorySystem {
             final int outcome = (int) s.counters[SLOT_LAST_OUTCOME];
             if (outcome == AccessOutcome.M_TO_S.ordinal() || outcome == AccessOutcome.M_TO_M.ordinal()) {
                 // Acquire: pairs with the writer's release of the stamp.
-                final long written = (long) WORDS.getAcquire(stampChunk(s, line), index);
+                final long written = (long) WORDS.getAcquire(chunk, index + STAMP);
                 if (written > now) {
                     cycles += (int) Math.min(Integer.MAX_VALUE / 2, written - now);
                 }
             }
             if (kind != AccessKind.READ) {
-                stamp(s, line, index, now + cycles);
+                stamp(chunk, index, now + cycles);
             }
         }
         return cycles;
@@ -357,24 +357,13 @@ public final class MemorySystem {
         final long[] chunk = directory.chunkFor(line);
         s.memoFrame = line >>> frameLineShift;
         s.memoChunk = chunk;
-        s.memoStampChunk = null;
         return chunk;
     }
 
-    /** The write-stamp chunk of {@code line}, which is in the memoised frame. */
-    private long[] stampChunk(CpuState s, long line) {
-        long[] chunk = s.memoStampChunk;
-        if (chunk == null) {
-            chunk = directory.stampChunkFor(line);
-            s.memoStampChunk = chunk;
-        }
-        return chunk;
-    }
-
-    private void stamp(CpuState s, long line, int index, long completedAt) {
-        final long[] chunk = s.memoStampChunk;
+    /** Stores the write stamp of the line whose state word is at {@code index} of {@code chunk}. */
+    private static void stamp(long[] chunk, int index, long completedAt) {
         // Release: the stamp is published after the data the caller stored before this access.
-        WORDS.setRelease(chunk != null ? chunk : stampChunk(s, line), index, completedAt);
+        WORDS.setRelease(chunk, index + STAMP, completedAt);
     }
 
     private int accessSlow(CpuState s, int cpu, long physAddr, long line, long[] chunk, int index,
@@ -522,7 +511,7 @@ public final class MemorySystem {
      * an untagged one may change with a later registration).
      */
     private int tagOf(CpuState s, long line, long physAddr) {
-        final int e = (int) line & (TAG_MEMO - 1);
+        final int e = tagMemoEntry(line);
         final long[] r = s.tagRanges;
         if (physAddr >= r[2 * e] && physAddr < r[2 * e + 1]) {
             return s.tagIds[e];
@@ -532,6 +521,17 @@ public final class MemorySystem {
             s.tagIds[e] = tag;
         }
         return tag;
+    }
+
+    /**
+     * The memo entry of {@code line}: its low bits, so that the lines of 8 KB of kernel data
+     * (with 32 B lines) take different entries. A cross-processor round trip touches two
+     * mailboxes 2 KB apart and two TCBs a few KB from them: with 64 entries (2 KB) the mailboxes
+     * took the same entry and evicted each other on every coherence miss, each time a binary
+     * search of the registry (4 of the round trip's 36 coherence misses).
+     */
+    static int tagMemoEntry(long line) {
+        return (int) line & (TAG_MEMO - 1);
     }
 
     /**
@@ -804,7 +804,7 @@ public final class MemorySystem {
             if (chunk == null) {
                 continue;
             }
-            for (int i = 0; i < chunk.length; i++) {
+            for (int i = 0; i < chunk.length; i += SLOTS_PER_LINE) {
                 // Acquire: the checker runs after the CPUs stopped; pairs with their last CAS.
                 long word = (long) WORDS.getAcquire(chunk, i);
                 if (word == 0) {
