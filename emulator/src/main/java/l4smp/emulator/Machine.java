@@ -303,6 +303,14 @@ public final class Machine {
                 warn(t.getName() + " did not stop within 5 s (a user thread that never calls L4?); left behind as a daemon");
             }
         }
+        if (LOG.isDebugEnabled()) {
+            // What the order passes read (the join above publishes the owners' plain counts).
+            for (Cpu cpu : cpus) {
+                OrderPassCache pass = cpu.orderPassCache();
+                LOG.debug("CPU {}: {} order passes read {} run states of other CPUs", cpu.index(),
+                        pass.passesPlain(), pass.readsPlain());
+            }
+        }
     }
 
     private void runDeterministic() {

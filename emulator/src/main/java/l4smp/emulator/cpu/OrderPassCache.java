@@ -19,7 +19,11 @@ import java.util.Arrays;
  */
 public final class OrderPassCache {
 
-    /** An entry whose bound holds whatever is posted: read from a running CPU (its clock only grows). */
+    /**
+     * An entry whose bound holds whatever is posted: read from a running CPU, whose effective
+     * clock is its clock (which only grows). Every other run state but STOPPED gives an
+     * {@link #IDLE_BOUND} entry: its effective clock is a published bound that a post can lower.
+     */
     static final byte RUNNING_BOUND = 0;
     /**
      * An entry read from an idle or parked CPU (its next event or a pending arrival): an interrupt
