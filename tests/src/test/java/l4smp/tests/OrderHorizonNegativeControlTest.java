@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sender, one pass over the CPUs' effective clocks ({@link ConcurrentRunState#minEffectiveClockAcquire},
  * the planted variant) reaches the bound that the jcstress test forbids -- the target read before
  * the post, the sender after it computed on past the arrival -- under some seeded interleaving,
- * and the consistent pass the machine uses ({@link ConcurrentRunState#minEffectiveClockConsistentAcquire})
+ * and the consistent pass over all CPUs ({@link ConcurrentRunState#minEffectiveClockConsistentAcquire})
  * never does over the same schedules ({@link SteppedSchedule}: each of the observer's reads of a
  * CPU's fields and each of the sender's steps is one step). Outcomes are graded by the jcstress
  * test's own annotations.

@@ -32,8 +32,9 @@ import org.openjdk.jcstress.infra.results.JJJ_Result;
  * above 2070 would let cpu2 interact past the time at which cpu1 takes the IPI. With the
  * target numbered below the sender one pass reads the target first and can miss both the
  * interrupt and the sender's clock at the post: {@link TargetReadFirst} drives the consistent
- * pass the machine uses there ({@link ConcurrentRunState#minEffectiveClockConsistentAcquire},
- * repeated when a CPU it read posted an interrupt while it ran), and {@code OrderHorizonNegativeControlTest}
+ * pass over all CPUs ({@link ConcurrentRunState#minEffectiveClockConsistentAcquire}, the slack
+ * wait's, repeated when a CPU it read posted an interrupt while it ran; the order pass with its
+ * cache is {@code OrderPassCacheStress}'s), and {@code OrderHorizonNegativeControlTest}
  * shows one pass in that order reaching the forbidden bound. Two actors (runs on a 2-core host).
  */
 public final class OrderHorizonStress {
