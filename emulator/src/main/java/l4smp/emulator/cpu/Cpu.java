@@ -130,6 +130,8 @@ public final class Cpu extends CpuPad2 {
      * the others.
      */
     private final OrderHorizon orderHorizon = new OrderHorizon();
+    /** What this CPU's order passes last read of each other CPU (parallel mode; owner only). */
+    private final OrderPassCache orderPassCache;
     /** The wait reason of an order wait (built once). */
     private final String orderWaitReason;
     @SuppressWarnings("unused") // accessed through CORRECTIONS (owner writes, any thread reads)
@@ -150,6 +152,7 @@ public final class Cpu extends CpuPad2 {
         this.machine = machine;
         this.cost = machine.config().costModel();
         this.apic = new LocalApic(index, cost.ipiDeliveryCycles(), this::clock);
+        this.orderPassCache = new OrderPassCache(machine.cpuCount());
         this.memory = machine.memorySystem();
         this.physical = machine.physicalMemory();
         this.deterministic = machine.config().deterministic();
@@ -460,7 +463,7 @@ public final class Cpu extends CpuPad2 {
             // then take the line back (host coherence traffic on every simulated cycle charged).
             // Our own interrupt flag (above) is polled every round: an IPI wakes us at once.
             if (next != Dispatcher.NO_EVENT && (round++ & (IDLE_CLOCK_POLL_ROUNDS - 1)) == 0
-                    && machine.orderBoundExcluding(this) >= next) {
+                    && machine.orderBoundExcluding(this, next) >= next) {
                 // A sender raises our flag before it goes idle: having seen it idle (above), we
                 // see its IPI here; leave it to idle() to order the IPI against the timer.
                 if (interruptLine.raisedVolatile()) {
@@ -621,10 +624,11 @@ public final class Cpu extends CpuPad2 {
         // The target acts on it from its arrival on, possibly below what we knew of it (one
         // cycle earlier for a target before us: it goes first at a tie, see Machine.orderBoundExcluding).
         orderHorizon.lowerTo(sentAt + cost.ipiDeliveryCycles() - (target.index < index ? 1 : 0));
+        orderPassCache.lowerTo(target.index, sentAt + cost.ipiDeliveryCycles());
         counters.increment(cIpiSent);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
-        machine.countInterruptPostVolatile(); // after the raise, before our next clock store
+        countPostRelease(); // after the raise, before our next clock or state store
         interleave();
     }
 
@@ -645,9 +649,10 @@ public final class Cpu extends CpuPad2 {
         }
         target.apic.post(slot, vector, -1, clock, latencyCycles);
         orderHorizon.lowerTo(clock + latencyCycles - (target.index < index ? 1 : 0));
+        orderPassCache.lowerTo(target.index, clock + latencyCycles);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
-        machine.countInterruptPostVolatile(); // after the raise, before our next clock store
+        countPostRelease(); // after the raise, before our next clock or state store
         interleave();
     }
 
@@ -772,6 +777,15 @@ public final class Cpu extends CpuPad2 {
         WAIT_REASON.setOpaque(this, previous);
     }
 
+    /**
+     * What this CPU's order passes last read of the other CPUs, and how many CPUs they read
+     * ({@link OrderPassCache#readsPlain}). Owner only; its counts from any thread once the
+     * machine stopped.
+     */
+    public OrderPassCache orderPassCache() {
+        return orderPassCache;
+    }
+
     /** The arrival of the earliest IPI pending at this CPU, or {@code Long.MAX_VALUE}. Any thread. */
     @Override
     public long earliestPendingArrivalAcquire() {
@@ -835,7 +849,9 @@ public final class Cpu extends CpuPad2 {
      * it, and that arrives at the sender's clock plus the IPI latency (or a device's bus latency)
      * -- above the bound, since the sender counted in it (a pass over the CPUs that an interrupt
      * post straddled is read again: Machine.orderBoundExcluding). So only an interleaving point above the bound
-     * looks at the other CPUs again.
+     * looks at the other CPUs again, and it reads again only the CPUs it last saw below its
+     * clock: the others' entries in its OrderPassCache are still bounds (when, and how a post
+     * by another CPU drops an idle CPU's entry: ConcurrentRunState.minOrderBoundCachedAcquire).
      *
      * Exact timing waits there (host time) until the CPUs behind have caught up; ties may go on
      * together (the stepper breaks them by its seed). Lax timing goes on at once and counts the
@@ -846,7 +862,7 @@ public final class Cpu extends CpuPad2 {
         // for our clock bounds our horizon, so the first interleaving point past its cycle is
         // this slow path).
         clockWaiters.wakeReachedVolatile(index, clock);
-        long min = machine.orderBoundExcluding(this);
+        long min = machine.orderBoundExcluding(this, clock);
         if (min >= clock) {
             orderHorizon.observed(min);
             return;
@@ -874,7 +890,7 @@ public final class Cpu extends CpuPad2 {
             // store must take it back (a host cache miss on the CPU we wait for, on each of its
             // charges). Once parking, every round (a park ends with a reason to look).
             if ((round & (ORDER_POLL_ROUNDS - 1)) == 0 || clockWaitStrategy.mayPark()) {
-                min = machine.orderBoundExcluding(this);
+                min = machine.orderBoundExcluding(this, clock);
                 if (min >= clock) {
                     break;
                 }
@@ -1114,7 +1130,10 @@ public final class Cpu extends CpuPad2 {
      * own arrives. Two CPUs that spin on each other therefore check on their own up to the first
      * interrupt or write that can end either wait, instead of one iteration per host hand-off.
      * Writes still wait for the spinning CPU's clock, its next check (orderSlowPath), so no write
-     * lands after a check it should have come before.
+     * lands after a check it should have come before: a spinning CPU stays RUNNING, and the order
+     * pass reads (and caches) it by its clock, which only grows, never by its spin publication.
+     * The check's pass reads every CPU afresh (no OrderPassCache) and is kept only when no CPU's
+     * own post count moved while it ran.
      *
      * Between two checks the CPU publishes the cycle of its last failed check
      * (setSpinningRelease); it withdraws it (clearSpinningVolatile) before it acts: before it

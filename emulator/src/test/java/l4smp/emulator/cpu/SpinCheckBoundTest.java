@@ -2,13 +2,12 @@ package l4smp.emulator.cpu;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The bound of a spin-wait's check ({@link ConcurrentRunState#minSpinOrderBoundConsistentAcquire})
- * against the order bound of a write ({@link ConcurrentRunState#minOrderBoundConsistentAcquire}),
+ * against the order bound of a write ({@link ConcurrentRunState#minOrderBoundCachedAcquire}, from a
+ * fresh cache: a pass over all CPUs),
  * on published run states set up by hand: a spinning CPU whose last failed check came after every
  * CPU's last interaction counts with the earliest time it can act -- its own pending interrupt,
  * or a running CPU's clock (one more when that CPU is numbered after it, whose write at cycle t it
@@ -32,8 +31,6 @@ class SpinCheckBoundTest {
         }
     }
 
-    private final AtomicLong posts = new AtomicLong();
-
     private static State spinning(long failedCheck, long lastInteraction, boolean interruptible) {
         State s = new State();
         s.setLastInteractionRelease(lastInteraction);
@@ -50,12 +47,13 @@ class SpinCheckBoundTest {
     }
 
     private long spinBound(ConcurrentRunState[] cpus, ConcurrentRunState self) {
-        return ConcurrentRunState.minSpinOrderBoundConsistentAcquire(cpus, self, posts,
+        return ConcurrentRunState.minSpinOrderBoundConsistentAcquire(cpus, self,
                 new long[ConcurrentRunState.SPIN_SCRATCH_PER_CPU * cpus.length]);
     }
 
     private long writeBound(ConcurrentRunState[] cpus, ConcurrentRunState self) {
-        return ConcurrentRunState.minOrderBoundConsistentAcquire(cpus, self, posts);
+        return ConcurrentRunState.minOrderBoundCachedAcquire(cpus, self, new OrderPassCache(cpus.length),
+                Long.MAX_VALUE);
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import l4smp.emulator.cpu.ConcurrentRunState;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -37,8 +36,8 @@ import org.openjdk.jcstress.infra.results.JJ_Result;
  * before the clock store, release/acquire, read after the effective clock), so cpu0 counts with
  * its next check; {@code SpinCheckBoundNegativeControlTest} shows that a CPU whose interaction
  * is not seen lets the bound reach the forbidden outcome. In the second the pass that reads cpu0
- * before the post and cpu1 after it is read again (the post count moved). Two actors (runs on a
- * 2-core host).
+ * before the post and cpu1 after it is read again (cpu1's own post count moved between the sum
+ * read before the pass and the one read after it). Two actors (runs on a 2-core host).
  */
 public final class SpinCheckBoundStress {
     private SpinCheckBoundStress() { }
@@ -91,7 +90,6 @@ public final class SpinCheckBoundStress {
         public final StandaloneRunState writer;
         public final StandaloneRunState observer;
         public final ConcurrentRunState[] cpus;
-        public final AtomicLong posts = new AtomicLong();
         public final AtomicInteger flag = new AtomicInteger();
         private final long[] scratch = new long[ConcurrentRunState.SPIN_SCRATCH_PER_CPU * 3];
 
@@ -122,7 +120,7 @@ public final class SpinCheckBoundStress {
 
         /** The observer's bound for its check. */
         public long observe() {
-            return ConcurrentRunState.minSpinOrderBoundConsistentAcquire(cpus, observer, posts, scratch);
+            return ConcurrentRunState.minSpinOrderBoundConsistentAcquire(cpus, observer, scratch);
         }
     }
 
@@ -140,7 +138,6 @@ public final class SpinCheckBoundStress {
         final StandaloneRunState poster = new StandaloneRunState(1);
         final StandaloneRunState observer = new StandaloneRunState(2);
         final ConcurrentRunState[] cpus = {spinner, poster, observer};
-        final AtomicLong posts = new AtomicLong();
         final long[] scratch = new long[ConcurrentRunState.SPIN_SCRATCH_PER_CPU * 3];
 
         public PostToSpinningCpu() {
@@ -157,13 +154,13 @@ public final class SpinCheckBoundStress {
         public void poster() {
             // Cpu.deliver's order: post and raise, count the post, then the clock store.
             spinner.postIpi(poster.index, 1040);
-            posts.getAndIncrement();
+            poster.countPostRelease();
             poster.setClockRelease(COMPUTED_ON);
         }
 
         @Actor
         public void observer(JJ_Result r) {
-            r.r1 = ConcurrentRunState.minSpinOrderBoundConsistentAcquire(cpus, observer, posts, scratch);
+            r.r1 = ConcurrentRunState.minSpinOrderBoundConsistentAcquire(cpus, observer, scratch);
         }
 
         @Arbiter
