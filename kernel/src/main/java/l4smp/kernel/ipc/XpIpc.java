@@ -311,9 +311,15 @@ public final class XpIpc {
      * sent after the kernel path released its locks ({@link #flushIpis}).
      */
     public void trigger(int dest, boolean urgent) {
-        if (urgent && accounting) {
-            // The published next-check word that ipiNeeded reads (XcpuFabric, "The next-check word").
-            kcpu.cpu().touch(fabric.nextCheckLine(dest), AccessKind.READ);
+        if (urgent) {
+            if (accounting) {
+                // The published next-check word that ipiNeeded reads (XcpuFabric, "The next-check word").
+                kcpu.cpu().touch(fabric.nextCheckLine(dest), AccessKind.READ);
+            }
+            // ipiNeeded reads the host word at this clock, after the charge: an order point here
+            // (parallel mode), so that it sees exactly dest's publishes before this cycle
+            // (partner: the order point in XpMailboxCheck.publishNextCheck).
+            kcpu.cpu().orderPoint();
         }
         if (XpSendHandshake.ipiNeeded(mem, fabric, dest, kcpu.cpu().clock(), maxLatency, urgent)) {
             ipiMask |= 1L << dest;
