@@ -1275,11 +1275,18 @@ public final class Cpu extends CpuPad2 {
 
     /** Loads the 32-bit word at {@code physAddr}, charged as a read. Owner only. */
     public int loadInt(long physAddr) {
-        // The interleaving point comes first: the charge (the coherence transition) and the
-        // data read must see the same state of the line.
+        // The interleaving point comes first, then the data, then the charge. At the
+        // interleaving point every other CPU has passed this CPU's clock (exact timing), so
+        // every store of an earlier cycle is visible (acquire: pairs with the release of the
+        // writer's clock, stored after its data and its transition), and a store of a later
+        // cycle waits for this CPU's clock to pass it, which only the charge moves. Read after
+        // the charge, the data could already hold a store of a cycle inside the charge's
+        // cycles, made by a CPU that the charge's clock store released. In between no other
+        // CPU changes the line, so the charge's transition sees the same state as the read.
         interleave();
+        final int value = physical.intAcquire(physAddr);
         charge(physAddr, AccessKind.READ);
-        return physical.intAcquire(physAddr);
+        return value;
     }
 
     /** Stores the 32-bit word at {@code physAddr}, charged as a write. Owner only. */

@@ -21,7 +21,7 @@ public final class CpuXcpuMemory implements XcpuMemory {
 
     @Override
     public int loadAcquire(long pa) {
-        return cpu.loadInt(pa); // Cpu.loadInt reads with acquire after charging the access
+        return cpu.loadInt(pa); // Cpu.loadInt reads with acquire at its interleaving point, then charges
     }
 
     @Override
