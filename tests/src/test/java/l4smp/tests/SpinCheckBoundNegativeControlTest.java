@@ -27,11 +27,11 @@ class SpinCheckBoundNegativeControlTest {
     private static final int SCHEDULES = 1500;
 
     /** A run state whose reads are steps of actor 1 (the observer); {@code hidden}: its interactions read as none. */
-    private static final class SteppedRunState extends StandaloneRunState {
+    private static final class SpinSteppedRunState extends StandaloneRunState {
         SteppedSchedule schedule;
         final boolean hidden;
 
-        SteppedRunState(int cpu, boolean hidden) {
+        SpinSteppedRunState(int cpu, boolean hidden) {
             super(cpu);
             this.hidden = hidden;
         }
@@ -75,13 +75,13 @@ class SpinCheckBoundNegativeControlTest {
 
     /** The outcome of one run under {@code seed}, as jcstress prints it; {@code hidden}: the writer's interaction unseen. */
     private static String run(long seed, boolean hidden) {
-        SteppedRunState spinner = new SteppedRunState(0, false);
-        SteppedRunState writer = new SteppedRunState(1, hidden);
-        SteppedRunState observer = new SteppedRunState(2, false);
+        SpinSteppedRunState spinner = new SpinSteppedRunState(0, false);
+        SpinSteppedRunState writer = new SpinSteppedRunState(1, hidden);
+        SpinSteppedRunState observer = new SpinSteppedRunState(2, false);
         WindowCpus cpus = new WindowCpus(spinner, writer, observer);
         long[] bound = new long[1];
         SteppedSchedule s = new SteppedSchedule(new HostXcpuMemory(new PhysicalMemory(16 * 1024)));
-        for (SteppedRunState c : new SteppedRunState[] {spinner, writer, observer}) {
+        for (SpinSteppedRunState c : new SpinSteppedRunState[] {spinner, writer, observer}) {
             c.schedule = s;
         }
         s.run(seed, sch -> {
@@ -93,7 +93,7 @@ class SpinCheckBoundNegativeControlTest {
             sch.step(0);
             writer.setClockRelease(SpinCheckBoundStress.COMPUTED_ON);
         }, sch -> bound[0] = cpus.observe(), 100_000);
-        for (SteppedRunState c : new SteppedRunState[] {spinner, writer, observer}) {
+        for (SpinSteppedRunState c : new SpinSteppedRunState[] {spinner, writer, observer}) {
             c.schedule = null;
         }
         return bound[0] + ", " + (cpus.flag.getAcquire() == 1 ? SpinCheckBoundStress.NEXT_CHECK : -1);
