@@ -4,6 +4,7 @@ import l4smp.emulator.cpu.ConcurrentRunState;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.kernel.xcpu.HostXcpuMemory;
 import l4smp.tests.jcstress.timing.SpinCheckBoundStress;
+import l4smp.tests.jcstress.timing.SpinCheckBoundStress.PostToSpinningCpu;
 import l4smp.tests.jcstress.timing.SpinCheckBoundStress.WindowCpus;
 import l4smp.tests.jcstress.timing.SpinCheckBoundStress.WriteInTheWindow;
 import l4smp.tests.jcstress.timing.StandaloneRunState;
@@ -20,20 +21,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the jcstress test forbids -- under some seeded interleaving, and the production run states
  * never do over the same schedules ({@link SteppedSchedule}: each of the observer's field reads
  * and each of the writer's stores is one step). Outcomes are graded by the jcstress test's own
- * annotations.
+ * annotations. The same for {@link PostToSpinningCpu}: a pass blind to the CPUs' post counts
+ * (the planted variant) keeps a pass that read cpu0 before an IPI was posted to it and the poster
+ * after it computed on, and counts cpu0 past the IPI's arrival.
  */
 class SpinCheckBoundNegativeControlTest {
 
     private static final int SCHEDULES = 1500;
 
-    /** A run state whose reads are steps of actor 1 (the observer); {@code hidden}: its interactions read as none. */
+    /**
+     * A run state whose reads are steps of actor 1 (the observer). Planted variants:
+     * {@code hidden}, its interactions read as none; {@code uncounted}, its post count reads as
+     * none (a pass blind to the posts made while it ran).
+     */
     private static final class SpinSteppedRunState extends StandaloneRunState {
         SteppedSchedule schedule;
         final boolean hidden;
+        final boolean uncounted;
 
         SpinSteppedRunState(int cpu, boolean hidden) {
+            this(cpu, hidden, false);
+        }
+
+        SpinSteppedRunState(int cpu, boolean hidden, boolean uncounted) {
             super(cpu);
             this.hidden = hidden;
+            this.uncounted = uncounted;
         }
 
         private void step() {
@@ -71,6 +84,36 @@ class SpinCheckBoundNegativeControlTest {
             step();
             return hidden ? ConcurrentRunState.NO_INTERACTION : super.lastInteractionAcquire();
         }
+
+        @Override
+        public boolean spinInterruptibleAcquire() {
+            step();
+            return super.spinInterruptibleAcquire();
+        }
+
+        @Override
+        public long nextEventAcquire() {
+            step();
+            return super.nextEventAcquire();
+        }
+
+        @Override
+        public boolean interruptPendingVolatile() {
+            step();
+            return super.interruptPendingVolatile();
+        }
+
+        @Override
+        public long earliestPendingArrivalAcquire() {
+            step();
+            return super.earliestPendingArrivalAcquire();
+        }
+
+        @Override
+        public long postCountAcquire() {
+            step();
+            return uncounted ? 0 : super.postCountAcquire();
+        }
     }
 
     /** The outcome of one run under {@code seed}, as jcstress prints it; {@code hidden}: the writer's interaction unseen. */
@@ -97,6 +140,67 @@ class SpinCheckBoundNegativeControlTest {
             c.schedule = null;
         }
         return bound[0] + ", " + (cpus.flag.getAcquire() == 1 ? SpinCheckBoundStress.NEXT_CHECK : -1);
+    }
+
+    /**
+     * One run of {@link PostToSpinningCpu}'s setup under {@code seed}, as jcstress prints it;
+     * {@code uncounted}: every CPU's post count reads as none, so a pass that read cpu0 before
+     * the post and cpu1 after it is not read again.
+     */
+    private static String runPost(long seed, boolean uncounted) {
+        SpinSteppedRunState spinner = new SpinSteppedRunState(0, false, uncounted);
+        SpinSteppedRunState poster = new SpinSteppedRunState(1, false, uncounted);
+        SpinSteppedRunState observer = new SpinSteppedRunState(2, false, uncounted);
+        ConcurrentRunState[] cpus = {spinner, poster, observer};
+        // PostToSpinningCpu's constructor
+        spinner.setLastInteractionRelease(900);
+        spinner.setClockRelease(1103);
+        spinner.setSpinningRelease(1100, true);
+        poster.setLastInteractionRelease(1040);
+        poster.setClockRelease(1040);
+        observer.setLastInteractionRelease(800);
+        observer.setClockRelease(1103);
+        long[] scratch = new long[ConcurrentRunState.SPIN_SCRATCH_PER_CPU * 3];
+        long[] bound = new long[1];
+        SteppedSchedule s = new SteppedSchedule(new HostXcpuMemory(new PhysicalMemory(16 * 1024)));
+        for (SpinSteppedRunState c : new SpinSteppedRunState[] {spinner, poster, observer}) {
+            c.schedule = s;
+        }
+        s.run(seed, sch -> {
+            // the poster's steps, in Cpu.deliver's order: post and raise, count, clock store
+            sch.step(0);
+            spinner.postIpi(poster.index, 1040);
+            sch.step(0);
+            poster.countPostRelease();
+            sch.step(0);
+            poster.setClockRelease(SpinCheckBoundStress.COMPUTED_ON);
+        }, sch -> bound[0] = ConcurrentRunState.minSpinOrderBoundConsistentAcquire(cpus, observer, scratch), 100_000);
+        for (SpinSteppedRunState c : new SpinSteppedRunState[] {spinner, poster, observer}) {
+            c.schedule = null;
+        }
+        return bound[0] + ", " + spinner.earliestPendingArrivalAcquire();
+    }
+
+    @Test
+    void aPassBlindToPostCountsLetsTheBoundPassAPostedSpinningCpu() {
+        int above = 0;
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            String outcome = runPost(seed, true);
+            if (RunStateNegativeControlTest.grade(PostToSpinningCpu.class, outcome) == Expect.FORBIDDEN) {
+                assertEquals("4999, 2070", outcome, "seed " + seed + ": a forbidden outcome other than the bound past the arrival");
+                above++;
+            }
+        }
+        assertTrue(above > 0, "the uncounted post never let the bound pass cpu0's arrival in " + SCHEDULES + " schedules");
+    }
+
+    @Test
+    void theProductionPassReadsAgainAfterAPost() {
+        for (long seed = 1; seed <= SCHEDULES; seed++) {
+            String outcome = runPost(seed, false);
+            assertEquals(Expect.ACCEPTABLE, RunStateNegativeControlTest.grade(PostToSpinningCpu.class, outcome),
+                    "seed " + seed + ": " + outcome);
+        }
     }
 
     @Test
