@@ -161,7 +161,52 @@ final class DispatchPath {
         return t;
     }
 
+    /**
+     * Runs {@code t} until it traps, and its trap's kernel path; then, while that path was an
+     * IPC fast path whose partner the duty cycle would run next with nothing else to do first,
+     * runs the partner the same way without returning to the duty cycle (the direct switch of
+     * the fast path, see {@link #handedOffNext}).
+     */
     void run(Tcb t) {
+        Tcb next = t;
+        do {
+            runOnce(next);
+            next = kcpu.handedOff == null ? null : handedOffNext();
+        } while (next != null);
+    }
+
+    /**
+     * The partner that the IPC fast path just made ready and handed to the dispatcher
+     * ({@link KernelCpu#handedOff}), if the duty cycle would now do nothing but pick it: the
+     * machine runs and no interrupt is raised (the duty cycle's step), no partner-gone check is
+     * requested, no cross-processor work exists (one CPU's kernel), no timeout is due and no
+     * device is attached, and the pick would take the switch hint -- the partner, ready, not
+     * halted, of this CPU and not outranked -- with no kernel path to finish. Then the pick's
+     * charge of its ready links is made and the partner returned: the same figures as entering it
+     * in the ready list and taking it out again. Otherwise it enters the ready list at its tail,
+     * as {@link KernelCpu#makeReady} would have done, and null is returned: the duty cycle goes
+     * on as after any kernel path (nothing read the ready list in between).
+     */
+    private Tcb handedOffNext() {
+        Tcb d = kcpu.handedOff;
+        kcpu.handedOff = null;
+        if (kcpu.switchHint == d && !kcpu.partnerGoneCheck && kcpu.ipc.xp() == null
+                && kcpu.wakeups.earliest() > kcpu.cpu.clock() && kcpu.devices.isEmpty()
+                && d.state() == ThreadState.READY && !d.halted() && d.cpuPlain() == kcpu.index
+                && d.priority() >= kcpu.ready.highestNonEmpty()
+                && d.kernelResume() == KernelResume.NONE && d.xpMailbox() == null && !kcpu.wasIdle
+                && kcpu.cpu.dutyCycleStepOpaque()) {
+            kcpu.switchHint = null;
+            kcpu.touchTcb(d, TcbLayout.Field.READY_LINKS, AccessKind.WRITE); // pickNext's take from the list
+            kcpu.inHand = d;
+            return d;
+        }
+        kcpu.ready.enqueueTail(d);
+        return null;
+    }
+
+    /** {@link #run}'s one thread: the kernel exit, the thread until its trap, the trap's kernel path. */
+    private void runOnce(Tcb t) {
         long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
         XpIpc xp = kcpu.ipc.xp();
         if (xp != null) {
@@ -217,7 +262,11 @@ final class DispatchPath {
     void kernelPath(Tcb t) {
         switch (t.trap()) {
             case Syscall.SCHEDULE -> kcpu.migration.schedule(t);
-            case Syscall.IPC -> kcpu.ipc.ipc(t);
+            case Syscall.IPC -> {
+                if (!kcpu.ipc.fastPath(t)) {
+                    kcpu.ipc.ipc(t);
+                }
+            }
             case Syscall.THREAD_SWITCH -> threadSwitch(t);
             case Syscall.PREEMPT -> {
                 // The interrupt is taken by the duty cycle next; the thread continues after it.
