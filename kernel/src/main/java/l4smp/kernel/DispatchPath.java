@@ -162,17 +162,78 @@ final class DispatchPath {
     }
 
     /**
-     * Runs {@code t} until it traps, and its trap's kernel path; then, while that path was an
-     * IPC fast path whose partner the duty cycle would run next with nothing else to do first,
-     * runs the partner the same way without returning to the duty cycle (the direct switch of
-     * the fast path, see {@link #handedOffNext}).
+     * Runs {@code t}: the kernel exit, the thread until it traps, and its trap's kernel path;
+     * then, while that path was an IPC fast path whose partner the duty cycle would run next with
+     * nothing else to do first, the partner the same way, in this same frame (the direct switch
+     * of the fast path, see {@link #handedOffNext}: after a continuation switch the host's return
+     * predictions are the other stack's, so the loop resumes the next thread without returning).
      */
     void run(Tcb t) {
-        Tcb next = t;
-        do {
-            runOnce(next);
-            next = kcpu.handedOff == null ? null : handedOffNext();
-        } while (next != null);
+        while (true) {
+            long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
+            XpIpc xp = kcpu.ipc.xp();
+            if (xp != null) {
+                // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
+                // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
+                xp.check().publishNextCheck(due);
+                if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > t.priority() || kcpu.migration.hasPending())) {
+                    kcpu.ready.enqueueHead(t);
+                    return;
+                }
+            }
+            switchTo(t);
+            kcpu.current = t;
+            if (t.remainingTimeslice() <= 0) {
+                t.setRemainingTimeslice(t.timeslice() > 0 ? t.timeslice() : kcpu.timesliceCycles);
+            }
+            kcpu.cpu.advance(kcpu.exitCycles);
+            kcpu.deadline = due;
+            // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
+            Spaces spaces = kcpu.kernel.spacesOrNull();
+            if (spaces != null && spaces.beforeRun(kcpu.port, t)) {
+                kcpu.current = null;
+                return;
+            }
+            t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
+            if (t.identity() == null && kcpu.guestIdentity) {
+                firstIdentity(t);
+            }
+            kcpu.cpu.runGuest(t.continuation.current(), t.identity());
+            kcpu.current = null;
+            if (xp != null) {
+                xp.check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
+            }
+            if (t.continuation.isDone()) {
+                kcpu.kernel.threadLifecycle.threadEnded(kcpu, t);
+                return;
+            }
+            kcpu.cpu.advance(kcpu.entryCycles);
+            kcpu.counters.increment(kcpu.cTraps);
+            kcpu.cpu.log().record(kcpu.index, Syscall.EV_TRAP, kcpu.cpu.clock(), t.id.number(), t.trap());
+            kcpu.kernelPath = t;
+            try {
+                kernelPath(t);
+            } finally {
+                kcpu.kernelPath = null;
+            }
+            if (kcpu.handedOff == null) {
+                return;
+            }
+            t = handedOffNext();
+            if (t == null) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * A thread's first run in parallel mode builds its host identity: setup cost, once.
+     * Deterministic mode (and a JVM that does not open java.lang) runs guests under the host
+     * thread's own identity: a thread there never needs one, and 10^4 short-lived threads would
+     * each build a host Thread object for nothing.
+     */
+    private static void firstIdentity(Tcb t) {
+        t.setIdentity(new L4ThreadIdentity(t));
     }
 
     /**
@@ -193,7 +254,7 @@ final class DispatchPath {
         if (kcpu.switchHint == d && !kcpu.partnerGoneCheck && kcpu.ipc.xp() == null
                 && kcpu.wakeups.earliest() > kcpu.cpu.clock() && kcpu.devices.isEmpty()
                 && d.state() == ThreadState.READY && !d.halted() && d.cpuPlain() == kcpu.index
-                && d.priority() >= kcpu.ready.highestNonEmpty()
+                && (kcpu.ready.size() == 0 || d.priority() >= kcpu.ready.highestNonEmpty())
                 && d.kernelResume() == KernelResume.NONE && d.xpMailbox() == null && !kcpu.wasIdle
                 && kcpu.cpu.dutyCycleStepOpaque()) {
             kcpu.switchHint = null;
@@ -203,60 +264,6 @@ final class DispatchPath {
         }
         kcpu.ready.enqueueTail(d);
         return null;
-    }
-
-    /** {@link #run}'s one thread: the kernel exit, the thread until its trap, the trap's kernel path. */
-    private void runOnce(Tcb t) {
-        long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
-        XpIpc xp = kcpu.ipc.xp();
-        if (xp != null) {
-            // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
-            // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
-            xp.check().publishNextCheck(due);
-            if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > t.priority() || kcpu.migration.hasPending())) {
-                kcpu.ready.enqueueHead(t);
-                return;
-            }
-        }
-        switchTo(t);
-        kcpu.current = t;
-        if (t.remainingTimeslice() <= 0) {
-            t.setRemainingTimeslice(t.timeslice() > 0 ? t.timeslice() : kcpu.timesliceCycles);
-        }
-        kcpu.cpu.advance(kcpu.exitCycles);
-        kcpu.deadline = due;
-        // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
-        Spaces spaces = kcpu.kernel.spacesOrNull();
-        if (spaces != null && spaces.beforeRun(kcpu.port, t)) {
-            kcpu.current = null;
-            return;
-        }
-        t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
-        if (t.identity() == null && kcpu.guestIdentity) {
-            // First run in parallel mode: setup cost, once. Deterministic mode (and a JVM that
-            // does not open java.lang) runs guests under the host thread's own identity: a
-            // thread there never needs one, and 10^4 short-lived threads would each build a
-            // host Thread object for nothing.
-            t.setIdentity(new L4ThreadIdentity(t));
-        }
-        kcpu.cpu.runGuest(t.continuation.current(), t.identity());
-        kcpu.current = null;
-        if (xp != null) {
-            xp.check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
-        }
-        if (t.continuation.isDone()) {
-            kcpu.kernel.threadLifecycle.threadEnded(kcpu, t);
-            return;
-        }
-        kcpu.cpu.advance(kcpu.entryCycles);
-        kcpu.counters.increment(kcpu.cTraps);
-        kcpu.cpu.log().record(kcpu.index, Syscall.EV_TRAP, kcpu.cpu.clock(), t.id.number(), t.trap());
-        kcpu.kernelPath = t;
-        try {
-            kernelPath(t);
-        } finally {
-            kcpu.kernelPath = null;
-        }
     }
 
     void kernelPath(Tcb t) {

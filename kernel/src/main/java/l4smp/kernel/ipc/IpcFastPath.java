@@ -49,6 +49,13 @@ final class IpcFastPath {
 
     private final IpcPath ipc;
     private final KernelCpuPort kcpu;
+    /** The ABI's propagation bit in a send tag (the kernel's ABI is fixed at boot). */
+    private final int propagatedFlag;
+    /**
+     * Whether the machine charges memory accesses: without the accounting layer every charge
+     * below is a no-op, and the fast path skips the calls.
+     */
+    private final boolean charging;
 
     /** IPCs this fast path completed (owner CPU only; a test's evidence that it ran). */
     long taken;
@@ -56,6 +63,8 @@ final class IpcFastPath {
     IpcFastPath(IpcPath ipc) {
         this.ipc = ipc;
         this.kcpu = ipc.kcpu;
+        this.propagatedFlag = ipc.kernel.config().abi().propagatedFlag();
+        this.charging = ipc.kcpu.cpu().machine().memorySystem() != null;
     }
 
     /**
@@ -70,17 +79,17 @@ final class IpcFastPath {
         int tag = t.sysTag();
         if (to.isNil() || from.isNil() || t.sysReceiveTimeout() != Timeout.NEVER
                 || t.kernelResume() != KernelResume.NONE || MsgTag.typed(tag) != 0
-                || ipc.kernel.config().abi().propagates(tag)) {
+                || (tag & propagatedFlag) != 0) {
             return false;
         }
         boolean open = from.isAny();
-        if (open ? t.sendQueueHead() != null : !from.equals(to)) {
+        if (open ? t.sendQueueHead() != null : from.raw() != to.raw()) {
             return false; // a sender to serve, or a closed receive from a third thread
         }
         Tcb dest = ipc.kernel.lookup(to);
         if (dest == null || dest == t || dest.hardwareLine() >= 0 || t.hardwareLine() >= 0
                 || dest.cpuAcquire() != kcpu.index() || dest.state() != ThreadState.WAITING
-                || dest.inReadyList() || !XpIpc.accepts(dest.receiveFrom(), t)) {
+                || dest.inReadyList() || !accepts(dest.receiveFrom(), t)) {
             return false;
         }
         // The send phase (IpcPath.sendPhase): the target checked, the partner written.
@@ -88,19 +97,26 @@ final class IpcFastPath {
         t.setResultTag(0);
         t.setResultFrom(ThreadId.NIL);
         t.setSysVirtualSender(null);
-        kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
-        kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
-        kcpu.writePartner(t, dest);
-        kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
-        // The transmit path (TransmitPath.copyMessage): the untyped words.
+        if (charging) {
+            kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
+            kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
+            kcpu.touchTcb(t, Field.PARTNER, AccessKind.WRITE); // KernelCpuPort.writePartner
+        }
+        t.setPartner(dest);
         int u = MsgTag.untyped(tag);
-        for (int i = 1; i <= u; i++) {
-            kcpu.touchMr(t, i, AccessKind.READ);
-            kcpu.touchMr(dest, i, AccessKind.WRITE);
+        if (charging) {
+            kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
+            // The transmit path (TransmitPath.copyMessage): the untyped words.
+            for (int i = 1; i <= u; i++) {
+                kcpu.touchMr(t, i, AccessKind.READ);
+                kcpu.touchMr(dest, i, AccessKind.WRITE);
+            }
         }
         System.arraycopy(t.mr, 1, dest.mr, 1, u);
         // The receive completed (TransmitPath.completeReceive): dest learns the sender and the tag.
-        kcpu.touchTcb(dest, Field.PARTNER, AccessKind.WRITE);
+        if (charging) {
+            kcpu.touchTcb(dest, Field.PARTNER, AccessKind.WRITE);
+        }
         int resultTag = tag & ~(0xF << 12);
         dest.setResultTag(resultTag);
         dest.mr[0] = resultTag;
@@ -114,12 +130,16 @@ final class IpcFastPath {
         kcpu.makeReadyHandedOff(dest);
         // The receive phase (IpcPath.receiveDecision): no sender is there, t blocks.
         if (open) {
-            kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.READ);
+            if (charging) {
+                kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.READ);
+            }
         } else {
-            kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
-            kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
-            kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
-            kcpu.touchTcb(dest, Field.PARTNER, AccessKind.READ);
+            if (charging) {
+                kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
+                kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
+                kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
+                kcpu.touchTcb(dest, Field.PARTNER, AccessKind.READ);
+            }
             dest.markAwaitedVolatile(); // IpcPath.markAwaited
         }
         kcpu.writeState(t, ThreadState.WAITING);
@@ -128,5 +148,11 @@ final class IpcFastPath {
         kcpu.setSwitchHint(dest);
         taken++;
         return true;
+    }
+
+    /** {@link XpIpc#accepts(ThreadId, Tcb)}: a receive specifier open, or closed on {@code sender}. */
+    private static boolean accepts(ThreadId from, Tcb sender) {
+        int raw = from.raw();
+        return raw == -1 || raw == sender.id.raw();
     }
 }
