@@ -12,10 +12,11 @@ import l4smp.kernel.thread.ThreadState;
 /**
  * The IPC fast path of one CPU's kernel: the common case of a call or a reply-and-wait -- the
  * partner waits for us on this CPU, and we block in our own receive -- done as one straight
- * sequence, as L4 kernels do (Pistachio's {@code ipc_fastpath} in the IA-32 glue,
- * {@code glue/v4-ia32/fastpath.cc}, ahead of {@code sys_ipc}; seL4's {@code fastpath_call} and
- * {@code fastpath_reply_recv}); the partner is then run by a direct switch of the dispatcher,
- * without a pass through the ready list ({@code DispatchPath.run}).
+ * sequence, as L4 kernels do (Pistachio's IPC fast path ahead of the generic {@code sys_ipc},
+ * e.g. {@code glue/v4-powerpc/fastpath.S} under {@code CONFIG_IPC_FASTPATH}; seL4's
+ * {@code fastpath_call} and {@code fastpath_reply_recv} in {@code src/fastpath/fastpath.c}); the
+ * partner is then run by a direct switch of the dispatcher, without a pass through the ready
+ * list ({@code DispatchPath.run}), as those fast paths switch to it without the scheduler.
  *
  * <h2>The conditions (checked before anything is written)</h2>
  * <pre>
@@ -28,9 +29,10 @@ import l4smp.kernel.thread.ThreadState;
  *     polling to us), or an open receive with an empty send queue.
  * </pre>
  * Any other case takes the general path ({@link IpcPath#ipc}), which these conditions leave
- * untouched. Pistachio's fast path has the same shape (untyped words only, no propagation or
- * redirection, the partner on this CPU waiting for us, no send queue to serve, no timeout to
- * set), as has seL4's.
+ * untouched. Pistachio's fast path tests the same (to and from not nil, the target's TCB valid,
+ * the target waiting forever for us or for any thread, no typed items or flags in the tag, no
+ * receive timeout, an empty send queue of the invoker; then it copies the untyped words, lets the
+ * invoker wait forever for {@code from} and switches to the target), as does seL4's.
  *
  * <h2>Exactly the general path's figures</h2>
  * Unlike a real kernel's fast path this one must leave every simulated figure as the general
