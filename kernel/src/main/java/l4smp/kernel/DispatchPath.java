@@ -168,8 +168,9 @@ final class DispatchPath {
      * of the fast path, see {@link #handedOffNext}: after a continuation switch the host's return
      * predictions are the other stack's, so the loop resumes the next thread without returning).
      */
-    void run(Tcb t) {
-        while (true) {
+    void run(Tcb first) {
+        Tcb t = first;
+        do {
             long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
             XpIpc xp = kcpu.ipc.xp();
             if (xp != null) {
@@ -216,14 +217,8 @@ final class DispatchPath {
             } finally {
                 kcpu.kernelPath = null;
             }
-            if (kcpu.handedOff == null) {
-                return;
-            }
-            t = handedOffNext();
-            if (t == null) {
-                return;
-            }
-        }
+            t = kcpu.handedOff == null ? null : handedOffNext();
+        } while (t != null);
     }
 
     /**
