@@ -12,6 +12,7 @@ import l4smp.emulator.cpu.ConcurrentRunState;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.CpuPinning;
 import l4smp.emulator.cpu.Dispatcher;
+import l4smp.emulator.cpu.OrderPassCache;
 import l4smp.emulator.stats.CounterNames;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.emulator.trace.EventLog;
@@ -23,7 +24,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
@@ -79,13 +79,6 @@ public final class Machine {
 
     private final MachineConfig config;
     private final Cpu[] cpus;
-    /**
-     * Interrupts posted so far by any CPU (parallel mode's exact timing): a poster counts its
-     * post after raising the target's line and before any later store of its own clock or run
-     * state, so a pass over the CPUs' effective clocks that sees a store after a post also sees
-     * the count moved (see {@link ConcurrentRunState#minEffectiveClockConsistentAcquire}).
-     */
-    private final AtomicLong interruptPosts = new AtomicLong();
     /** The CPUs parked until another CPU's effective clock moves (parallel mode's waits). */
     private final ConcurrentClockWaiters clockWaiters;
     private final IoApic ioApic;
@@ -310,6 +303,14 @@ public final class Machine {
                 warn(t.getName() + " did not stop within 5 s (a user thread that never calls L4?); left behind as a daemon");
             }
         }
+        if (LOG.isDebugEnabled()) {
+            // What the order passes read (the join above publishes the owners' plain counts).
+            for (Cpu cpu : cpus) {
+                OrderPassCache pass = cpu.orderPassCache();
+                LOG.debug("CPU {}: {} order passes read {} run states of other CPUs", cpu.index(),
+                        pass.passesPlain(), pass.readsPlain());
+            }
+        }
     }
 
     private void runDeterministic() {
@@ -461,35 +462,51 @@ public final class Machine {
      * The lowest effective clock of the CPUs other than {@code self}: a running CPU counts with
      * its clock, an idle one with the arrival of its pending interrupt or its next timer event,
      * a stopped one not at all. {@code Long.MAX_VALUE} if none counts. One consistent pass
-     * (no interrupt posted while it ran). Any thread.
+     * (no CPU posted an interrupt while it ran: each CPU's own post count, read before and
+     * after). Any thread.
      */
     public long minEffectiveClockExcluding(Cpu self) {
-        return ConcurrentRunState.minEffectiveClockConsistentAcquire(cpus, self, interruptPosts);
+        return ConcurrentRunState.minEffectiveClockConsistentAcquire(cpus, self);
     }
 
     /**
      * The order bound of {@code self} (parallel mode): {@link #minEffectiveClockExcluding}, with
      * each CPU of a lower index than {@code self} counted one cycle earlier, so that CPUs at the
-     * same cycle act in index order, never in host order
-     * ({@link ConcurrentRunState#minOrderBoundConsistentAcquire}). {@code self} may interact at
-     * cycle t when the bound is at least t. Any thread.
+     * same cycle act in index order, never in host order. {@code self} may interact at cycle t
+     * when the bound is at least t. Reads every CPU that has not stopped (the bound of a pass
+     * over all of them). Owner CPU {@code self} only (it keeps what it read in its
+     * {@link OrderPassCache}).
      */
     public long orderBoundExcluding(Cpu self) {
-        return ConcurrentRunState.minOrderBoundConsistentAcquire(cpus, self, interruptPosts);
+        return orderBoundExcluding(self, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #orderBoundExcluding(Cpu)} for a wait for {@code cycle}: reads again only the CPUs
+     * that {@code self} last saw below {@code cycle}
+     * ({@link ConcurrentRunState#minOrderBoundCachedAcquire}, which says why the others' entries
+     * are still bounds). The result is at least {@code cycle} exactly when a pass over all CPUs
+     * would give at least {@code cycle}; below it, it may be lower. Owner CPU {@code self} only.
+     */
+    public long orderBoundExcluding(Cpu self, long cycle) {
+        return ConcurrentRunState.minOrderBoundCachedAcquire(cpus, self, self.orderPassCache(), cycle);
+    }
+
+    /**
+     * The order bound of a spin-wait check of {@code self} (parallel mode, exact timing):
+     * {@link #orderBoundExcluding(Cpu)}, except that another spinning CPU whose last failed check
+     * came after every CPU's last interaction counts with the earliest time at which it can act
+     * ({@link ConcurrentRunState#minSpinOrderBoundConsistentAcquire}). Reads every CPU, without
+     * {@code self}'s order-pass cache; one consistent pass (no CPU posted an interrupt while it
+     * ran: each CPU's own post count, read before and after). {@code self}'s thread.
+     */
+    public long spinOrderBoundExcluding(Cpu self) {
+        return ConcurrentRunState.minSpinOrderBoundConsistentAcquire(cpus, self, self.spinBoundScratch());
     }
 
     /** The CPUs parked until another CPU's effective clock moves (parallel mode). Any thread. */
     public ConcurrentClockWaiters clockWaiters() {
         return clockWaiters;
-    }
-
-    /**
-     * Counts an interrupt the calling CPU has just posted and raised (see
-     * {@link #minEffectiveClockExcluding}); the poster calls it before any later store of its
-     * clock or run state. Any CPU (volatile read-modify-write).
-     */
-    public void countInterruptPostVolatile() {
-        interruptPosts.getAndIncrement();
     }
 
     /**

@@ -2,11 +2,11 @@ package l4smp.tests;
 
 import l4smp.emulator.cpu.ConcurrentRunState;
 import l4smp.emulator.cpu.Dispatcher;
+import l4smp.emulator.cpu.OrderPassCache;
 import l4smp.tests.jcstress.timing.StandaloneRunState;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The order bound of parallel mode with exact timing
- * ({@link ConcurrentRunState#minOrderBoundConsistentAcquire}): a CPU may interact at cycle t when
+ * ({@link ConcurrentRunState#minOrderBoundCachedAcquire}, each bound from a fresh cache that reads
+ * every CPU): a CPU may interact at cycle t when
  * every CPU after it has reached t and every CPU before it has passed t, so interactions follow
  * the total order (cycle, CPU index). Of CPUs at the same cycle exactly the lowest index goes on;
  * the CPU with the lowest (cycle, index) always goes on (no wait without a CPU that proceeds).
@@ -34,7 +35,7 @@ class OrderBoundTieTest {
     }
 
     static long bound(ConcurrentRunState[] cpus, int self) {
-        return ConcurrentRunState.minOrderBoundConsistentAcquire(cpus, cpus[self], new AtomicLong());
+        return ConcurrentRunState.minOrderBoundCachedAcquire(cpus, cpus[self], new OrderPassCache(cpus.length), Long.MAX_VALUE);
     }
 
     static boolean mayGo(ConcurrentRunState[] cpus, int self) {

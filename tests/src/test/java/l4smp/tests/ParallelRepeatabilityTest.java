@@ -22,16 +22,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * total order (cycle, CPU index), whatever the host does: repeated parallel runs of one scenario
  * give the same simulated latencies, operation by operation.
  *
- * <p>{@code balance} is the case that showed it (it now repeats within 2 %, see
- * {@link #assertRepeatableWithinTolerance}). Its first call of each client crosses processors,
+ * <p>{@code balance} is the case that showed it. Its first call of each client crosses processors,
  * is aborted on detection (error 7, thesis 6.2.2) and waits in spin-waits on the migration
  * handshake while the scheduler pulls the server over; before that, the three application
  * processors are released by one IPI and take it at the same cycle, then meet at a spin-waited
  * boot barrier. A spin-wait check that does not wait for the CPUs behind it (each failed check
  * would move its clock on by one spin iteration per host iteration), or CPUs at the same cycle
  * acting in host order, make these latencies vary from run to run (before: maximum 11,919 to
- * 16,687 cycles, mean 1,206.5 to 1,287.3 at 100 operations). Only simulated cycles are compared;
- * host time plays no part.
+ * 16,687 cycles, mean 1,206.5 to 1,287.3 at 100 operations). So does an XCPU trigger (thesis
+ * 8.3.4) that reads its target's published next check at another cycle than its interleaving
+ * point: the word is host state, rewritten at every kernel entry and exit of the target (which
+ * runs a local IPC loop here), so unless its publish and its read are order points, each before
+ * its charge, a client's call to the scheduler sends an XCPU IPI or saves it depending on how
+ * far the target has run ahead in host time (before: a largest latency of 15,191 or 15,295
+ * cycles at 40 operations, the first in one run of five to ten). Only simulated cycles are
+ * compared; host time plays no part.
  *
  * <p>{@code xp-detect} shows the same for a CPU's accesses to the TCBs of its own threads, which
  * the other CPU reads and writes on a cross-processor call.
@@ -40,6 +45,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ParallelRepeatabilityTest {
 
     static final int RUNS = 6;
+    /**
+     * {@code balance} repeats more often: the host-order leak it catches showed in one run of
+     * five to ten (see above); both variants together take about 10 s of host time at this count.
+     */
+    static final int BALANCE_RUNS = 20;
     static final long OPS = 40;
 
     /** The simulated latencies of one run: the whole summary, and each client's. */
@@ -61,51 +71,24 @@ class ParallelRepeatabilityTest {
         return r;
     }
 
-    void assertRepeatable(String scenario, int cpus, Map<String, String> options) {
+    void assertRepeatable(String scenario, int cpus, Map<String, String> options, int runs) {
         ScenarioRunner runner = new ScenarioRunner(Scenarios.load(), null);
         List<LatencySummary> first = figures(parallel(runner, scenario, cpus, options));
-        for (int i = 1; i < RUNS; i++) {
+        for (int i = 1; i < runs; i++) {
             int run = i;
             assertEquals(first, figures(parallel(runner, scenario, cpus, options)),
-                    () -> scenario + ": parallel run " + (run + 1) + " of " + RUNS + " told other simulated latencies than run 1");
+                    () -> scenario + ": parallel run " + (run + 1) + " of " + runs + " told other simulated latencies than run 1");
         }
-    }
-
-    /**
-     * As {@link #assertRepeatable}, but the whole run's p50, maximum and mean need only lie within
-     * {@value #BALANCE_TOLERANCE_PERCENT} % of run 1's: {@code balance} still tells one of its two
-     * outlier calls about 100 cycles apart when parallel runs repeat within one JVM (a maximum of
-     * 15,191 or 15,295 cycles at 40 operations, in about half of the runs of this class), from an
-     * interaction not yet found (every accounted line access is in (cycle, CPU index) order in
-     * such a run). The host-order leaks this test was written for moved those figures by 30 %.
-     */
-    void assertRepeatableWithinTolerance(String scenario, int cpus, Map<String, String> options) {
-        ScenarioRunner runner = new ScenarioRunner(Scenarios.load(), null);
-        LatencySummary first = parallel(runner, scenario, cpus, options).cyclesSummary();
-        for (int i = 1; i < RUNS; i++) {
-            LatencySummary next = parallel(runner, scenario, cpus, options).cyclesSummary();
-            String run = scenario + ": parallel run " + (i + 1) + " of " + RUNS + " against run 1: " + next + " / " + first;
-            assertEquals(first.count(), next.count(), run);
-            assertWithin(first.p50(), next.p50(), run + " (p50)");
-            assertWithin(first.max(), next.max(), run + " (max)");
-            assertWithin(first.mean(), next.mean(), run + " (mean)");
-        }
-    }
-
-    static final int BALANCE_TOLERANCE_PERCENT = 2;
-
-    static void assertWithin(double expected, double actual, String what) {
-        assertTrue(Math.abs(actual - expected) <= expected * BALANCE_TOLERANCE_PERCENT / 100.0, what);
     }
 
     @Test
     void balanceAbortsAndMigrationsTellTheSameTimeEveryRun() {
-        assertRepeatableWithinTolerance("balance", 4, Map.of());
+        assertRepeatable("balance", 4, Map.of(), BALANCE_RUNS);
     }
 
     @Test
     void balanceMovingTheCallerTellsTheSameTimeEveryRun() {
-        assertRepeatableWithinTolerance("balance", 4, Map.of("move", "caller"));
+        assertRepeatable("balance", 4, Map.of("move", "caller"), BALANCE_RUNS);
     }
 
     /**
@@ -117,6 +100,6 @@ class ParallelRepeatabilityTest {
      */
     @Test
     void xpDetectAbortsTellTheSameTimeEveryRun() {
-        assertRepeatable("xp-detect", 2, Map.of());
+        assertRepeatable("xp-detect", 2, Map.of(), RUNS);
     }
 }

@@ -27,10 +27,13 @@ import java.lang.invoke.VarHandle;
  * exclusive states, more than one word holds, and a state of two words could not change with
  * one CAS.
  *
- * Words live in chunks of one 4 KB frame's lines (long[4096 / lineBytes]); the chunk table has
- * one slot per physical frame and a chunk is created on the first touch of its frame
- * (compareAndExchange, the loser takes the winner's chunk). After that, no operation on a
- * line of that frame allocates.
+ * Words live in chunks of one 4 KB frame's lines; the chunk table has one slot per physical
+ * frame and a chunk is created on the first touch of its frame (compareAndExchange, the loser
+ * takes the winner's chunk). After that, no operation on a line of that frame allocates.
+ * A line's state word and its write stamp (below) sit side by side in the chunk, at slots 2i
+ * and 2i + 1 for the frame's line i: a transition's CAS, the stamp that the CPU taking a
+ * modified line reads, and the stamp a timed write stores then fall in one host cache line,
+ * so the host moves one line of the directory per simulated line that changes hands, not two.
  *
  * A CPU changes a line only by compare-and-set of the whole word, computed from the word it
  * read with acquire semantics; on failure it re-reads and recomputes (the CPU whose CAS failed
@@ -91,13 +94,18 @@ public final class ConcurrentMesiDirectory {
     static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle CHUNKS = MethodHandles.arrayElementVarHandle(long[][].class);
 
-    private final long[][] chunks;
+    /** Words per line in a chunk: the state word, then the write stamp. */
+    static final int SLOTS_PER_LINE = 2;
+    /** Offset of a line's write stamp from its state word. */
+    static final int STAMP = 1;
+
     /**
-     * Per line, the simulated cycle at which its last write completed (0 = never written),
-     * chunked like the state words: a CPU that takes a modified line from another CPU cannot
-     * have its data before then (the causality of lax synchronisation, for memory).
+     * Per frame, per line: the state word at slot 2i and, at 2i + 1, the simulated cycle at which
+     * the line's last write completed (0 = never written): a CPU that takes a modified line from
+     * another CPU cannot have its data before then (the causality of lax synchronisation, for
+     * memory).
      */
-    private final long[][] stamps;
+    private final long[][] chunks;
     private final int linesPerChunkShift;
     private final int linesPerChunkMask;
     private final int lineShift;
@@ -111,7 +119,6 @@ public final class ConcurrentMesiDirectory {
             throw new IllegalArgumentException("bad directory geometry: " + frames + " frames, " + lineBytes + " B lines");
         }
         this.chunks = new long[frames][];
-        this.stamps = new long[frames][];
         this.lineShift = Integer.numberOfTrailingZeros(lineBytes);
         this.linesPerChunkShift = 12 - lineShift;
         this.linesPerChunkMask = (1 << linesPerChunkShift) - 1;
@@ -192,23 +199,9 @@ public final class ConcurrentMesiDirectory {
         if (chunk != null) {
             return chunk;
         }
-        long[] fresh = new long[1 << linesPerChunkShift];
+        long[] fresh = new long[SLOTS_PER_LINE << linesPerChunkShift];
         // CAS publishes the chunk (volatile: release); the loser adopts the winner's.
         long[] witness = (long[]) CHUNKS.compareAndExchange(chunks, index, (long[]) null, fresh);
-        return witness == null ? fresh : witness;
-    }
-
-    /** The write-stamp chunk of {@code line}, created on first use. */
-    long[] stampChunkFor(long line) {
-        int index = (int) (line >>> linesPerChunkShift);
-        // Acquire: pairs with the CAS (release) that published the zeroed chunk.
-        long[] chunk = (long[]) CHUNKS.getAcquire(stamps, index);
-        if (chunk != null) {
-            return chunk;
-        }
-        long[] fresh = new long[1 << linesPerChunkShift];
-        // CAS publishes the chunk (volatile: release); the loser adopts the winner's.
-        long[] witness = (long[]) CHUNKS.compareAndExchange(stamps, index, (long[]) null, fresh);
         return witness == null ? fresh : witness;
     }
 
@@ -218,8 +211,9 @@ public final class ConcurrentMesiDirectory {
         return (long[]) CHUNKS.getAcquire(chunks, (int) (line >>> linesPerChunkShift));
     }
 
+    /** The slot of {@code line}'s state word in its chunk (its write stamp is at the next slot). */
     int indexInChunk(long line) {
-        return (int) (line & linesPerChunkMask);
+        return (int) (line & linesPerChunkMask) * SLOTS_PER_LINE;
     }
 
     /** The state word of {@code line}, read with acquire semantics. */
@@ -250,8 +244,15 @@ public final class ConcurrentMesiDirectory {
         return (long[]) CHUNKS.getAcquire(chunks, chunkIndex);
     }
 
-    /** The line number of an entry of a chunk. */
+    /** The line number of the state word at slot {@code indexInChunk} of a chunk. */
     long lineOf(int chunkIndex, int indexInChunk) {
-        return ((long) chunkIndex << linesPerChunkShift) | indexInChunk;
+        return ((long) chunkIndex << linesPerChunkShift) | (indexInChunk / SLOTS_PER_LINE);
+    }
+
+    /** The write stamp of {@code line}: the cycle its last timed write completed, 0 if none; acquire. */
+    long stampAcquire(long line) {
+        long[] chunk = chunkOrNullAcquire(line);
+        // Acquire: pairs with the writer's release of the stamp.
+        return chunk == null ? 0L : (long) WORDS.getAcquire(chunk, indexInChunk(line) + STAMP);
     }
 }

@@ -1,6 +1,11 @@
 package l4smp.emulator.cache;
 
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.DIRTY_BIT;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.KIND_EXCLUSIVE;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.KIND_MASK;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.OWNER_MASK;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.SLOTS_PER_LINE;
+import static l4smp.emulator.cache.ConcurrentMesiDirectory.STAMP;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.WORDS;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.exclusive;
 import static l4smp.emulator.cache.ConcurrentMesiDirectory.holds;
@@ -80,7 +85,22 @@ import org.slf4j.LoggerFactory;
  * of registered ranges (direct mapped by line; a registered range keeps its tag forever) before
  * it asks the {@link ConcurrentAttributionRegistry}. {@code accessAt} stays one method with the
  * slow path's call in it, compiled once out of line rather than inlined into every charging
- * call site of the CPU.
+ * call site of the CPU. A hit stores no outcome: {@link #lastOutcomePlain} reads L1_HIT when the
+ * hit count moved since the last access that was not a hit, which stored its own outcome.
+ *
+ * <h2>The last line</h2>
+ * Each CPU keeps the line of its previous access. An access to that line skips the frame memo,
+ * the set search and the LRU update, and still reads the line's directory word: the line is in
+ * the CPU's L1 and is already the most recently used way of its set, because every access ends
+ * with its line in L1, touched or filled last (a hit touches it, a miss fills it, and the L2
+ * victim a miss drops is another line), and only the CPU itself changes its caches, between
+ * its own accesses nothing but {@link #flushCaches}, which forgets the line. Touching the most
+ * recently used way again would give it a newer stamp and change no comparison between stamps,
+ * so every victim choice, and with it every counter and cycle, is the same as with the touch.
+ * The directory word is read as on any hit: another CPU may have invalidated the copy, and
+ * then (or for a write to a line not yet M, or a locked access) the access takes the general
+ * path. {@code AccountingDifferentialTest} checks every figure access by access against a
+ * reference model without these shortcuts.
  *
  * <h2>Ordering of data and accounting</h2>
  * A transition's CAS (volatile) publishes everything its CPU wrote before it; a CPU's
@@ -99,8 +119,14 @@ public final class MemorySystem {
     private static final int EVENTS = MemoryEvent.values().length;
     /** Owner-only slots after the counters (plain). */
     private static final int SLOT_CARRY = PAD + EVENTS;
+    /**
+     * The outcome and the invalidations of this CPU's last access that was not an L1 hit, and
+     * the L1 hits counted at its end: a later hit changes the hit count and stores nothing
+     * else ({@link #lastOutcomePlain}).
+     */
     private static final int SLOT_LAST_OUTCOME = SLOT_CARRY + 1;
     private static final int SLOT_LAST_INVALIDATIONS = SLOT_CARRY + 2;
+    private static final int SLOT_LAST_HITS = SLOT_CARRY + 5;
     /**
      * The L1-hit reads and writes of the hot path, kept apart from the event counters so that
      * such a hit stores one counter instead of four (opaque stores by the owner): readers add
@@ -109,7 +135,7 @@ public final class MemorySystem {
      */
     private static final int SLOT_HIT_READS = SLOT_CARRY + 3;
     private static final int SLOT_HIT_WRITES = SLOT_CARRY + 4;
-    private static final int COUNTER_BLOCK = SLOT_CARRY + 5 + PAD;
+    private static final int COUNTER_BLOCK = SLOT_CARRY + 6 + PAD;
 
     private static final int C_READS = PAD + MemoryEvent.READS.ordinal();
     private static final int C_WRITES = PAD + MemoryEvent.WRITES.ordinal();
@@ -139,7 +165,7 @@ public final class MemorySystem {
     }
 
     /** Entries of each CPU's attribution memo (a power of two). */
-    private static final int TAG_MEMO = 64;
+    private static final int TAG_MEMO = 256;
 
     private static final int ATTR_BLOCK = PAD + 2 * ConcurrentAttributionRegistry.MAX_TAGS + PAD;
 
@@ -153,15 +179,18 @@ public final class MemorySystem {
         final long[] attribution = new long[ATTR_BLOCK];
         /**
          * The frame (line number &gt;&gt; lines-per-frame shift) of this CPU's last access, or -1,
-         * and its directory chunk; a frame's chunk never changes once created, so the memo
-         * stays right without invalidation.
+         * and its directory chunk (state words and write stamps); a frame's chunk never changes
+         * once created, so the memo stays right without invalidation.
          */
         long memoFrame = -1;
-        long[] memoChunk;
-        /** The write-stamp chunk of {@link #memoFrame}, or null until this CPU needs it. */
-        long[] memoStampChunk;
         /**
-         * Attribution memo, direct mapped by line: entry i is the registered range
+         * The line of this CPU's last access, or -1: in its L1 as the most recently used way of
+         * its set, and in {@link #memoFrame} (see "The last line").
+         */
+        long lastLine = -1;
+        long[] memoChunk;
+        /**
+         * Attribution memo, direct mapped by {@link #tagMemoEntry}: entry i is the registered range
          * [tagRanges[2i], tagRanges[2i + 1]) with tag tagIds[i] (an empty range at first).
          * Registered ranges keep their tags forever, so an entry never goes stale.
          */
@@ -187,6 +216,9 @@ public final class MemorySystem {
     /** Centicycles of each outcome, by ordinal. */
     private final int[] outcomeCenti;
     private final int l1HitCenti;
+    /** An L1 hit's whole cycles and the fraction (centicycles below 100) it adds to the remainder. */
+    private final int l1HitWhole;
+    private final int l1HitFraction;
 
     /** A memory system with its own attribution registry. */
     public MemorySystem(CostModel cost, int cpus, PhysicalMemory physicalMemory) {
@@ -221,6 +253,8 @@ public final class MemorySystem {
         outcomeCenti[AccessOutcome.S_TO_M.ordinal()] = hierarchy.sToMCenti();
         outcomeCenti[AccessOutcome.S_TO_S.ordinal()] = hierarchy.sharedFillCenti();
         this.l1HitCenti = hierarchy.l1HitCenti();
+        this.l1HitWhole = l1HitCenti / 100;
+        this.l1HitFraction = l1HitCenti % 100;
         LOG.debug("memory system: {} CPUs, {} ({} B lines, L1 {} KB/{}-way, L2 {} KB/{}-way), {} MB physical",
                 cpus, cost.name(), hierarchy.lineBytes(), hierarchy.l1Bytes() / 1024, hierarchy.l1Ways(),
                 hierarchy.l2Bytes() / 1024, hierarchy.l2Ways(), physicalMemory.sizeBytes() >> 20);
@@ -255,68 +289,81 @@ public final class MemorySystem {
     public int accessAt(int cpu, long physAddr, AccessKind kind, long now) {
         final CpuState s = cpus[cpu];
         final long line = physAddr >>> lineShift;
-        final long[] chunk = (line >>> frameLineShift) == s.memoFrame ? s.memoChunk : frameSlowPath(s, line);
-        final int index = (int) line & frameLineMask;
-        final int l1slot = s.l1.find(line);
-        if (l1slot >= 0 && kind != AccessKind.LOCKED_RMW) {
+        final int index = ((int) line & frameLineMask) * SLOTS_PER_LINE;
+        final long[] chunk;
+        int l1slot;
+        if (line == s.lastLine) {
+            // The line of this CPU's previous access: in its L1 as the most recently used way
+            // of its set, and in the memoised frame (see "The last line").
+            chunk = s.memoChunk;
+            l1slot = L1_MRU;
+        } else {
+            chunk = (line >>> frameLineShift) == s.memoFrame ? s.memoChunk : frameSlowPath(s, line);
+            l1slot = s.l1.find(line);
+            s.lastLine = line;
+        }
+        if (l1slot != -1 && kind != AccessKind.LOCKED_RMW) {
             // Acquire: pairs with the CAS of the CPU that last changed this line, so what it
             // stored before that transition is visible after this access.
             final long word = (long) WORDS.getAcquire(chunk, index);
-            if (kind == AccessKind.READ ? holds(word, cpu) : word == exclusive(cpu, true)) {
+            if (kind == AccessKind.READ ? holdsValid(word, cpu) : word == exclusive(cpu, true)) {
                 // L1 hit: a valid copy, and for a write already M. No bus cycle.
-                s.l1.touch(l1slot);
+                if (l1slot >= 0) {
+                    s.l1.touch(l1slot);
+                }
                 final long[] c = s.counters;
                 increment(c, kind == AccessKind.READ ? SLOT_HIT_READS : SLOT_HIT_WRITES);
-                c[SLOT_LAST_OUTCOME] = L1_HIT_ORDINAL;
-                c[SLOT_LAST_INVALIDATIONS] = 0;
-                final int cycles = carry(c, l1HitCenti);
+                // The remainder as carry() keeps it: the hit's fraction is below 100.
+                final long sum = c[SLOT_CARRY] + l1HitFraction;
+                final int over = sum >= 100 ? 1 : 0;
+                c[SLOT_CARRY] = sum - 100 * over;
+                final int cycles = l1HitWhole + over;
                 if (kind != AccessKind.READ && now != UNTIMED) {
-                    stamp(s, line, index, now + cycles);
+                    stamp(chunk, index, now + cycles);
                 }
                 return cycles;
             }
+        }
+        if (l1slot == L1_MRU) {
+            l1slot = s.l1.find(line);
         }
         int cycles = accessSlow(s, cpu, physAddr, line, chunk, index, kind, l1slot);
         if (now != UNTIMED) {
             final int outcome = (int) s.counters[SLOT_LAST_OUTCOME];
             if (outcome == AccessOutcome.M_TO_S.ordinal() || outcome == AccessOutcome.M_TO_M.ordinal()) {
                 // Acquire: pairs with the writer's release of the stamp.
-                final long written = (long) WORDS.getAcquire(stampChunk(s, line), index);
+                final long written = (long) WORDS.getAcquire(chunk, index + STAMP);
                 if (written > now) {
                     cycles += (int) Math.min(Integer.MAX_VALUE / 2, written - now);
                 }
             }
             if (kind != AccessKind.READ) {
-                stamp(s, line, index, now + cycles);
+                stamp(chunk, index, now + cycles);
             }
         }
         return cycles;
     }
 
-    private static final int L1_HIT_ORDINAL = AccessOutcome.L1_HIT.ordinal();
+    /** {@code l1slot} of an access to the last line: in L1, already the most recently used way. */
+    private static final int L1_MRU = -2;
+
+    /** {@link ConcurrentMesiDirectory#holds}, small enough to be inlined into the hot path. */
+    private static boolean holdsValid(long word, int cpu) {
+        return (word & KIND_MASK) == KIND_EXCLUSIVE ? (int) (word & OWNER_MASK) == cpu : ((word >>> cpu) & 1L) != 0;
+    }
 
     /** A frame other than the last one's: its chunk (created on the frame's first touch), memoised. */
     private long[] frameSlowPath(CpuState s, long line) {
         final long[] chunk = directory.chunkFor(line);
         s.memoFrame = line >>> frameLineShift;
         s.memoChunk = chunk;
-        s.memoStampChunk = null;
         return chunk;
     }
 
-    /** The write-stamp chunk of {@code line}, which is in the memoised frame. */
-    private long[] stampChunk(CpuState s, long line) {
-        long[] chunk = s.memoStampChunk;
-        if (chunk == null) {
-            chunk = directory.stampChunkFor(line);
-            s.memoStampChunk = chunk;
-        }
-        return chunk;
-    }
-
-    private void stamp(CpuState s, long line, int index, long completedAt) {
+    /** Stores the write stamp of the line whose state word is at {@code index} of {@code chunk}. */
+    private static void stamp(long[] chunk, int index, long completedAt) {
         // Release: the stamp is published after the data the caller stored before this access.
-        WORDS.setRelease(stampChunk(s, line), index, completedAt);
+        WORDS.setRelease(chunk, index + STAMP, completedAt);
     }
 
     private int accessSlow(CpuState s, int cpu, long physAddr, long line, long[] chunk, int index,
@@ -326,14 +373,16 @@ public final class MemorySystem {
         increment(c, kind == AccessKind.READ ? C_READS : kind == AccessKind.WRITE ? C_WRITES : C_LOCKED);
 
         int extraCenti = 0;
+        long l2Victim = SingleWriterSetAssociativeCache.EMPTY;
         int l2slot = s.l2.findOrVictim(line);
         final boolean tagPresent = l2slot >= 0;
         if (!tagPresent) {
             // Make room in L2 first; the directory then lists this CPU only while the tag is there.
             l2slot = -1 - l2slot;
-            long victim = s.l2.tagAt(l2slot);
-            if (victim != SingleWriterSetAssociativeCache.EMPTY) {
-                extraCenti += evict(s, cpu, victim);
+            l2Victim = s.l2.tagAt(l2slot);
+            if (l2Victim != SingleWriterSetAssociativeCache.EMPTY) {
+                // Its L1 copy goes below, with the L1 fill (inclusive L2: back-invalidate L1).
+                extraCenti += evictFromDirectory(s, cpu, l2Victim);
             }
             s.l2.fill(l2slot, line);
         }
@@ -397,12 +446,20 @@ public final class MemorySystem {
 
         // The caches: the line is now (or still) valid here; fill L1, keep LRU.
         if (l1slot >= 0) {
-            s.l1.touch(l1slot);
+            s.l1.touch(l1slot);                              // in L1, so in L2: no L2 victim
         } else {
             if (tagPresent) {
                 s.l2.touch(l2slot);
             }
-            int v = s.l1.victimSlot(line);
+            // The L2 victim's L1 copy (if any) is dropped first, in the same pass when it is in
+            // this line's set: the slot is then the one victimSlot would pick after a remove.
+            final int v;
+            if (s.l1.sameSet(l2Victim, line)) {
+                v = s.l1.victimSlotDropping(line, l2Victim);
+            } else {
+                s.l1.remove(l2Victim);
+                v = s.l1.victimSlot(line);
+            }
             if (s.l1.tagAt(v) != SingleWriterSetAssociativeCache.EMPTY) {
                 increment(c, C_L1_EVICT);
             }
@@ -444,6 +501,7 @@ public final class MemorySystem {
         }
         c[SLOT_LAST_OUTCOME] = outcome.ordinal();
         c[SLOT_LAST_INVALIDATIONS] = invalidations;
+        c[SLOT_LAST_HITS] = c[SLOT_HIT_READS] + c[SLOT_HIT_WRITES];
         return charge(c, centi);
     }
 
@@ -453,7 +511,7 @@ public final class MemorySystem {
      * an untagged one may change with a later registration).
      */
     private int tagOf(CpuState s, long line, long physAddr) {
-        final int e = (int) line & (TAG_MEMO - 1);
+        final int e = tagMemoEntry(line);
         final long[] r = s.tagRanges;
         if (physAddr >= r[2 * e] && physAddr < r[2 * e + 1]) {
             return s.tagIds[e];
@@ -466,12 +524,33 @@ public final class MemorySystem {
     }
 
     /**
+     * The memo entry of {@code line}: its low bits, so that the lines of 8 KB of kernel data
+     * (with 32 B lines) take different entries. A cross-processor round trip touches two
+     * mailboxes 2 KB apart and two TCBs a few KB from them: with 64 entries (2 KB) the mailboxes
+     * took the same entry and evicted each other on every coherence miss, each time a binary
+     * search of the registry (4 of the round trip's 36 coherence misses).
+     */
+    static int tagMemoEntry(long line) {
+        return (int) line & (TAG_MEMO - 1);
+    }
+
+    /**
      * Drops {@code victim} from this CPU's caches and from the directory. Owner CPU only.
      *
      * @return extra centicycles (a write-back of a modified line)
      */
     private int evict(CpuState s, int cpu, long victim) {
         s.l1.remove(victim);                                 // inclusive L2: back-invalidate L1
+        return evictFromDirectory(s, cpu, victim);
+    }
+
+    /**
+     * Drops {@code victim} from the directory (the caller drops it from this CPU's caches).
+     * Owner CPU only.
+     *
+     * @return extra centicycles (a write-back of a modified line)
+     */
+    private int evictFromDirectory(CpuState s, int cpu, long victim) {
         final long[] chunk = directory.chunkFor(victim);
         final int index = directory.indexInChunk(victim);
         final long[] c = s.counters;
@@ -569,17 +648,25 @@ public final class MemorySystem {
         for (int slot = 0; slot < s.l1.capacity(); slot++) {
             s.l1.clear(slot);
         }
+        s.lastLine = -1;
         return charge(s.counters, centi);
     }
 
     /** How this CPU's most recent access was served. <b>Owner CPU only</b> (or quiescent). */
     public AccessOutcome lastOutcomePlain(int cpu) {
-        return AccessOutcome.ofOrdinal((int) cpus[cpu].counters[SLOT_LAST_OUTCOME]);
+        final long[] c = cpus[cpu].counters;
+        return hitSinceLastOther(c) ? AccessOutcome.L1_HIT : AccessOutcome.ofOrdinal((int) c[SLOT_LAST_OUTCOME]);
     }
 
     /** Copies the most recent access invalidated. <b>Owner CPU only</b> (or quiescent). */
     public int lastInvalidationsPlain(int cpu) {
-        return (int) cpus[cpu].counters[SLOT_LAST_INVALIDATIONS];
+        final long[] c = cpus[cpu].counters;
+        return hitSinceLastOther(c) ? 0 : (int) c[SLOT_LAST_INVALIDATIONS];
+    }
+
+    /** Whether an L1 hit came after the last access that was not one (the hot path stores no outcome). */
+    private static boolean hitSinceLastOther(long[] c) {
+        return c[SLOT_HIT_READS] + c[SLOT_HIT_WRITES] != c[SLOT_LAST_HITS];
     }
 
     // =================================================================== any thread
@@ -717,7 +804,7 @@ public final class MemorySystem {
             if (chunk == null) {
                 continue;
             }
-            for (int i = 0; i < chunk.length; i++) {
+            for (int i = 0; i < chunk.length; i += SLOTS_PER_LINE) {
                 // Acquire: the checker runs after the CPUs stopped; pairs with their last CAS.
                 long word = (long) WORDS.getAcquire(chunk, i);
                 if (word == 0) {

@@ -92,6 +92,41 @@ final class SingleWriterSetAssociativeCache {
         return victim;
     }
 
+    /**
+     * {@link #remove}({@code drop}) followed by {@link #victimSlot}({@code line}) in one pass over
+     * {@code line}'s set, for a {@code drop} in the same set ({@link #sameSet}) or {@link #EMPTY}.
+     */
+    int victimSlotDropping(long line, long drop) {
+        final long[] t = tags;
+        final long[] st = stamps;
+        final int base = (int) (line & setMask) * ways;
+        int victim = base;
+        int empty = -1;
+        long oldest = Long.MAX_VALUE;
+        for (int i = base, end = base + ways; i < end; i++) {
+            long tag = t[i];
+            if (tag == drop && tag != EMPTY) {
+                t[i] = EMPTY;
+                st[i] = 0;
+                tag = EMPTY;
+            }
+            if (tag == EMPTY) {
+                if (empty < 0) {
+                    empty = i;
+                }
+            } else if (st[i] < oldest) {
+                oldest = st[i];
+                victim = i;
+            }
+        }
+        return empty >= 0 ? empty : victim;
+    }
+
+    /** Whether two lines map to the same set (an {@link #EMPTY} line to every set). */
+    boolean sameSet(long a, long b) {
+        return a == EMPTY || ((a ^ b) & setMask) == 0;
+    }
+
     long tagAt(int slot) { return tags[slot]; }
 
     /** Puts {@code line} in {@code slot} as the most recently used. */

@@ -87,6 +87,8 @@ public final class Cpu extends CpuPad2 {
     private final InterruptLine interruptLine = new InterruptLine();
     /** The machine's parked waiters on CPUs' clocks (parallel mode's waits). */
     private final ConcurrentClockWaiters clockWaiters;
+    /** Scratch of the spin-wait check's bound (owner only; ConcurrentRunState.minSpinOrderBoundConsistentAcquire). */
+    private final long[] spinBoundScratch;
     private final boolean deterministic;
     /** Parallel mode with exact timing: interleaving points wait for the CPUs behind (see "Conservative order"). */
     private final boolean conservative;
@@ -128,6 +130,8 @@ public final class Cpu extends CpuPad2 {
      * the others.
      */
     private final OrderHorizon orderHorizon = new OrderHorizon();
+    /** What this CPU's order passes last read of each other CPU (parallel mode; owner only). */
+    private final OrderPassCache orderPassCache;
     /** The wait reason of an order wait (built once). */
     private final String orderWaitReason;
     @SuppressWarnings("unused") // accessed through CORRECTIONS (owner writes, any thread reads)
@@ -148,10 +152,12 @@ public final class Cpu extends CpuPad2 {
         this.machine = machine;
         this.cost = machine.config().costModel();
         this.apic = new LocalApic(index, cost.ipiDeliveryCycles(), this::clock);
+        this.orderPassCache = new OrderPassCache(machine.cpuCount());
         this.memory = machine.memorySystem();
         this.physical = machine.physicalMemory();
         this.deterministic = machine.config().deterministic();
         this.clockWaiters = machine.clockWaiters();
+        this.spinBoundScratch = new long[ConcurrentRunState.SPIN_SCRATCH_PER_CPU * machine.config().cpus()];
         this.conservative = !deterministic && machine.config().exactTiming();
         this.laxCounting = !deterministic && !conservative;
         this.orderWaitReason = "order: a CPU behind in simulated time";
@@ -457,7 +463,7 @@ public final class Cpu extends CpuPad2 {
             // then take the line back (host coherence traffic on every simulated cycle charged).
             // Our own interrupt flag (above) is polled every round: an IPI wakes us at once.
             if (next != Dispatcher.NO_EVENT && (round++ & (IDLE_CLOCK_POLL_ROUNDS - 1)) == 0
-                    && machine.orderBoundExcluding(this) >= next) {
+                    && machine.orderBoundExcluding(this, next) >= next) {
                 // A sender raises our flag before it goes idle: having seen it idle (above), we
                 // see its IPI here; leave it to idle() to order the IPI against the timer.
                 if (interruptLine.raisedVolatile()) {
@@ -635,10 +641,11 @@ public final class Cpu extends CpuPad2 {
         // The target acts on it from its arrival on, possibly below what we knew of it (one
         // cycle earlier for a target before us: it goes first at a tie, see Machine.orderBoundExcluding).
         orderHorizon.lowerTo(sentAt + cost.ipiDeliveryCycles() - (target.index < index ? 1 : 0));
+        orderPassCache.lowerTo(target.index, sentAt + cost.ipiDeliveryCycles());
         counters.increment(cIpiSent);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
-        machine.countInterruptPostVolatile(); // after the raise, before our next clock store
+        countPostRelease(); // after the raise, before our next clock or state store
         interleave();
     }
 
@@ -659,9 +666,10 @@ public final class Cpu extends CpuPad2 {
         }
         target.apic.post(slot, vector, -1, clock, latencyCycles);
         orderHorizon.lowerTo(clock + latencyCycles - (target.index < index ? 1 : 0));
+        orderPassCache.lowerTo(target.index, clock + latencyCycles);
         log.record(index, EventKind.IPI_SEND, clock, target.index, vector);
         target.raiseInterrupt();
-        machine.countInterruptPostVolatile(); // after the raise, before our next clock store
+        countPostRelease(); // after the raise, before our next clock or state store
         interleave();
     }
 
@@ -716,7 +724,12 @@ public final class Cpu extends CpuPad2 {
      * clock is more than the slack ahead of the slowest running CPU. Owner only.
      */
     public void advance(long cycles) {
-        long now = clock + cycles;
+        advanceFrom(clock, cycles);
+    }
+
+    /** {@link #advance} from the clock {@code from} the caller read (the clock's value now). Owner only. */
+    private void advanceFrom(long from, long cycles) {
+        long now = from + cycles;
         // Release: a CPU that reads our clock (acquire) also sees what we did before this point.
         setClockRelease(now);
         if (now > slackHorizon) {
@@ -781,6 +794,15 @@ public final class Cpu extends CpuPad2 {
         WAIT_REASON.setOpaque(this, previous);
     }
 
+    /**
+     * What this CPU's order passes last read of the other CPUs, and how many CPUs they read
+     * ({@link OrderPassCache#readsPlain}). Owner only; its counts from any thread once the
+     * machine stopped.
+     */
+    public OrderPassCache orderPassCache() {
+        return orderPassCache;
+    }
+
     /** The arrival of the earliest IPI pending at this CPU, or {@code Long.MAX_VALUE}. Any thread. */
     @Override
     public long earliestPendingArrivalAcquire() {
@@ -814,8 +836,15 @@ public final class Cpu extends CpuPad2 {
     public void interleave() {
         if (deterministic) {
             Continuation.yield(CPU_SCOPE);
-        } else if (!orderHorizon.covers(clock)) {
-            orderSlowPath();
+        } else {
+            if (!orderHorizon.covers(clock)) {
+                orderSlowPath();
+            }
+            if (conservative) {
+                // Before the interaction's store: a spinning CPU's check bound reads it
+                // (ConcurrentRunState.minSpinOrderBoundConsistentAcquire).
+                setLastInteractionRelease(clock);
+            }
         }
     }
 
@@ -837,7 +866,9 @@ public final class Cpu extends CpuPad2 {
      * it, and that arrives at the sender's clock plus the IPI latency (or a device's bus latency)
      * -- above the bound, since the sender counted in it (a pass over the CPUs that an interrupt
      * post straddled is read again: Machine.orderBoundExcluding). So only an interleaving point above the bound
-     * looks at the other CPUs again.
+     * looks at the other CPUs again, and it reads again only the CPUs it last saw below its
+     * clock: the others' entries in its OrderPassCache are still bounds (when, and how a post
+     * by another CPU drops an idle CPU's entry: ConcurrentRunState.minOrderBoundCachedAcquire).
      *
      * Exact timing waits there (host time) until the CPUs behind have caught up; ties may go on
      * together (the stepper breaks them by its seed). Lax timing goes on at once and counts the
@@ -848,7 +879,7 @@ public final class Cpu extends CpuPad2 {
         // for our clock bounds our horizon, so the first interleaving point past its cycle is
         // this slow path).
         clockWaiters.wakeReachedVolatile(index, clock);
-        long min = machine.orderBoundExcluding(this);
+        long min = machine.orderBoundExcluding(this, clock);
         if (min >= clock) {
             orderHorizon.observed(min);
             return;
@@ -876,7 +907,7 @@ public final class Cpu extends CpuPad2 {
             // store must take it back (a host cache miss on the CPU we wait for, on each of its
             // charges). Once parking, every round (a park ends with a reason to look).
             if ((round & (ORDER_POLL_ROUNDS - 1)) == 0 || clockWaitStrategy.mayPark()) {
-                min = machine.orderBoundExcluding(this);
+                min = machine.orderBoundExcluding(this, clock);
                 if (min >= clock) {
                     break;
                 }
@@ -996,8 +1027,11 @@ public final class Cpu extends CpuPad2 {
      * runs. Owner only.
      */
     public void orderPoint() {
-        if (conservative && !orderHorizon.covers(clock)) {
-            orderSlowPath();
+        if (conservative) {
+            if (!orderHorizon.covers(clock)) {
+                orderSlowPath();
+            }
+            setLastInteractionRelease(clock); // as in interleave
         }
     }
 
@@ -1028,6 +1062,10 @@ public final class Cpu extends CpuPad2 {
     }
 
     private void spinWaitSlowPath(SpinCondition condition, String reason, boolean interruptible) {
+        if (conservative) {
+            spinWaitExactSlowPath(condition, reason, interruptible);
+            return;
+        }
         String previous = (String) WAIT_REASON.getOpaque(this);
         waitStartNanos = System.nanoTime();
         WAIT_REASON.setOpaque(this, reason);
@@ -1037,31 +1075,17 @@ public final class Cpu extends CpuPad2 {
         }
         try {
             while (true) {
-                // Parallel mode with exact timing: the check is an interleaving point. It waits
-                // until no other CPU can still act before our clock (ties in index order), so the
-                // check at clock t sees exactly the writes before t, whatever the host did; and a
-                // failed check moves the clock on by one spin iteration, never further: how far
-                // the others are in host time is no simulated fact (a jump to their clocks would
-                // end the wait at a cycle that varies from run to run), and without the wait a
-                // CPU behind in host time could still write below our clock while each failed
-                // check moved it on by an iteration (the wait would end late by however many
-                // iterations the host ran). So the wait ends at the first iteration at or after
-                // the write that satisfies it, the same cycle in every run.
-                // Lax timing and the stepper catch the clock up with the others instead: what
-                // the others can still do lies at or after their effective clocks, read before
-                // the check (read after it, they would include writes the check did not see).
-                if (conservative) {
-                    orderPoint();
-                }
-                long seen = deterministic ? 0 : conservative ? machine.orderBoundExcluding(this)
-                        : machine.minEffectiveClockExcluding(this);
+                // The stepper and lax timing catch the clock up with the others: what the others
+                // can still do lies at or after their effective clocks, read before the check
+                // (read after it, they would include writes the check did not see).
+                long seen = deterministic ? 0 : machine.minEffectiveClockExcluding(this);
                 if (condition.isSatisfied()) {
                     break;
                 }
                 iterations++;
                 long min = deterministic ? machine.minEffectiveClockExcluding(this) : seen;
                 long step = cost.spinIterationCycles();
-                if (!conservative && min != Long.MAX_VALUE && min > clock + step) {
+                if (min != Long.MAX_VALUE && min > clock + step) {
                     step = min - clock;
                 }
                 advance(step);
@@ -1086,25 +1110,149 @@ public final class Cpu extends CpuPad2 {
                     if (!machine.runningOpaque()) {
                         throw new MachineStoppedException("machine stopped");
                     }
-                    if ((iterations & 0xFF) == 0 && System.nanoTime() - waitStartNanos > stuckNanos) {
-                        throw new CpuStuckException("CPU " + index + " waited "
-                                + machine.config().stuckTimeout() + " for " + reason + "; "
-                                + machine.describeCpus());
-                    }
-                    // Our clock moved: CPUs parked until it got here may go on. Then, unless
-                    // another CPU is already past our clock (the next check's order point lets
-                    // us go on at once), wait for any other CPU to move past it: whatever
-                    // changes the condition is done by a CPU at or after it.
+                    throwIfSpunTooLong(iterations, reason);
+                    // Our clock moved: CPUs parked until it got here may go on. Then wait for
+                    // any other CPU to move past it: whatever changes the condition is done by a
+                    // CPU at or after it.
                     clockWaiters.wakeReachedVolatile(index, clock);
-                    if (!conservative || seen <= clock) {
-                        backOffOnClocks(clock + 1, true);
-                    }
+                    backOffOnClocks(clock + 1, true);
                 }
             }
         } finally {
             counters.add(cSpinIterations, iterations);
             WAIT_REASON.setOpaque(this, previous);
         }
+    }
+
+    private void throwIfSpunTooLong(long iterations, String reason) {
+        if ((iterations & 0xFF) == 0 && System.nanoTime() - waitStartNanos > stuckNanos) {
+            throw new CpuStuckException("CPU " + index + " waited "
+                    + machine.config().stuckTimeout() + " for " + reason + "; "
+                    + machine.describeCpus());
+        }
+    }
+
+    /*
+     * A spin-wait with exact timing (parallel mode). Each check is an interleaving point: it
+     * goes on only when no other CPU can still act before (clock, index), so a check at cycle t
+     * sees exactly the writes before t, whatever the host did; and a failed check moves the
+     * clock on by one spin iteration, never further: how far the others are in host time is no
+     * simulated fact (a jump to their clocks would end the wait at a cycle that varies from run
+     * to run). So the wait ends at the first iteration at or after the write that satisfies it,
+     * the same cycle in every run.
+     *
+     * The check's bound counts another spinning CPU not with its clock but with the earliest
+     * time it can act (ConcurrentRunState.minSpinOrderBoundConsistentAcquire): a check only
+     * reads, and a spinning CPU writes nothing until its condition holds or an interrupt of its
+     * own arrives. Two CPUs that spin on each other therefore check on their own up to the first
+     * interrupt or write that can end either wait, instead of one iteration per host hand-off.
+     * Writes still wait for the spinning CPU's clock, its next check (orderSlowPath), so no write
+     * lands after a check it should have come before: a spinning CPU stays RUNNING, and the order
+     * pass reads (and caches) it by its clock, which only grows, never by its spin publication.
+     * The check's pass reads every CPU afresh (no OrderPassCache) and is kept only when no CPU's
+     * own post count moved while it ran.
+     *
+     * Between two checks the CPU publishes the cycle of its last failed check
+     * (setSpinningRelease); it withdraws it (clearSpinningVolatile) before it acts: before it
+     * takes an interrupt and once the condition holds, when it also records the check as its
+     * last interaction (its caller acts at that cycle, perhaps without an interleaving point of
+     * its own, as the claim of a LINT slot after the wait). The bound seen is kept for the
+     * checks it covers (no CPU acts below it later, see the block comment there) until this
+     * CPU takes an interrupt: its handler may write what another spinning CPU waits for.
+     */
+    private void spinWaitExactSlowPath(SpinCondition condition, String reason, boolean interruptible) {
+        String previous = (String) WAIT_REASON.getOpaque(this);
+        waitStartNanos = System.nanoTime();
+        WAIT_REASON.setOpaque(this, reason);
+        long iterations = 0;
+        long checkHorizon = Long.MIN_VALUE;
+        boolean published = false;
+        try {
+            while (true) {
+                if (clock > checkHorizon) {
+                    checkHorizon = spinCheckBoundSlowPath();
+                }
+                if (condition.isSatisfied()) {
+                    setLastInteractionRelease(clock);
+                    break;
+                }
+                iterations++;
+                long failedAt = clock;
+                advance(cost.spinIterationCycles());
+                boolean handled = false;
+                if (interruptible && interruptLine.raisedOpaque() && clock >= deferredUntil) {
+                    clearSpinningVolatile(); // before a handler acts
+                    published = false;
+                    handled = takeInterrupts(false) > 0;
+                }
+                if (handled) {
+                    checkHorizon = Long.MIN_VALUE;
+                    clockWaiters.wakeReachedVolatile(index, clock);
+                } else {
+                    setSpinningRelease(failedAt, interruptible);
+                    // Our clock moved: CPUs parked until it got here may go on; our first
+                    // publication may raise the bound of any CPU's check parked on us.
+                    clockWaiters.wakeReachedVolatile(index, published ? clock : Long.MAX_VALUE);
+                    published = true;
+                }
+                if (!machine.runningOpaque()) {
+                    throw new MachineStoppedException("machine stopped");
+                }
+                throwIfSpunTooLong(iterations, reason);
+            }
+        } finally {
+            clearSpinningVolatile();
+            counters.add(cSpinIterations, iterations);
+            WAIT_REASON.setOpaque(this, previous);
+        }
+    }
+
+    /**
+     * Waits (host time) until no other CPU can act before this CPU's spin-wait check at its
+     * clock, counting other spinning CPUs with the earliest time they can act; returns the
+     * bound seen (at least the clock). Counts as an order wait when it waits. Owner only.
+     */
+    private long spinCheckBoundSlowPath() {
+        // Our clock passed what we last saw: CPUs parked until it got here may go on.
+        clockWaiters.wakeReachedVolatile(index, clock);
+        long min = machine.spinOrderBoundExcluding(this);
+        if (min >= clock) {
+            return min;
+        }
+        counters.increment(cOrderWaits);
+        clockWaitStrategy.reset();
+        long start = System.nanoTime();
+        int round = 0;
+        machine.wakeIdleCpusWithEventsUpTo(clock);
+        while (true) {
+            round++;
+            if (!machine.runningOpaque()) {
+                throw new MachineStoppedException("machine stopped");
+            }
+            // As in orderSlowPath: the others' clocks once in ORDER_POLL_ROUNDS while spinning.
+            if ((round & (ORDER_POLL_ROUNDS - 1)) == 0 || clockWaitStrategy.mayPark()) {
+                min = machine.spinOrderBoundExcluding(this);
+                if (min >= clock) {
+                    return min;
+                }
+            }
+            if ((round & 1023) == 0) {
+                machine.wakeIdleCpusWithEventsUpTo(clock);
+                if (System.nanoTime() - start > stuckNanos) {
+                    throw new CpuStuckException("CPU " + index + " waited " + machine.config().stuckTimeout()
+                            + " for the CPUs behind it to reach cycle " + clock + " (a spin-wait check); "
+                            + machine.describeCpus());
+                }
+            }
+            // Any CPU may raise the bound: a running one by moving on, a spinning one by
+            // publishing its failed check.
+            backOffOnClocks(clock, true);
+        }
+    }
+
+    /** Scratch of {@link Machine#spinOrderBoundExcluding}, this CPU's own (owner only). */
+    public long[] spinBoundScratch() {
+        return spinBoundScratch;
     }
 
     // =========================================================================================
@@ -1137,7 +1285,8 @@ public final class Cpu extends CpuPad2 {
     /** Charges one access through the accounting layer, if it is on. Owner only. */
     private void charge(long physAddr, AccessKind kind) {
         if (memory != null) {
-            advance(memory.accessAt(index, physAddr, kind, clock));
+            final long now = clock;
+            advanceFrom(now, memory.accessAt(index, physAddr, kind, now));
         }
     }
 

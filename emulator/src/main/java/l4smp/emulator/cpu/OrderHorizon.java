@@ -4,8 +4,8 @@ package l4smp.emulator.cpu;
  * A CPU's cached lower bound of the simulated time at which any other CPU can still act on
  * shared state (parallel mode with exact timing: the lookahead of {@link Cpu}'s conservative
  * order). An interleaving point at or below the bound needs no look at the other CPUs; one
- * above it reads their effective clocks ({@link ConcurrentRunState#minEffectiveClockAcquire})
- * and keeps what it saw ({@link #observed}).
+ * above it reads their effective clocks (those it last saw below its clock:
+ * {@link ConcurrentRunState#minOrderBoundCachedAcquire}) and keeps what it saw ({@link #observed}).
  *
  * <p>Invariant: no other CPU acts below the bound later. A running CPU's clock only grows; an
  * idle CPU's effective clock drops only when an interrupt is posted to it, and that arrives at
@@ -15,8 +15,9 @@ package l4smp.emulator.cpu;
  * when it posts. The other CPUs are read one after the other, not as one snapshot: a pass
  * that reads the target before the post and the sender after it (the sender computed past the
  * arrival meanwhile, or went idle) would count neither, and its bound would lie above the
- * arrival; {@link ConcurrentRunState#minEffectiveClockConsistentAcquire} keeps a pass only when no
- * interrupt was posted while it ran (each poster counts its post before its next clock or state store).
+ * arrival; the order pass ({@link ConcurrentRunState#minOrderBoundCachedAcquire}) is kept only
+ * when no CPU it read had posted an interrupt since its previous read of that CPU (each CPU counts
+ * its own posts, before its next clock or state store).
  *
  * <p>Thread contract: owner CPU only (plain fields; the concurrency is in its inputs, the
  * other CPUs' {@link ConcurrentRunState}s and the interrupts this CPU posts).

@@ -1,6 +1,7 @@
 package l4smp.emulator.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import l4smp.emulator.cost.CostModel;
 import l4smp.emulator.memory.PhysicalMemory;
@@ -44,5 +45,28 @@ class AttributionMemoTest {
         pingWrite(m, later);           // tagged since
         assertEquals(1, m.attributedCoherenceMissesOpaque(1, c));
         assertEquals(1, m.attributedCoherenceMissesOpaque(1, UNTAGGED));
+    }
+
+    /**
+     * The lines a cross-processor round trip takes from the other CPU (counted in a seeded
+     * {@code pingpong --placement cross} run: its two mailboxes, 2 KB apart, and lines of the
+     * two TCBs a few KB further) take different memo entries, as do the lines of any 8 KB; with
+     * 64 entries the two mailboxes evicted each other from the memo on every coherence miss (a
+     * registry search each time).
+     */
+    @Test
+    void theLinesOfARoundTripTakeDifferentMemoEntries() {
+        long[] lines = {0x18013a, 0x18013b, 0x18013e, 0x180140, 0x180180, 0x18085b, 0x18085e, 0x18085f};
+        for (int i = 0; i < lines.length; i++) {
+            for (int j = i + 1; j < lines.length; j++) {
+                assertNotEquals(MemorySystem.tagMemoEntry(lines[i]), MemorySystem.tagMemoEntry(lines[j]),
+                        "lines 0x" + Long.toHexString(lines[i]) + " and 0x" + Long.toHexString(lines[j]));
+            }
+        }
+        for (long line = 0x180000; line < 0x180000 + 256; line++) {
+            for (int apart : new int[] {1, 2, 32, 64, 128, 255}) {
+                assertNotEquals(MemorySystem.tagMemoEntry(line), MemorySystem.tagMemoEntry(line + apart));
+            }
+        }
     }
 }

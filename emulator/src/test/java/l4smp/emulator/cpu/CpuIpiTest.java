@@ -196,11 +196,7 @@ class CpuIpiTest {
     @ParameterizedTest
     @EnumSource(ExecutionMode.class)
     void twoCpusFloodingEachOtherNeverDeadlock(ExecutionMode mode) {
-        // Parallel mode with exact timing: two CPUs that both spin-wait for each other (here for a
-        // LINT slot) advance one spin iteration per host hand-off (docs/host-speed.md, "Two CPUs
-        // spinning on each other"), tens of ms of host time per IPI on a 2-core host: fewer
-        // IPIs keep it within the timeout, and both modes must still reach the slot wait.
-        int n = mode == ExecutionMode.PARALLEL ? 50 : 2_000;
+        int n = 2_000;
         Machine m = new Machine(config(mode, 2).build());
         ScriptedDispatcher[] d = new ScriptedDispatcher[2];
         for (int i = 0; i < 2; i++) {

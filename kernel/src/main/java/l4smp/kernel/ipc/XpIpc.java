@@ -1,6 +1,7 @@
 package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.stats.SingleWriterCounters;
 import l4smp.kernel.Kernel;
 import l4smp.kernel.KernelCpuPort;
@@ -311,11 +312,26 @@ public final class XpIpc {
      * sent after the kernel path released its locks ({@link #flushIpis}).
      */
     public void trigger(int dest, boolean urgent) {
-        if (urgent && accounting) {
-            // The published next-check word that ipiNeeded reads (XcpuFabric, "The next-check word").
-            kcpu.cpu().touch(fabric.nextCheckLine(dest), AccessKind.READ);
+        long next = XcpuFabric.IDLE;
+        if (urgent) {
+            // dest's published next check (XcpuFabric, "The next-check word"), a host word, read
+            // at this CPU's interleaving point (parallel mode: an order point), before the read's
+            // charge moves the clock on: it sees exactly dest's publishes before this cycle, as
+            // under the stepper, where no other CPU runs between the yield and the read (partner:
+            // the order point in XpMailboxCheck.publishNextCheck). The charge follows without a
+            // second stepper yield (touchOwn: its order point is the one just passed).
+            Cpu cpu = kcpu.cpu();
+            if (accounting) {
+                cpu.interleave();
+            } else {
+                cpu.orderPoint();
+            }
+            next = fabric.nextCheckVolatile(dest);
+            if (accounting) {
+                cpu.touchOwn(fabric.nextCheckLine(dest), AccessKind.READ);
+            }
         }
-        if (XpSendHandshake.ipiNeeded(mem, fabric, dest, kcpu.cpu().clock(), maxLatency, urgent)) {
+        if (XpSendHandshake.ipiNeeded(mem, fabric, dest, next, kcpu.cpu().clock(), maxLatency, urgent)) {
             ipiMask |= 1L << dest;
         } else {
             counters.increment(cIpisSaved); // no IPI needed, or one is on its way: its handler sees our flag

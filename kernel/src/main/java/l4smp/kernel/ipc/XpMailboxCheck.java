@@ -75,8 +75,14 @@ public final class XpMailboxCheck implements FlagLine.Handler {
         return receiving;
     }
 
-    /** Publishes when this CPU checks its mailboxes next (its clock, or {@link XcpuFabric#IDLE}). */
+    /**
+     * Publishes when this CPU checks its mailboxes next (its clock, or {@link XcpuFabric#IDLE}).
+     * The store is at this CPU's clock: in parallel mode an order point comes first, so that a
+     * sender behind in simulated time, which reads the word at its own clock, never sees a value
+     * published at a later cycle (XcpuFabric, "The next-check word").
+     */
     public void publishNextCheck(long when) {
+        kcpu.cpu().orderPoint(); // partner: the order point before the read in XpIpc.trigger
         fabric.setNextCheckVolatile(index, when);
         if (xp.accounting) {
             // Only this CPU writes the word (senders read it): no interleaving point needed.

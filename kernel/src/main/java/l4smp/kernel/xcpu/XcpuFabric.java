@@ -32,6 +32,13 @@ import java.lang.invoke.VarHandle;
  * processors there is no synchronous clock available"): the emulator's CPU clocks are one
  * simulated time by construction, so here the comparison is exact, an idealisation of what a
  * PIII kernel could publish (in the kernel, idle, or the next timer tick in its own TSC).
+ * The host word is no simulated memory, so its owner's store and a sender's load carry no
+ * interleaving point of their own: in parallel mode each is an order point
+ * ({@code Cpu.orderPoint}), each before its charge, so that a sender at cycle t reads exactly
+ * what the owner published before t (ties in CPU index order), as under the deterministic
+ * stepper. Without them the IPI decision would depend on how
+ * far the owner has run ahead in host time (a CPU in a local IPC loop publishes at every kernel
+ * entry and exit), and so would the latencies of a parallel run.
  *
  * <h2>Waiting senders</h2>
  * A sender that found no mailbox to d waits on its own CPU s (XpMailboxWait); the last mailbox

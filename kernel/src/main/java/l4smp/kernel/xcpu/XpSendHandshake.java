@@ -87,17 +87,17 @@ public final class XpSendHandshake {
 
     /**
      * The trigger's IPI decision for a flag just set at CPU {@code dest} (8.3.4): an IPI only
-     * when {@code urgent}, when {@code dest}'s next check ({@link XcpuFabric#nextCheckVolatile})
-     * lies further from {@code now} than {@code maxLatency} (or it idles), and when no XCPU IPI to
-     * {@code dest} is unacknowledged (the pending word claimed here by a CAS). False: the IPI is
-     * saved, the flag is found by a check that comes anyway.
+     * when {@code urgent}, when {@code dest}'s next check {@code next} (as the caller read it
+     * from {@link XcpuFabric#nextCheckVolatile}) lies further from {@code now} than
+     * {@code maxLatency} (or it idles), and when no XCPU IPI to {@code dest} is unacknowledged
+     * (the pending word claimed here by a CAS). False: the IPI is saved, the flag is found by a
+     * check that comes anyway.
      */
-    public static boolean ipiNeeded(XcpuMemory mem, XcpuFabric fabric, int dest, long now, long maxLatency,
+    public static boolean ipiNeeded(XcpuMemory mem, XcpuFabric fabric, int dest, long next, long now, long maxLatency,
                                     boolean urgent) {
         if (!urgent) {
             return false;
         }
-        long next = fabric.nextCheckVolatile(dest);
         if (next != XcpuFabric.IDLE && next - now <= maxLatency) {
             return false;
         }

@@ -7,8 +7,6 @@ import l4smp.emulator.cpu.ConcurrentRunState;
 import l4smp.emulator.cpu.Dispatcher;
 import l4smp.emulator.cpu.OrderHorizon;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -34,15 +32,16 @@ import org.openjdk.jcstress.infra.results.JJJ_Result;
  * above 2070 would let cpu2 interact past the time at which cpu1 takes the IPI. With the
  * target numbered below the sender one pass reads the target first and can miss both the
  * interrupt and the sender's clock at the post: {@link TargetReadFirst} drives the consistent
- * pass the machine uses there ({@link ConcurrentRunState#minEffectiveClockConsistentAcquire},
- * repeated when an interrupt was posted while it ran), and {@code OrderHorizonNegativeControlTest}
+ * pass over all CPUs ({@link ConcurrentRunState#minEffectiveClockConsistentAcquire}, the slack
+ * wait's, repeated when a CPU it read posted an interrupt while it ran; the order pass with its
+ * cache is {@code OrderPassCacheStress}'s), and {@code OrderHorizonNegativeControlTest}
  * shows one pass in that order reaching the forbidden bound. Two actors (runs on a 2-core host).
  */
 public final class OrderHorizonStress {
     private OrderHorizonStress() { }
 
     /** The sender's clock when its ICR write completes. */
-    static final long SENT_AT = 1040;
+    public static final long SENT_AT = 1040;
     /** Where the sender's clock gets to after the post, without an interleaving point. */
     static final long COMPUTED_ON = 5000;
     /** The observer's clock: the sender's bound before the post counted it. */
@@ -100,7 +99,7 @@ public final class OrderHorizonStress {
 
         @Actor
         public void observer(JJJ_Result r) {
-            r.r1 = observe(ConcurrentRunState.minEffectiveClockConsistentAcquire(cpus, observer, posts));
+            r.r1 = observe(ConcurrentRunState.minEffectiveClockConsistentAcquire(cpus, observer));
         }
 
         @Arbiter
@@ -112,15 +111,14 @@ public final class OrderHorizonStress {
 
     /**
      * The three CPUs of both tests, the sender and the target numbered as each test says, the
-     * observer CPU 2, set up by {@link #prepare}; the machine's count of posted interrupts, which
-     * the sender bumps (only the consistent pass reads it).
+     * observer CPU 2, set up by {@link #prepare}; the sender counts its post in its own run
+     * state (only the consistent pass reads the counts).
      */
     public abstract static class ThreeCpus {
         final StandaloneRunState sender;
         final StandaloneRunState target;
         final StandaloneRunState observer = new StandaloneRunState(2);
         final ConcurrentRunState[] cpus;
-        final AtomicLong posts = new AtomicLong();
         final OrderHorizon senderHorizon = new OrderHorizon();
         final OrderHorizon observerHorizon = new OrderHorizon();
 
@@ -135,7 +133,7 @@ public final class OrderHorizonStress {
         }
 
         void send() {
-            postAndComputeOn(target, sender, senderHorizon, posts);
+            postAndComputeOn(target, sender, senderHorizon);
         }
 
         /** The observer keeps the minimum it read; returns its bound. */
@@ -160,12 +158,12 @@ public final class OrderHorizonStress {
      * store of its clock, after the count).
      */
     public static void postAndComputeOn(StandaloneRunState target, StandaloneRunState sender,
-                                        OrderHorizon senderHorizon, AtomicLong posts) {
+                                        OrderHorizon senderHorizon) {
         var slot = target.apic.tryClaimSlot();
         target.apic.post(slot, 0x40, sender.index, SENT_AT);
         senderHorizon.lowerTo(slot.arrivalTime());
         target.line.raise();
-        posts.getAndIncrement();
+        sender.countPostRelease();
         sender.setClockRelease(COMPUTED_ON);
     }
 }
