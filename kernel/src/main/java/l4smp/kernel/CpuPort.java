@@ -72,6 +72,11 @@ final class CpuPort implements KernelCpuPort {
     }
 
     @Override
+    public void makeReadyHandedOff(Tcb t) {
+        k.makeReadyHandedOff(t);
+    }
+
+    @Override
     public void setSwitchHint(Tcb t) {
         k.setSwitchHint(t);
     }

@@ -161,63 +161,114 @@ final class DispatchPath {
         return t;
     }
 
-    void run(Tcb t) {
-        long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
-        XpIpc xp = kcpu.ipc.xp();
-        if (xp != null) {
-            // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
-            // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
-            xp.check().publishNextCheck(due);
-            if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > t.priority() || kcpu.migration.hasPending())) {
-                kcpu.ready.enqueueHead(t);
+    /**
+     * Runs {@code t}: the kernel exit, the thread until it traps, and its trap's kernel path;
+     * then, while that path was an IPC fast path whose partner the duty cycle would run next with
+     * nothing else to do first, the partner the same way, in this same frame (the direct switch
+     * of the fast path, see {@link #handedOffNext}: after a continuation switch the host's return
+     * predictions are the other stack's, so the loop resumes the next thread without returning).
+     */
+    void run(Tcb first) {
+        Tcb t = first;
+        do {
+            long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
+            XpIpc xp = kcpu.ipc.xp();
+            if (xp != null) {
+                // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
+                // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
+                xp.check().publishNextCheck(due);
+                if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > t.priority() || kcpu.migration.hasPending())) {
+                    kcpu.ready.enqueueHead(t);
+                    return;
+                }
+            }
+            switchTo(t);
+            kcpu.current = t;
+            if (t.remainingTimeslice() <= 0) {
+                t.setRemainingTimeslice(t.timeslice() > 0 ? t.timeslice() : kcpu.timesliceCycles);
+            }
+            kcpu.cpu.advance(kcpu.exitCycles);
+            kcpu.deadline = due;
+            // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
+            Spaces spaces = kcpu.kernel.spacesOrNull();
+            if (spaces != null && spaces.beforeRun(kcpu.port, t)) {
+                kcpu.current = null;
                 return;
             }
-        }
-        switchTo(t);
-        kcpu.current = t;
-        if (t.remainingTimeslice() <= 0) {
-            t.setRemainingTimeslice(t.timeslice() > 0 ? t.timeslice() : kcpu.timesliceCycles);
-        }
-        kcpu.cpu.advance(kcpu.exitCycles);
-        kcpu.deadline = due;
-        // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
-        Spaces spaces = kcpu.kernel.spacesOrNull();
-        if (spaces != null && spaces.beforeRun(kcpu.port, t)) {
+            t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
+            if (t.identity() == null && kcpu.guestIdentity) {
+                firstIdentity(t);
+            }
+            kcpu.cpu.runGuest(t.continuation.current(), t.identity());
             kcpu.current = null;
-            return;
+            if (xp != null) {
+                xp.check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
+            }
+            if (t.continuation.isDone()) {
+                kcpu.kernel.threadLifecycle.threadEnded(kcpu, t);
+                return;
+            }
+            kcpu.cpu.advance(kcpu.entryCycles);
+            kcpu.counters.increment(kcpu.cTraps);
+            kcpu.cpu.log().record(kcpu.index, Syscall.EV_TRAP, kcpu.cpu.clock(), t.id.number(), t.trap());
+            kcpu.kernelPath = t;
+            try {
+                kernelPath(t);
+            } finally {
+                kcpu.kernelPath = null;
+            }
+            t = kcpu.handedOff == null ? null : handedOffNext();
+        } while (t != null);
+    }
+
+    /**
+     * A thread's first run in parallel mode builds its host identity: setup cost, once.
+     * Deterministic mode (and a JVM that does not open java.lang) runs guests under the host
+     * thread's own identity: a thread there never needs one, and 10^4 short-lived threads would
+     * each build a host Thread object for nothing.
+     */
+    private static void firstIdentity(Tcb t) {
+        t.setIdentity(new L4ThreadIdentity(t));
+    }
+
+    /**
+     * The partner that the IPC fast path just made ready and handed to the dispatcher
+     * ({@link KernelCpu#handedOff}), if the duty cycle would now do nothing but pick it: the
+     * machine runs and no interrupt is raised (the duty cycle's step), no partner-gone check is
+     * requested, no cross-processor work exists (one CPU's kernel), no timeout is due and no
+     * device is attached, and the pick would take the switch hint -- the partner, ready, not
+     * halted, of this CPU and not outranked -- with no kernel path to finish. Then the pick's
+     * charge of its ready links is made and the partner returned: the same figures as entering it
+     * in the ready list and taking it out again. Otherwise it enters the ready list at its tail,
+     * as {@link KernelCpu#makeReady} would have done, and null is returned: the duty cycle goes
+     * on as after any kernel path (nothing read the ready list in between).
+     */
+    private Tcb handedOffNext() {
+        Tcb d = kcpu.handedOff;
+        kcpu.handedOff = null;
+        if (kcpu.switchHint == d && !kcpu.partnerGoneCheck && kcpu.ipc.xp() == null
+                && kcpu.wakeups.earliest() > kcpu.cpu.clock() && kcpu.devices.isEmpty()
+                && d.state() == ThreadState.READY && !d.halted() && d.cpuPlain() == kcpu.index
+                && (kcpu.ready.size() == 0 || d.priority() >= kcpu.ready.highestNonEmpty())
+                && d.kernelResume() == KernelResume.NONE && d.xpMailbox() == null && !kcpu.wasIdle
+                && kcpu.cpu.dutyCycleStepOpaque()) {
+            kcpu.switchHint = null;
+            kcpu.touchTcb(d, TcbLayout.Field.READY_LINKS, AccessKind.WRITE); // pickNext's take from the list
+            kcpu.inHand = d;
+            return d;
         }
-        t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
-        if (t.identity() == null && kcpu.guestIdentity) {
-            // First run in parallel mode: setup cost, once. Deterministic mode (and a JVM that
-            // does not open java.lang) runs guests under the host thread's own identity: a
-            // thread there never needs one, and 10^4 short-lived threads would each build a
-            // host Thread object for nothing.
-            t.setIdentity(new L4ThreadIdentity(t));
-        }
-        kcpu.cpu.runGuest(t.continuation.current(), t.identity());
-        kcpu.current = null;
-        if (xp != null) {
-            xp.check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
-        }
-        if (t.continuation.isDone()) {
-            kcpu.kernel.threadLifecycle.threadEnded(kcpu, t);
-            return;
-        }
-        kcpu.cpu.advance(kcpu.entryCycles);
-        kcpu.counters.increment(kcpu.cTraps);
-        kcpu.cpu.log().record(kcpu.index, Syscall.EV_TRAP, kcpu.cpu.clock(), t.id.number(), t.trap());
-        kcpu.kernelPath = t;
-        try {
-            kernelPath(t);
-        } finally {
-            kcpu.kernelPath = null;
-        }
+        kcpu.ready.enqueueTail(d);
+        return null;
     }
 
     void kernelPath(Tcb t) {
         switch (t.trap()) {
             case Syscall.SCHEDULE -> kcpu.migration.schedule(t);
-            case Syscall.IPC -> kcpu.ipc.ipc(t);
+            case Syscall.IPC -> {
+                if (!kcpu.ipc.fastPath(t)) {
+                    kcpu.ipc.ipc(t);
+                }
+            }
             case Syscall.THREAD_SWITCH -> threadSwitch(t);
             case Syscall.PREEMPT -> {
                 // The interrupt is taken by the duty cycle next; the thread continues after it.

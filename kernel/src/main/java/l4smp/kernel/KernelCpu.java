@@ -86,6 +86,12 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     Tcb current;
     Tcb lastRun;
     Tcb switchHint;
+    /**
+     * The partner the IPC fast path made ready without entering it in the ready list (owner
+     * only): the dispatcher switches to it directly, or enters it at the tail as
+     * {@link #makeReady} would have, before anything else reads the ready list (DispatchPath.run).
+     */
+    Tcb handedOff;
     SingleWriterCounters counters;
     int cTraps;
     int cSwitches;
@@ -372,6 +378,19 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
         }
         ready.enqueueTail(t);
+    }
+
+    /**
+     * Makes {@code t} ready as {@link #makeReady} does -- the same state write and the same
+     * charges, in the same order -- but leaves its ready-list entry to the dispatcher
+     * ({@link #handedOff}): {@code t} is in no ready list, so {@link #makeReady} would charge the
+     * list head and {@code t}'s links and append it.
+     */
+    void makeReadyHandedOff(Tcb t) {
+        writeState(t, ThreadState.READY);
+        touchReadyList(AccessKind.WRITE);
+        touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
+        handedOff = t;
     }
 
     /**

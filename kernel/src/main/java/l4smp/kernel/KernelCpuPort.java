@@ -58,6 +58,14 @@ public interface KernelCpuPort {
     /** Makes {@code t} ready at the tail of its priority (charges its state and ready links). */
     void makeReady(Tcb t);
 
+    /**
+     * Makes {@code t} (of this CPU, waiting, in no ready list) ready as the partner of the IPC
+     * fast path's direct switch: charges its state and ready links exactly as {@link #makeReady}
+     * does, and hands it to the dispatcher, which switches to it at once or else enters it at the
+     * tail of its priority as {@link #makeReady} would have. Only the IPC fast path, at a trap.
+     */
+    void makeReadyHandedOff(Tcb t);
+
     /** Asks the dispatcher to run {@code t} next if it is ready and not outranked. */
     void setSwitchHint(Tcb t);
 

@@ -519,6 +519,23 @@ public final class Cpu extends CpuPad2 {
         return takeInterruptsSlowPath(idle);
     }
 
+    /**
+     * The duty cycle's step between two works, for a dispatcher that goes on from one work to
+     * the next without returning (a direct switch to the partner of an IPC): when the machine
+     * runs and no interrupt is raised -- the step would take nothing and call the dispatcher
+     * again -- counts the finished work as the duty cycle does (its progress, for the watchdog)
+     * and returns true; otherwise returns false, and the dispatcher returns to the duty cycle,
+     * which takes the interrupts or stops. Reads the running flag and the interrupt flag opaque,
+     * as the duty cycle's own step does. Owner only.
+     */
+    public boolean dutyCycleStepOpaque() {
+        if (!machine.runningOpaque() || interruptLine.raisedOpaque()) {
+            return false;
+        }
+        PROGRESS.setOpaque(this, (long) PROGRESS.getOpaque(this) + 1);
+        return true;
+    }
+
     /** Whether an interrupt is pending and due (an L4 call checks this to trap). Owner only. */
     public boolean interruptDue() {
         return interruptLine.raisedOpaque() && clock >= deferredUntil

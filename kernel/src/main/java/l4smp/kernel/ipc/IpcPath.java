@@ -51,6 +51,16 @@ public final class IpcPath {
 
     final Propagation propagation = new Propagation(this);
 
+    /**
+     * Whether new kernels take the IPC fast path ({@link IpcFastPath}); {@code
+     * -Dl4smp.ipcFastPath=false} sends every IPC through the general path (the fast path's
+     * differential test and host-speed comparisons). Read when a CPU's IPC path is built.
+     */
+    public static final String FAST_PATH_PROPERTY = "l4smp.ipcFastPath";
+
+    /** The fast path, or null when {@link #FAST_PATH_PROPERTY} turned it off for this kernel. */
+    private final IpcFastPath fast;
+
     static final Logger LOG = LoggerFactory.getLogger(IpcPath.class);
 
     final Kernel kernel;
@@ -71,6 +81,7 @@ public final class IpcPath {
     public IpcPath(Kernel kernel, KernelCpuPort kcpu) {
         this.kernel = kernel;
         this.kcpu = kcpu;
+        this.fast = Boolean.parseBoolean(System.getProperty(FAST_PATH_PROPERTY, "true")) ? new IpcFastPath(this) : null;
     }
 
     /** The string-item walk of this CPU (owner CPU only): the bytes of its last transfer. */
@@ -99,6 +110,26 @@ public final class IpcPath {
         cIrqDelivered = counters.names().indexOf(Kernel.C_IRQ_DELIVERED);
         cIrqQueued = counters.names().indexOf(Kernel.C_IRQ_QUEUED);
         cMapItems = counters.names().indexOf(Kernel.C_MAP_ITEMS);
+    }
+
+    /**
+     * The IPC system call of {@code t} (the invoker, just trapped) through the fast path, if it
+     * applies ({@link IpcFastPath}: a one-CPU kernel, a call or reply-and-wait to a partner
+     * waiting for it): returns true when done -- the partner then is this CPU's
+     * {@link KernelCpuPort#makeReadyHandedOff handed-off} thread, which the dispatcher must
+     * take before it reads its ready list -- and false when the general path
+     * ({@link #ipc}) must run it. Only the dispatcher, at the trap.
+     */
+    public boolean fastPath(Tcb t) {
+        return fast != null && xp == null && fast.ipc(t);
+    }
+
+    /**
+     * How many IPCs of this CPU the fast path completed (0 with the fast path off). Owner CPU
+     * only, or after the machine stopped.
+     */
+    public long fastPathsTaken() {
+        return fast == null ? 0 : fast.taken;
     }
 
     /** The IPC system call of {@code t} (the invoker, just trapped). */

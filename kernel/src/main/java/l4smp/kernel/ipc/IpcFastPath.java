@@ -1,0 +1,160 @@
+package l4smp.kernel.ipc;
+
+import l4smp.emulator.cache.AccessKind;
+import l4smp.kernel.KernelCpuPort;
+import l4smp.kernel.Syscall;
+import l4smp.kernel.thread.KernelResume;
+import l4smp.kernel.thread.Tcb;
+import l4smp.kernel.thread.TcbLayout.Field;
+import l4smp.kernel.thread.ThreadId;
+import l4smp.kernel.thread.ThreadState;
+
+/**
+ * The IPC fast path of one CPU's kernel: the common case of a call or a reply-and-wait -- the
+ * partner waits for us on this CPU, and we block in our own receive -- done as one straight
+ * sequence, as L4 kernels do (Pistachio's IPC fast path ahead of the generic {@code sys_ipc},
+ * e.g. {@code glue/v4-powerpc/fastpath.S} under {@code CONFIG_IPC_FASTPATH}; seL4's
+ * {@code fastpath_call} and {@code fastpath_reply_recv} in {@code src/fastpath/fastpath.c}); the
+ * partner is then run by a direct switch of the dispatcher, without a pass through the ready
+ * list ({@code DispatchPath.run}), as those fast paths switch to it without the scheduler.
+ *
+ * <h2>The conditions (checked before anything is written)</h2>
+ * <pre>
+ *   a send and a receive phase (to and from not nil), receive timeout never, no kernel path
+ *     pending for the invoker;
+ *   the message untyped only (no string, map or grant item), not propagated (no p bit);
+ *   the partner a thread of this CPU (no interrupt thread, one CPU's kernel: no XP paths),
+ *     waiting for us (open, or closed on us), in no ready list;
+ *   the receive phase blocks: a closed receive from the partner itself (it is ready now, not
+ *     polling to us), or an open receive with an empty send queue.
+ * </pre>
+ * Any other case takes the general path ({@link IpcPath#ipc}), which these conditions leave
+ * untouched. Pistachio's fast path tests the same (to and from not nil, the target's TCB valid,
+ * the target waiting forever for us or for any thread, no typed items or flags in the tag, no
+ * receive timeout, an empty send queue of the invoker; then it copies the untyped words, lets the
+ * invoker wait forever for {@code from} and switches to the target), as does seL4's.
+ *
+ * <h2>Exactly the general path's figures</h2>
+ * Unlike a real kernel's fast path this one must leave every simulated figure as the general
+ * path leaves it for the same case: each charge of a TCB word or message register, the clock,
+ * the counters and the trace records, in the same order (8.3.2's send path, transmit path and
+ * receive path as {@link IpcPath#sendPhase}, {@link TransmitPath#transmit} and
+ * {@link IpcPath#receiveDecision} make them). What it saves is host work: the general checks
+ * that the conditions above answer once, the calls between the phases, and the partner's
+ * passage through the ready list (its charges are made; the list operations that would cancel
+ * each other are not). The seeded golden runs and a differential test with the fast path off
+ * ({@code -Dl4smp.ipcFastPath=false}) hold it to that.
+ *
+ * <p>Owner CPU only. Allocation-free.
+ */
+final class IpcFastPath {
+
+    private final IpcPath ipc;
+    private final KernelCpuPort kcpu;
+    /** The ABI's propagation bit in a send tag (the kernel's ABI is fixed at boot). */
+    private final int propagatedFlag;
+    /**
+     * Whether the machine charges memory accesses: without the accounting layer every charge
+     * below is a no-op, and the fast path skips the calls.
+     */
+    private final boolean charging;
+
+    /** IPCs this fast path completed (owner CPU only; a test's evidence that it ran). */
+    long taken;
+
+    IpcFastPath(IpcPath ipc) {
+        this.ipc = ipc;
+        this.kcpu = ipc.kcpu;
+        this.propagatedFlag = ipc.kernel.config().abi().propagatedFlag();
+        this.charging = ipc.kcpu.cpu().machine().memorySystem() != null;
+    }
+
+    /**
+     * The IPC system call of {@code t} (just trapped) if the fast path's conditions hold: then
+     * it is done -- the message delivered, the partner ready and handed to the dispatcher,
+     * {@code t} waiting -- and true is returned. Otherwise nothing is touched and false is
+     * returned: the general path runs the call.
+     */
+    boolean ipc(Tcb t) {
+        ThreadId to = t.sysTo();
+        ThreadId from = t.sysFrom();
+        int tag = t.sysTag();
+        if (to.isNil() || from.isNil() || t.sysReceiveTimeout() != Timeout.NEVER
+                || t.kernelResume() != KernelResume.NONE || MsgTag.typed(tag) != 0
+                || (tag & propagatedFlag) != 0) {
+            return false;
+        }
+        boolean open = from.isAny();
+        if (open ? t.sendQueueHead() != null : from.raw() != to.raw()) {
+            return false; // a sender to serve, or a closed receive from a third thread
+        }
+        Tcb dest = ipc.kernel.lookup(to);
+        if (dest == null || dest == t || dest.hardwareLine() >= 0 || t.hardwareLine() >= 0
+                || dest.cpuAcquire() != kcpu.index() || dest.state() != ThreadState.WAITING
+                || dest.inReadyList() || !accepts(dest.receiveFrom(), t)) {
+            return false;
+        }
+        // The send phase (IpcPath.sendPhase): the target checked, the partner written.
+        t.setErrorCode(0);
+        t.setResultTag(0);
+        t.setResultFrom(ThreadId.NIL);
+        t.setSysVirtualSender(null);
+        if (charging) {
+            kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
+            kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
+            kcpu.touchTcb(t, Field.PARTNER, AccessKind.WRITE); // KernelCpuPort.writePartner
+        }
+        t.setPartner(dest);
+        int u = MsgTag.untyped(tag);
+        if (charging) {
+            kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
+            // The transmit path (TransmitPath.copyMessage): the untyped words.
+            for (int i = 1; i <= u; i++) {
+                kcpu.touchMr(t, i, AccessKind.READ);
+                kcpu.touchMr(dest, i, AccessKind.WRITE);
+            }
+        }
+        System.arraycopy(t.mr, 1, dest.mr, 1, u);
+        // The receive completed (TransmitPath.completeReceive): dest learns the sender and the tag.
+        if (charging) {
+            kcpu.touchTcb(dest, Field.PARTNER, AccessKind.WRITE);
+        }
+        int resultTag = tag & ~(0xF << 12);
+        dest.setResultTag(resultTag);
+        dest.mr[0] = resultTag;
+        dest.setResultFrom(t.id);
+        dest.setErrorCode(0);
+        dest.setReceiveFrom(ThreadId.NIL);
+        dest.setPartner(t);
+        ipc.counters.increment(ipc.cIpc);
+        kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC, kcpu.cpu().clock(), dest.id.number(), t.id.number());
+        kcpu.removeWakeup(dest);
+        kcpu.makeReadyHandedOff(dest);
+        // The receive phase (IpcPath.receiveDecision): no sender is there, t blocks.
+        if (open) {
+            if (charging) {
+                kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.READ);
+            }
+        } else {
+            if (charging) {
+                kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
+                kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
+                kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
+                kcpu.touchTcb(dest, Field.PARTNER, AccessKind.READ);
+            }
+            dest.markAwaitedVolatile(); // IpcPath.markAwaited
+        }
+        kcpu.writeState(t, ThreadState.WAITING);
+        t.setReceiveFrom(from);
+        // IpcPath.continueInvoker: switchTo(dest), 8.3.2.
+        kcpu.setSwitchHint(dest);
+        taken++;
+        return true;
+    }
+
+    /** {@link XpIpc#accepts(ThreadId, Tcb)}: a receive specifier open, or closed on {@code sender}. */
+    private static boolean accepts(ThreadId from, Tcb sender) {
+        int raw = from.raw();
+        return raw == -1 || raw == sender.id.raw();
+    }
+}
