@@ -888,9 +888,21 @@ public final class Cpu extends CpuPad2 {
             recordCorrection(clock - min);
             return;
         }
-        counters.increment(cOrderWaits);
         String previous = (String) WAIT_REASON.getOpaque(this);
         WAIT_REASON.setOpaque(this, orderWaitReason);
+        min = waitForOrderBound(false);
+        orderHorizon.observed(min);
+        WAIT_REASON.setOpaque(this, previous);
+    }
+
+    /**
+     * The wait of {@link #orderSlowPath} ({@code spinCheck} false: until the order bound reaches
+     * the clock) or {@link #spinCheckBoundSlowPath} (true: the bound of a spin-wait check, which
+     * counts other spinning CPUs with the earliest time they can act); returns the bound seen, at
+     * least the clock. Counts as an order wait. Owner only.
+     */
+    private long waitForOrderBound(boolean spinCheck) {
+        counters.increment(cOrderWaits);
         clockWaitStrategy.reset();
         long start = System.nanoTime();
         int round = 0;
@@ -907,22 +919,23 @@ public final class Cpu extends CpuPad2 {
             // store must take it back (a host cache miss on the CPU we wait for, on each of its
             // charges). Once parking, every round (a park ends with a reason to look).
             if ((round & (ORDER_POLL_ROUNDS - 1)) == 0 || clockWaitStrategy.mayPark()) {
-                min = machine.orderBoundExcluding(this, clock);
+                long min = spinCheck ? machine.spinOrderBoundExcluding(this) : machine.orderBoundExcluding(this, clock);
                 if (min >= clock) {
-                    break;
+                    return min;
                 }
             }
             if ((round & 1023) == 0) {
                 machine.wakeIdleCpusWithEventsUpTo(clock);
                 if (System.nanoTime() - start > stuckNanos) {
                     throw new CpuStuckException("CPU " + index + " waited " + machine.config().stuckTimeout()
-                            + " for the CPUs behind it to reach cycle " + clock + "; " + machine.describeCpus());
+                            + " for the CPUs behind it to reach cycle " + clock
+                            + (spinCheck ? " (a spin-wait check); " : "; ") + machine.describeCpus());
                 }
             }
-            backOffOnClocks(clock, false);
+            // A spin-wait check: any CPU may raise the bound, a running one by moving on, a
+            // spinning one by publishing its failed check.
+            backOffOnClocks(clock, spinCheck);
         }
-        orderHorizon.observed(min);
-        WAIT_REASON.setOpaque(this, previous);
     }
 
     /*
@@ -1219,35 +1232,7 @@ public final class Cpu extends CpuPad2 {
         if (min >= clock) {
             return min;
         }
-        counters.increment(cOrderWaits);
-        clockWaitStrategy.reset();
-        long start = System.nanoTime();
-        int round = 0;
-        machine.wakeIdleCpusWithEventsUpTo(clock);
-        while (true) {
-            round++;
-            if (!machine.runningOpaque()) {
-                throw new MachineStoppedException("machine stopped");
-            }
-            // As in orderSlowPath: the others' clocks once in ORDER_POLL_ROUNDS while spinning.
-            if ((round & (ORDER_POLL_ROUNDS - 1)) == 0 || clockWaitStrategy.mayPark()) {
-                min = machine.spinOrderBoundExcluding(this);
-                if (min >= clock) {
-                    return min;
-                }
-            }
-            if ((round & 1023) == 0) {
-                machine.wakeIdleCpusWithEventsUpTo(clock);
-                if (System.nanoTime() - start > stuckNanos) {
-                    throw new CpuStuckException("CPU " + index + " waited " + machine.config().stuckTimeout()
-                            + " for the CPUs behind it to reach cycle " + clock + " (a spin-wait check); "
-                            + machine.describeCpus());
-                }
-            }
-            // Any CPU may raise the bound: a running one by moving on, a spinning one by
-            // publishing its failed check.
-            backOffOnClocks(clock, true);
-        }
+        return waitForOrderBound(true);
     }
 
     /** Scratch of {@link Machine#spinOrderBoundExcluding}, this CPU's own (owner only). */
