@@ -141,6 +141,11 @@ public final class SpinCheckBoundStress {
         final long[] scratch = new long[ConcurrentRunState.SPIN_SCRATCH_PER_CPU * 3];
 
         public PostToSpinningCpu() {
+            setUp(spinner, poster, observer);
+        }
+
+        /** The three CPUs' states before the actors run ({@code SpinCheckBoundNegativeControlTest} builds its own). */
+        public static void setUp(ConcurrentRunState spinner, ConcurrentRunState poster, ConcurrentRunState observer) {
             spinner.setLastInteractionRelease(900);
             spinner.setClockRelease(1103);
             spinner.setSpinningRelease(1100, true);
