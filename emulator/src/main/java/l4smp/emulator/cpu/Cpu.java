@@ -3,6 +3,7 @@ package l4smp.emulator.cpu;
 import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 import l4smp.emulator.Machine;
+import l4smp.emulator.ScheduleStrategy;
 import l4smp.emulator.apic.LocalApic;
 import l4smp.emulator.apic.LocalApic.IpiSlot;
 import l4smp.emulator.cache.AccessKind;
@@ -94,6 +95,11 @@ public final class Cpu extends CpuPad2 {
     private final boolean conservative;
     /** Parallel mode with lax timing: interleaving points count the interactions done out of order. */
     private final boolean laxCounting;
+    /**
+     * Deterministic mode under the lowest-clock strategy: a spin-wait checks as parallel mode's
+     * exact timing does (see spinWaitSteppedSlowPath).
+     */
+    private final boolean steppedExact;
     private final long slack;
     /** The wait reason of a slack wait (built once: a stuck report shows it). */
     private final String slackWaitReason;
@@ -139,6 +145,12 @@ public final class Cpu extends CpuPad2 {
     @SuppressWarnings("unused") // accessed through LARGEST_CORRECTION
     private long largestTimingCorrection;
     private long deferredUntil;
+    /**
+     * Deterministic mode: the clock of this CPU's last order point ({@link #orderPoint}, an
+     * interaction without a stepper yield), {@code Long.MIN_VALUE} before the first. Stepper
+     * thread only (every CPU's continuation runs on it); a spin-wait of another CPU reads it.
+     */
+    private long steppedOrderPoint = Long.MIN_VALUE;
     /** Cycles the clock jumped to an interrupt's arrival while idle (owner only). */
     private long idleJump;
     private int interruptDepth;
@@ -160,6 +172,7 @@ public final class Cpu extends CpuPad2 {
         this.spinBoundScratch = new long[ConcurrentRunState.SPIN_SCRATCH_PER_CPU * machine.config().cpus()];
         this.conservative = !deterministic && machine.config().exactTiming();
         this.laxCounting = !deterministic && !conservative;
+        this.steppedExact = deterministic && machine.config().strategy() == ScheduleStrategy.LOWEST_CLOCK;
         this.orderWaitReason = "order: a CPU behind in simulated time";
         this.slack = machine.config().slackCycles();
         this.slackWaitReason = "slack: more than " + slack + " cycles ahead";
@@ -1006,8 +1019,9 @@ public final class Cpu extends CpuPad2 {
      * interleaving point does) until no other CPU can still act before this CPU's clock; a no-op
      * otherwise. For host code that reads state other CPUs change before it reaches an
      * interleaving point of its own (a user access's address translation reads page tables a
-     * pager may be changing). Deterministic mode needs none: between two yields no other CPU
-     * runs. Owner only.
+     * pager may be changing). Deterministic mode waits for none: between two yields no other
+     * CPU runs; it records the cycle for the spin-waits of the other CPUs (see
+     * spinWaitSteppedSlowPath). Owner only.
      */
     public void orderPoint() {
         if (conservative) {
@@ -1015,6 +1029,8 @@ public final class Cpu extends CpuPad2 {
                 orderSlowPath();
             }
             setLastInteractionRelease(clock); // as in interleave
+        } else if (deterministic) {
+            steppedOrderPoint = clock;
         }
     }
 
@@ -1049,6 +1065,12 @@ public final class Cpu extends CpuPad2 {
             spinWaitExactSlowPath(condition, reason, interruptible);
             return;
         }
+        if (steppedExact) {
+            spinWaitSteppedSlowPath(condition, reason, interruptible);
+            return;
+        }
+        // The race-hunting strategies (random, pct) and lax timing: see spinWaitSteppedSlowPath
+        // for why they keep catching the clock up with the others'.
         String previous = (String) WAIT_REASON.getOpaque(this);
         waitStartNanos = System.nanoTime();
         WAIT_REASON.setOpaque(this, reason);
@@ -1105,6 +1127,129 @@ public final class Cpu extends CpuPad2 {
             counters.add(cSpinIterations, iterations);
             WAIT_REASON.setOpaque(this, previous);
         }
+    }
+
+    /*
+     * A spin-wait under the deterministic stepper's lowest-clock strategy: the rule of parallel
+     * mode's exact timing (spinWaitExactSlowPath). Each check is an interleaving point (the
+     * stepper runs the CPU again only when its clock is the lowest effective clock of all), a
+     * failed check moves the clock on by whole spin iterations, and the wait ends at the first
+     * check at or after the write that satisfies it, the same cycle as in parallel mode.
+     *
+     * The shortcut. After a failed check at cycle c the checks at c + k * s (s one spin
+     * iteration) go on until one sees a new write. No other CPU acts before the lowest of the
+     * others' effective clocks m (a running CPU acts at its clock, which only grows; an idle one
+     * at its next timer event or the arrival of an interrupt posted to it; an interrupt posted
+     * later comes from a CPU at m or after, and arrives after that), so every check below m
+     * reads what the failed one read and fails: the CPU moves at once to the first check at or
+     * after m, counting every check it passes (cpu.spin_iterations counts the checks made in
+     * simulated time, as in parallel mode). With interrupts enabled it stops instead at the
+     * first check at or after its own earliest pending arrival, where parallel mode takes the
+     * interrupt. The shortcut holds for a check that only reads (its clock did not move): one
+     * that charges its own accesses (a loaded word) moves one iteration per check, as in
+     * parallel mode, since each skipped check would have charged and counted an access. Then
+     * it yields.
+     *
+     * No catch-up after the resume. Under lowest-clock the stepper resumes this CPU, at clock
+     * g, only when no other CPU's effective clock is below g, and it ran in between only CPUs
+     * whose effective clock was at or below g. Each of them ran from an interleaving point at
+     * or below g and made that interaction there: every write at an interleaving point that the
+     * check sees happened at or before g, and a write after g is still to come (its CPU waits
+     * at its own interleaving point, at its clock). Catching up with the others' current clocks
+     * would instead end the wait where the writer's next interleaving point lies, however long
+     * it computed on after its write. At a tie (a write at g) the stepper's seed decides which
+     * CPU goes first, where parallel mode lets the lower-numbered CPU go first: the wait may
+     * end one iteration apart in the two modes, never more.
+     *
+     * Order points: between two yields a CPU may act at an order point (orderPoint: the EOI that
+     * frees a LINT slot, a TLB shootdown's request and acknowledgement words), at its clock,
+     * with no yield; such a CPU may have run past g. A check at g must not see such a write, so
+     * after the resume the clock moves to the first check at or after the latest order point of
+     * the other CPUs, when that lies above it, counting the checks passed (in parallel mode the
+     * CPU at the order point waits for this CPU's clock: the checks below it see nothing of it).
+     * A CPU's touchOwn is no order point here: it changes no word another CPU waits for.
+     *
+     * An idle CPU counts with its next event, not the clock it went idle at: whatever it wrote
+     * before it went idle it wrote at an interleaving point at or below g (above), and it acts
+     * again only at that event. An interrupt that arrives while the CPU spins with interrupts
+     * enabled is taken after the first iteration at or past its arrival; its handler runs at
+     * that cycle and the next check follows at the handler's end, as in parallel mode.
+     *
+     * The stuck bound (maxSpinIterations) counts the rounds through the stepper, not the checks
+     * made in simulated time: it catches a wait that the others never end in host work, and a
+     * long wait for an idle CPU's far timer event is a few rounds of many checks.
+     *
+     * The race-hunting strategies (random, pct) keep the old rule (spinWaitSlowPath: move to
+     * the others' effective clocks, yield, then catch up with their current clocks): there a
+     * CPU whose clock is above the spinner's may run before it (up to the slack bound, or
+     * without one), so a write the check sees may lie after the check's cycle; only the
+     * catch-up keeps the spinner from seeing it before it happened.
+     */
+    private void spinWaitSteppedSlowPath(SpinCondition condition, String reason, boolean interruptible) {
+        String previous = (String) WAIT_REASON.getOpaque(this);
+        WAIT_REASON.setOpaque(this, reason);
+        final long step = cost.spinIterationCycles();
+        long iterations = 0;
+        long rounds = 0;
+        try {
+            while (true) {
+                final long checkedAt = clock;
+                if (condition.isSatisfied()) {
+                    break;
+                }
+                long checks = 1;
+                if (clock == checkedAt) {
+                    long until = machine.minEffectiveClockExcluding(this);
+                    if (interruptible && interruptLine.raisedOpaque()) {
+                        until = Math.min(until, Math.max(deferredUntil, apic.earliestPendingArrivalAcquire()));
+                    }
+                    checks = checksUpTo(until, step);
+                }
+                iterations += checks;
+                advance(checks * step);
+                if (interruptible) {
+                    takeInterrupts(false);
+                }
+                if (++rounds > maxSpinIterations) {
+                    throw new CpuStuckException("CPU " + index + " spun " + rounds
+                            + " rounds waiting for " + reason + "; " + machine.describeCpus());
+                }
+                Continuation.yield(CPU_SCOPE);
+                long latest = latestOrderPointOfOthers();
+                if (latest > clock) {
+                    // The checks from here to the first at or after that order point.
+                    long passed = (latest - clock + step - 1) / step;
+                    iterations += passed;
+                    advance(passed * step);
+                }
+            }
+        } finally {
+            counters.add(cSpinIterations, iterations);
+            WAIT_REASON.setOpaque(this, previous);
+        }
+    }
+
+    /**
+     * The spin iterations from this CPU's clock to the first check at or after {@code cycle}:
+     * at least 1; 1 when {@code cycle} is unbounded ({@code Long.MAX_VALUE}). Owner only.
+     */
+    private long checksUpTo(long cycle, long step) {
+        if (cycle == Long.MAX_VALUE || cycle <= clock + step) {
+            return 1;
+        }
+        return (cycle - clock + step - 1) / step;
+    }
+
+    /** Deterministic mode: the latest order point of the CPUs other than this one. Stepper thread only. */
+    private long latestOrderPointOfOthers() {
+        long latest = Long.MIN_VALUE;
+        for (int i = 0; i < machine.cpuCount(); i++) {
+            Cpu other = machine.cpu(i);
+            if (other != this && other.steppedOrderPoint > latest) {
+                latest = other.steppedOrderPoint;
+            }
+        }
+        return latest;
     }
 
     private void throwIfSpunTooLong(long iterations, String reason) {
@@ -1261,7 +1406,10 @@ public final class Cpu extends CpuPad2 {
      * the CPUs behind it as {@link #touch} does, without the stepper yield. Owner only.
      */
     public void touchOwn(long physAddr, AccessKind kind) {
-        orderPoint();
+        if (conservative) {
+            // Not recorded in deterministic mode: the charge changes no word a spin-wait reads.
+            orderPoint();
+        }
         charge(physAddr, kind);
     }
 
