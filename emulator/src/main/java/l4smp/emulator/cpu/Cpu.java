@@ -145,12 +145,6 @@ public final class Cpu extends CpuPad2 {
     @SuppressWarnings("unused") // accessed through LARGEST_CORRECTION
     private long largestTimingCorrection;
     private long deferredUntil;
-    /**
-     * Deterministic mode: the clock of this CPU's last order point ({@link #orderPoint}, an
-     * interaction without a stepper yield), {@code Long.MIN_VALUE} before the first. Stepper
-     * thread only (every CPU's continuation runs on it); a spin-wait of another CPU reads it.
-     */
-    private long steppedOrderPoint = Long.MIN_VALUE;
     /** Cycles the clock jumped to an interrupt's arrival while idle (owner only). */
     private long idleJump;
     private int interruptDepth;
@@ -1019,9 +1013,12 @@ public final class Cpu extends CpuPad2 {
      * interleaving point does) until no other CPU can still act before this CPU's clock; a no-op
      * otherwise. For host code that reads state other CPUs change before it reaches an
      * interleaving point of its own (a user access's address translation reads page tables a
-     * pager may be changing). Deterministic mode waits for none: between two yields no other
-     * CPU runs; it records the cycle for the spin-waits of the other CPUs (see
-     * spinWaitSteppedSlowPath). Owner only.
+     * pager may be changing). Under the deterministic stepper's lowest-clock strategy it is a
+     * stepper yield, as an interleaving point is: the stepper runs this CPU on only when no
+     * other CPU is behind it, so that a CPU that spin-waits on what it writes here sees the
+     * write at the same check as in parallel mode (see spinWaitSteppedSlowPath). The
+     * race-hunting strategies need none: between two yields no other CPU runs, and their
+     * spin-waits catch up with the others' clocks. Owner only.
      */
     public void orderPoint() {
         if (conservative) {
@@ -1029,8 +1026,8 @@ public final class Cpu extends CpuPad2 {
                 orderSlowPath();
             }
             setLastInteractionRelease(clock); // as in interleave
-        } else if (deterministic) {
-            steppedOrderPoint = clock;
+        } else if (steppedExact) {
+            Continuation.yield(CPU_SCOPE);
         }
     }
 
@@ -1152,22 +1149,18 @@ public final class Cpu extends CpuPad2 {
      *
      * No catch-up after the resume. Under lowest-clock the stepper resumes this CPU, at clock
      * g, only when no other CPU's effective clock is below g, and it ran in between only CPUs
-     * whose effective clock was at or below g. Each of them ran from an interleaving point at
-     * or below g and made that interaction there: every write at an interleaving point that the
-     * check sees happened at or before g, and a write after g is still to come (its CPU waits
-     * at its own interleaving point, at its clock). Catching up with the others' current clocks
-     * would instead end the wait where the writer's next interleaving point lies, however long
-     * it computed on after its write. At a tie (a write at g) the stepper's seed decides which
-     * CPU goes first, where parallel mode lets the lower-numbered CPU go first: the wait may
-     * end one iteration apart in the two modes, never more.
-     *
-     * Order points: between two yields a CPU may act at an order point (orderPoint: the EOI that
-     * frees a LINT slot, a TLB shootdown's request and acknowledgement words), at its clock,
-     * with no yield; such a CPU may have run past g. A check at g must not see such a write, so
-     * after the resume the clock moves to the first check at or after the latest order point of
-     * the other CPUs, when that lies above it, counting the checks passed (in parallel mode the
-     * CPU at the order point waits for this CPU's clock: the checks below it see nothing of it).
-     * A CPU's touchOwn is no order point here: it changes no word another CPU waits for.
+     * whose effective clock was at or below g. Each of them ran from a yield at or below g and
+     * made the interaction there, up to its next yield: every write the check sees happened at
+     * or before g, and a write after g is still to come (its CPU waits at its own yield, at its
+     * clock). That needs every write that can end a spin-wait to be made at a yield: an
+     * interleaving point, or an order point (orderPoint: the EOI that frees a LINT slot, a TLB
+     * shootdown's request and acknowledgement words, a mailbox check), which under lowest-clock
+     * yields too. (touchOwn does not: it charges a CPU's own kernel data and changes no word
+     * another CPU waits for.) Catching up with the others' current clocks would instead end
+     * the wait where the writer's next yield lies, however long it computed on after its
+     * write. At a tie (a write at g) the stepper's seed decides which CPU goes first, where
+     * parallel mode lets the lower-numbered CPU go first: the wait may end one iteration apart
+     * in the two modes, never more.
      *
      * An idle CPU counts with its next event, not the clock it went idle at: whatever it wrote
      * before it went idle it wrote at an interleaving point at or below g (above), and it acts
@@ -1211,17 +1204,11 @@ public final class Cpu extends CpuPad2 {
                     takeInterrupts(false);
                 }
                 if (++rounds > maxSpinIterations) {
-                    throw new CpuStuckException("CPU " + index + " spun " + rounds
-                            + " rounds waiting for " + reason + "; " + machine.describeCpus());
+                    throw new CpuStuckException("CPU " + index + " spun " + rounds + " iterations through the stepper ("
+                            + iterations + " checks in simulated time) waiting for " + reason + "; "
+                            + machine.describeCpus());
                 }
                 Continuation.yield(CPU_SCOPE);
-                long latest = latestOrderPointOfOthers();
-                if (latest > clock) {
-                    // The checks from here to the first at or after that order point.
-                    long passed = (latest - clock + step - 1) / step;
-                    iterations += passed;
-                    advance(passed * step);
-                }
             }
         } finally {
             counters.add(cSpinIterations, iterations);
@@ -1238,18 +1225,6 @@ public final class Cpu extends CpuPad2 {
             return 1;
         }
         return (cycle - clock + step - 1) / step;
-    }
-
-    /** Deterministic mode: the latest order point of the CPUs other than this one. Stepper thread only. */
-    private long latestOrderPointOfOthers() {
-        long latest = Long.MIN_VALUE;
-        for (int i = 0; i < machine.cpuCount(); i++) {
-            Cpu other = machine.cpu(i);
-            if (other != this && other.steppedOrderPoint > latest) {
-                latest = other.steppedOrderPoint;
-            }
-        }
-        return latest;
     }
 
     private void throwIfSpunTooLong(long iterations, String reason) {
@@ -1407,8 +1382,7 @@ public final class Cpu extends CpuPad2 {
      */
     public void touchOwn(long physAddr, AccessKind kind) {
         if (conservative) {
-            // Not recorded in deterministic mode: the charge changes no word a spin-wait reads.
-            orderPoint();
+            orderPoint(); // no stepper yield: seeded runs keep their order of these accesses
         }
         charge(physAddr, kind);
     }

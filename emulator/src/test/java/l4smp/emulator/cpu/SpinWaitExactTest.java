@@ -214,8 +214,9 @@ class SpinWaitExactTest {
      * A write at an order point (no stepper yield in deterministic mode): CPU 1 passes its
      * interleaving point at 100, computes to 601 and sets the word there. CPU 0 checks at 0, 3,
      * ...: the checks up to 600 fail (201 iterations) and the check at 603, the first after the
-     * write, sees it, in both modes. The seeded check must not see the word at a cycle before
-     * 601, though the stepper ran CPU 1 past it in one step.
+     * write, sees it, in both modes: the order point waits for CPU 0's clock in parallel mode,
+     * and is a stepper yield in a seeded run, so no check before 601 sees the word and no check
+     * after it waits for CPU 1's next interleaving point (1,101).
      */
     @Test
     void aWriteAtAnOrderPointEndsTheWaitAtTheFirstCheckAfterIt() {
