@@ -226,4 +226,47 @@ class SpinWaitExactTest {
                     "seeded, seed " + seed);
         }
     }
+
+    /** The spinner's handler clock, end of wait and spin iterations. */
+    private static long[] runInterruptWhileSpinning(ExecutionMode mode, long seed) {
+        Machine m = new Machine(config(mode, 2, seed).build());
+        AtomicInteger word = new AtomicInteger();
+        long[] out = new long[3];
+        ScriptedDispatcher spinner = new ScriptedDispatcher(TestMachines.once(cpu -> {
+            cpu.spinWaitUntil(() -> word.getAcquire() == 1, "the writer's store", true);
+            out[1] = cpu.clock();
+        })::doWork) {
+            @Override
+            protected void handled(Cpu cpu, Interrupt interrupt) {
+                out[0] = cpu.clock();
+            }
+        };
+        m.cpu(0).install(spinner);
+        m.cpu(1).install(TestMachines.once(cpu -> {
+            cpu.sendIpi(1L, 0x41);
+            cpu.advance(4_960);
+            cpu.interleave(); // the store below is shared state
+            word.setRelease(1);
+        }));
+        runOk(m);
+        out[2] = m.counters(0).valueOpaque(Machine.C_SPIN_ITERATIONS);
+        return out;
+    }
+
+    /**
+     * An interrupt that arrives while the CPU spins with interrupts enabled, before any write
+     * can end the wait: CPU 1 sends CPU 0 an IPI at 0 (stamped 40, arriving 1,070, thesis
+     * 3.3.1), then computes and stores the word at 5000. CPU 0 checks at 0, 3, ...; it takes the
+     * IPI after the first iteration at or past its arrival, 3 * 357 = 1071 (the seeded shortcut
+     * stops there, not at CPU 1's clock), and checks on from 1071 until the first check at or
+     * after the store, 1071 + 3 * 1310 = 5001: 357 + 1310 = 1667 iterations, in both modes.
+     */
+    @Test
+    void anInterruptIsTakenAtTheFirstIterationAfterItsArrivalInBothModes() {
+        long[] expected = {1_071, 5_001, 1_667};
+        assertArrayEquals(expected, runInterruptWhileSpinning(ExecutionMode.PARALLEL, 1), "parallel");
+        for (long seed = 1; seed <= 4; seed++) {
+            assertArrayEquals(expected, runInterruptWhileSpinning(ExecutionMode.DETERMINISTIC, seed), "seeded, seed " + seed);
+        }
+    }
 }
