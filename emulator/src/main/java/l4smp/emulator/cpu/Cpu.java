@@ -1038,10 +1038,13 @@ public final class Cpu extends CpuPad2 {
 
     /**
      * Waits until {@code condition} holds, without blocking the host thread for long: each
-     * iteration charges a spin iteration (or catches the clock up with the slowest other CPU:
-     * the condition is made true by a CPU that is at least that far in simulated time) and then
-     * yields to the stepper (deterministic mode) or backs off (parallel mode: spin, yield, park
-     * for at most 50 us). With {@code interruptible}, the CPU takes its interrupts between
+     * failed check moves the clock on by a spin iteration, so that the wait ends at the first
+     * check at or after the write that satisfies it, in parallel mode with exact timing and
+     * under the deterministic stepper's lowest-clock strategy alike (the stepper passes at once
+     * the checks before any other CPU can act); lax timing and the race-hunting strategies
+     * catch the clock up with the others' instead. Between checks the CPU yields to the
+     * stepper (deterministic mode) or backs off (parallel mode: spin, yield, park for at most
+     * 50 us). With {@code interruptible}, the CPU takes its interrupts between
      * iterations ("interrupts enabled"). A wait longer than the machine's stuck bound throws
      * {@link CpuStuckException} naming {@code reason} and every CPU's state. Owner only.
      */
@@ -1128,8 +1131,9 @@ public final class Cpu extends CpuPad2 {
 
     /*
      * A spin-wait under the deterministic stepper's lowest-clock strategy: the rule of parallel
-     * mode's exact timing (spinWaitExactSlowPath). Each check is an interleaving point (the
-     * stepper runs the CPU again only when its clock is the lowest effective clock of all), a
+     * mode's exact timing (spinWaitExactSlowPath). Each check after a failed one follows a
+     * stepper yield (the stepper runs the CPU again only when its clock is the lowest effective
+     * clock of all), a
      * failed check moves the clock on by whole spin iterations, and the wait ends at the first
      * check at or after the write that satisfies it, the same cycle as in parallel mode.
      *
@@ -1159,11 +1163,11 @@ public final class Cpu extends CpuPad2 {
      * another CPU waits for.) Catching up with the others' current clocks would instead end
      * the wait where the writer's next yield lies, however long it computed on after its
      * write. At a tie (a write at g) the stepper's seed decides which CPU goes first, where
-     * parallel mode lets the lower-numbered CPU go first: the wait may end one iteration apart
-     * in the two modes, never more.
+     * parallel mode lets the lower-numbered CPU go first: that wait may end one iteration apart
+     * in the two modes.
      *
      * An idle CPU counts with its next event, not the clock it went idle at: whatever it wrote
-     * before it went idle it wrote at an interleaving point at or below g (above), and it acts
+     * before it went idle it wrote at a yield at or below g (above), and it acts
      * again only at that event. An interrupt that arrives while the CPU spins with interrupts
      * enabled is taken after the first iteration at or past its arrival; its handler runs at
      * that cycle and the next check follows at the handler's end, as in parallel mode.
@@ -1172,7 +1176,7 @@ public final class Cpu extends CpuPad2 {
      * made in simulated time: it catches a wait that the others never end in host work, and a
      * long wait for an idle CPU's far timer event is a few rounds of many checks.
      *
-     * The race-hunting strategies (random, pct) keep the old rule (spinWaitSlowPath: move to
+     * The race-hunting strategies (random, pct) keep the catch-up (spinWaitSlowPath: move to
      * the others' effective clocks, yield, then catch up with their current clocks): there a
      * CPU whose clock is above the spinner's may run before it (up to the slack bound, or
      * without one), so a write the check sees may lie after the check's cycle; only the
