@@ -22,7 +22,8 @@ import java.util.Objects;
  * @param stuckTimeout     host time after which a CPU that makes no progress is reported stuck
  *                         (parallel mode), and the run is stopped
  * @param maxSpinIterations iterations of one spin-wait after which it is reported stuck
- *                         (deterministic mode, where host time means nothing)
+ *                         (deterministic mode, where host time means nothing; counted as rounds
+ *                         through the stepper, each of which may pass many checks in simulated time)
  * @param memoryBytes      simulated physical memory (frames are allocated when first touched)
  * @param accounting       charge memory accesses through the MESI/TLB accounting layer (up to
  *                         {@value l4smp.emulator.cache.ConcurrentMesiDirectory#MAX_CPUS} CPUs, as

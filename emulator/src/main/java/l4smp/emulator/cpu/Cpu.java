@@ -3,6 +3,7 @@ package l4smp.emulator.cpu;
 import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 import l4smp.emulator.Machine;
+import l4smp.emulator.ScheduleStrategy;
 import l4smp.emulator.apic.LocalApic;
 import l4smp.emulator.apic.LocalApic.IpiSlot;
 import l4smp.emulator.cache.AccessKind;
@@ -94,6 +95,11 @@ public final class Cpu extends CpuPad2 {
     private final boolean conservative;
     /** Parallel mode with lax timing: interleaving points count the interactions done out of order. */
     private final boolean laxCounting;
+    /**
+     * Deterministic mode under the lowest-clock strategy: a spin-wait checks as parallel mode's
+     * exact timing does (see spinWaitSteppedSlowPath).
+     */
+    private final boolean steppedExact;
     private final long slack;
     /** The wait reason of a slack wait (built once: a stuck report shows it). */
     private final String slackWaitReason;
@@ -160,6 +166,7 @@ public final class Cpu extends CpuPad2 {
         this.spinBoundScratch = new long[ConcurrentRunState.SPIN_SCRATCH_PER_CPU * machine.config().cpus()];
         this.conservative = !deterministic && machine.config().exactTiming();
         this.laxCounting = !deterministic && !conservative;
+        this.steppedExact = deterministic && machine.config().strategy() == ScheduleStrategy.LOWEST_CLOCK;
         this.orderWaitReason = "order: a CPU behind in simulated time";
         this.slack = machine.config().slackCycles();
         this.slackWaitReason = "slack: more than " + slack + " cycles ahead";
@@ -1036,8 +1043,12 @@ public final class Cpu extends CpuPad2 {
      * interleaving point does) until no other CPU can still act before this CPU's clock; a no-op
      * otherwise. For host code that reads state other CPUs change before it reaches an
      * interleaving point of its own (a user access's address translation reads page tables a
-     * pager may be changing). Deterministic mode needs none: between two yields no other CPU
-     * runs. Owner only.
+     * pager may be changing). Under the deterministic stepper's lowest-clock strategy it is a
+     * stepper yield, as an interleaving point is: the stepper runs this CPU on only when no
+     * other CPU is behind it, so that a CPU that spin-waits on what it writes here sees the
+     * write at the same check as in parallel mode (see spinWaitSteppedSlowPath). The
+     * race-hunting strategies need none: between two yields no other CPU runs, and their
+     * spin-waits catch up with the others' clocks. Owner only.
      */
     public void orderPoint() {
         if (conservative) {
@@ -1045,6 +1056,8 @@ public final class Cpu extends CpuPad2 {
                 orderSlowPath();
             }
             setLastInteractionRelease(clock); // as in interleave
+        } else if (steppedExact) {
+            Continuation.yield(CPU_SCOPE);
         }
     }
 
@@ -1055,10 +1068,13 @@ public final class Cpu extends CpuPad2 {
 
     /**
      * Waits until {@code condition} holds, without blocking the host thread for long: each
-     * iteration charges a spin iteration (or catches the clock up with the slowest other CPU:
-     * the condition is made true by a CPU that is at least that far in simulated time) and then
-     * yields to the stepper (deterministic mode) or backs off (parallel mode: spin, yield, park
-     * for at most 50 us). With {@code interruptible}, the CPU takes its interrupts between
+     * failed check moves the clock on by a spin iteration, so that the wait ends at the first
+     * check at or after the write that satisfies it, in parallel mode with exact timing and
+     * under the deterministic stepper's lowest-clock strategy alike (the stepper passes at once
+     * the checks before any other CPU can act); lax timing and the race-hunting strategies
+     * catch the clock up with the others' instead. Between checks the CPU yields to the
+     * stepper (deterministic mode) or backs off (parallel mode: spin, yield, park for at most
+     * 50 us). With {@code interruptible}, the CPU takes its interrupts between
      * iterations ("interrupts enabled"). A wait longer than the machine's stuck bound throws
      * {@link CpuStuckException} naming {@code reason} and every CPU's state. Owner only.
      */
@@ -1079,6 +1095,12 @@ public final class Cpu extends CpuPad2 {
             spinWaitExactSlowPath(condition, reason, interruptible);
             return;
         }
+        if (steppedExact) {
+            spinWaitSteppedSlowPath(condition, reason, interruptible);
+            return;
+        }
+        // The race-hunting strategies (random, pct) and lax timing: see spinWaitSteppedSlowPath
+        // for why they keep catching the clock up with the others'.
         String previous = (String) WAIT_REASON.getOpaque(this);
         waitStartNanos = System.nanoTime();
         WAIT_REASON.setOpaque(this, reason);
@@ -1135,6 +1157,108 @@ public final class Cpu extends CpuPad2 {
             counters.add(cSpinIterations, iterations);
             WAIT_REASON.setOpaque(this, previous);
         }
+    }
+
+    /*
+     * A spin-wait under the deterministic stepper's lowest-clock strategy: the rule of parallel
+     * mode's exact timing (spinWaitExactSlowPath). Each check after a failed one follows a
+     * stepper yield (the stepper runs the CPU again only when its clock is the lowest effective
+     * clock of all), a
+     * failed check moves the clock on by whole spin iterations, and the wait ends at the first
+     * check at or after the write that satisfies it, the same cycle as in parallel mode.
+     *
+     * The shortcut. After a failed check at cycle c the checks at c + k * s (s one spin
+     * iteration) go on until one sees a new write. No other CPU acts before the lowest of the
+     * others' effective clocks m (a running CPU acts at its clock, which only grows; an idle one
+     * at its next timer event or the arrival of an interrupt posted to it; an interrupt posted
+     * later comes from a CPU at m or after, and arrives after that), so every check below m
+     * reads what the failed one read and fails: the CPU moves at once to the first check at or
+     * after m, counting every check it passes (cpu.spin_iterations counts the checks made in
+     * simulated time, as in parallel mode). With interrupts enabled it stops instead at the
+     * first check at or after its own earliest pending arrival, where parallel mode takes the
+     * interrupt. The shortcut holds for a check that only reads (its clock did not move): one
+     * that charges its own accesses (a loaded word) moves one iteration per check, as in
+     * parallel mode, since each skipped check would have charged and counted an access. Then
+     * it yields.
+     *
+     * No catch-up after the resume. Under lowest-clock the stepper resumes this CPU, at clock
+     * g, only when no other CPU's effective clock is below g, and it ran in between only CPUs
+     * whose effective clock was at or below g. Each of them ran from a yield at or below g and
+     * made the interaction there, up to its next yield: every write the check sees happened at
+     * or before g, and a write after g is still to come (its CPU waits at its own yield, at its
+     * clock). That needs every write that can end a spin-wait to be made at a yield: an
+     * interleaving point, or an order point (orderPoint: the EOI that frees a LINT slot, a TLB
+     * shootdown's request and acknowledgement words, a mailbox check), which under lowest-clock
+     * yields too. (touchOwn does not: it charges a CPU's own kernel data and changes no word
+     * another CPU waits for.) Catching up with the others' current clocks would instead end
+     * the wait where the writer's next yield lies, however long it computed on after its
+     * write. At a tie (a write at g) the stepper's seed decides which CPU goes first, where
+     * parallel mode lets the lower-numbered CPU go first: that wait may end one iteration apart
+     * in the two modes.
+     *
+     * An idle CPU counts with its next event, not the clock it went idle at: whatever it wrote
+     * before it went idle it wrote at a yield at or below g (above), and it acts
+     * again only at that event. An interrupt that arrives while the CPU spins with interrupts
+     * enabled is taken after the first iteration at or past its arrival; its handler runs at
+     * that cycle and the next check follows at the handler's end, as in parallel mode.
+     *
+     * The stuck bound (maxSpinIterations) counts the rounds through the stepper, not the checks
+     * made in simulated time: it catches a wait that the others never end in host work, and a
+     * long wait for an idle CPU's far timer event is a few rounds of many checks.
+     *
+     * The race-hunting strategies (random, pct) keep the catch-up (spinWaitSlowPath: move to
+     * the others' effective clocks, yield, then catch up with their current clocks): there a
+     * CPU whose clock is above the spinner's may run before it (up to the slack bound, or
+     * without one), so a write the check sees may lie after the check's cycle; only the
+     * catch-up keeps the spinner from seeing it before it happened.
+     */
+    private void spinWaitSteppedSlowPath(SpinCondition condition, String reason, boolean interruptible) {
+        String previous = (String) WAIT_REASON.getOpaque(this);
+        WAIT_REASON.setOpaque(this, reason);
+        final long step = cost.spinIterationCycles();
+        long iterations = 0;
+        long rounds = 0;
+        try {
+            while (true) {
+                final long checkedAt = clock;
+                if (condition.isSatisfied()) {
+                    break;
+                }
+                long checks = 1;
+                if (clock == checkedAt) {
+                    long until = machine.minEffectiveClockExcluding(this);
+                    if (interruptible && interruptLine.raisedOpaque()) {
+                        until = Math.min(until, Math.max(deferredUntil, apic.earliestPendingArrivalAcquire()));
+                    }
+                    checks = checksUpTo(until, step);
+                }
+                iterations += checks;
+                advance(checks * step);
+                if (interruptible) {
+                    takeInterrupts(false);
+                }
+                if (++rounds > maxSpinIterations) {
+                    throw new CpuStuckException("CPU " + index + " spun " + rounds + " iterations through the stepper ("
+                            + iterations + " checks in simulated time) waiting for " + reason + "; "
+                            + machine.describeCpus());
+                }
+                Continuation.yield(CPU_SCOPE);
+            }
+        } finally {
+            counters.add(cSpinIterations, iterations);
+            WAIT_REASON.setOpaque(this, previous);
+        }
+    }
+
+    /**
+     * The spin iterations from this CPU's clock to the first check at or after {@code cycle}:
+     * at least 1; 1 when {@code cycle} is unbounded ({@code Long.MAX_VALUE}). Owner only.
+     */
+    private long checksUpTo(long cycle, long step) {
+        if (cycle == Long.MAX_VALUE || cycle <= clock + step) {
+            return 1;
+        }
+        return (cycle - clock + step - 1) / step;
     }
 
     private void throwIfSpunTooLong(long iterations, String reason) {
@@ -1263,7 +1387,9 @@ public final class Cpu extends CpuPad2 {
      * the CPUs behind it as {@link #touch} does, without the stepper yield. Owner only.
      */
     public void touchOwn(long physAddr, AccessKind kind) {
-        orderPoint();
+        if (conservative) {
+            orderPoint(); // no stepper yield: seeded runs keep their order of these accesses
+        }
         charge(physAddr, kind);
     }
 
