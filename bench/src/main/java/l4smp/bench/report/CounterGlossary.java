@@ -139,7 +139,8 @@ public final class CounterGlossary {
         add(m, "cpu.slack_waits", "waits", "times this CPU waited for slower CPUs to catch up (--slack; host-dependent)");
         add(m, "cpu.order_waits", "waits", "times this CPU waited at an interaction for a CPU behind it in simulated time (parallel mode, --timing exact; host-dependent)");
         add(m, "cpu.timing_corrections", "interactions", "interactions this CPU performed while a CPU that could still act before it was behind (parallel mode, --timing lax; 0 when exact)");
-        add(m, "cpu.spin_iterations", "iterations", "iterations of simulated spin-waits (locks, barriers, LINT slots)");
+        add(m, "cpu.spin_iterations", "iterations", "failed checks of simulated spin-waits (locks, barriers, LINT slots), "
+                + "counted in simulated time: a seeded run (lowest clock) and a parallel run count the same checks");
         add(m, "mem.reads", "accesses", "simulated memory reads (user data and the kernel's structures)");
         add(m, "mem.writes", "accesses", "simulated memory writes");
         add(m, "mem.locked_rmws", "accesses", "locked read-modify-writes (xchg, cmpxchg, fetch-and-add)");
