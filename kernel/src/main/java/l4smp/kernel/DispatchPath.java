@@ -328,7 +328,10 @@ final class DispatchPath {
         }
         int home = irq.cpuAcquire();
         if (home != kcpu.index) {
-            interrupt.eoi(); // acknowledge the IO-APIC first: keep our LINT slots free (3.3.1)
+            // Acknowledge the IO-APIC first: keep our LINT slots free (3.3.1). The EOI frees a
+            // LINT slot that senders claim: an order point, as in Cpu's own EOI.
+            kcpu.cpu.orderPoint();
+            interrupt.eoi();
             kcpu.counters.increment(kcpu.cIrqForwarded);
             kcpu.cpu.sendIpi(1L << home, interrupt.vector());
             return;
