@@ -80,6 +80,7 @@ final class DispatchPath {
         }
         if (next == null) {
             kcpu.wasIdle = true;
+            kcpu.cpu.orderPoint(); // partner: the order point before the read in IoApic.raise
             kcpu.cpu.apic().setTaskPriorityOpaque(-1);
             return 0;
         }
@@ -247,6 +248,7 @@ final class DispatchPath {
                 // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).
                 kcpu.counters.increment(kcpu.cFpuSavesAvoided);
             }
+            kcpu.cpu.orderPoint(); // partner: the order point before the read in IoApic.raise
             kcpu.cpu.apic().setTaskPriorityOpaque(t.priority());
             kcpu.counters.increment(kcpu.cSwitches);
             kcpu.cpu.log().record(kcpu.index, Syscall.EV_SWITCH, kcpu.cpu.clock(), kcpu.lastRun == null ? -1 : kcpu.lastRun.id.number(), t.id.number());

@@ -16,6 +16,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Lowest priority: each local APIC publishes a task priority (the kernel writes the priority
  * of the thread it runs, -1 when idle); the line goes to the lowest one, ties taken in turn.
+ * The task priorities are host words other CPUs rewrite as they switch threads and go idle: the
+ * kernel writes each at an order point before its charge ({@code Cpu.orderPoint}), and a
+ * lowest-priority raise reads them at one, so that in parallel mode with exact timing a raise at
+ * cycle t sees exactly the priorities published before t, as the deterministic stepper does.
  *
  * <p>Concurrent: routes are written by any CPU (the kernel attaching a handler) and read by the
  * CPU that raises the line; per-line counters are atomic (lines are raised rarely compared
@@ -78,6 +82,7 @@ public final class IoApic {
         int target;
         int latency;
         if (route == LOWEST_PRIORITY) {
+            raiser.orderPoint(); // partner: the order point before each task-priority publish (kernel)
             target = lowestPriorityCpu(line);
             latency = lowestPriorityLatency;
         } else {
