@@ -314,6 +314,9 @@ final class DispatchPath {
      * ({@link HeldInterrupts}).
      */
     void deviceInterrupt(int line, Interrupt interrupt) {
+        // The line's handler, its CPU and the held interrupts are host state another CPU's
+        // attach changes: read at an order point (partner: the one in ThreadControlPath's attach).
+        kcpu.cpu.orderPoint();
         Tcb irq = kcpu.kernel.lookup(InterruptThreads.id(line));
         if (irq == null) {
             kcpu.counters.increment(kcpu.cSpurious);
