@@ -158,8 +158,8 @@ class ParallelRepeatabilityTest {
 
     /**
      * {@code long-ipc} across two CPUs with page faults during the copy: the receiver's CPU
-     * copies (thesis 7.x, 8.4), and each fault in the sender's space is sent back to the sender's
-     * CPU, whose pager maps the page and shoots the TLB down (3.1.1, 9.3). The XCPU IPIs, the
+     * copies (thesis 8.4), and each fault in the sender's space is sent back to the sender's
+     * CPU, whose pager maps the page (8.4.2) and shoots the TLB down (3.1.1, 9.3). The XCPU IPIs, the
      * shootdown IPIs and the replies between the two CPUs fill both LINT slots of a target, and
      * the XCPU IPI handler sends its EOI at once, before check_n_ack (8.3.4): that EOI frees a
      * slot another CPU's send claims, so it must wait for the CPUs behind it like the EOI at the
