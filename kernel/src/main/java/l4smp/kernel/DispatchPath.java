@@ -80,6 +80,7 @@ final class DispatchPath {
         }
         if (next == null) {
             kcpu.wasIdle = true;
+            kcpu.cpu.orderPoint(); // partner: the order point before the read in IoApic.raise
             kcpu.cpu.apic().setTaskPriorityOpaque(-1);
             return 0;
         }
@@ -298,6 +299,7 @@ final class DispatchPath {
                 // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).
                 kcpu.counters.increment(kcpu.cFpuSavesAvoided);
             }
+            kcpu.cpu.orderPoint(); // partner: the order point before the read in IoApic.raise
             kcpu.cpu.apic().setTaskPriorityOpaque(t.priority());
             kcpu.counters.increment(kcpu.cSwitches);
             kcpu.cpu.log().record(kcpu.index, Syscall.EV_SWITCH, kcpu.cpu.clock(), kcpu.lastRun == null ? -1 : kcpu.lastRun.id.number(), t.id.number());
@@ -363,6 +365,9 @@ final class DispatchPath {
      * ({@link HeldInterrupts}).
      */
     void deviceInterrupt(int line, Interrupt interrupt) {
+        // The line's handler, its CPU and the held interrupts are host state another CPU's
+        // attach changes: read at an order point (partner: the one in ThreadControlPath's attach).
+        kcpu.cpu.orderPoint();
         Tcb irq = kcpu.kernel.lookup(InterruptThreads.id(line));
         if (irq == null) {
             kcpu.counters.increment(kcpu.cSpurious);
@@ -379,7 +384,10 @@ final class DispatchPath {
         }
         int home = irq.cpuAcquire();
         if (home != kcpu.index) {
-            interrupt.eoi(); // acknowledge the IO-APIC first: keep our LINT slots free (3.3.1)
+            // Acknowledge the IO-APIC first: keep our LINT slots free (3.3.1). The EOI frees a
+            // LINT slot that senders claim: an order point, as in Cpu's own EOI.
+            kcpu.cpu.orderPoint();
+            interrupt.eoi();
             kcpu.counters.increment(kcpu.cIrqForwarded);
             kcpu.cpu.sendIpi(1L << home, interrupt.vector());
             return;

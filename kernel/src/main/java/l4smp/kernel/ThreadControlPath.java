@@ -46,6 +46,10 @@ final class ThreadControlPath {
     void threadControl(Tcb t) {
         t.setErrorCode(0);
         if (t.sysArgument() instanceof ThreadControlRequests.Attach attach) {
+            // The handler, its CPU, the line's route and the held interrupts are host state that
+            // a CPU taking or raising the line reads: written at an order point, before any charge
+            // (partners: the ones in DispatchPath.deviceInterrupt and IoApic.raise).
+            kcpu.cpu().orderPoint();
             Tcb irq = kernel.lookup(InterruptThreads.id(attach.line()));
             Tcb oldHandler = kernel.lookup(irq.pager());
             if (oldHandler != null && oldHandler != t) {

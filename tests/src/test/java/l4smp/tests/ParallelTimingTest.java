@@ -37,8 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * </ul>
  * Where that does not hold the test says so and asserts what does: the scenarios whose figures
  * depend on the interleaving itself ({@link #INTERLEAVING_DEPENDENT}) are only checked to run
- * exact, and the comparisons that miss the bound at the CI size hold a wider one
- * ({@link #WIDER_BOUND}); docs/design.md lists both with their measured misses.
+ * exact; docs/design.md lists them with their measured differences.
  * Host time plays no part in any assertion. The runs are small here ({@code -Dl4smp.timing.ops},
  * default {@value #CI_OPS}, scaled per scenario); {@code scripts/stress} runs the same comparison
  * at full size. {@code -Dl4smp.timing.mode=lax} runs the parallel side with lax timing (host order
@@ -72,25 +71,6 @@ class ParallelTimingTest {
             "soak", "random migrations, aborts and unmaps hit whichever call is in flight "
                     + "(at 100 operations: p50 11,479 cycles seeded, 10,735 to 13,135 parallel)");
 
-    /**
-     * Comparisons that miss the tolerance at the CI size and hold a wider bound, in percent: a
-     * label's prefix (scenario and variant) to the bound. Each is listed with its measured miss
-     * in docs/design.md; none hides a difference of more than the bound given here.
-     */
-    static final Map<String, Integer> WIDER_BOUND = Map.of(
-            // coherence misses per op 18.49 seeded, 18.12 parallel (-2.0 %) at 100 operations
-            "client-server --cpus 2", 5,
-            // IPIs per op 20.92 seeded, 21.44 parallel (+2.5 %, 13 IPIs in 25 operations)
-            "long-ipc --cpus 2 --placement cross --faults on", 5);
-
-    static int bound(Case c) {
-        for (Map.Entry<String, Integer> e : WIDER_BOUND.entrySet()) {
-            if (c.label().startsWith(e.getKey())) {
-                return e.getValue();
-            }
-        }
-        return TOLERANCE_PERCENT;
-    }
     static final List<String> COUNTERS = List.of("ipc.local", "ipc.xcpu", "ipi.sent", "mem.coherence_misses");
 
     /** One comparison: a label, the scenario, CPUs (0: its default), the share of the base ops, options. */
@@ -187,7 +167,7 @@ class ParallelTimingTest {
         List<String> out = new ArrayList<>();
         LatencySummary s = LatencySummary.of(seeded.cycles());
         LatencySummary p = LatencySummary.of(parallel.cycles());
-        int percent = bound(c);
+        int percent = TOLERANCE_PERCENT;
         if (!within(s.p50(), p.p50(), 0, percent)) {
             out.add(String.format("%s: p50 %d cycles seeded, %d parallel (%+.1f %%)", c, s.p50(), p.p50(),
                     100.0 * (p.p50() - s.p50()) / s.p50()));

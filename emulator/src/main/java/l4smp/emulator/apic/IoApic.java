@@ -16,6 +16,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Lowest priority: each local APIC publishes a task priority (the kernel writes the priority
  * of the thread it runs, -1 when idle); the line goes to the lowest one, ties taken in turn.
+ * The routes and the task priorities are host words other CPUs change (a handler's attach
+ * routes its line; a CPU rewrites its priority as it switches threads and goes idle): the kernel
+ * writes each at an order point before its charge ({@code Cpu.orderPoint}), and a raise reads
+ * them at one, so that in parallel mode with exact timing a raise at cycle t sees exactly what
+ * was published before t, as the deterministic stepper does.
  *
  * <p>Concurrent: routes are written by any CPU (the kernel attaching a handler) and read by the
  * CPU that raises the line; per-line counters are atomic (lines are raised rarely compared
@@ -73,6 +78,7 @@ public final class IoApic {
      */
     public int raise(int line, Cpu raiser) {
         checkLine(line);
+        raiser.orderPoint(); // partner: the order points before a route's or a task priority's publish (kernel)
         raised.incrementAndGet(line);
         int route = routes.get(line);
         int target;
