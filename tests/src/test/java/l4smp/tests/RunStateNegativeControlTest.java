@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.openjdk.jcstress.annotations.Expect;
 import org.openjdk.jcstress.annotations.Outcome;
 
+import java.util.function.LongFunction;
 import java.util.function.ToLongFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -119,6 +120,32 @@ class RunStateNegativeControlTest {
         }
         assertNotNull(otherwise, test.getSimpleName() + " has no catch-all outcome");
         return otherwise;
+    }
+
+    /**
+     * A planted variant's runs over seeds 1 to {@code schedules}: some reach the forbidden outcome
+     * of the jcstress test {@code test}, and every forbidden one is {@code forbidden} ({@code what}
+     * names it in the messages).
+     */
+    static void assertSomeScheduleReaches(Class<?> test, String forbidden, int schedules, LongFunction<String> run,
+                                          String what) {
+        int reached = 0;
+        for (long seed = 1; seed <= schedules; seed++) {
+            String outcome = run.apply(seed);
+            if (grade(test, outcome) == Expect.FORBIDDEN) {
+                assertEquals(forbidden, outcome, "seed " + seed + ": a forbidden outcome other than " + what);
+                reached++;
+            }
+        }
+        assertTrue(reached > 0, "the planted variant never reached " + what + " in " + schedules + " schedules");
+    }
+
+    /** The production code's runs over seeds 1 to {@code schedules}: each outcome acceptable to the jcstress test {@code test}. */
+    static void assertEveryScheduleAcceptable(Class<?> test, int schedules, LongFunction<String> run) {
+        for (long seed = 1; seed <= schedules; seed++) {
+            String outcome = run.apply(seed);
+            assertEquals(Expect.ACCEPTABLE, grade(test, outcome), "seed " + seed + ": " + outcome);
+        }
     }
 
     @Test
