@@ -80,8 +80,7 @@ final class DispatchPath {
         }
         if (next == null) {
             kcpu.wasIdle = true;
-            kcpu.cpu.orderPoint(); // partner: the order point before the read in IoApic.raise
-            kcpu.cpu.apic().setTaskPriorityOpaque(-1);
+            kcpu.cpu.publishTaskPriority(-1);
             return 0;
         }
         if (next.kernelResume() == KernelResume.RETRY_SCHEDULE) {
@@ -299,8 +298,7 @@ final class DispatchPath {
                 // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).
                 kcpu.counters.increment(kcpu.cFpuSavesAvoided);
             }
-            kcpu.cpu.orderPoint(); // partner: the order point before the read in IoApic.raise
-            kcpu.cpu.apic().setTaskPriorityOpaque(t.priority());
+            kcpu.cpu.publishTaskPriority(t.priority());
             kcpu.counters.increment(kcpu.cSwitches);
             kcpu.cpu.log().record(kcpu.index, Syscall.EV_SWITCH, kcpu.cpu.clock(), kcpu.lastRun == null ? -1 : kcpu.lastRun.id.number(), t.id.number());
             kcpu.lastRun = t;
@@ -384,10 +382,8 @@ final class DispatchPath {
         }
         int home = irq.cpuAcquire();
         if (home != kcpu.index) {
-            // Acknowledge the IO-APIC first: keep our LINT slots free (3.3.1). The EOI frees a
-            // LINT slot that senders claim: an order point, as in Cpu's own EOI.
-            kcpu.cpu.orderPoint();
-            interrupt.eoi();
+            // Acknowledge the IO-APIC first: keep our LINT slots free (3.3.1).
+            kcpu.cpu.eoiEarly(interrupt);
             kcpu.counters.increment(kcpu.cIrqForwarded);
             kcpu.cpu.sendIpi(1L << home, interrupt.vector());
             return;

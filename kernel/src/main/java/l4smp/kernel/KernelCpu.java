@@ -230,10 +230,8 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             return;
         }
         if (vector == Kernel.XCPU_VECTOR && ipc.xp() != null) {
-            // 8.3.4 ipi_handler: EOI at once (keep the LINT slots free), then check_n_ack. The
-            // EOI frees a LINT slot that senders claim: an order point, as in Cpu's own EOI.
-            cpu.orderPoint();
-            interrupt.eoi();
+            // 8.3.4 ipi_handler: EOI at once (keep the LINT slots free), then check_n_ack.
+            cpu.eoiEarly(interrupt);
             ipc.xp().check().onIpi();
             return;
         }

@@ -334,16 +334,8 @@ final class BenchCommand implements Callable<Integer> {
         j.put("schema", "l4smp-bench");
         j.put("schema_version", JSON_SCHEMA_VERSION);
         j.put("l4smp", l4smp.bench.report.JsonReport.build());
-        Map<String, Object> jvm = new LinkedHashMap<>();
-        jvm.put("version", Runtime.version().toString());
-        jvm.put("vendor", System.getProperty("java.vm.vendor"));
-        jvm.put("name", System.getProperty("java.vm.name"));
-        j.put("jvm", jvm);
-        Map<String, Object> host = new LinkedHashMap<>();
-        host.put("os", System.getProperty("os.name"));
-        host.put("os_version", System.getProperty("os.version"));
-        host.put("arch", System.getProperty("os.arch"));
-        host.put("processors", Runtime.getRuntime().availableProcessors());
+        j.put("jvm", l4smp.bench.report.JsonReport.jvm());
+        Map<String, Object> host = l4smp.bench.report.JsonReport.host();
         host.put("load_average_start", loadAverage());
         j.put("host", host);
         Map<String, Object> options = new LinkedHashMap<>();

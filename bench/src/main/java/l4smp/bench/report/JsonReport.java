@@ -59,17 +59,8 @@ public final class JsonReport {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("schema_version", SCHEMA_VERSION);
         j.put("l4smp", build());
-        Map<String, Object> jvm = new LinkedHashMap<>();
-        jvm.put("version", Runtime.version().toString());
-        jvm.put("vendor", System.getProperty("java.vm.vendor"));
-        jvm.put("name", System.getProperty("java.vm.name"));
-        j.put("jvm", jvm);
-        Map<String, Object> host = new LinkedHashMap<>();
-        host.put("os", System.getProperty("os.name"));
-        host.put("os_version", System.getProperty("os.version"));
-        host.put("arch", System.getProperty("os.arch"));
-        host.put("processors", Runtime.getRuntime().availableProcessors());
-        j.put("host", host);
+        j.put("jvm", jvm());
+        j.put("host", host());
         j.put("command_line", commandLine);
         j.put("run", r.spec() == null ? null
                 : RunSpecCodec.toJson(r.spec(), r.cpus(), r.options(), r.accountingOn()));
@@ -203,6 +194,25 @@ public final class JsonReport {
         build.put("version", BuildInfo.VERSION);
         build.put("commit", BuildInfo.COMMIT);
         return build;
+    }
+
+    /** The {@code jvm} member of a report: the running JVM's version, vendor and name. */
+    public static Map<String, Object> jvm() {
+        Map<String, Object> jvm = new LinkedHashMap<>();
+        jvm.put("version", Runtime.version().toString());
+        jvm.put("vendor", System.getProperty("java.vm.vendor"));
+        jvm.put("name", System.getProperty("java.vm.name"));
+        return jvm;
+    }
+
+    /** The {@code host} member of a report: operating system, architecture, processors (a mutable map). */
+    public static Map<String, Object> host() {
+        Map<String, Object> host = new LinkedHashMap<>();
+        host.put("os", System.getProperty("os.name"));
+        host.put("os_version", System.getProperty("os.version"));
+        host.put("arch", System.getProperty("os.arch"));
+        host.put("processors", Runtime.getRuntime().availableProcessors());
+        return host;
     }
 
     /** The build's version and source commit ({@code l4smp/bench/build.properties}). */

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * of the thread it runs, -1 when idle); the line goes to the lowest one, ties taken in turn.
  * The routes and the task priorities are host words other CPUs change (a handler's attach
  * routes its line; a CPU rewrites its priority as it switches threads and goes idle): the kernel
- * writes each at an order point before its charge ({@code Cpu.orderPoint}), and a raise reads
+ * writes each at an order point ({@code Cpu.orderPoint}; {@code Cpu.publishTaskPriority}), and a raise reads
  * them at one, so that in parallel mode with exact timing a raise at cycle t sees exactly what
  * was published before t, as the deterministic stepper does.
  *

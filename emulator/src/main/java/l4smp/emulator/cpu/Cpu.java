@@ -4,6 +4,7 @@ import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 import l4smp.emulator.Machine;
 import l4smp.emulator.ScheduleStrategy;
+import l4smp.emulator.apic.Interrupt;
 import l4smp.emulator.apic.LocalApic;
 import l4smp.emulator.apic.LocalApic.IpiSlot;
 import l4smp.emulator.cache.AccessKind;
@@ -1059,6 +1060,25 @@ public final class Cpu extends CpuPad2 {
         } else if (steppedExact) {
             Continuation.yield(CPU_SCOPE);
         }
+    }
+
+    /**
+     * A handler's early EOI of {@code interrupt} (before its work: the XCPU IPI handler's, 8.3.4,
+     * a forwarded device interrupt's). The EOI frees a LINT slot that senders claim, so it is an
+     * order point, as this CPU's own EOI after a handler is. Owner only.
+     */
+    public void eoiEarly(Interrupt interrupt) {
+        orderPoint();
+        interrupt.eoi();
+    }
+
+    /**
+     * Publishes this CPU's task priority (-1: idle) for lowest-priority routing. Another CPU's
+     * raise reads it at its own order point (IoApic.raise), so the publish is one too. Owner only.
+     */
+    public void publishTaskPriority(int priority) {
+        orderPoint();
+        apic.setTaskPriorityOpaque(priority);
     }
 
     /** Whether this CPU runs under the deterministic stepper. */

@@ -62,13 +62,12 @@ public final class OrderPassCacheStress {
 
         @Actor
         public void observer(JJJ_Result r) {
-            r.r1 = ConcurrentRunState.minOrderBoundCachedAcquire(cpus, observer, cache, CYCLE);
+            r.r1 = observe();
         }
 
         @Arbiter
         public void arbiter(JJJ_Result r) {
-            r.r2 = senderHorizon.bound();
-            r.r3 = target.effectiveClockAcquire();
+            finalState(r);
         }
     }
 
@@ -93,13 +92,12 @@ public final class OrderPassCacheStress {
 
         @Actor
         public void observer(JJJ_Result r) {
-            r.r1 = ConcurrentRunState.minOrderBoundCachedAcquire(cpus, observer, cache, CYCLE);
+            r.r1 = observe();
         }
 
         @Arbiter
         public void arbiter(JJJ_Result r) {
-            r.r2 = senderHorizon.bound();
-            r.r3 = target.effectiveClockAcquire();
+            finalState(r);
         }
     }
 
@@ -129,6 +127,17 @@ public final class OrderPassCacheStress {
         /** The sender's steps, in {@code Cpu.deliver}'s order. */
         public void send() {
             OrderHorizonStress.postAndComputeOn(target, sender, senderHorizon);
+        }
+
+        /** The observer's pass for {@link #CYCLE}, with its cache. */
+        public long observe() {
+            return ConcurrentRunState.minOrderBoundCachedAcquire(cpus, observer, cache, CYCLE);
+        }
+
+        /** The final state: the sender's horizon (r2) and the target's effective clock (r3). */
+        public void finalState(JJJ_Result r) {
+            r.r2 = senderHorizon.bound();
+            r.r3 = target.effectiveClockAcquire();
         }
     }
 
