@@ -101,6 +101,8 @@ public final class Cpu extends CpuPad2 {
      * exact timing does (see spinWaitSteppedSlowPath).
      */
     private final boolean steppedExact;
+    /** Whether {@link #orderPoint} yields to the stepper (lowest-clock, more than one CPU). */
+    private final boolean orderPointYields;
     private final long slack;
     /** The wait reason of a slack wait (built once: a stuck report shows it). */
     private final String slackWaitReason;
@@ -168,6 +170,8 @@ public final class Cpu extends CpuPad2 {
         this.conservative = !deterministic && machine.config().exactTiming();
         this.laxCounting = !deterministic && !conservative;
         this.steppedExact = deterministic && machine.config().strategy() == ScheduleStrategy.LOWEST_CLOCK;
+        // One CPU has nobody to order against: its order points need no stepper yield.
+        this.orderPointYields = steppedExact && machine.config().cpus() > 1;
         this.orderWaitReason = "order: a CPU behind in simulated time";
         this.slack = machine.config().slackCycles();
         this.slackWaitReason = "slack: more than " + slack + " cycles ahead";
@@ -1057,7 +1061,7 @@ public final class Cpu extends CpuPad2 {
                 orderSlowPath();
             }
             setLastInteractionRelease(clock); // as in interleave
-        } else if (steppedExact) {
+        } else if (orderPointYields) {
             Continuation.yield(CPU_SCOPE);
         }
     }
