@@ -44,6 +44,7 @@ class BenchJsonTest {
             "threads.calls_per_s_10",
             "threads.calls_per_s_10000",
             "threads.ratio_10000_vs_10",
+            "threads.ratio_marginal_10000_vs_10",
             "cross.ratio_on_off",
             "cross.ratio_spsc",
             "cross.simulated_cycles_per_round_trip",
