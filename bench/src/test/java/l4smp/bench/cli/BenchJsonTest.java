@@ -130,6 +130,7 @@ class BenchJsonTest {
         assertEquals(5L, ((Number) ((Map<String, Object>) figures.get("cross.ratio_spsc")).get("runs")).longValue());
         // the text says the same as the file
         assertTrue(out.toString().contains("10,000 vs 10 clients: ratio"), out.toString());
+        assertTrue(out.toString().contains("10,000 vs 10 clients: marginal ratio"), out.toString());
     }
 
     @Test
