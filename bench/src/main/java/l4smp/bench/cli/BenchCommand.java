@@ -7,6 +7,7 @@ import l4smp.bench.report.Json;
 import l4smp.bench.runner.BenchFigures;
 import l4smp.bench.runner.BenchFigures.Goal;
 import l4smp.bench.runner.LocalRoundTripBench;
+import l4smp.bench.runner.MarginalThroughput;
 import l4smp.bench.runner.ScenarioRunner;
 import l4smp.bench.runner.Scenarios;
 import l4smp.bench.runner.SpreadVerdict;
@@ -152,6 +153,15 @@ final class BenchCommand implements Callable<Integer> {
      * of the many clients' throughput to the few's, per interleaved pair, against the floor
      * {@value #GOAL_THREADS}: the kernel's cost per call should hardly grow with the number of
      * threads (JMH: {@code ClientServerBenchmark}).
+     *
+     * <p>Each iteration also runs both client counts with twice the calls (before the runs of the
+     * figure above) for a second figure without a goal, the marginal ratio: the calls per
+     * second of the calls the longer run did beyond the shorter ({@link MarginalThroughput}), by
+     * the host CPU time of the stepping thread (the caller's, in a seeded run). Both runs of one
+     * client count admit, first run and end each client once, so those per-thread fixed costs
+     * (each client of {@value #MANY_CLIENTS} calls only a few times) cancel in the difference:
+     * the marginal ratio is the steady-state cost per call against the thread count, the first
+     * ratio the whole run's.
      */
     private void threads(PrintWriter out) {
         ScenarioRunner runner = new ScenarioRunner(Scenarios.load(), null);
@@ -161,12 +171,18 @@ final class BenchCommand implements Callable<Integer> {
         out.flush();
         double[] few = new double[iterations];
         double[] many = new double[iterations];
+        double[] fewMarginal = new double[iterations];
+        double[] manyMarginal = new double[iterations];
         for (int i = -warmup; i < iterations; i++) {
-            double f = callsPerSecond(runner, FEW_CLIENTS, ops);
-            double m = callsPerSecond(runner, MANY_CLIENTS, ops);
+            ThreadsRun f2 = threadsRun(runner, FEW_CLIENTS, 2 * ops);
+            ThreadsRun f = threadsRun(runner, FEW_CLIENTS, ops);
+            ThreadsRun m2 = threadsRun(runner, MANY_CLIENTS, 2 * ops);
+            ThreadsRun m = threadsRun(runner, MANY_CLIENTS, ops);
             if (i >= 0) {
-                few[i] = f;
-                many[i] = m;
+                few[i] = f.callsPerSecond();
+                many[i] = m.callsPerSecond();
+                fewMarginal[i] = MarginalThroughput.perSecond(ops, f.cpuSeconds(), f2.cpuSeconds());
+                manyMarginal[i] = MarginalThroughput.perSecond(ops, m.cpuSeconds(), m2.cpuSeconds());
             }
         }
         SpreadVerdict ratio = SpreadVerdict.ofRatios(many, few);
@@ -179,24 +195,49 @@ final class BenchCommand implements Callable<Integer> {
                     case NOT_MET -> "NOT met in any run";
                     case UNDECIDED -> "undecidable: the spread straddles the goal; the host is too noisy to judge";
                 });
+        SpreadVerdict marginal = MarginalThroughput.ratio(manyMarginal, fewMarginal);
+        if (marginal == null) {
+            out.printf(Locale.ROOT, "  marginal (steady-state) ratio: no run pair gave one (a run of %,d calls took no "
+                    + "more host CPU time than one of %,d)%n", 2 * ops, ops);
+        } else {
+            out.printf(Locale.ROOT, "  marginal calls/s (the %,d calls a run of %,d did beyond one of %,d, host CPU time "
+                    + "of the stepping thread; per-client admission, first run and end cancel):%n"
+                    + "  %,d clients %s   %,d clients %s   %,d vs %,d clients: marginal ratio %.2f (%.2f-%.2f over %d runs)%n",
+                    ops, 2 * ops, ops, FEW_CLIENTS, spread0(MarginalThroughput.numbers(fewMarginal)), MANY_CLIENTS,
+                    spread0(MarginalThroughput.numbers(manyMarginal)), MANY_CLIENTS, FEW_CLIENTS, marginal.median(),
+                    marginal.min(), marginal.max(), marginal.n());
+        }
         out.flush();
         figures.add("threads.calls_per_s_10", "calls/s", SpreadVerdict.of(few), null);
         figures.add("threads.calls_per_s_10000", "calls/s", SpreadVerdict.of(many), null);
         figures.add("threads.ratio_10000_vs_10", "ratio", ratio, Goal.atLeast(GOAL_THREADS));
+        if (marginal != null) {
+            figures.add("threads.ratio_marginal_10000_vs_10", "ratio", marginal, null);
+        }
     }
 
-    /** Calls per host second of one prepared {@code client-server} run (its setup not timed). */
-    private static double callsPerSecond(ScenarioRunner runner, int clients, long ops) {
+    /**
+     * One timed {@code client-server} run: calls per host second (wall) and the host CPU time
+     * of the stepping thread, in seconds.
+     */
+    private record ThreadsRun(double callsPerSecond, double cpuSeconds) {
+    }
+
+    /** One prepared {@code client-server} run (its setup not timed). */
+    private static ThreadsRun threadsRun(ScenarioRunner runner, int clients, long ops) {
         ScenarioRunner.PreparedRun prepared = runner.prepareRun(l4smp.bench.runner.RunSpec.builder("client-server")
                 .cpus(1).ops(ops).seed(1L).pin(false)
                 .scenarioOptions(Map.of("clients", Integer.toString(clients))).build());
         System.gc(); // the setup's garbage is collected here, not in the run
-        var r = runner.run(prepared);
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long cpu0 = mx.getCurrentThreadCpuTime();
+        var r = runner.run(prepared); // seeded: this thread steps the machine
+        long cpu1 = mx.getCurrentThreadCpuTime();
         if (!r.ok() || r.operations() != ops) {
             throw new IllegalStateException("the client-server run with " + clients + " clients failed: "
                     + r.outcomeName() + ", " + r.operations() + " of " + ops + " calls");
         }
-        return ops / r.hostSeconds();
+        return new ThreadsRun(ops / r.hostSeconds(), (cpu1 - cpu0) / 1e9);
     }
 
     private static String spread0(double[] v) {

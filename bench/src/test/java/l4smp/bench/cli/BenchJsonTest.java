@@ -44,6 +44,7 @@ class BenchJsonTest {
             "threads.calls_per_s_10",
             "threads.calls_per_s_10000",
             "threads.ratio_10000_vs_10",
+            "threads.ratio_marginal_10000_vs_10",
             "cross.ratio_on_off",
             "cross.ratio_spsc",
             "cross.simulated_cycles_per_round_trip",
@@ -129,6 +130,7 @@ class BenchJsonTest {
         assertEquals(5L, ((Number) ((Map<String, Object>) figures.get("cross.ratio_spsc")).get("runs")).longValue());
         // the text says the same as the file
         assertTrue(out.toString().contains("10,000 vs 10 clients: ratio"), out.toString());
+        assertTrue(out.toString().contains("10,000 vs 10 clients: marginal ratio"), out.toString());
     }
 
     @Test
