@@ -144,7 +144,7 @@ public final class PairsScaling {
     public String line(boolean accounting, int k) {
         SpreadVerdict ops = opsPerSecond(accounting, k);
         SpreadVerdict f = factor(accounting, k);
-        return String.format(Locale.ROOT, "%3d pair%s, accounting %-3s %,12.0f (%,.0f-%,.0f) ops/s   factor %s",
-                pairs[k], pairs[k] == 1 ? " " : "s", ACCOUNTING.get(accounting ? 1 : 0), ops.median(), ops.min(), ops.max(), f.range());
+        return String.format(Locale.ROOT, "%3d %-6s accounting %-3s %,12.0f (%,.0f-%,.0f) ops/s   factor %s",
+                pairs[k], pairs[k] == 1 ? "pair," : "pairs,", ACCOUNTING.get(accounting ? 1 : 0), ops.median(), ops.min(), ops.max(), f.range());
     }
 }
