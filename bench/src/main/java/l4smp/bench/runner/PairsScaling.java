@@ -139,12 +139,14 @@ public final class PairsScaling {
 
     /**
      * The text of one line: {@code "  8 pairs, accounting off    1,234,567 (1,100,000-1,300,000) ops/s   factor
-     * 5.10 (4.90-5.30)"}.
+     * 5.10 (4.90-5.30)"}: the factor to three significant digits, so that an oversubscribed run's
+     * small factor still shows.
      */
     public String line(boolean accounting, int k) {
         SpreadVerdict ops = opsPerSecond(accounting, k);
         SpreadVerdict f = factor(accounting, k);
-        return String.format(Locale.ROOT, "%3d %-6s accounting %-3s %,12.0f (%,.0f-%,.0f) ops/s   factor %s",
-                pairs[k], pairs[k] == 1 ? "pair," : "pairs,", ACCOUNTING.get(accounting ? 1 : 0), ops.median(), ops.min(), ops.max(), f.range());
+        return String.format(Locale.ROOT, "%3d %-6s accounting %-3s %,12.0f (%,.0f-%,.0f) ops/s   factor %.3g (%.3g-%.3g)",
+                pairs[k], pairs[k] == 1 ? "pair," : "pairs,", ACCOUNTING.get(accounting ? 1 : 0), ops.median(), ops.min(),
+                ops.max(), f.median(), f.min(), f.max());
     }
 }

@@ -73,6 +73,18 @@ class PairsScalingTest {
         assertSpread(s.opsPerSecond(true, 0), 50_000, 40_000, 50_000);
         assertSpread(s.factor(true, 2), 0.5, 0.5, 0.5);
         assertSpread(s.factor(true, 1), 1.0, 1.0, 2.0);
+        assertTrue(s.line(true, 2).contains("factor 0.500 (0.500-0.500)"), s.line(true, 2));
+    }
+
+    /** An oversubscribed run's factor far below 1 still shows its digits (not "0.00"). */
+    @Test
+    void aSmallFactorKeepsThreeSignificantDigits() {
+        PairsScaling s = new PairsScaling(new int[] {1, 3}, 1);
+        s.record(false, 0, 0, 1000, 0.001);
+        s.record(false, 1, 0, 1000, 0.5);
+        assertEquals(0.002, s.factor(false, 1).median(), 1e-12);
+        assertTrue(s.line(false, 1).contains("2,000 (2,000-2,000) ops/s   factor 0.00200 (0.00200-0.00200)"),
+                s.line(false, 1));
     }
 
     @Test
