@@ -8,6 +8,7 @@ import l4smp.bench.runner.BenchFigures;
 import l4smp.bench.runner.BenchFigures.Goal;
 import l4smp.bench.runner.LocalRoundTripBench;
 import l4smp.bench.runner.MarginalThroughput;
+import l4smp.bench.runner.PairsScaling;
 import l4smp.bench.runner.ScenarioRunner;
 import l4smp.bench.runner.Scenarios;
 import l4smp.bench.runner.SpreadVerdict;
@@ -217,6 +218,67 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
+     * Operations per host second of {@code pingpong --pairs N --cpus N --latency off} (parallel
+     * mode, pinned as {@code run} pins) for each N of {@code pairs}, with the accounting layer off
+     * and on, and the scaling factor against N = 1 per interleaved iteration: each iteration runs
+     * every N with both settings (off first in even iterations, on first in odd ones), so a
+     * disturbance of the host hits them alike. Every run does the same {@code --rounds}/4
+     * round trips (at least 1,000), shared among its pairs, and is set up before its timing. N
+     * above the host's cores measures the host's time-slicing of the CPU threads, not scaling:
+     * the text says so (JMH: {@code PairsScalingBenchmark}).
+     */
+    private void scaling(PrintWriter out, int[] pairs) {
+        ScenarioRunner runner = new ScenarioRunner(Scenarios.load(), null);
+        long ops = Math.max(1000, rounds / 4);
+        int cores = Runtime.getRuntime().availableProcessors();
+        PairsScaling s = new PairsScaling(pairs, iterations);
+        out.printf(Locale.ROOT, "pingpong --pairs N --cpus N (local pairs, one per CPU, parallel mode, pinned), %,d round "
+                + "trips per run shared among the pairs, %d warm-up + %d measured iterations, interleaved; host cores: %d%n",
+                ops, warmup, iterations, cores);
+        if (PairsScaling.oversubscribed(pairs[pairs.length - 1], cores)) {
+            out.printf(Locale.ROOT, "  (more pairs than host cores: those runs time-slice the CPU threads and can take "
+                    + "many times as long; progress on stderr)%n");
+        }
+        out.flush();
+        PrintWriter err = spec.commandLine().getErr();
+        for (int i = -warmup; i < iterations; i++) {
+            err.printf(Locale.ROOT, "l4smp bench: scaling, %s iteration %d of %d%n", i < 0 ? "warm-up" : "measured",
+                    i < 0 ? i + warmup + 1 : i + 1, i < 0 ? warmup : iterations);
+            err.flush();
+            for (int k = 0; k < pairs.length; k++) {
+                for (int a = 0; a < 2; a++) {
+                    boolean accounting = (a == 1) != (Math.floorMod(i, 2) == 1);
+                    var r = runner.run(l4smp.bench.runner.RunSpec.builder("pingpong").cpus(pairs[k]).ops(ops)
+                            .accounting(accounting).scenarioOptions(Map.of("latency", "off", "placement", "local",
+                                    "pairs", Integer.toString(pairs[k]))).build());
+                    if (!r.ok() || r.operations() != ops) {
+                        throw new IllegalStateException("the pingpong run with " + pairs[k] + " pairs failed: "
+                                + r.outcomeName() + ", " + r.operations() + " of " + ops + " round trips");
+                    }
+                    if (i >= 0) {
+                        s.record(accounting, k, i, ops, r.hostSeconds());
+                    }
+                }
+            }
+        }
+        for (boolean accounting : new boolean[] {false, true}) {
+            for (int k = 0; k < pairs.length; k++) {
+                out.println("  " + s.line(accounting, k));
+            }
+        }
+        for (int n : pairs) {
+            if (PairsScaling.oversubscribed(n, cores)) {
+                out.printf(Locale.ROOT, "  %d pairs: more CPU threads than the host's %d cores: that figure measures "
+                        + "oversubscription (the host time-slicing the CPU threads), not scaling%n", n, cores);
+            }
+        }
+        out.printf(Locale.ROOT, "  (ops/s: median (min-max) of the iterations; factor: ops/s at N over ops/s at 1 pair, "
+                + "per interleaved iteration. For error bars use scripts/bench PairsScaling.)%n");
+        out.flush();
+        s.addTo(figures);
+    }
+
+    /**
      * One timed {@code client-server} run: calls per host second (wall) and the host CPU time
      * of the stepping thread, in seconds.
      */
@@ -260,15 +322,22 @@ final class BenchCommand implements Callable<Integer> {
             description = "Measured iterations of each; the median is reported (default ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--what", paramLabel = "local|cross|memory|heap|threads|timing|all", defaultValue = "local",
+    @Option(names = "--what", paramLabel = "local|cross|memory|heap|threads|timing|scaling|all", defaultValue = "local",
             description = "What to measure: the local round trip against bare continuations (default), the "
                     + "cross-processor round trip (simulated breakdown; host time against two spinning threads "
                     + "over SPSC queues), the accounting layer's accesses per host second, the host heap per "
                     + "L4 thread, calls per second of client-server with 10,000 clients against 10 (1 CPU, "
                     + "seeded: threads), host time per operation of parallel (exact timing) against seeded runs of "
                     + "pingpong local and cross, client-server and interrupt-storm with the handler on CPU 1 "
-                    + "(timing), or all.")
+                    + "(timing), operations per host second of pingpong --pairs N --cpus N for each N of "
+                    + "--pairs-list, accounting off and on, and the scaling factor against N = 1 (scaling: not part "
+                    + "of all, as with N above the host's cores it takes minutes), or all.")
     String what;
+
+    @Option(names = "--pairs-list", paramLabel = "N,N,...", defaultValue = PairsScaling.DEFAULT_PAIRS_LIST,
+            description = "The pair counts of --what scaling: positive integers up to 64 (one simulated CPU per "
+                    + "pair), 1 among them (default ${DEFAULT-VALUE}).")
+    String pairsList;
 
     @Option(names = "--mode", paramLabel = "parallel|deterministic|both", defaultValue = "both",
             description = "Kernel run mode(s) to measure, both on one CPU (default ${DEFAULT-VALUE}).")
@@ -307,6 +376,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean heap = false;
         boolean threads = false;
         boolean timing = false;
+        boolean scaling = false;
         switch (what.toLowerCase(Locale.ROOT)) {
             case "local" -> { local = true; cross = false; memory = false; }
             case "cross" -> { local = false; cross = true; memory = false; }
@@ -314,12 +384,23 @@ final class BenchCommand implements Callable<Integer> {
             case "heap" -> { local = false; cross = false; memory = false; heap = true; }
             case "threads" -> { local = false; cross = false; memory = false; threads = true; }
             case "timing" -> { local = false; cross = false; memory = false; timing = true; }
+            case "scaling" -> { local = false; cross = false; memory = false; scaling = true; }
             case "all" -> { local = true; cross = true; memory = true; heap = true; threads = true; timing = true; }
             default -> throw new CommandLine.ParameterException(cl,
-                    "option '--what' must be local, cross, memory, heap, threads, timing or all, got '" + what + "'");
+                    "option '--what' must be local, cross, memory, heap, threads, timing, scaling or all, got '"
+                            + what + "'");
+        }
+        int[] pairs;
+        try {
+            pairs = PairsScaling.parsePairsList(pairsList);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
         }
         ReportFiles.checkOutputFile(cl, "--json", json);
-        Map<String, Object> header = header();
+        Map<String, Object> header = header(scaling ? pairs : null);
+        if (scaling) {
+            scaling(out, pairs);
+        }
         if (timing) {
             timingModes(out);
         }
@@ -369,8 +450,11 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The JSON's header: layout version, build, JVM, host (with its load at the start) and the options. */
-    private Map<String, Object> header() {
+    /**
+     * The JSON's header: layout version, build, JVM, host (with its load at the start) and the
+     * options ({@code pairs_list} only where {@code --what scaling} measures it).
+     */
+    private Map<String, Object> header(int[] pairs) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("schema", "l4smp-bench");
         j.put("schema_version", JSON_SCHEMA_VERSION);
@@ -385,6 +469,9 @@ final class BenchCommand implements Callable<Integer> {
         options.put("rounds", rounds);
         options.put("warmup", warmup);
         options.put("iterations", iterations);
+        if (pairs != null) {
+            options.put("pairs_list", java.util.Arrays.stream(pairs).boxed().toList());
+        }
         j.put("options", options);
         j.put("started_at", Instant.now().toString());
         return j;

@@ -133,6 +133,54 @@ class BenchJsonTest {
         assertTrue(out.toString().contains("10,000 vs 10 clients: marginal ratio"), out.toString());
     }
 
+    /**
+     * {@code --what scaling}: for accounting off then on and each N ascending, the ops per host
+     * second and the factor against 1 pair, each from every measured iteration; the factor of 1
+     * pair is exactly 1; the options name the list; a list with more pairs than the host's cores
+     * says that figure measures oversubscription. Not part of {@code --what all} ({@link #ALL}).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void scalingWritesOpsPerSecondAndTheFactorOfEachPairCount(@TempDir Path dir) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int over = Math.min(cores + 1, 64); // more pairs than host cores, where the simulated maximum allows
+        Path file = dir.resolve("scaling.json");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = L4smpCommand.execute(new String[] {"bench", "--what", "scaling", "--pairs-list", over + ",1",
+                "--rounds", "4000", "--warmup", "0", "--iterations", "2", "--json", file.toString()},
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, code, () -> err + "\n" + out);
+        Map<String, Object> doc = (Map<String, Object>) Json.read(file);
+        assertEquals(Map.of("what", "scaling", "mode", "both", "rounds", 4000L, "warmup", 0L, "iterations", 2L,
+                "pairs_list", List.of(1L, (long) over)), doc.get("options"));
+        Map<String, Object> figures = (Map<String, Object>) doc.get("figures");
+        String n = "pairs_" + over;
+        assertEquals(List.of("scaling.off.pairs_1.ops_per_s", "scaling.off.pairs_1.factor",
+                "scaling.off." + n + ".ops_per_s", "scaling.off." + n + ".factor",
+                "scaling.on.pairs_1.ops_per_s", "scaling.on.pairs_1.factor",
+                "scaling.on." + n + ".ops_per_s", "scaling.on." + n + ".factor"), List.copyOf(figures.keySet()));
+        for (Map.Entry<String, Object> e : figures.entrySet()) {
+            Map<String, Object> f = (Map<String, Object>) e.getValue();
+            assertEquals(List.of("median", "min", "max", "runs", "unit", "goal", "verdict"), List.copyOf(f.keySet()));
+            assertEquals(2L, ((Number) f.get("runs")).longValue(), e.getKey());
+            assertEquals(e.getKey().endsWith(".factor") ? "ratio" : "ops/s", f.get("unit"), e.getKey());
+            assertEquals("no_goal", f.get("verdict"), e.getKey());
+            double min = ((Number) f.get("min")).doubleValue();
+            double median = ((Number) f.get("median")).doubleValue();
+            double max = ((Number) f.get("max")).doubleValue();
+            assertTrue(0 < min && min <= median && median <= max && Double.isFinite(max), () -> e.getKey() + ": " + f);
+            if (e.getKey().contains(".pairs_1.factor")) {
+                assertEquals(List.of(1.0, 1.0, 1.0), List.of(min, median, max), e.getKey());
+            }
+        }
+        String text = out.toString();
+        assertTrue(text.contains("host cores: " + cores), text);
+        assertTrue(over <= cores || text.contains(over + " pairs: more CPU threads than the host's " + cores
+                + " cores: that figure measures oversubscription"), text);
+        assertTrue(text.contains("  1 pair,  accounting off") && text.contains(over + " pairs, accounting on "), text);
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void aSingleMeasurementWritesOnlyItsFigures(@TempDir Path dir) throws Exception {
