@@ -85,7 +85,11 @@ import org.slf4j.LoggerFactory;
  * of registered ranges (direct mapped by line; a registered range keeps its tag forever) before
  * it asks the {@link ConcurrentAttributionRegistry}. {@code accessAt} stays one method with the
  * slow path's call in it, compiled once out of line rather than inlined into every charging
- * call site of the CPU. A hit stores no outcome: {@link #lastOutcomePlain} reads L1_HIT when the
+ * call site of the CPU. It is a method of the CPU's {@link SingleWriterCpuPort}, which holds
+ * the CPU's caches, memos and counters and copies of the layer's constants: a CPU keeps its
+ * port ({@link #port}) and charges through it, so a hit starts from that one object instead of
+ * the layer, its table of CPUs and the CPU's state, each a dependent load (5-9% of the local
+ * round trip's host time). A hit stores no outcome: {@link #lastOutcomePlain} reads L1_HIT when the
  * hit count moved since the last access that was not a hit, which stored its own outcome.
  *
  * <h2>The last line</h2>
@@ -169,8 +173,21 @@ public final class MemorySystem {
 
     private static final int ATTR_BLOCK = PAD + 2 * ConcurrentAttributionRegistry.MAX_TAGS + PAD;
 
-    /** One CPU's private state. Owner CPU only. */
-    private static final class CpuState {
+    /**
+     * One CPU's side of the layer: its caches, memos and counters, and its accesses'
+     * classification ({@link #accessAt}). Everything an L1 hit reads is a field of this one
+     * object (the layer's constants are copied in), so a CPU that keeps its port reaches its
+     * caches without going through the layer's table of CPUs. <b>Owner CPU only</b> (plain
+     * fields), except the counters, which others read with opaque loads through the layer.
+     */
+    public static final class SingleWriterCpuPort {
+        private final MemorySystem system;
+        private final int cpu;
+        private final int lineShift;
+        private final int frameLineShift;
+        private final int frameLineMask;
+        private final int l1HitWhole;
+        private final int l1HitFraction;
         final SingleWriterSetAssociativeCache l1;
         final SingleWriterSetAssociativeCache l2;
         /** Padded counters (opaque stores by the owner) plus owner-only slots. */
@@ -197,18 +214,94 @@ public final class MemorySystem {
         final long[] tagRanges = new long[2 * TAG_MEMO];
         final int[] tagIds = new int[TAG_MEMO];
 
-        CpuState(CostModel.MemoryHierarchy h) {
+        SingleWriterCpuPort(MemorySystem system, int cpu, CostModel.MemoryHierarchy h) {
+            this.system = system;
+            this.cpu = cpu;
+            this.lineShift = system.lineShift;
+            this.frameLineShift = system.frameLineShift;
+            this.frameLineMask = system.frameLineMask;
+            this.l1HitWhole = system.l1HitWhole;
+            this.l1HitFraction = system.l1HitFraction;
             this.l1 = new SingleWriterSetAssociativeCache(h.l1Sets(), h.l1Ways());
             this.l2 = new SingleWriterSetAssociativeCache(h.l2Sets(), h.l2Ways());
         }
-    }
 
+        /**
+         * {@link MemorySystem#accessAt} of this port's CPU.
+         *
+         * <p><b>Owner CPU only.</b>
+         */
+            public int accessAt(long physAddr, AccessKind kind, long now) {
+            final long line = physAddr >>> lineShift;
+            final int index = ((int) line & frameLineMask) * SLOTS_PER_LINE;
+            final long[] chunk;
+            int l1slot;
+            if (line == lastLine) {
+                // The line of this CPU's previous access: in its L1 as the most recently used way
+                // of its set, and in the memoised frame (see "The last line").
+                chunk = memoChunk;
+                l1slot = L1_MRU;
+            } else {
+                chunk = (line >>> frameLineShift) == memoFrame ? memoChunk : frameSlowPath(line);
+                l1slot = l1.find(line);
+                lastLine = line;
+            }
+            if (l1slot != -1 && kind != AccessKind.LOCKED_RMW) {
+                // Acquire: pairs with the CAS of the CPU that last changed this line, so what it
+                // stored before that transition is visible after this access.
+                final long word = (long) WORDS.getAcquire(chunk, index);
+                if (kind == AccessKind.READ ? holdsValid(word, cpu) : word == exclusive(cpu, true)) {
+                    // L1 hit: a valid copy, and for a write already M. No bus cycle.
+                    if (l1slot >= 0) {
+                        l1.touch(l1slot);
+                    }
+                    final long[] c = counters;
+                    increment(c, kind == AccessKind.READ ? SLOT_HIT_READS : SLOT_HIT_WRITES);
+                    // The remainder as carry() keeps it: the hit's fraction is below 100.
+                    final long sum = c[SLOT_CARRY] + l1HitFraction;
+                    final int over = sum >= 100 ? 1 : 0;
+                    c[SLOT_CARRY] = sum - 100 * over;
+                    final int cycles = l1HitWhole + over;
+                    if (kind != AccessKind.READ && now != UNTIMED) {
+                        stamp(chunk, index, now + cycles);
+                    }
+                    return cycles;
+                }
+            }
+            if (l1slot == L1_MRU) {
+                l1slot = l1.find(line);
+            }
+            int cycles = system.accessSlow(this, cpu, physAddr, line, chunk, index, kind, l1slot);
+            if (now != UNTIMED) {
+                final int outcome = (int) counters[SLOT_LAST_OUTCOME];
+                if (outcome == AccessOutcome.M_TO_S.ordinal() || outcome == AccessOutcome.M_TO_M.ordinal()) {
+                    // Acquire: pairs with the writer's release of the stamp.
+                    final long written = (long) WORDS.getAcquire(chunk, index + STAMP);
+                    if (written > now) {
+                        cycles += (int) Math.min(Integer.MAX_VALUE / 2, written - now);
+                    }
+                }
+                if (kind != AccessKind.READ) {
+                    stamp(chunk, index, now + cycles);
+                }
+            }
+            return cycles;
+        }
+
+        /** A frame other than the last one's: its chunk (created on the frame's first touch), memoised. */
+        private long[] frameSlowPath(long line) {
+            final long[] chunk = system.directory.chunkFor(line);
+            memoFrame = line >>> frameLineShift;
+            memoChunk = chunk;
+            return chunk;
+        }
+    }
     private final CostModel cost;
     private final CostModel.MemoryHierarchy hierarchy;
     private final PhysicalMemory physicalMemory;
     private final ConcurrentMesiDirectory directory;
     private final ConcurrentAttributionRegistry attribution;
-    private final CpuState[] cpus;
+    private final SingleWriterCpuPort[] cpus;
     private final int lineShift;
     /** log2 of the lines of a 4 KB frame (the directory's chunk), and the mask of a line's index in it. */
     private final int frameLineShift;
@@ -238,10 +331,6 @@ public final class MemorySystem {
         this.lineShift = hierarchy.lineShift();
         this.frameLineShift = 12 - lineShift;
         this.frameLineMask = (1 << frameLineShift) - 1;
-        this.cpus = new CpuState[cpus];
-        for (int i = 0; i < cpus; i++) {
-            this.cpus[i] = new CpuState(hierarchy);
-        }
         this.outcomeCenti = new int[AccessOutcome.values().length];
         outcomeCenti[AccessOutcome.L1_HIT.ordinal()] = hierarchy.l1HitCenti();
         outcomeCenti[AccessOutcome.L2_HIT.ordinal()] = hierarchy.l2HitCenti();
@@ -255,6 +344,11 @@ public final class MemorySystem {
         this.l1HitCenti = hierarchy.l1HitCenti();
         this.l1HitWhole = l1HitCenti / 100;
         this.l1HitFraction = l1HitCenti % 100;
+        // After the constants: each port copies them.
+        this.cpus = new SingleWriterCpuPort[cpus];
+        for (int i = 0; i < cpus; i++) {
+            this.cpus[i] = new SingleWriterCpuPort(this, i, hierarchy);
+        }
         LOG.debug("memory system: {} CPUs, {} ({} B lines, L1 {} KB/{}-way, L2 {} KB/{}-way), {} MB physical",
                 cpus, cost.name(), hierarchy.lineBytes(), hierarchy.l1Bytes() / 1024, hierarchy.l1Ways(),
                 hierarchy.l2Bytes() / 1024, hierarchy.l2Ways(), physicalMemory.sizeBytes() >> 20);
@@ -287,61 +381,15 @@ public final class MemorySystem {
      * <p><b>Owner CPU only.</b>
      */
     public int accessAt(int cpu, long physAddr, AccessKind kind, long now) {
-        final CpuState s = cpus[cpu];
-        final long line = physAddr >>> lineShift;
-        final int index = ((int) line & frameLineMask) * SLOTS_PER_LINE;
-        final long[] chunk;
-        int l1slot;
-        if (line == s.lastLine) {
-            // The line of this CPU's previous access: in its L1 as the most recently used way
-            // of its set, and in the memoised frame (see "The last line").
-            chunk = s.memoChunk;
-            l1slot = L1_MRU;
-        } else {
-            chunk = (line >>> frameLineShift) == s.memoFrame ? s.memoChunk : frameSlowPath(s, line);
-            l1slot = s.l1.find(line);
-            s.lastLine = line;
-        }
-        if (l1slot != -1 && kind != AccessKind.LOCKED_RMW) {
-            // Acquire: pairs with the CAS of the CPU that last changed this line, so what it
-            // stored before that transition is visible after this access.
-            final long word = (long) WORDS.getAcquire(chunk, index);
-            if (kind == AccessKind.READ ? holdsValid(word, cpu) : word == exclusive(cpu, true)) {
-                // L1 hit: a valid copy, and for a write already M. No bus cycle.
-                if (l1slot >= 0) {
-                    s.l1.touch(l1slot);
-                }
-                final long[] c = s.counters;
-                increment(c, kind == AccessKind.READ ? SLOT_HIT_READS : SLOT_HIT_WRITES);
-                // The remainder as carry() keeps it: the hit's fraction is below 100.
-                final long sum = c[SLOT_CARRY] + l1HitFraction;
-                final int over = sum >= 100 ? 1 : 0;
-                c[SLOT_CARRY] = sum - 100 * over;
-                final int cycles = l1HitWhole + over;
-                if (kind != AccessKind.READ && now != UNTIMED) {
-                    stamp(chunk, index, now + cycles);
-                }
-                return cycles;
-            }
-        }
-        if (l1slot == L1_MRU) {
-            l1slot = s.l1.find(line);
-        }
-        int cycles = accessSlow(s, cpu, physAddr, line, chunk, index, kind, l1slot);
-        if (now != UNTIMED) {
-            final int outcome = (int) s.counters[SLOT_LAST_OUTCOME];
-            if (outcome == AccessOutcome.M_TO_S.ordinal() || outcome == AccessOutcome.M_TO_M.ordinal()) {
-                // Acquire: pairs with the writer's release of the stamp.
-                final long written = (long) WORDS.getAcquire(chunk, index + STAMP);
-                if (written > now) {
-                    cycles += (int) Math.min(Integer.MAX_VALUE / 2, written - now);
-                }
-            }
-            if (kind != AccessKind.READ) {
-                stamp(chunk, index, now + cycles);
-            }
-        }
-        return cycles;
+        return cpus[cpu].accessAt(physAddr, kind, now);
+    }
+
+    /**
+     * CPU {@code cpu}'s side of the layer, for the CPU to keep: {@link SingleWriterCpuPort#accessAt}
+     * is {@link #accessAt} for that CPU. <b>Owner CPU only</b> (its accesses).
+     */
+    public SingleWriterCpuPort port(int cpu) {
+        return cpus[cpu];
     }
 
     /** {@code l1slot} of an access to the last line: in L1, already the most recently used way. */
@@ -352,21 +400,13 @@ public final class MemorySystem {
         return (word & KIND_MASK) == KIND_EXCLUSIVE ? (int) (word & OWNER_MASK) == cpu : ((word >>> cpu) & 1L) != 0;
     }
 
-    /** A frame other than the last one's: its chunk (created on the frame's first touch), memoised. */
-    private long[] frameSlowPath(CpuState s, long line) {
-        final long[] chunk = directory.chunkFor(line);
-        s.memoFrame = line >>> frameLineShift;
-        s.memoChunk = chunk;
-        return chunk;
-    }
-
     /** Stores the write stamp of the line whose state word is at {@code index} of {@code chunk}. */
     private static void stamp(long[] chunk, int index, long completedAt) {
         // Release: the stamp is published after the data the caller stored before this access.
         WORDS.setRelease(chunk, index + STAMP, completedAt);
     }
 
-    private int accessSlow(CpuState s, int cpu, long physAddr, long line, long[] chunk, int index,
+    private int accessSlow(SingleWriterCpuPort s, int cpu, long physAddr, long line, long[] chunk, int index,
                            AccessKind kind, int l1slot) {
         final long[] c = s.counters;
         final boolean write = kind != AccessKind.READ;
@@ -510,7 +550,7 @@ public final class MemorySystem {
      * entry for the line covers the address, else from the registry (memoising a tagged answer;
      * an untagged one may change with a later registration).
      */
-    private int tagOf(CpuState s, long line, long physAddr) {
+    private int tagOf(SingleWriterCpuPort s, long line, long physAddr) {
         final int e = tagMemoEntry(line);
         final long[] r = s.tagRanges;
         if (physAddr >= r[2 * e] && physAddr < r[2 * e + 1]) {
@@ -539,7 +579,7 @@ public final class MemorySystem {
      *
      * @return extra centicycles (a write-back of a modified line)
      */
-    private int evict(CpuState s, int cpu, long victim) {
+    private int evict(SingleWriterCpuPort s, int cpu, long victim) {
         s.l1.remove(victim);                                 // inclusive L2: back-invalidate L1
         return evictFromDirectory(s, cpu, victim);
     }
@@ -550,7 +590,7 @@ public final class MemorySystem {
      *
      * @return extra centicycles (a write-back of a modified line)
      */
-    private int evictFromDirectory(CpuState s, int cpu, long victim) {
+    private int evictFromDirectory(SingleWriterCpuPort s, int cpu, long victim) {
         final long[] chunk = directory.chunkFor(victim);
         final int index = directory.indexInChunk(victim);
         final long[] c = s.counters;
@@ -636,7 +676,7 @@ public final class MemorySystem {
      * @return whole cycles of the write-backs
      */
     public int flushCaches(int cpu) {
-        CpuState s = cpus[cpu];
+        SingleWriterCpuPort s = cpus[cpu];
         int centi = 0;
         for (int slot = 0; slot < s.l2.capacity(); slot++) {
             long tag = s.l2.tagAt(slot);
@@ -835,7 +875,7 @@ public final class MemorySystem {
         }
         long stale = 0;
         for (int cpu = 0; cpu < n; cpu++) {
-            CpuState s = cpus[cpu];
+            SingleWriterCpuPort s = cpus[cpu];
             for (int slot = 0; slot < s.l1.capacity(); slot++) {
                 long tag = s.l1.tagAt(slot);
                 if (tag != SingleWriterSetAssociativeCache.EMPTY && s.l2.find(tag) < 0) {

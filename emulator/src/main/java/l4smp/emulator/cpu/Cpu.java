@@ -85,6 +85,8 @@ public final class Cpu extends CpuPad2 {
     private final CostModel cost;
     private final LocalApic apic;
     private final MemorySystem memory;
+    /** This CPU's port of {@link #memory} (null with the accounting layer off): its accesses' path. */
+    private final MemorySystem.SingleWriterCpuPort memoryPort;
     private final PhysicalMemory physical;
     private final InterruptLine interruptLine = new InterruptLine();
     /** The machine's parked waiters on CPUs' clocks (parallel mode's waits). */
@@ -163,6 +165,7 @@ public final class Cpu extends CpuPad2 {
         this.apic = new LocalApic(index, cost.ipiDeliveryCycles(), this::clock);
         this.orderPassCache = new OrderPassCache(machine.cpuCount());
         this.memory = machine.memorySystem();
+        this.memoryPort = memory == null ? null : memory.port(index);
         this.physical = machine.physicalMemory();
         this.deterministic = machine.config().deterministic();
         this.clockWaiters = machine.clockWaiters();
@@ -1419,9 +1422,10 @@ public final class Cpu extends CpuPad2 {
 
     /** Charges one access through the accounting layer, if it is on. Owner only. */
     private void charge(long physAddr, AccessKind kind) {
-        if (memory != null) {
+        final MemorySystem.SingleWriterCpuPort port = memoryPort;
+        if (port != null) {
             final long now = clock;
-            advanceFrom(now, memory.accessAt(index, physAddr, kind, now));
+            advanceFrom(now, port.accessAt(physAddr, kind, now));
         }
     }
 

@@ -26,6 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every access of a random sequence (reads, writes, locked read-modify-writes, timed and
  * untimed, several CPUs, repeats of the previous line and frame, conflicting sets, whole-cache
  * flushes) the returned cycles, the last outcome and every counter of every CPU must be equal.
+ * The accesses go through {@link MemorySystem#accessAt} and through the CPU's
+ * {@link MemorySystem#port} by turns at random (the port is what a CPU charges through).
  */
 class AccountingDifferentialTest {
 
@@ -88,7 +90,8 @@ class AccountingDifferentialTest {
             final AccessKind kind = k < 11 ? AccessKind.READ : k < 18 ? AccessKind.WRITE : AccessKind.LOCKED_RMW;
             final boolean timed = rnd.nextInt(3) != 0;
             final long now = timed ? clocks[cpu] : MemorySystem.UNTIMED;
-            final int got = m.accessAt(cpu, addr, kind, now);
+            // Half through the CPU's port, as a Cpu charges its accesses, half through the layer.
+            final int got = rnd.nextBoolean() ? m.port(cpu).accessAt(addr, kind, now) : m.accessAt(cpu, addr, kind, now);
             final int want = ref.access(cpu, addr, kind, now);
             final int step = n;
             assertEquals(want, got, () -> "cycles of access " + step + " (seed " + seed + ", cpu " + cpu + ", "
