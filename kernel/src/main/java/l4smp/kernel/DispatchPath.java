@@ -13,7 +13,6 @@ import l4smp.kernel.irq.Device;
 import l4smp.kernel.irq.InterruptThreads;
 import l4smp.kernel.sched.ReadyList;
 import l4smp.kernel.sched.WakeupQueue;
-import l4smp.kernel.space.Spaces;
 import l4smp.kernel.thread.KernelResume;
 import l4smp.kernel.thread.L4ThreadIdentity;
 import l4smp.kernel.thread.Tcb;
@@ -43,7 +42,7 @@ final class DispatchPath {
             kcpu.partnerGoneCheck = false;
             kcpu.failWaitsForGonePartners();
         }
-        if (kcpu.ipc.xp() != null && kcpu.migration.servePending()) {
+        if (kcpu.ipc.hasXp() && kcpu.migration.servePending()) {
             return 1; // migration parts B and C requested of this CPU (8.7.2) run first
         }
         fireTimeouts();
@@ -112,11 +111,11 @@ final class DispatchPath {
                 return 1;
             }
         }
-        if (next.xpMailbox() != null || next.kernelResume() != KernelResume.NONE) {
+        if (next.hasXpMailbox() || next.kernelResume() != KernelResume.NONE) {
             // A proxy (a kernel thread), or a thread with the rest of an IPC to finish in the
             // kernel (8.4.1 XP RETURN): no exit to user mode here.
             switchTo(next);
-            if (next.xpMailbox() != null) {
+            if (next.hasXpMailbox()) {
                 xp.proxy().runProxy(next);
             } else {
                 kcpu.kernelPath = next;
@@ -172,10 +171,11 @@ final class DispatchPath {
         Tcb t = first;
         do {
             long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
-            XpIpc xp = kcpu.ipc.xp();
-            if (xp != null) {
+            boolean xpPaths = kcpu.ipc.hasXp();
+            if (xpPaths) {
                 // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
                 // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
+                XpIpc xp = kcpu.ipc.xp();
                 xp.check().publishNextCheck(due);
                 if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > t.priority() || kcpu.migration.hasPending())) {
                     kcpu.ready.enqueueHead(t);
@@ -190,8 +190,7 @@ final class DispatchPath {
             kcpu.cpu.advance(kcpu.exitCycles);
             kcpu.deadline = due;
             // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
-            Spaces spaces = kcpu.kernel.spacesOrNull();
-            if (spaces != null && spaces.beforeRun(kcpu.port, t)) {
+            if (kcpu.kernel.hasSpaces() && kcpu.kernel.spacesOrNull().beforeRun(kcpu.port, t)) {
                 kcpu.current = null;
                 return;
             }
@@ -201,8 +200,8 @@ final class DispatchPath {
             }
             kcpu.cpu.runGuest(t.continuation.current(), t.identity());
             kcpu.current = null;
-            if (xp != null) {
-                xp.check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
+            if (xpPaths) {
+                kcpu.ipc.xp().check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
             }
             if (t.continuation.isDone()) {
                 kcpu.kernel.threadLifecycle.threadEnded(kcpu, t);
@@ -246,11 +245,11 @@ final class DispatchPath {
     private Tcb handedOffNext() {
         Tcb d = kcpu.handedOff;
         kcpu.handedOff = null;
-        if (kcpu.switchHint == d && !kcpu.partnerGoneCheck && kcpu.ipc.xp() == null
+        if (kcpu.switchHint == d && !kcpu.partnerGoneCheck && !kcpu.ipc.hasXp()
                 && kcpu.wakeups.earliest() > kcpu.cpu.clock() && kcpu.devices.isEmpty()
                 && d.state() == ThreadState.READY && !d.halted() && d.cpuPlain() == kcpu.index
                 && (kcpu.ready.size() == 0 || d.priority() >= kcpu.ready.highestNonEmpty())
-                && d.kernelResume() == KernelResume.NONE && d.xpMailbox() == null && !kcpu.wasIdle
+                && d.kernelResume() == KernelResume.NONE && !d.hasXpMailbox() && !kcpu.wasIdle
                 && kcpu.cpu.dutyCycleStepOpaque()) {
             kcpu.switchHint = null;
             kcpu.touchTcb(d, TcbLayout.Field.READY_LINKS, AccessKind.WRITE); // pickNext's take from the list

@@ -320,6 +320,15 @@ public final class Kernel {
     }
 
     /**
+     * Whether the address-space layer is set up (it never goes away again). Any thread. The
+     * dispatcher's test at each thread run (see IpcPath.hasXp: inlinable where Spaces is not
+     * loaded).
+     */
+    public boolean hasSpaces() {
+        return spaces != null;
+    }
+
+    /**
      * Installs the kernel on every CPU of {@code machine}. Setup only. When the machine runs,
      * CPU 0 (the bootstrap processor) boots the others as thesis 8.2 describes ({@link SmpBoot}:
      * startup IPIs, numbers by fetch-and-add, barriers; a CPU that does not answer is masked out

@@ -99,6 +99,16 @@ public final class IpcPath {
         return xp;
     }
 
+    /**
+     * Whether the cross-processor paths are installed (false on a one-CPU machine). The
+     * dispatcher's per-thread-run checks ask this rather than {@link #xp()}: a method whose
+     * signature names a class that was never loaded (XpIpc, on a one-CPU machine) is not inlined
+     * by C2, and a call per check is host time on every local round trip.
+     */
+    public boolean hasXp() {
+        return xp != null;
+    }
+
     /** Binds the counters (at CPU start). */
     public void onStart(SingleWriterCounters counters) {
         if (xp != null) {

@@ -387,6 +387,8 @@ public final class Tcb {
     public boolean waitPublished() { return waitPublished; }
     public void setWaitPublished(boolean v) { waitPublished = v; }
     public Mailbox xpMailbox() { return xpMailbox; }
+    /** Whether this is a proxy (a mailbox's kernel thread); the dispatcher's inlinable test (see IpcPath.hasXp). */
+    public boolean hasXpMailbox() { return xpMailbox != null; }
     public void setXpMailbox(Mailbox v) { xpMailbox = v; }
     public KernelResume kernelResume() { return kernelResume; }
     public void setKernelResume(KernelResume v) { kernelResume = v; }
