@@ -190,7 +190,7 @@ final class DispatchPath {
             kcpu.cpu.advance(kcpu.exitCycles);
             kcpu.deadline = due;
             // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
-            if (kcpu.kernel.hasSpaces() && kcpu.kernel.spacesOrNull().beforeRun(kcpu.port, t)) {
+            if (kcpu.kernel.hasSpacesAcquire() && kcpu.kernel.spacesOrNullAcquire().beforeRun(kcpu.port, t)) {
                 kcpu.current = null;
                 return;
             }

@@ -315,7 +315,9 @@ public final class Kernel {
     }
 
     /** The address-space layer, or null when no one set it up. Any thread. */
-    public Spaces spacesOrNull() {
+    public Spaces spacesOrNullAcquire() {
+        // Volatile read (acquire): pairs with the volatile store in spaces(), so a layer seen
+        // here is seen fully constructed.
         return spaces;
     }
 
@@ -324,7 +326,8 @@ public final class Kernel {
      * dispatcher's test at each thread run (see IpcPath.hasXp: inlinable where Spaces is not
      * loaded).
      */
-    public boolean hasSpaces() {
+    public boolean hasSpacesAcquire() {
+        // Volatile read (acquire): as in spacesOrNullAcquire().
         return spaces != null;
     }
 

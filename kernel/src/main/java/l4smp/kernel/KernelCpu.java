@@ -217,8 +217,8 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             dispatchPath.deviceInterrupt(line, interrupt);
             return;
         }
-        if (vector == TlbShootdown.VECTOR && kernel.spacesOrNull() != null) {
-            kernel.spacesOrNull().onShootdownIpi(port); // TLB shootdown (3.1.1, 9.3)
+        if (vector == TlbShootdown.VECTOR && kernel.spacesOrNullAcquire() != null) {
+            kernel.spacesOrNullAcquire().onShootdownIpi(port); // TLB shootdown (3.1.1, 9.3)
             return;
         }
         if (vector == Kernel.PARTNER_GONE_VECTOR) {

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The dispatcher's inlinable checks ({@link IpcPath#hasXp}, {@link Kernel#hasSpaces},
+ * The dispatcher's inlinable checks ({@link IpcPath#hasXp}, {@link Kernel#hasSpacesAcquire},
  * {@link Tcb#hasXpMailbox}) answer as the accessors they stand for: the cross-processor paths
  * exist exactly on a machine of more than one CPU (thesis 8.3.4), the address-space layer once
  * something set it up, and a mailbox exactly for the proxies (8.4.1), never for a user thread.
@@ -68,11 +68,11 @@ class DispatcherChecksTest {
     @Test
     void theAddressSpaceLayerIsThereOnceSetUp() {
         Kernel kernel = boot(1);
-        assertNull(kernel.spacesOrNull());
-        assertFalse(kernel.hasSpaces());
+        assertNull(kernel.spacesOrNullAcquire());
+        assertFalse(kernel.hasSpacesAcquire());
         var spaces = kernel.spaces();
-        assertSame(spaces, kernel.spacesOrNull());
-        assertTrue(kernel.hasSpaces());
+        assertSame(spaces, kernel.spacesOrNullAcquire());
+        assertTrue(kernel.hasSpacesAcquire());
         assertEquals(spaces, kernel.spaces()); // created once
     }
 }

@@ -59,7 +59,7 @@ class ScenarioSmokeTest {
         }
         // Every CPU's TLB agrees with the page tables of the space it has loaded (empty without
         // address spaces); the mapping database agrees with itself and the page tables.
-        Spaces spaces = kernel == null ? null : kernel.spacesOrNull();
+        Spaces spaces = kernel == null ? null : kernel.spacesOrNullAcquire();
         if (spaces != null) {
             assertEquals(java.util.List.of(), spaces.check(), name + ": mapping database and TLBs agree with the page tables");
         } else {

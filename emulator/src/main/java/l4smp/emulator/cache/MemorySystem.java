@@ -231,7 +231,7 @@ public final class MemorySystem {
          *
          * <p><b>Owner CPU only.</b>
          */
-            public int accessAt(long physAddr, AccessKind kind, long now) {
+        public int accessAt(long physAddr, AccessKind kind, long now) {
             final long line = physAddr >>> lineShift;
             final int index = ((int) line & frameLineMask) * SLOTS_PER_LINE;
             final long[] chunk;

@@ -271,8 +271,8 @@ public final class SmpBoot {
         }
         highest = k;
         kernel.kernelInfoPage().setHighestProcessorNumber(k);
-        if (kernel.spacesOrNull() != null) {
-            kernel.spacesOrNull().shootdown().excludeCpus(maskedMask);
+        if (kernel.spacesOrNullAcquire() != null) {
+            kernel.spacesOrNullAcquire().shootdown().excludeCpus(maskedMask);
         }
         if (maskedMask != 0 && up == 0) {
             machine.warn("boot: no application processor answered; the kernel runs on the bootstrap processor only");

@@ -181,7 +181,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
      */
     void beginReceive(Tcb t) {
         XpSendHandshake.lockForReceive(mem, xp.lockWordOf(t), xp.tcbLocking());
-        Spaces spaces = kernel.spacesOrNull();
+        Spaces spaces = kernel.spacesOrNullAcquire();
         if (spaces != null) {
             spaces.shootdownHolds().hold(index); // no shootdown wait under the lock (SpaceMappings)
         }
@@ -237,7 +237,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
             }
         }
         XpSendHandshake.unlock(mem, xp.lockWordOf(t), xp.tcbLocking());
-        Spaces spaces = kernel.spacesOrNull();
+        Spaces spaces = kernel.spacesOrNullAcquire();
         if (spaces != null && spaces.shootdownHolds().release(kcpu.cpu())) {
             xp.proxy().sendDeferredReplies(); // no lock left, the shootdown complete: the senders may learn of it
         }

@@ -282,7 +282,7 @@ public final class XpProxy {
      * receive path sends it once the shootdown is complete ({@link #sendDeferredReplies}).
      */
     void wakeupSender(Mailbox m, XpCompletion code) {
-        Spaces spaces = kernel.spacesOrNull();
+        Spaces spaces = kernel.spacesOrNullAcquire();
         if (spaces != null && spaces.shootdownHolds().deferred(index)) {
             deferReplySlowPath(m, code);
             return;
