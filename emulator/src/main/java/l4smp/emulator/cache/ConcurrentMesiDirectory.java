@@ -68,8 +68,26 @@ import java.lang.invoke.VarHandle;
  * construction, MachineConfig before): every CPU number fits the 6 owner bits and the 64 sharer
  * bits.
  *
- * <p><b>Thread contract.</b> Thread-safe. Methods ending {@code Acquire} read with acquire
- * semantics; {@code cas...} has volatile semantics. The encoding helpers are pure functions.
+ * <h2>Modes</h2>
+ * The directory is built in one {@link DirectoryMode}, its thread contract:
+ * <ul>
+ * <li>{@link DirectoryMode#CONCURRENT}: any number of CPU threads change words at once, each
+ *     transition a CAS as above (parallel mode with two or more CPU threads).</li>
+ * <li>{@link DirectoryMode#SINGLE_WRITER}: one host thread at a time changes words (the seeded
+ *     stepper, a parallel run of one CPU, a benchmark loop), with a happens-before edge at each
+ *     hand-over. A transition is then an opaque store of the word computed from the word just
+ *     read: no other thread can have changed it in between, so the CAS would always succeed
+ *     and the store has the same result without the host's locked instruction (the largest
+ *     single share of an L2 miss's host time). {@code Machine} refuses to start more than one
+ *     CPU thread on a layer in this mode.</li>
+ * </ul>
+ * Readers on other threads ({@code ...Acquire}) are the same in both modes.
+ *
+ * <p><b>Thread contract.</b> In {@link DirectoryMode#CONCURRENT} mode thread-safe; in
+ * {@link DirectoryMode#SINGLE_WRITER} mode state words are changed by one host thread at a time
+ * (chunk creation stays a CAS in both). Methods ending {@code Acquire} read with acquire
+ * semantics; {@link #transition} has volatile semantics in {@code CONCURRENT} mode and opaque
+ * in {@code SINGLE_WRITER} mode. The encoding helpers are pure functions.
  */
 public final class ConcurrentMesiDirectory {
 
@@ -109,12 +127,31 @@ public final class ConcurrentMesiDirectory {
     private final int linesPerChunkShift;
     private final int linesPerChunkMask;
     private final int lineShift;
+    private final DirectoryMode mode;
+    /** {@code mode == SINGLE_WRITER}, tested once per transition. */
+    private final boolean singleWriter;
 
     /**
+     * A directory of {@link DirectoryMode#CONCURRENT} mode.
+     *
      * @param frames    physical frames (4 KB) of the machine
      * @param lineBytes the line size (power of two, at most 4096)
      */
     public ConcurrentMesiDirectory(int frames, int lineBytes) {
+        this(frames, lineBytes, DirectoryMode.CONCURRENT);
+    }
+
+    /**
+     * @param frames    physical frames (4 KB) of the machine
+     * @param lineBytes the line size (power of two, at most 4096)
+     * @param mode      which host threads may change words (see "Modes")
+     */
+    public ConcurrentMesiDirectory(int frames, int lineBytes, DirectoryMode mode) {
+        if (mode == null) {
+            throw new IllegalArgumentException("no directory mode");
+        }
+        this.mode = mode;
+        this.singleWriter = mode == DirectoryMode.SINGLE_WRITER;
         if (frames <= 0 || lineBytes <= 0 || Integer.bitCount(lineBytes) != 1 || lineBytes > 4096) {
             throw new IllegalArgumentException("bad directory geometry: " + frames + " frames, " + lineBytes + " B lines");
         }
@@ -126,6 +163,9 @@ public final class ConcurrentMesiDirectory {
 
     /** log2 of the line size. */
     public int lineShift() { return lineShift; }
+
+    /** Which host threads may change words (see "Modes"). */
+    public DirectoryMode mode() { return mode; }
 
     // ------------------------------------------------------------------ encoding (pure)
 
@@ -228,9 +268,30 @@ public final class ConcurrentMesiDirectory {
         return stateIn(stateAcquire(line), cpu);
     }
 
-    /** Compare-and-set of a line's word (volatile semantics). */
-    public boolean casState(long line, long expect, long update) {
-        return WORDS.compareAndSet(chunkFor(line), indexInChunk(line), expect, update);
+    /**
+     * Changes a line's word from {@code expect} (the word its CPU just read) to {@code update}:
+     * compare-and-set (volatile) in {@link DirectoryMode#CONCURRENT} mode, false when another
+     * CPU's transition came first; an opaque store in {@link DirectoryMode#SINGLE_WRITER} mode,
+     * always true (the caller's thread is the only writer).
+     */
+    public boolean transition(long line, long expect, long update) {
+        return transition(singleWriter, chunkFor(line), indexInChunk(line), expect, update);
+    }
+
+    /**
+     * {@link #transition(long, long, long)} of the word at {@code index} of {@code chunk}, for
+     * the accounting layer's paths, which keep the chunk and the mode at hand.
+     */
+    static boolean transition(boolean singleWriter, long[] chunk, int index, long expect, long update) {
+        if (singleWriter) {
+            // Opaque store by the one writer thread: readers elsewhere get an untorn recent word;
+            // the next writer thread sees it through the hand-over's happens-before edge.
+            WORDS.setOpaque(chunk, index, update);
+            return true;
+        }
+        // CAS (volatile): this transition is the line's next one in the global order, and
+        // publishes this CPU's earlier stores to whoever next reads the word with acquire.
+        return WORDS.compareAndSet(chunk, index, expect, update);
     }
 
     /** Number of chunk slots (one per physical frame). */
