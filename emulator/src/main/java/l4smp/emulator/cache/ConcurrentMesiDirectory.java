@@ -28,8 +28,9 @@ import java.lang.invoke.VarHandle;
  * one CAS.
  *
  * Words live in chunks of one 4 KB frame's lines; the chunk table has one slot per physical
- * frame and a chunk is created on the first touch of its frame (compareAndExchange, the loser
- * takes the winner's chunk). After that, no operation on a line of that frame allocates.
+ * frame and a chunk is created on the first touch of its frame, or before when the frame's
+ * memory is set up as kernel memory ({@link KernelRegion}); either way by compareAndExchange,
+ * the loser taking the winner's chunk. After that, no operation on a line of that frame allocates.
  * A line's state word and its write stamp (below) sit side by side in the chunk, at slots 2i
  * and 2i + 1 for the frame's line i: a transition's CAS, the stamp that the CPU taking a
  * modified line reads, and the stamp a timed write stores then fall in one host cache line,
@@ -231,7 +232,7 @@ public final class ConcurrentMesiDirectory {
 
     // ------------------------------------------------------------------ storage
 
-    /** The chunk of {@code line}, created on the first touch of its frame. */
+    /** The chunk of {@code line}, created on the first touch of its frame (or by {@link #createChunks}). */
     long[] chunkFor(long line) {
         int index = (int) (line >>> linesPerChunkShift);
         // Acquire: pairs with the CAS (release) that published the zeroed chunk.
@@ -243,6 +244,18 @@ public final class ConcurrentMesiDirectory {
         // CAS publishes the chunk (volatile: release); the loser adopts the winner's.
         long[] witness = (long[]) CHUNKS.compareAndExchange(chunks, index, (long[]) null, fresh);
         return witness == null ? fresh : witness;
+    }
+
+    /**
+     * Creates the chunks of the frames of lines {@code firstLine} to {@code lastLine} (inclusive)
+     * that do not exist yet: setup of memory whose first touch should not allocate (the kernel's
+     * objects, {@link KernelRegion}). Any thread; a chunk's words stay zero (INVALID, never
+     * written) until a CPU touches its lines, so every figure is as if the first touch created it.
+     */
+    void createChunks(long firstLine, long lastLine) {
+        for (long frame = firstLine >>> linesPerChunkShift; frame <= lastLine >>> linesPerChunkShift; frame++) {
+            chunkFor(frame << linesPerChunkShift);
+        }
     }
 
     /** The chunk of {@code line}, or null if its frame was never touched. */
