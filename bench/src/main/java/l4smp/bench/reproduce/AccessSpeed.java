@@ -14,10 +14,10 @@ import l4smp.emulator.memory.PhysicalMemory;
  *
  * <p>The layer is built as a machine of one host thread builds it (a seeded run, or a parallel
  * run of one CPU): {@link DirectoryMode#SINGLE_WRITER}, each directory transition a plain
- * store. The miss-heavy loop runs again on a {@link DirectoryMode#CONCURRENT} layer, each
- * transition a compare-and-set, which is what each CPU thread of a parallel run of two or more
- * CPUs pays per miss (uncontended: the loop's lines are its own). L1 hits change no directory
- * word, so they cost the same in both modes.
+ * store. The miss-heavy loop runs again, after those rounds, on a
+ * {@link DirectoryMode#CONCURRENT} layer, each transition a compare-and-set, which is what each
+ * CPU thread of a parallel run of two or more CPUs pays per miss (uncontended: the loop's lines
+ * are its own). L1 hits change no directory word, so they cost the same in both modes.
  */
 public final class AccessSpeed {
     private AccessSpeed() { }
@@ -32,18 +32,21 @@ public final class AccessSpeed {
 
     /**
      * Measures {@code rounds} rounds of {@code n} accesses each (the first a warm-up of the JIT
-     * counts as a round too; take the last) on one host thread. The two miss-heavy loops go in
-     * alternating order, round by round.
+     * counts as a round too; take the last) on one host thread: first every round of the
+     * single-writer layer, then as many rounds of the miss-heavy loop on a concurrent layer.
+     * The concurrent rounds come last so that the single-writer figures are measured with code
+     * the JIT compiled for one mode, as in a run, which uses one; the first concurrent round
+     * then warms the JIT up again.
      */
     public static java.util.List<Speed> measure(long n, int rounds) {
         CostModel model = CostModel.PIII_450;
         PhysicalMemory phys = new PhysicalMemory(64L << 20);
         int line = model.lineBytes();
         long sink = 0;
-        java.util.List<Speed> out = new java.util.ArrayList<>();
+        long missN = n / 10;
+        double[][] single = new double[rounds][];
         for (int round = 0; round < rounds; round++) {
             MemorySystem m = new MemorySystem(model, 2, phys, DirectoryMode.SINGLE_WRITER);
-            MemorySystem concurrent = new MemorySystem(model, 2, phys, DirectoryMode.CONCURRENT);
             sink += run(m, AccessKind.READ, 0x10000, 64 * line, line, n / 5);          // warm-up
             long t0 = System.nanoTime();
             sink += run(m, AccessKind.READ, 0x10000, 64 * line, line, n);
@@ -51,25 +54,18 @@ public final class AccessSpeed {
             sink += run(m, AccessKind.WRITE, 0x10000, 64 * line, line, n);
             long t2 = System.nanoTime();
             // Miss-heavy: 8 MB stride-walk, 16x the L2: every access misses and evicts.
-            long missN = n / 10;
-            boolean concurrentFirst = (round & 1) != 0;
-            long c0 = 0;
-            long c1 = 0;
-            if (concurrentFirst) {
-                c0 = System.nanoTime();
-                sink += run(concurrent, AccessKind.READ, 0x100000, 8L << 20, line, missN);
-                c1 = System.nanoTime();
-            }
-            long t3 = System.nanoTime();
             sink += run(m, AccessKind.READ, 0x100000, 8L << 20, line, missN);
-            long t4 = System.nanoTime();
-            if (!concurrentFirst) {
-                c0 = System.nanoTime();
-                sink += run(concurrent, AccessKind.READ, 0x100000, 8L << 20, line, missN);
-                c1 = System.nanoTime();
-            }
-            out.add(new Speed(n * 1e3 / (t1 - t0), n * 1e3 / (t2 - t1), missN * 1e3 / (t4 - t3),
-                    missN * 1e3 / (c1 - c0)));
+            long t3 = System.nanoTime();
+            single[round] = new double[] {n * 1e3 / (t1 - t0), n * 1e3 / (t2 - t1), missN * 1e3 / (t3 - t2)};
+        }
+        java.util.List<Speed> out = new java.util.ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            MemorySystem m = new MemorySystem(model, 2, phys, DirectoryMode.CONCURRENT);
+            sink += run(m, AccessKind.READ, 0x10000, 64 * line, line, n / 5);          // the same start
+            long t0 = System.nanoTime();
+            sink += run(m, AccessKind.READ, 0x100000, 8L << 20, line, missN);
+            long t1 = System.nanoTime();
+            out.add(new Speed(single[round][0], single[round][1], single[round][2], missN * 1e3 / (t1 - t0)));
         }
         blackhole = sink;
         return out;
