@@ -5,7 +5,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The global MESI directory: every CPU's state of every line the machine has touched, shared by
- * all CPU threads and lock-free.
+ * all CPU threads and lock-free (in {@link DirectoryMode#CONCURRENT} mode; see "Modes" for the
+ * layer of one host thread).
  *
  * <h2>Algorithm</h2>
  * <pre>
