@@ -73,11 +73,11 @@ import org.slf4j.LoggerFactory;
  * {@link DirectoryMode#SINGLE_WRITER} (an opaque store per transition) when one host thread at
  * a time makes them all (deterministic mode, a parallel run of one CPU, the benchmarks' loops);
  * the figures are the same in both. A layer built {@code SINGLE_WRITER} must never be used
- * by two host threads at once ({@code Machine} checks it before it starts CPU threads). Counters are written by their owner
- * with opaque stores and read by anyone with opaque loads ({@code ...Opaque} methods): exact
- * once the machine is quiescent, a recent snapshot while it runs. Hot paths allocate nothing
- * and throw nothing (an address outside physical memory is a caller bug and throws
- * {@link IndexOutOfBoundsException}).
+ * by two host threads at once ({@code Machine} checks it before it starts CPU threads).
+ * Counters are written by their owner with opaque stores and read by anyone with opaque loads
+ * ({@code ...Opaque} methods): exact once the machine is quiescent, a recent snapshot while it
+ * runs. Hot paths allocate nothing and throw nothing (an address outside physical memory is a
+ * caller bug and throws {@link IndexOutOfBoundsException}).
  *
  * <h2>The L1-hit path</h2>
  * An L1 hit (a read of a valid copy, a write of a line already M) is most of what a kernel path
@@ -113,10 +113,9 @@ import org.slf4j.LoggerFactory;
  * reference model without these shortcuts.
  *
  * <h2>Ordering of data and accounting</h2>
- * (Parallel mode with several CPU threads, {@link DirectoryMode#CONCURRENT}; with one host
- * thread program order is enough.) A transition's CAS (volatile) publishes everything its CPU
- * wrote before it; a CPU's
- * {@code access} reads the line's word with acquire. So store the data <em>before</em> the
+ * With several CPU threads ({@link DirectoryMode#CONCURRENT}), a transition's CAS (volatile)
+ * publishes everything its CPU wrote before it; a CPU's {@code access} reads the line's word
+ * with acquire. So store the data <em>before</em> the
  * {@code access(WRITE)}, and load it <em>after</em> the {@code access(READ)}: a read whose
  * access found the line modified by another CPU (M&rarr;S) then sees that CPU's data.
  */
