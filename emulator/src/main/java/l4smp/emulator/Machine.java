@@ -2,6 +2,7 @@ package l4smp.emulator;
 
 import l4smp.emulator.apic.IoApic;
 import l4smp.emulator.cache.ConcurrentAttributionRegistry;
+import l4smp.emulator.cache.DirectoryMode;
 import l4smp.emulator.cache.KernelRegion;
 import l4smp.emulator.cache.MemorySystem;
 import l4smp.emulator.memory.Mmu;
@@ -123,7 +124,11 @@ public final class Machine {
         }
         this.physicalMemory = new PhysicalMemory(config.memoryBytes());
         if (config.accounting()) {
-            this.memorySystem = new MemorySystem(config.costModel(), config.cpus(), physicalMemory);
+            // One host thread (the stepper, or the one CPU thread): the directory's transitions
+            // need no atomics (DirectoryMode; runParallel checks it).
+            this.memorySystem = new MemorySystem(config.costModel(), config.cpus(), physicalMemory,
+                    new ConcurrentAttributionRegistry(),
+                    DirectoryMode.forMachine(config.deterministic(), config.cpus()));
             this.mmu = new Mmu(memorySystem);
         } else {
             this.memorySystem = null;
@@ -282,6 +287,7 @@ public final class Machine {
             });
             threads.add(t);
         }
+        checkDirectoryMode(memorySystem == null ? null : memorySystem.directoryMode(), threads.size());
         threads.forEach(Thread::start);
         Watchdog watchdog = new Watchdog(this);
         try {
@@ -310,6 +316,19 @@ public final class Machine {
                 LOG.debug("CPU {}: {} order passes read {} run states of other CPUs", cpu.index(),
                         pass.passesPlain(), pass.readsPlain());
             }
+        }
+    }
+
+    /**
+     * Refuses to start {@code cpuThreads} host threads on an accounting layer whose directory
+     * is for one host thread ({@link DirectoryMode#SINGLE_WRITER}): its transitions are plain
+     * stores, and two CPU threads would lose each other's updates. {@code mode} is null when
+     * accounting is off.
+     */
+    static void checkDirectoryMode(DirectoryMode mode, int cpuThreads) {
+        if (mode == DirectoryMode.SINGLE_WRITER && cpuThreads > 1) {
+            throw new IllegalStateException("the accounting layer's directory is " + mode
+                    + " (one host thread) but the machine would start " + cpuThreads + " CPU threads");
         }
     }
 

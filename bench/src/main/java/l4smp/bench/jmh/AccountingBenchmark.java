@@ -1,6 +1,7 @@
 package l4smp.bench.jmh;
 
 import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cache.DirectoryMode;
 import l4smp.emulator.cache.MemorySystem;
 import l4smp.emulator.cost.CostModel;
 import l4smp.emulator.memory.PhysicalMemory;
@@ -10,6 +11,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -33,7 +35,14 @@ import java.util.concurrent.TimeUnit;
  * {@code l4smp bench --what memory} is the quick view of the first and the L2-miss figure, in
  * million accesses per host second (1000 / ns per access).
  *
- * <p>Thread contract: JMH's one benchmark thread per fork (plays both CPUs' owner threads).
+ * <p>{@code mode} is the directory's {@link DirectoryMode}: {@code SINGLE_WRITER} is the layer
+ * of a machine of one host thread (a seeded run, a parallel run of one CPU), each transition a
+ * plain store; {@code CONCURRENT} the layer of a parallel run of two or more CPUs, each
+ * transition a compare-and-set (here uncontended). Only transitions differ: the L1 hits change
+ * no directory word.
+ *
+ * <p>Thread contract: JMH's one benchmark thread per fork (plays both CPUs' owner threads), so
+ * either mode is legal here.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,6 +56,10 @@ public class AccountingBenchmark {
     private static final long MISS_BASE = 0x100000;
     private static final long MISS_SPAN = 8L << 20;
 
+    /** The directory's mode (see the class comment). */
+    @Param({"SINGLE_WRITER", "CONCURRENT"})
+    public DirectoryMode mode;
+
     private MemorySystem memory;
     private int line;
     private long hitSpan;
@@ -58,7 +71,7 @@ public class AccountingBenchmark {
     @Setup
     public void setup() {
         CostModel model = CostModel.PIII_450;
-        memory = new MemorySystem(model, 2, new PhysicalMemory(64L << 20));
+        memory = new MemorySystem(model, 2, new PhysicalMemory(64L << 20), mode);
         line = model.lineBytes();
         hitSpan = 64L * line;
         for (long a = 0; a < hitSpan; a += line) {

@@ -41,6 +41,7 @@ class BenchJsonTest {
             "memory.l1_hit_mps",
             "memory.l1_hit_write_mps",
             "memory.l2_miss_mps",
+            "memory.l2_miss_concurrent_mps",
             "threads.calls_per_s_10",
             "threads.calls_per_s_10000",
             "threads.ratio_10000_vs_10",

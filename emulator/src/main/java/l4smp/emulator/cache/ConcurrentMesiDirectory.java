@@ -5,7 +5,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The global MESI directory: every CPU's state of every line the machine has touched, shared by
- * all CPU threads and lock-free.
+ * all CPU threads and lock-free (in {@link DirectoryMode#CONCURRENT} mode; see "Modes" for the
+ * layer of one host thread).
  *
  * <h2>Algorithm</h2>
  * <pre>
@@ -28,8 +29,9 @@ import java.lang.invoke.VarHandle;
  * one CAS.
  *
  * Words live in chunks of one 4 KB frame's lines; the chunk table has one slot per physical
- * frame and a chunk is created on the first touch of its frame (compareAndExchange, the loser
- * takes the winner's chunk). After that, no operation on a line of that frame allocates.
+ * frame and a chunk is created on the first touch of its frame, or before when the frame's
+ * memory is set up as kernel memory ({@link KernelRegion}); either way by compareAndExchange,
+ * the loser taking the winner's chunk. After that, no operation on a line of that frame allocates.
  * A line's state word and its write stamp (below) sit side by side in the chunk, at slots 2i
  * and 2i + 1 for the frame's line i: a transition's CAS, the stamp that the CPU taking a
  * modified line reads, and the stamp a timed write stores then fall in one host cache line,
@@ -68,8 +70,26 @@ import java.lang.invoke.VarHandle;
  * construction, MachineConfig before): every CPU number fits the 6 owner bits and the 64 sharer
  * bits.
  *
- * <p><b>Thread contract.</b> Thread-safe. Methods ending {@code Acquire} read with acquire
- * semantics; {@code cas...} has volatile semantics. The encoding helpers are pure functions.
+ * <h2>Modes</h2>
+ * The directory is built in one {@link DirectoryMode}, its thread contract:
+ * <ul>
+ * <li>{@link DirectoryMode#CONCURRENT}: any number of CPU threads change words at once, each
+ *     transition a CAS as above (parallel mode with two or more CPU threads).</li>
+ * <li>{@link DirectoryMode#SINGLE_WRITER}: one host thread at a time changes words (the seeded
+ *     stepper, a parallel run of one CPU, a benchmark loop), with a happens-before edge at each
+ *     hand-over. A transition is then an opaque store of the word computed from the word just
+ *     read: no other thread can have changed it in between, so the CAS would always succeed
+ *     and the store has the same result without the host's locked instruction (the largest
+ *     single share of an L2 miss's host time). {@code Machine} refuses to start more than one
+ *     CPU thread on a layer in this mode.</li>
+ * </ul>
+ * Readers on other threads ({@code ...Acquire}) are the same in both modes.
+ *
+ * <p><b>Thread contract.</b> In {@link DirectoryMode#CONCURRENT} mode thread-safe; in
+ * {@link DirectoryMode#SINGLE_WRITER} mode state words are changed by one host thread at a time
+ * (chunk creation stays a CAS in both). Methods ending {@code Acquire} read with acquire
+ * semantics; {@link #transition} has volatile semantics in {@code CONCURRENT} mode and opaque
+ * in {@code SINGLE_WRITER} mode. The encoding helpers are pure functions.
  */
 public final class ConcurrentMesiDirectory {
 
@@ -109,12 +129,31 @@ public final class ConcurrentMesiDirectory {
     private final int linesPerChunkShift;
     private final int linesPerChunkMask;
     private final int lineShift;
+    private final DirectoryMode mode;
+    /** {@code mode == SINGLE_WRITER}, tested once per transition. */
+    private final boolean singleWriter;
 
     /**
+     * A directory of {@link DirectoryMode#CONCURRENT} mode.
+     *
      * @param frames    physical frames (4 KB) of the machine
      * @param lineBytes the line size (power of two, at most 4096)
      */
     public ConcurrentMesiDirectory(int frames, int lineBytes) {
+        this(frames, lineBytes, DirectoryMode.CONCURRENT);
+    }
+
+    /**
+     * @param frames    physical frames (4 KB) of the machine
+     * @param lineBytes the line size (power of two, at most 4096)
+     * @param mode      which host threads may change words (see "Modes")
+     */
+    public ConcurrentMesiDirectory(int frames, int lineBytes, DirectoryMode mode) {
+        if (mode == null) {
+            throw new IllegalArgumentException("no directory mode");
+        }
+        this.mode = mode;
+        this.singleWriter = mode == DirectoryMode.SINGLE_WRITER;
         if (frames <= 0 || lineBytes <= 0 || Integer.bitCount(lineBytes) != 1 || lineBytes > 4096) {
             throw new IllegalArgumentException("bad directory geometry: " + frames + " frames, " + lineBytes + " B lines");
         }
@@ -126,6 +165,9 @@ public final class ConcurrentMesiDirectory {
 
     /** log2 of the line size. */
     public int lineShift() { return lineShift; }
+
+    /** Which host threads may change words (see "Modes"). */
+    public DirectoryMode mode() { return mode; }
 
     // ------------------------------------------------------------------ encoding (pure)
 
@@ -191,7 +233,7 @@ public final class ConcurrentMesiDirectory {
 
     // ------------------------------------------------------------------ storage
 
-    /** The chunk of {@code line}, created on the first touch of its frame. */
+    /** The chunk of {@code line}, created on the first touch of its frame (or by {@link #createChunks}). */
     long[] chunkFor(long line) {
         int index = (int) (line >>> linesPerChunkShift);
         // Acquire: pairs with the CAS (release) that published the zeroed chunk.
@@ -203,6 +245,18 @@ public final class ConcurrentMesiDirectory {
         // CAS publishes the chunk (volatile: release); the loser adopts the winner's.
         long[] witness = (long[]) CHUNKS.compareAndExchange(chunks, index, (long[]) null, fresh);
         return witness == null ? fresh : witness;
+    }
+
+    /**
+     * Creates the chunks of the frames of lines {@code firstLine} to {@code lastLine} (inclusive)
+     * that do not exist yet: setup of memory whose first touch should not allocate (the kernel's
+     * objects, {@link KernelRegion}). Any thread; a chunk's words stay zero (INVALID, never
+     * written) until a CPU touches its lines, so every figure is as if the first touch created it.
+     */
+    void createChunks(long firstLine, long lastLine) {
+        for (long frame = firstLine >>> linesPerChunkShift; frame <= lastLine >>> linesPerChunkShift; frame++) {
+            chunkFor(frame << linesPerChunkShift);
+        }
     }
 
     /** The chunk of {@code line}, or null if its frame was never touched. */
@@ -228,9 +282,30 @@ public final class ConcurrentMesiDirectory {
         return stateIn(stateAcquire(line), cpu);
     }
 
-    /** Compare-and-set of a line's word (volatile semantics). */
-    public boolean casState(long line, long expect, long update) {
-        return WORDS.compareAndSet(chunkFor(line), indexInChunk(line), expect, update);
+    /**
+     * Changes a line's word from {@code expect} (the word its CPU just read) to {@code update}:
+     * compare-and-set (volatile) in {@link DirectoryMode#CONCURRENT} mode, false when another
+     * CPU's transition came first; an opaque store in {@link DirectoryMode#SINGLE_WRITER} mode,
+     * always true (the caller's thread is the only writer).
+     */
+    public boolean transition(long line, long expect, long update) {
+        return transition(singleWriter, chunkFor(line), indexInChunk(line), expect, update);
+    }
+
+    /**
+     * {@link #transition(long, long, long)} of the word at {@code index} of {@code chunk}, for
+     * the accounting layer's paths, which keep the chunk and the mode at hand.
+     */
+    static boolean transition(boolean singleWriter, long[] chunk, int index, long expect, long update) {
+        if (singleWriter) {
+            // Opaque store by the one writer thread: readers elsewhere get an untorn recent word;
+            // the next writer thread sees it through the hand-over's happens-before edge.
+            WORDS.setOpaque(chunk, index, update);
+            return true;
+        }
+        // CAS (volatile): this transition is the line's next one in the global order, and
+        // publishes this CPU's earlier stores to whoever next reads the word with acquire.
+        return WORDS.compareAndSet(chunk, index, expect, update);
     }
 
     /** Number of chunk slots (one per physical frame). */

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * so two owners never falsely share unless the kernel asks for it by allocating one block.
  *
  * <p><b>Thread contract.</b> Thread-safe (a CAS on the bump pointer, then a registration in
- * the thread-safe registry); meant for setup time, not for hot paths (it allocates).
+ * the thread-safe registry, then the directory's chunk creation, a CAS per chunk); meant for
+ * setup time, not for hot paths (it allocates).
  */
 public final class KernelRegion {
 
@@ -21,6 +22,8 @@ public final class KernelRegion {
     private final long limit;
     private final int lineBytes;
     private final AtomicLong next;
+    /** The directory whose chunks each allocation creates, or null (a region without a layer). */
+    private final ConcurrentMesiDirectory directory;
 
     /**
      * @param registry  where allocations are registered
@@ -29,6 +32,11 @@ public final class KernelRegion {
      * @param lineBytes the cost model's line size
      */
     public KernelRegion(ConcurrentAttributionRegistry registry, long base, long sizeBytes, int lineBytes) {
+        this(registry, base, sizeBytes, lineBytes, null);
+    }
+
+    private KernelRegion(ConcurrentAttributionRegistry registry, long base, long sizeBytes, int lineBytes,
+                         ConcurrentMesiDirectory directory) {
         if (lineBytes <= 0 || Integer.bitCount(lineBytes) != 1 || (base & (lineBytes - 1)) != 0
                 || base < 0 || sizeBytes <= 0) {
             throw new IllegalArgumentException("bad kernel region 0x" + Long.toHexString(base) + "+" + sizeBytes
@@ -39,11 +47,16 @@ public final class KernelRegion {
         this.limit = base + sizeBytes;
         this.lineBytes = lineBytes;
         this.next = new AtomicLong(base);
+        this.directory = directory;
     }
 
-    /** A region over {@code [base, base + sizeBytes)} of a memory system's registry and line size. */
+    /**
+     * A region over {@code [base, base + sizeBytes)} of a memory system's registry and line size;
+     * each allocation also creates the directory chunks of the frames it covers (see
+     * {@link #allocateBytes}).
+     */
     public static KernelRegion of(MemorySystem memory, long base, long sizeBytes) {
-        return new KernelRegion(memory.attribution(), base, sizeBytes, memory.lineBytes());
+        return new KernelRegion(memory.attribution(), base, sizeBytes, memory.lineBytes(), memory.directory());
     }
 
     /** {@code lines} whole lines, line-aligned, owned by {@code tag}; returns the first address. */
@@ -54,7 +67,12 @@ public final class KernelRegion {
         return allocate((long) lines * lineBytes, tag);
     }
 
-    /** At least {@code bytes} bytes, rounded up to whole lines, line-aligned, owned by {@code tag}. */
+    /**
+     * At least {@code bytes} bytes, rounded up to whole lines, line-aligned, owned by {@code tag}.
+     * In a region of a memory system ({@link #of}) the directory chunks of the frames the block
+     * covers exist when this returns, so that the kernel's first touch of its objects (a TCB, a
+     * UTCB) allocates nothing on the CPU's path.
+     */
     public long allocateBytes(long bytes, String tag) {
         if (bytes <= 0) {
             throw new IllegalArgumentException("bytes must be positive: " + bytes);
@@ -73,6 +91,9 @@ public final class KernelRegion {
             }
         } while (!next.compareAndSet(start, start + bytes));
         registry.register(start, bytes, tag);
+        if (directory != null) {
+            directory.createChunks(start >>> directory.lineShift(), (start + bytes - 1) >>> directory.lineShift());
+        }
         return start;
     }
 

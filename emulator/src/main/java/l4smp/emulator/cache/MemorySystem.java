@@ -67,11 +67,17 @@ import org.slf4j.LoggerFactory;
  * {@link #access} and the other methods marked "owner CPU only" must be called by the thread
  * that runs that CPU (or, in deterministic mode, by the one thread stepping all CPUs): each
  * CPU's caches, LRU, remainder and counters are plain single-writer data. The directory is
- * shared and lock-free ({@link ConcurrentMesiDirectory}). Counters are written by their owner
- * with opaque stores and read by anyone with opaque loads ({@code ...Opaque} methods): exact
- * once the machine is quiescent, a recent snapshot while it runs. Hot paths allocate nothing
- * and throw nothing (an address outside physical memory is a caller bug and throws
- * {@link IndexOutOfBoundsException}).
+ * shared ({@link ConcurrentMesiDirectory}), in the {@link DirectoryMode} the layer is built
+ * with: {@link DirectoryMode#CONCURRENT} (lock-free, a CAS per transition) when several host
+ * threads make accesses at once (parallel mode with two or more CPU threads), or
+ * {@link DirectoryMode#SINGLE_WRITER} (an opaque store per transition) when one host thread at
+ * a time makes them all (deterministic mode, a parallel run of one CPU, the benchmarks' loops);
+ * the figures are the same in both. A layer built {@code SINGLE_WRITER} must never be used
+ * by two host threads at once ({@code Machine} checks it before it starts CPU threads).
+ * Counters are written by their owner with opaque stores and read by anyone with opaque loads
+ * ({@code ...Opaque} methods): exact once the machine is quiescent, a recent snapshot while it
+ * runs. Hot paths allocate nothing and throw nothing (an address outside physical memory is a
+ * caller bug and throws {@link IndexOutOfBoundsException}).
  *
  * <h2>The L1-hit path</h2>
  * An L1 hit (a read of a valid copy, a write of a line already M) is most of what a kernel path
@@ -107,8 +113,9 @@ import org.slf4j.LoggerFactory;
  * reference model without these shortcuts.
  *
  * <h2>Ordering of data and accounting</h2>
- * A transition's CAS (volatile) publishes everything its CPU wrote before it; a CPU's
- * {@code access} reads the line's word with acquire. So store the data <em>before</em> the
+ * With several CPU threads ({@link DirectoryMode#CONCURRENT}), a transition's CAS (volatile)
+ * publishes everything its CPU wrote before it; a CPU's {@code access} reads the line's word
+ * with acquire. So store the data <em>before</em> the
  * {@code access(WRITE)}, and load it <em>after</em> the {@code access(READ)}: a read whose
  * access found the line modified by another CPU (M&rarr;S) then sees that CPU's data.
  */
@@ -300,6 +307,8 @@ public final class MemorySystem {
     private final CostModel.MemoryHierarchy hierarchy;
     private final PhysicalMemory physicalMemory;
     private final ConcurrentMesiDirectory directory;
+    /** The directory's mode is {@link DirectoryMode#SINGLE_WRITER}: tested once per transition. */
+    private final boolean singleWriterDirectory;
     private final ConcurrentAttributionRegistry attribution;
     private final SingleWriterCpuPort[] cpus;
     private final int lineShift;
@@ -313,13 +322,28 @@ public final class MemorySystem {
     private final int l1HitWhole;
     private final int l1HitFraction;
 
-    /** A memory system with its own attribution registry. */
+    /** A memory system with its own attribution registry, in {@link DirectoryMode#CONCURRENT} mode. */
     public MemorySystem(CostModel cost, int cpus, PhysicalMemory physicalMemory) {
         this(cost, cpus, physicalMemory, new ConcurrentAttributionRegistry());
     }
 
+    /** A memory system with its own attribution registry, in the given directory mode. */
+    public MemorySystem(CostModel cost, int cpus, PhysicalMemory physicalMemory, DirectoryMode mode) {
+        this(cost, cpus, physicalMemory, new ConcurrentAttributionRegistry(), mode);
+    }
+
+    /** A memory system in {@link DirectoryMode#CONCURRENT} mode. */
     public MemorySystem(CostModel cost, int cpus, PhysicalMemory physicalMemory,
                         ConcurrentAttributionRegistry attribution) {
+        this(cost, cpus, physicalMemory, attribution, DirectoryMode.CONCURRENT);
+    }
+
+    /**
+     * @param mode which host threads may use the layer: {@link DirectoryMode#SINGLE_WRITER} only
+     *             when one host thread at a time makes every CPU's accesses (see "Threads")
+     */
+    public MemorySystem(CostModel cost, int cpus, PhysicalMemory physicalMemory,
+                        ConcurrentAttributionRegistry attribution, DirectoryMode mode) {
         if (cpus <= 0 || cpus > ConcurrentMesiDirectory.MAX_CPUS) {
             throw new IllegalArgumentException("cpus must be in [1, " + ConcurrentMesiDirectory.MAX_CPUS + "]: " + cpus);
         }
@@ -327,7 +351,8 @@ public final class MemorySystem {
         this.hierarchy = cost.memory();
         this.physicalMemory = physicalMemory;
         this.attribution = attribution;
-        this.directory = new ConcurrentMesiDirectory(physicalMemory.frameCount(), hierarchy.lineBytes());
+        this.directory = new ConcurrentMesiDirectory(physicalMemory.frameCount(), hierarchy.lineBytes(), mode);
+        this.singleWriterDirectory = mode == DirectoryMode.SINGLE_WRITER;
         this.lineShift = hierarchy.lineShift();
         this.frameLineShift = 12 - lineShift;
         this.frameLineMask = (1 << frameLineShift) - 1;
@@ -349,8 +374,8 @@ public final class MemorySystem {
         for (int i = 0; i < cpus; i++) {
             this.cpus[i] = new SingleWriterCpuPort(this, i, hierarchy);
         }
-        LOG.debug("memory system: {} CPUs, {} ({} B lines, L1 {} KB/{}-way, L2 {} KB/{}-way), {} MB physical",
-                cpus, cost.name(), hierarchy.lineBytes(), hierarchy.l1Bytes() / 1024, hierarchy.l1Ways(),
+        LOG.debug("memory system: {} CPUs, {} directory, {} ({} B lines, L1 {} KB/{}-way, L2 {} KB/{}-way), {} MB physical",
+                cpus, mode, cost.name(), hierarchy.lineBytes(), hierarchy.l1Bytes() / 1024, hierarchy.l1Ways(),
                 hierarchy.l2Bytes() / 1024, hierarchy.l2Ways(), physicalMemory.sizeBytes() >> 20);
     }
 
@@ -476,9 +501,10 @@ public final class MemorySystem {
                     outcome = AccessOutcome.S_TO_M;
                 }
             }
-            // CAS (volatile): this transition is the line's next one in the global order, and
-            // publishes this CPU's earlier stores to whoever next reads the word with acquire.
-            if (WORDS.compareAndSet(chunk, index, word, update)) {
+            // The transition: a CAS (volatile) in CONCURRENT mode, the line's next one in the
+            // global order, publishing this CPU's earlier stores to whoever next reads the word
+            // with acquire; an opaque store in SINGLE_WRITER mode (ConcurrentMesiDirectory).
+            if (ConcurrentMesiDirectory.transition(singleWriterDirectory, chunk, index, word, update)) {
                 break;
             }
             increment(c, C_RETRIES);                         // lost the race: re-read, recompute
@@ -601,8 +627,9 @@ public final class MemorySystem {
                 return 0;                                    // a stale copy: already invalidated
             }
             final long update = isExclusive(word) ? ConcurrentMesiDirectory.INVALID : shared(word & ~(1L << cpu), cpu);
-            // CAS (volatile): removes only this CPU; the data (in physical memory) stay valid.
-            if (WORDS.compareAndSet(chunk, index, word, update)) {
+            // Removes only this CPU (a CAS, or an opaque store in SINGLE_WRITER mode); the data
+            // (in physical memory) stay valid.
+            if (ConcurrentMesiDirectory.transition(singleWriterDirectory, chunk, index, word, update)) {
                 increment(c, C_L2_EVICT);
                 if (isExclusive(word) && (word & DIRTY_BIT) != 0) {
                     increment(c, C_EVICT_WB);
@@ -906,4 +933,7 @@ public final class MemorySystem {
     public ConcurrentAttributionRegistry attribution() { return attribution; }
 
     public ConcurrentMesiDirectory directory() { return directory; }
+
+    /** Which host threads may use this layer (see "Threads"). */
+    public DirectoryMode directoryMode() { return directory.mode(); }
 }

@@ -28,12 +28,25 @@ import org.junit.jupiter.params.provider.MethodSource;
  * flushes) the returned cycles, the last outcome and every counter of every CPU must be equal.
  * The accesses go through {@link MemorySystem#accessAt} and through the CPU's
  * {@link MemorySystem#port} by turns at random (the port is what a CPU charges through).
+ * Each sequence runs in both {@link DirectoryMode}s (a CAS per transition, or a plain store by
+ * the one writer thread): both must match the reference, so they match each other.
  */
 class AccountingDifferentialTest {
 
     private static final CostModel.MemoryHierarchy PIII = CostModel.PIII_450.memory();
 
     static List<Arguments> geometries() {
+        List<Arguments> out = new ArrayList<>();
+        for (Arguments g : baseGeometries()) {
+            for (DirectoryMode mode : DirectoryMode.values()) {
+                Object[] a = g.get();
+                out.add(Arguments.of(a[0], a[1], a[2], mode));
+            }
+        }
+        return out;
+    }
+
+    private static List<Arguments> baseGeometries() {
         return List.of(
                 // L1 2 sets x 2 ways, L2 4 sets x 2 ways: an L2 victim shares the line's L1 set.
                 Arguments.of("tiny", PIII.withCaches(128, 2, 256, 2), 2),
@@ -45,11 +58,12 @@ class AccountingDifferentialTest {
                 Arguments.of("piii", PIII, 4));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0} {3}")
     @MethodSource("geometries")
-    void everyFigureMatchesTheReferenceAccessByAccess(String name, CostModel.MemoryHierarchy h, int cpus) {
+    void everyFigureMatchesTheReferenceAccessByAccess(String name, CostModel.MemoryHierarchy h, int cpus,
+                                                      DirectoryMode mode) {
         for (long seed = 1; seed <= 6; seed++) {
-            compare(h, cpus, seed, 20_000);
+            compare(h, cpus, seed, 20_000, mode);
         }
     }
 
@@ -60,8 +74,9 @@ class AccountingDifferentialTest {
                 h.sharedFillCenti(), h.evictionWritebackCenti(), h.busLockCenti(), h.tlbMissCenti());
     }
 
-    private static void compare(CostModel.MemoryHierarchy h, int cpus, long seed, int accesses) {
-        final MemorySystem m = new MemorySystem(CostModel.PIII_450.withMemory(h), cpus, new PhysicalMemory(1 << 20));
+    private static void compare(CostModel.MemoryHierarchy h, int cpus, long seed, int accesses, DirectoryMode mode) {
+        final MemorySystem m = new MemorySystem(CostModel.PIII_450.withMemory(h), cpus, new PhysicalMemory(1 << 20), mode);
+        assertEquals(mode, m.directoryMode());
         final Reference ref = new Reference(h, cpus);
         final SplittableRandom rnd = new SplittableRandom(seed);
         final int line = h.lineBytes();

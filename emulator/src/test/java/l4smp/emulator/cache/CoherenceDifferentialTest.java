@@ -14,7 +14,8 @@ import l4smp.emulator.cost.CostModel;
 import l4smp.emulator.memory.PhysicalMemory;
 
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The accounting layer against a straightforward model of the same MESI protocol, access by
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * chosen so that no cache set overflows (the model has no LRU: nothing is evicted). After every
  * access the returned cycles, the outcome, the invalidations, every CPU's directory state and
  * the line's write stamp must agree; after the sequence every counter and every attributed count.
+ * Each sequence runs in both {@link DirectoryMode}s, so both modes give the same figures.
  */
 class CoherenceDifferentialTest {
 
@@ -215,13 +217,24 @@ class CoherenceDifferentialTest {
         return out.stream().mapToLong(Long::longValue).toArray();
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3, 4, 5, 6})
-    void everyAccessIsClassifiedAsTheStraightforwardModelClassifiesIt(int seed) {
+    static List<Arguments> seedsAndModes() {
+        List<Arguments> out = new ArrayList<>();
+        for (int seed = 1; seed <= 6; seed++) {
+            for (DirectoryMode mode : DirectoryMode.values()) {
+                out.add(Arguments.of(seed, mode));
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "seed {0} {1}")
+    @MethodSource("seedsAndModes")
+    void everyAccessIsClassifiedAsTheStraightforwardModelClassifiesIt(int seed, DirectoryMode mode) {
         Random rnd = new Random(seed);
         int cpus = 2 + seed % 2;
         ConcurrentAttributionRegistry registry = new ConcurrentAttributionRegistry();
-        MemorySystem m = new MemorySystem(COST, cpus, new PhysicalMemory(16L << 20), registry);
+        MemorySystem m = new MemorySystem(COST, cpus, new PhysicalMemory(16L << 20), registry, mode);
+        assertEquals(mode, m.directoryMode());
         Model model = new Model(cpus, registry);
         // Objects 2 KB apart, each its own tag; the packed lines split over two tags and a gap.
         registry.register(BASE, 2 * LINE, "packed-a");
