@@ -97,6 +97,21 @@ final class CpuPort implements KernelCpuPort {
     }
 
     @Override
+    public int planTcb(int who, TcbLayout.Field f, AccessKind kind) {
+        return k.planTcb(who, f, kind);
+    }
+
+    @Override
+    public void chargePlan(Tcb a, Tcb b, int[] plan) {
+        k.chargePlan(a, b, plan);
+    }
+
+    @Override
+    public void chargeMrCopy(Tcb from, Tcb to, int u) {
+        k.chargeMrCopy(from, to, u);
+    }
+
+    @Override
     public void writeState(Tcb t, ThreadState s) {
         k.writeState(t, s);
     }

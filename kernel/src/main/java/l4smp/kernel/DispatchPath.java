@@ -288,10 +288,10 @@ final class DispatchPath {
         if (t != kcpu.lastRun) {
             // The thread switch: save the old stack pointer, load the new one and its state.
             if (kcpu.lastRun != null && kcpu.lastRun.state() != ThreadState.DEAD) {
-                kcpu.touchTcb(kcpu.lastRun, TcbLayout.Field.STACK, AccessKind.WRITE);
+                kcpu.chargePlan(kcpu.lastRun, t, kcpu.switchSavePlan); // its stack pointer saved, t's loaded, t's state read
+            } else {
+                kcpu.chargePlan(t, t, kcpu.switchLoadPlan);
             }
-            kcpu.touchTcb(t, TcbLayout.Field.STACK, AccessKind.READ);
-            kcpu.touchTcb(t, TcbLayout.Field.STATE, AccessKind.READ);
             if (t == kcpu.fpuOwner && kcpu.lastRun != null) {
                 // Back to the FPU's owner after another thread ran: an eager kernel would have
                 // saved and restored its FPU state; the lazy one did nothing (thesis 2.4).

@@ -82,6 +82,14 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     final ProbeLog probe = new ProbeLog(4096);
     /** The ready list's head line in simulated memory. */
     final long readyListAddress;
+    /** {@link #makeReadyHandedOff}'s charges: a's STATE write, the ready-list head's, a's links' ("Planned charges"). */
+    private final int[] handOffPlan;
+    /**
+     * The thread switch's charges (DispatchPath.switchTo): a's (the old thread's) stack pointer
+     * saved, b's loaded and its state read; without the save.
+     */
+    final int[] switchSavePlan;
+    final int[] switchLoadPlan;
     Tcb fpuOwner;
     Tcb current;
     Tcb lastRun;
@@ -110,6 +118,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         this.kernel = kernel;
         this.cpu = cpu;
         this.index = cpu.index();
+        this.layout = config.tcbLayout(); // before the IPC path, whose fast path plans its charges
         this.ipc = new IpcPath(kernel, port);
         this.threadControl = new ThreadControlPath(kernel, this);
         this.migration = new Migration(kernel, port, new MigrationSide(this));
@@ -119,10 +128,16 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         this.timesliceCycles = tickCycles * config.timesliceTicks();
         this.nextTick = tickCycles;
         this.fpuSwitchCycles = config.fpuSwitchCycles();
-        this.layout = config.tcbLayout();
         this.accounting = cpu.machine().memorySystem() != null;
         this.guestIdentity = !cpu.deterministic() && Cpu.guestIdentitySupported();
         this.readyListAddress = cpu.machine().kernelRegion().allocateLines(1, AttributionTags.READY_LIST);
+        this.planBases[PLAN_READY_LIST_BASE] = readyListAddress;
+        this.handOffPlan = new int[] {planTcb(PLAN_A, TcbLayout.Field.STATE, AccessKind.WRITE),
+                planReadyList(AccessKind.WRITE), planTcb(PLAN_A, TcbLayout.Field.READY_LINKS, AccessKind.WRITE)};
+        this.switchSavePlan = new int[] {planTcb(PLAN_A, TcbLayout.Field.STACK, AccessKind.WRITE),
+                planTcb(PLAN_B, TcbLayout.Field.STACK, AccessKind.READ), planTcb(PLAN_B, TcbLayout.Field.STATE, AccessKind.READ)};
+        this.switchLoadPlan = new int[] {planTcb(PLAN_B, TcbLayout.Field.STACK, AccessKind.READ),
+                planTcb(PLAN_B, TcbLayout.Field.STATE, AccessKind.READ)};
         this.processorNumber = index + 1;
     }
 
@@ -387,9 +402,8 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * list head and {@code t}'s links and append it.
      */
     void makeReadyHandedOff(Tcb t) {
-        writeState(t, ThreadState.READY);
-        touchReadyList(AccessKind.WRITE);
-        touchTcb(t, TcbLayout.Field.READY_LINKS, AccessKind.WRITE);
+        chargePlan(t, t, handOffPlan); // writeState's charge, then the list head's and t's links
+        t.setState(ThreadState.READY);
         handedOff = t;
     }
 
@@ -447,6 +461,97 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             return;
         }
         cpu.touchOwn(readyListAddress, kind);
+    }
+
+    /*
+     * Planned charges. A kernel path that touches the same fields of one or two TCBs every time
+     * (the IPC fast path, the thread switch) builds a plan of them once (planTcb,
+     * planReadyList: each entry a field of TCB a or b, or the ready list, with its kind) and
+     * charges it with chargePlan(a, b, plan): exactly the touchTcb and touchReadyList calls the
+     * plan lists, in its order. When both TCBs are this CPU's (own data, no interleaving point)
+     * the plan is one Cpu.touchOwnPlan run (see Cpu's "Runs of own-data charges"): the owner
+     * test and the base addresses once for the run, one clock store. Otherwise each entry is
+     * charged as touchTcb would charge it (touch for a thread elsewhere).
+     */
+
+    /** Who a plan entry's word belongs to: TCB a, TCB b of {@link #chargePlan}, or the ready list. */
+    static final int PLAN_A = 0;
+    static final int PLAN_B = 1;
+    private static final int PLAN_READY_LIST_BASE = 4;
+    /**
+     * The bases of a planned run (owner only): a's processor-local and global TCB parts (0, 1),
+     * b's (2, 3), the ready list (4, set once).
+     */
+    private final long[] planBases = new long[5];
+
+    /** A plan entry: an access of {@code kind} to field {@code f} of TCB {@code who} ({@link #PLAN_A}, {@link #PLAN_B}). */
+    int planTcb(int who, TcbLayout.Field f, AccessKind kind) {
+        if (who != PLAN_A && who != PLAN_B) {
+            throw new IllegalArgumentException("a plan's TCB is a or b: " + who);
+        }
+        int offset = layout.offset(f);
+        return Cpu.planEntry(2 * who + (offset < TcbLayout.GROUPED_LOCAL_BYTES ? 0 : 1), kind, offset);
+    }
+
+    /** A plan entry: an access of {@code kind} to this CPU's ready-list head ({@link #touchReadyList}). */
+    int planReadyList(AccessKind kind) {
+        return Cpu.planEntry(PLAN_READY_LIST_BASE, kind, 0);
+    }
+
+    /**
+     * Charges {@code plan} with {@code a} and {@code b} as its TCBs (they may be one): exactly
+     * the {@link #touchTcb} and {@link #touchReadyList} calls it lists, in its order (see
+     * "Planned charges"). Owner only. Allocation-free.
+     */
+    void chargePlan(Tcb a, Tcb b, int[] plan) {
+        if (!accounting) {
+            return; // as touchTcb: nothing to charge, and no interleaving point either
+        }
+        final long[] bases = planBases;
+        bases[0] = a.kernelAddress();
+        bases[1] = a.kernelGlobalAddress();
+        bases[2] = b.kernelAddress();
+        bases[3] = b.kernelGlobalAddress();
+        if (a.cpuPlain() == index && b.cpuPlain() == index) {
+            cpu.touchOwnPlan(bases, plan);
+        } else {
+            chargePlanSlowPath(a, b, plan);
+        }
+    }
+
+    /** {@link #chargePlan} with a TCB of another CPU among a and b: each entry as touchTcb charges it. */
+    private void chargePlanSlowPath(Tcb a, Tcb b, int[] plan) {
+        final long[] bases = planBases;
+        for (int e : plan) {
+            int base = Cpu.planBase(e);
+            long pa = bases[base] + Cpu.planOffset(e);
+            Tcb owner = base == PLAN_READY_LIST_BASE ? null : base < 2 ? a : b;
+            if (owner == null || owner.cpuPlain() == index) {
+                cpu.touchOwn(pa, Cpu.planKind(e));
+            } else {
+                cpu.touch(pa, Cpu.planKind(e));
+            }
+        }
+    }
+
+    /**
+     * The charges of a copy of message registers 1 to {@code u} from {@code from} to {@code to}
+     * (TransmitPath's untyped words): for each i in turn {@link #touchMr}{@code (from, i, READ)}
+     * and {@link #touchMr}{@code (to, i, WRITE)}, as one Cpu.touchOwnCopy run when both are this
+     * CPU's. Owner only. Allocation-free.
+     */
+    void chargeMrCopy(Tcb from, Tcb to, int u) {
+        if (!accounting) {
+            return;
+        }
+        if (from.cpuPlain() == index && to.cpuPlain() == index) {
+            cpu.touchOwnCopy(from.utcbAddress() + 4, to.utcbAddress() + 4, u);
+        } else {
+            for (int i = 1; i <= u; i++) {
+                touchMr(from, i, AccessKind.READ);
+                touchMr(to, i, AccessKind.WRITE);
+            }
+        }
     }
 
     /**

@@ -78,6 +78,25 @@ public interface KernelCpuPort {
     /** Charges an access to message register {@code i} in {@code t}'s UTCB. */
     void touchMr(Tcb t, int i, AccessKind kind);
 
+    /**
+     * A plan entry for {@link #chargePlan}: an access of {@code kind} to field {@code f} of its
+     * TCB {@code who} (0: a, 1: b).
+     */
+    int planTcb(int who, TcbLayout.Field f, AccessKind kind);
+
+    /**
+     * Charges {@code plan} ({@link #planTcb} entries) with {@code a} and {@code b} as its TCBs
+     * (they may be one): exactly the {@link #touchTcb} calls it lists, in its order; as one run
+     * of the CPU when both are this CPU's threads.
+     */
+    void chargePlan(Tcb a, Tcb b, int[] plan);
+
+    /**
+     * Charges the copy of message registers 1 to {@code u} from {@code from} to {@code to}: for
+     * each i in turn {@link #touchMr}{@code (from, i, READ)} and {@link #touchMr}{@code (to, i, WRITE)}.
+     */
+    void chargeMrCopy(Tcb from, Tcb to, int u);
+
     /** Writes {@code t}'s thread state and charges the write of its STATE word (8.6). */
     void writeState(Tcb t, ThreadState s);
 

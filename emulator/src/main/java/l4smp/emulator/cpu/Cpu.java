@@ -1420,6 +1420,128 @@ public final class Cpu extends CpuPad2 {
         charge(physAddr, kind);
     }
 
+    /*
+     * Runs of own-data charges (touchOwnPlan, touchOwnCopy). A kernel path that touches a fixed
+     * sequence of its CPU's own words (the IPC fast path's TCB fields and message registers, the
+     * thread switch's) charges them in one call: the same accesses, in the same order, each
+     * classified by the port's accessAt at the clock the single touchOwn calls would give it
+     * (the clock before it plus the cycles of those before), so every cycle, counter, cache and
+     * directory state and write stamp is that of the single calls. What the run leaves out is
+     * the glue between them: the caller's owner test and address arithmetic for each word, and
+     * the clock store after each access but the last.
+     *
+     * Why nothing observes the difference. Without exact timing in parallel mode (the
+     * conservative flag) touchOwn is no order point, and in deterministic mode it never yields:
+     * between two charges of a run this CPU runs nothing but the clock store and the slack
+     * check. The slack check is kept per access (the clock stored first, as advanceFrom does),
+     * so the slack waits and their counter are those of the single calls. The stores left out
+     * are of a clock that only grows, and only other CPUs of a parallel run read it (their order
+     * and slack bounds, acquire): they read the run's end a little later, as when this host
+     * thread is descheduled between two charges. With exact timing in parallel mode each
+     * touchOwn is an order point at its own clock (it may wait for the CPUs behind it): there a
+     * run is made of single touchOwn calls.
+     *
+     * A plan entry (planEntry) names a base (an index into the caller's bases), the kind and an
+     * offset from the base; the caller builds its plans once and fills the bases per run.
+     */
+
+    /** {@link AccessKind#values()}: the kinds of plan entries, by ordinal. */
+    private static final AccessKind[] KINDS = AccessKind.values();
+    /** Bits of a plan entry: the base's index (low 3), the kind's ordinal (next 2), the offset (above). */
+    private static final int PLAN_BASE_MASK = 7;
+    private static final int PLAN_KIND_SHIFT = 3;
+    private static final int PLAN_KIND_MASK = 3;
+    private static final int PLAN_OFFSET_SHIFT = 5;
+
+    /**
+     * A plan entry for {@link #touchOwnPlan}: an access of {@code kind} to the word at
+     * {@code offset} from base {@code base} (0 to 7) of the run's bases.
+     */
+    public static int planEntry(int base, AccessKind kind, int offset) {
+        if (base < 0 || base > PLAN_BASE_MASK || offset < 0 || offset > (Integer.MAX_VALUE >>> PLAN_OFFSET_SHIFT)) {
+            throw new IllegalArgumentException("plan entry out of range: base " + base + ", offset " + offset);
+        }
+        return base | kind.ordinal() << PLAN_KIND_SHIFT | offset << PLAN_OFFSET_SHIFT;
+    }
+
+    /** The base index of plan entry {@code entry} ({@link #planEntry}). */
+    public static int planBase(int entry) {
+        return entry & PLAN_BASE_MASK;
+    }
+
+    /** The kind of plan entry {@code entry} ({@link #planEntry}). */
+    public static AccessKind planKind(int entry) {
+        return KINDS[(entry >>> PLAN_KIND_SHIFT) & PLAN_KIND_MASK];
+    }
+
+    /** The offset of plan entry {@code entry} from its base ({@link #planEntry}). */
+    public static int planOffset(int entry) {
+        return entry >>> PLAN_OFFSET_SHIFT;
+    }
+
+    /**
+     * {@link #touchOwn} of each entry of {@code plan} in order ({@link #planEntry}: the word at
+     * {@code bases[base] + offset}, of its kind): exactly the figures of those single calls (see
+     * "Runs of own-data charges"). Owner only. Allocation-free.
+     */
+    public void touchOwnPlan(long[] bases, int[] plan) {
+        final MemorySystem.SingleWriterCpuPort port = memoryPort;
+        if (port == null) {
+            return;
+        }
+        if (conservative) {
+            for (int e : plan) {
+                touchOwn(bases[e & PLAN_BASE_MASK] + (e >>> PLAN_OFFSET_SHIFT), KINDS[(e >>> PLAN_KIND_SHIFT) & PLAN_KIND_MASK]);
+            }
+            return;
+        }
+        long now = clock;
+        for (int e : plan) {
+            now += port.accessAt(bases[e & PLAN_BASE_MASK] + (e >>> PLAN_OFFSET_SHIFT),
+                    KINDS[(e >>> PLAN_KIND_SHIFT) & PLAN_KIND_MASK], now);
+            if (now > slackHorizon) {
+                setClockRelease(now); // as advanceFrom: the slack wait reads the clock
+                slackSlowPath();
+            }
+        }
+        // Release: as advanceFrom's store (a CPU that reads our clock sees what we did before).
+        setClockRelease(now);
+    }
+
+    /**
+     * The charges of a copy of {@code words} 32-bit words from {@code src} to {@code dst}: for
+     * each i below {@code words} in turn, {@link #touchOwn} of a read at {@code src + 4i}, then of
+     * a write at {@code dst + 4i}; exactly the figures of those single calls (see "Runs of
+     * own-data charges"). Owner only. Allocation-free.
+     */
+    public void touchOwnCopy(long src, long dst, int words) {
+        final MemorySystem.SingleWriterCpuPort port = memoryPort;
+        if (port == null) {
+            return;
+        }
+        if (conservative) {
+            for (int i = 0; i < words; i++) {
+                touchOwn(src + 4L * i, AccessKind.READ);
+                touchOwn(dst + 4L * i, AccessKind.WRITE);
+            }
+            return;
+        }
+        long now = clock;
+        for (int i = 0; i < words; i++) {
+            now += port.accessAt(src + 4L * i, AccessKind.READ, now);
+            if (now > slackHorizon) {
+                setClockRelease(now);
+                slackSlowPath();
+            }
+            now += port.accessAt(dst + 4L * i, AccessKind.WRITE, now);
+            if (now > slackHorizon) {
+                setClockRelease(now);
+                slackSlowPath();
+            }
+        }
+        setClockRelease(now); // release, as advanceFrom's
+    }
+
     /** Charges one access through the accounting layer, if it is on. Owner only. */
     private void charge(long physAddr, AccessKind kind) {
         final MemorySystem.SingleWriterCpuPort port = memoryPort;

@@ -59,6 +59,14 @@ final class IpcFastPath {
      */
     private final boolean charging;
 
+    /**
+     * The charges of the send phase and of the two receive phases, planned once
+     * (KernelCpuPort.chargePlan, a: the invoker, b: the partner), in the general path's order.
+     */
+    private final int[] sendPlan;
+    private final int[] openReceivePlan;
+    private final int[] closedReceivePlan;
+
     /** IPCs this fast path completed (owner CPU only; a test's evidence that it ran). */
     long taken;
 
@@ -67,6 +75,13 @@ final class IpcFastPath {
         this.kcpu = ipc.kcpu;
         this.propagatedFlag = ipc.kernel.config().abi().propagatedFlag();
         this.charging = ipc.kcpu.cpu().machine().memorySystem() != null;
+        KernelCpuPort k = ipc.kcpu;
+        this.sendPlan = new int[] {k.planTcb(1, Field.MYSELF, AccessKind.READ), k.planTcb(1, Field.CPU, AccessKind.READ),
+                k.planTcb(0, Field.PARTNER, AccessKind.WRITE), k.planTcb(1, Field.STATE, AccessKind.READ)};
+        this.openReceivePlan = new int[] {k.planTcb(0, Field.SEND_QUEUE, AccessKind.READ),
+                k.planTcb(0, Field.STATE, AccessKind.WRITE)};
+        this.closedReceivePlan = new int[] {k.planTcb(1, Field.MYSELF, AccessKind.READ), k.planTcb(1, Field.CPU, AccessKind.READ),
+                k.planTcb(1, Field.STATE, AccessKind.READ), k.planTcb(1, Field.PARTNER, AccessKind.READ)};
     }
 
     /**
@@ -99,21 +114,14 @@ final class IpcFastPath {
         t.setResultTag(0);
         t.setResultFrom(ThreadId.NIL);
         t.setSysVirtualSender(null);
-        if (charging) {
-            kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
-            kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
-            kcpu.touchTcb(t, Field.PARTNER, AccessKind.WRITE); // KernelCpuPort.writePartner
-        }
-        t.setPartner(dest);
         int u = MsgTag.untyped(tag);
         if (charging) {
-            kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
+            // dest's MYSELF and CPU read, t's PARTNER written (KernelCpuPort.writePartner), dest's STATE read.
+            kcpu.chargePlan(t, dest, sendPlan);
             // The transmit path (TransmitPath.copyMessage): the untyped words.
-            for (int i = 1; i <= u; i++) {
-                kcpu.touchMr(t, i, AccessKind.READ);
-                kcpu.touchMr(dest, i, AccessKind.WRITE);
-            }
+            kcpu.chargeMrCopy(t, dest, u);
         }
+        t.setPartner(dest);
         System.arraycopy(t.mr, 1, dest.mr, 1, u);
         // The receive completed (TransmitPath.completeReceive): dest learns the sender and the tag.
         if (charging) {
@@ -133,18 +141,16 @@ final class IpcFastPath {
         // The receive phase (IpcPath.receiveDecision): no sender is there, t blocks.
         if (open) {
             if (charging) {
-                kcpu.touchTcb(t, Field.SEND_QUEUE, AccessKind.READ);
+                kcpu.chargePlan(t, t, openReceivePlan); // t's SEND_QUEUE read, then writeState's charge
             }
         } else {
             if (charging) {
-                kcpu.touchTcb(dest, Field.MYSELF, AccessKind.READ);
-                kcpu.touchTcb(dest, Field.CPU, AccessKind.READ);
-                kcpu.touchTcb(dest, Field.STATE, AccessKind.READ);
-                kcpu.touchTcb(dest, Field.PARTNER, AccessKind.READ);
+                kcpu.chargePlan(t, dest, closedReceivePlan); // dest's MYSELF, CPU, STATE, PARTNER read
             }
             dest.markAwaitedVolatile(); // IpcPath.markAwaited
+            kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE); // writeState's charge
         }
-        kcpu.writeState(t, ThreadState.WAITING);
+        t.setState(ThreadState.WAITING); // its STATE word charged above (KernelCpuPort.writeState)
         t.setReceiveFrom(from);
         // IpcPath.continueInvoker: switchTo(dest), 8.3.2.
         kcpu.setSwitchHint(dest);
