@@ -170,54 +170,65 @@ final class DispatchPath {
     void run(Tcb first) {
         Tcb t = first;
         do {
-            long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
-            boolean xpPaths = kcpu.ipc.hasXp();
-            if (xpPaths) {
-                // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
-                // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
-                XpIpc xp = kcpu.ipc.xp();
-                xp.check().publishNextCheck(due);
-                if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > t.priority() || kcpu.migration.hasPending())) {
-                    kcpu.ready.enqueueHead(t);
-                    return;
-                }
-            }
-            switchTo(t);
-            kcpu.current = t;
-            if (t.remainingTimeslice() <= 0) {
-                t.setRemainingTimeslice(t.timeslice() > 0 ? t.timeslice() : kcpu.timesliceCycles);
-            }
-            kcpu.cpu.advance(kcpu.exitCycles);
-            kcpu.deadline = due;
-            // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
-            if (kcpu.kernel.hasSpacesAcquire() && kcpu.kernel.spacesOrNullAcquire().beforeRun(kcpu.port, t)) {
-                kcpu.current = null;
-                return;
-            }
-            t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
-            if (t.identity() == null && kcpu.guestIdentity) {
-                firstIdentity(t);
-            }
-            kcpu.cpu.runGuest(t.continuation.current(), t.identity());
-            kcpu.current = null;
-            if (xpPaths) {
-                kcpu.ipc.xp().check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
-            }
-            if (t.continuation.isDone()) {
-                kcpu.kernel.threadLifecycle.threadEnded(kcpu, t);
-                return;
-            }
-            kcpu.cpu.advance(kcpu.entryCycles);
-            kcpu.counters.increment(kcpu.cTraps);
-            kcpu.cpu.log().record(kcpu.index, Syscall.EV_TRAP, kcpu.cpu.clock(), t.id.number(), t.trap());
-            kcpu.kernelPath = t;
-            try {
-                kernelPath(t);
-            } finally {
-                kcpu.kernelPath = null;
-            }
-            t = kcpu.handedOff == null ? null : handedOffNext();
+            t = runOnce(t);
         } while (t != null);
+    }
+
+    /**
+     * One pass of {@link #run}: runs {@code t}; returns the partner to run next in this frame, or
+     * null. A method of its own so that C2 compiles it as one: with this body inside run's loop,
+     * C2 gave up on run at every attempt ("no node with a side effect", a bail-out of its loop
+     * optimisations), which left the loop in C1's profiled code and a compiler thread busy for
+     * the whole run (docs/host-speed.md).
+     */
+    private Tcb runOnce(Tcb t) {
+        long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
+        boolean xpPaths = kcpu.ipc.hasXp();
+        if (xpPaths) {
+            // Kernel exit (8.3.4): publish when we check next (the tick, a timeout, or an
+            // interrupt), then check_n_ack. A proxy it hooks outranks t: t waits at its head.
+            XpIpc xp = kcpu.ipc.xp();
+            xp.check().publishNextCheck(due);
+            if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > t.priority() || kcpu.migration.hasPending())) {
+                kcpu.ready.enqueueHead(t);
+                return null;
+            }
+        }
+        switchTo(t);
+        kcpu.current = t;
+        if (t.remainingTimeslice() <= 0) {
+            t.setRemainingTimeslice(t.timeslice() > 0 ? t.timeslice() : kcpu.timesliceCycles);
+        }
+        kcpu.cpu.advance(kcpu.exitCycles);
+        kcpu.deadline = due;
+        // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
+        if (kcpu.kernel.hasSpacesAcquire() && kcpu.kernel.spacesOrNullAcquire().beforeRun(kcpu.port, t)) {
+            kcpu.current = null;
+            return null;
+        }
+        t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
+        if (t.identity() == null && kcpu.guestIdentity) {
+            firstIdentity(t);
+        }
+        kcpu.cpu.runGuest(t.continuation.current(), t.identity());
+        kcpu.current = null;
+        if (xpPaths) {
+            kcpu.ipc.xp().check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
+        }
+        if (t.continuation.isDone()) {
+            kcpu.kernel.threadLifecycle.threadEnded(kcpu, t);
+            return null;
+        }
+        kcpu.cpu.advance(kcpu.entryCycles);
+        kcpu.counters.increment(kcpu.cTraps);
+        kcpu.cpu.log().record(kcpu.index, Syscall.EV_TRAP, kcpu.cpu.clock(), t.id.number(), t.trap());
+        kcpu.kernelPath = t;
+        try {
+            kernelPath(t);
+        } finally {
+            kcpu.kernelPath = null;
+        }
+        return kcpu.handedOff == null ? null : handedOffNext();
     }
 
     /**
