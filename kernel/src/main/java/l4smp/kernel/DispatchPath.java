@@ -169,19 +169,25 @@ final class DispatchPath {
      */
     void run(Tcb first) {
         Tcb t = first;
-        do {
-            t = runOnce(t);
-        } while (t != null);
+        while (exitTo(t)) {
+            kcpu.cpu.runGuest(t.continuation.current(), t.identity());
+            t = afterGuest(t);
+            if (t == null) {
+                return;
+            }
+        }
     }
 
     /**
-     * One pass of {@link #run}: runs {@code t}; returns the partner to run next in this frame, or
-     * null. A method of its own so that C2 compiles it as one: with this body inside run's loop,
-     * C2 gave up on run at every attempt ("no node with a side effect", a bail-out of its loop
-     * optimisations), which left the loop in C1's profiled code and a compiler thread busy for
-     * the whole run (docs/host-speed.md).
+     * The kernel exit to {@code t} (the first part of {@link #run}'s loop): false when {@code t}
+     * is not to run now. The loop's body is split around the guest's run into this and
+     * {@link #afterGuest}, each a method of its own, so that C2 compiles them: with the whole body
+     * inside run's loop C2 gave up on run at every attempt ("no node with a side effect", a
+     * bail-out of its loop optimisations), which left the loop in C1's profiled code and a
+     * compiler thread busy for the whole run (docs/host-speed.md). The guest is resumed from
+     * run's own frame, as before: no frame more between the loop and the continuation switch.
      */
-    private Tcb runOnce(Tcb t) {
+    private boolean exitTo(Tcb t) {
         long due = Math.min(Math.min(kcpu.nextTick, kcpu.wakeups.earliest()), nextDeviceEvent());
         boolean xpPaths = kcpu.ipc.hasXp();
         if (xpPaths) {
@@ -191,7 +197,7 @@ final class DispatchPath {
             xp.check().publishNextCheck(due);
             if (xp.check().checkAtExit() > 0 && (kcpu.ready.highestNonEmpty() > t.priority() || kcpu.migration.hasPending())) {
                 kcpu.ready.enqueueHead(t);
-                return null;
+                return false;
             }
         }
         switchTo(t);
@@ -204,15 +210,19 @@ final class DispatchPath {
         // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
         if (kcpu.kernel.hasSpacesAcquire() && kcpu.kernel.spacesOrNullAcquire().beforeRun(kcpu.port, t)) {
             kcpu.current = null;
-            return null;
+            return false;
         }
         t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
         if (t.identity() == null && kcpu.guestIdentity) {
             firstIdentity(t);
         }
-        kcpu.cpu.runGuest(t.continuation.current(), t.identity());
+        return true;
+    }
+
+    /** The rest of {@link #run}'s loop after {@code t}'s guest trapped: the partner to run next in this frame, or null. */
+    private Tcb afterGuest(Tcb t) {
         kcpu.current = null;
-        if (xpPaths) {
+        if (kcpu.ipc.hasXp()) {
             kcpu.ipc.xp().check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
         }
         if (t.continuation.isDone()) {
