@@ -1491,18 +1491,13 @@ public final class Cpu extends CpuPad2 {
         }
         if (conservative) {
             for (int e : plan) {
-                touchOwn(bases[e & PLAN_BASE_MASK] + (e >>> PLAN_OFFSET_SHIFT), KINDS[(e >>> PLAN_KIND_SHIFT) & PLAN_KIND_MASK]);
+                touchOwn(bases[planBase(e)] + planOffset(e), planKind(e));
             }
             return;
         }
         long now = clock;
         for (int e : plan) {
-            now += port.accessAt(bases[e & PLAN_BASE_MASK] + (e >>> PLAN_OFFSET_SHIFT),
-                    KINDS[(e >>> PLAN_KIND_SHIFT) & PLAN_KIND_MASK], now);
-            if (now > slackHorizon) {
-                setClockRelease(now); // as advanceFrom: the slack wait reads the clock
-                slackSlowPath();
-            }
+            now = chargeInRun(port, bases[planBase(e)] + planOffset(e), planKind(e), now);
         }
         // Release: as advanceFrom's store (a CPU that reads our clock sees what we did before).
         setClockRelease(now);
@@ -1528,18 +1523,24 @@ public final class Cpu extends CpuPad2 {
         }
         long now = clock;
         for (int i = 0; i < words; i++) {
-            now += port.accessAt(src + 4L * i, AccessKind.READ, now);
-            if (now > slackHorizon) {
-                setClockRelease(now);
-                slackSlowPath();
-            }
-            now += port.accessAt(dst + 4L * i, AccessKind.WRITE, now);
-            if (now > slackHorizon) {
-                setClockRelease(now);
-                slackSlowPath();
-            }
+            now = chargeInRun(port, src + 4L * i, AccessKind.READ, now);
+            now = chargeInRun(port, dst + 4L * i, AccessKind.WRITE, now);
         }
         setClockRelease(now); // release, as advanceFrom's
+    }
+
+    /**
+     * One access of a run of own-data charges at {@code now}: the clock after it, with
+     * advanceFrom's slack check (the clock stored first when the CPU is past its slack horizon:
+     * the slack wait reads it). Owner only.
+     */
+    private long chargeInRun(MemorySystem.SingleWriterCpuPort port, long physAddr, AccessKind kind, long now) {
+        final long after = now + port.accessAt(physAddr, kind, now);
+        if (after > slackHorizon) {
+            setClockRelease(after); // as advanceFrom: the slack wait reads the clock
+            slackSlowPath();
+        }
+        return after;
     }
 
     /** Charges one access through the accounting layer, if it is on. Owner only. */
