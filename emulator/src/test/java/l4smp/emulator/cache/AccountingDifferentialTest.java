@@ -313,17 +313,7 @@ class AccountingDifferentialTest {
             if (stale || outcome.isCoherenceTransition()) {
                 count(cpu, MemoryEvent.COHERENCE_MISSES, 1);
             }
-            centi += switch (outcome) {
-                case L1_HIT -> h.l1HitCenti();
-                case L2_HIT -> h.l2HitCenti();
-                case MEMORY -> h.memoryCenti();
-                case E_TO_S -> h.eToSCenti();
-                case E_TO_M -> h.eToMCenti();
-                case M_TO_S -> h.mToSCenti();
-                case M_TO_M -> h.mToMCenti();
-                case S_TO_M -> h.sToMCenti();
-                case S_TO_S -> h.sharedFillCenti();
-            };
+            centi += ReferenceCosts.centi(h, outcome);
             if (kind == AccessKind.LOCKED_RMW) {
                 count(cpu, MemoryEvent.BUS_LOCKS, 1);
                 centi += h.busLockCenti();

@@ -78,18 +78,7 @@ class CoherenceDifferentialTest {
         }
 
         int centi(AccessOutcome o) {
-            var h = COST.memory();
-            return switch (o) {
-                case L1_HIT -> h.l1HitCenti();
-                case L2_HIT -> h.l2HitCenti();
-                case MEMORY -> h.memoryCenti();
-                case E_TO_S -> h.eToSCenti();
-                case E_TO_M -> h.eToMCenti();
-                case M_TO_S -> h.mToSCenti();
-                case M_TO_M -> h.mToMCenti();
-                case S_TO_M -> h.sToMCenti();
-                case S_TO_S -> h.sharedFillCenti();
-            };
+            return ReferenceCosts.centi(COST.memory(), o);
         }
 
         void count(int cpu, MemoryEvent e, long n) {
