@@ -4,6 +4,7 @@ import l4smp.emulator.ExecutionMode;
 import l4smp.emulator.Machine;
 import l4smp.emulator.TimingMode;
 import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cache.MemoryEvent;
 import l4smp.emulator.cache.MemorySystem;
 import l4smp.emulator.cache.SingleWriterAccessPlan;
 import l4smp.emulator.testing.TestMachines;
@@ -82,6 +83,39 @@ class OwnChargeRunTest {
         assertEquals(159, SingleWriterAccessPlan.offset(e));
         assertThrows(IllegalArgumentException.class, () -> SingleWriterAccessPlan.entry(8, AccessKind.READ, 0));
         assertThrows(IllegalArgumentException.class, () -> SingleWriterAccessPlan.entry(0, AccessKind.READ, -4));
+    }
+
+    /**
+     * With exact timing a run stops at the order horizon: CPU 1 reads CPU 0's modified line at
+     * cycle 1000 while one run of CPU 0 writes that line again and again from cycle 953 to past
+     * 1100. The accesses of the run after cycle 1000 come after the read in simulated time, so
+     * one of them finds the line shared and pays S-to-M (the first after the read; at a tie at
+     * cycle 1000 the next). A run that went on past the order horizon without its order points
+     * would make them all before CPU 1 could act (CPU 1 waits for CPU 0's clock, which the run
+     * stores at its end): no S-to-M.
+     */
+    @Test
+    void aRunWithExactTimingStopsAtTheOrderHorizon() {
+        final long line = 0x30000;
+        final int writes = 150;
+        int[] entries = new int[writes];
+        Arrays.fill(entries, SingleWriterAccessPlan.entry(0, AccessKind.WRITE, 0));
+        SingleWriterAccessPlan plan = new SingleWriterAccessPlan(entries);
+        Machine m = new Machine(TestMachines.config(ExecutionMode.PARALLEL, 2, 5).timing(TimingMode.EXACT)
+                .accounting(true).build());
+        m.cpu(0).install(TestMachines.once(cpu -> {
+            cpu.touchOwn(line, AccessKind.WRITE); // modified in CPU 0's L1
+            cpu.advance(950 - cpu.clock());
+            cpu.touchOwnPlan(new long[] {line}, plan);
+        }));
+        m.cpu(1).install(TestMachines.once(cpu -> {
+            cpu.advance(1000);
+            cpu.touch(line, AccessKind.READ);
+        }));
+        TestMachines.runOk(m);
+        MemorySystem ms = m.memorySystem();
+        assertEquals(1, ms.countOpaque(1, MemoryEvent.M_TO_S), "CPU 1's read finds the line modified");
+        assertEquals(1, ms.countOpaque(0, MemoryEvent.S_TO_M), "one write of the run after the read");
     }
 
     /** Every figure of one machine that charges the sequence {@code way}, as one string. */
