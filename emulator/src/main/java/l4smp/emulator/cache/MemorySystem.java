@@ -305,14 +305,16 @@ public final class MemorySystem {
          * the layer's state epoch on. So while the epoch is the one of a run that was all hits,
          * the same accesses (the same plan, bases and entries) are all hits again, each in the L1
          * slot it had: a read finds its copy valid and a write its line M, as they did. The memo
-         * (SingleWriterAccessPlan.Memo) keeps what the run found -- each entry's line, L1 slot,
-         * directory chunk and, for a write, its word's index -- and a replay charges each access
-         * as accessAt's hit path would: its LRU touch (none where it repeats the line of the
-         * access before it, the last-line rule), its hit count, the remainder and the cycles, and
-         * a write's stamp at the clock it completes, each at the clock of the access, in order.
-         * What it leaves out is the classification: the frame memo, the set search, the directory
-         * word. A CONCURRENT directory changes under other host threads without an epoch: there
-         * a run is always accessAt call by call.
+         * (SingleWriterAccessPlan.Memo) keeps what the run found -- the L1 slots it touches, in
+         * order, each write's line state word and the line it ends on -- and a replay charges the
+         * run as accessAt's hit path charges it access by access: the LRU touches (none where an
+         * access repeats the line of the access before it, the last-line rule, the first included),
+         * the hit counts, the remainder and the cycles, and each write's stamp at the clock its
+         * access completes (each hit adds the same fraction to the remainder, so the clocks follow
+         * in closed form). What it leaves out is the classification: the frame memo, the set
+         * search, the directory word, access by access. A run whose clock would pass the horizon
+         * before its last access is charged call by call, and so is every run on a CONCURRENT
+         * directory, which changes under other host threads without an epoch.
          */
 
         /** Whether runs may be memoised: the directory is SINGLE_WRITER (see "Memoised hit runs"). */

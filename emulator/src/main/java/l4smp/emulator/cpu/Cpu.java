@@ -1425,11 +1425,12 @@ public final class Cpu extends CpuPad2 {
      * Runs of own-data charges (touchOwnPlan, touchOwnCopy). A kernel path that touches a fixed
      * sequence of its CPU's own words (the IPC fast path's TCB fields and message registers, the
      * thread switch's) charges them in one call: the same accesses, in the same order, each
-     * classified by the port's accessAt at the clock the single touchOwn calls would give it
-     * (the clock before it plus the cycles of those before), so every cycle, counter, cache and
-     * directory state and write stamp is that of the single calls. What the run leaves out is
-     * the glue between them: the caller's owner test and address arithmetic for each word, and
-     * the clock store after each access but the last.
+     * charged by the port (its accessAt, or the replay of a memoised run of hits) at the clock
+     * the single touchOwn calls would give it (the clock before it plus the cycles of those
+     * before), so every cycle, counter, cache and directory state and write stamp is that of the
+     * single calls. What the run leaves out is the glue between them: the caller's owner test
+     * and address arithmetic for each word, and between the run's stops (below) the clock store
+     * after each access and, with exact timing, each access's order point.
      *
      * Why nothing observes the difference. In deterministic mode touchOwn never yields, and
      * without exact timing in parallel mode it is no order point: between two charges of a run
