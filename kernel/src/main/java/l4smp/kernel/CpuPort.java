@@ -1,6 +1,7 @@
 package l4smp.kernel;
 
 import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cache.SingleWriterAccessPlan;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.kernel.ipc.IpcPath;
 import l4smp.kernel.thread.Tcb;
@@ -77,6 +78,21 @@ final class CpuPort implements KernelCpuPort {
     }
 
     @Override
+    public void handOffCharged(Tcb t) {
+        k.handOffCharged(t);
+    }
+
+    @Override
+    public int[] planHandOff(int who) {
+        return k.planHandOff(who);
+    }
+
+    @Override
+    public int planMr(int who, int i, AccessKind kind) {
+        return k.planMr(who, i, kind);
+    }
+
+    @Override
     public void setSwitchHint(Tcb t) {
         k.setSwitchHint(t);
     }
@@ -102,7 +118,7 @@ final class CpuPort implements KernelCpuPort {
     }
 
     @Override
-    public void chargePlan(Tcb a, Tcb b, int[] plan) {
+    public void chargePlan(Tcb a, Tcb b, SingleWriterAccessPlan plan) {
         k.chargePlan(a, b, plan);
     }
 

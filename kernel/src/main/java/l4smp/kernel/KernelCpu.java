@@ -4,6 +4,7 @@ import l4smp.emulator.apic.Interrupt;
 import l4smp.emulator.apic.IoApic;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cache.AttributionTags;
+import l4smp.emulator.cache.SingleWriterAccessPlan;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.emulator.cpu.Dispatcher;
 import l4smp.emulator.stats.SingleWriterCounters;
@@ -83,13 +84,13 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     /** The ready list's head line in simulated memory. */
     final long readyListAddress;
     /** {@link #makeReadyHandedOff}'s charges: a's STATE write, the ready-list head's, a's links' ("Planned charges"). */
-    private final int[] handOffPlan;
+    private final SingleWriterAccessPlan handOffPlan;
     /**
      * The thread switch's charges (DispatchPath.switchTo): a's (the old thread's) stack pointer
      * saved, b's loaded and its state read; without the save.
      */
-    final int[] switchSavePlan;
-    final int[] switchLoadPlan;
+    final SingleWriterAccessPlan switchSavePlan;
+    final SingleWriterAccessPlan switchLoadPlan;
     Tcb fpuOwner;
     Tcb current;
     Tcb lastRun;
@@ -132,12 +133,12 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         this.guestIdentity = !cpu.deterministic() && Cpu.guestIdentitySupported();
         this.readyListAddress = cpu.machine().kernelRegion().allocateLines(1, AttributionTags.READY_LIST);
         this.planBases[PLAN_READY_LIST_BASE] = readyListAddress;
-        this.handOffPlan = new int[] {planTcb(PLAN_A, TcbLayout.Field.STATE, AccessKind.WRITE),
-                planReadyList(AccessKind.WRITE), planTcb(PLAN_A, TcbLayout.Field.READY_LINKS, AccessKind.WRITE)};
-        this.switchSavePlan = new int[] {planTcb(PLAN_A, TcbLayout.Field.STACK, AccessKind.WRITE),
-                planTcb(PLAN_B, TcbLayout.Field.STACK, AccessKind.READ), planTcb(PLAN_B, TcbLayout.Field.STATE, AccessKind.READ)};
-        this.switchLoadPlan = new int[] {planTcb(PLAN_B, TcbLayout.Field.STACK, AccessKind.READ),
-                planTcb(PLAN_B, TcbLayout.Field.STATE, AccessKind.READ)};
+        this.handOffPlan = new SingleWriterAccessPlan(planTcb(PLAN_A, TcbLayout.Field.STATE, AccessKind.WRITE),
+                planReadyList(AccessKind.WRITE), planTcb(PLAN_A, TcbLayout.Field.READY_LINKS, AccessKind.WRITE));
+        this.switchSavePlan = new SingleWriterAccessPlan(planTcb(PLAN_A, TcbLayout.Field.STACK, AccessKind.WRITE),
+                planTcb(PLAN_B, TcbLayout.Field.STACK, AccessKind.READ), planTcb(PLAN_B, TcbLayout.Field.STATE, AccessKind.READ));
+        this.switchLoadPlan = new SingleWriterAccessPlan(planTcb(PLAN_B, TcbLayout.Field.STACK, AccessKind.READ),
+                planTcb(PLAN_B, TcbLayout.Field.STATE, AccessKind.READ));
         this.processorNumber = index + 1;
     }
 
@@ -403,6 +404,14 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      */
     void makeReadyHandedOff(Tcb t) {
         chargePlan(t, t, handOffPlan); // writeState's charge, then the list head's and t's links
+        handOffCharged(t);
+    }
+
+    /**
+     * {@link #makeReadyHandedOff} whose charges the caller has made (the handoff's entries
+     * ({@link #planHandOff}) in a plan of its own).
+     */
+    void handOffCharged(Tcb t) {
         t.setState(ThreadState.READY);
         handedOff = t;
     }
@@ -478,11 +487,13 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     static final int PLAN_A = 0;
     static final int PLAN_B = 1;
     private static final int PLAN_READY_LIST_BASE = 4;
+    /** The base of a's UTCB; b's follows. */
+    private static final int PLAN_MR_BASE = 5;
     /**
      * The bases of a planned run (owner only): a's processor-local and global TCB parts (0, 1),
-     * b's (2, 3), the ready list (4, set once).
+     * b's (2, 3), the ready list (4, set once), a's and b's UTCBs (5, 6).
      */
-    private final long[] planBases = new long[5];
+    private final long[] planBases = new long[7];
 
     /** A plan entry: an access of {@code kind} to field {@code f} of TCB {@code who} ({@link #PLAN_A}, {@link #PLAN_B}). */
     int planTcb(int who, TcbLayout.Field f, AccessKind kind) {
@@ -490,12 +501,29 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
             throw new IllegalArgumentException("a plan's TCB is a or b: " + who);
         }
         int offset = layout.offset(f);
-        return Cpu.planEntry(2 * who + (offset < TcbLayout.GROUPED_LOCAL_BYTES ? 0 : 1), kind, offset);
+        return SingleWriterAccessPlan.entry(2 * who + (offset < TcbLayout.GROUPED_LOCAL_BYTES ? 0 : 1), kind, offset);
+    }
+
+    /**
+     * A plan entry: an access of {@code kind} to message register {@code i} of TCB {@code who}'s
+     * UTCB ({@link #touchMr}).
+     */
+    int planMr(int who, int i, AccessKind kind) {
+        if (who != PLAN_A && who != PLAN_B) {
+            throw new IllegalArgumentException("a plan's TCB is a or b: " + who);
+        }
+        return SingleWriterAccessPlan.entry(PLAN_MR_BASE + who, kind, 4 * i);
+    }
+
+    /** {@link #makeReadyHandedOff}'s charges of TCB {@code who}, as plan entries. */
+    int[] planHandOff(int who) {
+        return new int[] {planTcb(who, TcbLayout.Field.STATE, AccessKind.WRITE), planReadyList(AccessKind.WRITE),
+                planTcb(who, TcbLayout.Field.READY_LINKS, AccessKind.WRITE)};
     }
 
     /** A plan entry: an access of {@code kind} to this CPU's ready-list head ({@link #touchReadyList}). */
     int planReadyList(AccessKind kind) {
-        return Cpu.planEntry(PLAN_READY_LIST_BASE, kind, 0);
+        return SingleWriterAccessPlan.entry(PLAN_READY_LIST_BASE, kind, 0);
     }
 
     /**
@@ -503,7 +531,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * the {@link #touchTcb} and {@link #touchReadyList} calls it lists, in its order (see
      * "Planned charges"). Owner only. Allocation-free.
      */
-    void chargePlan(Tcb a, Tcb b, int[] plan) {
+    void chargePlan(Tcb a, Tcb b, SingleWriterAccessPlan plan) {
         if (!accounting) {
             return; // as touchTcb: nothing to charge, and no interleaving point either
         }
@@ -512,6 +540,8 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         bases[1] = a.kernelGlobalAddress();
         bases[2] = b.kernelAddress();
         bases[3] = b.kernelGlobalAddress();
+        bases[PLAN_MR_BASE] = a.utcbAddress();
+        bases[PLAN_MR_BASE + 1] = b.utcbAddress();
         if (a.cpuPlain() == index && b.cpuPlain() == index) {
             cpu.touchOwnPlan(bases, plan);
         } else {
@@ -520,16 +550,17 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     }
 
     /** {@link #chargePlan} with a TCB of another CPU among a and b: each entry as touchTcb charges it. */
-    private void chargePlanSlowPath(Tcb a, Tcb b, int[] plan) {
+    private void chargePlanSlowPath(Tcb a, Tcb b, SingleWriterAccessPlan plan) {
         final long[] bases = planBases;
-        for (int e : plan) {
-            int base = Cpu.planBase(e);
-            long pa = bases[base] + Cpu.planOffset(e);
-            Tcb owner = base == PLAN_READY_LIST_BASE ? null : base < 2 ? a : b;
+        for (int i = 0; i < plan.length(); i++) {
+            int e = plan.entryAt(i);
+            int base = SingleWriterAccessPlan.base(e);
+            long pa = bases[base] + SingleWriterAccessPlan.offset(e);
+            Tcb owner = base == PLAN_READY_LIST_BASE ? null : base < 2 || base == PLAN_MR_BASE ? a : b;
             if (owner == null || owner.cpuPlain() == index) {
-                cpu.touchOwn(pa, Cpu.planKind(e));
+                cpu.touchOwn(pa, SingleWriterAccessPlan.kind(e));
             } else {
-                cpu.touch(pa, Cpu.planKind(e));
+                cpu.touch(pa, SingleWriterAccessPlan.kind(e));
             }
         }
     }

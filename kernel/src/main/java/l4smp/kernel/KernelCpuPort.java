@@ -1,6 +1,7 @@
 package l4smp.kernel;
 
 import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cache.SingleWriterAccessPlan;
 import l4smp.emulator.cpu.Cpu;
 import l4smp.kernel.ipc.IpcPath;
 import l4smp.kernel.thread.Tcb;
@@ -66,6 +67,21 @@ public interface KernelCpuPort {
      */
     void makeReadyHandedOff(Tcb t);
 
+    /**
+     * {@link #makeReadyHandedOff} whose charges the caller has just made ({@link #planHandOff}'s
+     * entries in a plan of its own, nothing charged or clocked since). Only the IPC fast path.
+     */
+    void handOffCharged(Tcb t);
+
+    /** {@link #makeReadyHandedOff}'s charges of TCB {@code who} (0: a, 1: b), as {@link #chargePlan} entries. */
+    int[] planHandOff(int who);
+
+    /**
+     * A plan entry for {@link #chargePlan}: an access of {@code kind} to message register
+     * {@code i} of TCB {@code who}'s UTCB (0: a, 1: b), as {@link #touchMr} charges it.
+     */
+    int planMr(int who, int i, AccessKind kind);
+
     /** Asks the dispatcher to run {@code t} next if it is ready and not outranked. */
     void setSwitchHint(Tcb t);
 
@@ -89,7 +105,7 @@ public interface KernelCpuPort {
      * (they may be one): exactly the {@link #touchTcb} calls it lists, in its order; as one run
      * of the CPU when both are this CPU's threads.
      */
-    void chargePlan(Tcb a, Tcb b, int[] plan);
+    void chargePlan(Tcb a, Tcb b, SingleWriterAccessPlan plan);
 
     /**
      * Charges the copy of message registers 1 to {@code u} from {@code from} to {@code to}: for

@@ -4,6 +4,7 @@ import l4smp.emulator.ExecutionMode;
 import l4smp.emulator.Machine;
 import l4smp.emulator.MachineConfig;
 import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cache.SingleWriterAccessPlan;
 import l4smp.kernel.api.L4;
 import l4smp.kernel.thread.Tcb;
 import l4smp.kernel.thread.TcbLayout;
@@ -78,12 +79,13 @@ class ChargePlanTest {
             KernelCpu k = KernelCpu.of(self);
             Tcb own = kernel.lookup(local);
             Tcb other = kernel.lookup(remote);
-            int[] plan = new int[ENTRIES.length];
-            for (int i = 0; i < plan.length; i++) {
+            int[] entries = new int[ENTRIES.length];
+            for (int i = 0; i < entries.length; i++) {
                 Object[] e = ENTRIES[i];
-                plan[i] = e[0] == null ? k.planReadyList((AccessKind) e[2])
+                entries[i] = e[0] == null ? k.planReadyList((AccessKind) e[2])
                         : k.planTcb((Integer) e[0], (Field) e[1], (AccessKind) e[2]);
             }
+            SingleWriterAccessPlan plan = new SingleWriterAccessPlan(entries); // CPU 0's
             for (Tcb partner : new Tcb[] {own, other, self}) {
                 for (int round = 0; round < 2; round++) {
                     if (planned) {

@@ -283,18 +283,12 @@ public final class ConcurrentMesiDirectory {
     }
 
     /**
-     * Changes a line's word from {@code expect} (the word its CPU just read) to {@code update}:
-     * compare-and-set (volatile) in {@link DirectoryMode#CONCURRENT} mode, false when another
-     * CPU's transition came first; an opaque store in {@link DirectoryMode#SINGLE_WRITER} mode,
-     * always true (the caller's thread is the only writer).
-     */
-    public boolean transition(long line, long expect, long update) {
-        return transition(singleWriter, chunkFor(line), indexInChunk(line), expect, update);
-    }
-
-    /**
-     * {@link #transition(long, long, long)} of the word at {@code index} of {@code chunk}, for
-     * the accounting layer's paths, which keep the chunk and the mode at hand.
+     * Changes the word at {@code index} of {@code chunk} from {@code expect} (the word its CPU
+     * just read) to {@code update}: compare-and-set (volatile) in {@link DirectoryMode#CONCURRENT}
+     * mode, false when another CPU's transition came first; an opaque store in
+     * {@link DirectoryMode#SINGLE_WRITER} mode, always true (the caller's thread is the only
+     * writer). Only the accounting layer's paths change words (in SINGLE_WRITER mode each such
+     * path moves the layer's state epoch on: MemorySystem's "Memoised hit runs").
      */
     static boolean transition(boolean singleWriter, long[] chunk, int index, long expect, long update) {
         if (singleWriter) {

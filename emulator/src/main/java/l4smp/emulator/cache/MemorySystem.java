@@ -231,6 +231,7 @@ public final class MemorySystem {
             this.l1HitFraction = system.l1HitFraction;
             this.l1 = new SingleWriterSetAssociativeCache(h.l1Sets(), h.l1Ways());
             this.l2 = new SingleWriterSetAssociativeCache(h.l2Sets(), h.l2Ways());
+            this.memoising = system.singleWriterDirectory;
         }
 
         /**
@@ -293,6 +294,226 @@ public final class MemorySystem {
                 }
             }
             return cycles;
+        }
+
+        /*
+         * Memoised hit runs. A run of a plan (accessRun) whose accesses were all L1 hits leaves
+         * every cache and directory state as it found it except the L1's LRU stamps, the hit
+         * counters, the cycle remainder and the written lines' stamps: a hit changes no tag and
+         * no directory word. With the directory in SINGLE_WRITER mode every change of a tag or a
+         * word goes through accessSlow or flushCaches on the one host thread, each of which moves
+         * the layer's state epoch on. So while the epoch is the one of a run that was all hits,
+         * the same accesses (the same plan, bases and entries) are all hits again, each in the L1
+         * slot it had: a read finds its copy valid and a write its line M, as they did. The memo
+         * (SingleWriterAccessPlan.Memo) keeps what the run found -- the L1 slots it touches, in
+         * order, each write's line state word and the line it ends on -- and a replay charges the
+         * run as accessAt's hit path charges it access by access: the LRU touches (none where an
+         * access repeats the line of the access before it, the last-line rule, the first included),
+         * the hit counts, the remainder and the cycles, and each write's stamp at the clock its
+         * access completes (each hit adds the same fraction to the remainder, so the clocks follow
+         * in closed form). What it leaves out is the classification: the frame memo, the set
+         * search, the directory word, access by access. A run whose clock would pass the horizon
+         * before its last access is charged call by call, and so is every run on a CONCURRENT
+         * directory, which changes under other host threads without an epoch.
+         */
+
+        /** Whether runs may be memoised: the directory is SINGLE_WRITER (see "Memoised hit runs"). */
+        private final boolean memoising;
+        /** Where the last accessRun stopped: the index of the entry after the last one it charged. */
+        private int runNext;
+        /** The clock at which the last access of the last accessRun began. */
+        private long runLastAt;
+
+        /**
+         * {@link #accessAt} of entries {@code from} to {@code end - 1} of {@code plan} in order (the
+         * word at {@code bases[base] + offset}, of its kind), each at the clock before it plus the
+         * cycles of those before ({@code now}, a clock, for the first): exactly the figures of
+         * those single calls. Stops after the first access whose clock passes {@code horizon}
+         * (the caller's slack or order check), or after entry {@code end - 1};
+         * {@link #runNextPlain} then says where, and {@link #runLastAtPlain} when the last access
+         * began. A run that the plan's memo holds is replayed (see "Memoised hit runs"); a run
+         * from the first entry that was all hits is recorded in the memo. At least the entry
+         * {@code from} is charged: {@code from < end}.
+         *
+         * <p><b>Owner CPU only</b>, and {@code plan} one that only this CPU charges.
+         * Allocation-free except on a frame's first touch.
+         *
+         * @return the clock after the last access charged
+         */
+        public long accessRun(long[] bases, SingleWriterAccessPlan plan, int from, int end, long now, long horizon) {
+            if (memoising && from == 0) {
+                final long epoch = system.singleWriterEpoch;
+                SingleWriterAccessPlan.Memo m = plan.recent;
+                if (!holds(m, plan, bases, end, epoch)) {
+                    m = plan.older;
+                    if (!holds(m, plan, bases, end, epoch)) {
+                        return accessRunSingly(bases, plan, 0, end, now, horizon, epoch);
+                    }
+                    plan.older = plan.recent;
+                    plan.recent = m;
+                }
+                final long after = replay(m, now, horizon);
+                if (after != REPLAY_PAST_HORIZON) {
+                    return after;
+                }
+            }
+            return accessRunSingly(bases, plan, from, end, now, horizon, -1);
+        }
+
+        /** Whether memo way {@code m} holds a run of this port with {@code bases}, up to {@code end}, at {@code epoch}. */
+        private boolean holds(SingleWriterAccessPlan.Memo m, SingleWriterAccessPlan plan, long[] bases, int end, long epoch) {
+            if (m.epoch != epoch || m.owner != this || end != m.count) {
+                return false;
+            }
+            final int[] used = plan.usedBases;
+            final long[] key = m.key;
+            for (int j = 0; j < used.length; j++) {
+                if (key[j] != bases[used[j]]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * accessRun by accessAt calls; then, when the run went from the first entry to {@code end}
+         * and the epoch is still {@code epoch} (not -1: a run from the first entry in
+         * SINGLE_WRITER mode), every access was a hit and the run is recorded in the plan's memo.
+         */
+        private long accessRunSingly(long[] bases, SingleWriterAccessPlan plan, int from, int end, long now,
+                                     long horizon, long epoch) {
+            final int[] entries = plan.entries;
+            long lastAt = now;
+            int i = from;
+            while (i < end) {
+                lastAt = now;
+                final int e = entries[i++];
+                now += accessAt(bases[e & SingleWriterAccessPlan.BASE_MASK] + (e >>> SingleWriterAccessPlan.OFFSET_SHIFT),
+                        KINDS[(e >>> SingleWriterAccessPlan.KIND_SHIFT) & SingleWriterAccessPlan.KIND_MASK], lastAt);
+                if (now > horizon) {
+                    break;
+                }
+            }
+            runNext = i;
+            runLastAt = lastAt;
+            if (epoch != -1 && i == end && system.singleWriterEpoch == epoch) {
+                record(plan, bases, end, epoch);
+            }
+            return now;
+        }
+
+        /** Records a run of entries 0 to {@code end - 1} that was all L1 hits at {@code epoch} in the plan's older way. */
+        private void record(SingleWriterAccessPlan plan, long[] bases, int end, long epoch) {
+            final SingleWriterAccessPlan.Memo m = plan.older;
+            final int[] entries = plan.entries;
+            m.epoch = -1;
+            int touches = 0;
+            int writes = 0;
+            long previous = -1;
+            for (int i = 0; i < end; i++) {
+                final int e = entries[i];
+                final long line = (bases[e & SingleWriterAccessPlan.BASE_MASK] + (e >>> SingleWriterAccessPlan.OFFSET_SHIFT)) >>> lineShift;
+                final long[] chunk = system.directory.chunkFor(line);
+                if (i == 0 || line != previous) {
+                    final int slot = l1.find(line);
+                    if (slot == -1) {
+                        return; // not in L1 after a hit: cannot be; then nothing is recorded
+                    }
+                    if (i == 0) {
+                        m.firstLine = line;
+                        m.firstSlot = slot;
+                    } else {
+                        m.touchSlots[touches++] = slot;
+                    }
+                }
+                if ((e >>> SingleWriterAccessPlan.KIND_SHIFT & SingleWriterAccessPlan.KIND_MASK) != READ_ORDINAL) {
+                    m.writePositions[writes] = i + 1;
+                    m.writeChunks[writes] = chunk;
+                    m.writeIndexes[writes] = ((int) line & frameLineMask) * SLOTS_PER_LINE;
+                    writes++;
+                }
+                m.lastLine = line;
+                m.lastChunk = chunk;
+                previous = line;
+            }
+            final int[] used = plan.usedBases;
+            for (int j = 0; j < used.length; j++) {
+                m.key[j] = bases[used[j]];
+            }
+            m.touches = touches;
+            m.writes = writes;
+            m.owner = this;
+            m.count = end;
+            m.epoch = epoch;
+            plan.older = plan.recent;
+            plan.recent = m;
+        }
+
+        /**
+         * Charges the memoised hit run {@code m} from its first entry (see "Memoised hit runs"),
+         * unless an access before its last would end past {@code horizon}: then nothing is
+         * charged and {@link #REPLAY_PAST_HORIZON} returned. The accesses' cycles follow from the
+         * remainder alone (each hit adds the same fraction), so the clock after access k is
+         * {@code now + k * whole + (carry + k * fraction) / 100}, the sum accessAt's hit path
+         * makes access by access.
+         */
+        private long replay(SingleWriterAccessPlan.Memo m, long now, long horizon) {
+            final int n = m.count;
+            final long[] c = counters;
+            final long carry = c[SLOT_CARRY];
+            final int whole = l1HitWhole;
+            final int fraction = l1HitFraction;
+            // The clock as the last access begins: the run stops there if that is past the horizon.
+            final long lastAt = now + (n - 1) * (long) whole + (carry + (n - 1) * (long) fraction) / 100;
+            if (lastAt > horizon) {
+                return REPLAY_PAST_HORIZON;
+            }
+            final long sum = carry + n * (long) fraction;
+            final long after = now + n * (long) whole + sum / 100;
+            // The LRU touches, in order (the first unless it repeats the CPU's previous line).
+            final SingleWriterSetAssociativeCache cache = l1;
+            final long[] stamps = cache.stamps;
+            long lru = cache.lruClock();
+            if (m.firstLine != lastLine) {
+                stamps[m.firstSlot] = ++lru;
+            }
+            final int[] touchSlots = m.touchSlots;
+            for (int t = 0, touches = m.touches; t < touches; t++) {
+                stamps[touchSlots[t]] = ++lru;
+            }
+            cache.setLruClock(lru);
+            // The writes' stamps, each at the clock its access completes.
+            final int[] positions = m.writePositions;
+            final long[][] chunks = m.writeChunks;
+            final int[] indexes = m.writeIndexes;
+            final int writes = m.writes;
+            for (int w = 0; w < writes; w++) {
+                final long k = positions[w];
+                stamp(chunks[w], indexes[w], now + k * whole + (carry + k * fraction) / 100);
+            }
+            c[SLOT_CARRY] = sum % 100;
+            if (n != writes) {
+                add(c, SLOT_HIT_READS, n - writes);
+            }
+            if (writes != 0) {
+                add(c, SLOT_HIT_WRITES, writes);
+            }
+            lastLine = m.lastLine;
+            memoFrame = m.lastLine >>> frameLineShift;
+            memoChunk = m.lastChunk;
+            runNext = n;
+            runLastAt = lastAt;
+            return after;
+        }
+
+        /** The index of the entry after the last one the last {@link #accessRun} charged. Owner only. */
+        public int runNextPlain() {
+            return runNext;
+        }
+
+        /** The clock at which the last access of the last {@link #accessRun} began. Owner only. */
+        public long runLastAtPlain() {
+            return runLastAt;
         }
 
         /** A frame other than the last one's: its chunk (created on the frame's first touch), memoised. */
@@ -418,7 +639,20 @@ public final class MemorySystem {
     }
 
     /** {@code l1slot} of an access to the last line: in L1, already the most recently used way. */
-    private static final int L1_MRU = -2;
+    static final int L1_MRU = -2;
+
+    private static final AccessKind[] KINDS = AccessKind.values();
+    private static final int READ_ORDINAL = AccessKind.READ.ordinal();
+    /** What a replay returns instead of a clock when it charged nothing (no clock is this low). */
+    private static final long REPLAY_PAST_HORIZON = Long.MIN_VALUE;
+
+    /**
+     * The layer's state epoch in {@link DirectoryMode#SINGLE_WRITER} mode: moved on by every
+     * access that is not an L1 hit and by every flush, i.e. by every change of a cache tag or a
+     * directory word (see the port's "Memoised hit runs"). Plain: written and read only by the
+     * one host thread that makes every access; never written in CONCURRENT mode.
+     */
+    long singleWriterEpoch;
 
     /** {@link ConcurrentMesiDirectory#holds}, small enough to be inlined into the hot path. */
     private static boolean holdsValid(long word, int cpu) {
@@ -433,6 +667,9 @@ public final class MemorySystem {
 
     private int accessSlow(SingleWriterCpuPort s, int cpu, long physAddr, long line, long[] chunk, int index,
                            AccessKind kind, int l1slot) {
+        if (singleWriterDirectory) {
+            singleWriterEpoch++; // caches or directory may change (see the port's "Memoised hit runs")
+        }
         final long[] c = s.counters;
         final boolean write = kind != AccessKind.READ;
         increment(c, kind == AccessKind.READ ? C_READS : kind == AccessKind.WRITE ? C_WRITES : C_LOCKED);
@@ -704,6 +941,9 @@ public final class MemorySystem {
      */
     public int flushCaches(int cpu) {
         SingleWriterCpuPort s = cpus[cpu];
+        if (singleWriterDirectory) {
+            singleWriterEpoch++; // the caches and the directory change (see the port's "Memoised hit runs")
+        }
         int centi = 0;
         for (int slot = 0; slot < s.l2.capacity(); slot++) {
             long tag = s.l2.tagAt(slot);

@@ -14,7 +14,8 @@ final class SingleWriterSetAssociativeCache {
     static final long EMPTY = -1L;
 
     private final long[] tags;
-    private final long[] stamps;
+    /** Each slot's LRU stamp (the larger, the more recently used); a memoised hit run stamps its slots itself. */
+    final long[] stamps;
     private final int ways;
     private final int setMask;
     private long clock;
@@ -83,6 +84,16 @@ final class SingleWriterSetAssociativeCache {
             }
         }
         return -1 - (empty >= 0 ? empty : victim);
+    }
+
+    /** The last LRU stamp given. */
+    long lruClock() {
+        return clock;
+    }
+
+    /** Sets the last LRU stamp given (after a memoised hit run stamped its slots itself). */
+    void setLruClock(long stamp) {
+        clock = stamp;
     }
 
     /** Marks the slot most recently used. */

@@ -9,6 +9,7 @@ import l4smp.emulator.apic.LocalApic;
 import l4smp.emulator.apic.LocalApic.IpiSlot;
 import l4smp.emulator.cache.AccessKind;
 import l4smp.emulator.cache.MemorySystem;
+import l4smp.emulator.cache.SingleWriterAccessPlan;
 import l4smp.emulator.memory.PhysicalMemory;
 import l4smp.emulator.cost.CostModel;
 import l4smp.emulator.stats.SingleWriterCounters;
@@ -1424,83 +1425,68 @@ public final class Cpu extends CpuPad2 {
      * Runs of own-data charges (touchOwnPlan, touchOwnCopy). A kernel path that touches a fixed
      * sequence of its CPU's own words (the IPC fast path's TCB fields and message registers, the
      * thread switch's) charges them in one call: the same accesses, in the same order, each
-     * classified by the port's accessAt at the clock the single touchOwn calls would give it
-     * (the clock before it plus the cycles of those before), so every cycle, counter, cache and
-     * directory state and write stamp is that of the single calls. What the run leaves out is
-     * the glue between them: the caller's owner test and address arithmetic for each word, and
-     * the clock store after each access but the last.
+     * charged by the port (its accessAt, or the replay of a memoised run of hits) at the clock
+     * the single touchOwn calls would give it (the clock before it plus the cycles of those
+     * before), so every cycle, counter, cache and directory state and write stamp is that of the
+     * single calls. What the run leaves out is the glue between them: the caller's owner test
+     * and address arithmetic for each word, and between the run's stops (below) the clock store
+     * after each access and, with exact timing, each access's order point.
      *
-     * Why nothing observes the difference. Without exact timing in parallel mode (the
-     * conservative flag) touchOwn is no order point, and in deterministic mode it never yields:
-     * between two charges of a run this CPU runs nothing but the clock store and the slack
-     * check. The slack check is kept per access (the clock stored first, as advanceFrom does),
-     * so the slack waits and their counter are those of the single calls. The stores left out
-     * are of a clock that only grows, and only other CPUs of a parallel run read it (their order
-     * and slack bounds, acquire): they read the run's end a little later, as when this host
-     * thread is descheduled between two charges. With exact timing in parallel mode each
-     * touchOwn is an order point at its own clock (it may wait for the CPUs behind it): there a
-     * run is made of single touchOwn calls.
+     * Why nothing observes the difference. In deterministic mode touchOwn never yields, and
+     * without exact timing in parallel mode it is no order point: between two charges of a run
+     * this CPU runs nothing but the clock store and the slack check. With exact timing (the
+     * conservative flag) each touchOwn is also an order point at its own clock: it looks at the
+     * other CPUs only when its clock is above the order horizon (a bound below which no other CPU
+     * can still act), else it only records the interaction's clock (release) for the spin-wait
+     * checks of the others. So a run stops after any access whose clock passes the slack
+     * horizon or, with exact timing, the order horizon, and there does what the single calls do
+     * at that point: the access's record, the clock store, the slack check, the next access's
+     * order point -- the slack and order waits and their counters are those of the single calls.
+     * The stores left out between stops are of a clock and a last interaction that only grow, and
+     * only other CPUs read them (their order, slack and spin-check bounds, acquire): they see the
+     * values of before the run until its stop or end, as when this host thread is descheduled
+     * before the run's first order point, and at a stop or the end the record of the last access
+     * before the clock that follows it, as the single calls leave them.
      *
-     * A plan entry (planEntry) names a base (an index into the caller's bases), the kind and an
-     * offset from the base; the caller builds its plans once and fills the bases per run.
+     * A plan (SingleWriterAccessPlan) lists the accesses, each a base (an index into the
+     * caller's bases), a kind and an offset from the base; the caller builds its plans once and
+     * fills the bases per run. The port replays a run that it found all L1 hits while no cache or
+     * directory state has changed since (MemorySystem's "Memoised hit runs").
      */
 
-    /** {@link AccessKind#values()}: the kinds of plan entries, by ordinal. */
-    private static final AccessKind[] KINDS = AccessKind.values();
-    /** Bits of a plan entry: the base's index (low 3), the kind's ordinal (next 2), the offset (above). */
-    private static final int PLAN_BASE_MASK = 7;
-    private static final int PLAN_KIND_SHIFT = 3;
-    private static final int PLAN_KIND_MASK = 3;
-    private static final int PLAN_OFFSET_SHIFT = 5;
+    /** Words of a copy run: a copy of more words is charged as several runs in turn. */
+    private static final int COPY_RUN_WORDS = 64;
 
     /**
-     * A plan entry for {@link #touchOwnPlan}: an access of {@code kind} to the word at
-     * {@code offset} from base {@code base} (0 to 7) of the run's bases.
+     * The plan of a copy run ({@link #touchOwnCopy}), this CPU's own (its memo is): for each
+     * word i in turn a read at 4i from base 0, then a write at 4i from base 1; a copy of n words
+     * charges its first 2n entries.
      */
-    public static int planEntry(int base, AccessKind kind, int offset) {
-        if (base < 0 || base > PLAN_BASE_MASK || offset < 0 || offset > (Integer.MAX_VALUE >>> PLAN_OFFSET_SHIFT)) {
-            throw new IllegalArgumentException("plan entry out of range: base " + base + ", offset " + offset);
+    private final SingleWriterAccessPlan copyPlan = copyPlan();
+    /** The bases of a copy run (owner only): the source and destination of its words. */
+    private final long[] copyBases = new long[2];
+
+    private static SingleWriterAccessPlan copyPlan() {
+        int[] entries = new int[2 * COPY_RUN_WORDS];
+        for (int i = 0; i < COPY_RUN_WORDS; i++) {
+            entries[2 * i] = SingleWriterAccessPlan.entry(0, AccessKind.READ, 4 * i);
+            entries[2 * i + 1] = SingleWriterAccessPlan.entry(1, AccessKind.WRITE, 4 * i);
         }
-        return base | kind.ordinal() << PLAN_KIND_SHIFT | offset << PLAN_OFFSET_SHIFT;
-    }
-
-    /** The base index of plan entry {@code entry} ({@link #planEntry}). */
-    public static int planBase(int entry) {
-        return entry & PLAN_BASE_MASK;
-    }
-
-    /** The kind of plan entry {@code entry} ({@link #planEntry}). */
-    public static AccessKind planKind(int entry) {
-        return KINDS[(entry >>> PLAN_KIND_SHIFT) & PLAN_KIND_MASK];
-    }
-
-    /** The offset of plan entry {@code entry} from its base ({@link #planEntry}). */
-    public static int planOffset(int entry) {
-        return entry >>> PLAN_OFFSET_SHIFT;
+        return new SingleWriterAccessPlan(entries);
     }
 
     /**
-     * {@link #touchOwn} of each entry of {@code plan} in order ({@link #planEntry}: the word at
+     * {@link #touchOwn} of each entry of {@code plan} in order (the word at
      * {@code bases[base] + offset}, of its kind): exactly the figures of those single calls (see
-     * "Runs of own-data charges"). Owner only. Allocation-free.
+     * "Runs of own-data charges"). {@code plan} is this CPU's own: no other CPU charges it.
+     * Owner only. Allocation-free.
      */
-    public void touchOwnPlan(long[] bases, int[] plan) {
+    public void touchOwnPlan(long[] bases, SingleWriterAccessPlan plan) {
         final MemorySystem.SingleWriterCpuPort port = memoryPort;
-        if (port == null) {
+        if (port == null || plan.length() == 0) {
             return;
         }
-        if (conservative) {
-            for (int e : plan) {
-                touchOwn(bases[planBase(e)] + planOffset(e), planKind(e));
-            }
-            return;
-        }
-        long now = clock;
-        for (int e : plan) {
-            now = chargeInRun(port, bases[planBase(e)] + planOffset(e), planKind(e), now);
-        }
-        // Release: as advanceFrom's store (a CPU that reads our clock sees what we did before).
-        setClockRelease(now);
+        chargeRun(port, bases, plan, plan.length());
     }
 
     /**
@@ -1514,33 +1500,50 @@ public final class Cpu extends CpuPad2 {
         if (port == null) {
             return;
         }
-        if (conservative) {
-            for (int i = 0; i < words; i++) {
-                touchOwn(src + 4L * i, AccessKind.READ);
-                touchOwn(dst + 4L * i, AccessKind.WRITE);
-            }
-            return;
+        final long[] bases = copyBases;
+        for (int done = 0; done < words; done += COPY_RUN_WORDS) {
+            bases[0] = src + 4L * done;
+            bases[1] = dst + 4L * done;
+            chargeRun(port, bases, copyPlan, 2 * Math.min(COPY_RUN_WORDS, words - done));
         }
-        long now = clock;
-        for (int i = 0; i < words; i++) {
-            now = chargeInRun(port, src + 4L * i, AccessKind.READ, now);
-            now = chargeInRun(port, dst + 4L * i, AccessKind.WRITE, now);
-        }
-        setClockRelease(now); // release, as advanceFrom's
     }
 
     /**
-     * One access of a run of own-data charges at {@code now}: the clock after it, with
-     * advanceFrom's slack check (the clock stored first when the CPU is past its slack horizon:
-     * the slack wait reads it). Owner only.
+     * Entries 0 to {@code end - 1} ({@code end > 0}) of {@code plan} as runs of the port's
+     * ({@link MemorySystem.SingleWriterCpuPort#accessRun}): what the single touchOwn calls do
+     * between the accesses is done where the port stops, after an access past the run's horizon
+     * -- the slack horizon, and with exact timing the order horizon (the next access's order
+     * point would look at the other CPUs): with exact timing the order point's record of that
+     * access, the clock, the slack check, and the next access's order point. At the end the
+     * last access's record and the clock. Owner only.
      */
-    private long chargeInRun(MemorySystem.SingleWriterCpuPort port, long physAddr, AccessKind kind, long now) {
-        final long after = now + port.accessAt(physAddr, kind, now);
-        if (after > slackHorizon) {
-            setClockRelease(after); // as advanceFrom: the slack wait reads the clock
-            slackSlowPath();
+    private void chargeRun(MemorySystem.SingleWriterCpuPort port, long[] bases, SingleWriterAccessPlan plan, int end) {
+        long now = clock;
+        int next = 0;
+        while (true) {
+            long horizon = slackHorizon;
+            if (conservative) {
+                // touchOwn's order point before the access 'next', at its clock (stored).
+                if (!orderHorizon.covers(now)) {
+                    orderSlowPath();
+                }
+                horizon = Math.min(horizon, orderHorizon.bound());
+            }
+            now = port.accessRun(bases, plan, next, end, now, horizon);
+            next = port.runNextPlain();
+            if (conservative) {
+                // The order point's record of the run's last access, before the clock store (as touchOwn's).
+                setLastInteractionRelease(port.runLastAtPlain());
+            }
+            // Release: as advanceFrom's store (a CPU that reads our clock sees what we did before).
+            setClockRelease(now);
+            if (now > slackHorizon) {
+                slackSlowPath();
+            }
+            if (next >= end) {
+                return;
+            }
         }
-        return after;
     }
 
     /** Charges one access through the accounting layer, if it is on. Owner only. */

@@ -4,7 +4,9 @@ import l4smp.emulator.ExecutionMode;
 import l4smp.emulator.Machine;
 import l4smp.emulator.TimingMode;
 import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cache.MemoryEvent;
 import l4smp.emulator.cache.MemorySystem;
+import l4smp.emulator.cache.SingleWriterAccessPlan;
 import l4smp.emulator.testing.TestMachines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,17 +44,17 @@ class OwnChargeRunTest {
     private static final int COPY_WORDS = 9;
 
     private static final int[] PLAN = {
-            Cpu.planEntry(0, AccessKind.READ, 0),
-            Cpu.planEntry(0, AccessKind.WRITE, 4), // the last line again, now written
-            Cpu.planEntry(1, AccessKind.WRITE, 8),
-            Cpu.planEntry(2, AccessKind.READ, 16),
-            Cpu.planEntry(3, AccessKind.LOCKED_RMW, 20),
-            Cpu.planEntry(4, AccessKind.WRITE, 28), // a fifth line in the set: evicts the LRU one
-            Cpu.planEntry(0, AccessKind.READ, 12),
-            Cpu.planEntry(2, AccessKind.WRITE, 24),
-            Cpu.planEntry(1, AccessKind.READ, 0),
-            Cpu.planEntry(4, AccessKind.READ, 36), // the line after base 4's
-            Cpu.planEntry(3, AccessKind.WRITE, 4),
+            SingleWriterAccessPlan.entry(0, AccessKind.READ, 0),
+            SingleWriterAccessPlan.entry(0, AccessKind.WRITE, 4), // the last line again, now written
+            SingleWriterAccessPlan.entry(1, AccessKind.WRITE, 8),
+            SingleWriterAccessPlan.entry(2, AccessKind.READ, 16),
+            SingleWriterAccessPlan.entry(3, AccessKind.LOCKED_RMW, 20),
+            SingleWriterAccessPlan.entry(4, AccessKind.WRITE, 28), // a fifth line in the set: evicts the LRU one
+            SingleWriterAccessPlan.entry(0, AccessKind.READ, 12),
+            SingleWriterAccessPlan.entry(2, AccessKind.WRITE, 24),
+            SingleWriterAccessPlan.entry(1, AccessKind.READ, 0),
+            SingleWriterAccessPlan.entry(4, AccessKind.READ, 36), // the line after base 4's
+            SingleWriterAccessPlan.entry(3, AccessKind.WRITE, 4),
     };
 
     /** How the sequence is charged. */
@@ -75,22 +77,56 @@ class OwnChargeRunTest {
 
     @Test
     void aPlanEntryKeepsItsBaseKindAndOffset() {
-        int e = Cpu.planEntry(7, AccessKind.LOCKED_RMW, 159);
-        assertEquals(7, Cpu.planBase(e));
-        assertEquals(AccessKind.LOCKED_RMW, Cpu.planKind(e));
-        assertEquals(159, Cpu.planOffset(e));
-        assertThrows(IllegalArgumentException.class, () -> Cpu.planEntry(8, AccessKind.READ, 0));
-        assertThrows(IllegalArgumentException.class, () -> Cpu.planEntry(0, AccessKind.READ, -4));
+        int e = SingleWriterAccessPlan.entry(7, AccessKind.LOCKED_RMW, 159);
+        assertEquals(7, SingleWriterAccessPlan.base(e));
+        assertEquals(AccessKind.LOCKED_RMW, SingleWriterAccessPlan.kind(e));
+        assertEquals(159, SingleWriterAccessPlan.offset(e));
+        assertThrows(IllegalArgumentException.class, () -> SingleWriterAccessPlan.entry(8, AccessKind.READ, 0));
+        assertThrows(IllegalArgumentException.class, () -> SingleWriterAccessPlan.entry(0, AccessKind.READ, -4));
+    }
+
+    /**
+     * With exact timing a run stops at the order horizon: CPU 1 reads CPU 0's modified line at
+     * cycle 1000 while one run of CPU 0 writes that line again and again from cycle 953 to past
+     * 1100. The accesses of the run after cycle 1000 come after the read in simulated time, so
+     * one of them finds the line shared and pays S-to-M (the first after the read; at a tie at
+     * cycle 1000 the next). A run that went on past the order horizon without its order points
+     * would make them all before CPU 1 could act (CPU 1 waits for CPU 0's clock, which the run
+     * stores at its end): no S-to-M.
+     */
+    @Test
+    void aRunWithExactTimingStopsAtTheOrderHorizon() {
+        final long line = 0x30000;
+        final int writes = 150;
+        int[] entries = new int[writes];
+        Arrays.fill(entries, SingleWriterAccessPlan.entry(0, AccessKind.WRITE, 0));
+        SingleWriterAccessPlan plan = new SingleWriterAccessPlan(entries);
+        Machine m = new Machine(TestMachines.config(ExecutionMode.PARALLEL, 2, 5).timing(TimingMode.EXACT)
+                .accounting(true).build());
+        m.cpu(0).install(TestMachines.once(cpu -> {
+            cpu.touchOwn(line, AccessKind.WRITE); // modified in CPU 0's L1
+            cpu.advance(950 - cpu.clock());
+            cpu.touchOwnPlan(new long[] {line}, plan);
+        }));
+        m.cpu(1).install(TestMachines.once(cpu -> {
+            cpu.advance(1000);
+            cpu.touch(line, AccessKind.READ);
+        }));
+        TestMachines.runOk(m);
+        MemorySystem ms = m.memorySystem();
+        assertEquals(1, ms.countOpaque(1, MemoryEvent.M_TO_S), "CPU 1's read finds the line modified");
+        assertEquals(1, ms.countOpaque(0, MemoryEvent.S_TO_M), "one write of the run after the read");
     }
 
     /** Every figure of one machine that charges the sequence {@code way}, as one string. */
     private static String figures(ExecutionMode mode, TimingMode timing, Way way) {
         Machine m = new Machine(TestMachines.config(mode, 2, 5).timing(timing).accounting(true).build());
         List<Long> clocks = new ArrayList<>();
+        SingleWriterAccessPlan plan = new SingleWriterAccessPlan(PLAN); // CPU 0's
         Consumer<Cpu> work = cpu -> {
             cpu.advance(3); // off cycle 0, so that a wrong clock shows in the stamps
             for (int pass = 0; pass < 2; pass++) {
-                charge(cpu, way);
+                charge(cpu, way, plan);
                 clocks.add(cpu.clock());
             }
         };
@@ -123,11 +159,11 @@ class OwnChargeRunTest {
                 + " lru " + lru + " stamps " + stamps;
     }
 
-    private static void charge(Cpu cpu, Way way) {
+    private static void charge(Cpu cpu, Way way, SingleWriterAccessPlan plan) {
         switch (way) {
             case SINGLES -> {
                 for (int e : PLAN) {
-                    cpu.touchOwn(BASES[Cpu.planBase(e)] + Cpu.planOffset(e), Cpu.planKind(e));
+                    cpu.touchOwn(BASES[SingleWriterAccessPlan.base(e)] + SingleWriterAccessPlan.offset(e), SingleWriterAccessPlan.kind(e));
                 }
                 for (int i = 0; i < COPY_WORDS; i++) {
                     cpu.touchOwn(COPY_SRC + 4L * i, AccessKind.READ);
@@ -135,7 +171,7 @@ class OwnChargeRunTest {
                 }
             }
             case RUN -> {
-                cpu.touchOwnPlan(BASES, PLAN);
+                cpu.touchOwnPlan(BASES, plan);
                 cpu.touchOwnCopy(COPY_SRC, COPY_DST, COPY_WORDS);
             }
             case PLANTED_WRONG_CLOCK -> {
@@ -143,7 +179,7 @@ class OwnChargeRunTest {
                 long start = cpu.clock();
                 long cycles = 0;
                 for (int e : PLAN) {
-                    cycles += ms.accessAt(cpu.index(), BASES[Cpu.planBase(e)] + Cpu.planOffset(e), Cpu.planKind(e), start);
+                    cycles += ms.accessAt(cpu.index(), BASES[SingleWriterAccessPlan.base(e)] + SingleWriterAccessPlan.offset(e), SingleWriterAccessPlan.kind(e), start);
                 }
                 cpu.advance(cycles);
                 cpu.touchOwnCopy(COPY_SRC, COPY_DST, COPY_WORDS);

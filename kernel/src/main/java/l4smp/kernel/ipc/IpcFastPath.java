@@ -1,6 +1,7 @@
 package l4smp.kernel.ipc;
 
 import l4smp.emulator.cache.AccessKind;
+import l4smp.emulator.cache.SingleWriterAccessPlan;
 import l4smp.kernel.KernelCpuPort;
 import l4smp.kernel.Syscall;
 import l4smp.kernel.thread.KernelResume;
@@ -60,12 +61,25 @@ final class IpcFastPath {
     private final boolean charging;
 
     /**
-     * The charges of the send phase and of the two receive phases, planned once
-     * (KernelCpuPort.chargePlan, a: the invoker, b: the partner), in the general path's order.
+     * The charges of the send phase, planned once (KernelCpuPort.chargePlan, a: the invoker, b:
+     * the partner), in the general path's order: for a message of more than
+     * {@link #PLANNED_WORDS} untyped words, followed by the copy's run and the partner's PARTNER
+     * word on its own.
      */
-    private final int[] sendPlan;
-    private final int[] openReceivePlan;
-    private final int[] closedReceivePlan;
+    private final SingleWriterAccessPlan sendPlan;
+    /**
+     * The fast path's charges as two plans, each one run of the CPU (and, the same accesses to
+     * the same lines again and again, replayed from the plan's memo: MemorySystem's "Memoised
+     * hit runs"): the send phase, the copy of u untyped words and the receive's completion (the
+     * partner's PARTNER word), one plan per u up to PLANNED_WORDS; then the partner's handoff
+     * (its STATE word, the ready list, its links) and the open or closed receive phase. In each
+     * the general path's order; nothing reads the clock within a run (the IPC's trace record
+     * comes between the two).
+     */
+    private static final int PLANNED_WORDS = 8;
+    private final SingleWriterAccessPlan[] sendCopyPlans = new SingleWriterAccessPlan[PLANNED_WORDS + 1];
+    private final SingleWriterAccessPlan openTailPlan;
+    private final SingleWriterAccessPlan closedTailPlan;
 
     /** IPCs this fast path completed (owner CPU only; a test's evidence that it ran). */
     long taken;
@@ -76,12 +90,40 @@ final class IpcFastPath {
         this.propagatedFlag = ipc.kernel.config().abi().propagatedFlag();
         this.charging = ipc.kcpu.cpu().machine().memorySystem() != null;
         KernelCpuPort k = ipc.kcpu;
-        this.sendPlan = new int[] {k.planTcb(1, Field.MYSELF, AccessKind.READ), k.planTcb(1, Field.CPU, AccessKind.READ),
-                k.planTcb(0, Field.PARTNER, AccessKind.WRITE), k.planTcb(1, Field.STATE, AccessKind.READ)};
-        this.openReceivePlan = new int[] {k.planTcb(0, Field.SEND_QUEUE, AccessKind.READ),
-                k.planTcb(0, Field.STATE, AccessKind.WRITE)};
-        this.closedReceivePlan = new int[] {k.planTcb(1, Field.MYSELF, AccessKind.READ), k.planTcb(1, Field.CPU, AccessKind.READ),
-                k.planTcb(1, Field.STATE, AccessKind.READ), k.planTcb(1, Field.PARTNER, AccessKind.READ)};
+        this.sendPlan = new SingleWriterAccessPlan(k.planTcb(1, Field.MYSELF, AccessKind.READ), k.planTcb(1, Field.CPU, AccessKind.READ),
+                k.planTcb(0, Field.PARTNER, AccessKind.WRITE), k.planTcb(1, Field.STATE, AccessKind.READ));
+        SingleWriterAccessPlan openReceivePlan = new SingleWriterAccessPlan(k.planTcb(0, Field.SEND_QUEUE, AccessKind.READ),
+                k.planTcb(0, Field.STATE, AccessKind.WRITE));
+        SingleWriterAccessPlan closedReceivePlan = new SingleWriterAccessPlan(k.planTcb(1, Field.MYSELF, AccessKind.READ), k.planTcb(1, Field.CPU, AccessKind.READ),
+                k.planTcb(1, Field.STATE, AccessKind.READ), k.planTcb(1, Field.PARTNER, AccessKind.READ));
+        for (int u = 0; u <= PLANNED_WORDS; u++) {
+            int[] e = new int[4 + 2 * u + 1];
+            for (int i = 0; i < 4; i++) {
+                e[i] = sendPlan.entryAt(i);
+            }
+            for (int i = 1; i <= u; i++) {
+                e[2 + 2 * i] = k.planMr(0, i, AccessKind.READ);
+                e[3 + 2 * i] = k.planMr(1, i, AccessKind.WRITE);
+            }
+            e[4 + 2 * u] = k.planTcb(1, Field.PARTNER, AccessKind.WRITE);
+            sendCopyPlans[u] = new SingleWriterAccessPlan(e);
+        }
+        this.openTailPlan = new SingleWriterAccessPlan(concat(k.planHandOff(1), openReceivePlan, -1));
+        this.closedTailPlan = new SingleWriterAccessPlan(concat(k.planHandOff(1), closedReceivePlan,
+                k.planTcb(0, Field.STATE, AccessKind.WRITE)));
+    }
+
+    /** {@code head}, then {@code plan}'s entries, then {@code last} unless it is -1. */
+    private static int[] concat(int[] head, SingleWriterAccessPlan plan, int last) {
+        int[] e = new int[head.length + plan.length() + (last == -1 ? 0 : 1)];
+        System.arraycopy(head, 0, e, 0, head.length);
+        for (int i = 0; i < plan.length(); i++) {
+            e[head.length + i] = plan.entryAt(i);
+        }
+        if (last != -1) {
+            e[e.length - 1] = last;
+        }
+        return e;
     }
 
     /**
@@ -116,17 +158,20 @@ final class IpcFastPath {
         t.setSysVirtualSender(null);
         int u = MsgTag.untyped(tag);
         if (charging) {
-            // dest's MYSELF and CPU read, t's PARTNER written (KernelCpuPort.writePartner), dest's STATE read.
-            kcpu.chargePlan(t, dest, sendPlan);
-            // The transmit path (TransmitPath.copyMessage): the untyped words.
-            kcpu.chargeMrCopy(t, dest, u);
+            // dest's MYSELF and CPU read, t's PARTNER written (KernelCpuPort.writePartner), dest's STATE read;
+            // the transmit path (TransmitPath.copyMessage): the untyped words; the receive
+            // completed (TransmitPath.completeReceive): dest's PARTNER written.
+            if (u <= PLANNED_WORDS) {
+                kcpu.chargePlan(t, dest, sendCopyPlans[u]);
+            } else {
+                kcpu.chargePlan(t, dest, sendPlan);
+                kcpu.chargeMrCopy(t, dest, u);
+                kcpu.touchTcb(dest, Field.PARTNER, AccessKind.WRITE);
+            }
         }
         t.setPartner(dest);
         System.arraycopy(t.mr, 1, dest.mr, 1, u);
-        // The receive completed (TransmitPath.completeReceive): dest learns the sender and the tag.
-        if (charging) {
-            kcpu.touchTcb(dest, Field.PARTNER, AccessKind.WRITE);
-        }
+        // The receive completed: dest learns the sender and the tag.
         int resultTag = tag & ~(0xF << 12);
         dest.setResultTag(resultTag);
         dest.mr[0] = resultTag;
@@ -137,18 +182,16 @@ final class IpcFastPath {
         ipc.counters.increment(ipc.cIpc);
         kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC, kcpu.cpu().clock(), dest.id.number(), t.id.number());
         kcpu.removeWakeup(dest);
-        kcpu.makeReadyHandedOff(dest);
-        // The receive phase (IpcPath.receiveDecision): no sender is there, t blocks.
-        if (open) {
-            if (charging) {
-                kcpu.chargePlan(t, t, openReceivePlan); // t's SEND_QUEUE read, then writeState's charge
-            }
-        } else {
-            if (charging) {
-                kcpu.chargePlan(t, dest, closedReceivePlan); // dest's MYSELF, CPU, STATE, PARTNER read
-            }
+        // dest made ready (KernelCpuPort.makeReadyHandedOff), then the receive phase
+        // (IpcPath.receiveDecision): no sender is there, t blocks. The charges: the handoff's
+        // (dest's STATE, the ready list, dest's links), then open: t's SEND_QUEUE read and
+        // writeState's charge; closed: dest's MYSELF, CPU, STATE, PARTNER read and writeState's.
+        if (charging) {
+            kcpu.chargePlan(t, dest, open ? openTailPlan : closedTailPlan);
+        }
+        kcpu.handOffCharged(dest);
+        if (!open) {
             dest.markAwaitedVolatile(); // IpcPath.markAwaited
-            kcpu.touchTcb(t, Field.STATE, AccessKind.WRITE); // writeState's charge
         }
         t.setState(ThreadState.WAITING); // its STATE word charged above (KernelCpuPort.writeState)
         t.setReceiveFrom(from);
