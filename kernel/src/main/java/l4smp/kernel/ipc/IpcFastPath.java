@@ -115,7 +115,7 @@ final class IpcFastPath {
         t.setResultTag(0);
         t.setResultFrom(ThreadId.NIL);
         if (t.sysVirtualSender() != null) {
-            t.setSysVirtualSender(null); // (a reference store costs a GC barrier: none where nothing changes)
+            t.setSysVirtualSender(null); // a reference store costs a GC barrier: none where it holds null
         }
         int u = MsgTag.untyped(tag);
         if (charging) {
@@ -173,8 +173,8 @@ final class IpcFastPath {
      * under that id's number while it lives, and drops the id ({@code myself} null) when it ends,
      * before its slot can hold another thread; a partner was found in the table when it became
      * one (the fast path runs on a one-CPU kernel, which has no proxy threads, the only TCBs
-     * outside the table). So the answer is the lookup's, without the walk from the kernel to the table's slot
-     * and the slot's type check (five dependent loads on the IPC's critical path).
+     * outside the table). So the answer is the lookup's, without the walk from the kernel to the
+     * table's slot and the slot's type check (five dependent loads on the IPC's critical path).
      */
     private Tcb partnerOrLookup(Tcb t, ThreadId to) {
         Tcb p = t.partner();
