@@ -46,7 +46,7 @@ final class DispatchPath {
             return 1; // migration parts B and C requested of this CPU (8.7.2) run first
         }
         fireTimeouts();
-        if (!kcpu.devices.isEmpty()) {
+        if (kcpu.devices.length != 0) {
             fireDevices();
         }
         Tcb next = pickNext();
@@ -212,7 +212,11 @@ final class DispatchPath {
             kcpu.current = null;
             return false;
         }
-        t.setRunningOn(kcpu); // read by t's own code after each trap (it may resume elsewhere)
+        if (t.runningOn() != kcpu) {
+            // Read by t's own code after each trap (it may resume elsewhere); written only when it
+            // changes (a reference store costs a GC barrier, and a thread mostly stays put).
+            t.setRunningOn(kcpu);
+        }
         if (t.identity() == null && kcpu.guestIdentity) {
             firstIdentity(t);
         }
@@ -232,13 +236,18 @@ final class DispatchPath {
         kcpu.cpu.advance(kcpu.entryCycles);
         kcpu.counters.increment(kcpu.cTraps);
         kcpu.cpu.log().record(kcpu.index, Syscall.EV_TRAP, kcpu.cpu.clock(), t.id.number(), t.trap());
+        if (t.trap() == Syscall.IPC && kcpu.ipc.fastPath(t)) {
+            // The IPC fast path: no kernel path that could read kcpu.kernelPath (only a
+            // migration's does) and no exception; the partner it made ready is t's partner now.
+            return handedOffNext(t.partner());
+        }
         kcpu.kernelPath = t;
         try {
             kernelPath(t);
         } finally {
             kcpu.kernelPath = null;
         }
-        return kcpu.handedOff == null ? null : handedOffNext();
+        return null;
     }
 
     /**
@@ -252,31 +261,34 @@ final class DispatchPath {
     }
 
     /**
-     * The partner that the IPC fast path just made ready and handed to the dispatcher
-     * ({@link KernelCpu#handedOff}), if the duty cycle would now do nothing but pick it: the
-     * machine runs and no interrupt is raised (the duty cycle's step), no partner-gone check is
-     * requested, no cross-processor work exists (one CPU's kernel), no timeout is due and no
-     * device is attached, and the pick would take the switch hint -- the partner, ready, not
-     * halted, of this CPU and not outranked -- with no kernel path to finish. Then the pick's
-     * charge of its ready links is made and the partner returned: the same figures as entering it
-     * in the ready list and taking it out again. Otherwise it enters the ready list at its tail,
-     * as {@link KernelCpu#makeReady} would have done, and null is returned: the duty cycle goes
-     * on as after any kernel path (nothing read the ready list in between).
+     * {@code d}, the partner that the IPC fast path just made ready without entering it in the
+     * ready list ({@link KernelCpu#makeReadyHandedOff}), if the duty cycle would now do nothing
+     * but pick it: the machine runs and no interrupt is raised (the duty cycle's step), no
+     * partner-gone check is requested, no cross-processor work exists (one CPU's kernel), no
+     * timeout is due and no device is attached, and the pick would take the switch hint that the
+     * general path's IPC leaves (IpcPath.continueInvoker: the partner) -- ready, not halted, of
+     * this CPU and not outranked -- with no kernel path to finish. Then the pick's charge of its
+     * ready links is made and the partner returned: the same figures as entering it in the ready
+     * list and taking it out again. Otherwise the switch hint names it and it enters the ready
+     * list at its tail, as {@link KernelCpu#makeReady} would have done, and null is returned: the
+     * duty cycle goes on as after any kernel path (nothing read the hint or the ready list in
+     * between). The hint is written only then: it is null here (the pick that began this run
+     * cleared it, and neither a kernel exit, a guest nor the fast path writes it), and a direct
+     * switch would consume it at once, so writing and clearing it would change nothing.
      */
-    private Tcb handedOffNext() {
-        Tcb d = kcpu.handedOff;
-        kcpu.handedOff = null;
-        if (kcpu.switchHint == d && !kcpu.partnerGoneCheck && !kcpu.ipc.hasXp()
-                && kcpu.wakeups.earliest() > kcpu.cpu.clock() && kcpu.devices.isEmpty()
+    private Tcb handedOffNext(Tcb d) {
+        assert kcpu.switchHint == null : "a switch hint survived its pick: " + kcpu.switchHint;
+        if (!kcpu.partnerGoneCheck && !kcpu.ipc.hasXp()
+                && kcpu.wakeups.earliest() > kcpu.cpu.clock() && kcpu.devices.length == 0
                 && d.state() == ThreadState.READY && !d.halted() && d.cpuPlain() == kcpu.index
                 && (kcpu.ready.size() == 0 || d.priority() >= kcpu.ready.highestNonEmpty())
                 && d.kernelResume() == KernelResume.NONE && !d.hasXpMailbox() && !kcpu.wasIdle
                 && kcpu.cpu.dutyCycleStepOpaque()) {
-            kcpu.switchHint = null;
             kcpu.touchTcb(d, TcbLayout.Field.READY_LINKS, AccessKind.WRITE); // pickNext's take from the list
             kcpu.inHand = d;
             return d;
         }
+        kcpu.switchHint = d;
         kcpu.ready.enqueueTail(d);
         return null;
     }
@@ -284,11 +296,7 @@ final class DispatchPath {
     void kernelPath(Tcb t) {
         switch (t.trap()) {
             case Syscall.SCHEDULE -> kcpu.migration.schedule(t);
-            case Syscall.IPC -> {
-                if (!kcpu.ipc.fastPath(t)) {
-                    kcpu.ipc.ipc(t);
-                }
-            }
+            case Syscall.IPC -> kcpu.ipc.ipc(t); // afterGuest tried the fast path first
             case Syscall.THREAD_SWITCH -> threadSwitch(t);
             case Syscall.PREEMPT -> {
                 // The interrupt is taken by the duty cycle next; the thread continues after it.
@@ -355,7 +363,7 @@ final class DispatchPath {
             }
         }
         fireTimeouts();
-        if (!kcpu.devices.isEmpty()) {
+        if (kcpu.devices.length != 0) {
             fireDevices();
         }
         if (t.remainingTimeslice() <= 0) {
@@ -414,8 +422,8 @@ final class DispatchPath {
     /** Raises the lines of the devices whose time has come (CPU 0 keeps the device timeline). */
     void fireDevices() {
         long now = kcpu.cpu.clock();
-        for (int i = 0; i < kcpu.devices.size(); i++) {
-            Device d = kcpu.devices.get(i);
+        for (int i = 0; i < kcpu.devices.length; i++) {
+            Device d = kcpu.devices[i];
             while (d.next() <= now) {
                 d.fired();
                 kcpu.cpu.machine().ioApic().raise(d.line(), kcpu.cpu);
@@ -425,8 +433,8 @@ final class DispatchPath {
 
     long nextDeviceEvent() {
         long min = Long.MAX_VALUE;
-        for (int i = 0; i < kcpu.devices.size(); i++) {
-            min = Math.min(min, kcpu.devices.get(i).next());
+        for (int i = 0; i < kcpu.devices.length; i++) {
+            min = Math.min(min, kcpu.devices[i].next());
         }
         return min;
     }

@@ -23,8 +23,7 @@ import l4smp.kernel.thread.ThreadHost;
 import l4smp.kernel.thread.ThreadState;
 import l4smp.kernel.xcpu.XcpuFabric;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * The kernel on one CPU: its dispatcher (the emulator's {@link Dispatcher} hook), ready list,
@@ -70,7 +69,11 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     /** When the running thread must trap at its next L4 call: the next tick or timeout. */
     long deadline = Long.MAX_VALUE;
     boolean wasIdle = true;
-    final List<Device> devices = new ArrayList<>();
+    /**
+     * This CPU's devices (setup only: {@link #addDevice} before the machine runs; then read by the
+     * owner). An array, not a list: the dispatcher tests it at every kernel exit and direct switch.
+     */
+    Device[] devices = new Device[0];
     final int fpuSwitchCycles;
     final TcbLayout layout;
     /**
@@ -95,12 +98,6 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     Tcb current;
     Tcb lastRun;
     Tcb switchHint;
-    /**
-     * The partner the IPC fast path made ready without entering it in the ready list (owner
-     * only): the dispatcher switches to it directly, or enters it at the tail as
-     * {@link #makeReady} would have, before anything else reads the ready list (DispatchPath.run).
-     */
-    Tcb handedOff;
     SingleWriterCounters counters;
     int cTraps;
     int cSwitches;
@@ -257,7 +254,9 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
 
     /** Adds a device to this CPU's device timeline (setup; CPU 0). */
     void addDevice(Device device) {
-        devices.add(device);
+        Device[] more = Arrays.copyOf(devices, devices.length + 1);
+        more[devices.length] = device;
+        devices = more;
     }
 
     @Override
@@ -398,9 +397,9 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
 
     /**
      * Makes {@code t} ready as {@link #makeReady} does -- the same state write and the same
-     * charges, in the same order -- but leaves its ready-list entry to the dispatcher
-     * ({@link #handedOff}): {@code t} is in no ready list, so {@link #makeReady} would charge the
-     * list head and {@code t}'s links and append it.
+     * charges, in the same order -- but leaves its ready-list entry to the dispatcher (the IPC
+     * fast path's partner, DispatchPath.handedOffNext): {@code t} is in no ready list, so
+     * {@link #makeReady} would charge the list head and {@code t}'s links and append it.
      */
     void makeReadyHandedOff(Tcb t) {
         chargePlan(t, t, handOffPlan); // writeState's charge, then the list head's and t's links
@@ -413,7 +412,6 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      */
     void handOffCharged(Tcb t) {
         t.setState(ThreadState.READY);
-        handedOff = t;
     }
 
     /**

@@ -62,8 +62,10 @@ public interface KernelCpuPort {
     /**
      * Makes {@code t} (of this CPU, waiting, in no ready list) ready as the partner of the IPC
      * fast path's direct switch: charges its state and ready links exactly as {@link #makeReady}
-     * does, and hands it to the dispatcher, which switches to it at once or else enters it at the
-     * tail of its priority as {@link #makeReady} would have. Only the IPC fast path, at a trap.
+     * does, but leaves its ready-list entry to the dispatcher: the fast path's caller hands it
+     * over (as the invoker's partner), and the dispatcher switches to it at once or else enters it
+     * at the tail of its priority as {@link #makeReady} would have, before anything reads the
+     * ready list. Only the IPC fast path, at a trap.
      */
     void makeReadyHandedOff(Tcb t);
 

@@ -47,7 +47,7 @@ class IpcFastPathTest {
         List<Arguments> list = new ArrayList<>();
         for (ExecutionMode mode : ExecutionMode.values()) {
             for (boolean accounting : new boolean[] {false, true}) {
-                for (String workload : new String[] {"pingpong", "mixed", "outranked", "timeouts"}) {
+                for (String workload : new String[] {"pingpong", "mixed", "outranked", "timeouts", "two-servers"}) {
                     list.add(Arguments.of(workload, mode, accounting));
                 }
             }
@@ -62,6 +62,7 @@ class IpcFastPathTest {
             case "pingpong" -> IpcFastPathTest::pingPong;
             case "mixed" -> IpcFastPathTest::mixed;
             case "outranked" -> IpcFastPathTest::outranked;
+            case "two-servers" -> IpcFastPathTest::twoServers;
             default -> IpcFastPathTest::timeouts;
         };
         Figures on = run(setup, mode, accounting, true);
@@ -81,6 +82,11 @@ class IpcFastPathTest {
             assertEquals(800, on.localIpcs());
             assertTrue(on.localIpcs() - on.fastPaths() >= 24 + 20 + 57, "the general path's cases took the fast path: "
                     + on.fastPaths() + " of " + on.localIpcs());
+        } else if (workload.equals("two-servers")) {
+            // Both servers wait before the client's first call; each call and reply finds its
+            // partner waiting, and every call names another thread than the caller's last partner.
+            assertEquals(400, on.localIpcs());
+            assertEquals(on.localIpcs(), on.fastPaths(), "a call or reply of the two servers took the general path");
         }
     }
 
@@ -253,6 +259,34 @@ class IpcFastPathTest {
                 L4.setMr(1, r);
                 int tag = L4.call(echo[0], MsgTag.make(4, 1));
                 seen.add("sleeper " + r + ": " + result(tag));
+            }
+        }));
+    }
+
+    /**
+     * One client calling two servers in turn: each call goes to the thread it names, not to the
+     * caller's partner of the last IPC (the fast path finds its target through that partner when
+     * it is the named thread), although the last partner waits too and would accept the message.
+     */
+    static void twoServers(Kernel k, List<String> seen) {
+        ThreadId[] servers = new ThreadId[2];
+        for (int s = 0; s < 2; s++) {
+            int which = s;
+            servers[s] = k.createThread(ThreadSpec.daemon("server" + s, 0, () -> {
+                int tag = L4.waitAny();
+                while (true) {
+                    L4.setMr(1, L4.mr(1) * 2 + which);
+                    tag = L4.replyWait(L4.from(), MsgTag.make(MsgTag.label(tag) + 10 * (which + 1), 1));
+                }
+            }));
+        }
+        k.createThread(ThreadSpec.of("client", 0, () -> {
+            for (int r = 0; r < 200; r++) {
+                L4.setMr(1, r);
+                int tag = L4.call(servers[r % 2], MsgTag.make(r & 0xFF, 1));
+                if (r % 7 == 0 || MsgTag.label(tag) != (r & 0xFF) + 10 * (r % 2 + 1) || L4.mr(1) != r * 2L + r % 2) {
+                    seen.add("client " + r + ": " + result(tag));
+                }
             }
         }));
     }

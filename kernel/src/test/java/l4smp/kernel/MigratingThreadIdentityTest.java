@@ -20,7 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * host thread) always finds itself and its current CPU in every L4 call, also once its loop is
  * compiled by C2 (which takes the current host thread as fixed within a compiled frame; see
  * {@code Cpu.current()} and {@code GuestThread}). Before the fix the loop read another CPU's
- * current thread after some 10^5 migrating calls.
+ * current thread after some 10^5 migrating calls. The L4 calls find the CPU through the
+ * thread's TCB ({@code L4.kernelCpu}), the emulator through the host identity: both must name
+ * the CPU the thread runs on.
  */
 class MigratingThreadIdentityTest {
 
@@ -47,6 +49,14 @@ class MigratingThreadIdentityTest {
                 }
                 if (L4.clock() < c0 && L4.processorNumber() == cpu) {
                     wrong.compareAndSet(null, "round " + i + ": the clock of processor " + cpu + " went back");
+                }
+                // The L4 calls reach the CPU the thread runs on (L4 finds it through the TCB, the
+                // emulator through the host identity): no trap between the two reads, one clock.
+                long viaL4 = L4.clock();
+                long viaEmulator = Cpu.current().clock();
+                if (viaL4 != viaEmulator) {
+                    wrong.compareAndSet(null, "round " + i + ": L4.clock() " + viaL4 + " is not the clock "
+                            + viaEmulator + " of the CPU the thread runs on");
                 }
                 rounds.incrementAndGet();
             }

@@ -42,7 +42,17 @@ public final class L4 {
     private L4() {
     }
 
+    /**
+     * The kernel CPU the calling L4 thread runs on. In parallel mode the running thread's own
+     * identity names its TCB, and the TCB the CPU it runs on ({@link KernelCpu#of}, which its
+     * kernel exit set): the same CPU {@link Cpu#current} finds through the identity
+     * ({@code runningCpu}) and its dispatcher, reached in two dependent loads instead of five and
+     * a type check (every message-register access makes this lookup).
+     */
     private static KernelCpu kernelCpu() {
+        if (Thread.currentThread() instanceof L4ThreadIdentity me) {
+            return KernelCpu.of(me.tcb);
+        }
         Cpu cpu = Cpu.current();
         if (cpu == null || !(cpu.dispatcher() instanceof KernelCpu k)) {
             throw new IllegalStateException("L4 called outside an L4 thread");
@@ -371,8 +381,16 @@ public final class L4 {
                     + " message registers");
         }
         Tcb self = self();
-        self.setSysTo(LocalIds.resolve(self, to));
-        self.setSysFrom(LocalIds.resolve(self, from));
+        ThreadId sysTo = LocalIds.resolve(self, to);
+        ThreadId sysFrom = LocalIds.resolve(self, from);
+        // A thread mostly calls the same partners: a reference store costs a GC barrier, so the
+        // argument words are written only when they change.
+        if (self.sysTo() != sysTo) {
+            self.setSysTo(sysTo);
+        }
+        if (self.sysFrom() != sysFrom) {
+            self.setSysFrom(sysFrom);
+        }
         self.setSysTag(tag);
         self.setSysSendTimeout(sendTimeout);
         self.setSysReceiveTimeout(receiveTimeout);

@@ -128,9 +128,10 @@ final class IpcFastPath {
 
     /**
      * The IPC system call of {@code t} (just trapped) if the fast path's conditions hold: then
-     * it is done -- the message delivered, the partner ready and handed to the dispatcher,
-     * {@code t} waiting -- and true is returned. Otherwise nothing is touched and false is
-     * returned: the general path runs the call.
+     * it is done -- the message delivered, the partner ready and {@code t}'s
+     * {@link Tcb#partner()}, for the dispatcher to run next, {@code t} waiting -- and true is
+     * returned. Otherwise nothing is touched and false is returned: the general path runs the
+     * call.
      */
     boolean ipc(Tcb t) {
         ThreadId to = t.sysTo();
@@ -145,7 +146,7 @@ final class IpcFastPath {
         if (open ? t.sendQueueHead() != null : from.raw() != to.raw()) {
             return false; // a sender to serve, or a closed receive from a third thread
         }
-        Tcb dest = ipc.kernel.lookup(to);
+        Tcb dest = partnerOrLookup(t, to);
         if (dest == null || dest == t || dest.hardwareLine() >= 0 || t.hardwareLine() >= 0
                 || dest.cpuAcquire() != kcpu.index() || dest.state() != ThreadState.WAITING
                 || dest.inReadyList() || !accepts(dest.receiveFrom(), t)) {
@@ -155,7 +156,9 @@ final class IpcFastPath {
         t.setErrorCode(0);
         t.setResultTag(0);
         t.setResultFrom(ThreadId.NIL);
-        t.setSysVirtualSender(null);
+        if (t.sysVirtualSender() != null) {
+            t.setSysVirtualSender(null); // a reference store costs a GC barrier: none where it holds null
+        }
         int u = MsgTag.untyped(tag);
         if (charging) {
             // dest's MYSELF and CPU read, t's PARTNER written (KernelCpuPort.writePartner), dest's STATE read;
@@ -169,7 +172,9 @@ final class IpcFastPath {
                 kcpu.touchTcb(dest, Field.PARTNER, AccessKind.WRITE);
             }
         }
-        t.setPartner(dest);
+        if (t.partner() != dest) {
+            t.setPartner(dest); // in a call and reply loop it names dest already
+        }
         System.arraycopy(t.mr, 1, dest.mr, 1, u);
         // The receive completed: dest learns the sender and the tag.
         int resultTag = tag & ~(0xF << 12);
@@ -178,7 +183,9 @@ final class IpcFastPath {
         dest.setResultFrom(t.id);
         dest.setErrorCode(0);
         dest.setReceiveFrom(ThreadId.NIL);
-        dest.setPartner(t);
+        if (dest.partner() != t) {
+            dest.setPartner(t);
+        }
         ipc.counters.increment(ipc.cIpc);
         kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC, kcpu.cpu().clock(), dest.id.number(), t.id.number());
         kcpu.removeWakeup(dest);
@@ -195,10 +202,32 @@ final class IpcFastPath {
         }
         t.setState(ThreadState.WAITING); // its STATE word charged above (KernelCpuPort.writeState)
         t.setReceiveFrom(from);
-        // IpcPath.continueInvoker: switchTo(dest), 8.3.2.
-        kcpu.setSwitchHint(dest);
+        // IpcPath.continueInvoker (switchTo(dest), 8.3.2) is the dispatcher's: dest is t's
+        // partner, which DispatchPath runs next or names in the switch hint.
         taken++;
         return true;
+    }
+
+    /**
+     * {@link l4smp.kernel.Kernel#lookup}{@code (to)}, found first through {@code t}'s last IPC
+     * partner: in a call and reply-and-wait loop the thread {@code to} names is the one {@code t}
+     * exchanged its last message with. The partner is {@code to}'s thread exactly when its
+     * {@code myself} is {@code to}: a TCB holds one id from its creation, is in the thread table
+     * under that id's number while it lives, and drops the id ({@code myself} null) when it ends,
+     * before its slot can hold another thread; a partner was found in the table when it became
+     * one (the fast path runs on a one-CPU kernel, which has no proxy threads, the only TCBs
+     * outside the table). So the answer is the lookup's, without the walk from the kernel to the
+     * table's slot and the slot's type check (five dependent loads on the IPC's critical path).
+     */
+    private Tcb partnerOrLookup(Tcb t, ThreadId to) {
+        Tcb p = t.partner();
+        if (p != null) {
+            ThreadId myself = p.myselfAcquire();
+            if (myself != null && myself.raw() == to.raw()) {
+                return p;
+            }
+        }
+        return ipc.kernel.lookup(to);
     }
 
     /** {@link XpIpc#accepts(ThreadId, Tcb)}: a receive specifier open, or closed on {@code sender}. */
