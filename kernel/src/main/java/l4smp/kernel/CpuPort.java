@@ -34,7 +34,7 @@ final class CpuPort implements KernelCpuPort {
 
     @Override
     public Tcb current() {
-        return k.current;
+        return k.current();
     }
 
     @Override

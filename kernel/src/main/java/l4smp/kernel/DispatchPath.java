@@ -51,6 +51,7 @@ final class DispatchPath {
         }
         Tcb next = pickNext();
         kcpu.inHand = next;
+        kcpu.inHandLastRun = false;
         XpIpc xp = kcpu.ipc.xp();
         if (next == null && xp != null && xp.mailboxWait().hasWaiters()) {
             xp.mailboxWait().serveWaiters(); // mailboxes another CPU freed (see XpMailboxWait)
@@ -201,7 +202,7 @@ final class DispatchPath {
             }
         }
         switchTo(t);
-        kcpu.current = t;
+        kcpu.guestRunning = true; // current(): t, the thread switch's lastRun
         if (t.remainingTimeslice() <= 0) {
             t.setRemainingTimeslice(t.timeslice() > 0 ? t.timeslice() : kcpu.timesliceCycles);
         }
@@ -209,7 +210,7 @@ final class DispatchPath {
         kcpu.deadline = due;
         // Address spaces (2.2, 8.3.2): load t's space; redo an IPC a page fault interrupted.
         if (kcpu.kernel.hasSpacesAcquire() && kcpu.kernel.spacesOrNullAcquire().beforeRun(kcpu.port, t)) {
-            kcpu.current = null;
+            kcpu.guestRunning = false;
             return false;
         }
         if (t.runningOn() != kcpu) {
@@ -225,7 +226,7 @@ final class DispatchPath {
 
     /** The rest of {@link #run}'s loop after {@code t}'s guest trapped: the partner to run next in this frame, or null. */
     private Tcb afterGuest(Tcb t) {
-        kcpu.current = null;
+        kcpu.guestRunning = false;
         if (kcpu.ipc.hasXp()) {
             kcpu.ipc.xp().check().publishNextCheck(kcpu.cpu.clock()); // in the kernel again
         }
@@ -285,7 +286,8 @@ final class DispatchPath {
                 && d.kernelResume() == KernelResume.NONE && !d.hasXpMailbox() && !kcpu.wasIdle
                 && kcpu.cpu.dutyCycleStepOpaque()) {
             kcpu.touchTcb(d, TcbLayout.Field.READY_LINKS, AccessKind.WRITE); // pickNext's take from the list
-            kcpu.inHand = d;
+            // In hand: d, which the kernel exit switches to at once (lastRun, read by threadInHand).
+            kcpu.inHandLastRun = true;
             return d;
         }
         kcpu.switchHint = d;

@@ -57,8 +57,17 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     final Migration migration;
     /** The thread whose kernel path (trap) runs now, or null (the dispatcher). */
     Tcb kernelPath;
-    /** The thread the dispatcher picked and has not yet run (invariant checks after a stop). */
+    /**
+     * The thread the dispatcher picked and has not yet run (invariant checks after a stop), unless
+     * {@link #inHandLastRun}: then it is {@link #lastRun}.
+     */
     Tcb inHand;
+    /**
+     * Whether the thread in hand is {@link #lastRun}: so after a direct switch of the IPC fast
+     * path (DispatchPath.handedOffNext), whose partner the kernel exit then switches to at once
+     * (lastRun), instead of a reference store -- and its GC barrier -- per IPC. Owner CPU only.
+     */
+    boolean inHandLastRun;
     final int entryCycles;
     final int exitCycles;
     final long tickCycles;
@@ -95,7 +104,14 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     final SingleWriterAccessPlan switchSavePlan;
     final SingleWriterAccessPlan switchLoadPlan;
     Tcb fpuOwner;
-    Tcb current;
+    /**
+     * Whether a thread's guest runs on this CPU now (between its kernel exit and its trap): that
+     * thread is {@link #lastRun}, the thread switch having made it so, and {@link #current()}
+     * answers it. A flag instead of a reference: it changes twice per thread run, and a primitive
+     * store has no GC barrier. Owner CPU only.
+     */
+    boolean guestRunning;
+    /** The thread whose state the CPU holds (the last switched to), or null. Owner CPU only. */
     Tcb lastRun;
     Tcb switchHint;
     SingleWriterCounters counters;
@@ -291,7 +307,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
      * picked, or null (invariant checks after a stop: such a thread is legitimately in no list).
      */
     Tcb threadInHand() {
-        return kernelPath != null ? kernelPath : inHand;
+        return kernelPath != null ? kernelPath : inHandLastRun ? lastRun : inHand;
     }
 
     /**
@@ -369,7 +385,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
 
     /** The thread running on this CPU now (inside a user continuation), or {@code null}. */
     public Tcb current() {
-        return current;
+        return guestRunning ? lastRun : null;
     }
 
     ReadyList readyList() {
@@ -636,6 +652,6 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
 
     @Override
     public String toString() {
-        return "kernel{current " + current + ", ready " + ready.size() + ", timeouts " + wakeups.size() + "}";
+        return "kernel{current " + current() + ", ready " + ready.size() + ", timeouts " + wakeups.size() + "}";
     }
 }

@@ -60,6 +60,12 @@ public final class L4 {
         return k;
     }
 
+    /**
+     * The calling L4 thread's TCB: in parallel mode its own identity's, else the running thread
+     * of the host thread's CPU. {@code KernelCpu.of(self())} is then its CPU, as
+     * {@link #kernelCpu}, in one load fewer than {@code kernelCpu().current()} (the calls of
+     * every round trip -- message registers, the clock -- take the TCB first).
+     */
     private static Tcb self() {
         if (Thread.currentThread() instanceof L4ThreadIdentity me) {
             return me.tcb; // parallel mode: the running thread's own identity (see GuestThread)
@@ -159,8 +165,8 @@ public final class L4 {
 
     /** The simulated cycle counter of the calling thread's CPU (the time-stamp counter). */
     public static long clock() {
-        KernelCpu k = kernelCpu();
-        k = k.preemptionPoint(k.current());
+        Tcb self = self();
+        KernelCpu k = KernelCpu.of(self).preemptionPoint(self);
         return k.cpu().clock();
     }
 
@@ -177,9 +183,8 @@ public final class L4 {
         if (cycles < 0) {
             throw new IllegalArgumentException("compute cycles must be >= 0, got " + cycles);
         }
-        KernelCpu k = kernelCpu();
-        Tcb self = k.current();
-        k = k.preemptionPoint(self);
+        Tcb self = self();
+        KernelCpu k = KernelCpu.of(self).preemptionPoint(self);
         Cpu cpu = k.cpu();
         while (cycles > 0) {
             // Stop at the next tick or timeout, and at least every quantum, so that an interrupt
@@ -205,9 +210,8 @@ public final class L4 {
      */
     public static long mr(int i) {
         checkMr(i, 0);
-        KernelCpu k = kernelCpu();
-        Tcb self = k.current();
-        k.preemptionPoint(self);
+        Tcb self = self();
+        KernelCpu.of(self).preemptionPoint(self);
         return self.mr[i];
     }
 
@@ -217,9 +221,8 @@ public final class L4 {
      */
     public static void setMr(int i, long value) {
         checkMr(i, 0);
-        KernelCpu k = kernelCpu();
-        Tcb self = k.current();
-        k.preemptionPoint(self);
+        Tcb self = self();
+        KernelCpu.of(self).preemptionPoint(self);
         self.mr[i] = value;
     }
 
@@ -461,8 +464,8 @@ public final class L4 {
 
     /** X.2 SystemClock: microseconds of the caller's CPU clock since the machine started. */
     public static long systemClock() {
-        KernelCpu k = kernelCpu();
-        k = k.preemptionPoint(k.current());
+        Tcb self = self();
+        KernelCpu k = KernelCpu.of(self).preemptionPoint(self);
         return k.cpu().clock() / k.cpu().cost().clockMhz();
     }
 
