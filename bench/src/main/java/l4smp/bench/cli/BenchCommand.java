@@ -343,6 +343,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "Kernel run mode(s) to measure, both on one CPU (default ${DEFAULT-VALUE}).")
     String mode;
 
+    @Option(names = "--in-process",
+            description = "With --what all: measure every group in this JVM, one after the other, instead of each "
+                    + "in a JVM of its own (the default: a group measured after others in one JVM runs on code the "
+                    + "JIT compiled for them too). A single group always runs in this JVM.")
+    boolean inProcess;
+
     @Option(names = "--json", paramLabel = "FILE",
             description = "Also write every figure to FILE as JSON under a stable name, with its median, range, "
                     + "runs, goal and verdict, and the host and options.")
@@ -398,6 +404,50 @@ final class BenchCommand implements Callable<Integer> {
         }
         ReportFiles.checkOutputFile(cl, "--json", json);
         Map<String, Object> header = header(scaling ? pairs : null);
+        Map<String, Object> figuresJson;
+        if ("all".equals(what.toLowerCase(Locale.ROOT)) && !inProcess) {
+            out.printf(Locale.ROOT, "each group in a JVM of its own (--in-process: all in this one)%n");
+            out.flush();
+            figuresJson = new LinkedHashMap<>();
+            List<String> sizes = List.of("--rounds", Long.toString(rounds), "--warmup", Integer.toString(warmup),
+                    "--iterations", Integer.toString(iterations), "--mode", mode.toLowerCase(Locale.ROOT));
+            for (String group : ForkedBenchGroups.ALL_GROUPS) {
+                try {
+                    figuresJson.putAll(ForkedBenchGroups.run(group, sizes, out, cl.getErr()));
+                } catch (IOException | IllegalStateException e) {
+                    cl.getErr().println("l4smp bench: " + e.getMessage());
+                    return 1;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    cl.getErr().println("l4smp bench: interrupted while the " + group + " group ran");
+                    return 1;
+                }
+            }
+        } else {
+            runInProcess(out, scaling, pairs, timing, heap, memory, threads, cross, local, parallel, deterministic);
+            figuresJson = figures.toJson();
+        }
+        if (json != null) {
+            Map<String, Object> doc = new LinkedHashMap<>(header);
+            doc.put("finished_at", Instant.now().toString());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> host = (Map<String, Object>) doc.get("host");
+            host.put("load_average_end", loadAverage());
+            doc.put("figures", figuresJson);
+            try {
+                Json.write(doc, json);
+            } catch (IOException | RuntimeException e) {
+                cl.getErr().println("l4smp bench: cannot write " + json + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    /** The groups chosen, in this JVM, one after the other; their figures go to {@link #figures}. */
+    private void runInProcess(PrintWriter out, boolean scaling, int[] pairs, boolean timing, boolean heap,
+                              boolean memory, boolean threads, boolean cross, boolean local, boolean parallel,
+                              boolean deterministic) {
         if (scaling) {
             scaling(out, pairs);
         }
@@ -433,21 +483,6 @@ final class BenchCommand implements Callable<Integer> {
         if (local) {
             local(out, parallel, deterministic);
         }
-        if (json != null) {
-            Map<String, Object> doc = new LinkedHashMap<>(header);
-            doc.put("finished_at", Instant.now().toString());
-            @SuppressWarnings("unchecked")
-            Map<String, Object> host = (Map<String, Object>) doc.get("host");
-            host.put("load_average_end", loadAverage());
-            doc.put("figures", figures.toJson());
-            try {
-                Json.write(doc, json);
-            } catch (IOException | RuntimeException e) {
-                cl.getErr().println("l4smp bench: cannot write " + json + ": " + e.getMessage());
-                return 1;
-            }
-        }
-        return 0;
     }
 
     /**
@@ -469,6 +504,9 @@ final class BenchCommand implements Callable<Integer> {
         options.put("rounds", rounds);
         options.put("warmup", warmup);
         options.put("iterations", iterations);
+        if ("all".equals(what.toLowerCase(Locale.ROOT))) {
+            options.put("in_process", inProcess);
+        }
         if (pairs != null) {
             options.put("pairs_list", java.util.Arrays.stream(pairs).boxed().toList());
         }
@@ -488,15 +526,16 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * The accounting layer's simulated accesses per host second on one host thread, rounds of
-     * {@code --rounds} x 100 accesses (20,000,000 at the default), the first a JIT warm-up. The
+     * {@code --rounds} x 100 accesses (20,000,000 at the default), the first two a JIT warm-up
+     * (in a JVM of its own the first measured round was still being compiled after one). The
      * layer is built as a machine of one host thread builds it (single-writer directory: a
      * seeded run, or a parallel run of one CPU), and the goals are judged on it; the L2-miss
      * reads are measured as well on a concurrent directory (a CAS per transition, what each
      * CPU thread of a parallel run of two or more CPUs pays), printed without a goal.
      */
     private void memory(PrintWriter out) {
-        var speeds = AccessSpeed.measure(Math.max(1_000_000L, rounds * 100), 6);
-        var measured = speeds.subList(1, speeds.size()); // the first round warms the JIT up
+        var speeds = AccessSpeed.measure(Math.max(1_000_000L, rounds * 100), 7);
+        var measured = speeds.subList(2, speeds.size()); // the first two rounds warm the JIT up
         double[] l1r = perRound(measured, AccessSpeed.Speed::l1HitReadsMps);
         double[] l1w = perRound(measured, AccessSpeed.Speed::l1HitWritesMps);
         double[] l2 = perRound(measured, AccessSpeed.Speed::l2MissReadsMps);

@@ -3,6 +3,8 @@ package l4smp.bench.cli;
 import l4smp.bench.report.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -72,14 +74,24 @@ class BenchJsonTest {
             Map.entry("timing.client_server_2cpus_4clients.ratio_parallel_seeded", List.of("<=", 1.0)),
             Map.entry("timing.interrupt_storm_handler_cpu1.ratio_parallel_seeded", List.of("<=", 1.0)));
 
-    @Test
+    /**
+     * {@code --what all}, each group in a JVM of its own (the default) and all in this one
+     * ({@code --in-process}): the same figures, names and layout either way.
+     */
+    @ParameterizedTest(name = "in process: {0}")
+    @ValueSource(booleans = {false, true})
     @SuppressWarnings("unchecked")
-    void allWritesEveryFigureUnderItsStableNameWithItsSpreadGoalAndVerdict(@TempDir Path dir) throws Exception {
+    void allWritesEveryFigureUnderItsStableNameWithItsSpreadGoalAndVerdict(boolean inProcess, @TempDir Path dir)
+            throws Exception {
         Path file = dir.resolve("sub/bench.json");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = L4smpCommand.execute(new String[] {"bench", "--what", "all", "--rounds", "2000", "--warmup", "0",
-                "--iterations", "1", "--json", file.toString()}, new PrintWriter(out, true), new PrintWriter(err, true));
+        List<String> args = new java.util.ArrayList<>(List.of("bench", "--what", "all", "--rounds", "2000", "--warmup", "0",
+                "--iterations", "1", "--json", file.toString()));
+        if (inProcess) {
+            args.add("--in-process");
+        }
+        int code = L4smpCommand.execute(args.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
         assertEquals(0, code, () -> err + "\n" + out);
         Map<String, Object> doc = (Map<String, Object>) Json.read(file);
 
@@ -90,8 +102,9 @@ class BenchJsonTest {
         assertEquals(Set.of("os", "os_version", "arch", "processors", "load_average_start", "load_average_end"),
                 host.keySet());
         assertEquals(((Number) host.get("processors")).intValue(), Runtime.getRuntime().availableProcessors());
-        assertEquals(Map.of("what", "all", "mode", "both", "rounds", 2000L, "warmup", 0L, "iterations", 1L),
-                doc.get("options"));
+        assertEquals(Map.of("what", "all", "mode", "both", "rounds", 2000L, "warmup", 0L, "iterations", 1L,
+                "in_process", inProcess), doc.get("options"));
+        assertEquals(!inProcess, out.toString().contains("each group in a JVM of its own"), out.toString());
 
         Map<String, Object> figures = (Map<String, Object>) doc.get("figures");
         assertEquals(ALL, List.copyOf(figures.keySet()), "the figures of --what all, by name, in order");
