@@ -73,11 +73,6 @@ final class CpuPort implements KernelCpuPort {
     }
 
     @Override
-    public void makeReadyHandedOff(Tcb t) {
-        k.makeReadyHandedOff(t);
-    }
-
-    @Override
     public void handOffCharged(Tcb t) {
         k.handOffCharged(t);
     }

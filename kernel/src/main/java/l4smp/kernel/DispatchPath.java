@@ -263,7 +263,7 @@ final class DispatchPath {
 
     /**
      * {@code d}, the partner that the IPC fast path just made ready without entering it in the
-     * ready list ({@link KernelCpu#makeReadyHandedOff}), if the duty cycle would now do nothing
+     * ready list ({@link KernelCpu#handOffCharged}), if the duty cycle would now do nothing
      * but pick it: the machine runs and no interrupt is raised (the duty cycle's step), no
      * partner-gone check is requested, no cross-processor work exists (one CPU's kernel), no
      * timeout is due and no device is attached, and the pick would take the switch hint that the

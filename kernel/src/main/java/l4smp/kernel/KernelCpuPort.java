@@ -61,21 +61,19 @@ public interface KernelCpuPort {
 
     /**
      * Makes {@code t} (of this CPU, waiting, in no ready list) ready as the partner of the IPC
-     * fast path's direct switch: charges its state and ready links exactly as {@link #makeReady}
-     * does, but leaves its ready-list entry to the dispatcher: the fast path's caller hands it
-     * over (as the invoker's partner), and the dispatcher switches to it at once or else enters it
-     * at the tail of its priority as {@link #makeReady} would have, before anything reads the
-     * ready list. Only the IPC fast path, at a trap.
-     */
-    void makeReadyHandedOff(Tcb t);
-
-    /**
-     * {@link #makeReadyHandedOff} whose charges the caller has just made ({@link #planHandOff}'s
-     * entries in a plan of its own, nothing charged or clocked since). Only the IPC fast path.
+     * fast path's direct switch, as {@link #makeReady} does but leaving its ready-list entry to
+     * the dispatcher: the fast path's caller hands it over (as the invoker's partner), and the
+     * dispatcher switches to it at once or else enters it at the tail of its priority as
+     * {@link #makeReady} would have, before anything reads the ready list. The caller has just
+     * made {@link #makeReady}'s charges ({@link #planHandOff}'s entries in a plan of its own,
+     * nothing charged or clocked since). Only the IPC fast path, at a trap.
      */
     void handOffCharged(Tcb t);
 
-    /** {@link #makeReadyHandedOff}'s charges of TCB {@code who} (0: a, 1: b), as {@link #chargePlan} entries. */
+    /**
+     * {@link #makeReady}'s charges of TCB {@code who} (0: a, 1: b) when it is in no ready list (its
+     * STATE word, the list head, its links), as {@link #chargePlan} entries: {@link #handOffCharged}'s.
+     */
     int[] planHandOff(int who);
 
     /**

@@ -189,7 +189,7 @@ final class IpcFastPath {
         ipc.counters.increment(ipc.cIpc);
         kcpu.cpu().log().record(kcpu.index(), Syscall.EV_IPC, kcpu.cpu().clock(), dest.id.number(), t.id.number());
         kcpu.removeWakeup(dest);
-        // dest made ready (KernelCpuPort.makeReadyHandedOff), then the receive phase
+        // dest made ready (KernelCpuPort.handOffCharged), then the receive phase
         // (IpcPath.receiveDecision): no sender is there, t blocks. The charges: the handoff's
         // (dest's STATE, the ready list, dest's links), then open: t's SEND_QUEUE read and
         // writeState's charge; closed: dest's MYSELF, CPU, STATE, PARTNER read and writeState's.

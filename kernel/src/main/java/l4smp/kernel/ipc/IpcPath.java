@@ -126,7 +126,7 @@ public final class IpcPath {
      * The IPC system call of {@code t} (the invoker, just trapped) through the fast path, if it
      * applies ({@link IpcFastPath}: a one-CPU kernel, a call or reply-and-wait to a partner
      * waiting for it): returns true when done -- the partner then is {@code t}'s
-     * {@link Tcb#partner()}, made ready but {@link KernelCpuPort#makeReadyHandedOff handed off}
+     * {@link Tcb#partner()}, made ready but {@link KernelCpuPort#handOffCharged handed off}
      * outside the ready list, which the dispatcher must run or enter there (with the switch hint
      * that {@link #continueInvoker} would leave) before it reads its ready list -- and false when
      * the general path ({@link #ipc}) must run it. Only the dispatcher, at the trap.
