@@ -95,8 +95,6 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     final ProbeLog probe = new ProbeLog(4096);
     /** The ready list's head line in simulated memory. */
     final long readyListAddress;
-    /** {@link #makeReadyHandedOff}'s charges: a's STATE write, the ready-list head's, a's links' ("Planned charges"). */
-    private final SingleWriterAccessPlan handOffPlan;
     /**
      * The thread switch's charges (DispatchPath.switchTo): a's (the old thread's) stack pointer
      * saved, b's loaded and its state read; without the save.
@@ -146,8 +144,6 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         this.guestIdentity = !cpu.deterministic() && Cpu.guestIdentitySupported();
         this.readyListAddress = cpu.machine().kernelRegion().allocateLines(1, AttributionTags.READY_LIST);
         this.planBases[PLAN_READY_LIST_BASE] = readyListAddress;
-        this.handOffPlan = new SingleWriterAccessPlan(planTcb(PLAN_A, TcbLayout.Field.STATE, AccessKind.WRITE),
-                planReadyList(AccessKind.WRITE), planTcb(PLAN_A, TcbLayout.Field.READY_LINKS, AccessKind.WRITE));
         this.switchSavePlan = new SingleWriterAccessPlan(planTcb(PLAN_A, TcbLayout.Field.STACK, AccessKind.WRITE),
                 planTcb(PLAN_B, TcbLayout.Field.STACK, AccessKind.READ), planTcb(PLAN_B, TcbLayout.Field.STATE, AccessKind.READ));
         this.switchLoadPlan = new SingleWriterAccessPlan(planTcb(PLAN_B, TcbLayout.Field.STACK, AccessKind.READ),
@@ -412,19 +408,11 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
     }
 
     /**
-     * Makes {@code t} ready as {@link #makeReady} does -- the same state write and the same
-     * charges, in the same order -- but leaves its ready-list entry to the dispatcher (the IPC
-     * fast path's partner, DispatchPath.handedOffNext): {@code t} is in no ready list, so
-     * {@link #makeReady} would charge the list head and {@code t}'s links and append it.
-     */
-    void makeReadyHandedOff(Tcb t) {
-        chargePlan(t, t, handOffPlan); // writeState's charge, then the list head's and t's links
-        handOffCharged(t);
-    }
-
-    /**
-     * {@link #makeReadyHandedOff} whose charges the caller has made (the handoff's entries
-     * ({@link #planHandOff}) in a plan of its own).
+     * Makes {@code t} ready as {@link #makeReady} does -- the same state write, after the same
+     * charges, which the caller has made ({@link #planHandOff}'s entries in a plan of its own) --
+     * but leaves its ready-list entry to the dispatcher (the IPC fast path's partner,
+     * DispatchPath.handedOffNext): {@code t} is in no ready list, so {@link #makeReady} would
+     * charge the list head and {@code t}'s links and append it.
      */
     void handOffCharged(Tcb t) {
         t.setState(ThreadState.READY);
@@ -529,7 +517,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         return SingleWriterAccessPlan.entry(PLAN_MR_BASE + who, kind, 4 * i);
     }
 
-    /** {@link #makeReadyHandedOff}'s charges of TCB {@code who}, as plan entries. */
+    /** {@link #makeReady}'s charges of TCB {@code who} in no ready list, as plan entries ({@link #handOffCharged}). */
     int[] planHandOff(int who) {
         return new int[] {planTcb(who, TcbLayout.Field.STATE, AccessKind.WRITE), planReadyList(AccessKind.WRITE),
                 planTcb(who, TcbLayout.Field.READY_LINKS, AccessKind.WRITE)};
@@ -569,7 +557,7 @@ public final class KernelCpu implements Dispatcher, ThreadHost {
         for (int i = 0; i < plan.length(); i++) {
             int e = plan.entryAt(i);
             int base = SingleWriterAccessPlan.base(e);
-            long pa = bases[base] + SingleWriterAccessPlan.offset(e);
+            long pa = SingleWriterAccessPlan.address(bases, e);
             Tcb owner = base == PLAN_READY_LIST_BASE ? null : base < 2 || base == PLAN_MR_BASE ? a : b;
             if (owner == null || owner.cpuPlain() == index) {
                 cpu.touchOwn(pa, SingleWriterAccessPlan.kind(e));

@@ -17,14 +17,18 @@ import java.util.Map;
 
 /**
  * The groups of {@code l4smp bench --what all}, each measured in a JVM of its own, as JMH forks
- * a JVM per benchmark: a group measured after the others in the same JVM runs on code that the
- * JIT compiled with their type profiles and call sites too (the dispatcher's, the continuations'
- * entry, the L4 stubs' in seeded and in parallel runs), on a heap they filled, and its figures
- * then tell more about the order of the groups than about the group (the local round trip's
- * ratio with the accounting layer off measured 1.53 as the last group of one JVM against 1.39-1.42
- * alone, in the same minutes). A child runs {@code l4smp bench --what GROUP} with the parent's
- * sizes on the parent's java, JVM options and class path; its text is passed on line by line,
- * its figures are read back from its {@code --json} file.
+ * a JVM per benchmark.
+ *
+ * <p>Why: a group measured after the others in the same JVM runs on code that the JIT compiled
+ * with their type profiles too. The dispatcher, the continuations' entry and the L4 stubs have
+ * by then run seeded and parallel scenarios of every kind, and the heap holds what those filled.
+ * Such a group's figures say more about the order of the groups than about the group: the local
+ * round trip's ratio with the accounting layer off measured 1.53 as the last group of one JVM,
+ * and 1.39-1.42 alone in the same minutes.
+ *
+ * <p>How: a child runs {@code l4smp bench --what GROUP} with the parent's sizes, on the parent's
+ * java, JVM options and class path. Its text is passed on line by line; its figures are read
+ * back from its {@code --json} file.
  *
  * <p>Only the command's thread uses it; one child runs at a time (the groups must not share the
  * host's cores).

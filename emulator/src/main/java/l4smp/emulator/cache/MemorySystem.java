@@ -388,8 +388,7 @@ public final class MemorySystem {
             while (i < end) {
                 lastAt = now;
                 final int e = entries[i++];
-                now += accessAt(bases[e & SingleWriterAccessPlan.BASE_MASK] + (e >>> SingleWriterAccessPlan.OFFSET_SHIFT),
-                        KINDS[(e >>> SingleWriterAccessPlan.KIND_SHIFT) & SingleWriterAccessPlan.KIND_MASK], lastAt);
+                now += accessAt(SingleWriterAccessPlan.address(bases, e), SingleWriterAccessPlan.kind(e), lastAt);
                 if (now > horizon) {
                     break;
                 }
@@ -412,7 +411,7 @@ public final class MemorySystem {
             long previous = -1;
             for (int i = 0; i < end; i++) {
                 final int e = entries[i];
-                final long line = (bases[e & SingleWriterAccessPlan.BASE_MASK] + (e >>> SingleWriterAccessPlan.OFFSET_SHIFT)) >>> lineShift;
+                final long line = SingleWriterAccessPlan.address(bases, e) >>> lineShift;
                 final long[] chunk = system.directory.chunkFor(line);
                 if (i == 0 || line != previous) {
                     final int slot = l1.find(line);
@@ -426,7 +425,7 @@ public final class MemorySystem {
                         m.touchSlots[touches++] = slot;
                     }
                 }
-                if ((e >>> SingleWriterAccessPlan.KIND_SHIFT & SingleWriterAccessPlan.KIND_MASK) != READ_ORDINAL) {
+                if (SingleWriterAccessPlan.kind(e) != AccessKind.READ) {
                     m.writePositions[writes] = i + 1;
                     m.writeChunks[writes] = chunk;
                     m.writeIndexes[writes] = ((int) line & frameLineMask) * SLOTS_PER_LINE;
@@ -641,8 +640,6 @@ public final class MemorySystem {
     /** {@code l1slot} of an access to the last line: in L1, already the most recently used way. */
     static final int L1_MRU = -2;
 
-    private static final AccessKind[] KINDS = AccessKind.values();
-    private static final int READ_ORDINAL = AccessKind.READ.ordinal();
     /** What a replay returns instead of a clock when it charged nothing (no clock is this low). */
     private static final long REPLAY_PAST_HORIZON = Long.MIN_VALUE;
 

@@ -89,6 +89,11 @@ public final class SingleWriterAccessPlan {
         return entry >>> OFFSET_SHIFT;
     }
 
+    /** The address of {@code entry}'s word: {@code bases[base] + offset}. */
+    public static long address(long[] bases, int entry) {
+        return bases[base(entry)] + offset(entry);
+    }
+
     /**
      * One way of a plan's memo: a run of the plan's first {@link #count} entries with the bases
      * {@link #key} that was all L1 hits of CPU {@link #owner}'s port, recorded when the layer's
