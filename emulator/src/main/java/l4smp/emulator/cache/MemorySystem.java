@@ -96,7 +96,10 @@ import org.slf4j.LoggerFactory;
  * port ({@link #port}) and charges through it, so a hit starts from that one object instead of
  * the layer, its table of CPUs and the CPU's state, each a dependent load (5-9% of the local
  * round trip's host time). A hit stores no outcome: {@link #lastOutcomePlain} reads L1_HIT when the
- * hit count moved since the last access that was not a hit, which stored its own outcome.
+ * hit count moved since the last access that was not a hit, which stored its own outcome. A
+ * locked access to a line already M in the CPU's L1 passes the same test as a write hit and is
+ * charged by a short path of its own (the L1 hit plus the bus lock, the counters and outcome of
+ * a locked access served by L1), not by the general path's L2 look-up and transition loop.
  *
  * <h2>The last line</h2>
  * Each CPU keeps the line of its previous access. An access to that line skips the frame memo,
