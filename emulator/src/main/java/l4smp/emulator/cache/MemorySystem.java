@@ -96,7 +96,10 @@ import org.slf4j.LoggerFactory;
  * port ({@link #port}) and charges through it, so a hit starts from that one object instead of
  * the layer, its table of CPUs and the CPU's state, each a dependent load (5-9% of the local
  * round trip's host time). A hit stores no outcome: {@link #lastOutcomePlain} reads L1_HIT when the
- * hit count moved since the last access that was not a hit, which stored its own outcome.
+ * hit count moved since the last access that was not a hit, which stored its own outcome. A
+ * locked access to a line already M in the CPU's L1 passes the same test as a write hit and is
+ * charged by a short path of its own (the L1 hit plus the bus lock, the counters and outcome of
+ * a locked access served by L1), not by the general path's L2 look-up and transition loop.
  *
  * <h2>The last line</h2>
  * Each CPU keeps the line of its previous access. An access to that line skips the frame memo,
@@ -165,6 +168,7 @@ public final class MemorySystem {
     private static final int C_BUS_LOCKS = PAD + MemoryEvent.BUS_LOCKS.ordinal();
     private static final int C_RETRIES = PAD + MemoryEvent.DIRECTORY_CAS_RETRIES.ordinal();
     private static final int C_CENTI = PAD + MemoryEvent.CENTICYCLES.ordinal();
+    private static final int L1_HIT_ORDINAL = AccessOutcome.L1_HIT.ordinal();
     /** Counter of each outcome's transition, or -1 for the levels. */
     private static final int[] TRANSITION_COUNTER = new int[AccessOutcome.values().length];
 
@@ -195,6 +199,8 @@ public final class MemorySystem {
         private final int frameLineMask;
         private final int l1HitWhole;
         private final int l1HitFraction;
+        /** Centicycles of a locked access that hits an M line in L1: the L1 hit plus the bus lock. */
+        private final int lockedHitCenti;
         final SingleWriterSetAssociativeCache l1;
         final SingleWriterSetAssociativeCache l2;
         /** Padded counters (opaque stores by the owner) plus owner-only slots. */
@@ -229,6 +235,7 @@ public final class MemorySystem {
             this.frameLineMask = system.frameLineMask;
             this.l1HitWhole = system.l1HitWhole;
             this.l1HitFraction = system.l1HitFraction;
+            this.lockedHitCenti = system.l1HitCenti + h.busLockCenti();
             this.l1 = new SingleWriterSetAssociativeCache(h.l1Sets(), h.l1Ways());
             this.l2 = new SingleWriterSetAssociativeCache(h.l2Sets(), h.l2Ways());
             this.memoising = system.singleWriterDirectory;
@@ -254,11 +261,14 @@ public final class MemorySystem {
                 l1slot = l1.find(line);
                 lastLine = line;
             }
-            if (l1slot != -1 && kind != AccessKind.LOCKED_RMW) {
+            if (l1slot != -1) {
                 // Acquire: pairs with the CAS of the CPU that last changed this line, so what it
                 // stored before that transition is visible after this access.
                 final long word = (long) WORDS.getAcquire(chunk, index);
                 if (kind == AccessKind.READ ? holdsValid(word, cpu) : word == exclusive(cpu, true)) {
+                    if (kind == AccessKind.LOCKED_RMW) {
+                        return lockedL1Hit(l1slot == L1_MRU ? -1 : l1slot, chunk, index, now);
+                    }
                     // L1 hit: a valid copy, and for a write already M. No bus cycle.
                     if (l1slot >= 0) {
                         l1.touch(l1slot);
@@ -292,6 +302,37 @@ public final class MemorySystem {
                 if (kind != AccessKind.READ) {
                     stamp(chunk, index, now + cycles);
                 }
+            }
+            return cycles;
+        }
+
+        /**
+         * A locked read-modify-write of a line this CPU holds M in its L1 ({@code l1slot}, or -1
+         * for the line of its previous access, already the most recently used way): what the
+         * general path makes of it without its L2 look-up and transition loop -- outcome L1_HIT,
+         * no transition (the line stays M), the L1 hit's cost plus the bus lock, the counters
+         * of a locked access served by L1, and the write stamp. No cache tag or directory word
+         * changes, but the access is no plain hit (a replay charges only plain hits), so on a
+         * SINGLE_WRITER layer it moves the state epoch on as the general path does: a run with it
+         * is never recorded (see "Memoised hit runs").
+         */
+        private int lockedL1Hit(int l1slot, long[] chunk, int index, long now) {
+            if (memoising) {
+                system.singleWriterEpoch++;
+            }
+            if (l1slot >= 0) {
+                l1.touch(l1slot);
+            }
+            final long[] c = counters;
+            increment(c, C_LOCKED);
+            increment(c, C_L1);
+            increment(c, C_BUS_LOCKS);
+            c[SLOT_LAST_OUTCOME] = L1_HIT_ORDINAL;
+            c[SLOT_LAST_INVALIDATIONS] = 0;
+            c[SLOT_LAST_HITS] = c[SLOT_HIT_READS] + c[SLOT_HIT_WRITES];
+            final int cycles = charge(c, lockedHitCenti);
+            if (now != UNTIMED) {
+                stamp(chunk, index, now + cycles);
             }
             return cycles;
         }

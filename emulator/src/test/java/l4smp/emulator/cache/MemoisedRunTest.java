@@ -162,6 +162,42 @@ class MemoisedRunTest {
         }
     }
 
+    /**
+     * A plan with a locked access to a line the CPU holds M in its L1: the access is served by
+     * L1 (the port's short path for it) but is no plain hit -- it counts a locked access and a
+     * bus lock and costs the bus lock -- so a run with it is never replayed as a run of hits.
+     * Each run must leave the figures of its single accesses, run after run (it fails with a
+     * locked L1 hit that leaves the epoch of a single-writer layer where it was: the second run
+     * is then recorded and the third replayed without the bus lock).
+     */
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("layers")
+    void aRunWithALockedHitIsChargedAsItsSingleAccesses(String name, CostModel.MemoryHierarchy h, DirectoryMode mode) {
+        final CostModel cost = CostModel.PIII_450.withMemory(h);
+        final MemorySystem runs = new MemorySystem(cost, 1, new PhysicalMemory(1 << 20), mode);
+        final MemorySystem singles = new MemorySystem(cost, 1, new PhysicalMemory(1 << 20), mode);
+        final int[] entries = {SingleWriterAccessPlan.entry(0, AccessKind.WRITE, 0),
+                SingleWriterAccessPlan.entry(0, AccessKind.LOCKED_RMW, 4),
+                SingleWriterAccessPlan.entry(1, AccessKind.READ, 0),
+                SingleWriterAccessPlan.entry(0, AccessKind.LOCKED_RMW, 8)};
+        final SingleWriterAccessPlan plan = new SingleWriterAccessPlan(entries);
+        final long[] bases = {0x10000, 0x11040};
+        long runClock = 0;
+        long singleClock = 0;
+        for (int round = 0; round < 4; round++) {
+            runClock = runs.port(0).accessRun(bases, plan, 0, entries.length, runClock, Long.MAX_VALUE);
+            for (int e : entries) {
+                singleClock += singles.port(0).accessAt(SingleWriterAccessPlan.address(bases, e),
+                        SingleWriterAccessPlan.kind(e), singleClock);
+            }
+            final int r = round;
+            assertEquals(singleClock, runClock, () -> "clock after run " + r);
+            assertEquals(Arrays.toString(singles.snapshotOpaque(0)), Arrays.toString(runs.snapshotOpaque(0)),
+                    () -> "counters after run " + r);
+        }
+        assertEquals(8, runs.countOpaque(0, MemoryEvent.BUS_LOCKS), "a bus lock per locked access");
+    }
+
     /** Whether a way of {@code plan}'s memo holds the run with {@code bases} now (it will be replayed, horizon permitting). */
     private static boolean memoHolds(MemorySystem m, SingleWriterAccessPlan plan, long[] bases) {
         for (SingleWriterAccessPlan.Memo way : new SingleWriterAccessPlan.Memo[] {plan.recent, plan.older}) {

@@ -150,6 +150,45 @@ class MesiTransitionTest {
         assertEquals(2, m.countOpaque(1, MemoryEvent.BUS_LOCKS));
     }
 
+    /**
+     * A timed locked access to a line the CPU holds M in its L1 (the short path of the port's
+     * accessAt): an L1 hit plus the bus lock, the counters of a locked access served by L1, no
+     * transition, and the write stamp at the clock the access completes -- reached both as the
+     * line of the CPU's previous access and through the set search.
+     */
+    @Test
+    void lockedRmwOnOwnModifiedLineIsAnL1HitThatStampsTheLine() {
+        CostModel.MemoryHierarchy h = CostModel.PIII_450.memory();
+        MemorySystem.SingleWriterCpuPort port = m.port(1);
+        port.accessAt(A, AccessKind.WRITE, 0);                               // M, from memory
+        final long[] before = m.snapshotOpaque(1);
+        final long centiBefore = m.countOpaque(1, MemoryEvent.CENTICYCLES);
+        // The line of the previous access.
+        final int first = port.accessAt(A + 4, AccessKind.LOCKED_RMW, 1000);
+        assertEquals(AccessOutcome.L1_HIT, m.lastOutcomePlain(1));
+        assertEquals(0, m.lastInvalidationsPlain(1));
+        assertEquals(1000 + first, m.directory().stampAcquire(A >>> h.lineShift()), "stamp of the first locked access");
+        // Another line between: the set search finds A again.
+        port.accessAt(A + 4096, AccessKind.READ, 2000);
+        final int second = port.accessAt(A + 8, AccessKind.LOCKED_RMW, 3000);
+        assertEquals(AccessOutcome.L1_HIT, m.lastOutcomePlain(1));
+        assertEquals(3000 + second, m.directory().stampAcquire(A >>> h.lineShift()), "stamp of the second locked access");
+        assertStates(A, LineState.INVALID, LineState.MODIFIED);
+        final long[] after = m.snapshotOpaque(1);
+        assertEquals(2, after[MemoryEvent.LOCKED_RMWS.ordinal()] - before[MemoryEvent.LOCKED_RMWS.ordinal()]);
+        assertEquals(2, after[MemoryEvent.BUS_LOCKS.ordinal()] - before[MemoryEvent.BUS_LOCKS.ordinal()]);
+        // Two locked hits and the read of the other line (a fill from memory).
+        assertEquals(2, after[MemoryEvent.L1_HITS.ordinal()] - before[MemoryEvent.L1_HITS.ordinal()]);
+        assertEquals(0, after[MemoryEvent.COHERENCE_MISSES.ordinal()] - before[MemoryEvent.COHERENCE_MISSES.ordinal()]);
+        assertEquals(0, after[MemoryEvent.SILENT_E_TO_M.ordinal()] - before[MemoryEvent.SILENT_E_TO_M.ordinal()]);
+        assertEquals(2L * (h.l1HitCenti() + h.busLockCenti()) + h.memoryCenti(),
+                m.countOpaque(1, MemoryEvent.CENTICYCLES) - centiBefore, "centicycles of the three accesses");
+        // Another CPU that reads A before the stamp waits for the data (M to S).
+        final int read = m.port(0).accessAt(A, AccessKind.READ, 0);
+        assertEquals(AccessOutcome.M_TO_S, m.lastOutcomePlain(0));
+        assertTrue(read >= 3000 + second, "the read waits for the locked write's stamp: " + read);
+    }
+
     @Test
     void fractionalCyclesAreCarriedExactly() {
         go(0, A, AccessKind.READ);                  // 42.57
