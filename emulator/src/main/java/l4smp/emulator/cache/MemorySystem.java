@@ -356,6 +356,18 @@ public final class MemorySystem {
          * search, the directory word, access by access. A run whose clock would pass the horizon
          * before its last access is charged call by call, and so is every run on a CONCURRENT
          * directory, which changes under other host threads without an epoch.
+         *
+         * Recording on second sight. Finding a run's slots and chunks costs about what charging
+         * it access by access does, and many runs that were all hits are never asked for again
+         * at their epoch: a thread's first IPC charges runs that its own later misses (the first
+         * touches of its other TCB and UTCB lines) move the epoch past. So a run that was all hits is only noted
+         * in the way it would have been recorded in (its key, length, owner and epoch: what
+         * holds() compares), and the way is filled -- the slots, writes and last line found as
+         * the run left them -- when the same run is asked for again while the way holds, just
+         * before its first replay. That is the same state: while the epoch is the noted one no
+         * tag and no directory word has changed, the lines follow from the same bases, and a
+         * chunk never changes once created. The ways hold and are replaced exactly as if every
+         * noted run had been recorded at once, so every run is replayed or charged as before.
          */
 
         /** Whether runs may be memoised: the directory is SINGLE_WRITER (see "Memoised hit runs"). */
@@ -373,7 +385,8 @@ public final class MemorySystem {
          * (the caller's slack or order check), or after entry {@code end - 1};
          * {@link #runNextPlain} then says where, and {@link #runLastAtPlain} when the last access
          * began. A run that the plan's memo holds is replayed (see "Memoised hit runs"); a run
-         * from the first entry that was all hits is recorded in the memo. At least the entry
+         * from the first entry that was all hits is noted there, and recorded when it is asked for
+         * again (see "Recording on second sight"). At least the entry
          * {@code from} is charged: {@code from < end}.
          *
          * <p><b>Owner CPU only</b>, and {@code plan} one that only this CPU charges.
@@ -392,6 +405,9 @@ public final class MemorySystem {
                     }
                     plan.older = plan.recent;
                     plan.recent = m;
+                }
+                if (!m.filled && !fill(m, plan, bases)) {
+                    return accessRunSingly(bases, plan, 0, end, now, horizon, -1);
                 }
                 final long after = replay(m, now, horizon);
                 if (after != REPLAY_PAST_HORIZON) {
@@ -419,7 +435,8 @@ public final class MemorySystem {
         /**
          * accessRun by accessAt calls; then, when the run went from the first entry to {@code end}
          * and the epoch is still {@code epoch} (not -1: a run from the first entry in
-         * SINGLE_WRITER mode), every access was a hit and the run is recorded in the plan's memo.
+         * SINGLE_WRITER mode), every access was a hit and the run is noted in the plan's memo
+         * (see "Recording on second sight").
          */
         private long accessRunSingly(long[] bases, SingleWriterAccessPlan plan, int from, int end, long now,
                                      long horizon, long epoch) {
@@ -437,16 +454,42 @@ public final class MemorySystem {
             runNext = i;
             runLastAt = lastAt;
             if (epoch != -1 && i == end && system.singleWriterEpoch == epoch) {
-                record(plan, bases, end, epoch);
+                note(plan, bases, end, epoch);
             }
             return now;
         }
 
-        /** Records a run of entries 0 to {@code end - 1} that was all L1 hits at {@code epoch} in the plan's older way. */
-        private void record(SingleWriterAccessPlan plan, long[] bases, int end, long epoch) {
+        /**
+         * Notes a run of entries 0 to {@code end - 1} that was all L1 hits at {@code epoch} in the
+         * plan's older way, made the recent one: its key, length, owner and epoch; the way is
+         * filled at its first replay ({@link #fill}, "Recording on second sight").
+         */
+        private void note(SingleWriterAccessPlan plan, long[] bases, int end, long epoch) {
             final SingleWriterAccessPlan.Memo m = plan.older;
+            final int[] used = plan.usedBases;
+            final long[] key = m.key;
+            for (int j = 0; j < used.length; j++) {
+                key[j] = bases[used[j]];
+            }
+            m.filled = false;
+            if (m.owner != this) {
+                m.owner = this;
+            }
+            m.count = end;
+            m.epoch = epoch;
+            plan.older = plan.recent;
+            plan.recent = m;
+        }
+
+        /**
+         * Fills way {@code m}, which holds a noted run of {@code plan} with {@code bases} at the
+         * layer's current epoch: the L1 slots its accesses touch, its writes' stamp words and
+         * the line it ends on, found now as the run left them (see "Recording on second sight").
+         * Returns false, the way emptied, if a line is not in the L1 (it cannot be after a hit).
+         */
+        private boolean fill(SingleWriterAccessPlan.Memo m, SingleWriterAccessPlan plan, long[] bases) {
             final int[] entries = plan.entries;
-            m.epoch = -1;
+            final int end = m.count;
             int touches = 0;
             int writes = 0;
             long previous = -1;
@@ -457,7 +500,8 @@ public final class MemorySystem {
                 if (i == 0 || line != previous) {
                     final int slot = l1.find(line);
                     if (slot == -1) {
-                        return; // not in L1 after a hit: cannot be; then nothing is recorded
+                        m.epoch = -1;
+                        return false;
                     }
                     if (i == 0) {
                         m.firstLine = line;
@@ -476,17 +520,10 @@ public final class MemorySystem {
                 m.lastChunk = chunk;
                 previous = line;
             }
-            final int[] used = plan.usedBases;
-            for (int j = 0; j < used.length; j++) {
-                m.key[j] = bases[used[j]];
-            }
             m.touches = touches;
             m.writes = writes;
-            m.owner = this;
-            m.count = end;
-            m.epoch = epoch;
-            plan.older = plan.recent;
-            plan.recent = m;
+            m.filled = true;
+            return true;
         }
 
         /**

@@ -98,7 +98,10 @@ public final class SingleWriterAccessPlan {
      * One way of a plan's memo: a run of the plan's first {@link #count} entries with the bases
      * {@link #key} that was all L1 hits of CPU {@link #owner}'s port, recorded when the layer's
      * state epoch was {@link #epoch} (valid only while it still is), as a replay needs it: the
-     * L1 slots its accesses touch, its writes' stamp words and the state it leaves. Owner CPU only.
+     * L1 slots its accesses touch, its writes' stamp words and the state it leaves. A way is
+     * noted first (owner, epoch, count, key) and filled at its first replay, when the same run
+     * is asked for again while the epoch still holds ({@link #filled}; the port's "Recording on
+     * second sight"). Owner CPU only.
      */
     static final class Memo {
         /** The port whose run this is, or null (empty). */
@@ -109,6 +112,8 @@ public final class SingleWriterAccessPlan {
         int count;
         /** The run's bases at the plan's used base indices. */
         final long[] key;
+        /** Whether the fields below are the noted run's (false: noted, not yet filled). */
+        boolean filled;
         /** The first entry's line and its L1 slot (touched unless the CPU's previous access was to that line). */
         long firstLine;
         int firstSlot;
