@@ -177,6 +177,18 @@ public final class XcpuFabric {
     }
 
     /**
+     * Publishes when {@code cpu} checks next, a release store without the volatile store's
+     * StoreLoad barrier: for a caller that either loads no flag after it (a publish of its clock,
+     * "I check at my next exit": the check at that exit comes after a full fence of its own) or
+     * issues the full fence before its flag loads itself (XpMailboxCheck.checkAtExit, the
+     * receiver's half of the Dekker pair with a sender's flag store and next-check load). Owner
+     * CPU only.
+     */
+    public void setNextCheckRelease(int cpu, long when) {
+        LONGS.setRelease(nextCheck, (cpu + 1) * STRIDE, when);
+    }
+
+    /**
      * Whether senders of {@code source} may wait for an ordinary mailbox to {@code dest}. Any CPU
      * (the receiver's side of the Dekker pair of "Waiting senders").
      */
