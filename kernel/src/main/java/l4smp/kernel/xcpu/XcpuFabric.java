@@ -24,7 +24,10 @@ import java.lang.invoke.VarHandle;
  * <h2>The next-check word</h2>
  * Each CPU publishes when it checks its mailboxes next (8.3.4's {@code next check(destination)})
  * in a word of its own line, which senders read at every trigger. The value lives in a host
- * array (volatile: the Dekker pair with the flag line), and its accesses are charged to the
+ * array (the Dekker pair with the flag line: a sender's locked flag store, then its volatile
+ * read of the word; the owner's store of the word, then a full fence, then its flag loads --
+ * the owner publishes with a release store, and the full fence before its check is the
+ * StoreLoad barrier, see XpMailboxCheck.publishNextCheck), and its accesses are charged to the
  * line {@link #nextCheckLine}: the owner's publish is a write (an L1 hit, or S to M after a
  * sender read it), a sender's read a read (M to S when the owner wrote it since). The
  * comparison of the published time with the sender's own clock presumes a clock common to all
