@@ -83,7 +83,13 @@ public final class XpMailboxCheck implements FlagLine.Handler {
      */
     public void publishNextCheck(long when) {
         kcpu.cpu().orderPoint(); // partner: the order point before the read in XpIpc.trigger
-        fabric.setNextCheckVolatile(index, when);
+        // A release store, no StoreLoad barrier: a publish that a flag check follows (idle, a
+        // due exit) gets its barrier from checkAtExit's full fence, and a publish of the clock
+        // needs none (a sender that reads it saves its IPI, and this CPU's next check, at its
+        // exit or before it idles, comes after that fence: it sees the sender's flag). In
+        // parallel mode with exact timing the sender reads at its order point, after this CPU's
+        // clock passed the sender's cycle: the release of that clock makes the publish visible.
+        fabric.setNextCheckRelease(index, when);
         if (xp.accounting) {
             // Only this CPU writes the word (senders read it): no interleaving point needed.
             kcpu.cpu().touchOwn(fabric.nextCheckLine(index), AccessKind.WRITE);
@@ -96,7 +102,7 @@ public final class XpMailboxCheck implements FlagLine.Handler {
      * number of mailboxes found.
      */
     public int checkAtExit() {
-        VarHandle.fullFence();
+        VarHandle.fullFence(); // partner: a sender's flag set (a CAS), then its next-check load (XpIpc.trigger)
         return check(BY_POLL);
     }
 

@@ -24,7 +24,10 @@ import java.lang.invoke.VarHandle;
  * <h2>The next-check word</h2>
  * Each CPU publishes when it checks its mailboxes next (8.3.4's {@code next check(destination)})
  * in a word of its own line, which senders read at every trigger. The value lives in a host
- * array (volatile: the Dekker pair with the flag line), and its accesses are charged to the
+ * array (the Dekker pair with the flag line: a sender's locked flag store, then its volatile
+ * read of the word; the owner's store of the word, then a full fence, then its flag loads --
+ * the owner publishes with a release store, and the full fence before its check is the
+ * StoreLoad barrier, see XpMailboxCheck.publishNextCheck), and its accesses are charged to the
  * line {@link #nextCheckLine}: the owner's publish is a write (an L1 hit, or S to M after a
  * sender read it), a sender's read a read (M to S when the owner wrote it since). The
  * comparison of the published time with the sender's own clock presumes a clock common to all
@@ -174,6 +177,18 @@ public final class XcpuFabric {
     /** Publishes when {@code cpu} checks next. Owner CPU only. */
     public void setNextCheckVolatile(int cpu, long when) {
         LONGS.setVolatile(nextCheck, (cpu + 1) * STRIDE, when);
+    }
+
+    /**
+     * Publishes when {@code cpu} checks next, a release store without the volatile store's
+     * StoreLoad barrier: for a caller that either loads no flag after it (a publish of its clock,
+     * "I check at my next exit": the check at that exit comes after a full fence of its own) or
+     * issues the full fence before its flag loads itself (XpMailboxCheck.checkAtExit, the
+     * receiver's half of the Dekker pair with a sender's flag store and next-check load). Owner
+     * CPU only.
+     */
+    public void setNextCheckRelease(int cpu, long when) {
+        LONGS.setRelease(nextCheck, (cpu + 1) * STRIDE, when);
     }
 
     /**

@@ -19,17 +19,20 @@ import org.openjdk.jcstress.infra.results.II_Result;
 /**
  * The idle-time ordering of thesis 8.3.4 on the kernel's own {@link XcpuFabric} and
  * {@link FlagLine} code over {@link HostXcpuMemory}: a CPU about to idle publishes "idle" as its
- * next mailbox check, then (after a full fence, as {@code XpIpc.checkAtExit}) checks its flags
- * ({@code KernelCpu.doWorkLocal}); a sender sets its request flag (a locked or) and then reads
- * the CPU's next check, deciding on an IPI when it reads "idle" ({@code XpIpc.trigger}):
+ * next mailbox check (a release store, {@code XcpuFabric.setNextCheckRelease}, as
+ * {@code XpMailboxCheck.publishNextCheck}), then (after a full fence, as
+ * {@code XpMailboxCheck.checkAtExit}) checks its flags ({@code DispatchPath.doWorkLocal}); a
+ * sender sets its request flag (a locked or) and then reads the CPU's next check, deciding on an
+ * IPI when it reads "idle" ({@code XpIpc.trigger}):
  * <pre>
  *   cpu:    nextCheck = IDLE; fence; r2 = check_n_ack   -- sleeps if r2 == 0
  *   sender: set flag; r1 = (nextCheck == IDLE)           -- IPI if r1
  * </pre>
  * (0, 0) is the lost wake-up: the CPU sleeps with a request pending and no IPI comes. It is a
  * Dekker pair (store, then load of the other's word on both sides), so both the interleaving
- * and a store-load reordering could produce it; the volatile next-check word, the fence and the
- * locked flag store forbid it. Two actors (runs on a 2-core host). The planted variant (check
+ * and a store-load reordering could produce it; the fence after the release store, the locked
+ * flag store and the sender's volatile load forbid it (the store is not volatile itself: the
+ * fence is the StoreLoad barrier). Two actors (runs on a 2-core host). The planted variant (check
  * first, publish after) is shown to lose the wake-up by {@code NegativeControlTest}.
  */
 public final class IdleCheckStress {
@@ -62,7 +65,7 @@ public final class IdleCheckStress {
 
         @Actor
         public void idlingCpu(II_Result r) {
-            fabric.setNextCheckVolatile(1, XcpuFabric.IDLE);
+            fabric.setNextCheckRelease(1, XcpuFabric.IDLE);
             java.lang.invoke.VarHandle.fullFence(); // partner: the sender's locked flag store
             r.r2 = FlagLine.checkAndAck(mem, line, bit -> { });
         }
