@@ -214,8 +214,9 @@ class NegativeControlTest {
     // ---- the idle-time ordering of 8.3.4 (IdleCheckStress) ------------------------------------
 
     /**
-     * A CPU about to idle against a sender (KernelCpu.doWorkLocal against XpIpc.trigger): the
-     * CPU publishes "idle" as its next check and then checks its flags; the sender sets its flag
+     * A CPU about to idle against a sender (DispatchPath.doWorkLocal against XpIpc.trigger): the
+     * CPU publishes "idle" as its next check (a release store) and then, after a full fence,
+     * checks its flags (XpMailboxCheck.publishNextCheck, checkAtExit); the sender sets its flag
      * and then reads the next check, deciding on an IPI when it reads "idle". The planted
      * variant checks first and publishes after. Returns {IPI decided, flag found}.
      */
@@ -224,7 +225,7 @@ class NegativeControlTest {
         KernelRegion region = new KernelRegion(new ConcurrentAttributionRegistry(), 0, 256 * 1024, 32);
         XcpuFabric fabric = new XcpuFabric(2, region);
         HostXcpuMemory mem = new HostXcpuMemory(pm);
-        fabric.setNextCheckVolatile(1, 1_000); // CPU 1 is in the kernel: it checks at its exit
+        fabric.setNextCheckRelease(1, 1_000); // CPU 1 is in the kernel: it checks at its exit
         SteppedSchedule s = new SteppedSchedule(mem);
         int[] r = new int[2];
         long line = fabric.flagLine(1);
@@ -237,13 +238,13 @@ class NegativeControlTest {
             var m = sch.memory(1); // CPU 1, about to idle
             if (publishFirst) {
                 sch.step(1);
-                fabric.setNextCheckVolatile(1, XcpuFabric.IDLE);
+                fabric.setNextCheckRelease(1, XcpuFabric.IDLE);
                 java.lang.invoke.VarHandle.fullFence();
                 r[1] = FlagLine.checkAndAck(m, line, bit -> { });
             } else {
                 r[1] = FlagLine.checkAndAck(m, line, bit -> { });
                 sch.step(1);
-                fabric.setNextCheckVolatile(1, XcpuFabric.IDLE);
+                fabric.setNextCheckRelease(1, XcpuFabric.IDLE);
             }
         }, 100_000);
         return r;

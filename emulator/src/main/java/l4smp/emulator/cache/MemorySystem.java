@@ -111,7 +111,7 @@ import org.slf4j.LoggerFactory;
  * recently used way again would give it a newer stamp and change no comparison between stamps,
  * so every victim choice, and with it every counter and cycle, is the same as with the touch.
  * The directory word is read as on any hit: another CPU may have invalidated the copy, and
- * then (or for a write to a line not yet M, or a locked access) the access takes the general
+ * then (or for a write or a locked access to a line not yet M) the access takes the general
  * path. {@code AccountingDifferentialTest} checks every figure access by access against a
  * reference model without these shortcuts.
  *
@@ -314,7 +314,7 @@ public final class MemorySystem {
          * of a locked access served by L1, and the write stamp. No cache tag or directory word
          * changes, but the access is no plain hit (a replay charges only plain hits), so on a
          * SINGLE_WRITER layer it moves the state epoch on as the general path does: a run with it
-         * is never recorded (see "Memoised hit runs").
+         * is never noted (see "Memoised hit runs").
          */
         private int lockedL1Hit(int l1slot, long[] chunk, int index, long now) {
             if (memoising) {
@@ -355,13 +355,15 @@ public final class MemorySystem {
          * in closed form). What it leaves out is the classification: the frame memo, the set
          * search, the directory word, access by access. A run whose clock would pass the horizon
          * before its last access is charged call by call, and so is every run on a CONCURRENT
-         * directory, which changes under other host threads without an epoch.
+         * directory, which changes under other host threads without an epoch. A locked access
+         * that hits an M line in L1 moves the epoch on too (lockedL1Hit): a run with one is never
+         * all plain hits, so it is never noted.
          *
          * Recording on second sight. Finding a run's slots and chunks costs about what charging
          * it access by access does, and many runs that were all hits are never asked for again
          * at their epoch: a thread's first IPC charges runs that its own later misses (the first
-         * touches of its other TCB and UTCB lines) move the epoch past. So a run that was all hits is only noted
-         * in the way it would have been recorded in (its key, length, owner and epoch: what
+         * touches of its other TCB and UTCB lines) move the epoch past. So a run that was all
+         * hits is only noted in the way it would have been recorded in (its key, length, owner and epoch: what
          * holds() compares), and the way is filled -- the slots, writes and last line found as
          * the run left them -- when the same run is asked for again while the way holds, just
          * before its first replay. That is the same state: while the epoch is the noted one no
@@ -473,7 +475,7 @@ public final class MemorySystem {
             }
             m.filled = false;
             if (m.owner != this) {
-                m.owner = this;
+                m.owner = this; // a reference store (with G1's barrier) only when the owner changes
             }
             m.count = end;
             m.epoch = epoch;
@@ -723,8 +725,9 @@ public final class MemorySystem {
 
     /**
      * The layer's state epoch in {@link DirectoryMode#SINGLE_WRITER} mode: moved on by every
-     * access that is not an L1 hit and by every flush, i.e. by every change of a cache tag or a
-     * directory word (see the port's "Memoised hit runs"). Plain: written and read only by the
+     * access that is not a plain L1 hit and by every flush: by every change of a cache tag or a
+     * directory word, and by a locked access that hits an M line in L1, which changes neither but
+     * which a replay cannot charge (see the port's "Memoised hit runs"). Plain: written and read only by the
      * one host thread that makes every access; never written in CONCURRENT mode.
      */
     long singleWriterEpoch;

@@ -96,7 +96,7 @@ public final class SingleWriterAccessPlan {
 
     /**
      * One way of a plan's memo: a run of the plan's first {@link #count} entries with the bases
-     * {@link #key} that was all L1 hits of CPU {@link #owner}'s port, recorded when the layer's
+     * {@link #key} that was all L1 hits of CPU {@link #owner}'s port, noted when the layer's
      * state epoch was {@link #epoch} (valid only while it still is), as a replay needs it: the
      * L1 slots its accesses touch, its writes' stamp words and the state it leaves. A way is
      * noted first (owner, epoch, count, key) and filled at its first replay, when the same run
@@ -106,9 +106,9 @@ public final class SingleWriterAccessPlan {
     static final class Memo {
         /** The port whose run this is, or null (empty). */
         MemorySystem.SingleWriterCpuPort owner;
-        /** The layer's state epoch of the recording; -1: none. */
+        /** The layer's state epoch of the note; -1: none. */
         long epoch = -1;
-        /** Entries recorded (from the first). */
+        /** Entries noted (from the first). */
         int count;
         /** The run's bases at the plan's used base indices. */
         final long[] key;

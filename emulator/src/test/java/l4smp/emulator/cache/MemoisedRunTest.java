@@ -168,7 +168,7 @@ class MemoisedRunTest {
      * bus lock and costs the bus lock -- so a run with it is never replayed as a run of hits.
      * Each run must leave the figures of its single accesses, run after run (it fails with a
      * locked L1 hit that leaves the epoch of a single-writer layer where it was: the second run
-     * is then recorded and the third replayed without the bus lock).
+     * is then noted, the third filled and replayed without the bus lock).
      */
     @ParameterizedTest(name = "{0} {2}")
     @MethodSource("layers")

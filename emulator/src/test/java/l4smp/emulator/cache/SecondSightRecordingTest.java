@@ -98,8 +98,9 @@ class SecondSightRecordingTest {
         assertWay(plan.recent, A, runs.singleWriterEpoch, false);
         run(A);
         assertWay(plan.recent, A, runs.singleWriterEpoch, true);
-        // A miss between a run's first and second sight, the line of the first entry now evicted
-        // from CPU 0's L1 by CPU 1's write: the second sight must charge it, not fill the way.
+        // A miss between a run's first and second sight: CPU 1's write invalidates CPU 0's copy of
+        // the first entry's line (its tag still in CPU 0's L1, the directory word no longer a
+        // hit for it): the second sight must charge the run, not fill the way and replay a miss.
         run(B);
         single(1, B[0], AccessKind.WRITE);
         run(B);

@@ -162,8 +162,10 @@ public final class XcpuFabric {
 
     /**
      * When {@code cpu} checks its mailboxes next (its clock), or {@link #IDLE}. Any CPU: a
-     * sender reads it after setting a flag; the order flag-store, next-check-load against the
-     * owner's next-check-store, flag-load is Dekker's, hence volatile.
+     * sender reads it after setting a flag (a locked store), so its side of the Dekker pair is
+     * the flag store, then this volatile load; the owner's side is its release store of the
+     * word ({@link #setNextCheckRelease}), then the full fence of its check
+     * (XpMailboxCheck.checkAtExit), then its flag loads.
      */
     public long nextCheckVolatile(int cpu) {
         return (long) LONGS.getVolatile(nextCheck, (cpu + 1) * STRIDE);
@@ -172,11 +174,6 @@ public final class XcpuFabric {
     /** The simulated line whose accesses stand for {@code cpu}'s next-check word. */
     public long nextCheckLine(int cpu) {
         return nextCheckLines[cpu];
-    }
-
-    /** Publishes when {@code cpu} checks next. Owner CPU only. */
-    public void setNextCheckVolatile(int cpu, long when) {
-        LONGS.setVolatile(nextCheck, (cpu + 1) * STRIDE, when);
     }
 
     /**

@@ -34,6 +34,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * flag store and the sender's volatile load forbid it (the store is not volatile itself: the
  * fence is the StoreLoad barrier). Two actors (runs on a 2-core host). The planted variant (check
  * first, publish after) is shown to lose the wake-up by {@code NegativeControlTest}.
+ * {@link PublishClockThenExit} is the same pair at a kernel exit, after the in-kernel publish of
+ * the clock (without its fence it shows the forbidden outcome in jcstress's quick mode).
  */
 public final class IdleCheckStress {
     private IdleCheckStress() { }
@@ -54,7 +56,7 @@ public final class IdleCheckStress {
         final long line = fabric.flagLine(1);
 
         {
-            fabric.setNextCheckVolatile(1, 1_000); // CPU 1 is in the kernel: it checks at its exit
+            fabric.setNextCheckRelease(1, 1_000); // CPU 1 is in the kernel: it checks at its exit
         }
 
         @Actor
@@ -66,6 +68,50 @@ public final class IdleCheckStress {
         @Actor
         public void idlingCpu(II_Result r) {
             fabric.setNextCheckRelease(1, XcpuFabric.IDLE);
+            java.lang.invoke.VarHandle.fullFence(); // partner: the sender's locked flag store
+            r.r2 = FlagLine.checkAndAck(mem, line, bit -> { });
+        }
+    }
+
+    /**
+     * The kernel exit's publishes (DispatchPath.exitTo after KernelCpu.doWork): in the kernel the
+     * CPU has published its clock ("I check at my next exit", no fence after it); at the exit it
+     * publishes the next event far ahead, then, after a full fence, checks its flags, and runs
+     * its guest until that event if it found none. A sender that sets its flag and then reads
+     * the clock publish saves its IPI (the CPU checks soon); the exit's fenced check must then
+     * see the flag. (0, 0) is the lost request: the sender read the stale clock publish, the CPU
+     * missed the flag and runs on to its far event. Both publishes are release stores: the
+     * fence before the check is the StoreLoad barrier of the second.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "the sender read the exit's publish (far ahead) and sends the IPI; the check missed the flag")
+    @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "the sender read the in-kernel clock publish and saved its IPI; the exit's check found the flag")
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "both: the check found the flag and an IPI comes too (harmless)")
+    @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "lost request: the sender saved its IPI on the stale clock publish and the exit's check missed the flag")
+    @Outcome(expect = FORBIDDEN, desc = "anything else")
+    @State
+    public static class PublishClockThenExit {
+        static final long CLOCK = 1_000;
+        static final long FAR_AHEAD = 1_000_000_000L;
+        final PhysicalMemory pm = new PhysicalMemory(256 * 1024);
+        final XcpuFabric fabric = new XcpuFabric(2, new KernelRegion(new ConcurrentAttributionRegistry(), 0, 256 * 1024, 32));
+        final HostXcpuMemory mem = new HostXcpuMemory(pm);
+        final long line = fabric.flagLine(1);
+
+        {
+            fabric.setNextCheckRelease(1, CLOCK); // CPU 1 entered the kernel: it checks at its exit
+        }
+
+        @Actor
+        public void sender(II_Result r) {
+            FlagLine.set(mem, line, BIT);
+            r.r1 = fabric.nextCheckVolatile(1) == FAR_AHEAD ? 1 : 0;
+        }
+
+        @Actor
+        public void exitingCpu(II_Result r) {
+            fabric.setNextCheckRelease(1, CLOCK + 10); // KernelCpu.doWork: the clock, no fence after it
+            fabric.setNextCheckRelease(1, FAR_AHEAD); // DispatchPath.exitTo: the next event
             java.lang.invoke.VarHandle.fullFence(); // partner: the sender's locked flag store
             r.r2 = FlagLine.checkAndAck(mem, line, bit -> { });
         }
