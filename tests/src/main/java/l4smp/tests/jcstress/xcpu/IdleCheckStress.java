@@ -41,6 +41,20 @@ public final class IdleCheckStress {
     private IdleCheckStress() { }
 
     static final int BIT = 5;
+    /** The clock CPU 1 published when it entered the kernel: it checks at its exit. */
+    static final long IN_KERNEL = 1_000;
+
+    /** Both tests' state: the fabric of two CPUs over host memory, CPU 1 in the kernel. */
+    public abstract static class CpuInTheKernel {
+        final PhysicalMemory pm = new PhysicalMemory(256 * 1024);
+        final XcpuFabric fabric = new XcpuFabric(2, new KernelRegion(new ConcurrentAttributionRegistry(), 0, 256 * 1024, 32));
+        final HostXcpuMemory mem = new HostXcpuMemory(pm);
+        final long line = fabric.flagLine(1);
+
+        {
+            fabric.setNextCheckRelease(1, IN_KERNEL);
+        }
+    }
 
     @JCStressTest
     @Outcome(id = "1, 0", expect = ACCEPTABLE, desc = "the CPU published idle first and missed the flag: the sender sends the IPI")
@@ -49,15 +63,7 @@ public final class IdleCheckStress {
     @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "lost wake-up: the CPU sleeps with the request pending and no IPI")
     @Outcome(expect = FORBIDDEN, desc = "anything else")
     @State
-    public static class PublishIdleThenCheck {
-        final PhysicalMemory pm = new PhysicalMemory(256 * 1024);
-        final XcpuFabric fabric = new XcpuFabric(2, new KernelRegion(new ConcurrentAttributionRegistry(), 0, 256 * 1024, 32));
-        final HostXcpuMemory mem = new HostXcpuMemory(pm);
-        final long line = fabric.flagLine(1);
-
-        {
-            fabric.setNextCheckRelease(1, 1_000); // CPU 1 is in the kernel: it checks at its exit
-        }
+    public static class PublishIdleThenCheck extends CpuInTheKernel {
 
         @Actor
         public void sender(II_Result r) {
@@ -90,17 +96,8 @@ public final class IdleCheckStress {
     @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "lost request: the sender saved its IPI on the stale clock publish and the exit's check missed the flag")
     @Outcome(expect = FORBIDDEN, desc = "anything else")
     @State
-    public static class PublishClockThenExit {
-        static final long CLOCK = 1_000;
+    public static class PublishClockThenExit extends CpuInTheKernel {
         static final long FAR_AHEAD = 1_000_000_000L;
-        final PhysicalMemory pm = new PhysicalMemory(256 * 1024);
-        final XcpuFabric fabric = new XcpuFabric(2, new KernelRegion(new ConcurrentAttributionRegistry(), 0, 256 * 1024, 32));
-        final HostXcpuMemory mem = new HostXcpuMemory(pm);
-        final long line = fabric.flagLine(1);
-
-        {
-            fabric.setNextCheckRelease(1, CLOCK); // CPU 1 entered the kernel: it checks at its exit
-        }
 
         @Actor
         public void sender(II_Result r) {
@@ -110,7 +107,7 @@ public final class IdleCheckStress {
 
         @Actor
         public void exitingCpu(II_Result r) {
-            fabric.setNextCheckRelease(1, CLOCK + 10); // KernelCpu.doWork: the clock, no fence after it
+            fabric.setNextCheckRelease(1, IN_KERNEL + 10); // KernelCpu.doWork: the clock, no fence after it
             fabric.setNextCheckRelease(1, FAR_AHEAD); // DispatchPath.exitTo: the next event
             java.lang.invoke.VarHandle.fullFence(); // partner: the sender's locked flag store
             r.r2 = FlagLine.checkAndAck(mem, line, bit -> { });
