@@ -20,8 +20,9 @@ import java.util.Map;
  * a JVM per benchmark.
  *
  * <p>Why: a group measured after the others in the same JVM runs on code that the JIT compiled
- * with their type profiles too. The dispatcher, the continuations' entry and the L4 stubs have
- * by then run seeded and parallel scenarios of every kind, and the heap holds what those filled.
+ * with the other groups' type profiles as well: by then the dispatcher, the continuations' entry
+ * and the L4 stubs have run seeded and parallel scenarios of every kind, and the heap holds what
+ * those filled.
  * Such a group's figures say more about the order of the groups than about the group: the local
  * round trip's ratio with the accounting layer off measured 1.53 as the last group of one JVM,
  * and 1.39-1.42 alone in the same minutes.

@@ -363,10 +363,10 @@ public final class MemorySystem {
          * it access by access does, and many runs that were all hits are never asked for again
          * at their epoch: a thread's first IPC charges runs that its own later misses (the first
          * touches of its other TCB and UTCB lines) move the epoch past. So a run that was all
-         * hits is only noted in the way it would have been recorded in (its key, length, owner and epoch: what
-         * holds() compares), and the way is filled -- the slots, writes and last line found as
-         * the run left them -- when the same run is asked for again while the way holds, just
-         * before its first replay. That is the same state: while the epoch is the noted one no
+         * hits is only noted in the way it would have been recorded in (its key, length, owner
+         * and epoch: what holds() compares), and the way is filled -- the slots, writes and last
+         * line found as the run left them -- when the same run is asked for again while the way
+         * holds, just before its first replay. That is the same state: while the epoch is the noted one no
          * tag and no directory word has changed, the lines follow from the same bases, and a
          * chunk never changes once created. The ways hold and are replaced exactly as if every
          * noted run had been recorded at once, so every run is replayed or charged as before.
@@ -727,8 +727,8 @@ public final class MemorySystem {
      * The layer's state epoch in {@link DirectoryMode#SINGLE_WRITER} mode: moved on by every
      * access that is not a plain L1 hit and by every flush: by every change of a cache tag or a
      * directory word, and by a locked access that hits an M line in L1, which changes neither but
-     * which a replay cannot charge (see the port's "Memoised hit runs"). Plain: written and read only by the
-     * one host thread that makes every access; never written in CONCURRENT mode.
+     * which a replay cannot charge (see the port's "Memoised hit runs"). Plain: written and read
+     * only by the one host thread that makes every access; never written in CONCURRENT mode.
      */
     long singleWriterEpoch;
 
